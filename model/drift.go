@@ -1,0 +1,63 @@
+package model
+
+// DriftKind says how two neighbouring environments relate.
+type DriftKind int
+
+const (
+	// DriftUnknown: one side has no version yet (not fetched, or failing).
+	DriftUnknown DriftKind = iota
+	// InSync: both run the same commit.
+	InSync
+	// Ahead: the upstream environment (earlier in promotion order) runs a
+	// different, newer commit than the downstream one.
+	Ahead
+	// Behind: the downstream runs a commit the upstream has not got, as
+	// after a hotfix deployed straight to production.
+	Behind
+	// Differs: the commits differ and flightdeck cannot tell which is newer.
+	Differs
+)
+
+// Drift compares an environment with the next one in promotion order.
+// Commits is how many commits separate them, or -1 when unknown.
+type Drift struct {
+	Kind    DriftKind
+	Commits int
+}
+
+// Lineage orders commits, newest first, as far as flightdeck knows them
+// (from CI pipelines now, from the GitHub compare API once a repo is set).
+type Lineage []string
+
+// index finds sha in the lineage, allowing abbreviated SHAs on either side.
+func (l Lineage) index(sha string) int {
+	for i, c := range l {
+		if SameCommit(c, sha) {
+			return i
+		}
+	}
+	return -1
+}
+
+// CompareEnvs reports the drift from upstream to downstream. With a lineage
+// that holds both SHAs, it counts the commits between them.
+func CompareEnvs(upstream, downstream Version, lineage Lineage) Drift {
+	if upstream.SHA == "" || downstream.SHA == "" {
+		if upstream.Revision != "" && upstream.Revision == downstream.Revision {
+			return Drift{Kind: InSync}
+		}
+		return Drift{Kind: DriftUnknown, Commits: -1}
+	}
+	if SameCommit(upstream.SHA, downstream.SHA) {
+		return Drift{Kind: InSync}
+	}
+	up, down := lineage.index(upstream.SHA), lineage.index(downstream.SHA)
+	switch {
+	case up >= 0 && down >= 0 && up < down:
+		return Drift{Kind: Ahead, Commits: down - up}
+	case up >= 0 && down >= 0:
+		return Drift{Kind: Behind, Commits: up - down}
+	default:
+		return Drift{Kind: Differs, Commits: -1}
+	}
+}

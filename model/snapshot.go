@@ -1,0 +1,222 @@
+package model
+
+import (
+	"sort"
+	"time"
+)
+
+// ServiceState is everything the board knows about one service.
+type ServiceState struct {
+	Name         string      `json:"name"`
+	Repo         string      `json:"repo,omitempty"`
+	Environments []EnvStatus `json:"environments"`
+	Pipelines    []Pipeline  `json:"pipelines"`
+}
+
+// Env finds an environment of the service by name.
+func (s *ServiceState) Env(name string) (*EnvStatus, bool) {
+	for i := range s.Environments {
+		if s.Environments[i].Environment == name {
+			return &s.Environments[i], true
+		}
+	}
+	return nil, false
+}
+
+// Lineage is what the service's pipelines tell about commit order, newest
+// first. It is the fallback until a commit source (GitHub) is wired.
+func (s *ServiceState) Lineage() Lineage {
+	l := make(Lineage, 0, len(s.Pipelines))
+	for _, p := range s.Pipelines {
+		if p.SHA != "" && (len(l) == 0 || !SameCommit(l[len(l)-1], p.SHA)) {
+			l = append(l, p.SHA)
+		}
+	}
+	return l
+}
+
+// SourceHealth is how the last fetch of one provider source went.
+type SourceHealth struct {
+	Source    string    `json:"source"`
+	Kind      string    `json:"kind"`
+	LastOK    time.Time `json:"last_ok,omitempty"`
+	LastTry   time.Time `json:"last_try,omitempty"`
+	Error     string    `json:"error,omitempty"`
+	Throttled bool      `json:"throttled,omitempty"`
+}
+
+// Snapshot is the whole world as flightdeck last saw it. Services keep the
+// order of the config; environments keep promotion order.
+type Snapshot struct {
+	GeneratedAt time.Time      `json:"generated_at"`
+	Services    []ServiceState `json:"services"`
+	Approvals   []Gate         `json:"approvals"`
+	Sources     []SourceHealth `json:"sources,omitempty"`
+
+	index map[EnvKey]int // EnvKey → service index * envStride + env index
+}
+
+// envStride bounds environments per service in the index encoding.
+const envStride = 1 << 16
+
+// ServiceSpec is the shape of one configured service: its name, repository
+// and its environments in promotion order, with the target of each.
+type ServiceSpec struct {
+	Name         string
+	Repo         string
+	Environments []EnvSpec
+}
+
+// EnvSpec names one configured environment and its target.
+type EnvSpec struct {
+	Name      string
+	Target    Target
+	Protected bool
+}
+
+// NewSnapshot lays out an empty snapshot for the configured services: every
+// environment starts unknown until its first fetch.
+func NewSnapshot(specs []ServiceSpec) *Snapshot {
+	s := &Snapshot{Services: make([]ServiceState, len(specs)), Approvals: []Gate{}}
+	for i, sp := range specs {
+		svc := ServiceState{Name: sp.Name, Repo: sp.Repo, Environments: make([]EnvStatus, len(sp.Environments)), Pipelines: []Pipeline{}}
+		for j, e := range sp.Environments {
+			svc.Environments[j] = EnvStatus{Service: sp.Name, Environment: e.Name, Target: e.Target, State: StateUnknown}
+		}
+		s.Services[i] = svc
+	}
+	s.reindex()
+	return s
+}
+
+func (s *Snapshot) reindex() {
+	s.index = make(map[EnvKey]int)
+	for i := range s.Services {
+		for j := range s.Services[i].Environments {
+			s.index[EnvKey{s.Services[i].Name, s.Services[i].Environments[j].Environment}] = i*envStride + j
+		}
+	}
+}
+
+// Env returns the environment for a key.
+func (s *Snapshot) Env(k EnvKey) (*EnvStatus, bool) {
+	if s.index == nil {
+		s.reindex()
+	}
+	at, ok := s.index[k]
+	if !ok {
+		return nil, false
+	}
+	return &s.Services[at/envStride].Environments[at%envStride], true
+}
+
+// Service finds a service by name.
+func (s *Snapshot) Service(name string) (*ServiceState, bool) {
+	for i := range s.Services {
+		if s.Services[i].Name == name {
+			return &s.Services[i], true
+		}
+	}
+	return nil, false
+}
+
+// FetchResult is one poll of one source: the environments it covers, each
+// with its own error where only that environment failed, and an error that
+// covers the whole source (endpoint unreachable, credentials rejected).
+type FetchResult struct {
+	Source string
+	Kind   string
+	At     time.Time
+	Envs   []EnvStatus
+	// Covers lists every environment the source is responsible for, so a
+	// whole-source error can be written on each of their cells.
+	Covers    []EnvKey
+	Err       error
+	Throttled bool
+}
+
+// Merge folds one poll result into the snapshot. Good data replaces what was
+// there; an error keeps the last good data and writes the error beside it,
+// so the screen never shows a failure as emptiness.
+func (s *Snapshot) Merge(r FetchResult) {
+	s.recordHealth(r)
+	if r.Err != nil {
+		for _, k := range r.Covers {
+			if e, ok := s.Env(k); ok {
+				e.Error = r.Err.Error()
+			}
+		}
+		return
+	}
+	for _, fresh := range r.Envs {
+		e, ok := s.Env(fresh.Key())
+		if !ok {
+			continue
+		}
+		if fresh.Error != "" {
+			e.Error = fresh.Error
+			continue
+		}
+		fresh.FetchedAt = r.At
+		fresh.Stale = false
+		*e = fresh
+	}
+}
+
+func (s *Snapshot) recordHealth(r FetchResult) {
+	h := SourceHealth{Source: r.Source, Kind: r.Kind, LastTry: r.At, Throttled: r.Throttled}
+	if r.Err != nil {
+		h.Error = r.Err.Error()
+	} else {
+		h.LastOK = r.At
+	}
+	for i := range s.Sources {
+		if s.Sources[i].Source == r.Source {
+			if r.Err != nil {
+				h.LastOK = s.Sources[i].LastOK
+			}
+			s.Sources[i] = h
+			return
+		}
+	}
+	s.Sources = append(s.Sources, h)
+	sort.Slice(s.Sources, func(i, j int) bool { return s.Sources[i].Source < s.Sources[j].Source })
+}
+
+// MarkStale flags every environment whose last good data is older than
+// maxAge (or that has never been fetched and has an error), so old data is
+// never shown as current.
+func (s *Snapshot) MarkStale(now time.Time, maxAge time.Duration) {
+	for i := range s.Services {
+		for j := range s.Services[i].Environments {
+			e := &s.Services[i].Environments[j]
+			e.Stale = !e.FetchedAt.IsZero() && now.Sub(e.FetchedAt) > maxAge
+		}
+	}
+}
+
+// Moving reports whether anything in the snapshot changes by itself soon.
+func (s *Snapshot) Moving() bool {
+	for i := range s.Services {
+		for _, e := range s.Services[i].Environments {
+			if e.Moving() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Moving reports whether the environment is mid-change: a deploy rolling or
+// a rollback under way.
+func (e EnvStatus) Moving() bool {
+	if e.State.Moving() {
+		return true
+	}
+	for _, r := range e.Rollouts {
+		if r.State == "IN_PROGRESS" {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,348 @@
+// Package ui is flightdeck's terminal interface: the root model that owns
+// the snapshot and the poll schedule, and routes keys to the screen in
+// front (board, detail, help). Screens live in sub-packages. There are no
+// goroutines here: all I/O runs in Bubble Tea commands.
+package ui
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+	"flightdeck/ui/board"
+	"flightdeck/ui/detail"
+	"flightdeck/ui/format"
+	"flightdeck/ui/keys"
+	"flightdeck/ui/theme"
+)
+
+// Minimum terminal size for the full layout; below it a notice is shown.
+const (
+	MinWidth  = 80
+	MinHeight = 24
+)
+
+// Options configures the TUI.
+type Options struct {
+	Title    string // shown after the name: "demo" or the config file
+	Services []model.ServiceSpec
+	Sources  []providers.DeploySource
+	Refresh  time.Duration // idle poll interval
+	Hot      time.Duration // poll interval while something moves; default 2s
+	ReadOnly bool
+	Now      func() time.Time
+	Renderer *lipgloss.Renderer
+	Context  context.Context // cancelled when the program should stop fetching
+}
+
+type screen int
+
+const (
+	screenBoard screen = iota
+	screenDetail
+)
+
+// clockMsg redraws ages and re-evaluates staleness once a second.
+type clockMsg time.Time
+
+// Model is the root Bubble Tea model.
+type Model struct {
+	opts   Options
+	st     theme.Styles
+	km     keys.KeyMap
+	help   help.Model
+	snap   *model.Snapshot
+	poll   poller
+	screen screen
+	board  board.Model
+	detail detail.Model
+	full   bool // full help overlay
+	width  int
+	height int
+	now    time.Time
+}
+
+// New builds the root model.
+func New(o Options) Model {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Renderer == nil {
+		o.Renderer = lipgloss.DefaultRenderer()
+	}
+	if o.Refresh <= 0 {
+		o.Refresh = 10 * time.Second
+	}
+	if o.Hot <= 0 {
+		o.Hot = 2 * time.Second
+	}
+	if o.Context == nil {
+		o.Context = context.Background()
+	}
+	st := theme.New(o.Renderer)
+	km := keys.Default()
+	h := help.New()
+	h.Styles.ShortKey, h.Styles.ShortDesc = st.HelpKey, st.HelpDesc
+	h.Styles.FullKey, h.Styles.FullDesc = st.HelpKey, st.HelpDesc
+	h.Styles.ShortSeparator, h.Styles.FullSeparator = st.Dim, st.Dim
+	timing := pollTiming{Idle: o.Refresh, Hot: o.Hot, Timeout: min(15*time.Second, max(o.Refresh, 5*time.Second)), MaxBackoff: max(o.Refresh, time.Minute)}
+	return Model{
+		opts:  o,
+		st:    st,
+		km:    km,
+		help:  h,
+		snap:  model.NewSnapshot(o.Services),
+		poll:  newPoller(o.Sources, timing),
+		board: board.New(st, km),
+		now:   o.Now(),
+	}
+}
+
+// Snapshot exposes the current snapshot to tests.
+func (m Model) Snapshot() *model.Snapshot { return m.snap }
+
+// Init starts the first poll of every source and the clock.
+func (m Model) Init() tea.Cmd {
+	return tea.Batch(m.poll.startAll(m.opts.Context, m.opts.Now), m.tick())
+}
+
+func (m Model) tick() tea.Cmd {
+	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
+}
+
+// Update routes each message to its owner.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		return m.handleResize(msg), nil
+	case tea.KeyMsg:
+		return m.handleKey(msg)
+	case fetchedMsg:
+		return m.handleFetched(msg)
+	case pollMsg:
+		if !m.poll.current(msg) {
+			return m, nil
+		}
+		return m, m.poll.start(m.opts.Context, msg.source, m.opts.Now)
+	case clockMsg:
+		m.now = m.opts.Now()
+		m.snap.MarkStale(m.now, m.staleAfter())
+		return m, m.tick()
+	}
+	return m, nil
+}
+
+// staleAfter is how old data may get before it is marked stale: two idle
+// intervals, per the design.
+func (m Model) staleAfter() time.Duration { return 2 * m.opts.Refresh }
+
+func (m Model) handleResize(msg tea.WindowSizeMsg) Model {
+	m.width, m.height = msg.Width, msg.Height
+	m.help.Width = msg.Width
+	body := max(1, msg.Height-2)
+	m.board.SetSize(msg.Width, body)
+	m.detail.SetSize(msg.Width, body)
+	return m
+}
+
+func (m Model) handleFetched(msg fetchedMsg) (tea.Model, tea.Cmd) {
+	m.snap.Merge(msg.result)
+	m.now = m.opts.Now()
+	m.snap.GeneratedAt = m.now
+	m.snap.MarkStale(m.now, m.staleAfter())
+	moving := covering(m.snap, msg.result.Covers)
+	return m, m.poll.finished(msg.source, msg.result, moving)
+}
+
+func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if msg.Type == tea.KeyCtrlC {
+		return m, tea.Quit
+	}
+	// While the filter has the keyboard, every key is text.
+	if m.screen == screenBoard && m.board.Filtering() {
+		var cmd tea.Cmd
+		m.board, cmd = m.board.Update(msg, m.snap)
+		return m, cmd
+	}
+	switch {
+	case key.Matches(msg, m.km.Quit):
+		return m, tea.Quit
+	case key.Matches(msg, m.km.Help):
+		m.full = !m.full
+		return m, nil
+	case m.full && key.Matches(msg, m.km.Back):
+		m.full = false
+		return m, nil
+	case key.Matches(msg, m.km.Refresh):
+		return m, m.poll.startAll(m.opts.Context, m.opts.Now)
+	}
+	switch m.screen {
+	case screenDetail:
+		if key.Matches(msg, m.km.Back) {
+			m.screen = screenBoard
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.detail, cmd = m.detail.Update(msg, m.snap)
+		return m, cmd
+	default:
+		if key.Matches(msg, m.km.Open) {
+			return m.openDetail(), nil
+		}
+		var cmd tea.Cmd
+		m.board, cmd = m.board.Update(msg, m.snap)
+		return m, cmd
+	}
+}
+
+func (m Model) openDetail() Model {
+	svcName, envName, ok := m.board.Selection(m.snap)
+	if !ok {
+		return m
+	}
+	idx := 0
+	if svc, found := m.snap.Service(svcName); found {
+		for i, e := range svc.Environments {
+			if e.Environment == envName {
+				idx = i
+			}
+		}
+	}
+	m.detail = detail.New(m.st, m.km, svcName, idx)
+	m.detail.SetSize(m.width, max(1, m.height-2))
+	m.screen = screenDetail
+	return m
+}
+
+// View draws the frame. It reads the model and never changes it.
+func (m Model) View() string {
+	if m.width == 0 {
+		return ""
+	}
+	if m.width < MinWidth || m.height < MinHeight {
+		return format.Truncate("flightdeck needs at least 80×24; this terminal is "+itoa(m.width)+"×"+itoa(m.height)+". Enlarge it or press q.", m.width)
+	}
+	var body string
+	switch {
+	case m.full:
+		body = m.st.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(m.km.FullHelp())
+	case m.screen == screenDetail:
+		body = m.detail.View(m.snap, m.now)
+	default:
+		body = m.board.View(m.snap, m.now)
+	}
+	bodyH := m.height - 2
+	lines := strings.Count(body, "\n") + 1
+	if lines < bodyH {
+		body += strings.Repeat("\n", bodyH-lines)
+	}
+	return m.header() + "\n" + body + "\n" + m.footer()
+}
+
+// footer shows only the keys that do something on the current screen.
+func (m Model) footer() string {
+	k := m.km
+	var b []key.Binding
+	switch {
+	case m.full:
+		b = []key.Binding{k.Help, k.Quit}
+	case m.screen == screenDetail:
+		b = []key.Binding{k.Left, k.Right, k.Back, k.Refresh, k.Help, k.Quit}
+	case m.board.Filtering():
+		b = []key.Binding{key.NewBinding(key.WithHelp("enter", "apply")), key.NewBinding(key.WithHelp("esc", "clear"))}
+	case m.board.Filter() != "":
+		b = []key.Binding{k.Open, key.NewBinding(key.WithHelp("esc", "clear filter")), k.Filter, k.Refresh, k.Help, k.Quit}
+	default:
+		b = k.ShortHelp()
+	}
+	return " " + m.help.ShortHelpView(b)
+}
+
+// header shows the title, read-only badge, refresh age and the health of
+// each provider kind.
+func (m Model) header() string {
+	left := " " + m.st.Title.Render("flightdeck")
+	if m.opts.Title != "" {
+		left += m.st.Dim.Render(" · " + m.opts.Title)
+	}
+	var right []string
+	if m.opts.ReadOnly {
+		right = append(right, m.st.Badge.Render("READ-ONLY"))
+	}
+	right = append(right, m.refreshAge())
+	right = append(right, m.health()...)
+	r := strings.Join(right, m.st.Dim.Render(" · ")) + " "
+	gap := m.width - ansi.StringWidth(left) - ansi.StringWidth(r)
+	if gap < 1 {
+		return format.Truncate(left+" "+r, m.width)
+	}
+	return left + strings.Repeat(" ", gap) + r
+}
+
+func (m Model) refreshAge() string {
+	var last time.Time
+	for _, s := range m.snap.Sources {
+		if s.LastOK.After(last) {
+			last = s.LastOK
+		}
+	}
+	if last.IsZero() {
+		return "⟳ loading"
+	}
+	return "⟳ " + format.Since(m.now, last) + " ago"
+}
+
+// health summarises each provider kind: ok, throttled, or the error of the
+// first failing source (in the error's own last words).
+func (m Model) health() []string {
+	type agg struct {
+		n, failed int
+		throttled bool
+		err       string
+	}
+	kinds := map[string]*agg{}
+	var order []string
+	for _, s := range m.snap.Sources {
+		a, ok := kinds[s.Kind]
+		if !ok {
+			a = &agg{}
+			kinds[s.Kind] = a
+			order = append(order, s.Kind)
+		}
+		a.n++
+		if s.Error != "" {
+			a.failed++
+			a.throttled = a.throttled || s.Throttled
+			if a.err == "" {
+				a.err = board.ShortError(s.Error)
+			}
+		}
+	}
+	sort.Strings(order)
+	out := make([]string, 0, len(order))
+	for _, k := range order {
+		a := kinds[k]
+		switch {
+		case a.failed == 0:
+			out = append(out, k+" "+m.st.OK.Render("ok"))
+		case a.throttled:
+			out = append(out, k+" "+m.st.Warn.Render(theme.GlyphWarn+" throttled"))
+		default:
+			msg := format.Truncate(a.err, 40)
+			if a.n > 1 {
+				msg = itoa(a.failed) + "/" + itoa(a.n) + " failing: " + msg
+			}
+			out = append(out, k+" "+m.st.Failed.Render(theme.GlyphFailed+" "+msg))
+		}
+	}
+	return out
+}

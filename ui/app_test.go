@@ -1,0 +1,250 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+)
+
+type clock struct{ now time.Time }
+
+func (c *clock) Now() time.Time { return c.now }
+
+func newTestModel(t *testing.T, srcs ...providers.DeploySource) (Model, *clock) {
+	t.Helper()
+	specs, src := world()
+	if len(srcs) == 0 {
+		srcs = []providers.DeploySource{src}
+	}
+	c := &clock{now: t0}
+	m := New(Options{Title: "test", Services: specs, Sources: srcs, Refresh: 10 * time.Second, Now: c.Now, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	return m, c
+}
+
+func update(t *testing.T, m Model, msg tea.Msg) Model {
+	t.Helper()
+	next, _ := m.Update(msg)
+	return next.(Model)
+}
+
+// fetchAll runs one poll of every source the way the poll command would.
+func fetchAll(t *testing.T, m Model) Model {
+	t.Helper()
+	for i, s := range m.poll.sources {
+		m = update(t, m, fetchCmd(context.Background(), s.src, i, time.Second, m.opts.Now)())
+	}
+	return m
+}
+
+func keyMsg(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+func view(m Model) string { return ansi.Strip(m.View()) }
+
+func TestBoardShowsEveryState(t *testing.T) {
+	m, _ := newTestModel(t)
+	if v := view(m); !strings.Contains(v, "loading") {
+		t.Fatalf("before the first fetch cells should say loading:\n%s", v)
+	}
+	m = fetchAll(t, m)
+	v := view(m)
+	for _, want := range []string{
+		"aaaaaaa ✓ 12m", // steady with age
+		"bbbbbbb ◐",     // rolling
+		"3/5",           // running/desired
+		"↺ rolled back", // circuit breaker rollback, never shown as success
+		"= in sync",     // api: same SHA in both
+		"≠ differs",     // worker: different SHA, order unknown
+		"aws ok",        // header health
+		"⟳ 0s ago",      // refresh age
+		"SERVICE", "STAGING", "PRODUCTION",
+	} {
+		if !strings.Contains(v, want) {
+			t.Errorf("board lacks %q:\n%s", want, v)
+		}
+	}
+}
+
+func TestErrorKeepsLastGoodDataAndMarksStale(t *testing.T) {
+	specs, src := world()
+	c := &clock{now: t0}
+	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Refresh: 10 * time.Second, Now: c.Now, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	m = fetchAll(t, m)
+
+	src.err = errBoom
+	c.now = t0.Add(25 * time.Second) // older than two intervals
+	m = fetchAll(t, m)
+	m = update(t, m, clockMsg(c.now))
+	v := view(m)
+	if !strings.Contains(v, "aaaaaaa") {
+		t.Fatalf("last good SHA should stay on screen after an error:\n%s", v)
+	}
+	if !strings.Contains(v, "stale") {
+		t.Errorf("old data must be marked stale:\n%s", v)
+	}
+	if !strings.Contains(v, "aws ✗ Service unavailable.") {
+		t.Errorf("header should carry the provider's error:\n%s", v)
+	}
+	e, _ := m.Snapshot().Env(model.EnvKey{Service: "api", Environment: "staging"})
+	if e.Error == "" || !e.Stale {
+		t.Errorf("env should carry error and stale flag: %+v", e)
+	}
+}
+
+func TestErrorBeforeAnyDataShowsOnTheCell(t *testing.T) {
+	specs, src := world()
+	src.err = errBoom
+	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	m = fetchAll(t, m)
+	if v := view(m); !strings.Contains(v, "✗ Service unavailable.") {
+		t.Errorf("cell should show the error:\n%s", v)
+	}
+}
+
+func TestMinimumSizeNotice(t *testing.T) {
+	m, _ := newTestModel(t)
+	m = update(t, m, tea.WindowSizeMsg{Width: 70, Height: 20})
+	v := view(m)
+	if !strings.Contains(v, "needs at least 80×24") || strings.Count(v, "\n") != 0 {
+		t.Errorf("want a one-line notice, got:\n%s", v)
+	}
+}
+
+func TestFilterNarrowsServices(t *testing.T) {
+	m, _ := newTestModel(t)
+	m = fetchAll(t, m)
+	for _, k := range []string{"/", "p", "a", "y"} {
+		m = update(t, m, keyMsg(k))
+	}
+	v := view(m)
+	if !strings.Contains(v, "payments") || strings.Contains(v, "worker") {
+		t.Fatalf("filter 'pay' should keep only payments:\n%s", v)
+	}
+	// q is text while filtering, not quit.
+	if _, cmd := m.Update(keyMsg("q")); cmd != nil {
+		if _, quit := cmd().(tea.QuitMsg); quit {
+			t.Fatal("q quit while typing a filter")
+		}
+	}
+	m = update(t, m, keyMsg("esc"))
+	if v := view(m); !strings.Contains(v, "worker") {
+		t.Errorf("esc should clear the filter:\n%s", v)
+	}
+}
+
+func TestOpenDetailAndBack(t *testing.T) {
+	m, _ := newTestModel(t)
+	m = fetchAll(t, m)
+	m = update(t, m, keyMsg("down")) // web
+	m = update(t, m, keyMsg("enter"))
+	v := view(m)
+	for _, want := range []string{"web", "deploy 9999999 → bbbbbbb", "PRIMARY", "in progress", "ACTIVE"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	m = update(t, m, keyMsg("esc"))
+	if v := view(m); !strings.Contains(v, "SERVICE") {
+		t.Errorf("esc should return to the board:\n%s", v)
+	}
+}
+
+func TestHelpToggles(t *testing.T) {
+	m, _ := newTestModel(t)
+	m = update(t, m, keyMsg("?"))
+	if v := view(m); !strings.Contains(v, "refresh now") || !strings.Contains(v, "Keys") {
+		t.Errorf("full help missing:\n%s", v)
+	}
+	m = update(t, m, keyMsg("?"))
+	if v := view(m); strings.Contains(v, "Keys\n") {
+		t.Errorf("help should close:\n%s", v)
+	}
+}
+
+func TestQuitKeys(t *testing.T) {
+	m, _ := newTestModel(t)
+	for _, k := range []tea.KeyMsg{keyMsg("q"), {Type: tea.KeyCtrlC}} {
+		_, cmd := m.Update(k)
+		if cmd == nil {
+			t.Fatalf("%v: no command", k)
+		}
+		if _, ok := cmd().(tea.QuitMsg); !ok {
+			t.Errorf("%v should quit", k)
+		}
+	}
+}
+
+func TestReadOnlyBadge(t *testing.T) {
+	specs, src := world()
+	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, ReadOnly: true, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	if !strings.Contains(view(m), "READ-ONLY") {
+		t.Error("read-only mode must say so in the header")
+	}
+}
+
+func TestOneFetchInFlightPerSource(t *testing.T) {
+	m, _ := newTestModel(t)
+	if cmd := m.poll.start(context.Background(), 0, m.opts.Now); cmd == nil {
+		t.Fatal("first start should fetch")
+	}
+	if cmd := m.poll.start(context.Background(), 0, m.opts.Now); cmd != nil {
+		t.Fatal("a second fetch started while one is in flight")
+	}
+	// A tick from an older schedule is dropped.
+	old := pollMsg{source: 0, gen: m.poll.sources[0].gen - 1}
+	if _, cmd := m.Update(old); cmd != nil {
+		t.Error("stale tick should be dropped")
+	}
+}
+
+func TestPollDelays(t *testing.T) {
+	timing := pollTiming{Idle: 10 * time.Second, Hot: 2 * time.Second, Timeout: time.Second, MaxBackoff: time.Minute}
+	p := newPoller([]providers.DeploySource{&fakeSource{}}, timing)
+	p.finished(0, model.FetchResult{}, false)
+	if d := p.delay(0, false); d != 10*time.Second {
+		t.Errorf("idle delay %v", d)
+	}
+	if d := p.delay(0, true); d != 2*time.Second {
+		t.Errorf("hot delay %v", d)
+	}
+	for i, want := range []time.Duration{4 * time.Second, 8 * time.Second, 16 * time.Second} {
+		p.finished(0, model.FetchResult{Err: errBoom}, true)
+		if d := p.delay(0, true); d != want {
+			t.Errorf("failure %d: backoff %v, want %v", i+1, d, want)
+		}
+	}
+	for range 10 {
+		p.finished(0, model.FetchResult{Err: errBoom}, false)
+	}
+	if d := p.delay(0, false); d != time.Minute {
+		t.Errorf("backoff should cap at a minute, got %v", d)
+	}
+	p.finished(0, model.FetchResult{Err: &providers.ThrottledError{RetryAfter: 30 * time.Second, Err: errBoom}}, false)
+	if d := p.delay(0, false); d != 30*time.Second {
+		t.Errorf("throttled delay should honour Retry-After, got %v", d)
+	}
+	p.finished(0, model.FetchResult{}, true)
+	if d := p.delay(0, true); d != 2*time.Second {
+		t.Errorf("success should reset backoff, got %v", d)
+	}
+}

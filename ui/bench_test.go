@@ -1,0 +1,51 @@
+package ui
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+)
+
+// bigWorld is 200 services × 4 environments, every cell filled, some rolling.
+func bigWorld() ([]model.ServiceSpec, *fakeSource) {
+	envs := []string{"dev", "staging", "canary", "production"}
+	var specs []model.ServiceSpec
+	src := &fakeSource{name: "aws"}
+	for i := range 200 {
+		name := fmt.Sprintf("service-%03d", i)
+		spec := model.ServiceSpec{Name: name}
+		for j, e := range envs {
+			spec.Environments = append(spec.Environments, model.EnvSpec{Name: e, Target: model.TargetECS})
+			st := model.EnvStatus{Service: name, Environment: e, Target: model.TargetECS, State: model.StateSteady,
+				Version: model.Version{SHA: sha("0123456789abcdef"[(i+j)%16])}, Since: t0.Add(-time.Duration(i) * time.Minute)}
+			if (i+j)%7 == 0 {
+				st.State = model.StateDeploying
+				st.Deployment = &model.Deployment{Running: j, Desired: 4}
+			}
+			src.envs = append(src.envs, st)
+		}
+		specs = append(specs, spec)
+	}
+	return specs, src
+}
+
+func BenchmarkBoardView(b *testing.B) {
+	specs, src := bigWorld()
+	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	m = next.(Model)
+	for i, s := range m.poll.sources {
+		next, _ = m.Update(fetchCmd(b.Context(), s.src, i, time.Second, m.opts.Now)())
+		m = next.(Model)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		_ = m.View()
+	}
+}

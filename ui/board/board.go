@@ -1,0 +1,298 @@
+// Package board is flightdeck's home screen: services down, environments
+// across, with the version, state and age of each, drift at the row's end,
+// and the gates waiting for a human above it all.
+package board
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"flightdeck/model"
+	"flightdeck/ui/format"
+	"flightdeck/ui/keys"
+	"flightdeck/ui/theme"
+)
+
+// Model is the board's own state: the selection and the filter. The
+// snapshot it draws belongs to the root model and is passed in.
+type Model struct {
+	st        theme.Styles
+	km        keys.KeyMap
+	cursor    int // index into the visible (filtered) services
+	col       int // selected environment column
+	filter    textinput.Model
+	filtering bool
+	width     int
+	height    int
+}
+
+// New builds a board with the given styles and keys.
+func New(st theme.Styles, km keys.KeyMap) Model {
+	ti := textinput.New()
+	ti.Prompt = "/"
+	ti.Placeholder = "filter services"
+	ti.CharLimit = 64
+	return Model{st: st, km: km, filter: ti}
+}
+
+// SetSize tells the board how much room it has.
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+
+// Filtering reports whether the filter input has the keyboard, so the root
+// model lets it see keys like q that are otherwise global.
+func (m Model) Filtering() bool { return m.filtering }
+
+// Filter is the current filter text.
+func (m Model) Filter() string { return m.filter.Value() }
+
+// Update handles keys for the board. snap is read, never written.
+func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot) (Model, tea.Cmd) {
+	if m.filtering {
+		return m.updateFilter(msg, snap)
+	}
+	visible := m.visible(snap)
+	switch {
+	case key.Matches(msg, m.km.Up):
+		m.cursor = max(0, m.cursor-1)
+	case key.Matches(msg, m.km.Down):
+		m.cursor = min(max(0, len(visible)-1), m.cursor+1)
+	case key.Matches(msg, m.km.Left):
+		m.col = max(0, m.col-1)
+	case key.Matches(msg, m.km.Right):
+		m.col = min(max(0, len(envColumns(snap))-1), m.col+1)
+	case key.Matches(msg, m.km.Filter):
+		m.filtering = true
+		return m, m.filter.Focus()
+	case key.Matches(msg, m.km.Back) && m.filter.Value() != "":
+		m.filter.SetValue("")
+		m.cursor = 0
+	}
+	return m, nil
+}
+
+func (m Model) updateFilter(msg tea.KeyMsg, snap *model.Snapshot) (Model, tea.Cmd) {
+	switch msg.Type {
+	case tea.KeyEnter:
+		m.filtering = false
+		m.filter.Blur()
+		return m, nil
+	case tea.KeyEsc:
+		m.filtering = false
+		m.filter.Blur()
+		m.filter.SetValue("")
+		m.cursor = 0
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.filter, cmd = m.filter.Update(msg)
+	m.cursor = min(m.cursor, max(0, len(m.visible(snap))-1))
+	return m, cmd
+}
+
+// Selection names the service and environment under the cursor.
+func (m Model) Selection(snap *model.Snapshot) (service, env string, ok bool) {
+	visible := m.visible(snap)
+	if len(visible) == 0 {
+		return "", "", false
+	}
+	svc := &snap.Services[visible[min(m.cursor, len(visible)-1)]]
+	cols := envColumns(snap)
+	if m.col < len(cols) {
+		if _, has := svc.Env(cols[m.col]); has {
+			return svc.Name, cols[m.col], true
+		}
+	}
+	return svc.Name, "", true
+}
+
+// visible lists the indices of the services that pass the filter.
+func (m Model) visible(snap *model.Snapshot) []int {
+	f := strings.ToLower(strings.TrimSpace(m.filter.Value()))
+	out := make([]int, 0, len(snap.Services))
+	for i := range snap.Services {
+		if f == "" || strings.Contains(strings.ToLower(snap.Services[i].Name), f) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// envColumns is the union of environment names in promotion order, so a
+// service without staging leaves that column empty rather than shifting.
+func envColumns(snap *model.Snapshot) []string {
+	var cols []string
+	seen := map[string]bool{}
+	for i := range snap.Services {
+		for j := range snap.Services[i].Environments {
+			n := snap.Services[i].Environments[j].Environment
+			if !seen[n] {
+				seen[n] = true
+				cols = append(cols, n)
+			}
+		}
+	}
+	return cols
+}
+
+// layout decides column widths for the available width.
+type layout struct {
+	name, ci, env, drift int
+	cols                 []string
+	showCI               bool
+}
+
+func (m Model) layout(snap *model.Snapshot) layout {
+	l := layout{cols: envColumns(snap), name: 8, drift: 16}
+	for i := range snap.Services {
+		l.name = max(l.name, len(snap.Services[i].Name)+2)
+		if len(snap.Services[i].Pipelines) > 0 {
+			l.showCI = true
+		}
+	}
+	l.name = min(l.name, 18)
+	l.ci = 10
+	if l.showCI {
+		l.ci = 28
+	}
+	rest := m.width - 2 - l.name - l.ci - l.drift
+	if n := len(l.cols); n > 0 {
+		l.env = max(12, min(30, rest/n))
+	}
+	l.drift = max(0, m.width-2-l.name-l.ci-l.env*len(l.cols))
+	return l
+}
+
+// View draws the board: waiting panel, table header, rows, filter line.
+func (m Model) View(snap *model.Snapshot, now time.Time) string {
+	var b strings.Builder
+	panel := m.waitingPanel(snap, now)
+	b.WriteString(panel)
+	l := m.layout(snap)
+	b.WriteString(m.headerRow(l))
+	b.WriteByte('\n')
+
+	visible := m.visible(snap)
+	rows := m.height - strings.Count(panel, "\n") - 2
+	if m.filtering || m.filter.Value() != "" {
+		rows--
+	}
+	rows = max(1, rows)
+	start := 0
+	if m.cursor >= rows {
+		start = m.cursor - rows + 1
+	}
+	end := min(len(visible), start+rows)
+	for vi := start; vi < end; vi++ {
+		b.WriteString(m.row(&snap.Services[visible[vi]], l, now, vi == m.cursor))
+		b.WriteByte('\n')
+	}
+	if len(visible) == 0 {
+		b.WriteString(m.st.P.Dim.Wrap("  no service matches the filter"))
+		b.WriteByte('\n')
+	}
+	if m.filtering || m.filter.Value() != "" {
+		b.WriteString(m.filter.View())
+		if !m.filtering {
+			b.WriteString(m.st.P.Dim.Wrap("  (esc clears)"))
+		}
+		b.WriteByte('\n')
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func (m Model) headerRow(l layout) string {
+	var b strings.Builder
+	b.WriteString("  ")
+	b.WriteString(format.Fit("SERVICE", l.name))
+	b.WriteString(format.Fit("CI", l.ci))
+	for i, c := range l.cols {
+		label := strings.ToUpper(c)
+		if i == m.col {
+			label = theme.GlyphCursor + label
+		}
+		b.WriteString(format.Fit(label, l.env))
+	}
+	b.WriteString("DRIFT")
+	return m.st.P.Header.Wrap(b.String())
+}
+
+func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bool) string {
+	var b strings.Builder
+	if selected {
+		b.WriteString(m.st.P.Selected.Wrap(theme.GlyphCursor) + " ")
+		b.WriteString(m.st.P.Selected.Wrap(format.Fit(svc.Name, l.name)))
+	} else {
+		b.WriteString("  ")
+		b.WriteString(format.Fit(svc.Name, l.name))
+	}
+	b.WriteString(format.Fit(ciSummary(m.st, svc, now), l.ci))
+	for i, c := range l.cols {
+		e, ok := svc.Env(c)
+		if !ok {
+			b.WriteString(format.Fit("", l.env))
+			continue
+		}
+		txt := cell(m.st, e, now, l.env-1) + " "
+		if selected && i == m.col {
+			txt = m.st.P.SelectedCell.Wrap(ansi.Strip(txt[:len(txt)-1])) + " "
+		}
+		b.WriteString(txt)
+	}
+	// The layout leaves the drift column whatever width remains, so the row
+	// fits without measuring it again.
+	b.WriteString(format.Truncate(driftLabel(m.st, svc), l.drift))
+	return b.String()
+}
+
+// ciSummary is the CI column: the latest pipeline's state, or a dash when
+// the service has no CI configured or none reported yet.
+func ciSummary(st theme.Styles, svc *model.ServiceState, now time.Time) string {
+	if len(svc.Pipelines) == 0 {
+		return st.P.Dim.Wrap("–")
+	}
+	p := svc.Pipelines[0]
+	switch p.Status {
+	case model.RunSuccess:
+		return st.P.OK.Wrap(theme.GlyphOK) + " " + format.Since(now, p.CreatedAt)
+	case model.RunFailed:
+		return st.P.Failed.Wrap(theme.GlyphFailed) + " failed"
+	case model.RunOnHold:
+		return st.P.Hold.Wrap(theme.GlyphHold) + " on hold"
+	default:
+		return st.P.Rolling.Wrap("●") + " " + string(p.Status)
+	}
+}
+
+// waitingPanel lists gates waiting for a human, oldest first. It is absent
+// when nothing waits, so the table gets the room.
+func (m Model) waitingPanel(snap *model.Snapshot, now time.Time) string {
+	if len(snap.Approvals) == 0 {
+		return ""
+	}
+	inner := max(20, m.width-4)
+	var b strings.Builder
+	title := "┌ Waiting for you (" + itoa(len(snap.Approvals)) + ") "
+	b.WriteString(m.st.Border.Render(title + strings.Repeat("─", max(0, m.width-ansi.StringWidth(title)-1)) + "┐"))
+	b.WriteByte('\n')
+	for _, g := range snap.Approvals {
+		line := m.st.P.Hold.Wrap(theme.GlyphHold) + " " + format.Fit(g.Service, 10) + format.Fit(g.Gate, 18) +
+			model.ShortSHA(g.SHA) + " " + format.Fit(quote(g.Subject), 30) + format.Fit(g.Provider, 11) + "waiting " + format.Since(now, g.WaitingSince)
+		b.WriteString(m.st.Border.Render("│") + " " + format.Fit(line, inner) + " " + m.st.Border.Render("│"))
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.st.Border.Render("└" + strings.Repeat("─", max(0, m.width-2)) + "┘"))
+	b.WriteByte('\n')
+	return b.String()
+}
+
+func quote(s string) string {
+	if s == "" {
+		return ""
+	}
+	return `"` + s + `"`
+}

@@ -1,0 +1,51 @@
+package board
+
+import (
+	"strconv"
+
+	"flightdeck/model"
+	"flightdeck/ui/theme"
+)
+
+// driftLabel summarises how far apart a service's environments are: the
+// furthest-downstream pair that differs, since that is what a release
+// manager promotes next. It returns plain text and the style for it.
+func driftLabel(st theme.Styles, svc *model.ServiceState) string {
+	envs := svc.Environments
+	if len(envs) < 2 {
+		return ""
+	}
+	lineage := svc.Lineage()
+	allSync := true
+	for i := len(envs) - 1; i > 0; i-- {
+		up, down := envs[i-1], envs[i]
+		d := model.CompareEnvs(up.Version, down.Version, lineage)
+		where := ""
+		if i < len(envs)-1 {
+			where = " · " + up.Environment
+		}
+		switch d.Kind {
+		case model.InSync:
+			continue
+		case model.Ahead:
+			return st.P.Rolling.Wrap("↑") + " " + commits(d.Commits) + where
+		case model.Behind:
+			return st.P.Warn.Wrap("↓") + " behind " + commits(d.Commits) + where
+		case model.Differs:
+			return st.P.Rolling.Wrap("≠") + " differs" + where
+		default:
+			allSync = false
+		}
+	}
+	if !allSync {
+		return ""
+	}
+	return st.P.OK.Wrap("=") + " in sync"
+}
+
+func commits(n int) string {
+	if n == 1 {
+		return "1 commit"
+	}
+	return strconv.Itoa(n) + " commits"
+}

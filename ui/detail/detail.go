@@ -1,0 +1,236 @@
+// Package detail is the service screen: one panel per environment with the
+// running version, each rollout's progress, and recent events; CI pipelines
+// above them once a CI provider reports.
+package detail
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"flightdeck/model"
+	"flightdeck/ui/format"
+	"flightdeck/ui/keys"
+	"flightdeck/ui/theme"
+)
+
+// Model is the detail screen of one service.
+type Model struct {
+	st      theme.Styles
+	km      keys.KeyMap
+	service string
+	env     int // selected environment panel
+	scroll  int
+	width   int
+	height  int
+}
+
+// New opens the detail of a service, with the named environment selected.
+func New(st theme.Styles, km keys.KeyMap, service string, envIndex int) Model {
+	return Model{st: st, km: km, service: service, env: max(0, envIndex)}
+}
+
+// Service is the service this screen shows.
+func (m Model) Service() string { return m.service }
+
+// SetSize tells the screen how much room it has.
+func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
+
+// Update moves between environment panels and scrolls.
+func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot) (Model, tea.Cmd) {
+	svc, ok := snap.Service(m.service)
+	if !ok {
+		return m, nil
+	}
+	switch {
+	case key.Matches(msg, m.km.Left):
+		m.env = max(0, m.env-1)
+	case key.Matches(msg, m.km.Right):
+		m.env = min(len(svc.Environments)-1, m.env+1)
+	case key.Matches(msg, m.km.Up):
+		m.scroll = max(0, m.scroll-1)
+	case key.Matches(msg, m.km.Down):
+		m.scroll++
+	}
+	return m, nil
+}
+
+// View draws the screen, scrolled to the current offset.
+func (m Model) View(snap *model.Snapshot, now time.Time) string {
+	svc, ok := snap.Service(m.service)
+	if !ok {
+		return m.st.Error.Render("service " + m.service + " is no longer configured")
+	}
+	var parts []string
+	parts = append(parts, m.st.Title.Render(svc.Name)+m.st.Dim.Render(repoSuffix(svc.Repo)))
+	parts = append(parts, m.pipelines(svc, now))
+	parts = append(parts, m.panels(svc, now))
+	lines := strings.Split(strings.Join(parts, "\n\n"), "\n")
+	scroll := min(m.scroll, max(0, len(lines)-m.height))
+	end := min(len(lines), scroll+m.height)
+	return strings.Join(lines[scroll:end], "\n")
+}
+
+func repoSuffix(repo string) string {
+	if repo == "" {
+		return ""
+	}
+	return "  " + repo
+}
+
+// pipelines lists the latest CI runs. The graph view arrives with the CI
+// providers; until then this says plainly what is known.
+func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
+	if len(svc.Pipelines) == 0 {
+		return m.st.Dim.Render("CI: no pipelines reported for this service")
+	}
+	var b strings.Builder
+	b.WriteString(m.st.PanelTitle.Render("Pipelines"))
+	for i, p := range svc.Pipelines {
+		if i == 5 {
+			break
+		}
+		b.WriteString("\n  " + model.ShortSHA(p.SHA) + "  " + string(p.Status) + "  " + format.Since(now, p.CreatedAt) + "  " + p.Subject)
+	}
+	return b.String()
+}
+
+// panels lays the environment panels side by side when they fit, stacked
+// otherwise.
+func (m Model) panels(svc *model.ServiceState, now time.Time) string {
+	n := len(svc.Environments)
+	if n == 0 {
+		return m.st.Dim.Render("no environments")
+	}
+	perRow := max(1, min(n, m.width/40))
+	w := m.width/perRow - 2
+	var rows []string
+	var row []string
+	for i := range svc.Environments {
+		row = append(row, m.panel(&svc.Environments[i], now, w, i == m.env))
+		if len(row) == perRow {
+			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+			row = nil
+		}
+	}
+	if len(row) > 0 {
+		rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
+	}
+	return strings.Join(rows, "\n")
+}
+
+func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) string {
+	inner := max(10, w-4)
+	var lines []string
+	add := func(s string) { lines = append(lines, format.Fit(s, inner)) }
+	glyph, gs := m.st.State(e.State)
+	title := e.Environment + " " + gs.Render(glyph) + " " + strings.ReplaceAll(string(e.State), "_", " ")
+	if e.Stale {
+		title += " " + m.st.Dim.Render("stale, last good "+format.Since(now, e.FetchedAt)+" ago")
+	}
+	add(m.st.PanelTitle.Render(title))
+	if e.FetchedAt.IsZero() && e.Error == "" {
+		add(m.st.Dim.Render("loading…"))
+	}
+	if !e.FetchedAt.IsZero() {
+		add("version  " + m.st.Bold.Render(e.Version.Short()) + m.st.Dim.Render(sinceSuffix(now, e.Since)))
+		add("image    " + e.Version.Artifact)
+		add("revision " + e.Version.Revision)
+	}
+	if d := e.Deployment; d != nil {
+		add("")
+		from, to := model.ShortSHA(d.FromSHA), model.ShortSHA(d.ToSHA)
+		started := ""
+		if !d.StartedAt.IsZero() {
+			started = m.st.Dim.Render(" started " + format.Since(now, d.StartedAt) + " ago")
+		}
+		add(m.st.Bold.Render("deploy ") + from + " → " + to + started)
+		if d.Reason != "" {
+			for i, l := range wrap(d.Reason, inner-2) {
+				lead := "  "
+				if i == 0 {
+					lead = m.st.Warn.Render(theme.GlyphWarn) + " "
+				}
+				add(lead + l)
+			}
+		}
+	}
+	if len(e.Rollouts) > 0 {
+		add("")
+		add(m.st.Dim.Render("rollouts"))
+		for _, r := range e.Rollouts {
+			counts := strconv.Itoa(r.Running) + "/" + strconv.Itoa(r.Desired)
+			line := format.Fit(r.Status, 8) + format.Fit(r.Version.Short(), 8) + m.st.Bar.Render(format.Bar(r.Running, r.Desired, 8)) + " " + format.Fit(counts, 6) + rolloutState(m.st, r.State)
+			if r.Failed > 0 {
+				line += m.st.Failed.Render(" " + strconv.Itoa(r.Failed) + " failed")
+			}
+			add(line)
+		}
+	}
+	if e.Error != "" {
+		add("")
+		for i, l := range wrap(e.Error, inner-2) {
+			lead := "  "
+			if i == 0 {
+				lead = theme.GlyphFailed + " "
+			}
+			add(m.st.Error.Render(lead + l))
+		}
+	}
+	if len(e.Events) > 0 {
+		add("")
+		add(m.st.Dim.Render("events"))
+		for i, ev := range e.Events {
+			if i == 5 {
+				break
+			}
+			add(m.st.Dim.Render(format.Fit(format.Since(now, ev.At), 5)) + ev.Message)
+		}
+	}
+	border := m.st.Border
+	if selected {
+		border = m.st.Rolling
+	}
+	box := m.st.Cell.Border(lipgloss.RoundedBorder()).BorderForeground(border.GetForeground()).Padding(0, 1).Width(inner + 2)
+	return box.Render(strings.Join(lines, "\n"))
+}
+
+func sinceSuffix(now, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return "  since " + format.Since(now, t) + " ago"
+}
+
+func rolloutState(st theme.Styles, s string) string {
+	switch s {
+	case "COMPLETED":
+		return st.OK.Render(theme.GlyphOK + " completed")
+	case "FAILED":
+		return st.Failed.Render(theme.GlyphFailed + " failed")
+	case "IN_PROGRESS":
+		return st.Rolling.Render(theme.GlyphRolling + " in progress")
+	}
+	return strings.ToLower(s)
+}
+
+// wrap breaks a long error over lines of at most w cells.
+func wrap(s string, w int) []string {
+	if w < 10 {
+		return []string{s}
+	}
+	var out []string
+	for len(s) > w {
+		cut := strings.LastIndex(s[:w], " ")
+		if cut <= 0 {
+			cut = w
+		}
+		out = append(out, s[:cut])
+		s = strings.TrimLeft(s[cut:], " ")
+	}
+	return append(out, s)
+}

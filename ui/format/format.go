@@ -1,0 +1,112 @@
+// Package format turns durations, progress and text into the short strings
+// the screens draw. Everything here is pure and allocation-light, because
+// the board calls it for every visible cell on every frame.
+package format
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/mattn/go-runewidth"
+)
+
+// Age is a compact duration: "12s", "4m", "3h", "2d".
+func Age(d time.Duration) string {
+	switch {
+	case d < 0:
+		return "0s"
+	case d < time.Minute:
+		return strconv.Itoa(int(d/time.Second)) + "s"
+	case d < time.Hour:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	case d < 48*time.Hour:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	default:
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+}
+
+// Since is Age(now - t), or "" for a zero time.
+func Since(now, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return Age(now.Sub(t))
+}
+
+// Bar draws a progress bar of width cells: ▓ done, ░ to go.
+func Bar(done, total, width int) string {
+	if width <= 0 {
+		return ""
+	}
+	if total <= 0 {
+		return strings.Repeat("░", width)
+	}
+	if done > total {
+		done = total
+	}
+	if done < 0 {
+		done = 0
+	}
+	n := done * width / total
+	return strings.Repeat("▓", n) + strings.Repeat("░", width-n)
+}
+
+// Width is the number of cells s takes on screen, skipping ANSI escape
+// sequences. It is a cheaper ansi.StringWidth for the board's text, which is
+// ASCII plus single-codepoint glyphs: no grapheme clustering needed.
+func Width(s string) int {
+	w := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == 0x1b:
+			i = skipEscape(s, i)
+		case c < utf8.RuneSelf:
+			w++
+			i++
+		default:
+			r, n := utf8.DecodeRuneInString(s[i:])
+			w += runewidth.RuneWidth(r)
+			i += n
+		}
+	}
+	return w
+}
+
+// skipEscape returns the index just past the escape sequence at s[i].
+func skipEscape(s string, i int) int {
+	i++
+	if i < len(s) && s[i] == '[' { // CSI: parameters, then a final byte @..~
+		for i++; i < len(s); i++ {
+			if s[i] >= 0x40 && s[i] <= 0x7e {
+				return i + 1
+			}
+		}
+		return i
+	}
+	return min(i+1, len(s))
+}
+
+// Fit pads or truncates s (which may hold ANSI styling) to exactly w cells.
+func Fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	sw := Width(s)
+	if sw > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s + strings.Repeat(" ", w-sw)
+}
+
+// Truncate shortens plain or styled text to at most w cells.
+func Truncate(s string, w int) string {
+	if Width(s) <= w {
+		return s
+	}
+	return ansi.Truncate(s, w, "…")
+}

@@ -1,0 +1,43 @@
+// Package keys holds flightdeck's key bindings as data: one table drives the
+// handlers, the footer's short help and the full help overlay.
+package keys
+
+import "github.com/charmbracelet/bubbles/key"
+
+// KeyMap is every binding of the TUI.
+type KeyMap struct {
+	Up, Down, Left, Right key.Binding
+	Open, Back            key.Binding
+	Refresh, Filter       key.Binding
+	Help, Quit            key.Binding
+}
+
+// Default returns a fresh key map; callers may disable bindings on it.
+func Default() KeyMap {
+	return KeyMap{
+		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Left:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev env")),
+		Right:   key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next env")),
+		Open:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open service")),
+		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Refresh: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh now")),
+		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+	}
+}
+
+// ShortHelp is the footer line.
+func (k KeyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.Open, k.Filter, k.Refresh, k.Help, k.Quit}
+}
+
+// FullHelp is the help overlay, in columns.
+func (k KeyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Left, k.Right},
+		{k.Open, k.Back, k.Filter},
+		{k.Refresh, k.Help, k.Quit},
+	}
+}

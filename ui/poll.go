@@ -1,0 +1,142 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+)
+
+// Polling is adaptive: a source is polled hot while something it covers is
+// moving, at the idle interval otherwise, and backs off when it fails or is
+// throttled. One fetch per source is ever in flight; a tick that arrives
+// while one is still running is dropped, and the result schedules the next.
+
+// fetchedMsg carries one poll of one source.
+type fetchedMsg struct {
+	source int
+	result model.FetchResult
+}
+
+// pollMsg asks for a poll of one source. gen drops ticks made obsolete by a
+// later schedule (a manual refresh reschedules every source).
+type pollMsg struct {
+	source int
+	gen    int
+}
+
+// pollTiming holds the intervals; tests shrink them.
+type pollTiming struct {
+	Idle, Hot, Timeout, MaxBackoff time.Duration
+}
+
+type sourceState struct {
+	src      providers.DeploySource
+	inFlight bool
+	gen      int
+	failures int
+	lastErr  error
+}
+
+type poller struct {
+	timing  pollTiming
+	sources []sourceState
+}
+
+func newPoller(srcs []providers.DeploySource, t pollTiming) poller {
+	p := poller{timing: t, sources: make([]sourceState, len(srcs))}
+	for i, s := range srcs {
+		p.sources[i].src = s
+	}
+	return p
+}
+
+// start begins a fetch of source i unless one is in flight.
+func (p *poller) start(ctx context.Context, i int, now func() time.Time) tea.Cmd {
+	s := &p.sources[i]
+	if s.inFlight {
+		return nil
+	}
+	s.inFlight = true
+	return fetchCmd(ctx, s.src, i, p.timing.Timeout, now)
+}
+
+// startAll begins a fetch of every idle source and obsoletes pending ticks.
+func (p *poller) startAll(ctx context.Context, now func() time.Time) tea.Cmd {
+	cmds := make([]tea.Cmd, 0, len(p.sources))
+	for i := range p.sources {
+		p.sources[i].gen++
+		cmds = append(cmds, p.start(ctx, i, now))
+	}
+	return tea.Batch(cmds...)
+}
+
+// finished records a result and schedules the next poll of that source.
+func (p *poller) finished(i int, r model.FetchResult, moving bool) tea.Cmd {
+	s := &p.sources[i]
+	s.inFlight = false
+	s.lastErr = r.Err
+	if r.Err != nil {
+		s.failures++
+	} else {
+		s.failures = 0
+	}
+	s.gen++
+	gen := s.gen
+	return tea.Tick(p.delay(i, moving), func(time.Time) tea.Msg { return pollMsg{source: i, gen: gen} })
+}
+
+// delay is how long to wait before the next poll of source i.
+func (p *poller) delay(i int, moving bool) time.Duration {
+	s := p.sources[i]
+	if s.lastErr != nil {
+		if wait, throttled := providers.RetryAfter(s.lastErr); throttled && wait > 0 {
+			return wait
+		}
+		back := p.timing.Hot << min(s.failures, 10)
+		return min(back, p.timing.MaxBackoff)
+	}
+	if moving {
+		return p.timing.Hot
+	}
+	return p.timing.Idle
+}
+
+// current reports whether a tick still belongs to the latest schedule.
+func (p *poller) current(m pollMsg) bool {
+	return m.source >= 0 && m.source < len(p.sources) && p.sources[m.source].gen == m.gen
+}
+
+func fetchCmd(ctx context.Context, src providers.DeploySource, i int, timeout time.Duration, now func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		c, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		envs, err := src.Fetch(c)
+		if err != nil && errors.Is(c.Err(), context.DeadlineExceeded) {
+			err = errors.Join(errors.New("timed out after "+timeout.String()), err)
+		}
+		return fetchedMsg{source: i, result: model.FetchResult{
+			Source:    src.Name(),
+			Kind:      src.Kind(),
+			At:        now(),
+			Envs:      envs,
+			Covers:    src.Covers(),
+			Err:       err,
+			Throttled: errors.Is(err, providers.ErrThrottled),
+		}}
+	}
+}
+
+// covering reports whether any environment a source covers is moving.
+func covering(snap *model.Snapshot, keys []model.EnvKey) bool {
+	for _, k := range keys {
+		if e, ok := snap.Env(k); ok && e.Moving() {
+			return true
+		}
+	}
+	return false
+}
