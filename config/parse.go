@@ -1,0 +1,85 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/parser"
+)
+
+// Load reads the file at path and parses it. Problems in the file come back
+// as *Errors; a file that cannot be read comes back as the wrapped OS error.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: read %s: %w", path, err)
+	}
+	return Parse(data, path)
+}
+
+// Parse decodes data strictly, fills in defaults and validates the result.
+// filename is used in messages and kept as Config.Path. On any problem it
+// returns a nil Config and an *Errors holding every problem found.
+func Parse(data []byte, filename string) (*Config, error) {
+	return parse(data, filename, os.Getenv)
+}
+
+// parse is Parse with the environment injected, for the defaults that come
+// from it (the audit log lives under $XDG_STATE_HOME or $HOME).
+func parse(data []byte, filename string, getenv func(string) string) (*Config, error) {
+	cfg := &Config{Path: filename}
+	d := newDecoder()
+
+	file, perr := parseYAML(data)
+	if perr != nil {
+		return nil, &Errors{File: filename, Problems: []Problem{*perr}}
+	}
+	var docs []*ast.DocumentNode
+	for _, doc := range file.Docs {
+		if doc != nil && doc.Body != nil {
+			docs = append(docs, doc)
+		}
+	}
+	for _, doc := range docs {
+		d.collectAnchors(doc)
+	}
+	if len(docs) > 0 {
+		d.decode("", docs[0].Body, reflect.ValueOf(cfg).Elem())
+	}
+	for _, doc := range docs[min(1, len(docs)):] {
+		d.addf("", posOf(doc), "a second YAML document; flightdeck reads one document per file")
+	}
+
+	checker{d}.config(cfg)
+	if len(d.problems) > 0 {
+		return nil, &Errors{File: filename, Problems: sortProblems(d.problems)}
+	}
+	applyDefaults(cfg, d, getenv)
+	return cfg, nil
+}
+
+// parseYAML runs goccy's parser and turns its error into one Problem. It also
+// turns a panic inside the parser into a Problem: a malformed config must
+// never crash the program that was asked to read it.
+func parseYAML(data []byte) (file *ast.File, problem *Problem) {
+	defer func() {
+		if r := recover(); r != nil {
+			file, problem = nil, &Problem{Message: fmt.Sprintf("invalid YAML (the parser failed: %v)", r)}
+		}
+	}()
+	f, err := parser.ParseBytes(data, 0)
+	if err == nil {
+		return f, nil
+	}
+	p := &Problem{Message: "invalid YAML: " + err.Error()}
+	var yerr yaml.Error
+	if errors.As(err, &yerr) {
+		at := positionOf(yerr.GetToken())
+		p.Line, p.Column, p.Message = at.line, at.col, "invalid YAML: "+yerr.GetMessage()
+	}
+	return nil, p
+}
