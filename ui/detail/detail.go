@@ -138,7 +138,7 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 	}
 	if !e.FetchedAt.IsZero() {
 		add("version  " + m.st.Bold.Render(e.Version.Short()) + m.st.Dim.Render(sinceSuffix(now, e.Since)))
-		add("image    " + e.Version.Artifact)
+		add("image    " + format.TruncateLeft(e.Version.Artifact, inner-9))
 		add("revision " + e.Version.Revision)
 	}
 	if d := e.Deployment; d != nil {
@@ -148,7 +148,14 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 		if !d.StartedAt.IsZero() {
 			started = m.st.Dim.Render(" started " + format.Since(now, d.StartedAt) + " ago")
 		}
-		add(m.st.Bold.Render("deploy ") + from + " → " + to + started)
+		verb := "deploy "
+		switch e.State {
+		case model.StateFailed:
+			verb = "failed, rolling back "
+		case model.StateRolledBack:
+			verb = "rolled back "
+		}
+		add(m.st.Bold.Render(verb) + from + " → " + to + started)
 		if d.Reason != "" {
 			for i, l := range wrap(d.Reason, inner-2) {
 				lead := "  "

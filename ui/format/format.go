@@ -110,3 +110,13 @@ func Truncate(s string, w int) string {
 	}
 	return ansi.Truncate(s, w, "…")
 }
+
+// TruncateLeft keeps the end of plain text, where an image reference keeps
+// its tag: "…/payments:2a903bf".
+func TruncateLeft(s string, w int) string {
+	if w <= 1 || Width(s) <= w {
+		return s
+	}
+	r := []rune(s)
+	return "…" + string(r[len(r)-(w-1):])
+}

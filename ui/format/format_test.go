@@ -1,0 +1,52 @@
+package format
+
+import (
+	"testing"
+	"time"
+)
+
+func TestAge(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		-time.Second: "0s", 12 * time.Second: "12s", 4 * time.Minute: "4m",
+		3 * time.Hour: "3h", 47 * time.Hour: "47h", 50 * time.Hour: "2d",
+	} {
+		if got := Age(d); got != want {
+			t.Errorf("Age(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+func TestBar(t *testing.T) {
+	for _, tc := range []struct {
+		done, total, w int
+		want           string
+	}{
+		{3, 5, 10, "▓▓▓▓▓▓░░░░"}, {0, 3, 3, "░░░"}, {9, 3, 3, "▓▓▓"}, {1, 0, 2, "░░"}, {1, 1, 0, ""},
+	} {
+		if got := Bar(tc.done, tc.total, tc.w); got != tc.want {
+			t.Errorf("Bar(%d,%d,%d) = %q", tc.done, tc.total, tc.w, got)
+		}
+	}
+}
+
+func TestWidthSkipsEscapesAndCountsGlyphs(t *testing.T) {
+	for s, want := range map[string]int{
+		"abc": 3, "\x1b[31m✓\x1b[0m ok": 4, "◐ ▓▓░ 1/3": 9, "": 0, "⌛": 2,
+	} {
+		if got := Width(s); got != want {
+			t.Errorf("Width(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+func TestFitAndTruncate(t *testing.T) {
+	if got := Fit("abc", 5); got != "abc  " {
+		t.Errorf("Fit pad = %q", got)
+	}
+	if got := Fit("abcdef", 4); Width(got) != 4 {
+		t.Errorf("Fit cut = %q", got)
+	}
+	if got := TruncateLeft("123.dkr.ecr/api:3f2a1c9", 10); got != "…i:3f2a1c9" {
+		t.Errorf("TruncateLeft = %q", got)
+	}
+}
