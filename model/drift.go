@@ -43,7 +43,9 @@ func (l Lineage) index(sha string) int {
 // that holds both SHAs, it counts the commits between them.
 func CompareEnvs(upstream, downstream Version, lineage Lineage) Drift {
 	if upstream.SHA == "" || downstream.SHA == "" {
-		if upstream.Revision != "" && upstream.Revision == downstream.Revision {
+		// Without commits, only the same image proves the same build: a
+		// revision name like api:42 can mean different things in two accounts.
+		if upstream.Artifact != "" && upstream.Artifact == downstream.Artifact {
 			return Drift{Kind: InSync}
 		}
 		return Drift{Kind: DriftUnknown, Commits: -1}

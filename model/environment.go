@@ -52,7 +52,19 @@ type Deployment struct {
 	StartedAt time.Time `json:"started_at"`
 	// Reason is the provider's word on why a rollout failed or rolled back.
 	Reason string `json:"reason,omitempty"`
+	// Rollback says whether this deployment restores an older version after
+	// a failure, and how that is going; "" for an ordinary deploy.
+	Rollback RollbackPhase `json:"rollback,omitempty"`
 }
+
+// RollbackPhase is how far a rollback (circuit breaker or requested) is.
+type RollbackPhase string
+
+const (
+	RollbackInProgress RollbackPhase = "in_progress"
+	RollbackDone       RollbackPhase = "done"
+	RollbackFailed     RollbackPhase = "failed"
+)
 
 // Event is one line of an environment's recent history, newest first.
 type Event struct {
@@ -70,13 +82,16 @@ type EnvStatus struct {
 	State       DeployState `json:"state"`
 	Deployment  *Deployment `json:"deployment"`
 	// Since is when the running version became current (its rollout began).
-	Since    time.Time `json:"since,omitempty"`
+	Since    time.Time `json:"since,omitzero"`
 	Rollouts []Rollout `json:"rollouts,omitempty"`
 	Events   []Event   `json:"events,omitempty"`
 	// FetchedAt is when this data was last fetched successfully; zero if never.
-	FetchedAt time.Time `json:"fetched_at,omitempty"`
+	FetchedAt time.Time `json:"fetched_at,omitzero"`
 	Stale     bool      `json:"stale"`
 	Error     string    `json:"error"`
+	// Unsupported says why no provider reads this environment yet. It is
+	// not an error: nothing failed.
+	Unsupported string `json:"unsupported,omitempty"`
 }
 
 // EnvKey names one environment of one service.

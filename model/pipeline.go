@@ -28,8 +28,8 @@ type Job struct {
 	Status    RunStatus `json:"status"`
 	Needs     []string  `json:"needs"`
 	Approval  bool      `json:"approval"`
-	StartedAt time.Time `json:"started_at,omitempty"`
-	StoppedAt time.Time `json:"stopped_at,omitempty"`
+	StartedAt time.Time `json:"started_at,omitzero"`
+	StoppedAt time.Time `json:"stopped_at,omitzero"`
 }
 
 // Workflow is a graph of jobs inside a pipeline.
@@ -48,7 +48,7 @@ type Pipeline struct {
 	Branch    string     `json:"branch"`
 	Subject   string     `json:"subject,omitempty"`
 	Status    RunStatus  `json:"status"`
-	CreatedAt time.Time  `json:"created_at,omitempty"`
+	CreatedAt time.Time  `json:"created_at,omitzero"`
 	Workflows []Workflow `json:"workflows"`
 }
 

@@ -2,6 +2,7 @@ package model
 
 import (
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -39,8 +40,8 @@ func (s *ServiceState) Lineage() Lineage {
 type SourceHealth struct {
 	Source    string    `json:"source"`
 	Kind      string    `json:"kind"`
-	LastOK    time.Time `json:"last_ok,omitempty"`
-	LastTry   time.Time `json:"last_try,omitempty"`
+	LastOK    time.Time `json:"last_ok,omitzero"`
+	LastTry   time.Time `json:"last_try,omitzero"`
 	Error     string    `json:"error,omitempty"`
 	Throttled bool      `json:"throttled,omitempty"`
 }
@@ -72,6 +73,9 @@ type EnvSpec struct {
 	Name      string
 	Target    Target
 	Protected bool
+	// Unsupported, when set, says why no provider reads this environment;
+	// the board shows it on the cell instead of loading forever.
+	Unsupported string
 }
 
 // NewSnapshot lays out an empty snapshot for the configured services: every
@@ -81,7 +85,7 @@ func NewSnapshot(specs []ServiceSpec) *Snapshot {
 	for i, sp := range specs {
 		svc := ServiceState{Name: sp.Name, Repo: sp.Repo, Environments: make([]EnvStatus, len(sp.Environments)), Pipelines: []Pipeline{}}
 		for j, e := range sp.Environments {
-			svc.Environments[j] = EnvStatus{Service: sp.Name, Environment: e.Name, Target: e.Target, State: StateUnknown}
+			svc.Environments[j] = EnvStatus{Service: sp.Name, Environment: e.Name, Target: e.Target, State: StateUnknown, Unsupported: e.Unsupported}
 		}
 		s.Services[i] = svc
 	}
@@ -120,16 +124,18 @@ func (s *Snapshot) Service(name string) (*ServiceState, bool) {
 	return nil, false
 }
 
-// FetchResult is one poll of one source: the environments it covers, each
-// with its own error where only that environment failed, and an error that
-// covers the whole source (endpoint unreachable, credentials rejected).
+// FetchResult is one poll of one source. Envs holds what was read: good
+// data, or an environment's own error. Err, when set, is the source's
+// trouble (unreachable, throttled, credentials): it is written on every
+// covered environment that Envs does not speak for, and it is what the
+// poller backs off on. Both can be set at once (some clusters read, some
+// throttled).
 type FetchResult struct {
 	Source string
 	Kind   string
 	At     time.Time
 	Envs   []EnvStatus
-	// Covers lists every environment the source is responsible for, so a
-	// whole-source error can be written on each of their cells.
+	// Covers lists every environment the source is responsible for.
 	Covers    []EnvKey
 	Err       error
 	Throttled bool
@@ -140,33 +146,37 @@ type FetchResult struct {
 // so the screen never shows a failure as emptiness.
 func (s *Snapshot) Merge(r FetchResult) {
 	s.recordHealth(r)
-	if r.Err != nil {
-		for _, k := range r.Covers {
-			if e, ok := s.Env(k); ok {
-				e.Error = r.Err.Error()
-			}
-		}
-		return
-	}
+	spoken := make(map[EnvKey]bool, len(r.Envs))
 	for _, fresh := range r.Envs {
 		e, ok := s.Env(fresh.Key())
 		if !ok {
 			continue
 		}
+		spoken[fresh.Key()] = true
 		if fresh.Error != "" {
-			e.Error = fresh.Error
+			e.Error = oneLine(fresh.Error)
 			continue
 		}
 		fresh.FetchedAt = r.At
 		fresh.Stale = false
+		fresh.Unsupported = e.Unsupported
 		*e = fresh
+	}
+	if r.Err == nil {
+		return
+	}
+	msg := oneLine(r.Err.Error())
+	for _, k := range r.Covers {
+		if e, ok := s.Env(k); ok && !spoken[k] {
+			e.Error = msg
+		}
 	}
 }
 
 func (s *Snapshot) recordHealth(r FetchResult) {
 	h := SourceHealth{Source: r.Source, Kind: r.Kind, LastTry: r.At, Throttled: r.Throttled}
 	if r.Err != nil {
-		h.Error = r.Err.Error()
+		h.Error = oneLine(r.Err.Error())
 	} else {
 		h.LastOK = r.At
 	}
@@ -220,3 +230,6 @@ func (e EnvStatus) Moving() bool {
 	}
 	return false
 }
+
+// oneLine flattens a multi-line error (errors.Join) for a one-line cell.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -122,3 +122,30 @@ func BenchmarkMerge(b *testing.B) {
 		snap.MarkStale(t0, time.Minute)
 	}
 }
+
+func TestMergePartialFailure(t *testing.T) {
+	s := NewSnapshot(specs())
+	keys := []EnvKey{{"api", "staging"}, {"api", "production"}, {"web", "staging"}}
+	throttled := errors.New("throttled")
+	s.Merge(FetchResult{Source: "aws", At: t0, Covers: keys, Err: throttled, Envs: []EnvStatus{
+		{Service: "api", Environment: "staging", State: StateSteady, Version: Version{SHA: "aaaaaaa"}},
+		{Service: "api", Environment: "production", Error: "describe services in prod: cluster not found"},
+	}})
+	if e, _ := s.Env(keys[0]); e.Error != "" || e.Version.SHA != "aaaaaaa" {
+		t.Errorf("env read fine should be merged despite the source error: %+v", e)
+	}
+	if e, _ := s.Env(keys[1]); e.Error != "describe services in prod: cluster not found" {
+		t.Errorf("env's own error should win over the source error: %+v", e)
+	}
+	if e, _ := s.Env(keys[2]); e.Error != "throttled" {
+		t.Errorf("env not spoken for gets the source error: %+v", e)
+	}
+}
+
+func TestUnsupportedIsNotAnError(t *testing.T) {
+	s := NewSnapshot([]ServiceSpec{{Name: "web", Environments: []EnvSpec{{Name: "prod", Target: TargetBeanstalk, Unsupported: "not read yet"}}}})
+	e, _ := s.Env(EnvKey{"web", "prod"})
+	if e.Error != "" || e.Unsupported != "not read yet" {
+		t.Errorf("%+v", e)
+	}
+}

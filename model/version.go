@@ -43,7 +43,9 @@ func SameCommit(a, b string) bool {
 
 // SHAFromTag reads a commit SHA out of an image tag: 7 to 40 hex characters,
 // optionally prefixed with "sha-" (the docker/metadata-action convention).
-// It returns "" when the tag is not a SHA (latest, v1.2.3, a date).
+// It returns "" when the tag is not a SHA (latest, v1.2.3). An all-digit
+// tag (a date, a build number) is valid hex and is returned: the
+// org.opencontainers.image.revision label, when present, is read first.
 func SHAFromTag(tag string) string {
 	t := strings.ToLower(tag)
 	t = strings.TrimPrefix(t, "sha-")

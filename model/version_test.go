@@ -67,7 +67,8 @@ func TestCompareEnvs(t *testing.T) {
 		{"behind (hotfix downstream)", v("aaaaaaa"), v("bbbbbbb"), Drift{Kind: Behind, Commits: 1}},
 		{"unknown order", v("ddddddd"), v("aaaaaaa"), Drift{Kind: Differs, Commits: -1}},
 		{"missing side", v(""), v("aaaaaaa"), Drift{Kind: DriftUnknown, Commits: -1}},
-		{"same revision without SHA", Version{Revision: "api:4"}, Version{Revision: "api:4"}, Drift{Kind: InSync}},
+		{"same image without SHA", Version{Artifact: "acme/api:v4"}, Version{Artifact: "acme/api:v4"}, Drift{Kind: InSync}},
+		{"same revision name is not proof", Version{Revision: "api:4"}, Version{Revision: "api:4"}, Drift{Kind: DriftUnknown, Commits: -1}},
 	} {
 		if got := CompareEnvs(tc.up, tc.down, lineage); got != tc.want {
 			t.Errorf("%s: got %+v, want %+v", tc.name, got, tc.want)

@@ -54,6 +54,10 @@ const (
 // clockMsg redraws ages and re-evaluates staleness once a second.
 type clockMsg time.Time
 
+// startMsg begins the first poll of every source. Init only asks for it:
+// the poll schedule is model state and changes in Update alone.
+type startMsg struct{}
+
 // Model is the root Bubble Tea model.
 type Model struct {
 	opts   Options
@@ -112,7 +116,7 @@ func (m Model) Snapshot() *model.Snapshot { return m.snap }
 
 // Init starts the first poll of every source and the clock.
 func (m Model) Init() tea.Cmd {
-	return tea.Batch(m.poll.startAll(m.opts.Context, m.opts.Now), m.tick())
+	return tea.Batch(func() tea.Msg { return startMsg{} }, m.tick())
 }
 
 func (m Model) tick() tea.Cmd {
@@ -126,6 +130,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.handleResize(msg), nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
+	case startMsg:
+		return m, m.poll.startAll(m.opts.Context, m.opts.Now)
 	case fetchedMsg:
 		return m.handleFetched(msg)
 	case pollMsg:
@@ -179,8 +185,11 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, m.km.Help):
 		m.full = !m.full
 		return m, nil
-	case m.full && key.Matches(msg, m.km.Back):
-		m.full = false
+	case m.full:
+		// The overlay covers the screen: keys must not act on what is hidden.
+		if key.Matches(msg, m.km.Back) {
+			m.full = false
+		}
 		return m, nil
 	case key.Matches(msg, m.km.Refresh):
 		return m, m.poll.startAll(m.opts.Context, m.opts.Now)
@@ -192,7 +201,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		var cmd tea.Cmd
-		m.detail, cmd = m.detail.Update(msg, m.snap)
+		m.detail, cmd = m.detail.Update(msg, m.snap, m.now)
 		return m, cmd
 	default:
 		if key.Matches(msg, m.km.Open) {

@@ -248,3 +248,125 @@ func TestPollDelays(t *testing.T) {
 		t.Errorf("success should reset backoff, got %v", d)
 	}
 }
+
+func TestCIColumnAppearsWithPipelines(t *testing.T) {
+	m, _ := newTestModel(t)
+	m = fetchAll(t, m)
+	if strings.Contains(view(m), " CI ") {
+		t.Fatal("no service reports CI: the column should be hidden")
+	}
+	svc, _ := m.Snapshot().Service("api")
+	svc.Pipelines = []model.Pipeline{{SHA: sha('a'), Status: model.RunOnHold}}
+	v := view(m)
+	if !strings.Contains(v, "CI") || !strings.Contains(v, "⏸ on hold") {
+		t.Errorf("CI column should show the latest pipeline:\n%s", v)
+	}
+}
+
+func TestStaleSurvivesNarrowTerminal(t *testing.T) {
+	specs, src := world()
+	for i := range specs {
+		specs[i].Environments = append([]model.EnvSpec{{Name: "dev", Target: model.TargetECS}}, specs[i].Environments...)
+	}
+	c := &clock{now: t0}
+	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Refresh: 10 * time.Second, Now: c.Now, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	m = fetchAll(t, m)
+	src.err = errBoom
+	c.now = t0.Add(time.Minute)
+	m = fetchAll(t, m)
+	m = update(t, m, clockMsg(c.now))
+	for _, line := range strings.Split(view(m), "\n") {
+		if strings.Contains(line, "aaaaaaa") && !strings.Contains(line, "stale") {
+			t.Errorf("stale data must say so at 80 columns: %q", line)
+		}
+	}
+}
+
+func TestKeysDoNothingBehindHelp(t *testing.T) {
+	m, _ := newTestModel(t)
+	m = fetchAll(t, m)
+	m = update(t, m, keyMsg("?"))
+	m = update(t, m, keyMsg("enter"))
+	m = update(t, m, keyMsg("esc"))
+	if v := view(m); !strings.Contains(v, "SERVICE") {
+		t.Errorf("enter behind the help overlay opened a screen:\n%s", v)
+	}
+}
+
+func TestDeployWordsFollowRollbackPhase(t *testing.T) {
+	for _, tc := range []struct {
+		state model.DeployState
+		phase model.RollbackPhase
+		want  string
+	}{
+		{model.StateFailed, "", "failed deploy"},
+		{model.StateFailed, model.RollbackInProgress, "failed, rolling back"},
+		{model.StateFailed, model.RollbackFailed, "rollback failed"},
+		{model.StateRolledBack, model.RollbackDone, "rolled back"},
+	} {
+		specs, src := world()
+		for i := range src.envs {
+			if src.envs[i].Service == "api" && src.envs[i].Environment == "production" {
+				src.envs[i].State = tc.state
+				src.envs[i].Deployment = &model.Deployment{FromSHA: sha('6'), ToSHA: sha('5'), Running: 1, Desired: 2, Rollback: tc.phase}
+			}
+		}
+		m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+		m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+		m = fetchAll(t, m)
+		board := view(m)
+		m = update(t, m, keyMsg("enter"))
+		if v := view(m); !strings.Contains(v, tc.want+" 6666666 → 5555555") {
+			t.Errorf("%s/%q: detail lacks %q:\n%s", tc.state, tc.phase, tc.want, v)
+		}
+		if tc.phase == model.RollbackFailed && !strings.Contains(board, "rollback failed") {
+			t.Errorf("board should say the rollback failed:\n%s", board)
+		}
+	}
+}
+
+func TestUnsupportedEnvironmentIsNotAFailure(t *testing.T) {
+	specs, src := world()
+	specs = append(specs, model.ServiceSpec{Name: "shop", Environments: []model.EnvSpec{{Name: "staging", Target: model.TargetBeanstalk, Unsupported: "Beanstalk not read yet"}}})
+	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	m = fetchAll(t, m)
+	v := view(m)
+	if !strings.Contains(v, "· Beanstalk not read yet") || strings.Contains(v, "✗ Beanstalk") {
+		t.Errorf("unsupported env should be dim, not failed:\n%s", v)
+	}
+}
+
+func TestInitLeavesScheduleToUpdate(t *testing.T) {
+	m, _ := newTestModel(t)
+	_ = m.Init()
+	if m.poll.sources[0].inFlight {
+		t.Fatal("Init changed the poll schedule")
+	}
+	next, cmd := m.Update(startMsg{})
+	if cmd == nil || !next.(Model).poll.sources[0].inFlight {
+		t.Error("startMsg should start the first fetch")
+	}
+}
+
+func TestRetryAfterIsCapped(t *testing.T) {
+	p := newPoller([]providers.DeploySource{&fakeSource{}}, pollTiming{Idle: 10 * time.Second, Hot: 2 * time.Second, MaxBackoff: time.Minute})
+	p.finished(0, model.FetchResult{Err: &providers.ThrottledError{RetryAfter: time.Hour, Err: errBoom}}, false)
+	if d := p.delay(0, false); d != time.Minute {
+		t.Errorf("a huge Retry-After should be capped, got %v", d)
+	}
+}
+
+func TestRefreshObsoletesPendingTicks(t *testing.T) {
+	m, _ := newTestModel(t)
+	m = fetchAll(t, m) // schedules a tick for gen N
+	pending := pollMsg{source: 0, gen: m.poll.sources[0].gen}
+	if !m.poll.current(pending) {
+		t.Fatal("the scheduled tick should be current")
+	}
+	m = update(t, m, keyMsg("R"))
+	if m.poll.current(pending) {
+		t.Error("after R the earlier tick must be dropped, or two polls would follow")
+	}
+}

@@ -2,10 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"io"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"flightdeck/model"
 	"flightdeck/providers"
@@ -34,9 +37,25 @@ func bigWorld() ([]model.ServiceSpec, *fakeSource) {
 	return specs, src
 }
 
+// BenchmarkBoardView draws one frame of the 200×4 board at 160×50, with no
+// colour and with 24-bit colour (where every glyph carries escape codes).
 func BenchmarkBoardView(b *testing.B) {
+	for _, p := range []struct {
+		name    string
+		profile termenv.Profile
+	}{{"ascii", termenv.Ascii}, {"truecolor", termenv.TrueColor}} {
+		b.Run(p.name, func(b *testing.B) {
+			r := lipgloss.NewRenderer(io.Discard)
+			r.SetColorProfile(p.profile)
+			r.SetHasDarkBackground(true)
+			benchView(b, r)
+		})
+	}
+}
+
+func benchView(b *testing.B, r *lipgloss.Renderer) {
 	specs, src := bigWorld()
-	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: r})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
 	m = next.(Model)
 	for i, s := range m.poll.sources {

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -95,7 +94,8 @@ func (p *poller) delay(i int, moving bool) time.Duration {
 	s := p.sources[i]
 	if s.lastErr != nil {
 		if wait, throttled := providers.RetryAfter(s.lastErr); throttled && wait > 0 {
-			return wait
+			// Honour the wait, but never go dark for longer than the cap.
+			return min(wait, p.timing.MaxBackoff)
 		}
 		back := p.timing.Hot << min(s.failures, 10)
 		return min(back, p.timing.MaxBackoff)
@@ -113,21 +113,7 @@ func (p *poller) current(m pollMsg) bool {
 
 func fetchCmd(ctx context.Context, src providers.DeploySource, i int, timeout time.Duration, now func() time.Time) tea.Cmd {
 	return func() tea.Msg {
-		c, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		envs, err := src.Fetch(c)
-		if err != nil && errors.Is(c.Err(), context.DeadlineExceeded) {
-			err = errors.Join(errors.New("timed out after "+timeout.String()), err)
-		}
-		return fetchedMsg{source: i, result: model.FetchResult{
-			Source:    src.Name(),
-			Kind:      src.Kind(),
-			At:        now(),
-			Envs:      envs,
-			Covers:    src.Covers(),
-			Err:       err,
-			Throttled: errors.Is(err, providers.ErrThrottled),
-		}}
+		return fetchedMsg{source: i, result: providers.Poll(ctx, src, timeout, now)}
 	}
 }
 

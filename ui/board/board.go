@@ -155,7 +155,7 @@ func (m Model) layout(snap *model.Snapshot) layout {
 		}
 	}
 	l.name = min(l.name, 18)
-	l.ci = 10
+	// No service reports CI: the column would hold only dashes.
 	if l.showCI {
 		l.ci = 28
 	}
@@ -209,7 +209,9 @@ func (m Model) headerRow(l layout) string {
 	var b strings.Builder
 	b.WriteString("  ")
 	b.WriteString(format.Fit("SERVICE", l.name))
-	b.WriteString(format.Fit("CI", l.ci))
+	if l.showCI {
+		b.WriteString(format.Fit("CI", l.ci))
+	}
 	for i, c := range l.cols {
 		label := strings.ToUpper(c)
 		if i == m.col {
@@ -230,7 +232,9 @@ func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bo
 		b.WriteString("  ")
 		b.WriteString(format.Fit(svc.Name, l.name))
 	}
-	b.WriteString(format.Fit(ciSummary(m.st, svc, now), l.ci))
+	if l.showCI {
+		b.WriteString(format.Fit(ciSummary(m.st, svc, now), l.ci))
+	}
 	for i, c := range l.cols {
 		e, ok := svc.Env(c)
 		if !ok {

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/x/ansi"
-
 	"flightdeck/model"
 	"flightdeck/ui/format"
 	"flightdeck/ui/theme"
@@ -17,67 +15,54 @@ import (
 // colour and the frame stays cheap to build.
 func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int) string {
 	if e.FetchedAt.IsZero() {
-		if e.Error != "" {
+		switch {
+		case e.Error != "":
 			return format.Fit(st.P.Failed.Wrap(theme.GlyphFailed)+" "+ShortError(e.Error), w)
+		case e.Unsupported != "":
+			return format.Fit(st.P.Dim.Wrap(theme.GlyphUnknown+" "+e.Unsupported), w)
 		}
 		return format.Fit(st.P.Dim.Wrap(theme.GlyphUnknown+" loading"), w)
 	}
 	glyph, gs := st.StatePaint(e.State)
-	var b strings.Builder
-	b.WriteString(e.Version.Short())
-	b.WriteByte(' ')
-	b.WriteString(gs.Wrap(glyph))
-	b.WriteByte(' ')
+	head := e.Version.Short() + " " + gs.Wrap(glyph) + " "
 	used := len(e.Version.Short()) + 3
-	suffix := ""
+	warn, warnW := "", 0
 	if e.Error != "" {
-		suffix = " " + st.P.Warn.Wrap(theme.GlyphWarn)
+		warn, warnW = " "+st.P.Warn.Wrap(theme.GlyphWarn), 2
 	}
 	if e.Stale {
-		suffix += " stale"
+		// Old data says so before anything else, so no width cuts it off;
+		// its age and progress are old too, so they are left out.
+		return format.Fit(st.P.Dim.Wrap(e.Version.Short()+" "+glyph+" stale")+warn, w)
 	}
-	sufW := 0
-	if e.Error != "" {
-		sufW += 2
-	}
-	if e.Stale {
-		sufW += 6
-	}
-	switch e.State {
-	case model.StateDeploying, model.StateFailed:
-		if d := e.Deployment; d != nil && d.Desired > 0 && (e.State == model.StateDeploying || e.Moving()) {
-			count := strconv.Itoa(d.Running) + "/" + strconv.Itoa(d.Desired)
-			label := ""
-			if e.State == model.StateFailed {
-				label = "rollback "
-			}
-			barW := w - used - len(label) - len(count) - 1 - sufW
-			if barW > 10 {
-				barW = 10
-			}
-			if barW >= 3 {
-				b.WriteString(label)
-				b.WriteString(st.P.Bar.Wrap(format.Bar(d.Running, d.Desired, barW)))
-				b.WriteByte(' ')
-			}
-			b.WriteString(count)
-			break
+	var b strings.Builder
+	b.WriteString(head)
+	d := e.Deployment
+	switch {
+	case e.Moving() && d != nil && d.Desired > 0:
+		count := strconv.Itoa(d.Running) + "/" + strconv.Itoa(d.Desired)
+		label := ""
+		if d.Rollback == model.RollbackInProgress {
+			label = "rollback "
 		}
-		if e.State == model.StateFailed {
-			b.WriteString("failed")
+		barW := min(10, w-used-len(label)-len(count)-1-warnW)
+		if barW >= 3 {
+			b.WriteString(label)
+			b.WriteString(st.P.Bar.Wrap(format.Bar(d.Running, d.Desired, barW)))
+			b.WriteByte(' ')
 		}
-	case model.StateRolledBack:
+		b.WriteString(count)
+	case e.State == model.StateFailed && d != nil && d.Rollback == model.RollbackFailed:
+		b.WriteString("rollback failed")
+	case e.State == model.StateFailed:
+		b.WriteString("failed")
+	case e.State == model.StateRolledBack:
 		b.WriteString("rolled back")
 	default:
 		b.WriteString(format.Since(now, e.Since))
 	}
-	b.WriteString(suffix)
-	out := b.String()
-	if e.Stale {
-		// Dim the text as well as saying so: old data must not look current.
-		out = st.P.Dim.Wrap(stripStyle(out))
-	}
-	return format.Fit(out, w)
+	b.WriteString(warn)
+	return format.Fit(b.String(), w)
 }
 
 // ShortError keeps the end of a wrapped error chain, which is where the
@@ -88,7 +73,5 @@ func ShortError(msg string) string {
 	}
 	return msg
 }
-
-func stripStyle(s string) string { return ansi.Strip(s) }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -40,8 +40,8 @@ func (m Model) Service() string { return m.service }
 // SetSize tells the screen how much room it has.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
-// Update moves between environment panels and scrolls.
-func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot) (Model, tea.Cmd) {
+// Update moves between environment panels and scrolls within the content.
+func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot, now time.Time) (Model, tea.Cmd) {
 	svc, ok := snap.Service(m.service)
 	if !ok {
 		return m, nil
@@ -54,7 +54,7 @@ func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot) (Model, tea.Cmd) {
 	case key.Matches(msg, m.km.Up):
 		m.scroll = max(0, m.scroll-1)
 	case key.Matches(msg, m.km.Down):
-		m.scroll++
+		m.scroll = min(m.scroll+1, max(0, len(m.lines(svc, now))-m.height))
 	}
 	return m, nil
 }
@@ -65,14 +65,20 @@ func (m Model) View(snap *model.Snapshot, now time.Time) string {
 	if !ok {
 		return m.st.Error.Render("service " + m.service + " is no longer configured")
 	}
-	var parts []string
-	parts = append(parts, m.st.Title.Render(svc.Name)+m.st.Dim.Render(repoSuffix(svc.Repo)))
-	parts = append(parts, m.pipelines(svc, now))
-	parts = append(parts, m.panels(svc, now))
-	lines := strings.Split(strings.Join(parts, "\n\n"), "\n")
+	lines := m.lines(svc, now)
 	scroll := min(m.scroll, max(0, len(lines)-m.height))
 	end := min(len(lines), scroll+m.height)
 	return strings.Join(lines[scroll:end], "\n")
+}
+
+// lines is the whole content, before scrolling.
+func (m Model) lines(svc *model.ServiceState, now time.Time) []string {
+	parts := []string{
+		m.st.Title.Render(svc.Name) + m.st.Dim.Render(repoSuffix(svc.Repo)),
+		m.pipelines(svc, now),
+		m.panels(svc, now),
+	}
+	return strings.Split(strings.Join(parts, "\n\n"), "\n")
 }
 
 func repoSuffix(repo string) string {
@@ -134,7 +140,11 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 	}
 	add(m.st.PanelTitle.Render(title))
 	if e.FetchedAt.IsZero() && e.Error == "" {
-		add(m.st.Dim.Render("loading…"))
+		if e.Unsupported != "" {
+			add(m.st.Dim.Render(e.Unsupported))
+		} else {
+			add(m.st.Dim.Render("loading…"))
+		}
 	}
 	if !e.FetchedAt.IsZero() {
 		add("version  " + m.st.Bold.Render(e.Version.Short()) + m.st.Dim.Render(sinceSuffix(now, e.Since)))
@@ -149,11 +159,15 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 			started = m.st.Dim.Render(" started " + format.Since(now, d.StartedAt) + " ago")
 		}
 		verb := "deploy "
-		switch e.State {
-		case model.StateFailed:
+		switch {
+		case d.Rollback == model.RollbackInProgress:
 			verb = "failed, rolling back "
-		case model.StateRolledBack:
+		case d.Rollback == model.RollbackFailed:
+			verb = "rollback failed "
+		case d.Rollback == model.RollbackDone || e.State == model.StateRolledBack:
 			verb = "rolled back "
+		case e.State == model.StateFailed:
+			verb = "failed deploy "
 		}
 		add(m.st.Bold.Render(verb) + from + " → " + to + started)
 		if d.Reason != "" {

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"flightdeck/config"
+	"flightdeck/model"
+	"flightdeck/sim"
+)
+
+// simFlags are shared by demo and sim.
+type simFlags struct {
+	seed  int64
+	speed float64
+}
+
+func (f *simFlags) register(cmd *cobra.Command) {
+	cmd.Flags().Int64Var(&f.seed, "seed", 1, "seed of the simulated world; the same seed replays the same story")
+	cmd.Flags().Float64Var(&f.speed, "speed", 1, "how fast the world moves (2 = deploys and pipelines twice as fast)")
+}
+
+func (f *simFlags) validate() error {
+	if f.speed <= 0 || f.speed > 1000 {
+		return usageErr("--speed must be above 0 and at most 1000, got %g", f.speed)
+	}
+	return nil
+}
+
+// startSim serves a simulated world on a listener until ctx ends, and
+// returns the config that points flightdeck at it.
+func startSim(ctx context.Context, ln net.Listener, f simFlags) ([]byte, func()) {
+	w := sim.New(sim.Options{Seed: f.seed, Speed: f.speed})
+	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); _ = srv.Serve(ln) }()
+	runCtx, cancel := context.WithCancel(ctx)
+	go func() { defer wg.Done(); w.Run(runCtx) }()
+	stop := func() {
+		cancel()
+		_ = srv.Close()
+		wg.Wait()
+	}
+	return w.WriteConfig("http://" + ln.Addr().String()), stop
+}
+
+func newDemoCmd(g *globals) *cobra.Command {
+	var f simFlags
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Open the dashboard on a simulated world (no credentials needed)",
+		Long: `demo starts a simulated release world in-process on a loopback port and opens
+the dashboard on it: commits arrive, pipelines run, deploys roll task by task,
+one fails and the ECS circuit breaker rolls it back. Nothing leaves this machine.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.validate(); err != nil {
+				return err
+			}
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				return fmt.Errorf("demo: listen on loopback: %w", err)
+			}
+			raw, stop := startSim(cmd.Context(), ln, f)
+			defer stop()
+			cfg, err := config.Parse(raw, "demo")
+			if err != nil {
+				return fmt.Errorf("demo: the simulator wrote a config flightdeck rejects (a bug): %w", err)
+			}
+			cfg.ReadOnly = cfg.ReadOnly || g.readOnly
+			return runTUI(cmd.Context(), g, cfg, "demo")
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func newSimCmd(io streams) *cobra.Command {
+	var f simFlags
+	var listen, writeConfig string
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Serve the simulated world and write a config that points flightdeck at it",
+		Long: `sim serves the simulated release world (the ECS API today, with CircleCI,
+GitHub, Elastic Beanstalk, ELBv2 and CloudWatch to follow) until interrupted,
+and writes a flightdeck config for it. In another terminal:
+
+  flightdeck sim --listen 127.0.0.1:8787 --write-config /tmp/sim.yaml
+  flightdeck --config /tmp/sim.yaml
+
+Faults can be switched on while it runs:
+
+  curl -X POST http://127.0.0.1:8787/_sim/faults -d '{"service":"ecs","throttle_rate":1}'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := f.validate(); err != nil {
+				return err
+			}
+			ctx, stopSignals := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stopSignals()
+			ln, err := net.Listen("tcp", listen)
+			if err != nil {
+				return usageErr("sim: cannot listen on %s: %v", listen, err)
+			}
+			raw, stop := startSim(ctx, ln, f)
+			defer stop()
+			base := "http://" + ln.Addr().String()
+			if writeConfig == "" {
+				_, _ = io.out.Write(raw)
+			} else if err := os.WriteFile(writeConfig, raw, 0o644); err != nil {
+				return fmt.Errorf("sim: write config: %w", err)
+			}
+			fmt.Fprintf(io.err, "flightdeck sim: serving the simulated world on %s (seed %d, speed %g)\n", base, f.seed, f.speed)
+			if writeConfig != "" {
+				fmt.Fprintf(io.err, "config written to %s; open it with: flightdeck --config %s\n", writeConfig, writeConfig)
+			}
+			<-ctx.Done()
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:8787", "address to serve on")
+	cmd.Flags().StringVar(&writeConfig, "write-config", "", "write the flightdeck config for this sim to FILE (default: print it)")
+	return cmd
+}
+
+func newStatusCmd(g *globals, io streams) *cobra.Command {
+	var asJSON bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Poll everything once and print it (exit 1 if anything could not be read)",
+		Long: `status polls every configured environment once and prints what runs where.
+With --json it prints the snapshot in the documented JSON contract (see
+docs/architecture.md). It exits 1 when any environment could not be read,
+after printing everything that could.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			w, err := buildWorld(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			snap := pollOnce(cmd.Context(), w, timeout)
+			if asJSON {
+				enc := json.NewEncoder(io.out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(snap); err != nil {
+					return err
+				}
+			} else {
+				printStatus(io.out, snap)
+			}
+			if n := failedEnvs(snap); n > 0 {
+				return &exitError{code: exitFailed, err: fmt.Errorf("%d environment(s) could not be read", n)}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the status --json contract)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 20*time.Second, "give up on a provider after this long")
+	return cmd
+}
+
+// pollOnce fetches every source once, concurrently, into a fresh snapshot:
+// the same provider calls the dashboard makes.
+func pollOnce(ctx context.Context, w *world, timeout time.Duration) *model.Snapshot {
+	snap := model.NewSnapshot(w.specs)
+	results := make([]model.FetchResult, len(w.sources))
+	var wg sync.WaitGroup
+	for i, src := range w.sources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			envs, err := src.Fetch(c)
+			if err != nil && errors.Is(c.Err(), context.DeadlineExceeded) {
+				err = fmt.Errorf("timed out after %s: %w", timeout, err)
+			}
+			results[i] = model.FetchResult{Source: src.Name(), Kind: src.Kind(), At: time.Now(), Envs: envs, Covers: src.Covers(), Err: err}
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		snap.Merge(r)
+	}
+	snap.GeneratedAt = time.Now().UTC()
+	return snap
+}
+
+func failedEnvs(snap *model.Snapshot) int {
+	n := 0
+	for _, s := range snap.Services {
+		for _, e := range s.Environments {
+			if e.Error != "" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// printStatus is the human form of status: one line per environment.
+func printStatus(out io.Writer, snap *model.Snapshot) {
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tENVIRONMENT\tVERSION\tSTATE\tPROGRESS\tSINCE\tREVISION\tNOTE")
+	now := snap.GeneratedAt
+	for _, s := range snap.Services {
+		for _, e := range s.Environments {
+			progress := ""
+			if d := e.Deployment; d != nil && e.Moving() {
+				progress = fmt.Sprintf("%d/%d", d.Running, d.Desired)
+			}
+			since := ""
+			if !e.Since.IsZero() {
+				since = now.Sub(e.Since).Round(time.Second).String()
+			}
+			note := e.Error
+			if note == "" && e.Deployment != nil && e.Deployment.Reason != "" {
+				note = e.Deployment.Reason
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, e.Environment, orDash(e.Version.Short()),
+				strings.ReplaceAll(string(e.State), "_", " "), orDash(progress), orDash(since), orDash(e.Version.Revision), note)
+		}
+	}
+	_ = tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,157 @@
+// Command flightdeck is a terminal release dashboard: CI pipelines and the
+// versions running in every environment on one live screen.
+//
+// main.go parses the command line, loads the config and wires the concrete
+// provider backends; it is the only package that knows them all.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"flightdeck/config"
+)
+
+// Exit codes are a contract (ARCHITECTURE.md): 0 done, 1 an action or
+// fetch failed, 2 usage or config error, 3 refused by a guard.
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	exitRefused = 3
+)
+
+// exitError carries the exit code a failure maps to.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	configPath string
+	noColor    bool
+	readOnly   bool
+}
+
+// streams are the process's standard streams, injected for tests.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+func main() {
+	os.Exit(run(context.Background(), os.Args[1:], streams{os.Stdin, os.Stdout, os.Stderr}))
+}
+
+func run(ctx context.Context, args []string, io streams) int {
+	root := newRootCmd(io)
+	root.SetArgs(args)
+	root.SetIn(io.in)
+	root.SetOut(io.out)
+	root.SetErr(io.err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitFailed
+	var ee *exitError
+	var ce *config.Errors
+	switch {
+	case errors.As(err, &ce):
+		code = exitUsage
+	case errors.As(err, &ee):
+		code = ee.code
+	case isCobraUsage(err):
+		code = exitUsage
+	}
+	if ce != nil {
+		// Every problem at once, one per line, under a headline.
+		fmt.Fprintf(io.err, "flightdeck: %s has %d problem(s):\n%s\n", ce.File, len(ce.Problems), strings.TrimRight(err.Error(), "\n"))
+		return code
+	}
+	fmt.Fprintln(io.err, "flightdeck:", strings.TrimRight(err.Error(), "\n"))
+	if code == exitUsage {
+		fmt.Fprintln(io.err, "Run 'flightdeck --help' for usage.")
+	}
+	return code
+}
+
+// isCobraUsage recognises cobra's own argument and flag errors, which it
+// returns untyped.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "invalid argument", "flag needs an argument", "accepts ", "requires at least", "required flag"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRootCmd(io streams) *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "flightdeck",
+		Short: "A terminal release dashboard for CI pipelines and deploys",
+		Long: `flightdeck shows, live on one screen, every service's CI pipelines and the
+version running in each of its environments (AWS ECS), with deploys rolling,
+failing and rolling back as they happen.
+
+With no command it opens the dashboard for the config found by the lookup
+order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
+~/.config/flightdeck/config.yaml. Try it without any credentials:
+
+  flightdeck demo`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErr("unknown command %q; commands: demo, sim, status", args[0])
+			}
+			return nil
+		},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			return runTUI(cmd.Context(), g, cfg, cfg.Path)
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: exitUsage, err: err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.configPath, "config", "", "config file (default: $FLIGHTDECK_CONFIG, then $XDG_CONFIG_HOME/flightdeck/config.yaml)")
+	pf.BoolVar(&g.noColor, "no-color", false, "no colours (NO_COLOR in the environment does the same)")
+	pf.BoolVar(&g.readOnly, "read-only", false, "disable every action; the header says READ-ONLY")
+	root.AddCommand(newDemoCmd(g), newSimCmd(io), newStatusCmd(g, io))
+	root.CompletionOptions.HiddenDefaultCmd = true
+	return root
+}
+
+// loadConfig finds and loads the config, applying global flags over it.
+func loadConfig(g *globals) (*config.Config, error) {
+	path, err := config.Locate(g.configPath, os.Getenv)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%w\nStart with `flightdeck demo`, or copy config.example.yaml there and edit it", err)}
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ReadOnly = cfg.ReadOnly || g.readOnly
+	return cfg, nil
+}

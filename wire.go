@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"flightdeck/config"
+	"flightdeck/model"
+	"flightdeck/providers"
+	"flightdeck/providers/ecs"
+	"flightdeck/ui"
+)
+
+// world is what a config turns into: the services to show and the sources
+// that read them.
+type world struct {
+	specs   []model.ServiceSpec
+	sources []providers.DeploySource
+}
+
+// awsKey groups environments that one AWS client can serve.
+type awsKey struct {
+	region, profile, endpoint string
+	anonymous                 bool
+}
+
+// buildWorld wires concrete providers for a config. ECS environments are
+// grouped by account, region and endpoint so that one source polls each
+// group and batches its DescribeServices calls.
+func buildWorld(ctx context.Context, cfg *config.Config) (*world, error) {
+	w := &world{}
+	groups := map[awsKey][]ecs.Environment{}
+	for _, s := range cfg.Services {
+		spec := model.ServiceSpec{Name: s.Name, Repo: s.Repo}
+		for _, e := range s.Environments {
+			es := model.EnvSpec{Name: e.Name, Protected: e.Protected}
+			switch {
+			case e.ECS != nil:
+				es.Target = model.TargetECS
+				a := e.EffectiveAWS(cfg.AWS)
+				k := awsKey{a.Region, a.Profile, a.EndpointURL, a.Anonymous}
+				groups[k] = append(groups[k], ecs.Environment{
+					Key:     model.EnvKey{Service: s.Name, Environment: e.Name},
+					Cluster: e.ECS.Cluster, Service: e.ECS.Service, Container: e.ECS.Container,
+				})
+			case e.Beanstalk != nil:
+				es.Target = model.TargetBeanstalk
+				es.Unsupported = "Elastic Beanstalk environments are not read yet"
+			}
+			spec.Environments = append(spec.Environments, es)
+		}
+		w.specs = append(w.specs, spec)
+	}
+	keys := make([]awsKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+	for _, k := range keys {
+		src, err := ecs.New(ctx, ecs.Options{
+			Region: k.region, Profile: k.profile, EndpointURL: k.endpoint, Anonymous: k.anonymous,
+			Environments: groups[k],
+		})
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
+		w.sources = append(w.sources, src)
+	}
+	return w, nil
+}
+
+// renderer builds the lipgloss renderer for stdout, colourless on request.
+// The background is probed here, before Bubble Tea owns the terminal.
+func renderer(noColor bool) *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(os.Stdout)
+	if noColor {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	r.HasDarkBackground()
+	return r
+}
+
+// runTUI opens the dashboard for a config until the user quits.
+func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, err := buildWorld(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	m := ui.New(ui.Options{
+		Title:    title,
+		Services: w.specs,
+		Sources:  w.sources,
+		Refresh:  cfg.Refresh.Duration,
+		ReadOnly: cfg.ReadOnly,
+		Now:      time.Now,
+		Renderer: renderer(g.noColor),
+		Context:  ctx,
+	})
+	// Bubble Tea restores the terminal on return, on a panic in the
+	// program, and on SIGINT/SIGTERM.
+	_, err = tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx)).Run()
+	if err != nil && ctx.Err() == nil {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	return nil
+}
