@@ -23,9 +23,12 @@ type DeploySource interface {
 	Kind() string
 	// Covers lists the environments this source reports on.
 	Covers() []model.EnvKey
-	// Fetch polls every environment once. A per-environment failure is
-	// written on that environment's EnvStatus.Error; a returned error means
-	// the whole source failed and no environment was read.
+	// Fetch polls every environment once. It returns what it read: good
+	// data, or an environment's own error on EnvStatus.Error (each failing
+	// environment naming its own cause). A returned error is the source's
+	// trouble (unreachable, throttled, credentials rejected) and may come
+	// with partial results; the poller backs off on it, and it is written
+	// on every covered environment the results do not speak for.
 	Fetch(ctx context.Context) ([]model.EnvStatus, error)
 }
 
@@ -60,4 +63,53 @@ func RetryAfter(err error) (time.Duration, bool) {
 		return t.RetryAfter, true
 	}
 	return 0, errors.Is(err, ErrThrottled)
+}
+
+// Capabilities. A backend implements the ones it can; the UI and the
+// action pipeline find them by type assertion and disable what is missing.
+
+// EnvReader reads one environment live. The action pipeline uses it to
+// re-check state just before it acts.
+type EnvReader interface {
+	FetchEnv(ctx context.Context, key model.EnvKey) (model.EnvStatus, error)
+}
+
+// HistoryReader lists the revisions an environment could run, newest first,
+// marking which can still be deployed.
+type HistoryReader interface {
+	History(ctx context.Context, key model.EnvKey) ([]model.Revision, error)
+}
+
+// Call describes one provider request an action makes or would make (for
+// --dry-run): the operation and its parameters, never a secret.
+type Call struct {
+	Operation string            `json:"operation"`
+	Params    map[string]string `json:"params"`
+}
+
+// Receipt is what an executed action got back: the requests made and the
+// request ids the provider gave them, for the audit log.
+type Receipt struct {
+	Calls      []Call   `json:"calls"`
+	RequestIDs []string `json:"request_ids"`
+	// Detail is a short human note, e.g. the new revision registered.
+	Detail string `json:"detail,omitempty"`
+}
+
+// Rollbacker points an environment at an existing revision carrying the
+// version (an older task definition revision). With dryRun it returns the
+// calls it would make and sends nothing.
+type Rollbacker interface {
+	Rollback(ctx context.Context, key model.EnvKey, to model.Version, dryRun bool) (Receipt, error)
+}
+
+// Promoter deploys into an environment the exact artifact another
+// environment runs, keeping the target's own settings.
+type Promoter interface {
+	Promote(ctx context.Context, key model.EnvKey, artifact model.Version, dryRun bool) (Receipt, error)
+}
+
+// Aborter stops the deploy in flight in an environment and rolls back.
+type Aborter interface {
+	Abort(ctx context.Context, key model.EnvKey, dryRun bool) (Receipt, error)
 }

@@ -1,0 +1,145 @@
+package model
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ActionKind names a release action. The strings appear in the audit log.
+type ActionKind string
+
+const (
+	ActionRollback ActionKind = "rollback"
+	ActionPromote  ActionKind = "promote"
+	ActionAbort    ActionKind = "abort"
+)
+
+// Revision is one version an environment could be pointed at: for ECS, a
+// task definition revision of the environment's family.
+type Revision struct {
+	Version Version `json:"version"`
+	// DeployedAt is when this revision last started running here; zero if
+	// it never ran (registered but not deployed).
+	DeployedAt time.Time `json:"deployed_at,omitzero"`
+	// RanFor is how long it ran before the next deployment replaced it.
+	RanFor time.Duration `json:"ran_for"`
+	// Current marks the revision running now.
+	Current bool `json:"current"`
+	// Available is false when the revision cannot be deployed again
+	// (deregistered task definition); Why says so.
+	Available bool   `json:"available"`
+	Why       string `json:"why,omitempty"`
+	Subject   string `json:"subject,omitempty"`
+}
+
+// Action is a release action planned from what the user saw: the
+// environment, the version running there then (From) and the version to
+// put there (To). The pipeline re-checks From against live state before
+// executing.
+type Action struct {
+	Kind        ActionKind
+	Service     string
+	Environment string
+	// SourceEnv is the environment a promotion copies from.
+	SourceEnv string
+	From      Version
+	To        Version
+	Protected bool
+}
+
+// Key is the environment the action changes.
+func (a Action) Key() EnvKey { return EnvKey{a.Service, a.Environment} }
+
+// Summary is the one line a confirmation shows: "production: 1c0ffee → 7d3e2a1".
+func (a Action) Summary() string {
+	switch a.Kind {
+	case ActionAbort:
+		return fmt.Sprintf("%s: stop the deploy of %s and roll back to %s", a.Environment, a.To.Short(), a.From.Short())
+	case ActionPromote:
+		return fmt.Sprintf("%s: %s → %s (what %s runs)", a.Environment, a.From.Short(), a.To.Short(), a.SourceEnv)
+	default:
+		return fmt.Sprintf("%s: %s → %s", a.Environment, a.From.Short(), a.To.Short())
+	}
+}
+
+// Refusal is a guard saying no. Commands exit 3 on it; the screen shows
+// the reason.
+type Refusal struct{ Reason string }
+
+func (r *Refusal) Error() string { return r.Reason }
+
+// Refuse builds a Refusal.
+func Refuse(format string, a ...any) error { return &Refusal{Reason: fmt.Sprintf(format, a...)} }
+
+// IsRefusal reports whether err is a guard's refusal.
+func IsRefusal(err error) bool {
+	var r *Refusal
+	return errors.As(err, &r)
+}
+
+// CheckPreconditions decides whether an action may go ahead against the
+// environment as it is now. A promotion will not start over a deploy in
+// flight; a rollback may supersede one, since that is often why it is
+// needed; an abort needs a deploy to stop.
+func CheckPreconditions(a Action, now EnvStatus) error {
+	if now.FetchedAt.IsZero() && now.Error != "" {
+		return Refuse("%s/%s cannot be read (%s); refusing to act on it blind", a.Service, a.Environment, now.Error)
+	}
+	switch a.Kind {
+	case ActionAbort:
+		if !now.Moving() || now.Deployment == nil {
+			return Refuse("%s/%s has no deploy in flight to abort", a.Service, a.Environment)
+		}
+		return nil
+	case ActionPromote:
+		if now.Moving() {
+			return Refuse("%s/%s is already deploying (%s); wait for it to finish or abort it first", a.Service, a.Environment, progressText(now))
+		}
+	}
+	if a.To.SHA == "" && a.To.Artifact == "" && a.To.Revision == "" {
+		return Refuse("nothing to deploy: the target version is unknown")
+	}
+	if !now.Moving() && sameVersion(now.Version, a.To) {
+		return Refuse("%s/%s already runs %s", a.Service, a.Environment, a.To.Short())
+	}
+	return nil
+}
+
+// CheckUnmoved is the re-check: the environment must still run what the
+// user saw when they chose, or the action would act on a stale picture.
+func CheckUnmoved(a Action, live EnvStatus) error {
+	if sameVersion(a.From, live.Version) {
+		return nil
+	}
+	return Refuse("%s moved from %s to %s while you were looking; look again before acting", a.Environment, a.From.Short(), live.Version.Short())
+}
+
+// sameVersion compares revisions within one family (api-prod:7 vs
+// api-prod:8), else commits, else artifacts: a promotion's target comes
+// from another family, where only the commit or image can match.
+func sameVersion(a, b Version) bool {
+	if fa, fb := family(a.Revision), family(b.Revision); fa != "" && fa == fb {
+		return a.Revision == b.Revision
+	}
+	if a.SHA != "" || b.SHA != "" {
+		return SameCommit(a.SHA, b.SHA)
+	}
+	return a.Artifact == b.Artifact
+}
+
+func progressText(e EnvStatus) string {
+	if d := e.Deployment; d != nil {
+		return fmt.Sprintf("%s → %s, %d/%d tasks", ShortSHA(d.FromSHA), ShortSHA(d.ToSHA), d.Running, d.Desired)
+	}
+	return "a rollout is in progress"
+}
+
+// family is the part of "family:revision" before the colon.
+func family(rev string) string {
+	if i := strings.LastIndexByte(rev, ':'); i > 0 {
+		return rev[:i]
+	}
+	return ""
+}

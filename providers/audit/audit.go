@@ -1,0 +1,167 @@
+// Package audit owns flightdeck's audit log: one JSON line per action
+// attempt (done, failed, refused or dry-run), appended and fsynced before
+// the action is reported as done, so the record survives a crash that
+// follows it.
+package audit
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Results of an attempt.
+const (
+	ResultOK      = "ok"
+	ResultFailed  = "failed"
+	ResultRefused = "refused"
+	ResultDryRun  = "dry-run"
+)
+
+// Record is one action attempt. It names no credential by construction;
+// free-text fields are scrubbed of token values anyway (see Redactor).
+type Record struct {
+	Time        time.Time `json:"time"`
+	User        string    `json:"user"`
+	Action      string    `json:"action"`
+	Service     string    `json:"service"`
+	Environment string    `json:"environment"`
+	SourceEnv   string    `json:"source_env,omitempty"`
+	From        string    `json:"from"`
+	To          string    `json:"to"`
+	DryRun      bool      `json:"dry_run"`
+	Result      string    `json:"result"`
+	Error       string    `json:"error,omitempty"`
+	RequestIDs  []string  `json:"request_ids"`
+	Detail      string    `json:"detail,omitempty"`
+}
+
+// Log appends records to one file. Safe for concurrent use.
+type Log struct {
+	path   string
+	redact Redactor
+	mu     sync.Mutex
+}
+
+// Open returns the log at path; the file and its directory are created on
+// the first append (0600 and 0700: the log says who did what).
+func Open(path string, redact Redactor) *Log {
+	return &Log{path: path, redact: redact}
+}
+
+// Path is where the log lives.
+func (l *Log) Path() string { return l.path }
+
+// Append writes one record as a line and fsyncs it.
+func (l *Log) Append(r Record) error {
+	r.Error = l.redact.Scrub(r.Error)
+	r.Detail = l.redact.Scrub(r.Detail)
+	if r.RequestIDs == nil {
+		r.RequestIDs = []string{}
+	}
+	line, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("audit: encode: %w", err)
+	}
+	line = append(line, '\n')
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	if _, err := f.Write(line); err != nil {
+		f.Close()
+		return fmt.Errorf("audit: write %s: %w", l.path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("audit: fsync %s: %w", l.path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("audit: close %s: %w", l.path, err)
+	}
+	return nil
+}
+
+// Read returns every record in the log, oldest first. A missing file is an
+// empty log. A line that does not parse (a torn write) is skipped and
+// counted, never fatal: the rest of the history still matters.
+func Read(path string) (records []Record, skipped int, err error) {
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("audit: %w", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var r Record
+		if json.Unmarshal([]byte(line), &r) != nil {
+			skipped++
+			continue
+		}
+		records = append(records, r)
+	}
+	if err := sc.Err(); err != nil {
+		return records, skipped, fmt.Errorf("audit: read %s: %w", path, err)
+	}
+	return records, skipped, nil
+}
+
+// Redactor replaces known secret values with "[redacted]" in free text.
+type Redactor struct{ secrets []string }
+
+// SecretEnv lists the environment variables whose values must never be
+// written: every token flightdeck or the AWS SDK may read.
+var SecretEnv = []string{
+	"GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN",
+	"CIRCLECI_TOKEN", "CIRCLECI_CLI_TOKEN", "CIRCLE_TOKEN",
+	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID",
+}
+
+// NewRedactor collects the secret values present in the environment.
+func NewRedactor(getenv func(string) string) Redactor {
+	var r Redactor
+	for _, k := range SecretEnv {
+		if v := getenv(k); len(v) >= 8 { // shorter values would scrub ordinary words
+			r.secrets = append(r.secrets, v)
+		}
+	}
+	return r
+}
+
+// Scrub removes every known secret from s.
+func (r Redactor) Scrub(s string) string {
+	for _, v := range r.secrets {
+		s = strings.ReplaceAll(s, v, "[redacted]")
+	}
+	return s
+}
+
+// DefaultUser names who acts: the OS user, as the audit log's "who".
+func DefaultUser(getenv func(string) string) string {
+	for _, k := range []string{"USER", "LOGNAME", "USERNAME"} {
+		if v := getenv(k); v != "" {
+			return v
+		}
+	}
+	return "unknown"
+}
