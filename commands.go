@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +20,7 @@ import (
 
 	"flightdeck/config"
 	"flightdeck/model"
+	"flightdeck/providers"
 	"flightdeck/sim"
 )
 
@@ -115,14 +116,15 @@ Faults can be switched on while it runs:
 			defer stopSignals()
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
-				return usageErr("sim: cannot listen on %s: %v", listen, err)
+				// A port in use is the world's state, not a usage mistake.
+				return fmt.Errorf("sim: cannot listen on %s: %w", listen, err)
 			}
 			raw, stop := startSim(ctx, ln, f)
 			defer stop()
 			base := "http://" + ln.Addr().String()
 			if writeConfig == "" {
 				_, _ = io.out.Write(raw)
-			} else if err := os.WriteFile(writeConfig, raw, 0o644); err != nil {
+			} else if err := writeFileAtomic(writeConfig, raw); err != nil {
 				return fmt.Errorf("sim: write config: %w", err)
 			}
 			fmt.Fprintf(io.err, "flightdeck sim: serving the simulated world on %s (seed %d, speed %g)\n", base, f.seed, f.speed)
@@ -151,6 +153,9 @@ docs/architecture.md). It exits 1 when any environment could not be read,
 after printing everything that could.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if timeout <= 0 {
+				return usageErr("--timeout must be positive, got %s", timeout)
+			}
 			cfg, err := loadConfig(g)
 			if err != nil {
 				return err
@@ -190,13 +195,7 @@ func pollOnce(ctx context.Context, w *world, timeout time.Duration) *model.Snaps
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, cancel := context.WithTimeout(ctx, timeout)
-			defer cancel()
-			envs, err := src.Fetch(c)
-			if err != nil && errors.Is(c.Err(), context.DeadlineExceeded) {
-				err = fmt.Errorf("timed out after %s: %w", timeout, err)
-			}
-			results[i] = model.FetchResult{Source: src.Name(), Kind: src.Kind(), At: time.Now(), Envs: envs, Covers: src.Covers(), Err: err}
+			results[i] = providers.Poll(ctx, src, timeout, time.Now)
 		}()
 	}
 	wg.Wait()
@@ -243,6 +242,27 @@ func printStatus(out io.Writer, snap *model.Snapshot) {
 		}
 	}
 	_ = tw.Flush()
+}
+
+// writeFileAtomic writes through a temporary file and a rename, so a reader
+// watching for the file never sees it half written.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".flightdeck-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 func orDash(s string) string {

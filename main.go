@@ -150,7 +150,8 @@ func loadConfig(g *globals) (*config.Config, error) {
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
-		return nil, err
+		// Unreadable or invalid, it is the config's fault: exit 2 either way.
+		return nil, &exitError{code: exitUsage, err: err}
 	}
 	cfg.ReadOnly = cfg.ReadOnly || g.readOnly
 	return cfg, nil

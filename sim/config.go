@@ -1,0 +1,117 @@
+package sim
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// WriteConfig returns a flightdeck YAML config that points every provider
+// at the sim served at baseURL: the demo's services and environments, or,
+// for the empty scenario, whatever services the tests have created (one
+// environment per cluster).
+func (w *World) WriteConfig(baseURL string) []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# Written by `flightdeck sim` (scenario %s, seed %d, speed %g).\n", w.scenario, w.seed, w.speed)
+	b.WriteString("# Every provider points at the simulated world; no credentials are needed.\n")
+	b.WriteString("refresh: 10s\n")
+	b.WriteString("aws:\n")
+	b.WriteString("  region: " + defaultRegion + "\n")
+	b.WriteString("  endpoint_url: " + strconv.Quote(baseURL) + "\n")
+	b.WriteString("  anonymous: true\n")
+
+	services := w.configServices()
+	if len(services) == 0 {
+		b.WriteString("services: []\n")
+		return []byte(b.String())
+	}
+	b.WriteString("services:\n")
+	for _, s := range services {
+		fmt.Fprintf(&b, "  - name: %s\n", yamlScalar(s.name))
+		fmt.Fprintf(&b, "    repo: %s\n", yamlScalar("acme/"+s.name))
+		b.WriteString("    environments:\n")
+		for _, e := range s.envs {
+			fmt.Fprintf(&b, "      - name: %s\n", yamlScalar(e.name))
+			if e.protected {
+				b.WriteString("        protected: true\n")
+			}
+			if e.region != defaultRegion {
+				b.WriteString("        aws:\n")
+				fmt.Fprintf(&b, "          region: %s\n", yamlScalar(e.region))
+			}
+			b.WriteString("        ecs:\n")
+			fmt.Fprintf(&b, "          cluster: %s\n", yamlScalar(e.cluster))
+			fmt.Fprintf(&b, "          service: %s\n", yamlScalar(s.name))
+			fmt.Fprintf(&b, "          container: %s\n", yamlScalar(e.container))
+		}
+	}
+	return []byte(b.String())
+}
+
+var plainYAML = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_./-]*$`)
+
+// yamlScalar writes s plain when YAML reads it back as the same string,
+// else double-quoted.
+func yamlScalar(s string) string {
+	switch strings.ToLower(s) {
+	case "true", "false", "yes", "no", "on", "off", "null", "y", "n":
+		return strconv.Quote(s)
+	}
+	if plainYAML.MatchString(s) {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
+type configEnv struct {
+	name, cluster, region, container string
+	protected                        bool
+}
+
+type configService struct {
+	name string
+	envs []configEnv
+}
+
+// configServices lists what the config names; w.mu is held.
+func (w *World) configServices() []configService {
+	var out []configService
+	if len(w.catalogue) > 0 {
+		for _, cs := range w.catalogue {
+			s := configService{name: cs.name}
+			for _, e := range cs.envs {
+				s.envs = append(s.envs, configEnv{name: e.name, cluster: e.cluster, region: e.region, container: cs.name, protected: e.protected})
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	index := map[string]int{}
+	for _, cn := range w.clOrder {
+		c := w.clusters[cn]
+		for _, sn := range c.order {
+			s := c.services[sn]
+			if s.status == statusInactive {
+				continue
+			}
+			i, ok := index[sn]
+			if !ok {
+				i = len(out)
+				index[sn] = i
+				out = append(out, configService{name: sn})
+			}
+			container := sn
+			if p := s.primary(); p != nil && len(p.td.containers) > 0 {
+				container = p.td.containers[0].Name
+			}
+			out[i].envs = append(out[i].envs, configEnv{
+				name: cn, cluster: cn, region: c.region, container: container,
+				protected: strings.Contains(cn, "prod"),
+			})
+		}
+	}
+	return out
+}

@@ -1,0 +1,1288 @@
+package sim
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ECS over awsJson1_1: POST /, X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>,
+// lowerCamel JSON both ways, timestamps as epoch seconds, errors as
+// X-Amzn-ErrorType + {"__type","message"}.
+
+const ecsTargetPrefix = "AmazonEC2ContainerServiceV20141113."
+
+type ecsOp func(w *World, body []byte) (any, *apiError)
+
+var ecsOps map[string]ecsOp
+
+func init() {
+	ecsOps = map[string]ecsOp{
+		"CreateCluster":              (*World).ecsCreateCluster,
+		"DescribeClusters":           (*World).ecsDescribeClusters,
+		"ListClusters":               (*World).ecsListClusters,
+		"CreateService":              (*World).ecsCreateService,
+		"DescribeServices":           (*World).ecsDescribeServices,
+		"ListServices":               (*World).ecsListServices,
+		"UpdateService":              (*World).ecsUpdateService,
+		"DeleteService":              (*World).ecsDeleteService,
+		"RegisterTaskDefinition":     (*World).ecsRegisterTaskDefinition,
+		"DescribeTaskDefinition":     (*World).ecsDescribeTaskDefinition,
+		"DeregisterTaskDefinition":   (*World).ecsDeregisterTaskDefinition,
+		"ListTaskDefinitions":        (*World).ecsListTaskDefinitions,
+		"ListTaskDefinitionFamilies": (*World).ecsListTaskDefinitionFamilies,
+		"ListServiceDeployments":     (*World).ecsListServiceDeployments,
+		"DescribeServiceDeployments": (*World).ecsDescribeServiceDeployments,
+		"StopServiceDeployment":      (*World).ecsStopServiceDeployment,
+		"DescribeServiceRevisions":   (*World).ecsDescribeServiceRevisions,
+	}
+}
+
+// serveECS answers one awsJson1_1 request whose target is op.
+func (w *World) serveECS(rw http.ResponseWriter, r *http.Request, op string) {
+	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, 4<<20))
+	if err != nil {
+		writeECSError(rw, &apiError{400, "SerializationException", "could not read request body: " + err.Error()})
+		return
+	}
+	fn, ok := ecsOps[op]
+	if !ok {
+		writeECSError(rw, &apiError{400, "UnknownOperationException", "The operation " + op + " is not supported by the flightdeck sim."})
+		return
+	}
+	out, aerr := fn(w, body)
+	if aerr != nil {
+		writeECSError(rw, aerr)
+		return
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		writeECSError(rw, &apiError{500, "ServerException", "encoding response: " + err.Error()})
+		return
+	}
+	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	rw.WriteHeader(http.StatusOK)
+	rw.Write(b)
+}
+
+func writeECSError(rw http.ResponseWriter, e *apiError) {
+	b, _ := json.Marshal(map[string]string{"__type": e.code, "message": e.msg})
+	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	rw.Header().Set("X-Amzn-ErrorType", e.code)
+	rw.WriteHeader(e.status)
+	rw.Write(b)
+}
+
+// decodeInput reads a JSON object into v. Members v does not declare are
+// ignored, as ECS does, but remembered per operation so tests can assert
+// that everything the SDK sends is understood.
+func (w *World) decodeInput(op string, body []byte, v any) *apiError {
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(body, &members); err != nil || members == nil {
+		return &apiError{400, "SerializationException", "Start of structure or map found where not expected: request body is not a JSON object."}
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return &apiError{400, "SerializationException", "could not deserialize request: " + err.Error()}
+	}
+	known := knownMembers(v)
+	for k := range members {
+		if !known[k] {
+			w.reqs.noteUnknown("ecs:"+op, k)
+		}
+	}
+	return nil
+}
+
+func knownMembers(v any) map[string]bool {
+	m := map[string]bool{}
+	addMembers(reflect.TypeOf(v), m)
+	return m
+}
+
+func addMembers(t reflect.Type, m map[string]bool) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if f.Anonymous && f.Tag.Get("json") == "" {
+			addMembers(f.Type, m)
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = true
+		}
+	}
+}
+
+// --- wire types ---
+
+// epoch is a timestamp on the wire: epoch seconds with milliseconds.
+type epoch time.Time
+
+func (e epoch) IsZero() bool { return time.Time(e).IsZero() }
+
+func (e epoch) MarshalJSON() ([]byte, error) {
+	return []byte(strconv.FormatFloat(float64(time.Time(e).UnixMilli())/1000, 'f', -1, 64)), nil
+}
+
+func (e *epoch) UnmarshalJSON(b []byte) error {
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return fmt.Errorf("timestamp must be epoch seconds: %w", err)
+	}
+	*e = epoch(time.UnixMilli(int64(math.Round(f * 1000))).UTC())
+	return nil
+}
+
+type jsonFailure struct {
+	Arn    string `json:"arn"`
+	Reason string `json:"reason"`
+	Detail string `json:"detail,omitempty"`
+}
+
+type jsonEvent struct {
+	ID        string `json:"id"`
+	CreatedAt epoch  `json:"createdAt"`
+	Message   string `json:"message"`
+}
+
+type jsonDeployment struct {
+	ID                 string `json:"id"`
+	Status             string `json:"status"`
+	TaskDefinition     string `json:"taskDefinition"`
+	DesiredCount       int    `json:"desiredCount"`
+	PendingCount       int    `json:"pendingCount"`
+	RunningCount       int    `json:"runningCount"`
+	FailedTasks        int    `json:"failedTasks"`
+	CreatedAt          epoch  `json:"createdAt"`
+	UpdatedAt          epoch  `json:"updatedAt"`
+	LaunchType         string `json:"launchType,omitempty"`
+	PlatformVersion    string `json:"platformVersion,omitempty"`
+	PlatformFamily     string `json:"platformFamily,omitempty"`
+	RolloutState       string `json:"rolloutState"`
+	RolloutStateReason string `json:"rolloutStateReason"`
+}
+
+type jsonRevisionSummary struct {
+	Arn                string `json:"arn"`
+	RequestedTaskCount int    `json:"requestedTaskCount"`
+	RunningTaskCount   int    `json:"runningTaskCount"`
+	PendingTaskCount   int    `json:"pendingTaskCount"`
+}
+
+type jsonController struct {
+	Type string `json:"type"`
+}
+
+type jsonService struct {
+	ServiceArn               string                `json:"serviceArn"`
+	ServiceName              string                `json:"serviceName"`
+	ClusterArn               string                `json:"clusterArn"`
+	LoadBalancers            []any                 `json:"loadBalancers"`
+	ServiceRegistries        []any                 `json:"serviceRegistries"`
+	Status                   string                `json:"status"`
+	DesiredCount             int                   `json:"desiredCount"`
+	RunningCount             int                   `json:"runningCount"`
+	PendingCount             int                   `json:"pendingCount"`
+	LaunchType               string                `json:"launchType,omitempty"`
+	PlatformVersion          string                `json:"platformVersion,omitempty"`
+	PlatformFamily           string                `json:"platformFamily,omitempty"`
+	TaskDefinition           string                `json:"taskDefinition,omitempty"`
+	DeploymentConfiguration  map[string]any        `json:"deploymentConfiguration"`
+	Deployments              []jsonDeployment      `json:"deployments"`
+	Events                   []jsonEvent           `json:"events"`
+	CreatedAt                epoch                 `json:"createdAt"`
+	CurrentServiceDeployment string                `json:"currentServiceDeployment,omitempty"`
+	CurrentServiceRevisions  []jsonRevisionSummary `json:"currentServiceRevisions,omitempty"`
+	PlacementConstraints     []any                 `json:"placementConstraints"`
+	PlacementStrategy        []any                 `json:"placementStrategy"`
+	SchedulingStrategy       string                `json:"schedulingStrategy"`
+	DeploymentController     jsonController        `json:"deploymentController"`
+	Tags                     []tag                 `json:"tags,omitempty"`
+	CreatedBy                string                `json:"createdBy,omitempty"`
+	EnableECSManagedTags     bool                  `json:"enableECSManagedTags"`
+	PropagateTags            string                `json:"propagateTags"`
+	EnableExecuteCommand     bool                  `json:"enableExecuteCommand"`
+}
+
+type jsonRollback struct {
+	Reason             string `json:"reason"`
+	StartedAt          epoch  `json:"startedAt"`
+	ServiceRevisionArn string `json:"serviceRevisionArn"`
+}
+
+type jsonSDBreaker struct {
+	Status       string `json:"status"`
+	FailureCount int    `json:"failureCount"`
+	Threshold    int    `json:"threshold"`
+}
+
+type jsonServiceDeployment struct {
+	ServiceDeploymentArn     string                `json:"serviceDeploymentArn"`
+	ServiceArn               string                `json:"serviceArn"`
+	ClusterArn               string                `json:"clusterArn"`
+	CreatedAt                epoch                 `json:"createdAt,omitzero"`
+	StartedAt                epoch                 `json:"startedAt,omitzero"`
+	FinishedAt               epoch                 `json:"finishedAt,omitzero"`
+	StoppedAt                epoch                 `json:"stoppedAt,omitzero"`
+	UpdatedAt                epoch                 `json:"updatedAt,omitzero"`
+	SourceServiceRevisions   []jsonRevisionSummary `json:"sourceServiceRevisions"`
+	TargetServiceRevision    *jsonRevisionSummary  `json:"targetServiceRevision,omitempty"`
+	Status                   string                `json:"status"`
+	StatusReason             string                `json:"statusReason,omitempty"`
+	DeploymentConfiguration  map[string]any        `json:"deploymentConfiguration,omitempty"`
+	Rollback                 *jsonRollback         `json:"rollback,omitempty"`
+	DeploymentCircuitBreaker *jsonSDBreaker        `json:"deploymentCircuitBreaker,omitempty"`
+}
+
+type jsonServiceDeploymentBrief struct {
+	ServiceDeploymentArn     string `json:"serviceDeploymentArn"`
+	ServiceArn               string `json:"serviceArn"`
+	ClusterArn               string `json:"clusterArn"`
+	StartedAt                epoch  `json:"startedAt,omitzero"`
+	CreatedAt                epoch  `json:"createdAt,omitzero"`
+	FinishedAt               epoch  `json:"finishedAt,omitzero"`
+	TargetServiceRevisionArn string `json:"targetServiceRevisionArn,omitempty"`
+	Status                   string `json:"status"`
+	StatusReason             string `json:"statusReason,omitempty"`
+}
+
+type jsonCluster struct {
+	ClusterArn                        string `json:"clusterArn"`
+	ClusterName                       string `json:"clusterName"`
+	Status                            string `json:"status"`
+	RegisteredContainerInstancesCount int    `json:"registeredContainerInstancesCount"`
+	RunningTasksCount                 int    `json:"runningTasksCount"`
+	PendingTasksCount                 int    `json:"pendingTasksCount"`
+	ActiveServicesCount               int    `json:"activeServicesCount"`
+	Statistics                        []any  `json:"statistics"`
+	Tags                              []tag  `json:"tags"`
+	Settings                          []any  `json:"settings"`
+	CapacityProviders                 []any  `json:"capacityProviders"`
+	DefaultCapacityProviderStrategy   []any  `json:"defaultCapacityProviderStrategy"`
+}
+
+// --- builders (w.mu held) ---
+
+func (w *World) clusterJSON(c *cluster) jsonCluster {
+	out := jsonCluster{
+		ClusterArn: c.arn, ClusterName: c.name, Status: statusActive,
+		Statistics: []any{}, Tags: c.tags, Settings: []any{map[string]string{"name": "containerInsights", "value": "disabled"}},
+		CapacityProviders: []any{"FARGATE", "FARGATE_SPOT"}, DefaultCapacityProviderStrategy: []any{},
+	}
+	if out.Tags == nil {
+		out.Tags = []tag{}
+	}
+	for _, name := range c.order {
+		s := c.services[name]
+		if s.status == statusInactive {
+			continue
+		}
+		out.ActiveServicesCount++
+		run, pend := s.counts()
+		out.RunningTasksCount += run
+		out.PendingTasksCount += pend
+	}
+	return out
+}
+
+func (w *World) deployConfigJSON(cfg deployConfig) map[string]any {
+	m := map[string]any{}
+	for k, v := range cfg.raw {
+		m[k] = v
+	}
+	cb := map[string]any{"enable": cfg.breakerEnable, "rollback": cfg.breakerRollback}
+	if cfg.threshold > 0 {
+		cb["thresholdConfiguration"] = map[string]any{"type": "COUNT", "value": cfg.threshold}
+	}
+	m["deploymentCircuitBreaker"] = cb
+	m["maximumPercent"] = cfg.maxPercent
+	m["minimumHealthyPercent"] = cfg.minHealthy
+	m["strategy"] = cfg.strategy
+	if cfg.bakeTime != nil {
+		m["bakeTimeInMinutes"] = *cfg.bakeTime
+	}
+	return m
+}
+
+func (w *World) revisionSummary(r *serviceRevision) jsonRevisionSummary {
+	out := jsonRevisionSummary{Arn: r.arn}
+	for _, d := range r.svc.deployments {
+		if d.rev != r {
+			continue
+		}
+		out.RequestedTaskCount += d.desired
+		out.RunningTaskCount += len(d.running)
+		if d.pending != "" {
+			out.PendingTaskCount++
+		}
+	}
+	return out
+}
+
+func (w *World) serviceJSON(s *service, withTags bool) jsonService {
+	run, pend := s.counts()
+	out := jsonService{
+		ServiceArn: s.arn, ServiceName: s.name, ClusterArn: s.cl.arn,
+		LoadBalancers: []any{}, ServiceRegistries: []any{},
+		Status: s.status, DesiredCount: s.desired, RunningCount: run, PendingCount: pend,
+		LaunchType: s.launchType, PlatformVersion: "LATEST", PlatformFamily: "Linux",
+		DeploymentConfiguration: w.deployConfigJSON(s.cfg),
+		Deployments:             []jsonDeployment{},
+		Events:                  []jsonEvent{},
+		CreatedAt:               epoch(s.createdAt),
+		PlacementConstraints:    []any{}, PlacementStrategy: []any{},
+		SchedulingStrategy:   "REPLICA",
+		DeploymentController: jsonController{Type: "ECS"},
+		CreatedBy:            s.createdBy,
+		PropagateTags:        "NONE",
+	}
+	if withTags {
+		out.Tags = s.tags
+	}
+	if p := s.primary(); p != nil {
+		out.TaskDefinition = p.td.arn
+	}
+	seen := map[*serviceRevision]bool{}
+	for _, d := range s.deployments {
+		pending := 0
+		if d.pending != "" {
+			pending = 1
+		}
+		out.Deployments = append(out.Deployments, jsonDeployment{
+			ID: d.id, Status: d.status, TaskDefinition: d.td.arn,
+			DesiredCount: d.desired, PendingCount: pending, RunningCount: len(d.running), FailedTasks: d.failed,
+			CreatedAt: epoch(d.createdAt), UpdatedAt: epoch(d.updatedAt),
+			LaunchType: s.launchType, PlatformVersion: "1.4.0", PlatformFamily: "Linux",
+			RolloutState: d.rollout, RolloutStateReason: d.reason,
+		})
+		if !seen[d.rev] {
+			seen[d.rev] = true
+			out.CurrentServiceRevisions = append(out.CurrentServiceRevisions, w.revisionSummary(d.rev))
+		}
+	}
+	for i := len(s.events) - 1; i >= 0; i-- {
+		e := s.events[i]
+		out.Events = append(out.Events, jsonEvent{ID: e.id, CreatedAt: epoch(e.at), Message: e.msg})
+	}
+	if n := len(s.sds); n > 0 {
+		out.CurrentServiceDeployment = s.sds[n-1].arn
+	}
+	return out
+}
+
+func (w *World) sdJSON(sd *serviceDeployment) jsonServiceDeployment {
+	s := sd.svc
+	out := jsonServiceDeployment{
+		ServiceDeploymentArn: sd.arn, ServiceArn: s.arn, ClusterArn: s.cl.arn,
+		CreatedAt: epoch(sd.createdAt), StartedAt: epoch(sd.startedAt), FinishedAt: epoch(sd.finishedAt),
+		StoppedAt: epoch(sd.stoppedAt), UpdatedAt: epoch(sd.updatedAt),
+		SourceServiceRevisions:  []jsonRevisionSummary{},
+		Status:                  sd.status,
+		StatusReason:            sd.statusReason,
+		DeploymentConfiguration: w.deployConfigJSON(sd.cfg),
+		DeploymentCircuitBreaker: &jsonSDBreaker{
+			Status: sd.cbStatus, FailureCount: sd.failures, Threshold: sd.threshold,
+		},
+	}
+	for _, r := range sd.sources {
+		out.SourceServiceRevisions = append(out.SourceServiceRevisions, w.revisionSummary(r))
+	}
+	t := w.revisionSummary(sd.target)
+	out.TargetServiceRevision = &t
+	if rb := sd.rollback; rb != nil {
+		out.Rollback = &jsonRollback{Reason: rb.reason, StartedAt: epoch(rb.at), ServiceRevisionArn: rb.rev.arn}
+	}
+	return out
+}
+
+func (w *World) taskDefJSON(td *taskDef) map[string]any {
+	m := map[string]any{}
+	for k, v := range td.fields {
+		m[k] = v
+	}
+	m["family"] = td.family
+	m["taskDefinitionArn"] = td.arn
+	m["revision"] = td.revision
+	m["status"] = td.status
+	m["registeredAt"] = epoch(td.registeredAt)
+	m["registeredBy"] = td.registeredBy
+	if !td.deregistered.IsZero() {
+		m["deregisteredAt"] = epoch(td.deregistered)
+	}
+	compat := []string{"EC2"}
+	var req []string
+	if raw, ok := td.fields["requiresCompatibilities"]; ok && json.Unmarshal(raw, &req) == nil && slices.Contains(req, "FARGATE") {
+		compat = append(compat, "FARGATE")
+	}
+	m["compatibilities"] = compat
+	if _, ok := m["volumes"]; !ok {
+		m["volumes"] = []any{}
+	}
+	if _, ok := m["placementConstraints"]; !ok {
+		m["placementConstraints"] = []any{}
+	}
+	return m
+}
+
+// --- deployment configuration from a request ---
+
+func parseDeployConfig(raw json.RawMessage, base deployConfig) (deployConfig, *apiError) {
+	cfg := base
+	cfg.raw = map[string]json.RawMessage{}
+	for k, v := range base.raw {
+		cfg.raw[k] = v
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &members); err != nil {
+		return cfg, &apiError{400, "SerializationException", "deploymentConfiguration: " + err.Error()}
+	}
+	for k, v := range members {
+		var err error
+		switch k {
+		case "deploymentCircuitBreaker":
+			var cb struct {
+				Enable                 bool `json:"enable"`
+				Rollback               bool `json:"rollback"`
+				ThresholdConfiguration *struct {
+					Type  string `json:"type"`
+					Value int    `json:"value"`
+				} `json:"thresholdConfiguration"`
+			}
+			if err = json.Unmarshal(v, &cb); err == nil {
+				cfg.breakerEnable, cfg.breakerRollback, cfg.threshold = cb.Enable, cb.Rollback, 0
+				if tc := cb.ThresholdConfiguration; tc != nil && tc.Value > 0 {
+					switch tc.Type {
+					case "COUNT", "":
+						cfg.threshold = tc.Value
+					default:
+						return cfg, errInvalid("The flightdeck sim supports only COUNT circuit breaker thresholds, not %s.", tc.Type)
+					}
+				}
+			}
+		case "maximumPercent":
+			err = json.Unmarshal(v, &cfg.maxPercent)
+		case "minimumHealthyPercent":
+			err = json.Unmarshal(v, &cfg.minHealthy)
+		case "strategy":
+			err = json.Unmarshal(v, &cfg.strategy)
+		case "bakeTimeInMinutes":
+			var n int
+			if err = json.Unmarshal(v, &n); err == nil {
+				cfg.bakeTime = &n
+			}
+		default:
+			cfg.raw[k] = v
+		}
+		if err != nil {
+			return cfg, &apiError{400, "SerializationException", "deploymentConfiguration." + k + ": " + err.Error()}
+		}
+	}
+	return cfg, nil
+}
+
+// defaultDeployConfig is what ECS gives a service created without one: a
+// rolling update with no circuit breaker.
+func defaultDeployConfig() deployConfig {
+	return deployConfig{maxPercent: 200, minHealthy: 100, strategy: "ROLLING"}
+}
+
+// --- paging ---
+
+func encodeToken(kind string, offset int) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + strconv.Itoa(offset)))
+}
+
+func decodeToken(kind, tok string) (int, *apiError) {
+	if tok == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	k, n, ok := strings.Cut(string(b), ":")
+	off, aerr := strconv.Atoi(n)
+	if err != nil || !ok || k != kind || aerr != nil || off < 0 {
+		return 0, errInvalid("Invalid nextToken.")
+	}
+	return off, nil
+}
+
+func pageLimit(max *int, def, hi int) (int, *apiError) {
+	if max == nil {
+		return def, nil
+	}
+	if *max < 1 || *max > hi {
+		return 0, errInvalid("maxResults must be between 1 and %d.", hi)
+	}
+	return *max, nil
+}
+
+// page cuts items[off:off+limit] and the token for the rest.
+func page[T any](items []T, kind string, off, limit int) ([]T, string) {
+	if off > len(items) {
+		off = len(items)
+	}
+	end := min(off+limit, len(items))
+	next := ""
+	if end < len(items) {
+		next = encodeToken(kind, end)
+	}
+	out := items[off:end]
+	if out == nil {
+		out = []T{}
+	}
+	return out, next
+}
+
+// --- operations ---
+
+func (w *World) ecsCreateCluster(body []byte) (any, *apiError) {
+	var in struct {
+		ClusterName                     string          `json:"clusterName"`
+		Tags                            []tag           `json:"tags"`
+		Settings                        json.RawMessage `json:"settings"`
+		Configuration                   json.RawMessage `json:"configuration"`
+		CapacityProviders               json.RawMessage `json:"capacityProviders"`
+		DefaultCapacityProviderStrategy json.RawMessage `json:"defaultCapacityProviderStrategy"`
+		ServiceConnectDefaults          json.RawMessage `json:"serviceConnectDefaults"`
+	}
+	if e := w.decodeInput("CreateCluster", body, &in); e != nil {
+		return nil, e
+	}
+	if in.ClusterName == "" {
+		in.ClusterName = "default"
+	}
+	if !nameRE.MatchString(in.ClusterName) {
+		return nil, errInvalid("Cluster name can have up to 255 letters, numbers, hyphens and underscores.")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c := w.addCluster(in.ClusterName, defaultRegion)
+	if in.Tags != nil {
+		c.tags = in.Tags
+	}
+	return map[string]any{"cluster": w.clusterJSON(c)}, nil
+}
+
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+
+func (w *World) ecsDescribeClusters(body []byte) (any, *apiError) {
+	var in struct {
+		Clusters []string `json:"clusters"`
+		Include  []string `json:"include"`
+	}
+	if e := w.decodeInput("DescribeClusters", body, &in); e != nil {
+		return nil, e
+	}
+	if len(in.Clusters) == 0 {
+		in.Clusters = []string{"default"}
+	}
+	if len(in.Clusters) > 100 {
+		return nil, errInvalid("clusters can have at most 100 items.")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := struct {
+		Clusters []jsonCluster `json:"clusters"`
+		Failures []jsonFailure `json:"failures"`
+	}{Clusters: []jsonCluster{}, Failures: []jsonFailure{}}
+	for _, ref := range in.Clusters {
+		c, ok := w.clusters[lastSegment(ref)]
+		if !ok {
+			arn := ref
+			if !strings.HasPrefix(ref, "arn:") {
+				arn = w.arn(defaultRegion, "cluster/"+ref)
+			}
+			out.Failures = append(out.Failures, jsonFailure{Arn: arn, Reason: "MISSING"})
+			continue
+		}
+		out.Clusters = append(out.Clusters, w.clusterJSON(c))
+	}
+	return out, nil
+}
+
+func (w *World) ecsListClusters(body []byte) (any, *apiError) {
+	var in struct {
+		NextToken  string `json:"nextToken"`
+		MaxResults *int   `json:"maxResults"`
+	}
+	if e := w.decodeInput("ListClusters", body, &in); e != nil {
+		return nil, e
+	}
+	limit, e := pageLimit(in.MaxResults, 100, 100)
+	if e != nil {
+		return nil, e
+	}
+	off, e := decodeToken("clusters", in.NextToken)
+	if e != nil {
+		return nil, e
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var arns []string
+	for _, n := range w.clOrder {
+		arns = append(arns, w.clusters[n].arn)
+	}
+	items, next := page(arns, "clusters", off, limit)
+	return map[string]any{"clusterArns": items, "nextToken": nullable(next)}, nil
+}
+
+// nullable turns an empty token into a JSON null, as AWS sends it.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// serviceInput holds the members of CreateService and UpdateService that
+// the sim accepts without acting on them.
+type serviceInput struct {
+	CapacityProviderStrategy      json.RawMessage `json:"capacityProviderStrategy"`
+	AvailabilityZoneRebalancing   json.RawMessage `json:"availabilityZoneRebalancing"`
+	NetworkConfiguration          json.RawMessage `json:"networkConfiguration"`
+	PlacementConstraints          json.RawMessage `json:"placementConstraints"`
+	PlacementStrategy             json.RawMessage `json:"placementStrategy"`
+	PlatformVersion               json.RawMessage `json:"platformVersion"`
+	HealthCheckGracePeriodSeconds json.RawMessage `json:"healthCheckGracePeriodSeconds"`
+	DeploymentController          json.RawMessage `json:"deploymentController"`
+	EnableExecuteCommand          json.RawMessage `json:"enableExecuteCommand"`
+	EnableECSManagedTags          json.RawMessage `json:"enableECSManagedTags"`
+	LoadBalancers                 json.RawMessage `json:"loadBalancers"`
+	PropagateTags                 json.RawMessage `json:"propagateTags"`
+	ServiceRegistries             json.RawMessage `json:"serviceRegistries"`
+	ServiceConnectConfiguration   json.RawMessage `json:"serviceConnectConfiguration"`
+	VolumeConfigurations          json.RawMessage `json:"volumeConfigurations"`
+	VpcLatticeConfigurations      json.RawMessage `json:"vpcLatticeConfigurations"`
+	GatewayConnectors             json.RawMessage `json:"gatewayConnectors"`
+	Monitoring                    json.RawMessage `json:"monitoring"`
+}
+
+func (w *World) ecsCreateService(body []byte) (any, *apiError) {
+	var in struct {
+		Cluster                 string          `json:"cluster"`
+		ServiceName             string          `json:"serviceName"`
+		TaskDefinition          string          `json:"taskDefinition"`
+		DesiredCount            *int            `json:"desiredCount"`
+		DeploymentConfiguration json.RawMessage `json:"deploymentConfiguration"`
+		Tags                    []tag           `json:"tags"`
+		LaunchType              string          `json:"launchType"`
+		ClientToken             string          `json:"clientToken"`
+		Role                    json.RawMessage `json:"role"`
+		SchedulingStrategy      string          `json:"schedulingStrategy"`
+		serviceInput
+	}
+	if e := w.decodeInput("CreateService", body, &in); e != nil {
+		return nil, e
+	}
+	if in.ServiceName == "" {
+		return nil, errInvalid("serviceName must be specified.")
+	}
+	if !nameRE.MatchString(in.ServiceName) {
+		return nil, errInvalid("Service name can have up to 255 letters, numbers, hyphens and underscores.")
+	}
+	if in.TaskDefinition == "" {
+		return nil, errInvalid("TaskDefinition must be specified for a service that uses the ECS deployment controller.")
+	}
+	if in.SchedulingStrategy != "" && in.SchedulingStrategy != "REPLICA" {
+		return nil, errInvalid("The flightdeck sim supports only the REPLICA scheduling strategy.")
+	}
+	if in.DesiredCount == nil {
+		return nil, errInvalid("desiredCount must be specified for a service with the REPLICA scheduling strategy.")
+	}
+	if *in.DesiredCount < 0 {
+		return nil, errInvalid("desiredCount can't be negative.")
+	}
+	cfg := defaultDeployConfig()
+	if len(in.DeploymentConfiguration) > 0 {
+		var e *apiError
+		if cfg, e = parseDeployConfig(in.DeploymentConfiguration, cfg); e != nil {
+			return nil, e
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, e := w.findCluster(in.Cluster)
+	if e != nil {
+		return nil, e
+	}
+	if old := c.services[in.ServiceName]; old != nil && old.status != statusInactive {
+		return nil, errInvalid("Creation of service was not idempotent.")
+	}
+	td := w.findTaskDef(in.TaskDefinition)
+	if td == nil {
+		return nil, errClient("TaskDefinition not found.")
+	}
+	if td.status != statusActive {
+		return nil, errClient("TaskDefinition is inactive")
+	}
+	s := w.createService(c, in.ServiceName, td, *in.DesiredCount, cfg, in.Tags)
+	if in.LaunchType != "" {
+		s.launchType = in.LaunchType
+	}
+	return map[string]any{"service": w.serviceJSON(s, true)}, nil
+}
+
+func (w *World) ecsDescribeServices(body []byte) (any, *apiError) {
+	var in struct {
+		Cluster  string   `json:"cluster"`
+		Services []string `json:"services"`
+		Include  []string `json:"include"`
+	}
+	if e := w.decodeInput("DescribeServices", body, &in); e != nil {
+		return nil, e
+	}
+	if len(in.Services) == 0 {
+		return nil, errInvalid("Services cannot be empty.")
+	}
+	if len(in.Services) > 10 {
+		return nil, errInvalid("services can have at most 10 items.")
+	}
+	withTags := false
+	for _, inc := range in.Include {
+		if inc != "TAGS" {
+			return nil, errInvalid("include: %q is not a valid value; valid values are TAGS.", inc)
+		}
+		withTags = true
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, e := w.findCluster(in.Cluster)
+	if e != nil {
+		return nil, e
+	}
+	out := struct {
+		Services []jsonService `json:"services"`
+		Failures []jsonFailure `json:"failures"`
+	}{Services: []jsonService{}, Failures: []jsonFailure{}}
+	for _, ref := range in.Services {
+		s := c.service(ref)
+		if s == nil {
+			arn := ref
+			if !strings.HasPrefix(ref, "arn:") {
+				arn = w.arn(c.region, "service/"+c.name+"/"+ref)
+			}
+			out.Failures = append(out.Failures, jsonFailure{Arn: arn, Reason: "MISSING"})
+			continue
+		}
+		out.Services = append(out.Services, w.serviceJSON(s, withTags))
+	}
+	return out, nil
+}
+
+func (w *World) ecsListServices(body []byte) (any, *apiError) {
+	var in struct {
+		Cluster                string `json:"cluster"`
+		NextToken              string `json:"nextToken"`
+		MaxResults             *int   `json:"maxResults"`
+		LaunchType             string `json:"launchType"`
+		SchedulingStrategy     string `json:"schedulingStrategy"`
+		ResourceManagementType string `json:"resourceManagementType"`
+	}
+	if e := w.decodeInput("ListServices", body, &in); e != nil {
+		return nil, e
+	}
+	limit, e := pageLimit(in.MaxResults, 10, 100)
+	if e != nil {
+		return nil, e
+	}
+	off, e := decodeToken("services", in.NextToken)
+	if e != nil {
+		return nil, e
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, e := w.findCluster(in.Cluster)
+	if e != nil {
+		return nil, e
+	}
+	arns := []string{}
+	for _, n := range c.order {
+		s := c.services[n]
+		if s.status == statusInactive || (in.LaunchType != "" && in.LaunchType != s.launchType) {
+			continue
+		}
+		if in.SchedulingStrategy != "" && in.SchedulingStrategy != "REPLICA" {
+			continue
+		}
+		arns = append(arns, s.arn)
+	}
+	items, next := page(arns, "services", off, limit)
+	return map[string]any{"serviceArns": items, "nextToken": nullable(next)}, nil
+}
+
+func (w *World) ecsUpdateService(body []byte) (any, *apiError) {
+	var in struct {
+		Cluster                 string          `json:"cluster"`
+		Service                 string          `json:"service"`
+		TaskDefinition          string          `json:"taskDefinition"`
+		DesiredCount            *int            `json:"desiredCount"`
+		ForceNewDeployment      bool            `json:"forceNewDeployment"`
+		DeploymentConfiguration json.RawMessage `json:"deploymentConfiguration"`
+		serviceInput
+	}
+	if e := w.decodeInput("UpdateService", body, &in); e != nil {
+		return nil, e
+	}
+	if in.Service == "" {
+		return nil, errInvalid("service must be specified.")
+	}
+	if in.DesiredCount != nil && *in.DesiredCount < 0 {
+		return nil, errInvalid("desiredCount can't be negative.")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, e := w.findCluster(in.Cluster)
+	if e != nil {
+		return nil, e
+	}
+	s := c.service(in.Service)
+	if s == nil {
+		return nil, errServiceNotFound()
+	}
+	if s.status != statusActive {
+		return nil, errServiceNotActive()
+	}
+	var cfg *deployConfig
+	if len(in.DeploymentConfiguration) > 0 {
+		nc, e := parseDeployConfig(in.DeploymentConfiguration, s.cfg)
+		if e != nil {
+			return nil, e
+		}
+		cfg = &nc
+	}
+	var td *taskDef
+	if in.TaskDefinition != "" {
+		if td = w.findTaskDef(in.TaskDefinition); td == nil {
+			return nil, errClient("TaskDefinition not found.")
+		}
+		if td.status != statusActive {
+			return nil, errClient("TaskDefinition is inactive")
+		}
+	}
+	w.updateService(s, td, in.DesiredCount, in.ForceNewDeployment, cfg)
+	return map[string]any{"service": w.serviceJSON(s, false)}, nil
+}
+
+func (w *World) ecsDeleteService(body []byte) (any, *apiError) {
+	var in struct {
+		Cluster string `json:"cluster"`
+		Service string `json:"service"`
+		Force   *bool  `json:"force"`
+	}
+	if e := w.decodeInput("DeleteService", body, &in); e != nil {
+		return nil, e
+	}
+	if in.Service == "" {
+		return nil, errInvalid("service must be specified.")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, e := w.findCluster(in.Cluster)
+	if e != nil {
+		return nil, e
+	}
+	s := c.service(in.Service)
+	if s == nil {
+		return nil, errServiceNotFound()
+	}
+	if s.status != statusActive {
+		return nil, errServiceNotActive()
+	}
+	if s.desired > 0 && (in.Force == nil || !*in.Force) {
+		return nil, errInvalid("The service cannot be stopped while it is scaled above 0.")
+	}
+	w.deleteService(s)
+	return map[string]any{"service": w.serviceJSON(s, false)}, nil
+}
+
+// registerInput lists every RegisterTaskDefinition member; all but tags are
+// echoed back in the task definition.
+type registerInput struct {
+	Family                  string          `json:"family"`
+	ContainerDefinitions    []containerInfo `json:"containerDefinitions"`
+	Tags                    []tag           `json:"tags"`
+	TaskRoleArn             json.RawMessage `json:"taskRoleArn"`
+	ExecutionRoleArn        json.RawMessage `json:"executionRoleArn"`
+	NetworkMode             json.RawMessage `json:"networkMode"`
+	Volumes                 json.RawMessage `json:"volumes"`
+	PlacementConstraints    json.RawMessage `json:"placementConstraints"`
+	RequiresCompatibilities json.RawMessage `json:"requiresCompatibilities"`
+	CPU                     json.RawMessage `json:"cpu"`
+	Memory                  json.RawMessage `json:"memory"`
+	PidMode                 json.RawMessage `json:"pidMode"`
+	IpcMode                 json.RawMessage `json:"ipcMode"`
+	ProxyConfiguration      json.RawMessage `json:"proxyConfiguration"`
+	InferenceAccelerators   json.RawMessage `json:"inferenceAccelerators"`
+	EphemeralStorage        json.RawMessage `json:"ephemeralStorage"`
+	RuntimePlatform         json.RawMessage `json:"runtimePlatform"`
+	EnableFaultInjection    json.RawMessage `json:"enableFaultInjection"`
+}
+
+func (w *World) ecsRegisterTaskDefinition(body []byte) (any, *apiError) {
+	var in registerInput
+	if e := w.decodeInput("RegisterTaskDefinition", body, &in); e != nil {
+		return nil, e
+	}
+	if in.Family == "" {
+		return nil, errClient("Family must be specified.")
+	}
+	if !nameRE.MatchString(in.Family) {
+		return nil, errClient("Family contains invalid characters; up to 255 letters, numbers, hyphens and underscores are allowed.")
+	}
+	if len(in.ContainerDefinitions) == 0 {
+		return nil, errClient("Container list cannot be empty.")
+	}
+	for _, c := range in.ContainerDefinitions {
+		if c.Name == "" {
+			return nil, errClient("Container.name should not be null or empty.")
+		}
+		if c.Image == "" {
+			return nil, errClient("Container.image should not be null or empty.")
+		}
+	}
+	var fields map[string]json.RawMessage
+	json.Unmarshal(body, &fields)
+	delete(fields, "tags")
+	known := knownMembers(&in)
+	for k := range fields {
+		if !known[k] {
+			delete(fields, k)
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	td := w.registerTaskDef(in.Family, defaultRegion, fields, in.ContainerDefinitions, in.Tags)
+	return map[string]any{"taskDefinition": w.taskDefJSON(td), "tags": tagsOrEmpty(td.tags)}, nil
+}
+
+func tagsOrEmpty(t []tag) []tag {
+	if t == nil {
+		return []tag{}
+	}
+	return t
+}
+
+func (w *World) ecsDescribeTaskDefinition(body []byte) (any, *apiError) {
+	var in struct {
+		TaskDefinition string   `json:"taskDefinition"`
+		Include        []string `json:"include"`
+	}
+	if e := w.decodeInput("DescribeTaskDefinition", body, &in); e != nil {
+		return nil, e
+	}
+	if in.TaskDefinition == "" {
+		return nil, errClient("Unable to describe task definition.")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	td := w.findTaskDef(in.TaskDefinition)
+	if td == nil {
+		return nil, errClient("Unable to describe task definition.")
+	}
+	out := map[string]any{"taskDefinition": w.taskDefJSON(td)}
+	if slices.Contains(in.Include, "TAGS") {
+		out["tags"] = tagsOrEmpty(td.tags)
+	}
+	return out, nil
+}
+
+func (w *World) ecsDeregisterTaskDefinition(body []byte) (any, *apiError) {
+	var in struct {
+		TaskDefinition string `json:"taskDefinition"`
+	}
+	if e := w.decodeInput("DeregisterTaskDefinition", body, &in); e != nil {
+		return nil, e
+	}
+	if in.TaskDefinition == "" {
+		return nil, errClient("Unable to describe task definition.")
+	}
+	ref := in.TaskDefinition
+	if i := strings.Index(ref, ":task-definition/"); i >= 0 {
+		ref = ref[i+len(":task-definition/"):]
+	}
+	_, rev, ok := strings.Cut(ref, ":")
+	if !ok {
+		return nil, errClient("Revision is missing.")
+	}
+	if _, err := strconv.Atoi(rev); err != nil {
+		return nil, errInvalid("Invalid revision number. Number: %s", rev)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	td := w.findTaskDef(ref)
+	if td == nil {
+		return nil, errClient("Unable to describe task definition.")
+	}
+	w.deregisterTaskDef(td)
+	return map[string]any{"taskDefinition": w.taskDefJSON(td)}, nil
+}
+
+func (w *World) ecsListTaskDefinitions(body []byte) (any, *apiError) {
+	var in struct {
+		FamilyPrefix string `json:"familyPrefix"`
+		Status       string `json:"status"`
+		Sort         string `json:"sort"`
+		NextToken    string `json:"nextToken"`
+		MaxResults   *int   `json:"maxResults"`
+	}
+	if e := w.decodeInput("ListTaskDefinitions", body, &in); e != nil {
+		return nil, e
+	}
+	switch in.Status {
+	case "":
+		in.Status = statusActive
+	case statusActive, statusInactive, "DELETE_IN_PROGRESS":
+	default:
+		return nil, errInvalid("status %q is not valid; valid values are ACTIVE, INACTIVE and DELETE_IN_PROGRESS.", in.Status)
+	}
+	switch in.Sort {
+	case "", "ASC", "DESC":
+	default:
+		return nil, errInvalid("sort %q is not valid; valid values are ASC and DESC.", in.Sort)
+	}
+	limit, e := pageLimit(in.MaxResults, 100, 100)
+	if e != nil {
+		return nil, e
+	}
+	off, e := decodeToken("taskdefs", in.NextToken)
+	if e != nil {
+		return nil, e
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	arns := []string{}
+	for _, name := range w.sortedFamilies() {
+		if in.FamilyPrefix != "" && name != in.FamilyPrefix {
+			continue
+		}
+		for _, td := range w.families[name].revs {
+			if td.status == in.Status {
+				arns = append(arns, td.arn)
+			}
+		}
+	}
+	if in.Sort == "DESC" {
+		slices.Reverse(arns)
+	}
+	items, next := page(arns, "taskdefs", off, limit)
+	return map[string]any{"taskDefinitionArns": items, "nextToken": nullable(next)}, nil
+}
+
+func (w *World) ecsListTaskDefinitionFamilies(body []byte) (any, *apiError) {
+	var in struct {
+		FamilyPrefix string `json:"familyPrefix"`
+		Status       string `json:"status"`
+		NextToken    string `json:"nextToken"`
+		MaxResults   *int   `json:"maxResults"`
+	}
+	if e := w.decodeInput("ListTaskDefinitionFamilies", body, &in); e != nil {
+		return nil, e
+	}
+	switch in.Status {
+	case "":
+		in.Status = statusActive
+	case statusActive, statusInactive, "ALL":
+	default:
+		return nil, errInvalid("status %q is not valid; valid values are ACTIVE, INACTIVE and ALL.", in.Status)
+	}
+	limit, e := pageLimit(in.MaxResults, 100, 100)
+	if e != nil {
+		return nil, e
+	}
+	off, e := decodeToken("families", in.NextToken)
+	if e != nil {
+		return nil, e
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	names := []string{}
+	for _, name := range w.sortedFamilies() {
+		if !strings.HasPrefix(name, in.FamilyPrefix) {
+			continue
+		}
+		active := slices.ContainsFunc(w.families[name].revs, func(td *taskDef) bool { return td.status == statusActive })
+		if in.Status == "ALL" || (in.Status == statusActive) == active {
+			names = append(names, name)
+		}
+	}
+	items, next := page(names, "families", off, limit)
+	return map[string]any{"families": items, "nextToken": nullable(next)}, nil
+}
+
+var sdStatuses = []string{sdPending, sdSuccessful, sdStopped, sdStopRequested, sdInProgress,
+	sdRollbackRequested, sdRollbackInProgress, sdRollbackSuccessful, sdRollbackFailed}
+
+func (w *World) ecsListServiceDeployments(body []byte) (any, *apiError) {
+	var in struct {
+		Service   string   `json:"service"`
+		Cluster   string   `json:"cluster"`
+		Status    []string `json:"status"`
+		CreatedAt *struct {
+			Before *epoch `json:"before"`
+			After  *epoch `json:"after"`
+		} `json:"createdAt"`
+		NextToken  string `json:"nextToken"`
+		MaxResults *int   `json:"maxResults"`
+	}
+	if e := w.decodeInput("ListServiceDeployments", body, &in); e != nil {
+		return nil, e
+	}
+	if in.Service == "" {
+		return nil, errInvalid("service must be specified.")
+	}
+	for _, st := range in.Status {
+		if !slices.Contains(sdStatuses, st) {
+			return nil, errInvalid("status %q is not a valid service deployment status.", st)
+		}
+	}
+	limit, e := pageLimit(in.MaxResults, 20, 100)
+	if e != nil {
+		return nil, e
+	}
+	off, e := decodeToken("servicedeployments", in.NextToken)
+	if e != nil {
+		return nil, e
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	c, e := w.findCluster(in.Cluster)
+	if e != nil {
+		return nil, e
+	}
+	s := c.service(in.Service)
+	if s == nil {
+		return nil, errServiceNotFound()
+	}
+	briefs := []jsonServiceDeploymentBrief{}
+	for i := len(s.sds) - 1; i >= 0; i-- {
+		sd := s.sds[i]
+		if len(in.Status) > 0 && !slices.Contains(in.Status, sd.status) {
+			continue
+		}
+		if ca := in.CreatedAt; ca != nil {
+			if ca.After != nil && sd.createdAt.Before(time.Time(*ca.After)) {
+				continue
+			}
+			if ca.Before != nil && sd.createdAt.After(time.Time(*ca.Before)) {
+				continue
+			}
+		}
+		briefs = append(briefs, jsonServiceDeploymentBrief{
+			ServiceDeploymentArn: sd.arn, ServiceArn: s.arn, ClusterArn: s.cl.arn,
+			StartedAt: epoch(sd.startedAt), CreatedAt: epoch(sd.createdAt), FinishedAt: epoch(sd.finishedAt),
+			TargetServiceRevisionArn: sd.target.arn, Status: sd.status, StatusReason: sd.statusReason,
+		})
+	}
+	items, next := page(briefs, "servicedeployments", off, limit)
+	return map[string]any{"serviceDeployments": items, "nextToken": nullable(next)}, nil
+}
+
+func (w *World) ecsDescribeServiceDeployments(body []byte) (any, *apiError) {
+	var in struct {
+		ServiceDeploymentArns []string `json:"serviceDeploymentArns"`
+	}
+	if e := w.decodeInput("DescribeServiceDeployments", body, &in); e != nil {
+		return nil, e
+	}
+	if len(in.ServiceDeploymentArns) == 0 {
+		return nil, errInvalid("serviceDeploymentArns must be specified.")
+	}
+	if len(in.ServiceDeploymentArns) > 20 {
+		return nil, errInvalid("serviceDeploymentArns can have at most 20 items.")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := struct {
+		ServiceDeployments []jsonServiceDeployment `json:"serviceDeployments"`
+		Failures           []jsonFailure           `json:"failures"`
+	}{ServiceDeployments: []jsonServiceDeployment{}, Failures: []jsonFailure{}}
+	for _, arn := range in.ServiceDeploymentArns {
+		sd, ok := w.sds[arn]
+		if !ok {
+			out.Failures = append(out.Failures, jsonFailure{Arn: arn, Reason: "MISSING"})
+			continue
+		}
+		out.ServiceDeployments = append(out.ServiceDeployments, w.sdJSON(sd))
+	}
+	return out, nil
+}
+
+func (w *World) ecsStopServiceDeployment(body []byte) (any, *apiError) {
+	var in struct {
+		ServiceDeploymentArn string `json:"serviceDeploymentArn"`
+		StopType             string `json:"stopType"`
+	}
+	if e := w.decodeInput("StopServiceDeployment", body, &in); e != nil {
+		return nil, e
+	}
+	if in.ServiceDeploymentArn == "" {
+		return nil, errInvalid("serviceDeploymentArn must be specified.")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	sd, ok := w.sds[in.ServiceDeploymentArn]
+	if !ok {
+		return nil, &apiError{400, "ServiceDeploymentNotFoundException", "The service deployment " + in.ServiceDeploymentArn + " does not exist."}
+	}
+	if e := w.stopServiceDeployment(sd, in.StopType); e != nil {
+		return nil, e
+	}
+	return map[string]any{"serviceDeploymentArn": sd.arn}, nil
+}
+
+func (w *World) ecsDescribeServiceRevisions(body []byte) (any, *apiError) {
+	var in struct {
+		ServiceRevisionArns []string `json:"serviceRevisionArns"`
+	}
+	if e := w.decodeInput("DescribeServiceRevisions", body, &in); e != nil {
+		return nil, e
+	}
+	if len(in.ServiceRevisionArns) == 0 {
+		return nil, errInvalid("serviceRevisionArns must be specified.")
+	}
+	if len(in.ServiceRevisionArns) > 20 {
+		return nil, errInvalid("serviceRevisionArns can have at most 20 items.")
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	revs := []map[string]any{}
+	failures := []jsonFailure{}
+	for _, arn := range in.ServiceRevisionArns {
+		r, ok := w.revisions[arn]
+		if !ok {
+			failures = append(failures, jsonFailure{Arn: arn, Reason: "MISSING"})
+			continue
+		}
+		images := []map[string]string{}
+		for _, c := range r.td.containers {
+			sum := sha256.Sum256([]byte(c.Image))
+			images = append(images, map[string]string{
+				"containerName": c.Name, "image": c.Image, "imageDigest": "sha256:" + hex.EncodeToString(sum[:]),
+			})
+		}
+		revs = append(revs, map[string]any{
+			"serviceRevisionArn": r.arn, "serviceArn": r.svc.arn, "clusterArn": r.svc.cl.arn,
+			"taskDefinition": r.td.arn, "launchType": r.svc.launchType, "platformVersion": "1.4.0",
+			"platformFamily": "Linux", "containerImages": images, "guardDutyEnabled": false,
+			"loadBalancers": []any{}, "serviceRegistries": []any{}, "createdAt": epoch(r.createdAt),
+		})
+	}
+	return map[string]any{"serviceRevisions": revs, "failures": failures}, nil
+}

@@ -1,0 +1,790 @@
+package sim
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The ECS part of the world: clusters, services, task definition families,
+// service revisions and service deployments, and the rolling-update engine
+// that moves tasks one at a time. Every method here expects w.mu held.
+
+const (
+	statusActive   = "ACTIVE"
+	statusInactive = "INACTIVE"
+	statusDraining = "DRAINING"
+
+	depPrimary = "PRIMARY"
+	depActive  = "ACTIVE"
+
+	rolloutInProgress = "IN_PROGRESS"
+	rolloutCompleted  = "COMPLETED"
+	rolloutFailed     = "FAILED"
+
+	sdPending            = "PENDING"
+	sdInProgress         = "IN_PROGRESS"
+	sdSuccessful         = "SUCCESSFUL"
+	sdStopped            = "STOPPED"
+	sdStopRequested      = "STOP_REQUESTED"
+	sdRollbackRequested  = "ROLLBACK_REQUESTED"
+	sdRollbackInProgress = "ROLLBACK_IN_PROGRESS"
+	sdRollbackSuccessful = "ROLLBACK_SUCCESSFUL"
+	sdRollbackFailed     = "ROLLBACK_FAILED"
+
+	cbMonitoring         = "MONITORING"
+	cbTriggered          = "TRIGGERED"
+	cbMonitoringComplete = "MONITORING_COMPLETE"
+	cbDisabled           = "DISABLED"
+
+	breakerReason      = "ECS deployment circuit breaker: tasks failed to start."
+	userRollbackReason = "Service deployment rolled back because a user requested a rollback."
+	supersededReason   = "Service deployment stopped because a newer deployment of the service started."
+	abortReason        = "Service deployment stopped because a user requested it."
+
+	defaultRegion = "us-east-1"
+	revisionLabel = "org.opencontainers.image.revision"
+)
+
+// apiError is an ECS error answer: HTTP status, modeled error code, message.
+type apiError struct {
+	status int
+	code   string
+	msg    string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.msg }
+
+func errClusterNotFound() *apiError {
+	return &apiError{400, "ClusterNotFoundException", "Cluster not found."}
+}
+func errServiceNotFound() *apiError {
+	return &apiError{400, "ServiceNotFoundException", "Service not found."}
+}
+func errServiceNotActive() *apiError {
+	return &apiError{400, "ServiceNotActiveException", "Service was not ACTIVE."}
+}
+func errInvalid(format string, a ...any) *apiError {
+	return &apiError{400, "InvalidParameterException", fmt.Sprintf(format, a...)}
+}
+func errClient(format string, a ...any) *apiError {
+	return &apiError{400, "ClientException", fmt.Sprintf(format, a...)}
+}
+func errConflict(format string, a ...any) *apiError {
+	return &apiError{400, "ConflictException", fmt.Sprintf(format, a...)}
+}
+
+type tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+type cluster struct {
+	name, arn, region string
+	createdAt         time.Time
+	services          map[string]*service
+	order             []string
+	tags              []tag
+}
+
+type serviceEvent struct {
+	id  string
+	at  time.Time
+	msg string
+}
+
+// deployConfig is the part of a service's deploymentConfiguration the
+// engine acts on; the rest is echoed back as sent.
+type deployConfig struct {
+	breakerEnable   bool
+	breakerRollback bool
+	threshold       int // 0: the world's default
+	maxPercent      int
+	minHealthy      int
+	strategy        string
+	bakeTime        *int
+	raw             map[string]json.RawMessage // members we do not act on, echoed back
+}
+
+type service struct {
+	name, arn  string
+	cl         *cluster
+	status     string
+	desired    int
+	createdAt  time.Time
+	createdBy  string
+	launchType string
+	cfg        deployConfig
+	tags       []tag
+
+	deployments []*deployment // [0] is the PRIMARY
+	events      []serviceEvent
+	sds         []*serviceDeployment // oldest first
+	lastGood    *serviceRevision     // the last revision that completed a deployment
+	gen         uint64               // reconcile generation; stale ticks are dropped
+	settled     bool                 // steady state already announced
+}
+
+type deployment struct {
+	id         string
+	status     string
+	td         *taskDef
+	rev        *serviceRevision
+	desired    int
+	running    []string // task IDs, oldest first
+	pending    string   // the task being launched, if any
+	failed     int
+	rollout    string
+	reason     string
+	createdAt  time.Time
+	updatedAt  time.Time
+	sd         *serviceDeployment
+	isRollback bool
+}
+
+type serviceRevision struct {
+	arn          string
+	svc          *service
+	td           *taskDef
+	createdAt    time.Time
+	deploymentID string // the deployment that first ran it, named in rollback events
+}
+
+type sdRollback struct {
+	reason string
+	rev    *serviceRevision
+	at     time.Time
+}
+
+type serviceDeployment struct {
+	arn          string
+	svc          *service
+	target       *serviceRevision
+	sources      []*serviceRevision
+	rollbackTo   *serviceRevision
+	status       string
+	statusReason string
+	createdAt    time.Time
+	startedAt    time.Time
+	finishedAt   time.Time
+	stoppedAt    time.Time
+	updatedAt    time.Time
+	rollback     *sdRollback
+	cbStatus     string
+	failures     int
+	threshold    int
+	cfg          deployConfig
+	onDone       []func(*serviceDeployment)
+}
+
+func (sd *serviceDeployment) terminal() bool {
+	switch sd.status {
+	case sdSuccessful, sdStopped, sdRollbackSuccessful, sdRollbackFailed:
+		return true
+	}
+	return false
+}
+
+type family struct {
+	name string
+	revs []*taskDef // ascending revision
+	next int        // lowest revision number the next registration may take
+}
+
+type containerInfo struct {
+	Name         string            `json:"name"`
+	Image        string            `json:"image"`
+	DockerLabels map[string]string `json:"dockerLabels,omitempty"`
+}
+
+type taskDef struct {
+	family       string
+	revision     int
+	arn          string
+	fields       map[string]json.RawMessage // registered members, echoed back
+	containers   []containerInfo
+	status       string
+	registeredAt time.Time
+	deregistered time.Time
+	registeredBy string
+	tags         []tag
+}
+
+func (td *taskDef) ref() string { return td.family + ":" + strconv.Itoa(td.revision) }
+
+// --- ARNs and lookups ---
+
+func (w *World) arn(region, resource string) string {
+	return "arn:aws:ecs:" + region + ":" + w.account + ":" + resource
+}
+
+// lastSegment turns a name or an ARN ("…:service/cluster/name") into a name.
+func lastSegment(s string) string {
+	if strings.HasPrefix(s, "arn:") {
+		if i := strings.LastIndex(s, "/"); i >= 0 {
+			return s[i+1:]
+		}
+	}
+	return s
+}
+
+func (w *World) addCluster(name, region string) *cluster {
+	if c, ok := w.clusters[name]; ok {
+		return c
+	}
+	c := &cluster{
+		name:      name,
+		region:    region,
+		arn:       w.arn(region, "cluster/"+name),
+		createdAt: w.now,
+		services:  map[string]*service{},
+	}
+	w.clusters[name] = c
+	w.clOrder = append(w.clOrder, name)
+	return c
+}
+
+func (w *World) findCluster(ref string) (*cluster, *apiError) {
+	if ref == "" {
+		ref = "default"
+	}
+	c, ok := w.clusters[lastSegment(ref)]
+	if !ok {
+		return nil, errClusterNotFound()
+	}
+	return c, nil
+}
+
+func (c *cluster) service(ref string) *service {
+	return c.services[lastSegment(ref)]
+}
+
+// findTaskDef resolves "family", "family:revision" or a task definition ARN.
+// A bare family means its latest ACTIVE revision.
+func (w *World) findTaskDef(ref string) *taskDef {
+	if i := strings.Index(ref, ":task-definition/"); i >= 0 {
+		ref = ref[i+len(":task-definition/"):]
+	}
+	name, revStr, hasRev := strings.Cut(ref, ":")
+	f := w.families[name]
+	if f == nil {
+		return nil
+	}
+	if !hasRev {
+		for i := len(f.revs) - 1; i >= 0; i-- {
+			if f.revs[i].status == statusActive {
+				return f.revs[i]
+			}
+		}
+		return nil
+	}
+	n, err := strconv.Atoi(revStr)
+	if err != nil {
+		return nil
+	}
+	for _, td := range f.revs {
+		if td.revision == n {
+			return td
+		}
+	}
+	return nil
+}
+
+// --- task definitions ---
+
+// registerTaskDef adds the next revision of a family. fields are the
+// request members to echo back; containers are parsed from them.
+func (w *World) registerTaskDef(familyName, region string, fields map[string]json.RawMessage, containers []containerInfo, tags []tag) *taskDef {
+	f := w.families[familyName]
+	if f == nil {
+		f = &family{name: familyName}
+		w.families[familyName] = f
+	}
+	next := max(1, f.next)
+	if n := len(f.revs); n > 0 {
+		next = max(next, f.revs[n-1].revision+1)
+	}
+	f.next = next + 1
+	return w.addRevision(f, next, region, fields, containers, tags)
+}
+
+func (w *World) addRevision(f *family, rev int, region string, fields map[string]json.RawMessage, containers []containerInfo, tags []tag) *taskDef {
+	ref := f.name + ":" + strconv.Itoa(rev)
+	td := &taskDef{
+		family:       f.name,
+		revision:     rev,
+		arn:          w.arn(region, "task-definition/"+ref),
+		fields:       fields,
+		containers:   containers,
+		status:       statusActive,
+		registeredAt: w.now,
+		registeredBy: "arn:aws:iam::" + w.account + ":role/deployer",
+		tags:         tags,
+	}
+	f.revs = append(f.revs, td)
+	return td
+}
+
+func (w *World) deregisterTaskDef(td *taskDef) {
+	if td.status == statusActive {
+		td.status = statusInactive
+		td.deregistered = w.now
+	}
+}
+
+// failsToStart reports whether tasks of td never reach RUNNING: a bad image
+// picked by the scenario, or an image tagged "bad"/"bad-…".
+func (w *World) failsToStart(td *taskDef) bool {
+	for _, c := range td.containers {
+		if w.badImages[c.Image] {
+			return true
+		}
+		tag := imageTag(c.Image)
+		if tag == "bad" || strings.HasPrefix(tag, "bad-") {
+			return true
+		}
+	}
+	return false
+}
+
+func imageTag(image string) string {
+	if i := strings.Index(image, "@"); i >= 0 {
+		image = image[:i]
+	}
+	slash, colon := strings.LastIndex(image, "/"), strings.LastIndex(image, ":")
+	if colon > slash {
+		return image[colon+1:]
+	}
+	return ""
+}
+
+// --- services ---
+
+func (s *service) primary() *deployment {
+	if len(s.deployments) == 0 {
+		return nil
+	}
+	return s.deployments[0]
+}
+
+func (s *service) counts() (running, pending int) {
+	for _, d := range s.deployments {
+		running += len(d.running)
+		if d.pending != "" {
+			pending++
+		}
+	}
+	return running, pending
+}
+
+func (w *World) event(s *service, format string, a ...any) {
+	msg := fmt.Sprintf("(service %s) ", s.name) + fmt.Sprintf(format, a...)
+	s.events = append(s.events, serviceEvent{id: randUUID(w.rng), at: w.now, msg: msg})
+	if n := len(s.events); n > 100 {
+		s.events = slices.Delete(s.events, 0, n-100)
+	}
+}
+
+// createService adds a service and starts its first deployment; its tasks
+// start one by one at the scenario's pace.
+func (w *World) createService(c *cluster, name string, td *taskDef, desired int, cfg deployConfig, tags []tag) *service {
+	s := &service{
+		name:       name,
+		arn:        w.arn(c.region, "service/"+c.name+"/"+name),
+		cl:         c,
+		status:     statusActive,
+		desired:    desired,
+		createdAt:  w.now,
+		createdBy:  "arn:aws:iam::" + w.account + ":role/deployer",
+		launchType: "FARGATE",
+		cfg:        cfg,
+		tags:       tags,
+	}
+	if _, existed := c.services[name]; !existed {
+		c.order = append(c.order, name)
+	}
+	c.services[name] = s
+	w.startDeployment(s, td)
+	return s
+}
+
+func (w *World) newDeploymentID() string { return "ecs-svc/" + randDigits(w.rng, 19) }
+
+func (w *World) newRevision(s *service, td *taskDef) *serviceRevision {
+	r := &serviceRevision{
+		arn:       w.arn(s.cl.region, "service-revision/"+s.cl.name+"/"+s.name+"/"+randDigits(w.rng, 19)),
+		svc:       s,
+		td:        td,
+		createdAt: w.now,
+	}
+	w.revisions[r.arn] = r
+	return r
+}
+
+func (w *World) newDeployment(s *service, rev *serviceRevision) *deployment {
+	d := &deployment{
+		id:        w.newDeploymentID(),
+		status:    depPrimary,
+		td:        rev.td,
+		rev:       rev,
+		desired:   s.desired,
+		rollout:   rolloutInProgress,
+		createdAt: w.now,
+		updatedAt: w.now,
+	}
+	d.reason = "ECS deployment " + d.id + " in progress."
+	if rev.deploymentID == "" {
+		rev.deploymentID = d.id
+	}
+	return d
+}
+
+// demote turns the current primary into an ACTIVE deployment that drains.
+func (w *World) demote(s *service) *deployment {
+	p := s.primary()
+	if p == nil {
+		return nil
+	}
+	p.status = depActive
+	p.pending = ""
+	p.updatedAt = w.now
+	return p
+}
+
+// startDeployment begins a rolling deployment of td: a new PRIMARY, the old
+// one ACTIVE, and a service deployment that tracks it. An in-flight
+// deployment is superseded.
+func (w *World) startDeployment(s *service, td *taskDef) *serviceDeployment {
+	rev := w.newRevision(s, td)
+	d := w.newDeployment(s, rev)
+
+	var sources []*serviceRevision
+	for _, old := range s.deployments {
+		if (len(old.running) > 0 || old.status == depPrimary) && !slices.Contains(sources, old.rev) {
+			sources = append(sources, old.rev)
+		}
+	}
+	threshold := s.cfg.threshold
+	if threshold <= 0 {
+		threshold = w.threshold
+	}
+	sd := &serviceDeployment{
+		arn:        w.arn(s.cl.region, "service-deployment/"+s.cl.name+"/"+s.name+"/"+randID(w.rng, 22)),
+		svc:        s,
+		target:     rev,
+		sources:    sources,
+		rollbackTo: s.lastGood,
+		status:     sdPending,
+		createdAt:  w.now,
+		updatedAt:  w.now,
+		cbStatus:   cbDisabled,
+		threshold:  threshold,
+		cfg:        s.cfg,
+	}
+	if s.cfg.breakerEnable {
+		sd.cbStatus = cbMonitoring
+	}
+	d.sd = sd
+	if old := s.primary(); old != nil && old.sd != nil && !old.sd.terminal() {
+		w.finishSD(old.sd, sdStopped, supersededReason)
+		old.sd.stoppedAt = w.now
+	}
+	w.demote(s)
+	s.deployments = append([]*deployment{d}, s.deployments...)
+	s.sds = append(s.sds, sd)
+	w.sds[sd.arn] = sd
+	s.settled = false
+	w.reconcileSoon(s, w.pace(time.Second))
+	return sd
+}
+
+// startRollback makes a new PRIMARY deployment of the revision sd rolls back to.
+func (w *World) startRollback(s *service, sd *serviceDeployment, reason, status string) {
+	to := sd.rollbackTo
+	w.demote(s)
+	d := w.newDeployment(s, to)
+	d.isRollback = true
+	d.sd = sd
+	s.deployments = append([]*deployment{d}, s.deployments...)
+	sd.status = status
+	sd.updatedAt = w.now
+	sd.rollback = &sdRollback{reason: reason, rev: to, at: w.now}
+	s.settled = false
+	w.event(s, "rolling back to deployment %s.", to.deploymentID)
+	w.reconcileSoon(s, w.pace(time.Second))
+}
+
+func (w *World) finishSD(sd *serviceDeployment, status, reason string) {
+	sd.status = status
+	if reason != "" {
+		sd.statusReason = reason
+	}
+	sd.finishedAt = w.now
+	sd.updatedAt = w.now
+	if sd.cbStatus == cbMonitoring {
+		sd.cbStatus = cbMonitoringComplete
+	}
+	done := sd.onDone
+	sd.onDone = nil
+	for _, fn := range done {
+		fn(sd)
+	}
+}
+
+func (w *World) reconcileSoon(s *service, d time.Duration) {
+	s.gen++
+	g := s.gen
+	w.after(d, func() {
+		if s.gen == g {
+			w.reconcile(s)
+		}
+	})
+}
+
+// reconcile takes one step towards the service's desired state and
+// schedules the next: launch a task of the primary, let it come up (or
+// fail), stop one old task, and so on until the primary alone runs the
+// desired count.
+func (w *World) reconcile(s *service) {
+	p := s.primary()
+	if p == nil {
+		return
+	}
+	if sd := p.sd; sd != nil {
+		switch sd.status {
+		case sdPending:
+			sd.status, sd.startedAt, sd.updatedAt = sdInProgress, w.now, w.now
+		case sdRollbackRequested:
+			sd.status, sd.updatedAt = sdRollbackInProgress, w.now
+		}
+	}
+
+	if p.pending != "" {
+		w.resolveLaunch(s, p)
+		return
+	}
+	if s.status == statusDraining {
+		if d, ok := w.anyRunning(s, nil); ok {
+			w.stopTask(s, d)
+			w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+			return
+		}
+		s.status = statusInactive
+		return
+	}
+	if p.rollout == rolloutFailed {
+		return // the breaker stopped it, or a user aborted it: no more launches
+	}
+	running, _ := s.counts()
+	if running > s.desired {
+		if d, ok := w.anyRunning(s, p); ok {
+			w.stopTask(s, d)
+			w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+			return
+		}
+	}
+	if len(p.running) < p.desired {
+		id := randHex(w.rng, 32)
+		p.pending = id
+		p.updatedAt = w.now
+		s.settled = false
+		w.event(s, "has started 1 tasks: (task %s).", id)
+		w.reconcileSoon(s, w.between(4*time.Second, 8*time.Second))
+		return
+	}
+	if len(p.running) > p.desired {
+		w.stopTask(s, p)
+		w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+		return
+	}
+	if d, ok := w.anyRunning(s, p); ok {
+		w.stopTask(s, d)
+		w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+		return
+	}
+	w.settle(s, p)
+}
+
+// resolveLaunch brings the primary's pending task to RUNNING, or fails it
+// and lets the circuit breaker judge.
+func (w *World) resolveLaunch(s *service, p *deployment) {
+	id := p.pending
+	p.pending = ""
+	p.updatedAt = w.now
+	if !w.failsToStart(p.td) {
+		p.running = append(p.running, id)
+		w.reconcileSoon(s, w.between(500*time.Millisecond, 1500*time.Millisecond))
+		return
+	}
+	p.failed++
+	w.event(s, "(task %s) stopped: Essential container in task exited.", id)
+	sd := p.sd
+	if sd != nil && sd.cbStatus == cbMonitoring {
+		sd.failures = p.failed
+		sd.updatedAt = w.now
+	}
+	if sd != nil && sd.cfg.breakerEnable && p.rollout == rolloutInProgress && p.failed >= sd.threshold {
+		w.tripBreaker(s, p)
+		return
+	}
+	// ECS keeps retrying with a growing back-off when no breaker watches.
+	backoff := min(time.Duration(p.failed)*time.Second, 30*time.Second)
+	w.reconcileSoon(s, w.pace(time.Second+backoff))
+}
+
+func (w *World) tripBreaker(s *service, p *deployment) {
+	p.rollout = rolloutFailed
+	p.reason = breakerReason
+	p.updatedAt = w.now
+	w.event(s, "(deployment %s) deployment failed: tasks failed to start.", p.id)
+	sd := p.sd
+	sd.cbStatus = cbTriggered
+	sd.failures = p.failed
+	switch {
+	case p.isRollback:
+		w.finishSD(sd, sdRollbackFailed, breakerReason)
+		return
+	case !sd.cfg.breakerRollback || sd.rollbackTo == nil:
+		w.finishSD(sd, sdStopped, breakerReason)
+		return
+	}
+	w.startRollback(s, sd, breakerReason, sdRollbackInProgress)
+}
+
+// anyRunning picks the deployment to stop a task from: an ACTIVE one
+// running another task definition first, then any other ACTIVE one; the
+// primary only when except is nil.
+func (w *World) anyRunning(s *service, except *deployment) (*deployment, bool) {
+	for pass := 0; pass < 2; pass++ {
+		for i := len(s.deployments) - 1; i >= 0; i-- {
+			d := s.deployments[i]
+			if d == except || len(d.running) == 0 {
+				continue
+			}
+			if pass == 0 && except != nil && d.td == except.td {
+				continue
+			}
+			return d, true
+		}
+	}
+	return nil, false
+}
+
+func (w *World) stopTask(s *service, d *deployment) {
+	id := d.running[0]
+	d.running = d.running[1:]
+	if d.status == depActive {
+		d.desired = len(d.running)
+	}
+	d.updatedAt = w.now
+	s.settled = false
+	w.event(s, "has stopped 1 running tasks: (task %s).", id)
+}
+
+// settle ends a rollout: the drained deployments go, the primary is
+// COMPLETED, and the service deployment records how it ended.
+func (w *World) settle(s *service, p *deployment) {
+	if len(s.deployments) > 1 {
+		s.deployments = s.deployments[:1]
+	}
+	if p.rollout == rolloutInProgress {
+		p.rollout = rolloutCompleted
+		p.reason = "ECS deployment " + p.id + " completed."
+		p.updatedAt = w.now
+		s.lastGood = p.rev
+		w.event(s, "(deployment %s) deployment completed.", p.id)
+		if sd := p.sd; sd != nil && !sd.terminal() {
+			if p.isRollback {
+				w.finishSD(sd, sdRollbackSuccessful, "")
+			} else {
+				w.finishSD(sd, sdSuccessful, "")
+			}
+		}
+	}
+	if !s.settled {
+		s.settled = true
+		w.event(s, "has reached a steady state.")
+	}
+}
+
+// updateService applies an UpdateService call: a new task definition (or a
+// forced redeploy) starts a deployment; a new desired count alone scales.
+func (w *World) updateService(s *service, td *taskDef, desired *int, force bool, cfg *deployConfig) *serviceDeployment {
+	if cfg != nil {
+		s.cfg = *cfg
+	}
+	if desired != nil {
+		s.desired = *desired
+		if p := s.primary(); p != nil {
+			p.desired = *desired
+		}
+		s.settled = false
+	}
+	p := s.primary()
+	if td == nil && p != nil {
+		td = p.td
+	}
+	if p == nil || force || td != p.td {
+		return w.startDeployment(s, td)
+	}
+	w.reconcileSoon(s, w.pace(500*time.Millisecond))
+	return nil
+}
+
+// stopServiceDeployment implements StopServiceDeployment.
+func (w *World) stopServiceDeployment(sd *serviceDeployment, stopType string) *apiError {
+	s := sd.svc
+	p := s.primary()
+	if sd.terminal() || p == nil || p.sd != sd {
+		return errConflict("The service deployment %s is %s and cannot be stopped.", sd.arn, sd.status)
+	}
+	switch stopType {
+	case "ROLLBACK", "":
+		if p.isRollback || sd.status == sdRollbackRequested || sd.status == sdRollbackInProgress {
+			return errConflict("The service deployment %s is already rolling back.", sd.arn)
+		}
+		if sd.rollbackTo == nil {
+			return errConflict("The service deployment %s has no previous service revision to roll back to.", sd.arn)
+		}
+		if sd.cbStatus == cbMonitoring {
+			sd.cbStatus = cbMonitoringComplete
+		}
+		w.startRollback(s, sd, userRollbackReason, sdRollbackRequested)
+	case "ABORT":
+		p.rollout = rolloutFailed
+		p.reason = abortReason
+		p.pending = ""
+		p.updatedAt = w.now
+		sd.stoppedAt = w.now
+		w.finishSD(sd, sdStopped, abortReason)
+		w.event(s, "(deployment %s) deployment stopped.", p.id)
+	default:
+		return errInvalid("Invalid stopType %q: valid values are ROLLBACK and ABORT.", stopType)
+	}
+	return nil
+}
+
+// deleteService drains a service to zero and marks it INACTIVE.
+func (w *World) deleteService(s *service) {
+	s.status = statusDraining
+	s.desired = 0
+	for _, d := range s.deployments {
+		d.desired = 0
+	}
+	s.settled = false
+	w.reconcileSoon(s, w.pace(500*time.Millisecond))
+}
+
+// sortedFamilies lists family names in byte order, as ECS sorts them.
+func (w *World) sortedFamilies() []string {
+	names := make([]string, 0, len(w.families))
+	for n := range w.families {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}

@@ -1,0 +1,223 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Fault makes one backend misbehave. Each request rolls every rate on the
+// world's seeded fault source, so a run is repeatable.
+type Fault struct {
+	Latency                                          time.Duration
+	ErrorRate, ThrottleRate, DropRate, MalformedRate float64   // 0..1, each request rolls (seeded rng)
+	DenyRate                                         float64   // 0..1: answer "access denied" in the protocol's own shape
+	Until                                            time.Time // zero = until cleared; SetFault(svc, Fault{}) clears
+}
+
+// active reports whether the fault does anything.
+func (f Fault) active() bool {
+	return f.Latency > 0 || f.ErrorRate > 0 || f.ThrottleRate > 0 || f.DropRate > 0 || f.MalformedRate > 0 || f.DenyRate > 0
+}
+
+// AllServices as a SetFault key applies to every backend without a fault of its own.
+const AllServices = "*"
+
+type faultState struct {
+	mu     sync.Mutex
+	faults map[string]Fault
+	rng    *rand.Rand
+}
+
+func (s *faultState) init(seed int64) {
+	s.faults = map[string]Fault{}
+	s.rng = rand.New(rand.NewPCG(uint64(seed), 0xfa_17))
+}
+
+// SetFault sets the fault for one backend ("ecs", "circleci", "github",
+// "beanstalk", "elbv2", "cloudwatch", or "*" for all); Fault{} clears it.
+func (w *World) SetFault(service string, f Fault) {
+	w.faults.mu.Lock()
+	defer w.faults.mu.Unlock()
+	if !f.active() {
+		delete(w.faults.faults, service)
+		return
+	}
+	w.faults.faults[service] = f
+}
+
+// Faults returns the faults in force, keyed by backend.
+func (w *World) Faults() map[string]Fault {
+	now := w.clock.Now()
+	w.faults.mu.Lock()
+	defer w.faults.mu.Unlock()
+	out := map[string]Fault{}
+	for k, f := range w.faults.faults {
+		if f.Until.IsZero() || now.Before(f.Until) {
+			out[k] = f
+		}
+	}
+	return out
+}
+
+type faultRoll struct {
+	latency                                time.Duration
+	until                                  time.Time
+	drop, serverErr, throttle, deny, malfm bool
+}
+
+// roll picks what happens to one request to service.
+func (s *faultState) roll(service string, now time.Time) (faultRoll, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f, ok := s.faults[service]
+	if ok && !f.Until.IsZero() && !now.Before(f.Until) {
+		delete(s.faults, service) // expired: fall back to "*"
+		ok = false
+	}
+	if !ok {
+		f, ok = s.faults[AllServices]
+	}
+	if !ok || (!f.Until.IsZero() && !now.Before(f.Until)) {
+		return faultRoll{}, false
+	}
+	// Always draw five numbers so one fault's rate never shifts another's rolls.
+	d, e, t, n, m := s.rng.Float64(), s.rng.Float64(), s.rng.Float64(), s.rng.Float64(), s.rng.Float64()
+	return faultRoll{
+		latency:   f.Latency,
+		until:     f.Until,
+		drop:      d < f.DropRate,
+		serverErr: e < f.ErrorRate,
+		throttle:  t < f.ThrottleRate,
+		deny:      n < f.DenyRate,
+		malfm:     m < f.MalformedRate,
+	}, true
+}
+
+// applyFault runs the fault for rt's backend: it sleeps the latency (giving
+// up if the client does), then drops, fails, throttles or denies the
+// request in the protocol's own shape (handled), or asks the caller to
+// truncate the real answer (malformed).
+func (w *World) applyFault(rw http.ResponseWriter, r *http.Request, rt route, id string) (malformed, handled bool) {
+	if rt.service == "" {
+		return false, false
+	}
+	fr, ok := w.faults.roll(rt.service, w.clock.Now())
+	if !ok {
+		return false, false
+	}
+	if fr.latency > 0 {
+		t := time.NewTimer(fr.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return false, true
+		}
+	}
+	switch {
+	case fr.drop:
+		dropConnection(rw)
+	case fr.serverErr:
+		writeFaultError(rw, rt, faultServerError, retryAfter(fr.until, w.clock.Now()))
+	case fr.throttle:
+		writeFaultError(rw, rt, faultThrottle, retryAfter(fr.until, w.clock.Now()))
+	case fr.deny:
+		writeFaultError(rw, rt, faultDeny, 0)
+	default:
+		return fr.malfm, false
+	}
+	return false, true
+}
+
+// dropConnection closes the connection without an answer.
+func dropConnection(rw http.ResponseWriter) {
+	if hj, ok := rw.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // HTTP/2 or a wrapped writer: abort the stream instead
+}
+
+func retryAfter(until, now time.Time) int {
+	if until.IsZero() {
+		return 1
+	}
+	return max(1, int(until.Sub(now).Seconds()+0.999))
+}
+
+type faultKind int
+
+const (
+	faultServerError faultKind = iota
+	faultThrottle
+	faultDeny
+)
+
+// writeFaultError answers in the error shape of the request's protocol.
+func writeFaultError(rw http.ResponseWriter, rt route, kind faultKind, retry int) {
+	switch rt.proto {
+	case protoAWSJSON:
+		switch kind {
+		case faultServerError:
+			writeECSError(rw, &apiError{500, "ServerException", "Service unavailable (injected by the flightdeck sim)."})
+		case faultThrottle:
+			writeECSError(rw, &apiError{400, "ThrottlingException", "Rate exceeded"})
+		case faultDeny:
+			writeECSError(rw, &apiError{400, "AccessDeniedException",
+				"User: arn:aws:sts::123456789012:assumed-role/flightdeck/sim is not authorized to perform: ecs:" + rt.op})
+		}
+	case protoAWSQuery:
+		switch kind {
+		case faultServerError:
+			writeQueryError(rw, rt.xmlns, 500, "Receiver", "InternalFailure", "The request processing has failed because of an unknown error (injected by the flightdeck sim).")
+		case faultThrottle:
+			writeQueryError(rw, rt.xmlns, 400, "Sender", "Throttling", "Rate exceeded")
+		case faultDeny:
+			writeQueryError(rw, rt.xmlns, 403, "Sender", "AccessDenied", "User is not authorized to perform: "+rt.op)
+		}
+	case protoCBOR:
+		switch kind {
+		case faultServerError:
+			writeCBORError(rw, 500, "InternalServiceFault", "Receiver", "Internal service error (injected by the flightdeck sim).")
+		case faultThrottle:
+			writeCBORError(rw, 400, "Throttling", "Sender", "Rate exceeded")
+		case faultDeny:
+			writeCBORError(rw, 403, "AccessDenied", "Sender", "User is not authorized to perform: cloudwatch:"+rt.op)
+		}
+	case protoCircleCI:
+		switch kind {
+		case faultServerError:
+			writeJSON(rw, 500, map[string]string{"message": "Internal server error"})
+		case faultThrottle:
+			rw.Header().Set("Retry-After", strconv.Itoa(retry))
+			writeJSON(rw, 429, map[string]string{"message": "Rate limit exceeded"})
+		case faultDeny:
+			writeJSON(rw, 401, map[string]string{"message": "You must log in first."})
+		}
+	case protoGitHub:
+		switch kind {
+		case faultServerError:
+			writeJSON(rw, 502, map[string]string{"message": "Server Error"})
+		case faultThrottle:
+			h := rw.Header()
+			h.Set("X-RateLimit-Limit", "5000")
+			h.Set("X-RateLimit-Remaining", "0")
+			h.Set("X-RateLimit-Used", "5000")
+			h.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Duration(retry)*time.Second).Unix(), 10))
+			h.Set("X-RateLimit-Resource", "core")
+			writeJSON(rw, 403, map[string]string{
+				"message":           "API rate limit exceeded for user ID 1.",
+				"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
+			})
+		case faultDeny:
+			writeJSON(rw, 401, map[string]string{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
+		}
+	default:
+		writeJSON(rw, 500, map[string]string{"message": "fault"})
+	}
+}

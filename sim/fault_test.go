@@ -1,0 +1,184 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/encoding/cbor"
+)
+
+func (h *harness) listClusters() error {
+	_, err := h.ecs.ListClusters(h.ctx, &ecs.ListClustersInput{})
+	return err
+}
+
+func TestFaultsSurfaceAsSDKErrors(t *testing.T) {
+	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
+
+	h.w.SetFault(SvcECS, Fault{ThrottleRate: 1})
+	var ae smithy.APIError
+	if err := h.listClusters(); !errors.As(err, &ae) || ae.ErrorCode() != "ThrottlingException" || ae.ErrorMessage() != "Rate exceeded" {
+		t.Fatalf("throttle: %v", err)
+	}
+
+	h.w.SetFault(SvcECS, Fault{ErrorRate: 1})
+	var se *types.ServerException
+	if err := h.listClusters(); !errors.As(err, &se) || se.ErrorFault() != smithy.FaultServer {
+		t.Fatalf("5xx: %v", err)
+	}
+
+	h.w.SetFault(SvcECS, Fault{DenyRate: 1})
+	if err := h.listClusters(); !isCode[*types.AccessDeniedException](err) {
+		t.Fatalf("deny: %v", err)
+	}
+
+	h.w.SetFault(SvcECS, Fault{DropRate: 1})
+	err := h.listClusters()
+	if err == nil || errors.As(err, &ae) {
+		t.Fatalf("drop should be a transport error, got %v", err)
+	}
+
+	h.w.SetFault(SvcECS, Fault{MalformedRate: 1})
+	err = h.listClusters()
+	var de *smithy.DeserializationError
+	if !errors.As(err, &de) {
+		t.Fatalf("malformed: %T %v", err, err)
+	}
+
+	h.w.SetFault(SvcECS, Fault{Latency: 150 * time.Millisecond})
+	start := time.Now()
+	if err := h.listClusters(); err != nil || time.Since(start) < 150*time.Millisecond {
+		t.Fatalf("latency: %v after %v", err, time.Since(start))
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, 30*time.Millisecond)
+	defer cancel()
+	if _, err := h.ecs.ListClusters(ctx, &ecs.ListClustersInput{}); err == nil {
+		t.Fatal("a client deadline shorter than the latency should fail")
+	}
+
+	h.w.SetFault(SvcECS, Fault{})
+	if err := h.listClusters(); err != nil {
+		t.Fatalf("after clearing: %v", err)
+	}
+	if n := h.w.Requests()["ecs:ListClusters"]; n != 8 {
+		t.Fatalf("counted %d ListClusters, want 8 (faulted ones included)", n)
+	}
+	h.w.ResetRequests()
+	if len(h.w.Requests()) != 0 {
+		t.Fatal("ResetRequests left counts")
+	}
+}
+
+func TestFaultUntilAndOtherServices(t *testing.T) {
+	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
+	h.w.SetFault(SvcECS, Fault{ThrottleRate: 1, Until: t0.Add(time.Minute)})
+	h.w.SetFault(SvcGitHub, Fault{ErrorRate: 1})
+	if err := h.listClusters(); err == nil {
+		t.Fatal("fault not applied")
+	}
+	h.clk.set(t0.Add(time.Minute))
+	if err := h.listClusters(); err != nil {
+		t.Fatalf("fault outlived its Until: %v", err)
+	}
+	if _, ok := h.w.Faults()[SvcECS]; ok {
+		t.Fatal("expired fault still listed")
+	}
+	// "*" reaches every backend without its own fault.
+	h.w.SetFault(AllServices, Fault{ThrottleRate: 1})
+	if err := h.listClusters(); err == nil {
+		t.Fatal("* did not reach ecs")
+	}
+}
+
+func TestFaultRatesAreRepeatable(t *testing.T) {
+	pattern := func() string {
+		h := newHarness(t, Options{Seed: 99, Scenario: ScenarioEmpty})
+		h.w.SetFault(SvcECS, Fault{ThrottleRate: 0.5})
+		var b strings.Builder
+		for i := 0; i < 40; i++ {
+			if h.listClusters() != nil {
+				b.WriteByte('x')
+			} else {
+				b.WriteByte('.')
+			}
+		}
+		return b.String()
+	}
+	a, b := pattern(), pattern()
+	if a != b {
+		t.Fatalf("same seed, different fault pattern:\n%s\n%s", a, b)
+	}
+	if n := strings.Count(a, "x"); n < 10 || n > 30 {
+		t.Fatalf("rate 0.5 failed %d of 40: %s", n, a)
+	}
+}
+
+// TestFaultShapesPerProtocol checks the throttle answer of every protocol.
+func TestFaultShapesPerProtocol(t *testing.T) {
+	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
+	h.w.SetFault(AllServices, Fault{ThrottleRate: 1})
+
+	form := url.Values{"Action": {"DescribeEnvironments"}, "Version": {"2010-12-01"}}
+	resp, body := post(t, h.srv.URL+"/", "application/x-www-form-urlencoded", form.Encode(), nil)
+	if resp.StatusCode != 400 || !strings.Contains(body, "<Code>Throttling</Code>") || !strings.Contains(body, "<RequestId>") {
+		t.Fatalf("awsQuery throttle: %d %s", resp.StatusCode, body)
+	}
+	resp, body = post(t, h.srv.URL+cloudWatchPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), map[string]string{"Smithy-Protocol": "rpc-v2-cbor"})
+	if resp.StatusCode != 400 || resp.Header.Get("X-Amzn-Query-Error") != "Throttling;Sender" || resp.Header.Get("Content-Type") != "application/cbor" {
+		t.Fatalf("cbor throttle: %d %v", resp.StatusCode, resp.Header)
+	}
+	v, err := cbor.Decode([]byte(body))
+	if m, ok := v.(cbor.Map); err != nil || !ok || m["__type"] != cbor.String("com.amazonaws.cloudwatch#Throttling") {
+		t.Fatalf("cbor body %#v, %v", v, err)
+	}
+	resp, body = get(t, h.srv.URL+"/api/v2/project/gh/acme/api/pipeline")
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, `"message"`) {
+		t.Fatalf("circleci throttle: %d %s", resp.StatusCode, body)
+	}
+	resp, body = get(t, h.srv.URL+"/repos/acme/api/actions/runs")
+	if resp.StatusCode != 403 || resp.Header.Get("X-RateLimit-Remaining") != "0" || resp.Header.Get("X-RateLimit-Reset") == "" {
+		t.Fatalf("github throttle: %d %v %s", resp.StatusCode, resp.Header, body)
+	}
+	if n := h.w.Requests(); n["beanstalk:DescribeEnvironments"] != 1 || n["cloudwatch:GetMetricData"] != 1 {
+		t.Fatalf("counts %v", n)
+	}
+}
+
+func post(t *testing.T, u, ctype, body string, hdr map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(body))
+	req.Header.Set("Content-Type", ctype)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	return do(t, req)
+}
+
+func get(t *testing.T, u string) (*http.Response, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	return do(t, req)
+}
+
+func do(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var _ = aws.String

@@ -1,0 +1,115 @@
+package sim
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+)
+
+var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+
+// fakeClock is a Clock the test moves by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// harness is a world on a test server with a fake clock and a real ECS client.
+type harness struct {
+	t   *testing.T
+	w   *World
+	clk *fakeClock
+	srv *httptest.Server
+	ecs *ecs.Client
+	ctx context.Context
+}
+
+func newHarness(t *testing.T, o Options) *harness {
+	t.Helper()
+	clk := &fakeClock{t: t0}
+	if o.Clock == nil {
+		o.Clock = clk
+	}
+	w := New(o)
+	srv := httptest.NewServer(w.Handler())
+	t.Cleanup(srv.Close)
+	return &harness{t: t, w: w, clk: clk, srv: srv, ecs: ecsClient(srv.URL), ctx: context.Background()}
+}
+
+func ecsClient(url string) *ecs.Client {
+	return ecs.New(ecs.Options{
+		Region:       "us-east-1",
+		Credentials:  aws.AnonymousCredentials{},
+		BaseEndpoint: aws.String(url),
+		Retryer:      aws.NopRetryer{},
+		HTTPClient:   HTTPClient(),
+	})
+}
+
+// advance moves the clock by d in steps of every, stepping the world each time.
+func (h *harness) advance(d, every time.Duration) {
+	end := h.clk.Now().Add(d)
+	for now := h.clk.Now(); now.Before(end); {
+		now = now.Add(every)
+		if now.After(end) {
+			now = end
+		}
+		h.clk.set(now)
+		h.w.Step(now)
+	}
+}
+
+// until steps the world in small increments until cond holds or limit passes.
+func (h *harness) until(limit time.Duration, cond func() bool) bool {
+	h.t.Helper()
+	end := h.clk.Now().Add(limit)
+	for h.clk.Now().Before(end) {
+		if cond() {
+			return true
+		}
+		h.advance(250*time.Millisecond, 250*time.Millisecond)
+	}
+	return cond()
+}
+
+func (h *harness) service(cluster, name string) types.Service {
+	h.t.Helper()
+	out, err := h.ecs.DescribeServices(h.ctx, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{name}})
+	if err != nil {
+		h.t.Fatalf("DescribeServices %s/%s: %v", cluster, name, err)
+	}
+	if len(out.Services) != 1 {
+		h.t.Fatalf("DescribeServices %s/%s: %d services, failures %+v", cluster, name, len(out.Services), out.Failures)
+	}
+	return out.Services[0]
+}
+
+func (h *harness) serviceDeployment(arn string) types.ServiceDeployment {
+	h.t.Helper()
+	out, err := h.ecs.DescribeServiceDeployments(h.ctx, &ecs.DescribeServiceDeploymentsInput{ServiceDeploymentArns: []string{arn}})
+	if err != nil {
+		h.t.Fatalf("DescribeServiceDeployments: %v", err)
+	}
+	if len(out.ServiceDeployments) != 1 {
+		h.t.Fatalf("DescribeServiceDeployments %s: failures %+v", arn, out.Failures)
+	}
+	return out.ServiceDeployments[0]
+}

@@ -1,0 +1,252 @@
+package sim
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// protocol is the wire family a request speaks; it decides the shape of
+// every error and fault answer.
+type protocol int
+
+const (
+	protoNone protocol = iota
+	protoAWSJSON
+	protoAWSQuery
+	protoCBOR
+	protoCircleCI
+	protoGitHub
+)
+
+// Fault keys, one per simulated backend.
+const (
+	SvcECS        = "ecs"
+	SvcCircleCI   = "circleci"
+	SvcGitHub     = "github"
+	SvcBeanstalk  = "beanstalk"
+	SvcELBv2      = "elbv2"
+	SvcCloudWatch = "cloudwatch"
+)
+
+var knownServices = []string{SvcECS, SvcCircleCI, SvcGitHub, SvcBeanstalk, SvcELBv2, SvcCloudWatch}
+
+// route is where one request goes: which backend (for faults and counts),
+// which operation, which protocol, and the handler that answers it.
+type route struct {
+	service string
+	op      string
+	proto   protocol
+	xmlns   string // awsQuery namespace for error bodies
+	serve   http.HandlerFunc
+}
+
+func (rt route) key() string {
+	if rt.service == "" {
+		return "unrouted:" + rt.op
+	}
+	return rt.service + ":" + rt.op
+}
+
+const (
+	cloudWatchPrefix = "/service/GraniteServiceVersion20100801/operation/"
+	beanstalkVersion = "2010-12-01"
+	elbv2Version     = "2015-12-01"
+	beanstalkXMLNS   = "http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/"
+	elbv2XMLNS       = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
+)
+
+// Handler serves every simulated protocol on one mux, plus the control
+// surface under /_sim/.
+func (w *World) Handler() http.Handler { return http.HandlerFunc(w.serveHTTP) }
+
+func (w *World) serveHTTP(rw http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/_sim" || strings.HasPrefix(r.URL.Path, "/_sim/") {
+		w.serveControl(rw, r)
+		return
+	}
+	rt := w.route(r)
+	id := w.reqs.newID()
+	switch rt.proto {
+	case protoGitHub:
+		rw.Header().Set("X-GitHub-Request-Id", strings.ToUpper(strings.ReplaceAll(id, "-", ""))[:20])
+	case protoCircleCI:
+		rw.Header().Set("X-Request-Id", id)
+	default:
+		rw.Header()["x-amzn-RequestId"] = []string{id}
+	}
+	w.reqs.count(rt.key())
+
+	malformed, handled := w.applyFault(rw, r, rt, id)
+	if handled {
+		return
+	}
+	if !malformed {
+		rt.serve(rw, r)
+		return
+	}
+	buf := &bufferWriter{header: rw.Header()}
+	rt.serve(buf, r)
+	body := buf.body.Bytes()
+	cut := len(body) / 2
+	if cut == 0 {
+		body, cut = []byte("{"), 1
+	}
+	rw.Header().Del("Content-Length")
+	rw.Header().Del("X-Amzn-ErrorType")
+	rw.WriteHeader(http.StatusOK)
+	rw.Write(body[:cut])
+}
+
+// route classifies a request by protocol markers: X-Amz-Target for
+// awsJson, the GraniteService path for CloudWatch's CBOR, /api/v2 for
+// CircleCI, /repos and /rate_limit for GitHub, Action+Version for awsQuery.
+func (w *World) route(r *http.Request) route {
+	if t := r.Header.Get("X-Amz-Target"); t != "" {
+		if op, ok := strings.CutPrefix(t, ecsTargetPrefix); ok {
+			return route{service: SvcECS, op: op, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) { w.serveECS(rw, r, op) }}
+		}
+		return route{op: t, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) {
+			writeECSError(rw, &apiError{400, "UnknownOperationException", "The flightdeck sim does not serve target " + t + "."})
+		}}
+	}
+	p := r.URL.Path
+	if op, ok := strings.CutPrefix(p, cloudWatchPrefix); ok {
+		return route{service: SvcCloudWatch, op: op, proto: protoCBOR, serve: func(rw http.ResponseWriter, r *http.Request) { w.serveCloudWatch(rw, r, op) }}
+	}
+	if p == "/api/v2" || strings.HasPrefix(p, "/api/v2/") {
+		return route{service: SvcCircleCI, op: r.Method + " " + p, proto: protoCircleCI, serve: w.serveCircleCI}
+	}
+	if gp := strings.TrimPrefix(p, "/api/v3"); strings.HasPrefix(gp, "/repos/") || gp == "/rate_limit" {
+		return route{service: SvcGitHub, op: r.Method + " " + gp, proto: protoGitHub, serve: w.serveGitHub}
+	}
+	if isQueryRequest(r) {
+		if err := r.ParseForm(); err == nil {
+			action := r.Form.Get("Action")
+			switch r.Form.Get("Version") {
+			case beanstalkVersion:
+				return route{service: SvcBeanstalk, op: action, proto: protoAWSQuery, xmlns: beanstalkXMLNS,
+					serve: func(rw http.ResponseWriter, r *http.Request) { w.serveBeanstalk(rw, r, action) }}
+			case elbv2Version:
+				return route{service: SvcELBv2, op: action, proto: protoAWSQuery, xmlns: elbv2XMLNS,
+					serve: func(rw http.ResponseWriter, r *http.Request) { w.serveELBv2(rw, r, action) }}
+			}
+			return route{op: action, proto: protoAWSQuery, serve: func(rw http.ResponseWriter, r *http.Request) {
+				writeQueryError(rw, "", 400, "Sender", "InvalidAction",
+					"The flightdeck sim serves awsQuery only for Version 2010-12-01 (Elastic Beanstalk) and 2015-12-01 (ELBv2).")
+			}}
+		}
+	}
+	return route{op: r.Method + " " + p, proto: protoNone, serve: func(rw http.ResponseWriter, r *http.Request) {
+		writeJSON(rw, http.StatusNotFound, map[string]string{"message": "Not Found: the flightdeck sim has no route for " + r.Method + " " + r.URL.Path})
+	}}
+}
+
+func isQueryRequest(r *http.Request) bool {
+	if r.URL.Query().Get("Action") != "" {
+		return true
+	}
+	return r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+}
+
+func writeJSON(rw http.ResponseWriter, status int, v any) {
+	b, _ := json.Marshal(v)
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	rw.WriteHeader(status)
+	rw.Write(b)
+	rw.Write([]byte("\n"))
+}
+
+// requestID is the id serveHTTP put on the response for this request.
+func requestID(rw http.ResponseWriter) string {
+	if v := rw.Header()["x-amzn-RequestId"]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
+}
+
+// bufferWriter captures a response so a malformed-body fault can cut it.
+type bufferWriter struct {
+	header http.Header
+	code   int
+	body   bytes.Buffer
+}
+
+func (b *bufferWriter) Header() http.Header { return b.header }
+func (b *bufferWriter) WriteHeader(code int) {
+	if b.code == 0 {
+		b.code = code
+	}
+}
+func (b *bufferWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
+
+// --- request log ---
+
+// requestLog counts requests per "service:Operation" and remembers request
+// members the sim did not understand (for tests). It also mints request IDs
+// from its own random source so that reading the world never changes it.
+type requestLog struct {
+	mu      sync.Mutex
+	counts  map[string]int
+	unknown map[string]map[string]bool
+	rng     *rand.Rand
+}
+
+func (l *requestLog) init(seed int64) {
+	l.counts = map[string]int{}
+	l.unknown = map[string]map[string]bool{}
+	l.rng = rand.New(rand.NewPCG(uint64(seed), 0x4e9_1d5))
+}
+
+func (l *requestLog) newID() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return randUUID(l.rng)
+}
+
+func (l *requestLog) count(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.counts[key]++
+}
+
+func (l *requestLog) noteUnknown(op, member string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.unknown[op] == nil {
+		l.unknown[op] = map[string]bool{}
+	}
+	l.unknown[op][member] = true
+}
+
+// Requests returns how many requests each operation received, keyed like
+// "ecs:DescribeServices" (faulted ones included, /_sim/ ones not).
+func (w *World) Requests() map[string]int {
+	w.reqs.mu.Lock()
+	defer w.reqs.mu.Unlock()
+	return maps.Clone(w.reqs.counts)
+}
+
+// ResetRequests zeroes the request counts.
+func (w *World) ResetRequests() {
+	w.reqs.mu.Lock()
+	defer w.reqs.mu.Unlock()
+	clear(w.reqs.counts)
+}
+
+// unknownMembers lists, per operation, request members the sim ignored.
+func (w *World) unknownMembers() map[string][]string {
+	w.reqs.mu.Lock()
+	defer w.reqs.mu.Unlock()
+	out := map[string][]string{}
+	for op, ms := range w.reqs.unknown {
+		for m := range ms {
+			out[op] = append(out[op], m)
+		}
+	}
+	return out
+}

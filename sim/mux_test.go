@@ -1,0 +1,255 @@
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/smithy-go/encoding/cbor"
+	goyaml "github.com/goccy/go-yaml"
+)
+
+// TestRoutesAnswerInTheirProtocol: the protocols to come are routed now and
+// answer "not implemented" in their own error shape.
+func TestRoutesAnswerInTheirProtocol(t *testing.T) {
+	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
+	for _, c := range []struct{ version, key, ns string }{
+		{"2010-12-01", "beanstalk:DescribeEnvironments", beanstalkXMLNS},
+		{"2015-12-01", "elbv2:DescribeEnvironments", elbv2XMLNS},
+	} {
+		form := url.Values{"Action": {"DescribeEnvironments"}, "Version": {c.version}}
+		resp, body := post(t, h.srv.URL+"/", "application/x-www-form-urlencoded; charset=utf-8", form.Encode(), nil)
+		var e queryErrorResponse
+		if err := xml.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != 400 || e.Error.Code != "InvalidAction" ||
+			e.RequestID == "" || e.RequestID != resp.Header.Get("X-Amzn-Requestid") || e.XMLNS != c.ns {
+			t.Errorf("%s: %d %s (%v)", c.version, resp.StatusCode, body, err)
+		}
+		if h.w.Requests()[c.key] != 1 {
+			t.Errorf("not counted as %s: %v", c.key, h.w.Requests())
+		}
+	}
+	resp, body := post(t, h.srv.URL+cloudWatchPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), nil)
+	if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("X-Amzn-Query-Error"), "InvalidAction;") {
+		t.Errorf("cloudwatch: %d %v", resp.StatusCode, resp.Header)
+	}
+	if _, err := cbor.Decode([]byte(body)); err != nil {
+		t.Errorf("cloudwatch body is not CBOR: %v", err)
+	}
+	for _, path := range []string{"/api/v2/me", "/repos/acme/api/commits", "/rate_limit", "/api/v3/repos/acme/api/commits"} {
+		resp, body := get(t, h.srv.URL+path)
+		var m map[string]string
+		if err := json.Unmarshal([]byte(body), &m); err != nil || resp.StatusCode != 501 || m["message"] == "" {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	if resp, _ := get(t, h.srv.URL+"/nowhere"); resp.StatusCode != 404 {
+		t.Errorf("unknown path: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, h.srv.URL+"/", "application/x-amz-json-1.0", "{}", map[string]string{"X-Amz-Target": "DynamoDB_20120810.GetItem"})
+	if resp.StatusCode != 400 || resp.Header.Get("X-Amzn-Errortype") != "UnknownOperationException" {
+		t.Errorf("foreign target: %d %v", resp.StatusCode, resp.Header)
+	}
+	n := h.w.Requests()
+	if n["github:GET /repos/acme/api/commits"] != 2 || n["circleci:GET /api/v2/me"] != 1 || n["github:GET /rate_limit"] != 1 {
+		t.Errorf("counts %v", n)
+	}
+}
+
+func TestControlSurface(t *testing.T) {
+	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
+	resp, body := get(t, h.srv.URL+"/_sim/")
+	if resp.StatusCode != 200 || !strings.Contains(body, `"scenario":"empty"`) {
+		t.Fatalf("index: %d %s", resp.StatusCode, body)
+	}
+	until := t0.Add(time.Minute).Format(time.RFC3339)
+	resp, body = post(t, h.srv.URL+"/_sim/faults", "application/json", `{"service":"ecs","throttle_rate":1,"latency":"1ms","until":"`+until+`"}`, nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"throttle_rate":1`) {
+		t.Fatalf("set: %d %s", resp.StatusCode, body)
+	}
+	if err := h.listClusters(); err == nil || !strings.Contains(err.Error(), "ThrottlingException") {
+		t.Fatalf("throttle via control: %v", err)
+	}
+	if _, body = get(t, h.srv.URL+"/_sim/faults"); !strings.Contains(body, `"until":"`+until+`"`) {
+		t.Fatalf("list: %s", body)
+	}
+	if resp, _ = post(t, h.srv.URL+"/_sim/faults", "application/json", `{"service":"ecs"}`, nil); resp.StatusCode != 200 {
+		t.Fatal("clear failed")
+	}
+	if err := h.listClusters(); err != nil {
+		t.Fatalf("after clear: %v", err)
+	}
+	resp, body = get(t, h.srv.URL+"/_sim/requests")
+	var counts map[string]int
+	if err := json.Unmarshal([]byte(body), &counts); err != nil || counts["ecs:ListClusters"] != 2 {
+		t.Fatalf("requests: %s", body)
+	}
+	for _, bad := range []string{`{"service":"s3"}`, `{"service":"ecs","throttle_rate":2}`, `{"service":"ecs","latency":"soon"}`, `{"service":"ecs","thrtotle_rate":1}`, `nope`} {
+		if resp, body := post(t, h.srv.URL+"/_sim/faults", "application/json", bad, nil); resp.StatusCode != 400 || !strings.Contains(body, "message") {
+			t.Errorf("%s: %d %s", bad, resp.StatusCode, body)
+		}
+	}
+	resp, _ = post(t, h.srv.URL+"/_sim/faults", "application/json", `{"service":"*","error_rate":1,"for":"30s"}`, nil)
+	if f := h.w.Faults()[AllServices]; resp.StatusCode != 200 || !f.Until.Equal(t0.Add(30*time.Second)) {
+		t.Fatalf("for: %+v", f)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, h.srv.URL+"/_sim/faults", nil)
+	do(t, req)
+	if len(h.w.Faults()) != 0 {
+		t.Fatal("DELETE left faults")
+	}
+	req, _ = http.NewRequest(http.MethodDelete, h.srv.URL+"/_sim/requests", nil)
+	do(t, req)
+	if len(h.w.Requests()) != 0 {
+		t.Fatal("DELETE left counts")
+	}
+	if resp, _ := get(t, h.srv.URL+"/_sim/else"); resp.StatusCode != 404 {
+		t.Fatal("unknown control path")
+	}
+}
+
+type yamlConfig struct {
+	Refresh string `yaml:"refresh"`
+	AWS     struct {
+		Region      string `yaml:"region"`
+		EndpointURL string `yaml:"endpoint_url"`
+		Anonymous   bool   `yaml:"anonymous"`
+	} `yaml:"aws"`
+	Services []struct {
+		Name         string `yaml:"name"`
+		Repo         string `yaml:"repo"`
+		Environments []struct {
+			Name      string `yaml:"name"`
+			Protected bool   `yaml:"protected"`
+			AWS       *struct {
+				Region string `yaml:"region"`
+			} `yaml:"aws"`
+			ECS struct {
+				Cluster   string `yaml:"cluster"`
+				Service   string `yaml:"service"`
+				Container string `yaml:"container"`
+			} `yaml:"ecs"`
+		} `yaml:"environments"`
+	} `yaml:"services"`
+}
+
+func TestWriteConfig(t *testing.T) {
+	w := New(Options{Seed: 1, Clock: &fakeClock{t: t0}})
+	raw := w.WriteConfig("http://127.0.0.1:4566")
+	if !strings.HasPrefix(string(raw), "# Written by `flightdeck sim`") {
+		t.Fatalf("no header:\n%s", raw)
+	}
+	var c yamlConfig
+	if err := goyaml.UnmarshalWithOptions(raw, &c, goyaml.Strict()); err != nil {
+		t.Fatalf("%v\n%s", err, raw)
+	}
+	if c.Refresh != "10s" || c.AWS.EndpointURL != "http://127.0.0.1:4566" || !c.AWS.Anonymous || c.AWS.Region != "us-east-1" {
+		t.Fatalf("header keys: %+v", c)
+	}
+	if len(c.Services) != len(demoCatalogue()) {
+		t.Fatalf("%d services", len(c.Services))
+	}
+	for i, cs := range demoCatalogue() {
+		s := c.Services[i]
+		if s.Name != cs.name || s.Repo != "acme/"+cs.name || len(s.Environments) != len(cs.envs) {
+			t.Fatalf("service %+v", s)
+		}
+		for j, e := range s.Environments {
+			prod := e.Name == "production"
+			if e.Name != cs.envs[j].name || e.Protected != prod || (e.AWS != nil) != prod || (prod && e.AWS.Region != "eu-west-1") ||
+				e.ECS.Cluster != cs.envs[j].cluster || e.ECS.Service != cs.name || e.ECS.Container != cs.name {
+				t.Fatalf("%s env %+v", cs.name, e)
+			}
+		}
+	}
+
+	// The empty scenario describes what the tests created.
+	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
+	if err := goyaml.Unmarshal(h.w.WriteConfig(h.srv.URL), &c); err != nil || len(c.Services) != 0 {
+		t.Fatalf("empty: %+v %v", c, err)
+	}
+	h.seedService(1, false, "aaaaaaa")
+	c = yamlConfig{}
+	if err := goyaml.Unmarshal(h.w.WriteConfig(h.srv.URL), &c); err != nil || len(c.Services) != 1 || c.Services[0].Environments[0].ECS.Cluster != "c1" {
+		t.Fatalf("seeded: %+v %v", c, err)
+	}
+}
+
+func TestRunStopsOnCancel(t *testing.T) {
+	clk := &fakeClock{t: t0}
+	w := New(Options{Seed: 1, Clock: clk})
+	before := runtime.NumGoroutine()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		w.Run(ctx)
+		close(done)
+	}()
+	clk.set(t0.Add(time.Minute))
+	deadline := time.After(5 * time.Second)
+	for w.Now().Before(t0.Add(time.Minute)) {
+		select {
+		case <-deadline:
+			t.Fatal("Run never stepped to the clock")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after cancel")
+	}
+	time.Sleep(10 * time.Millisecond)
+	if after := runtime.NumGoroutine(); after > before {
+		t.Fatalf("goroutines %d -> %d", before, after)
+	}
+}
+
+func TestStepIgnoresThePast(t *testing.T) {
+	h := newHarness(t, Options{Seed: 1})
+	h.w.Step(t0.Add(time.Minute))
+	h.w.Step(t0)
+	if !h.w.Now().Equal(t0.Add(time.Minute)) {
+		t.Fatalf("world went back to %v", h.w.Now())
+	}
+}
+
+// TestConcurrentRequestsAndSteps is for the race detector.
+func TestConcurrentRequestsAndSteps(t *testing.T) {
+	h := newHarness(t, Options{Seed: 1})
+	h.w.SetFault(SvcECS, Fault{ThrottleRate: 0.2})
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for i := 0; i < 4; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := ecsClient(h.srv.URL)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				c.DescribeServices(context.Background(), &ecs.DescribeServicesInput{Cluster: aws.String("staging"), Services: []string{"api", "web"}})
+				h.w.Requests()
+				h.w.WriteConfig(h.srv.URL)
+				h.w.Pipelines("api")
+			}
+		}()
+	}
+	for i := 0; i < 200; i++ {
+		h.w.Step(t0.Add(time.Duration(i) * time.Second))
+	}
+	close(stop)
+	wg.Wait()
+}

@@ -1,0 +1,586 @@
+package sim
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// The CI part of the world: each service's repository with its commits, and
+// one pipeline per commit whose workflow runs build → test → deploy-<env> …
+// with an approval job (hold-<env>) before each protected environment.
+// Deploy jobs register a task definition and drive the ECS engine, so what
+// the CI shows and what ECS shows are one story. No CI endpoint serves this
+// yet; CircleCI and GitHub handlers will read it. Every method expects w.mu.
+
+// Person is a commit author, pipeline trigger or approver.
+type Person struct {
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Login string `json:"login"`
+}
+
+// Commit is one commit on a repository's main branch.
+type Commit struct {
+	SHA     string    `json:"sha"`
+	Parent  string    `json:"parent,omitempty"`
+	Subject string    `json:"subject"`
+	Author  Person    `json:"author"`
+	Time    time.Time `json:"time"`
+	bad     bool      // its image crashes on start
+}
+
+// RunStatus is a job's or workflow's state, in CircleCI's words.
+type RunStatus string
+
+const (
+	RunBlocked  RunStatus = "blocked" // waiting for the jobs it needs
+	RunRunning  RunStatus = "running"
+	RunOnHold   RunStatus = "on_hold" // an approval job waiting for a human
+	RunSuccess  RunStatus = "success"
+	RunFailed   RunStatus = "failed"
+	RunCanceled RunStatus = "canceled"
+	RunNotRun   RunStatus = "not_run" // never started because something it needs failed
+	RunFailing  RunStatus = "failing" // a workflow with a failed job and others still running
+)
+
+// Job types.
+const (
+	JobBuild    = "build"
+	JobApproval = "approval"
+)
+
+// Job is one node of a workflow.
+type Job struct {
+	ID                   string    `json:"id"`
+	Number               int       `json:"number,omitempty"` // approval jobs have none, as in CircleCI
+	Name                 string    `json:"name"`
+	Type                 string    `json:"type"`
+	Status               RunStatus `json:"status"`
+	Needs                []string  `json:"needs"`
+	Environment          string    `json:"environment,omitempty"` // deploy-* and hold-* jobs
+	StartedAt            time.Time `json:"started_at,omitzero"`
+	StoppedAt            time.Time `json:"stopped_at,omitzero"`
+	ApprovedBy           *Person   `json:"approved_by,omitempty"`
+	TaskDefinitionArn    string    `json:"task_definition_arn,omitempty"`
+	ServiceDeploymentArn string    `json:"service_deployment_arn,omitempty"`
+}
+
+// Workflow is the job graph of a pipeline.
+type Workflow struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	Status    RunStatus `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+	StoppedAt time.Time `json:"stopped_at,omitzero"`
+	Jobs      []*Job    `json:"jobs"`
+}
+
+// Pipeline is the CI run for one commit.
+type Pipeline struct {
+	ID        string      `json:"id"`
+	Number    int         `json:"number"`
+	Service   string      `json:"service"`
+	Repo      string      `json:"repo"`
+	Branch    string      `json:"branch"`
+	SHA       string      `json:"sha"`
+	Trigger   Person      `json:"trigger"`
+	CreatedAt time.Time   `json:"created_at"`
+	UpdatedAt time.Time   `json:"updated_at"`
+	Workflows []*Workflow `json:"workflows"`
+
+	cs   *catalogueService
+	plan pipelinePlan
+}
+
+// repo is a service's repository: commits and pipelines, oldest first.
+type repo struct {
+	name      string // owner/name
+	commits   []*Commit
+	pipelines []*Pipeline
+	prNumber  int
+	jobNumber int
+}
+
+// pipelinePlan pins parts of a pipeline for scripted scenes; zero values
+// mean "draw from the tempo".
+type pipelinePlan struct {
+	durations    map[string]time.Duration // by job name, before pacing
+	approveAfter time.Duration            // colleague approval delay, before pacing
+	noTestFail   bool
+}
+
+// --- read access ---
+
+// Commits returns a service's commits, oldest first.
+func (w *World) Commits(service string) []Commit {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.repos[service]
+	if r == nil {
+		return nil
+	}
+	out := make([]Commit, len(r.commits))
+	for i, c := range r.commits {
+		out[i] = *c
+	}
+	return out
+}
+
+// Pipelines returns deep copies of a service's pipelines, oldest first.
+func (w *World) Pipelines(service string) []Pipeline {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	r := w.repos[service]
+	if r == nil {
+		return nil
+	}
+	out := make([]Pipeline, 0, len(r.pipelines))
+	for _, p := range r.pipelines {
+		cp := *p
+		cp.Workflows = nil
+		for _, wf := range p.Workflows {
+			wcp := *wf
+			wcp.Jobs = nil
+			for _, j := range wf.Jobs {
+				jcp := *j
+				jcp.Needs = slices.Clone(j.Needs)
+				wcp.Jobs = append(wcp.Jobs, &jcp)
+			}
+			cp.Workflows = append(cp.Workflows, &wcp)
+		}
+		out = append(out, cp)
+	}
+	return out
+}
+
+// --- commits and pipelines ---
+
+func (w *World) newCommit(cs *catalogueService, bad bool) *Commit {
+	r := w.repos[cs.name]
+	parent := ""
+	if n := len(r.commits); n > 0 {
+		parent = r.commits[n-1].SHA
+	}
+	r.prNumber += 1 + w.rng.IntN(3)
+	subject := cs.subjects[w.rng.IntN(len(cs.subjects))]
+	if w.chance(0.3) {
+		subject = genericSubjects[w.rng.IntN(len(genericSubjects))]
+	}
+	c := &Commit{
+		SHA:     randHex(w.rng, 40),
+		Parent:  parent,
+		Subject: fmt.Sprintf("%s (#%d)", subject, r.prNumber),
+		Author:  team[w.rng.IntN(len(team))],
+		Time:    w.now,
+		bad:     bad,
+	}
+	r.commits = append(r.commits, c)
+	return c
+}
+
+// startPipeline creates the pipeline for a commit and starts its first job.
+func (w *World) startPipeline(cs *catalogueService, c *Commit, plan pipelinePlan) *Pipeline {
+	r := w.repos[cs.name]
+	w.plNumber++
+	p := &Pipeline{
+		ID: randUUID(w.rng), Number: len(r.pipelines) + 1, Service: cs.name, Repo: r.name,
+		Branch: "main", SHA: c.SHA, Trigger: c.Author, CreatedAt: w.now, UpdatedAt: w.now,
+		cs: cs, plan: plan,
+	}
+	wf := &Workflow{ID: randUUID(w.rng), Name: "build-test-deploy", Status: RunRunning, CreatedAt: w.now}
+	add := func(name, typ, env string, needs ...string) {
+		wf.Jobs = append(wf.Jobs, &Job{ID: randUUID(w.rng), Name: name, Type: typ, Status: RunBlocked, Needs: needs, Environment: env})
+	}
+	add("build", JobBuild, "")
+	add("test", JobBuild, "", "build")
+	prev := "test"
+	for _, env := range cs.envs {
+		if env.protected {
+			add("hold-"+env.name, JobApproval, env.name, prev)
+			prev = "hold-" + env.name
+		}
+		add("deploy-"+env.name, JobBuild, env.name, prev)
+		prev = "deploy-" + env.name
+	}
+	p.Workflows = []*Workflow{wf}
+	r.pipelines = append(r.pipelines, p)
+	w.pipelines[p.ID] = p
+	w.startReadyJobs(p, wf)
+	return p
+}
+
+func (p *Pipeline) commit(w *World) *Commit {
+	for _, c := range slices.Backward(w.repos[p.Service].commits) {
+		if c.SHA == p.SHA {
+			return c
+		}
+	}
+	return nil
+}
+
+// startReadyJobs starts every blocked job whose needs have all succeeded.
+func (w *World) startReadyJobs(p *Pipeline, wf *Workflow) {
+	for _, j := range wf.Jobs {
+		if j.Status != RunBlocked {
+			continue
+		}
+		ready := true
+		for _, n := range j.Needs {
+			if jobByName(wf, n).Status != RunSuccess {
+				ready = false
+			}
+		}
+		if ready {
+			w.startJob(p, wf, j)
+		}
+	}
+}
+
+func jobByName(wf *Workflow, name string) *Job {
+	for _, j := range wf.Jobs {
+		if j.Name == name {
+			return j
+		}
+	}
+	return nil
+}
+
+func (w *World) jobDuration(p *Pipeline, name string, lo, hi time.Duration) time.Duration {
+	if d, ok := p.plan.durations[name]; ok {
+		return w.pace(d)
+	}
+	return w.between(lo, hi)
+}
+
+func (w *World) startJob(p *Pipeline, wf *Workflow, j *Job) {
+	p.UpdatedAt = w.now
+	r := w.repos[p.Service]
+	if j.Type == JobApproval {
+		j.Status = RunOnHold
+		j.StartedAt = w.now
+		w.supersedeHolds(p, j)
+		w.updateWorkflow(p, wf)
+		w.scheduleColleague(p, wf, j)
+		return
+	}
+	r.jobNumber++
+	j.Number = r.jobNumber
+	j.Status = RunRunning
+	j.StartedAt = w.now
+	w.updateWorkflow(p, wf)
+	switch {
+	case j.Name == "build":
+		w.after(w.jobDuration(p, j.Name, 20*time.Second, 40*time.Second), func() { w.finishJob(p, wf, j, RunSuccess) })
+	case j.Name == "test":
+		fail := !p.plan.noTestFail && w.chance(w.tempo.testFailP)
+		w.after(w.jobDuration(p, j.Name, 30*time.Second, 60*time.Second), func() {
+			if fail {
+				w.finishJob(p, wf, j, RunFailed)
+			} else {
+				w.finishJob(p, wf, j, RunSuccess)
+			}
+		})
+	case j.Environment != "":
+		// The deploy job's own set-up (checkout, aws cli) before it calls ECS.
+		w.after(w.jobDuration(p, j.Name, 3*time.Second, 6*time.Second), func() { w.runDeploy(p, wf, j) })
+	default:
+		w.after(w.pace(10*time.Second), func() { w.finishJob(p, wf, j, RunSuccess) })
+	}
+}
+
+// runDeploy registers the commit's task definition for the environment and
+// updates the ECS service; the job ends when the service deployment does.
+func (w *World) runDeploy(p *Pipeline, wf *Workflow, j *Job) {
+	if j.Status != RunRunning {
+		return
+	}
+	env := p.cs.env(j.Environment)
+	c := p.commit(w)
+	cl := w.clusters[env.cluster]
+	var s *service
+	if cl != nil {
+		s = cl.services[p.cs.name]
+	}
+	if env == nil || c == nil || s == nil || s.status != statusActive {
+		w.finishJob(p, wf, j, RunFailed)
+		return
+	}
+	td := w.registerForCommit(p.cs, env, c)
+	j.TaskDefinitionArn = td.arn
+	sd := w.updateService(s, td, nil, false, nil)
+	if sd == nil {
+		w.finishJob(p, wf, j, RunSuccess)
+		return
+	}
+	j.ServiceDeploymentArn = sd.arn
+	sd.onDone = append(sd.onDone, func(sd *serviceDeployment) {
+		switch {
+		case sd.status == sdSuccessful:
+			w.finishJob(p, wf, j, RunSuccess)
+		case sd.statusReason == supersededReason:
+			w.finishJob(p, wf, j, RunCanceled)
+		default:
+			w.finishJob(p, wf, j, RunFailed)
+		}
+	})
+}
+
+func (w *World) finishJob(p *Pipeline, wf *Workflow, j *Job, st RunStatus) {
+	if j.Status != RunRunning && j.Status != RunOnHold {
+		return
+	}
+	j.Status = st
+	j.StoppedAt = w.now
+	p.UpdatedAt = w.now
+	if st == RunSuccess {
+		w.startReadyJobs(p, wf)
+	} else {
+		for _, other := range wf.Jobs {
+			if other.Status == RunBlocked {
+				other.Status = RunNotRun
+			}
+		}
+	}
+	w.updateWorkflow(p, wf)
+}
+
+func (w *World) updateWorkflow(p *Pipeline, wf *Workflow) {
+	var running, hold, failed, canceled, done int
+	for _, j := range wf.Jobs {
+		switch j.Status {
+		case RunRunning:
+			running++
+		case RunOnHold:
+			hold++
+		case RunFailed:
+			failed++
+		case RunCanceled:
+			canceled++
+		case RunSuccess, RunNotRun:
+			done++
+		}
+	}
+	old := wf.Status
+	switch {
+	case running > 0 && failed > 0:
+		wf.Status = RunFailing
+	case running > 0:
+		wf.Status = RunRunning
+	case hold > 0:
+		wf.Status = RunOnHold
+	case failed > 0:
+		wf.Status = RunFailed
+	case canceled > 0:
+		wf.Status = RunCanceled
+	default:
+		wf.Status = RunSuccess
+	}
+	if wf.Status != old && (wf.Status == RunSuccess || wf.Status == RunFailed || wf.Status == RunCanceled) {
+		wf.StoppedAt = w.now
+	}
+}
+
+// supersedeHolds cancels older pipelines of the service still waiting at
+// the same gate, as CircleCI's auto-cancel of redundant workflows does.
+func (w *World) supersedeHolds(p *Pipeline, hold *Job) {
+	for _, other := range w.repos[p.Service].pipelines {
+		if other == p {
+			continue
+		}
+		for _, wf := range other.Workflows {
+			j := jobByName(wf, hold.Name)
+			if j == nil || j.Status != RunOnHold {
+				continue
+			}
+			j.Status = RunCanceled
+			j.StoppedAt = w.now
+			for _, o := range wf.Jobs {
+				if o.Status == RunBlocked {
+					o.Status = RunNotRun
+				}
+			}
+			other.UpdatedAt = w.now
+			w.updateWorkflow(other, wf)
+		}
+	}
+}
+
+// scheduleColleague has a teammate approve the hold after a while (or, with
+// the tempo's odds, leave it for the person at the keyboard).
+func (w *World) scheduleColleague(p *Pipeline, wf *Workflow, j *Job) {
+	delay := p.plan.approveAfter
+	if delay == 0 {
+		if !w.chance(w.tempo.approveP) {
+			return
+		}
+		delay = w.span(w.tempo.approveAfter[0], w.tempo.approveAfter[1])
+	}
+	c := p.commit(w)
+	by := team[w.rng.IntN(len(team))]
+	if c != nil && by == c.Author {
+		by = team[(slices.Index(team, by)+1)%len(team)]
+	}
+	w.after(w.pace(delay), func() {
+		if j.Status == RunOnHold {
+			w.approve(p, wf, j, by)
+		}
+	})
+}
+
+func (w *World) approve(p *Pipeline, wf *Workflow, j *Job, by Person) {
+	j.ApprovedBy = &by
+	w.finishJob(p, wf, j, RunSuccess)
+}
+
+// Errors from ApproveJob.
+var (
+	ErrNoSuchJob  = errors.New("sim: no such pipeline job")
+	ErrNotOnHold  = errors.New("sim: job is not on hold")
+	ErrNotApprove = errors.New("sim: job is not an approval job")
+)
+
+// ApproveJob approves a held approval job, as the CircleCI approve endpoint
+// will; reject by canceling is CancelWorkflow's job.
+func (w *World) ApproveJob(pipelineID, jobID string, by Person) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.pipelines[pipelineID]
+	if p == nil {
+		return ErrNoSuchJob
+	}
+	for _, wf := range p.Workflows {
+		for _, j := range wf.Jobs {
+			if j.ID != jobID {
+				continue
+			}
+			if j.Type != JobApproval {
+				return ErrNotApprove
+			}
+			if j.Status != RunOnHold {
+				return ErrNotOnHold
+			}
+			w.approve(p, wf, j, by)
+			return nil
+		}
+	}
+	return ErrNoSuchJob
+}
+
+// CancelWorkflow cancels a pipeline's workflow: running and held jobs end
+// canceled and nothing after them starts.
+func (w *World) CancelWorkflow(pipelineID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p := w.pipelines[pipelineID]
+	if p == nil {
+		return ErrNoSuchJob
+	}
+	for _, wf := range p.Workflows {
+		for _, j := range wf.Jobs {
+			switch j.Status {
+			case RunRunning, RunOnHold:
+				j.Status = RunCanceled
+				j.StoppedAt = w.now
+			case RunBlocked:
+				j.Status = RunNotRun
+			}
+		}
+		w.updateWorkflow(p, wf)
+	}
+	p.UpdatedAt = w.now
+	return nil
+}
+
+// --- task definitions for commits ---
+
+func (w *World) imageFor(cs *catalogueService, env *catalogueEnv, c *Commit) string {
+	tag := c.SHA[:7]
+	if !cs.labelled {
+		tag = "sha-" + c.SHA[:7]
+	}
+	return fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s:%s", w.account, env.region, cs.name, tag)
+}
+
+// registerForCommit registers the next revision of the environment's family
+// running the commit's image, then applies the team's retention policy.
+func (w *World) registerForCommit(cs *catalogueService, env *catalogueEnv, c *Commit) *taskDef {
+	image := w.imageFor(cs, env, c)
+	if c.bad {
+		w.badImages[image] = true
+	}
+	labels := map[string]string{
+		"org.opencontainers.image.source": "https://github.com/" + w.repos[cs.name].name,
+		"com.acme.service":                cs.name,
+	}
+	if cs.labelled {
+		labels[revisionLabel] = c.SHA
+	}
+	container := map[string]any{
+		"name": cs.name, "image": image, "essential": true, "cpu": 0,
+		"portMappings": []map[string]any{{"containerPort": cs.port, "hostPort": cs.port, "protocol": "tcp", "name": cs.name + "-http"}},
+		"environment":  []map[string]string{{"name": "APP_ENV", "value": env.name}, {"name": "GIT_SHA", "value": c.SHA}},
+		"dockerLabels": labels,
+		"logConfiguration": map[string]any{"logDriver": "awslogs", "options": map[string]string{
+			"awslogs-group": "/ecs/" + cs.name + "-" + env.name, "awslogs-region": env.region, "awslogs-stream-prefix": cs.name,
+		}},
+		"mountPoints": []any{}, "volumesFrom": []any{}, "systemControls": []any{},
+	}
+	fields := map[string]json.RawMessage{}
+	set := func(k string, v any) {
+		b, _ := json.Marshal(v)
+		fields[k] = b
+	}
+	set("containerDefinitions", []any{container})
+	set("networkMode", "awsvpc")
+	set("requiresCompatibilities", []string{"FARGATE"})
+	set("cpu", strconv.Itoa(cs.cpu))
+	set("memory", strconv.Itoa(cs.cpu*2))
+	set("executionRoleArn", "arn:aws:iam::"+w.account+":role/ecsTaskExecutionRole")
+	set("taskRoleArn", "arn:aws:iam::"+w.account+":role/"+cs.name+"-"+env.name)
+	set("runtimePlatform", map[string]string{"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"})
+
+	fam := cs.name + "-" + env.name
+	if w.families[fam] == nil {
+		w.families[fam] = &family{name: fam, next: env.firstRevision}
+	}
+	td := w.registerTaskDef(fam, env.region, fields, []containerInfo{{Name: cs.name, Image: image, DockerLabels: labels}}, envTags(cs, env))
+	w.retain(w.families[fam], env.keepActive)
+	return td
+}
+
+func envTags(cs *catalogueService, env *catalogueEnv) []tag {
+	return []tag{{Key: "service", Value: cs.name}, {Key: "environment", Value: env.name}}
+}
+
+// retain keeps the newest keep ACTIVE revisions, deregisters the rest and
+// deletes all but the two newest INACTIVE ones, as a cleanup job would.
+func (w *World) retain(f *family, keep int) {
+	if keep <= 0 {
+		return
+	}
+	active := 0
+	for _, td := range slices.Backward(f.revs) {
+		if td.status != statusActive {
+			continue
+		}
+		active++
+		if active > keep {
+			w.deregisterTaskDef(td)
+		}
+	}
+	inactive := 0
+	gone := map[*taskDef]bool{}
+	for _, td := range slices.Backward(f.revs) {
+		if td.status == statusInactive {
+			inactive++
+			if inactive > 2 {
+				gone[td] = true
+			}
+		}
+	}
+	f.revs = slices.DeleteFunc(f.revs, func(td *taskDef) bool { return gone[td] })
+}

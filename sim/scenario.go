@@ -1,0 +1,269 @@
+package sim
+
+import "time"
+
+// The demo scenario: four services of a shop (api, web, worker, payments)
+// on ECS clusters named per environment, with about a day and a half of
+// history (commits, pipelines, task definition revisions, service
+// deployments, one or two failed deploys) produced by running the world
+// itself, then a few scripted scenes so the first minute shows a rollout, a
+// production gate being approved and a deploy the circuit breaker rolls back.
+
+type catalogueEnv struct {
+	name, cluster, region string
+	desired               int
+	protected             bool
+	keepActive            int // retention: ACTIVE task definition revisions kept
+	firstRevision         int // the family's first revision number
+}
+
+type catalogueService struct {
+	name     string
+	port     int
+	cpu      int
+	labelled bool // the image carries org.opencontainers.image.revision; else the tag is the only SHA
+	envs     []*catalogueEnv
+	subjects []string
+}
+
+func (cs *catalogueService) env(name string) *catalogueEnv {
+	for _, e := range cs.envs {
+		if e.name == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// tempo is how busy the team is: commit rate, how often and how soon a
+// colleague approves a production gate, and how often things break.
+type tempo struct {
+	commitEvery  [2]time.Duration
+	approveP     float64
+	approveAfter [2]time.Duration
+	testFailP    float64
+	badP         float64
+}
+
+var (
+	historyTempo = tempo{
+		commitEvery: [2]time.Duration{40 * time.Minute, 150 * time.Minute},
+		approveP:    0.35, approveAfter: [2]time.Duration{5 * time.Minute, 40 * time.Minute},
+		testFailP: 0.05, badP: 0.06,
+	}
+	liveTempo = tempo{
+		commitEvery: [2]time.Duration{60 * time.Second, 180 * time.Second},
+		approveP:    0.75, approveAfter: [2]time.Duration{30 * time.Second, 120 * time.Second},
+		testFailP: 0.05, badP: 0.1,
+	}
+)
+
+const (
+	clusterDev        = "dev"
+	clusterStaging    = "staging"
+	clusterProduction = "production"
+	regionStaging     = "us-east-1"
+	regionProduction  = "eu-west-1"
+)
+
+func demoCatalogue() []*catalogueService {
+	dev := func(n int) *catalogueEnv {
+		return &catalogueEnv{name: "dev", cluster: clusterDev, region: regionStaging, desired: n}
+	}
+	staging := func(n int) *catalogueEnv {
+		return &catalogueEnv{name: "staging", cluster: clusterStaging, region: regionStaging, desired: n}
+	}
+	prod := func(n int) *catalogueEnv {
+		return &catalogueEnv{name: "production", cluster: clusterProduction, region: regionProduction, desired: n, protected: true}
+	}
+	return []*catalogueService{
+		{name: "api", port: 8080, cpu: 512, labelled: true, envs: []*catalogueEnv{dev(2), staging(3), prod(6)}, subjects: apiSubjects},
+		{name: "web", port: 3000, cpu: 256, labelled: true, envs: []*catalogueEnv{staging(2), prod(4)}, subjects: webSubjects},
+		{name: "worker", port: 9000, cpu: 1024, labelled: false, envs: []*catalogueEnv{staging(2), prod(3)}, subjects: workerSubjects},
+		{name: "payments", port: 8443, cpu: 512, labelled: true, envs: []*catalogueEnv{staging(3), prod(4)}, subjects: paymentsSubjects},
+	}
+}
+
+// demoDeployConfig is the demo services' deployment configuration: rolling,
+// with the circuit breaker on and rollback enabled.
+func demoDeployConfig() deployConfig {
+	c := defaultDeployConfig()
+	c.breakerEnable, c.breakerRollback, c.threshold = true, true, 3
+	return c
+}
+
+// Scenario timings, before pacing.
+const (
+	historyLength = 36 * time.Hour
+	historyQuiet  = 30 * time.Minute // no new history commits this close to the pre-roll
+	preRoll       = 5 * time.Minute  // scripted scenes start this long before t0
+)
+
+// seedDemo builds the demo world so that at t0 it has history and motion.
+// w.mu is held.
+func (w *World) seedDemo(t0 time.Time) {
+	preroll := t0.Add(-w.pace(preRoll))
+	histEnd := preroll.Add(-w.pace(historyQuiet))
+	w.now = preroll.Add(-w.pace(historyLength))
+	w.tempo = historyTempo
+	w.catalogue = demoCatalogue()
+
+	for _, cs := range w.catalogue {
+		w.repos[cs.name] = &repo{name: "acme/" + cs.name, prNumber: 100 + w.rng.IntN(900)}
+		for _, env := range cs.envs {
+			env.keepActive = 3 + w.rng.IntN(4)
+			env.firstRevision = 1 + w.rng.IntN(40)
+			w.addCluster(env.cluster, env.region)
+		}
+	}
+	for _, cs := range w.catalogue {
+		c := w.newCommit(cs, false)
+		for _, env := range cs.envs {
+			td := w.registerForCommit(cs, env, c)
+			w.createService(w.clusters[env.cluster], cs.name, td, env.desired, demoDeployConfig(), envTags(cs, env))
+		}
+		w.scheduleCommits(cs, histEnd)
+	}
+	w.advance(preroll)
+
+	// Live from here: the team commits every few minutes.
+	w.tempo = liveTempo
+	w.scriptScenes(t0)
+	for _, cs := range w.catalogue {
+		w.at(t0.Add(w.between(60*time.Second, 150*time.Second)), func() {
+			w.commitAndBuild(cs)
+			w.scheduleCommits(cs, time.Time{})
+		})
+	}
+	w.advance(t0)
+}
+
+// scheduleCommits has the service's next commit land after the tempo's
+// interval, and so on, until end (zero: forever).
+func (w *World) scheduleCommits(cs *catalogueService, end time.Time) {
+	at := w.now.Add(w.between(w.tempo.commitEvery[0], w.tempo.commitEvery[1]))
+	if !end.IsZero() && at.After(end) {
+		return
+	}
+	w.at(at, func() {
+		w.commitAndBuild(cs)
+		w.scheduleCommits(cs, end)
+	})
+}
+
+func (w *World) commitAndBuild(cs *catalogueService) {
+	c := w.newCommit(cs, w.chance(w.tempo.badP))
+	w.startPipeline(cs, c, pipelinePlan{})
+}
+
+func (w *World) catalogueService(name string) *catalogueService {
+	for _, cs := range w.catalogue {
+		if cs.name == name {
+			return cs
+		}
+	}
+	return nil
+}
+
+// scriptScenes pins the first minutes of the demo:
+//   - web's newest commit waits at hold-production and a colleague approves
+//     it about 30 s after t0, so production rolls 4 tasks;
+//   - api's commit reaches staging a few seconds before t0: rolling at t0;
+//   - payments' commit is a bad build: staging deploys it at about t0+5 s,
+//     three tasks fail, the circuit breaker rolls back (done by about t0+60 s);
+//   - worker's commit is in test at t0 and deploys to staging at about t0+40 s.
+func (w *World) scriptScenes(t0 time.Time) {
+	scene := func(service string, before time.Duration, bad bool, plan pipelinePlan) {
+		cs := w.catalogueService(service)
+		w.at(t0.Add(-w.pace(before)), func() {
+			c := w.newCommit(cs, bad)
+			w.startPipeline(cs, c, plan)
+		})
+	}
+	d := func(kv ...any) map[string]time.Duration {
+		m := map[string]time.Duration{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i].(string)] = kv[i+1].(time.Duration)
+		}
+		return m
+	}
+	s := time.Second
+	scene("web", 4*time.Minute, false, pipelinePlan{
+		durations:    d("build", 30*s, "test", 50*s, "deploy-staging", 4*s),
+		approveAfter: 170 * s, noTestFail: true,
+	})
+	scene("api", 110*s, false, pipelinePlan{
+		durations:  d("build", 25*s, "test", 45*s, "deploy-dev", 3*s, "deploy-staging", 3*s),
+		noTestFail: true, approveAfter: 150 * s,
+	})
+	scene("payments", 60*s, true, pipelinePlan{
+		durations: d("build", 25*s, "test", 35*s, "deploy-staging", 5*s), noTestFail: true,
+	})
+	scene("worker", 40*s, false, pipelinePlan{
+		durations: d("build", 20*s, "test", 55*s, "deploy-staging", 4*s), noTestFail: true,
+	})
+}
+
+var team = []Person{
+	{Name: "Priya Raman", Email: "priya.raman@acme.example", Login: "praman"},
+	{Name: "Tomás Ortega", Email: "tomas.ortega@acme.example", Login: "tortega"},
+	{Name: "Hannah Becker", Email: "hannah.becker@acme.example", Login: "hbecker"},
+	{Name: "Kwame Mensah", Email: "kwame.mensah@acme.example", Login: "kmensah"},
+	{Name: "Yuki Tanaka", Email: "yuki.tanaka@acme.example", Login: "ytanaka"},
+	{Name: "Sofia Lindqvist", Email: "sofia.lindqvist@acme.example", Login: "slindqvist"},
+	{Name: "Daniel Okafor", Email: "daniel.okafor@acme.example", Login: "dokafor"},
+	{Name: "Mei Chen", Email: "mei.chen@acme.example", Login: "meichen"},
+}
+
+var (
+	apiSubjects = []string{
+		"Add cursor pagination to GET /v2/orders",
+		"Return 409 on a reused idempotency key",
+		"Fix N+1 query when loading order line items",
+		"Cache feature flags for 30 seconds",
+		"Validate currency codes against ISO 4217",
+		"Add p99 latency histogram to the request middleware",
+		"Remove the deprecated /v1/users endpoint",
+		"Retry Postgres serialization failures once",
+		"Tighten the CORS allowlist for admin routes",
+		"Include request IDs in structured error bodies",
+	}
+	webSubjects = []string{
+		"Redesign the checkout summary card",
+		"Lazy-load product images below the fold",
+		"Fix hydration mismatch on the order history page",
+		"Add a dark mode toggle to settings",
+		"Upgrade Next.js to 15.3",
+		"Show the delivery estimate on the cart page",
+		"Fix the focus trap in the address modal",
+		"Prefetch the account page on hover",
+	}
+	workerSubjects = []string{
+		"Batch S3 uploads in the export job",
+		"Make the invoice reminder job idempotent",
+		"Lower the SQS visibility timeout for thumbnail jobs",
+		"Alarm on the email dead-letter queue",
+		"Fix the timezone bug in the nightly settlement report",
+		"Reindex search per tenant in parallel",
+		"Stop retrying webhooks that answered 4xx",
+	}
+	paymentsSubjects = []string{
+		"Add the 3-D Secure challenge flow for EU cards",
+		"Reconcile refunds with the ledger nightly",
+		"Rotate the webhook signing secret",
+		"Fix rounding in multi-currency payouts",
+		"Guard against double capture on client retries",
+		"Emit payment_failed events to Kafka",
+		"Raise the timeout for acquirer authorisation calls",
+	}
+	genericSubjects = []string{
+		"Bump golang.org/x/net from 0.38.0 to 0.39.0",
+		"Update CODEOWNERS",
+		"Fix a flaky integration test",
+		"Refactor config loading",
+		"Move the base image to debian:bookworm-slim",
+		"Add missing labels to metrics",
+		"Tidy up logging",
+		"Update dependencies",
+	}
+)
