@@ -370,3 +370,22 @@ func TestRefreshObsoletesPendingTicks(t *testing.T) {
 		t.Error("after R the earlier tick must be dropped, or two polls would follow")
 	}
 }
+
+func TestRollbackWordsSurviveNarrowCells(t *testing.T) {
+	specs, src := world()
+	for i := range src.envs {
+		if src.envs[i].Service == "payments" && src.envs[i].Environment == "staging" {
+			src.envs[i].State = model.StateFailed
+			src.envs[i].Deployment = &model.Deployment{FromSHA: sha('6'), ToSHA: sha('d'), Running: 0, Desired: 3, Rollback: model.RollbackInProgress}
+			src.envs[i].Rollouts = []model.Rollout{{Status: "PRIMARY", State: "IN_PROGRESS"}}
+		}
+	}
+	for _, w := range []int{80, 100, 120} {
+		m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+		m = update(t, m, tea.WindowSizeMsg{Width: w, Height: 30})
+		m = fetchAll(t, m)
+		if v := view(m); !strings.Contains(v, "ddddddd ✗ rollback") {
+			t.Errorf("width %d: a rollback in progress must say so:\n%s", w, v)
+		}
+	}
+}

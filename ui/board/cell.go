@@ -45,9 +45,9 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int) string {
 		if d.Rollback == model.RollbackInProgress {
 			label = "rollback "
 		}
-		barW := min(10, w-used-len(label)-len(count)-1-warnW)
-		if barW >= 3 {
-			b.WriteString(label)
+		// The words carry the meaning; the bar is drawn only where it fits.
+		b.WriteString(label)
+		if barW := min(10, w-used-len(label)-len(count)-1-warnW); barW >= 3 {
 			b.WriteString(st.P.Bar.Wrap(format.Bar(d.Running, d.Desired, barW)))
 			b.WriteByte(' ')
 		}
