@@ -32,6 +32,8 @@ type Revision struct {
 	Available bool   `json:"available"`
 	Why       string `json:"why,omitempty"`
 	Subject   string `json:"subject,omitempty"`
+	// By names who registered or deployed it, when the provider says.
+	By string `json:"by,omitempty"`
 }
 
 // Action is a release action planned from what the user saw: the
