@@ -142,7 +142,6 @@ Faults can be switched on while it runs:
 }
 
 func newStatusCmd(g *globals, io streams) *cobra.Command {
-	var asJSON bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "status",
@@ -165,7 +164,7 @@ after printing everything that could.`,
 				return err
 			}
 			snap := pollOnce(cmd.Context(), w, timeout)
-			if asJSON {
+			if g.json {
 				enc := json.NewEncoder(io.out)
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(snap); err != nil {
@@ -180,7 +179,6 @@ after printing everything that could.`,
 			return nil
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON (the status --json contract)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 20*time.Second, "give up on a provider after this long")
 	return cmd
 }

@@ -59,13 +59,13 @@ func requireTmux(t *testing.T) {
 	}
 }
 
-type session struct {
+type tmuxSession struct {
 	t    *testing.T
 	name string
 }
 
 // startSession runs a command in a detached tmux session of a fixed size.
-func startSession(t *testing.T, w, h int, env []string, args ...string) *session {
+func startSession(t *testing.T, w, h int, env []string, args ...string) *tmuxSession {
 	t.Helper()
 	name := fmt.Sprintf("fd-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()%1e9)
 	cmdline := strings.Join(append(env, args...), " ")
@@ -73,17 +73,17 @@ func startSession(t *testing.T, w, h int, env []string, args ...string) *session
 	if out, err := exec.Command("tmux", tmuxArgs...).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
-	s := &session{t: t, name: name}
+	s := &tmuxSession{t: t, name: name}
 	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", name).Run() })
 	return s
 }
 
-func (s *session) capture(flags ...string) string {
+func (s *tmuxSession) capture(flags ...string) string {
 	out, _ := exec.Command("tmux", append([]string{"capture-pane", "-p", "-t", s.name}, flags...)...).Output()
 	return string(out)
 }
 
-func (s *session) key(k string) {
+func (s *tmuxSession) key(k string) {
 	s.t.Helper()
 	if out, err := exec.Command("tmux", "send-keys", "-t", s.name, k).CombinedOutput(); err != nil {
 		s.t.Fatalf("send-keys %s: %v %s", k, err, out)
@@ -91,12 +91,12 @@ func (s *session) key(k string) {
 	time.Sleep(150 * time.Millisecond)
 }
 
-func (s *session) alive() bool {
+func (s *tmuxSession) alive() bool {
 	return exec.Command("tmux", "has-session", "-t", s.name).Run() == nil
 }
 
 // waitFor polls the screen until pred holds, failing with the last screen.
-func (s *session) waitFor(what string, timeout time.Duration, pred func(string) bool) string {
+func (s *tmuxSession) waitFor(what string, timeout time.Duration, pred func(string) bool) string {
 	s.t.Helper()
 	deadline := time.Now().Add(timeout)
 	var screen string

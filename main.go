@@ -45,6 +45,10 @@ type globals struct {
 	configPath string
 	noColor    bool
 	readOnly   bool
+	auditLog   string
+	json       bool
+	yes        bool
+	dryRun     bool
 }
 
 // streams are the process's standard streams, injected for tests.
@@ -118,7 +122,7 @@ order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
   flightdeck demo`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErr("unknown command %q; commands: demo, sim, status", args[0])
+				return usageErr("unknown command %q; commands: demo, sim, status, history, rollback, promote, audit", args[0])
 			}
 			return nil
 		},
@@ -137,7 +141,12 @@ order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
 	pf.StringVar(&g.configPath, "config", "", "config file (default: $FLIGHTDECK_CONFIG, then $XDG_CONFIG_HOME/flightdeck/config.yaml)")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours (NO_COLOR in the environment does the same)")
 	pf.BoolVar(&g.readOnly, "read-only", false, "disable every action; the header says READ-ONLY")
-	root.AddCommand(newDemoCmd(g), newSimCmd(io), newStatusCmd(g, io))
+	pf.StringVar(&g.auditLog, "audit-log", "", "append action records here (default: audit_log in the config, else $XDG_STATE_HOME/flightdeck/audit.jsonl)")
+	pf.BoolVar(&g.json, "json", false, "print JSON instead of text")
+	pf.BoolVar(&g.yes, "yes", false, "act without asking (required when stdin is not a terminal)")
+	pf.BoolVar(&g.dryRun, "dry-run", false, "check everything and print what would be sent, but send nothing")
+	root.AddCommand(newDemoCmd(g), newSimCmd(io), newStatusCmd(g, io),
+		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newAuditCmd(g, io))
 	root.CompletionOptions.HiddenDefaultCmd = true
 	return root
 }

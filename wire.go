@@ -14,6 +14,8 @@ import (
 	"flightdeck/config"
 	"flightdeck/model"
 	"flightdeck/providers"
+	"flightdeck/providers/action"
+	"flightdeck/providers/audit"
 	"flightdeck/providers/ecs"
 	"flightdeck/ui"
 )
@@ -23,6 +25,17 @@ import (
 type world struct {
 	specs   []model.ServiceSpec
 	sources []providers.DeploySource
+	// serving maps each environment to the source that reads it; actions
+	// find their capabilities on it by type assertion.
+	serving map[model.EnvKey]providers.DeploySource
+}
+
+// provider returns what serves an environment, or nil.
+func (w *world) provider(k model.EnvKey) any {
+	if s, ok := w.serving[k]; ok {
+		return s
+	}
+	return nil
 }
 
 // awsKey groups environments that one AWS client can serve.
@@ -35,7 +48,7 @@ type awsKey struct {
 // grouped by account, region and endpoint so that one source polls each
 // group and batches its DescribeServices calls.
 func buildWorld(ctx context.Context, cfg *config.Config) (*world, error) {
-	w := &world{}
+	w := &world{serving: map[model.EnvKey]providers.DeploySource{}}
 	groups := map[awsKey][]ecs.Environment{}
 	for _, s := range cfg.Services {
 		spec := model.ServiceSpec{Name: s.Name, Repo: s.Repo}
@@ -72,8 +85,29 @@ func buildWorld(ctx context.Context, cfg *config.Config) (*world, error) {
 			return nil, &exitError{code: exitUsage, err: err}
 		}
 		w.sources = append(w.sources, src)
+		for _, k := range src.Covers() {
+			w.serving[k] = src
+		}
 	}
 	return w, nil
+}
+
+// pipeline builds the one action pipeline for a config and the flags.
+func pipeline(g *globals, cfg *config.Config, w *world) *action.Pipeline {
+	return action.New(action.Options{
+		ReadOnly: cfg.ReadOnly || g.readOnly,
+		Provider: w.provider,
+		Audit:    audit.Open(auditPath(g, cfg), audit.NewRedactor(os.Getenv)),
+		User:     audit.DefaultUser(os.Getenv),
+	})
+}
+
+// auditPath is where the audit log lives for this run.
+func auditPath(g *globals, cfg *config.Config) string {
+	if g.auditLog != "" {
+		return g.auditLog
+	}
+	return cfg.AuditLog
 }
 
 // renderer builds the lipgloss renderer for stdout, colourless on request.

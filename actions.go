@@ -1,0 +1,570 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"flightdeck/config"
+	"flightdeck/model"
+	"flightdeck/providers"
+	"flightdeck/providers/action"
+	"flightdeck/providers/audit"
+)
+
+// target is one configured environment, resolved from the command line.
+type target struct {
+	svc *config.Service
+	env *config.Environment
+	key model.EnvKey
+}
+
+// resolve finds SERVICE and ENV in the config; a typo gets a usage error
+// that names what exists.
+func resolve(cfg *config.Config, service, env string) (target, error) {
+	svc, ok := cfg.Service(service)
+	if !ok {
+		names := make([]string, len(cfg.Services))
+		for i, s := range cfg.Services {
+			names[i] = s.Name
+		}
+		return target{}, usageErr("no service %q; services: %s", service, strings.Join(names, ", "))
+	}
+	e, ok := svc.Environment(env)
+	if !ok {
+		names := make([]string, len(svc.Environments))
+		for i, e := range svc.Environments {
+			names[i] = e.Name
+		}
+		return target{}, usageErr("%s has no environment %q; environments: %s", service, env, strings.Join(names, ", "))
+	}
+	return target{svc: svc, env: e, key: model.EnvKey{Service: svc.Name, Environment: e.Name}}, nil
+}
+
+// session is what an action command needs: config, providers, pipeline.
+type session struct {
+	g   *globals
+	io  streams
+	cfg *config.Config
+	w   *world
+	p   *action.Pipeline
+}
+
+func openSession(ctx context.Context, g *globals, io streams) (*session, error) {
+	cfg, err := loadConfig(g)
+	if err != nil {
+		return nil, err
+	}
+	w, err := buildWorld(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &session{g: g, io: io, cfg: cfg, w: w, p: pipeline(g, cfg, w)}, nil
+}
+
+// live reads one environment now, as the plan's starting point.
+func (s *session) live(ctx context.Context, t target) (model.EnvStatus, error) {
+	r, ok := s.w.provider(t.key).(providers.EnvReader)
+	if !ok {
+		return model.EnvStatus{}, fmt.Errorf("%s/%s: no provider can read it", t.key.Service, t.key.Environment)
+	}
+	c, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	e, err := r.FetchEnv(c, t.key)
+	if err != nil {
+		return e, fmt.Errorf("read %s/%s: %w", t.key.Service, t.key.Environment, err)
+	}
+	e.FetchedAt = time.Now()
+	return e, nil
+}
+
+func (s *session) history(ctx context.Context, t target) ([]model.Revision, error) {
+	h, ok := s.w.provider(t.key).(providers.HistoryReader)
+	if !ok {
+		return nil, fmt.Errorf("%s/%s: its provider keeps no history", t.key.Service, t.key.Environment)
+	}
+	c, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	revs, err := h.History(c, t.key)
+	if err != nil {
+		return nil, fmt.Errorf("history of %s/%s: %w", t.key.Service, t.key.Environment, err)
+	}
+	return revs, nil
+}
+
+// refused turns a refusal into exit 3, recording it when it came from
+// outside the pipeline's own guards.
+func refused(err error) error { return &exitError{code: exitRefused, err: err} }
+
+// actionFlags are the follow-up flags every action takes.
+type actionFlags struct {
+	wait    bool
+	timeout time.Duration
+}
+
+func (f *actionFlags) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&f.wait, "wait", false, "return once the result shows (deploy settled), not when the provider accepted the call")
+	cmd.Flags().DurationVar(&f.timeout, "timeout", 15*time.Minute, "with --wait, give up after this long (exit 1)")
+}
+
+// act runs a planned action through the pipeline: guard, confirm,
+// re-check, execute, audit, and with --wait, follow.
+func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus, f actionFlags) error {
+	if err := s.p.Guard(a, seen); err != nil {
+		s.report(a, nil, err)
+		return refused(err)
+	}
+	if !s.g.dryRun && !s.g.yes {
+		if err := confirm(s.io, a); err != nil {
+			_ = s.p.Refused(a, err)
+			s.report(a, nil, err)
+			return refused(err)
+		}
+	}
+	res, err := s.p.Run(ctx, a, s.g.dryRun)
+	s.report(a, &res, err)
+	switch {
+	case model.IsRefusal(err):
+		return refused(err)
+	case err != nil:
+		return &exitError{code: exitFailed, err: err}
+	}
+	if f.wait && !s.g.dryRun {
+		return s.follow(ctx, a, f.timeout)
+	}
+	return nil
+}
+
+// confirm asks on the terminal; without one it refuses, since nobody can
+// answer. A protected environment needs its name typed, not just "y".
+func confirm(io streams, a model.Action) error {
+	f, ok := io.in.(*os.File)
+	if !ok || !term.IsTerminal(f.Fd()) {
+		return model.Refuse("refusing to %s %s/%s without --yes: stdin is not a terminal", a.Kind, a.Service, a.Environment)
+	}
+	fmt.Fprintf(io.err, "%s %s\n", a.Kind, a.Summary())
+	want := "y"
+	if a.Protected {
+		want = a.Environment
+		fmt.Fprintf(io.err, "%s is protected. Type its name to confirm: ", a.Environment)
+	} else {
+		fmt.Fprint(io.err, "Proceed? [y/N] ")
+	}
+	line, _ := bufio.NewReader(f).ReadString('\n')
+	if strings.TrimSpace(line) != want {
+		return model.Refuse("not confirmed; nothing was sent")
+	}
+	return nil
+}
+
+// actionReport is the --json form of an action's outcome.
+type actionReport struct {
+	Action      string           `json:"action"`
+	Service     string           `json:"service"`
+	Environment string           `json:"environment"`
+	SourceEnv   string           `json:"source_env,omitempty"`
+	From        model.Version    `json:"from"`
+	To          model.Version    `json:"to"`
+	DryRun      bool             `json:"dry_run"`
+	Result      string           `json:"result"`
+	Error       string           `json:"error,omitempty"`
+	Calls       []providers.Call `json:"calls"`
+	RequestIDs  []string         `json:"request_ids"`
+	Detail      string           `json:"detail,omitempty"`
+}
+
+// report prints the outcome: JSON on stdout with --json, else words.
+func (s *session) report(a model.Action, res *action.Result, err error) {
+	r := actionReport{Action: string(a.Kind), Service: a.Service, Environment: a.Environment, SourceEnv: a.SourceEnv,
+		From: a.From, To: a.To, DryRun: s.g.dryRun, Result: audit.ResultOK, Calls: []providers.Call{}, RequestIDs: []string{}}
+	if res != nil {
+		r.Calls, r.Detail = append(r.Calls, res.Receipt.Calls...), res.Receipt.Detail
+		r.RequestIDs = append(r.RequestIDs, res.Receipt.RequestIDs...)
+	}
+	switch {
+	case model.IsRefusal(err):
+		r.Result, r.Error = audit.ResultRefused, err.Error()
+	case err != nil:
+		r.Result, r.Error = audit.ResultFailed, err.Error()
+	case s.g.dryRun:
+		r.Result = audit.ResultDryRun
+	}
+	if s.g.json {
+		enc := json.NewEncoder(s.io.out)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(r)
+		return
+	}
+	out := s.io.out
+	switch r.Result {
+	case audit.ResultDryRun:
+		fmt.Fprintf(out, "dry run: %s %s\nwould send:\n", a.Kind, a.Summary())
+		for _, c := range r.Calls {
+			fmt.Fprintf(out, "  %s %s\n", c.Operation, params(c.Params))
+		}
+		fmt.Fprintln(out, "nothing was sent.")
+	case audit.ResultOK:
+		fmt.Fprintf(out, "%s sent: %s\n", a.Kind, a.Summary())
+		if r.Detail != "" {
+			fmt.Fprintln(out, r.Detail)
+		}
+		if len(r.RequestIDs) > 0 {
+			fmt.Fprintf(out, "request ids: %s\n", strings.Join(r.RequestIDs, ", "))
+		}
+	case audit.ResultFailed:
+		// The error itself is printed by main; say what state things are in.
+		fmt.Fprintf(out, "%s failed; %s/%s still runs %s as far as flightdeck knows. Check it with: flightdeck status\n",
+			a.Kind, a.Service, a.Environment, a.From.Short())
+	}
+}
+
+func params(p map[string]string) string {
+	keys := make([]string, 0, len(p))
+	for k := range p {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + p[k]
+	}
+	return strings.Join(parts, " ")
+}
+
+// follow polls the environment until the action's result shows, the
+// deploy fails, or the timeout passes.
+func (s *session) follow(ctx context.Context, a model.Action, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	t := target{key: a.Key()}
+	for {
+		e, err := s.live(ctx, t)
+		if err == nil {
+			done, ferr := settled(a, e)
+			if done {
+				if ferr != nil {
+					return &exitError{code: exitFailed, err: ferr}
+				}
+				if !s.g.json {
+					fmt.Fprintf(s.io.out, "%s/%s now runs %s (%s)\n", a.Service, a.Environment, e.Version.Short(), strings.ReplaceAll(string(e.State), "_", " "))
+				}
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return &exitError{code: exitFailed, err: fmt.Errorf("gave up waiting after %s; %s/%s is %s", timeout, a.Service, a.Environment, describe(e, err))}
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// settled decides whether the world shows the action's result yet.
+func settled(a model.Action, e model.EnvStatus) (bool, error) {
+	if e.Moving() {
+		return false, nil
+	}
+	if a.Kind == model.ActionAbort {
+		return true, nil
+	}
+	if model.SameCommit(e.Version.SHA, a.To.SHA) && e.State == model.StateSteady {
+		return true, nil
+	}
+	if e.State == model.StateFailed || e.State == model.StateRolledBack {
+		reason := ""
+		if e.Deployment != nil {
+			reason = ": " + e.Deployment.Reason
+		}
+		return true, fmt.Errorf("the deploy of %s to %s did not take (%s%s); it runs %s", a.To.Short(), a.Environment, e.State, reason, e.Version.Short())
+	}
+	return false, nil
+}
+
+func describe(e model.EnvStatus, err error) string {
+	if err != nil {
+		return "unreadable: " + err.Error()
+	}
+	if d := e.Deployment; d != nil && e.Moving() {
+		return fmt.Sprintf("%s, %d/%d tasks of %s", e.State, d.Running, d.Desired, model.ShortSHA(d.ToSHA))
+	}
+	return fmt.Sprintf("%s on %s", e.State, e.Version.Short())
+}
+
+func newHistoryCmd(g *globals, io streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "history SERVICE ENV",
+		Short: "List the versions an environment can roll back to, newest first",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := openSession(cmd.Context(), g, io)
+			if err != nil {
+				return err
+			}
+			t, err := resolve(s.cfg, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			revs, err := s.history(cmd.Context(), t)
+			if err != nil {
+				return err
+			}
+			if g.json {
+				enc := json.NewEncoder(io.out)
+				enc.SetIndent("", "  ")
+				if revs == nil {
+					revs = []model.Revision{}
+				}
+				return enc.Encode(revs)
+			}
+			printHistory(io, revs)
+			return nil
+		},
+	}
+}
+
+func printHistory(io streams, revs []model.Revision) {
+	tw := tabwriter.NewWriter(io.out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  SHA\tREVISION\tDEPLOYED\tRAN\tBY\tAVAILABLE")
+	now := time.Now()
+	for _, r := range revs {
+		mark := " "
+		if r.Current {
+			mark = "▸"
+		}
+		deployed, ran := "-", "-"
+		if !r.DeployedAt.IsZero() {
+			deployed = now.Sub(r.DeployedAt).Round(time.Minute).String() + " ago"
+		}
+		if r.RanFor > 0 {
+			ran = r.RanFor.Round(time.Minute).String()
+		}
+		avail := "✓"
+		if !r.Available {
+			avail = "✗ " + r.Why
+		}
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\n", mark, orDash(r.Version.Short()), r.Version.Revision, deployed, ran, orDash(r.By), avail)
+	}
+	_ = tw.Flush()
+}
+
+func newRollbackCmd(g *globals, io streams) *cobra.Command {
+	var to string
+	var abort bool
+	var f actionFlags
+	cmd := &cobra.Command{
+		Use:   "rollback SERVICE ENV (--to SHA | --abort)",
+		Short: "Point an environment at an older version, or abort the deploy in flight",
+		Long: `rollback points SERVICE's ENV at the newest deployable revision that carries
+SHA (see 'flightdeck history SERVICE ENV'). A rollback may supersede a deploy in
+flight. With --abort it instead stops the deploy in flight and rolls back.
+
+It asks for confirmation on a terminal (a protected environment's name must be
+typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
+		Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (to == "") == !abort {
+				return usageErr("give exactly one of --to SHA or --abort")
+			}
+			if to != "" && (len(to) < 7 || model.SHAFromTag(to) == "") {
+				return usageErr("--to %q is not a commit SHA (7 to 40 hex characters)", to)
+			}
+			ctx := cmd.Context()
+			s, err := openSession(ctx, g, io)
+			if err != nil {
+				return err
+			}
+			t, err := resolve(s.cfg, args[0], args[1])
+			if err != nil {
+				return err
+			}
+			live, err := s.live(ctx, t)
+			if err != nil {
+				return err
+			}
+			a := model.Action{Kind: model.ActionRollback, Service: t.key.Service, Environment: t.key.Environment,
+				From: live.Version, Protected: t.env.Protected}
+			if abort {
+				a.Kind = model.ActionAbort
+				if d := live.Deployment; d != nil {
+					a.From, a.To = model.Version{SHA: d.FromSHA}, model.Version{SHA: d.ToSHA}
+				}
+				return s.act(ctx, a, live, f)
+			}
+			revs, err := s.history(ctx, t)
+			if err != nil {
+				return err
+			}
+			rev, err := pickRevision(revs, to, t)
+			if err != nil {
+				if model.IsRefusal(err) {
+					a.To = model.Version{SHA: to}
+					_ = s.p.Refused(a, err)
+					s.report(a, nil, err)
+					return refused(err)
+				}
+				return err
+			}
+			a.To = rev.Version
+			return s.act(ctx, a, live, f)
+		},
+	}
+	cmd.Flags().StringVar(&to, "to", "", "the commit SHA to roll back to (7 to 40 hex characters)")
+	cmd.Flags().BoolVar(&abort, "abort", false, "stop the deploy in flight and roll back")
+	f.register(cmd)
+	return cmd
+}
+
+// pickRevision finds the newest deployable revision carrying sha. A SHA
+// never deployed here is a usage error naming what exists; a SHA whose
+// revisions are all deregistered is a refusal saying so.
+func pickRevision(revs []model.Revision, sha string, t target) (model.Revision, error) {
+	var gone []string
+	for _, r := range revs {
+		if !model.SameCommit(r.Version.SHA, sha) {
+			continue
+		}
+		if r.Available {
+			return r, nil
+		}
+		gone = append(gone, r.Version.Revision+" ("+r.Why+")")
+	}
+	if len(gone) > 0 {
+		return model.Revision{}, model.Refuse("%s/%s: no deployable revision carries %s; %s", t.key.Service, t.key.Environment, model.ShortSHA(sha), strings.Join(gone, ", "))
+	}
+	known := make([]string, 0, len(revs))
+	for _, r := range revs {
+		if r.Available && len(known) < 8 {
+			known = append(known, r.Version.Short())
+		}
+	}
+	return model.Revision{}, usageErr("%s/%s never ran %s; deployable versions: %s (see flightdeck history %s %s)",
+		t.key.Service, t.key.Environment, sha, strings.Join(known, ", "), t.key.Service, t.key.Environment)
+}
+
+func newPromoteCmd(g *globals, io streams) *cobra.Command {
+	var from, to string
+	var f actionFlags
+	cmd := &cobra.Command{
+		Use:   "promote SERVICE --from ENV --to ENV",
+		Short: "Deploy the exact image one environment runs into another",
+		Long: `promote deploys into --to the exact image (by digest where the task definition
+has one) that --from runs, as a new revision of --to's own task definition
+family: only the image changes, so --to keeps its environment variables,
+secrets and sizes. It refuses while either environment is deploying.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if from == "" || to == "" {
+				return usageErr("promote needs --from ENV and --to ENV")
+			}
+			if from == to {
+				return usageErr("--from and --to are both %q", from)
+			}
+			ctx := cmd.Context()
+			s, err := openSession(ctx, g, io)
+			if err != nil {
+				return err
+			}
+			src, err := resolve(s.cfg, args[0], from)
+			if err != nil {
+				return err
+			}
+			dst, err := resolve(s.cfg, args[0], to)
+			if err != nil {
+				return err
+			}
+			srcLive, err := s.live(ctx, src)
+			if err != nil {
+				return err
+			}
+			dstLive, err := s.live(ctx, dst)
+			if err != nil {
+				return err
+			}
+			a := model.Action{Kind: model.ActionPromote, Service: dst.key.Service, Environment: dst.key.Environment,
+				SourceEnv: from, From: dstLive.Version, To: srcLive.Version, Protected: dst.env.Protected}
+			if srcLive.Moving() {
+				err := model.Refuse("%s is still deploying %s; promote once it has settled", from, describe(srcLive, nil))
+				_ = s.p.Refused(a, err)
+				s.report(a, nil, err)
+				return refused(err)
+			}
+			return s.act(ctx, a, dstLive, f)
+		},
+	}
+	cmd.Flags().StringVar(&from, "from", "", "environment whose version to promote")
+	cmd.Flags().StringVar(&to, "to", "", "environment to deploy it to")
+	f.register(cmd)
+	return cmd
+}
+
+func newAuditCmd(g *globals, io streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "audit",
+		Short: "List the audit log: every action attempt, oldest first",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			path := g.auditLog
+			if path == "" {
+				cfg, err := loadConfig(g)
+				switch {
+				case err == nil:
+					path = cfg.AuditLog
+				case errors.Is(err, config.ErrNotFound):
+					path = config.DefaultAuditLog(os.Getenv)
+				default:
+					return err
+				}
+			}
+			recs, skipped, err := audit.Read(path)
+			if err != nil {
+				return err
+			}
+			if skipped > 0 {
+				fmt.Fprintf(io.err, "flightdeck: %d unreadable line(s) in %s skipped\n", skipped, path)
+			}
+			if g.json {
+				if recs == nil {
+					recs = []audit.Record{}
+				}
+				enc := json.NewEncoder(io.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(recs)
+			}
+			if len(recs) == 0 {
+				fmt.Fprintf(io.out, "no actions recorded in %s\n", path)
+				return nil
+			}
+			tw := tabwriter.NewWriter(io.out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TIME\tUSER\tACTION\tTARGET\tFROM → TO\tRESULT\tERROR")
+			for _, r := range recs {
+				res := r.Result
+				if r.DryRun && res != audit.ResultDryRun {
+					res += " (dry run)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s → %s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04:05"), r.User, r.Action,
+					r.Service, r.Environment, model.ShortSHA(r.From), model.ShortSHA(r.To), res, r.Error)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+// exactArgs is cobra.ExactArgs with a usage exit code.
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageErr("%s takes %d argument(s), got %d: usage: %s", cmd.Name(), n, len(args), cmd.UseLine())
+		}
+		return nil
+	}
+}

@@ -1,0 +1,217 @@
+// Package action is flightdeck's one action pipeline. Every release action,
+// from the TUI or a headless command, goes through the same steps:
+//
+//	plan     the caller builds a model.Action from the snapshot the user saw
+//	guard    read-only mode, the provider's capability, preconditions
+//	confirm  the caller's: a modal, a typed environment name, or --yes
+//	re-check the environment is read live; refuse if it moved since the plan
+//	execute  one provider call (or, with dry-run, the calls it would make)
+//	audit    one fsynced JSON line, before success is reported
+//	follow   the caller polls hot until the result shows
+//
+// Nothing here retries a mutating call.
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+	"flightdeck/providers/audit"
+)
+
+// Options configure a Pipeline.
+type Options struct {
+	// ReadOnly refuses every action (flag or config).
+	ReadOnly bool
+	// Provider returns what serves an environment (a DeploySource that may
+	// implement the capability interfaces), or nil.
+	Provider func(model.EnvKey) any
+	Audit    *audit.Log
+	User     string
+	Now      func() time.Time
+	// Timeout bounds the re-check and the execute call.
+	Timeout time.Duration
+}
+
+// Pipeline runs actions.
+type Pipeline struct{ o Options }
+
+// New builds a pipeline.
+func New(o Options) *Pipeline {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	return &Pipeline{o: o}
+}
+
+// Result is what an executed (or dry-run) action did.
+type Result struct {
+	Action  model.Action
+	DryRun  bool
+	Receipt providers.Receipt
+}
+
+// Guard checks an action before the user is asked to confirm it, against
+// the environment as the user saw it. A refusal is audited and returned as
+// a *model.Refusal.
+func (p *Pipeline) Guard(a model.Action, seen model.EnvStatus) error {
+	if err := p.guard(a, seen); err != nil {
+		p.record(a, false, audit.ResultRefused, err, providers.Receipt{})
+		return err
+	}
+	return nil
+}
+
+func (p *Pipeline) guard(a model.Action, seen model.EnvStatus) error {
+	if p.o.ReadOnly {
+		return model.Refuse("read-only mode: %s is disabled (--read-only or read_only in the config)", a.Kind)
+	}
+	if _, err := p.capability(a); err != nil {
+		return err
+	}
+	return model.CheckPreconditions(a, seen)
+}
+
+// capability finds the provider call an action needs, or refuses.
+func (p *Pipeline) capability(a model.Action) (any, error) {
+	prov := p.o.Provider(a.Key())
+	if prov == nil {
+		return nil, model.Refuse("%s/%s is not served by any provider", a.Service, a.Environment)
+	}
+	var ok bool
+	switch a.Kind {
+	case model.ActionRollback:
+		_, ok = prov.(providers.Rollbacker)
+	case model.ActionPromote:
+		_, ok = prov.(providers.Promoter)
+	case model.ActionAbort:
+		_, ok = prov.(providers.Aborter)
+	}
+	if !ok {
+		return nil, model.Refuse("%s/%s: its provider cannot %s", a.Service, a.Environment, a.Kind)
+	}
+	return prov, nil
+}
+
+// Run re-checks, executes and audits an action the user confirmed. With
+// dryRun it stops before the provider call and returns the calls it would
+// make. Errors are *model.Refusal (guard or re-check) or the provider's.
+func (p *Pipeline) Run(ctx context.Context, a model.Action, dryRun bool) (Result, error) {
+	res := Result{Action: a, DryRun: dryRun}
+	live, err := p.recheck(ctx, a)
+	if err != nil {
+		result := audit.ResultFailed
+		if model.IsRefusal(err) {
+			result = audit.ResultRefused
+		}
+		p.record(a, dryRun, result, err, providers.Receipt{})
+		return res, err
+	}
+	if err := p.guard(a, live); err != nil {
+		p.record(a, dryRun, audit.ResultRefused, err, providers.Receipt{})
+		return res, err
+	}
+	prov, _ := p.capability(a)
+	cctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
+	defer cancel()
+	res.Receipt, err = execute(cctx, prov, a, dryRun)
+	result := audit.ResultOK
+	switch {
+	case model.IsRefusal(err):
+		// The provider found a reason not to act (no deployable revision).
+		result = audit.ResultRefused
+	case err != nil:
+		result = audit.ResultFailed
+	case dryRun:
+		result = audit.ResultDryRun
+	}
+	// The record is written before success is reported; if it cannot be,
+	// the action still happened and the caller must hear both facts.
+	if aerr := p.record(a, dryRun, result, err, res.Receipt); aerr != nil {
+		if err == nil {
+			return res, fmt.Errorf("%s was sent, but the audit log could not be written: %w", a.Kind, aerr)
+		}
+		return res, errors.Join(err, aerr)
+	}
+	if err != nil && !model.IsRefusal(err) {
+		return res, fmt.Errorf("%s of %s/%s failed: %w", a.Kind, a.Service, a.Environment, err)
+	}
+	return res, err
+}
+
+// Refused records a refusal made outside the pipeline's own guards, such as
+// a confirmation that was not given, so every attempt is in the log.
+func (p *Pipeline) Refused(a model.Action, reason error) error {
+	return p.record(a, false, audit.ResultRefused, reason, providers.Receipt{})
+}
+
+// recheck reads the environment live and refuses if its version moved
+// since the user planned the action.
+func (p *Pipeline) recheck(ctx context.Context, a model.Action) (model.EnvStatus, error) {
+	r, ok := p.o.Provider(a.Key()).(providers.EnvReader)
+	if !ok {
+		return model.EnvStatus{}, model.Refuse("%s/%s cannot be re-read before acting; refusing", a.Service, a.Environment)
+	}
+	cctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
+	defer cancel()
+	live, err := r.FetchEnv(cctx, a.Key())
+	if err != nil {
+		return live, fmt.Errorf("re-check of %s/%s before acting: %w", a.Service, a.Environment, err)
+	}
+	live.FetchedAt = p.o.Now()
+	if a.Kind == model.ActionAbort {
+		// An abort acts on the deploy in flight, which moves by nature;
+		// what must not have changed is which deploy that is.
+		if live.Deployment == nil || !model.SameCommit(live.Deployment.ToSHA, a.To.SHA) {
+			return live, model.Refuse("%s: the deploy of %s is no longer in flight", a.Environment, a.To.Short())
+		}
+		return live, nil
+	}
+	return live, model.CheckUnmoved(a, live)
+}
+
+func execute(ctx context.Context, prov any, a model.Action, dryRun bool) (providers.Receipt, error) {
+	switch a.Kind {
+	case model.ActionRollback:
+		return prov.(providers.Rollbacker).Rollback(ctx, a.Key(), a.To, dryRun)
+	case model.ActionPromote:
+		return prov.(providers.Promoter).Promote(ctx, a.Key(), a.To, dryRun)
+	case model.ActionAbort:
+		return prov.(providers.Aborter).Abort(ctx, a.Key(), dryRun)
+	}
+	return providers.Receipt{}, fmt.Errorf("unknown action %q", a.Kind)
+}
+
+// record appends the audit line for one attempt.
+func (p *Pipeline) record(a model.Action, dryRun bool, result string, err error, rc providers.Receipt) error {
+	if p.o.Audit == nil {
+		return nil
+	}
+	r := audit.Record{
+		Time: p.o.Now().UTC(), User: p.o.User, Action: string(a.Kind),
+		Service: a.Service, Environment: a.Environment, SourceEnv: a.SourceEnv,
+		From: versionText(a.From), To: versionText(a.To),
+		DryRun: dryRun, Result: result, RequestIDs: rc.RequestIDs, Detail: rc.Detail,
+	}
+	if err != nil {
+		r.Error = err.Error()
+	}
+	return p.o.Audit.Append(r)
+}
+
+func versionText(v model.Version) string {
+	if v.SHA == "" {
+		return v.Revision
+	}
+	if v.Revision == "" {
+		return v.SHA
+	}
+	return v.SHA + " (" + v.Revision + ")"
+}
