@@ -185,7 +185,6 @@ func (w *World) newCommit(cs *catalogueService, bad bool) *Commit {
 // startPipeline creates the pipeline for a commit and starts its first job.
 func (w *World) startPipeline(cs *catalogueService, c *Commit, plan pipelinePlan) *Pipeline {
 	r := w.repos[cs.name]
-	w.plNumber++
 	p := &Pipeline{
 		ID: randUUID(w.rng), Number: len(r.pipelines) + 1, Service: cs.name, Repo: r.name,
 		Branch: "main", SHA: c.SHA, Trigger: c.Author, CreatedAt: w.now, UpdatedAt: w.now,

@@ -97,6 +97,8 @@ const (
 	historyLength = 36 * time.Hour
 	historyQuiet  = 30 * time.Minute // no new history commits this close to the pre-roll
 	preRoll       = 5 * time.Minute  // scripted scenes start this long before t0
+
+	preHistoryReleases = 8 // more than any family keeps ACTIVE, so some are deregistered
 )
 
 // seedDemo builds the demo world so that at t0 it has history and motion.
@@ -116,12 +118,27 @@ func (w *World) seedDemo(t0 time.Time) {
 			w.addCluster(env.cluster, env.region)
 		}
 	}
-	for _, cs := range w.catalogue {
-		c := w.newCommit(cs, false)
-		for _, env := range cs.envs {
-			td := w.registerForCommit(cs, env, c)
-			w.createService(w.clusters[env.cluster], cs.name, td, env.desired, demoDeployConfig(), envTags(cs, env))
+	// Older releases, shipped to every environment in turn (from before
+	// the CI history the world keeps), so each family has revisions to roll
+	// back to whatever the history below turns out like.
+	start := w.now
+	for i := 0; i < preHistoryReleases; i++ {
+		w.now = start.Add(-w.pace(time.Duration(preHistoryReleases-i) * 3 * time.Hour))
+		for _, cs := range w.catalogue {
+			c := w.newCommit(cs, false)
+			for _, env := range cs.envs {
+				td := w.registerForCommit(cs, env, c)
+				if s := w.clusters[env.cluster].services[cs.name]; s != nil {
+					w.updateService(s, td, nil, false, nil)
+				} else {
+					w.createService(w.clusters[env.cluster], cs.name, td, env.desired, demoDeployConfig(), envTags(cs, env))
+				}
+			}
 		}
+		w.advance(w.now.Add(w.pace(10 * time.Minute)))
+	}
+	w.now = start
+	for _, cs := range w.catalogue {
 		w.scheduleCommits(cs, histEnd)
 	}
 	w.advance(preroll)
@@ -192,7 +209,7 @@ func (w *World) scriptScenes(t0 time.Time) {
 		durations:    d("build", 30*s, "test", 50*s, "deploy-staging", 4*s),
 		approveAfter: 170 * s, noTestFail: true,
 	})
-	scene("api", 110*s, false, pipelinePlan{
+	scene("api", 100*s, false, pipelinePlan{
 		durations:  d("build", 25*s, "test", 45*s, "deploy-dev", 3*s, "deploy-staging", 3*s),
 		noTestFail: true, approveAfter: 150 * s,
 	})

@@ -48,9 +48,8 @@ type World struct {
 	seed     int64
 	scenario string
 
-	mu    sync.Mutex // guards everything below down to the fault state
+	mu    sync.Mutex // guards the world state below; faults and reqs lock themselves
 	now   time.Time
-	start time.Time
 	rng   *rand.Rand
 	queue eventQueue
 	seq   uint64
@@ -68,7 +67,6 @@ type World struct {
 	tempo     tempo
 	repos     map[string]*repo     // by service name
 	pipelines map[string]*Pipeline // by ID
-	plNumber  int
 
 	faults faultState
 	reqs   requestLog
@@ -94,7 +92,6 @@ func New(o Options) *World {
 		seed:      o.Seed,
 		scenario:  o.Scenario,
 		now:       now,
-		start:     now,
 		rng:       rand.New(rand.NewPCG(uint64(o.Seed), 0x5eed_f11e_deca)),
 		account:   "123456789012",
 		clusters:  map[string]*cluster{},
