@@ -67,7 +67,9 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Short: "Open the dashboard on a simulated world (no credentials needed)",
 		Long: `demo starts a simulated release world in-process on a loopback port and opens
 the dashboard on it: commits arrive, pipelines run, deploys roll task by task,
-one fails and the ECS circuit breaker rolls it back. Nothing leaves this machine.`,
+one fails and the ECS circuit breaker rolls it back. Nothing leaves this machine.
+Every action key works against it; what you do is audited to
+$XDG_STATE_HOME/flightdeck/demo-audit.jsonl (or --audit-log), not the real log.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.validate(); err != nil {
@@ -84,6 +86,9 @@ one fails and the ECS circuit breaker rolls it back. Nothing leaves this machine
 				return fmt.Errorf("demo: the simulator wrote a config flightdeck rejects (a bug): %w", err)
 			}
 			cfg.ReadOnly = cfg.ReadOnly || g.readOnly
+			// What is done to the simulated world is audited apart from
+			// real actions, so the real log stays the record of production.
+			cfg.AuditLog = filepath.Join(config.StateDir(os.Getenv), "demo-audit.jsonl")
 			return runTUI(cmd.Context(), g, cfg, "demo")
 		},
 	}

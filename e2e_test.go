@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"flightdeck/providers/audit"
 )
 
 // End-to-end tests drive the built binary in tmux: keys in, screen out, one
@@ -264,5 +266,54 @@ func TestE2ESimFaults(t *testing.T) {
 	post(`{"service":"ecs"}`)
 	s.key("R")
 	s.waitFor("recovery", 60*time.Second, contains("aws ok"))
+	s.key("q")
+}
+
+// TestE2ERollback is the release manager's path through the TUI: open the
+// picker on production, choose an older SHA, type the environment's name,
+// and watch production move to it. The audit log then holds the action.
+func TestE2ERollback(t *testing.T) {
+	requireTmux(t)
+	bin := buildBinary(t)
+	auditLog := filepath.Join(t.TempDir(), "audit.jsonl")
+	s := startSession(t, 120, 40, nil, bin, "demo", "--speed", "4", "--audit-log", auditLog)
+	s.waitFor("the first frame with versions", 20*time.Second, func(sc string) bool {
+		return regexp.MustCompile(`[0-9a-f]{7} [✓◐✗↺]`).MatchString(sc)
+	})
+	s.key("l")
+	s.key("l")
+	s.waitFor("production selected", 5*time.Second, contains("▸PRODUCTION"))
+	s.key("r")
+	chosenRe := regexp.MustCompile(`▸ ([0-9a-f]{7}) .*✓ api-production:\d+`)
+	sc := s.waitFor("the picker with history", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "Roll back api · production") && chosenRe.MatchString(sc)
+	})
+	chosen := chosenRe.FindStringSubmatch(sc)[1]
+	s.key("Enter")
+	s.waitFor("the protected confirmation", 5*time.Second, contains("Type its name"))
+	if out, err := exec.Command("tmux", "send-keys", "-t", s.name, "-l", "production").CombinedOutput(); err != nil {
+		t.Fatalf("type the name: %v %s", err, out)
+	}
+	s.waitFor("the name to match", 5*time.Second, contains("matches"))
+	s.key("Enter")
+	s.waitFor("the rollback to be sent", 10*time.Second, contains("rollback sent: production → "+chosen))
+	apiRow := func(sc string) string {
+		for _, l := range strings.Split(sc, "\n") {
+			if strings.HasPrefix(strings.TrimLeft(l, " ▸"), "api ") {
+				return l
+			}
+		}
+		return ""
+	}
+	s.waitFor("production to roll to "+chosen, 15*time.Second, func(sc string) bool {
+		return strings.Contains(apiRow(sc), chosen+" ◐")
+	})
+	s.waitFor("production to run "+chosen, 120*time.Second, func(sc string) bool {
+		return strings.Contains(apiRow(sc), chosen+" ✓")
+	})
+	recs, _, err := audit.Read(auditLog)
+	if err != nil || len(recs) != 1 || recs[0].Action != "rollback" || recs[0].Result != audit.ResultOK {
+		t.Errorf("the audit log should hold the one rollback: %+v %v", recs, err)
+	}
 	s.key("q")
 }

@@ -28,7 +28,7 @@ type fixedClock struct{ t time.Time }
 func (c *fixedClock) Now() time.Time { return c.t }
 
 // simConfig serves a demo world on httptest and writes its config.
-func simConfig(t *testing.T) (string, *sim.World, *fixedClock) {
+func simConfig(t testing.TB) (string, *sim.World, *fixedClock) {
 	t.Helper()
 	clk := &fixedClock{t: time.Now()}
 	w := sim.New(sim.Options{Seed: 7, Clock: clk})

@@ -138,6 +138,11 @@ func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) e
 		Now:      time.Now,
 		Renderer: renderer(g.noColor),
 		Context:  ctx,
+		// The keys act through the same pipeline as the headless
+		// commands: same guards, same audit log.
+		Actions:   pipeline(g, cfg, w),
+		Provider:  w.provider,
+		AuditPath: auditPath(g, cfg),
 	})
 	// Bubble Tea restores the terminal on return, on a panic in the
 	// program, and on SIGINT/SIGTERM.

@@ -18,10 +18,14 @@ import (
 
 	"flightdeck/model"
 	"flightdeck/providers"
+	"flightdeck/providers/action"
+	"flightdeck/ui/auditview"
 	"flightdeck/ui/board"
+	"flightdeck/ui/confirm"
 	"flightdeck/ui/detail"
 	"flightdeck/ui/format"
 	"flightdeck/ui/keys"
+	"flightdeck/ui/picker"
 	"flightdeck/ui/theme"
 )
 
@@ -42,6 +46,14 @@ type Options struct {
 	Now      func() time.Time
 	Renderer *lipgloss.Renderer
 	Context  context.Context // cancelled when the program should stop fetching
+
+	// Actions is the one action pipeline; nil disables every action key.
+	Actions *action.Pipeline
+	// Provider returns what serves an environment, whose capabilities
+	// (HistoryReader, Rollbacker, …) decide which action keys apply.
+	Provider func(model.EnvKey) any
+	// AuditPath is the audit log the L screen reads; "" disables it.
+	AuditPath string
 }
 
 type screen int
@@ -49,6 +61,8 @@ type screen int
 const (
 	screenBoard screen = iota
 	screenDetail
+	screenPicker
+	screenAudit
 )
 
 // clockMsg redraws ages and re-evaluates staleness once a second.
@@ -62,17 +76,28 @@ type startMsg struct{}
 type Model struct {
 	opts   Options
 	st     theme.Styles
-	km     keys.KeyMap
+	base   keys.KeyMap // every binding enabled
+	km     keys.KeyMap // base with what does not apply disabled (see refreshKeys)
+	why    availability
 	help   help.Model
 	snap   *model.Snapshot
 	poll   poller
 	screen screen
+	prev   screen // where the picker and the audit log return to
 	board  board.Model
 	detail detail.Model
-	full   bool // full help overlay
-	width  int
-	height int
-	now    time.Time
+	picker picker.Model
+	audit  auditview.Model
+	modal  confirm.Model
+	act    acting
+	reqs   int // last request id handed out (history, audit, guard, run)
+	status statusLine
+	// protected marks the environments whose confirmation needs the typed name.
+	protected map[model.EnvKey]bool
+	full      bool // full help overlay
+	width     int
+	height    int
+	now       time.Time
 }
 
 // New builds the root model.
@@ -99,16 +124,24 @@ func New(o Options) Model {
 	h.Styles.FullKey, h.Styles.FullDesc = st.HelpKey, st.HelpDesc
 	h.Styles.ShortSeparator, h.Styles.FullSeparator = st.Dim, st.Dim
 	timing := pollTiming{Idle: o.Refresh, Hot: o.Hot, Timeout: min(15*time.Second, max(o.Refresh, 5*time.Second)), MaxBackoff: max(o.Refresh, time.Minute)}
-	return Model{
-		opts:  o,
-		st:    st,
-		km:    km,
-		help:  h,
-		snap:  model.NewSnapshot(o.Services),
-		poll:  newPoller(o.Sources, timing),
-		board: board.New(st, km),
-		now:   o.Now(),
+	protected := map[model.EnvKey]bool{}
+	for _, s := range o.Services {
+		for _, e := range s.Environments {
+			protected[model.EnvKey{Service: s.Name, Environment: e.Name}] = e.Protected
+		}
 	}
+	m := Model{
+		opts:      o,
+		st:        st,
+		base:      km,
+		help:      h,
+		snap:      model.NewSnapshot(o.Services),
+		poll:      newPoller(o.Sources, timing),
+		board:     board.New(st, km),
+		protected: protected,
+		now:       o.Now(),
+	}
+	return m.refreshKeys()
 }
 
 // Snapshot exposes the current snapshot to tests.
@@ -123,8 +156,15 @@ func (m Model) tick() tea.Cmd {
 	return tea.Tick(time.Second, func(t time.Time) tea.Msg { return clockMsg(t) })
 }
 
-// Update routes each message to its owner.
+// Update routes each message to its owner, then works out again which
+// action keys apply: the selection, the snapshot or an action in flight
+// may all have changed.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	next, cmd := m.route(msg)
+	return next.refreshKeys(), cmd
+}
+
+func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		return m.handleResize(msg), nil
@@ -143,6 +183,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.now = m.opts.Now()
 		m.snap.MarkStale(m.now, m.staleAfter())
 		return m, m.tick()
+	case picker.LoadedMsg:
+		return m.handleHistory(msg), nil
+	case auditview.LoadedMsg:
+		return m.handleAuditLoaded(msg), nil
+	case guardedMsg:
+		return m.handleGuarded(msg)
+	case ranMsg:
+		return m.handleRan(msg)
 	}
 	return m, nil
 }
@@ -154,30 +202,49 @@ func (m Model) staleAfter() time.Duration { return 2 * m.opts.Refresh }
 func (m Model) handleResize(msg tea.WindowSizeMsg) Model {
 	m.width, m.height = msg.Width, msg.Height
 	m.help.Width = msg.Width
-	body := max(1, msg.Height-2)
+	body := m.bodyHeight()
 	m.board.SetSize(msg.Width, body)
 	m.detail.SetSize(msg.Width, body)
+	m.picker.SetSize(msg.Width, body)
+	m.audit.SetSize(msg.Width, body)
+	m.modal.SetWidth(msg.Width)
 	return m
 }
 
-func (m Model) handleFetched(msg fetchedMsg) (tea.Model, tea.Cmd) {
+// bodyHeight is what is left between the header and the status line and
+// footer below.
+func (m Model) bodyHeight() int { return max(1, m.height-3) }
+
+func (m Model) handleFetched(msg fetchedMsg) (Model, tea.Cmd) {
 	m.snap.Merge(msg.result)
 	m.now = m.opts.Now()
 	m.snap.GeneratedAt = m.now
 	m.snap.MarkStale(m.now, m.staleAfter())
-	moving := covering(m.snap, msg.result.Covers)
+	// A source stays hot while an action it serves has not shown its result.
+	following := m.poll.hot(msg.source, m.snap, m.now)
+	moving := covering(m.snap, msg.result.Covers) || following
 	return m, m.poll.finished(msg.source, msg.result, moving)
 }
 
-func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	if msg.Type == tea.KeyCtrlC {
 		return m, tea.Quit
 	}
-	// While the filter has the keyboard, every key is text.
-	if m.screen == screenBoard && m.board.Filtering() {
+	// An open confirmation takes every key.
+	if m.act.phase == phaseConfirming {
+		return m.handleModalKey(msg)
+	}
+	if m.status.transient {
+		m.status = statusLine{} // a reason lasts until the next key
+	}
+	// While a filter has the keyboard, every key is text.
+	switch {
+	case m.screen == screenBoard && m.board.Filtering():
 		var cmd tea.Cmd
 		m.board, cmd = m.board.Update(msg, m.snap)
 		return m, cmd
+	case m.screen == screenPicker && m.picker.Filtering():
+		return m.handlePickerKey(msg)
 	}
 	switch {
 	case key.Matches(msg, m.km.Quit):
@@ -191,7 +258,17 @@ func (m Model) handleKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			m.full = false
 		}
 		return m, nil
-	case key.Matches(msg, m.km.Refresh):
+	}
+	switch m.screen {
+	case screenPicker:
+		return m.handlePickerKey(msg)
+	case screenAudit:
+		return m.handleAuditKey(msg)
+	}
+	if next, cmd, ok := m.handleActionKey(msg); ok {
+		return next, cmd
+	}
+	if key.Matches(msg, m.km.Refresh) {
 		return m, m.poll.startAll(m.opts.Context, m.opts.Now)
 	}
 	switch m.screen {
@@ -226,8 +303,8 @@ func (m Model) openDetail() Model {
 			}
 		}
 	}
-	m.detail = detail.New(m.st, m.km, svcName, idx)
-	m.detail.SetSize(m.width, max(1, m.height-2))
+	m.detail = detail.New(m.st, m.base, svcName, idx)
+	m.detail.SetSize(m.width, m.bodyHeight())
 	m.screen = screenDetail
 	return m
 }
@@ -241,20 +318,27 @@ func (m Model) View() string {
 		return format.Truncate("flightdeck needs at least 80×24; this terminal is "+itoa(m.width)+"×"+itoa(m.height)+". Enlarge it or press q.", m.width)
 	}
 	var body string
+	bodyH := m.bodyHeight()
 	switch {
+	case m.act.phase == phaseConfirming:
+		// The modal covers the screen: what is behind it cannot be acted on.
+		body = m.opts.Renderer.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.modal.View())
 	case m.full:
 		body = m.st.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(m.km.FullHelp())
+	case m.screen == screenPicker:
+		body = m.picker.View(m.now)
+	case m.screen == screenAudit:
+		body = m.audit.View(m.now)
 	case m.screen == screenDetail:
 		body = m.detail.View(m.snap, m.now)
 	default:
 		body = m.board.View(m.snap, m.now)
 	}
-	bodyH := m.height - 2
 	lines := strings.Count(body, "\n") + 1
 	if lines < bodyH {
 		body += strings.Repeat("\n", bodyH-lines)
 	}
-	return m.header() + "\n" + body + "\n" + m.footer()
+	return m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer()
 }
 
 // footer shows only the keys that do something on the current screen.
@@ -262,10 +346,16 @@ func (m Model) footer() string {
 	k := m.km
 	var b []key.Binding
 	switch {
+	case m.act.phase == phaseConfirming:
+		b = m.modal.ShortHelp()
 	case m.full:
 		b = []key.Binding{k.Help, k.Quit}
+	case m.screen == screenPicker:
+		b = m.picker.ShortHelp()
+	case m.screen == screenAudit:
+		b = m.audit.ShortHelp()
 	case m.screen == screenDetail:
-		b = []key.Binding{k.Left, k.Right, k.Back, k.Refresh, k.Help, k.Quit}
+		b = []key.Binding{k.Left, k.Right, k.Promote, k.Rollback, k.Abort, k.Back, k.Refresh, k.Help, k.Quit}
 	case m.board.Filtering():
 		b = []key.Binding{key.NewBinding(key.WithHelp("enter", "apply")), key.NewBinding(key.WithHelp("esc", "clear"))}
 	case m.board.Filter() != "":

@@ -39,6 +39,16 @@ type sourceState struct {
 	gen      int
 	failures int
 	lastErr  error
+	follow   follow
+}
+
+// follow keeps a source hot after an action on one of its environments,
+// until that environment shows the result or the deadline passes: the
+// deploy an action starts may take a poll or two to appear at all.
+type follow struct {
+	key   model.EnvKey
+	want  model.Version // what the environment should end up running; empty for an abort
+	until time.Time
 }
 
 type poller struct {
@@ -104,6 +114,53 @@ func (p *poller) delay(i int, moving bool) time.Duration {
 		return p.timing.Hot
 	}
 	return p.timing.Idle
+}
+
+// sourceFor finds the source that reads an environment.
+func (p *poller) sourceFor(k model.EnvKey) (int, bool) {
+	for i, s := range p.sources {
+		for _, c := range s.src.Covers() {
+			if c == k {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// follow makes source i hot until f settles or expires.
+func (p *poller) follow(i int, f follow) { p.sources[i].follow = f }
+
+// hot reports whether source i is still following an action, and stops
+// following once the environment settled on the result or time ran out.
+func (p *poller) hot(i int, snap *model.Snapshot, now time.Time) bool {
+	f := &p.sources[i].follow
+	if f.until.IsZero() {
+		return false
+	}
+	if !now.Before(f.until) || settled(snap, f.key, f.want) {
+		*f = follow{}
+		return false
+	}
+	return true
+}
+
+// settled reports whether an environment stopped moving and runs want (or,
+// for an abort, simply stopped moving).
+func settled(snap *model.Snapshot, k model.EnvKey, want model.Version) bool {
+	e, ok := snap.Env(k)
+	if !ok || e.Moving() {
+		return !ok
+	}
+	switch {
+	case want.SHA != "":
+		return model.SameCommit(e.Version.SHA, want.SHA)
+	case want.Artifact != "":
+		return e.Version.Artifact == want.Artifact
+	case want.Revision != "":
+		return e.Version.Revision == want.Revision
+	}
+	return true
 }
 
 // current reports whether a tick still belongs to the latest schedule.

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -162,6 +163,14 @@ func DefaultUser(getenv func(string) string) string {
 		if v := getenv(k); v != "" {
 			return v
 		}
+	}
+	// Cron jobs, containers and tmux servers often run without USER; the
+	// account database still knows who we are.
+	if u, err := user.Current(); err == nil {
+		if u.Username != "" {
+			return u.Username
+		}
+		return "uid " + u.Uid
 	}
 	return "unknown"
 }

@@ -29,12 +29,13 @@ import (
 // deployment promoted back to PRIMARY, a restart in the middle of a
 // rollback, ListServiceDeployments verdicts).
 type fakeAPI struct {
-	mu       sync.Mutex
-	services map[string]types.Service // by name, one cluster
-	taskDefs map[string]types.TaskDefinition
-	lsd      []types.ServiceDeploymentBrief
-	lsdErr   error
-	dsErr    error
+	noActions // History and the actions are tested against the sim and moto
+	mu        sync.Mutex
+	services  map[string]types.Service // by name, one cluster
+	taskDefs  map[string]types.TaskDefinition
+	lsd       []types.ServiceDeploymentBrief
+	lsdErr    error
+	dsErr     error
 	// clusterErr fails DescribeServices in one cluster.
 	clusterErr map[string]error
 	calls      map[string]int

@@ -74,6 +74,14 @@ type api interface {
 	DescribeServices(context.Context, *awsecs.DescribeServicesInput, ...func(*awsecs.Options)) (*awsecs.DescribeServicesOutput, error)
 	DescribeTaskDefinition(context.Context, *awsecs.DescribeTaskDefinitionInput, ...func(*awsecs.Options)) (*awsecs.DescribeTaskDefinitionOutput, error)
 	ListServiceDeployments(context.Context, *awsecs.ListServiceDeploymentsInput, ...func(*awsecs.Options)) (*awsecs.ListServiceDeploymentsOutput, error)
+
+	// History and the release actions (history.go, actions.go).
+	ListTaskDefinitions(context.Context, *awsecs.ListTaskDefinitionsInput, ...func(*awsecs.Options)) (*awsecs.ListTaskDefinitionsOutput, error)
+	DescribeServiceDeployments(context.Context, *awsecs.DescribeServiceDeploymentsInput, ...func(*awsecs.Options)) (*awsecs.DescribeServiceDeploymentsOutput, error)
+	DescribeServiceRevisions(context.Context, *awsecs.DescribeServiceRevisionsInput, ...func(*awsecs.Options)) (*awsecs.DescribeServiceRevisionsOutput, error)
+	RegisterTaskDefinition(context.Context, *awsecs.RegisterTaskDefinitionInput, ...func(*awsecs.Options)) (*awsecs.RegisterTaskDefinitionOutput, error)
+	UpdateService(context.Context, *awsecs.UpdateServiceInput, ...func(*awsecs.Options)) (*awsecs.UpdateServiceOutput, error)
+	StopServiceDeployment(context.Context, *awsecs.StopServiceDeploymentInput, ...func(*awsecs.Options)) (*awsecs.StopServiceDeploymentOutput, error)
 }
 
 // Source polls the ECS services of a group of environments. It is safe for
@@ -94,9 +102,21 @@ type Source struct {
 	// noServiceDeployments is set once the endpoint said it does not know
 	// ListServiceDeployments (moto), so we stop asking.
 	noServiceDeployments atomic.Bool
+
+	// svcRevs maps a service revision ARN to its task definition ARN
+	// (service revisions are immutable), for History.
+	revMu   sync.Mutex
+	svcRevs map[string]string
 }
 
-var _ providers.DeploySource = (*Source)(nil)
+var (
+	_ providers.DeploySource  = (*Source)(nil)
+	_ providers.EnvReader     = (*Source)(nil)
+	_ providers.HistoryReader = (*Source)(nil)
+	_ providers.Rollbacker    = (*Source)(nil)
+	_ providers.Promoter      = (*Source)(nil)
+	_ providers.Aborter       = (*Source)(nil)
+)
 
 // New builds a Source from the AWS default configuration chain plus the
 // options. It fails when no region can be found, naming the environments.
@@ -146,6 +166,7 @@ func New(ctx context.Context, o Options) (*Source, error) {
 		if o.HTTPClient != nil {
 			eo.HTTPClient = o.HTTPClient
 		}
+		eo.HTTPClient = bodyWithoutWriteTo{inner: eo.HTTPClient}
 	})
 	return newSource(client, cfg.Region, o), nil
 }
@@ -168,6 +189,7 @@ func newSource(client api, region string, o Options) *Source {
 		concurrency: conc,
 		taskDefs:    newTaskDefCache(),
 		memory:      make(map[string]*serviceMemory),
+		svcRevs:     make(map[string]string),
 	}
 }
 
@@ -270,11 +292,17 @@ func (r svcRef) key() string { return r.cluster + "/" + r.service }
 // fetch is Fetch with the per-environment errors kept as errors, so tests
 // and callers in this package can use errors.Is on them.
 func (s *Source) fetch(ctx context.Context) ([]model.EnvStatus, map[model.EnvKey]error, error) {
+	return s.fetchEnvs(ctx, s.envs)
+}
+
+// fetchEnvs polls the given environments (all of the source's, or one for
+// FetchEnv) with the same calls, cache and memory as Fetch.
+func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.EnvStatus, map[model.EnvKey]error, error) {
 	// Group the distinct services by cluster, in config order.
 	var clusters []string
 	byCluster := map[string][]string{}
 	seen := map[svcRef]bool{}
-	for _, e := range s.envs {
+	for _, e := range envs {
 		ref := svcRef{e.Cluster, e.Service}
 		if seen[ref] {
 			continue
@@ -376,7 +404,7 @@ func (s *Source) fetch(ctx context.Context) ([]model.EnvStatus, map[model.EnvKey
 	}
 
 	// Assess every environment.
-	out := make([]model.EnvStatus, 0, len(s.envs))
+	out := make([]model.EnvStatus, 0, len(envs))
 	errs := map[model.EnvKey]error{}
 	var fails []envFailure
 	readOK := false
@@ -388,7 +416,7 @@ func (s *Source) fetch(ctx context.Context) ([]model.EnvStatus, map[model.EnvKey
 		fails = append(fails, envFailure{cluster: e.Cluster, err: err})
 	}
 	s.mu.Lock()
-	for _, e := range s.envs {
+	for _, e := range envs {
 		ref := svcRef{e.Cluster, e.Service}
 		r := results[ref]
 		if r.svc == nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -24,6 +25,10 @@ type taskDef struct {
 	revision   int32
 	arn        string
 	containers []container
+	// registeredAt and registeredBy (a principal ARN) are for History.
+	// A task definition's status is not kept: deregistration changes it.
+	registeredAt time.Time
+	registeredBy string
 }
 
 type container struct {
@@ -73,7 +78,8 @@ func (t *taskDef) version(want string) (model.Version, error) {
 }
 
 func newTaskDef(td *types.TaskDefinition) *taskDef {
-	t := &taskDef{family: aws.ToString(td.Family), revision: td.Revision, arn: aws.ToString(td.TaskDefinitionArn)}
+	t := &taskDef{family: aws.ToString(td.Family), revision: td.Revision, arn: aws.ToString(td.TaskDefinitionArn),
+		registeredAt: aws.ToTime(td.RegisteredAt), registeredBy: aws.ToString(td.RegisteredBy)}
 	for _, cd := range td.ContainerDefinitions {
 		t.containers = append(t.containers, container{
 			name:      aws.ToString(cd.Name),

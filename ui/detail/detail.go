@@ -37,6 +37,15 @@ func New(st theme.Styles, km keys.KeyMap, service string, envIndex int) Model {
 // Service is the service this screen shows.
 func (m Model) Service() string { return m.service }
 
+// Selection names the service and the environment whose panel is selected.
+func (m Model) Selection(snap *model.Snapshot) (service, env string, ok bool) {
+	svc, found := snap.Service(m.service)
+	if !found || len(svc.Environments) == 0 {
+		return m.service, "", found
+	}
+	return m.service, svc.Environments[min(m.env, len(svc.Environments)-1)].Environment, true
+}
+
 // SetSize tells the screen how much room it has.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 

@@ -103,6 +103,15 @@ func Fit(s string, w int) string {
 	return s + strings.Repeat(" ", w-sw)
 }
 
+// Col fits s into a table column w cells wide whose last two cells are
+// the gap before the next column, so a long value never runs into it.
+func Col(s string, w int) string {
+	if w <= 2 {
+		return ""
+	}
+	return Fit(s, w-2) + "  "
+}
+
 // Truncate shortens plain or styled text to at most w cells.
 func Truncate(s string, w int) string {
 	if Width(s) <= w {
@@ -119,4 +128,31 @@ func TruncateLeft(s string, w int) string {
 	}
 	r := []rune(s)
 	return "…" + string(r[len(r)-(w-1):])
+}
+
+// Span is a duration in its two largest units, for how long something
+// ran: "3d 1h", "4d", "2h 5m", "12m", "40s".
+func Span(d time.Duration) string {
+	if d < time.Minute {
+		return Age(d)
+	}
+	type unit struct {
+		d    time.Duration
+		name string
+	}
+	units := []unit{{24 * time.Hour, "d"}, {time.Hour, "h"}, {time.Minute, "m"}}
+	for i, u := range units {
+		if d < u.d {
+			continue
+		}
+		out := strconv.Itoa(int(d/u.d)) + u.name
+		if i+1 < len(units) {
+			next := units[i+1]
+			if r := (d % u.d) / next.d; r > 0 {
+				out += " " + strconv.Itoa(int(r)) + next.name
+			}
+		}
+		return out
+	}
+	return Age(d)
 }

@@ -50,3 +50,14 @@ func TestFitAndTruncate(t *testing.T) {
 		t.Errorf("TruncateLeft = %q", got)
 	}
 }
+
+func TestSpan(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 40 * time.Second: "40s", 12 * time.Minute: "12m", 2*time.Hour + 5*time.Minute: "2h 5m",
+		3 * time.Hour: "3h", 73 * time.Hour: "3d 1h", 96 * time.Hour: "4d", 96*time.Hour + 30*time.Minute: "4d",
+	} {
+		if got := Span(d); got != want {
+			t.Errorf("Span(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

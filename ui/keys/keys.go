@@ -1,8 +1,14 @@
 // Package keys holds flightdeck's key bindings as data: one table drives the
-// handlers, the footer's short help and the full help overlay.
+// handlers, the footer's short help and the full help overlay. The root
+// model disables the action bindings that do not apply to the selection,
+// which hides them from both.
 package keys
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"fmt"
+
+	"github.com/charmbracelet/bubbles/key"
+)
 
 // KeyMap is every binding of the TUI.
 type KeyMap struct {
@@ -10,27 +16,40 @@ type KeyMap struct {
 	Open, Back            key.Binding
 	Refresh, Filter       key.Binding
 	Help, Quit            key.Binding
+	// Release actions on the selected environment, and the audit log.
+	Rollback, Promote, Abort, Audit key.Binding
 }
 
 // Default returns a fresh key map; callers may disable bindings on it.
 func Default() KeyMap {
 	return KeyMap{
-		Up:      key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:    key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Left:    key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev env")),
-		Right:   key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next env")),
-		Open:    key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open service")),
-		Back:    key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Refresh: key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh now")),
-		Filter:  key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Help:    key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:    key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Left:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev env")),
+		Right:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next env")),
+		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open service")),
+		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Refresh:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh now")),
+		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Rollback: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rollback")),
+		Promote:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
+		Abort:    key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "abort deploy")),
+		Audit:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "audit log")),
 	}
 }
 
-// ShortHelp is the footer line.
+// Pressed reports whether msg is one of b's keys, enabled or not, so a
+// disabled action can still say why it did nothing.
+func Pressed(msg fmt.Stringer, b key.Binding) bool {
+	b.SetEnabled(true)
+	return key.Matches(msg, b)
+}
+
+// ShortHelp is the board's footer line.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Open, k.Filter, k.Refresh, k.Help, k.Quit}
+	return []key.Binding{k.Open, k.Promote, k.Rollback, k.Abort, k.Filter, k.Audit, k.Refresh, k.Help, k.Quit}
 }
 
 // FullHelp is the help overlay, in columns.
@@ -38,6 +57,7 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Left, k.Right},
 		{k.Open, k.Back, k.Filter},
+		{k.Promote, k.Rollback, k.Abort, k.Audit},
 		{k.Refresh, k.Help, k.Quit},
 	}
 }

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"flightdeck/config"
+	"flightdeck/sim"
+	"flightdeck/ui"
+)
+
+// BenchmarkRollbackLatency measures the two numbers issue 3 asks for, with
+// the real TUI model, the real pipeline and the real ECS provider against
+// the sim over loopback HTTP:
+//
+//   - confirm-to-call: from the key that confirms a rollback to the first
+//     request reaching the provider (the re-check's DescribeServices), and
+//     to the UpdateService that acts;
+//   - call-to-board: from UpdateService reaching the provider to the board
+//     (View) showing production deploying the chosen SHA.
+//
+// Bubble Tea draws a frame at most every 1/60 s, which adds up to 17 ms to
+// the second number on a real terminal.
+func BenchmarkRollbackLatency(b *testing.B) {
+	var toFirst, toUpdate, toBoard time.Duration
+	for range b.N {
+		b.StopTimer()
+		r := newLatencyRig(b)
+		r.driveToConfirm(b)
+		b.StartTimer()
+		start := time.Now()
+		r.update1(tea.KeyMsg{Type: tea.KeyEnter})
+		r.until(b, "the board to show "+r.chosen+" moving", 10*time.Second, func() bool { return r.shows(r.chosen + " ◐") })
+		shown := time.Now()
+		b.StopTimer()
+		first, update := r.times()
+		toFirst += first.Sub(start)
+		toUpdate += update.Sub(start)
+		toBoard += shown.Sub(update)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(toFirst.Microseconds())/n/1000, "ms-confirm-to-first-call")
+	b.ReportMetric(float64(toUpdate.Microseconds())/n/1000, "ms-confirm-to-UpdateService")
+	b.ReportMetric(float64(toBoard.Microseconds())/n/1000, "ms-UpdateService-to-board")
+}
+
+// latencyRig is a demo world, a TUI model on it, and a record of when the
+// sim saw requests after the mark.
+type latencyRig struct {
+	m      tea.Model
+	mu     sync.Mutex
+	marked bool
+	first  time.Time
+	update time.Time
+	chosen string
+	msgs   chan tea.Msg
+}
+
+func newLatencyRig(b *testing.B) *latencyRig {
+	r := &latencyRig{msgs: make(chan tea.Msg, 64)}
+	clk := &fixedClock{t: time.Now()}
+	w := sim.New(sim.Options{Seed: 7, Clock: clk})
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		r.mu.Lock()
+		if r.marked {
+			now := time.Now()
+			if r.first.IsZero() {
+				r.first = now
+			}
+			if strings.HasSuffix(req.Header.Get("X-Amz-Target"), ".UpdateService") && r.update.IsZero() {
+				r.update = now
+			}
+		}
+		r.mu.Unlock()
+		w.Handler().ServeHTTP(rw, req)
+	}))
+	b.Cleanup(srv.Close)
+	cfg, err := config.Parse(w.WriteConfig(srv.URL), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := &globals{auditLog: filepath.Join(b.TempDir(), "audit.jsonl")}
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	wd, err := buildWorld(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rend := lipgloss.NewRenderer(os.Stdout)
+	rend.SetColorProfile(termenv.Ascii)
+	m := ui.New(ui.Options{Title: "bench", Services: wd.specs, Sources: wd.sources, Refresh: cfg.Refresh.Duration,
+		Now: time.Now, Renderer: rend, Context: ctx,
+		Actions: pipeline(g, cfg, wd), Provider: wd.provider, AuditPath: auditPath(g, cfg)})
+	r.m = m
+	r.launch(m.Init())
+	r.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	r.until(b, "the first data", 10*time.Second, func() bool {
+		return r.shows("api-") || regexp.MustCompile(`[0-9a-f]{7} [✓◐]`).MatchString(r.view())
+	})
+	return r
+}
+
+var versionRe = regexp.MustCompile(`[0-9a-f]{7} [✓◐]`)
+
+var pickedRe = regexp.MustCompile(`▸ ([0-9a-f]{7}) .*✓ api-production:\d+`)
+
+// driveToConfirm opens the picker on api/production, takes the newest
+// older revision and types the environment's name into the confirmation.
+func (r *latencyRig) driveToConfirm(b *testing.B) {
+	for _, k := range []string{"l", "l", "r"} {
+		r.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+	}
+	r.until(b, "the history", 10*time.Second, func() bool { return pickedRe.MatchString(r.view()) })
+	m := pickedRe.FindStringSubmatch(r.view())
+	if m == nil {
+		b.Fatalf("no revision to pick:\n%s", r.view())
+	}
+	r.chosen = m[1]
+	r.send(tea.KeyMsg{Type: tea.KeyEnter})
+	r.until(b, "the confirmation", 5*time.Second, func() bool { return r.shows("Type its name") })
+	for _, c := range "production" {
+		r.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{c}})
+	}
+	if !strings.Contains(r.view(), "matches") {
+		b.Fatalf("the confirmation should be ready:\n%s", r.view())
+	}
+	r.mu.Lock()
+	r.marked = true
+	r.mu.Unlock()
+}
+
+// send runs one message through Update and starts the commands it
+// returns, then handles what arrives for a moment: like the Bubble Tea
+// loop, every command runs in its own goroutine and timers fire late.
+func (r *latencyRig) send(msg tea.Msg) {
+	r.update1(msg)
+	r.settle(50 * time.Millisecond)
+}
+
+func (r *latencyRig) update1(msg tea.Msg) {
+	next, cmd := r.m.Update(msg)
+	r.m = next
+	r.launch(cmd)
+}
+
+func (r *latencyRig) launch(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	go func() {
+		switch msg := cmd().(type) {
+		case nil, tea.QuitMsg:
+		case tea.BatchMsg:
+			for _, c := range msg {
+				r.launch(c)
+			}
+		default:
+			r.msgs <- msg
+		}
+	}()
+}
+
+// settle handles messages until none arrives for quiet.
+func (r *latencyRig) settle(quiet time.Duration) {
+	for {
+		select {
+		case msg := <-r.msgs:
+			r.update1(msg)
+		case <-time.After(quiet):
+			return
+		}
+	}
+}
+
+// until handles messages until ok holds, or fails after limit.
+func (r *latencyRig) until(b *testing.B, what string, limit time.Duration, ok func() bool) {
+	deadline := time.After(limit)
+	for !ok() {
+		select {
+		case msg := <-r.msgs:
+			r.update1(msg)
+		case <-deadline:
+			b.Fatalf("timed out waiting for %s:\n%s", what, r.view())
+		}
+	}
+}
+
+func (r *latencyRig) view() string        { return ansi.Strip(r.m.View()) }
+func (r *latencyRig) shows(s string) bool { return strings.Contains(r.view(), s) }
+
+func (r *latencyRig) times() (first, update time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.first, r.update
+}

@@ -1,0 +1,561 @@
+package ui
+
+// Acting. Every release action follows the design's pipeline, each step a
+// message or a command so Update never waits:
+//
+//	key (r/p/X) ─ plan from the snapshot on screen ─▶ guardCmd ─▶ guardedMsg
+//	  refusal: the reason in the status line
+//	  otherwise: the confirmation modal ─ confirm ─▶ runCmd ─▶ ranMsg
+//	    the result in the status line; the source polls hot until it shows
+//
+// Rollback first opens the picker, whose choice is the action's To. One
+// action at a time: while one is being guarded, confirmed or run, the
+// action keys are disabled and say why.
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+	"flightdeck/providers/action"
+	"flightdeck/ui/auditview"
+	"flightdeck/ui/confirm"
+	"flightdeck/ui/format"
+	"flightdeck/ui/keys"
+	"flightdeck/ui/picker"
+	"flightdeck/ui/theme"
+)
+
+// followFor is how long a source stays hot after an action when the
+// environment does not show the result sooner.
+const followFor = 2 * time.Minute
+
+// guardedMsg answers one Guard call.
+type guardedMsg struct {
+	id  int
+	err error
+}
+
+// ranMsg answers one Run call.
+type ranMsg struct {
+	id     int
+	result action.Result
+	err    error
+}
+
+type phase int
+
+const (
+	phaseIdle phase = iota
+	phaseGuarding
+	phaseConfirming
+	phaseRunning
+)
+
+// acting is the one action allowed at a time.
+type acting struct {
+	phase phase
+	id    int // the request the next guardedMsg or ranMsg must answer
+	req   confirm.Request
+	// back is the screen to show once the action leaves the confirmation.
+	back screen
+}
+
+func (a acting) busy() bool { return a.phase != phaseIdle }
+
+type tone int
+
+const (
+	toneInfo tone = iota
+	toneOK
+	toneWarn
+	toneFail
+)
+
+// statusLine is the one line above the footer: why a key did nothing, or
+// how an action went.
+type statusLine struct {
+	text string
+	tone tone
+	// transient lines (a disabled key's reason) clear on the next key;
+	// results stay until the next one replaces them.
+	transient bool
+}
+
+// availability says, per action key, why it does not apply to the
+// selection right now ("" when it does).
+type availability struct{ rollback, promote, abort, audit string }
+
+// refreshKeys recomputes which action keys apply and disables the others,
+// which hides them from the footer and the help.
+func (m Model) refreshKeys() Model {
+	m.why = m.availability()
+	km := m.base
+	km.Rollback.SetEnabled(m.why.rollback == "")
+	km.Promote.SetEnabled(m.why.promote == "")
+	km.Abort.SetEnabled(m.why.abort == "")
+	km.Audit.SetEnabled(m.why.audit == "")
+	m.km = km
+	return m
+}
+
+func (m Model) availability() availability {
+	var av availability
+	if m.opts.AuditPath == "" {
+		av.audit = "no audit log is configured (audit_log in the config, or --audit-log)"
+	}
+	why := m.actionsOff()
+	if why == "" && m.screen != screenBoard && m.screen != screenDetail {
+		why = "go back to the board to act"
+	}
+	if why != "" {
+		av.rollback, av.promote, av.abort = why, why, why
+		return av
+	}
+	_, _, av.rollback = m.rollbackTarget()
+	_, _, av.promote = m.planPromote()
+	_, _, av.abort = m.planAbort()
+	return av
+}
+
+// actionsOff says why no action may start at all, whatever is selected.
+func (m Model) actionsOff() string {
+	switch {
+	case m.opts.ReadOnly:
+		return "read-only mode: actions are disabled (--read-only or read_only in the config)"
+	case m.opts.Actions == nil:
+		return "actions are not available in this session"
+	case m.act.busy():
+		return "one action at a time: " + m.act.req.Action.Summary() + " is still in flight"
+	}
+	return ""
+}
+
+// selected is the environment the action keys act on: the board's cell, or
+// the detail screen's panel.
+func (m Model) selected() (svc *model.ServiceState, idx int, why string) {
+	var name, env string
+	var ok bool
+	if m.screen == screenDetail {
+		name, env, ok = m.detail.Selection(m.snap)
+	} else {
+		name, env, ok = m.board.Selection(m.snap)
+	}
+	if !ok || env == "" {
+		return nil, 0, "select an environment first"
+	}
+	svc, found := m.snap.Service(name)
+	if !found {
+		return nil, 0, "select an environment first"
+	}
+	for i := range svc.Environments {
+		if svc.Environments[i].Environment == env {
+			return svc, i, ""
+		}
+	}
+	return nil, 0, name + " has no " + env + " environment"
+}
+
+// provider finds what serves an environment, or says why nothing does.
+func (m Model) provider(k model.EnvKey) (any, string) {
+	var p any
+	if m.opts.Provider != nil {
+		p = m.opts.Provider(k)
+	}
+	if p == nil {
+		return nil, k.Service + "/" + k.Environment + " is not served by any provider"
+	}
+	return p, ""
+}
+
+// readable says why an environment cannot be acted on yet, or "".
+func readable(e *model.EnvStatus) string {
+	if e.FetchedAt.IsZero() {
+		if e.Unsupported != "" {
+			return e.Service + "/" + e.Environment + ": " + e.Unsupported
+		}
+		return e.Service + "/" + e.Environment + " has not been read yet"
+	}
+	return ""
+}
+
+// rollbackTarget is the environment r would open the picker for.
+func (m Model) rollbackTarget() (model.EnvStatus, providers.HistoryReader, string) {
+	svc, i, why := m.selected()
+	if why != "" {
+		return model.EnvStatus{}, nil, why
+	}
+	e := &svc.Environments[i]
+	prov, why := m.provider(e.Key())
+	if why != "" {
+		return model.EnvStatus{}, nil, why
+	}
+	if _, ok := prov.(providers.Rollbacker); !ok {
+		return model.EnvStatus{}, nil, e.Service + "/" + e.Environment + ": its provider cannot roll back"
+	}
+	hr, ok := prov.(providers.HistoryReader)
+	if !ok {
+		return model.EnvStatus{}, nil, e.Service + "/" + e.Environment + ": its provider cannot list the revisions to roll back to"
+	}
+	if why := readable(e); why != "" {
+		return model.EnvStatus{}, nil, why
+	}
+	return seen(e), hr, ""
+}
+
+// planPromote plans p: the selected environment's version into the next
+// environment in promotion order.
+func (m Model) planPromote() (model.Action, model.EnvStatus, string) {
+	svc, i, why := m.selected()
+	if why != "" {
+		return model.Action{}, model.EnvStatus{}, why
+	}
+	src := &svc.Environments[i]
+	if i+1 >= len(svc.Environments) {
+		return model.Action{}, model.EnvStatus{}, src.Environment + " is the last environment of " + svc.Name + ": there is nothing to promote to"
+	}
+	dst := &svc.Environments[i+1]
+	prov, why := m.provider(dst.Key())
+	if why != "" {
+		return model.Action{}, model.EnvStatus{}, why
+	}
+	if _, ok := prov.(providers.Promoter); !ok {
+		return model.Action{}, model.EnvStatus{}, dst.Service + "/" + dst.Environment + ": its provider cannot promote"
+	}
+	if why := readable(src); why != "" {
+		return model.Action{}, model.EnvStatus{}, why
+	}
+	if why := readable(dst); why != "" {
+		return model.Action{}, model.EnvStatus{}, why
+	}
+	a := model.Action{Kind: model.ActionPromote, Service: svc.Name, Environment: dst.Environment, SourceEnv: src.Environment,
+		From: dst.Version, To: src.Version, Protected: m.protected[dst.Key()]}
+	return a, seen(dst), ""
+}
+
+// planAbort plans X: stop the deploy in flight in the selected environment.
+func (m Model) planAbort() (model.Action, model.EnvStatus, string) {
+	svc, i, why := m.selected()
+	if why != "" {
+		return model.Action{}, model.EnvStatus{}, why
+	}
+	e := &svc.Environments[i]
+	prov, why := m.provider(e.Key())
+	if why != "" {
+		return model.Action{}, model.EnvStatus{}, why
+	}
+	if _, ok := prov.(providers.Aborter); !ok {
+		return model.Action{}, model.EnvStatus{}, e.Service + "/" + e.Environment + ": its provider cannot abort a deploy"
+	}
+	if !e.Moving() || e.Deployment == nil {
+		return model.Action{}, model.EnvStatus{}, e.Service + "/" + e.Environment + " has no deploy in flight to abort"
+	}
+	a := model.Action{Kind: model.ActionAbort, Service: svc.Name, Environment: e.Environment,
+		From: model.Version{SHA: e.Deployment.FromSHA}, To: model.Version{SHA: e.Deployment.ToSHA}, Protected: m.protected[e.Key()]}
+	return a, seen(e), ""
+}
+
+// seen copies an environment as the user saw it, for a command to read
+// while the snapshot moves on.
+func seen(e *model.EnvStatus) model.EnvStatus {
+	c := *e
+	if e.Deployment != nil {
+		d := *e.Deployment
+		c.Deployment = &d
+	}
+	return c
+}
+
+// handleActionKey handles r, p, X and L on the board and the detail
+// screen; ok is false for any other key.
+func (m Model) handleActionKey(msg tea.KeyMsg) (next Model, cmd tea.Cmd, ok bool) {
+	try := func(why string, act func() (Model, tea.Cmd)) (Model, tea.Cmd, bool) {
+		if why != "" {
+			m.status = statusLine{text: why, tone: toneWarn, transient: true}
+			return m, nil, true
+		}
+		next, cmd := act()
+		return next, cmd, true
+	}
+	switch {
+	case keys.Pressed(msg, m.km.Rollback):
+		return try(m.why.rollback, m.openPicker)
+	case keys.Pressed(msg, m.km.Promote):
+		return try(m.why.promote, func() (Model, tea.Cmd) {
+			a, env, _ := m.planPromote()
+			return m.startGuard(confirm.Request{Action: a, Calls: m.describeCall(a)}, env)
+		})
+	case keys.Pressed(msg, m.km.Abort):
+		return try(m.why.abort, func() (Model, tea.Cmd) {
+			a, env, _ := m.planAbort()
+			return m.startGuard(confirm.Request{Action: a, Calls: m.describeCall(a)}, env)
+		})
+	case keys.Pressed(msg, m.km.Audit):
+		return try(m.why.audit, m.openAudit)
+	}
+	return m, nil, false
+}
+
+func (m Model) nextID() (Model, int) {
+	m.reqs++
+	return m, m.reqs
+}
+
+func (m Model) openPicker() (Model, tea.Cmd) {
+	env, hr, _ := m.rollbackTarget()
+	m, id := m.nextID()
+	m.picker = picker.New(m.st, m.base, env, id)
+	m.picker.SetSize(m.width, m.bodyHeight())
+	m.prev, m.screen = m.screen, screenPicker
+	return m, picker.Load(m.opts.Context, hr, env.Key(), id, m.poll.timing.Timeout)
+}
+
+func (m Model) handleHistory(msg picker.LoadedMsg) Model {
+	if m.screen == screenPicker && msg.ID == m.picker.ID() {
+		m.picker = m.picker.Loaded(msg)
+	}
+	return m
+}
+
+func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	next, decision, cmd := m.picker.Update(msg)
+	m.picker = next
+	switch decision {
+	case picker.Back:
+		m.screen = m.prev
+	case picker.Reload:
+		env := m.picker.Env()
+		prov, _ := m.provider(env.Key())
+		hr, ok := prov.(providers.HistoryReader)
+		if !ok {
+			return m, nil
+		}
+		var id int
+		m, id = m.nextID()
+		m.picker = m.picker.Reloading(id)
+		return m, picker.Load(m.opts.Context, hr, env.Key(), id, m.poll.timing.Timeout)
+	case picker.Chosen:
+		if why := m.actionsOff(); why != "" {
+			m.status = statusLine{text: why, tone: toneWarn, transient: true}
+			return m, nil
+		}
+		rev, note := m.picker.Choice()
+		env := m.picker.Env()
+		a := model.Action{Kind: model.ActionRollback, Service: env.Service, Environment: env.Environment,
+			From: env.Version, To: rev.Version, Protected: m.protected[env.Key()]}
+		return m.startGuard(confirm.Request{Action: a, Note: note, Calls: m.describeCall(a)}, env)
+	}
+	return m, cmd
+}
+
+func (m Model) openAudit() (Model, tea.Cmd) {
+	m, id := m.nextID()
+	m.audit = auditview.New(m.st, m.base, m.opts.AuditPath, id)
+	m.audit.SetSize(m.width, m.bodyHeight())
+	m.prev, m.screen = m.screen, screenAudit
+	return m, auditview.Load(m.opts.AuditPath, id)
+}
+
+func (m Model) handleAuditLoaded(msg auditview.LoadedMsg) Model {
+	if m.screen == screenAudit && msg.ID == m.audit.ID() {
+		m.audit = m.audit.Loaded(msg)
+	}
+	return m
+}
+
+func (m Model) handleAuditKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	next, decision := m.audit.Update(msg)
+	m.audit = next
+	switch decision {
+	case auditview.Back:
+		m.screen = m.prev
+	case auditview.Reload:
+		var id int
+		m, id = m.nextID()
+		m.audit = m.audit.Reloading(id)
+		return m, auditview.Load(m.audit.Path(), id)
+	}
+	return m, nil
+}
+
+// startGuard runs the pipeline's guard on an action planned from what the
+// user saw; the confirmation opens only if it passes.
+func (m Model) startGuard(req confirm.Request, env model.EnvStatus) (Model, tea.Cmd) {
+	m, id := m.nextID()
+	m.act = acting{phase: phaseGuarding, id: id, req: req, back: m.screen}
+	if m.screen == screenPicker {
+		m.act.back = m.prev
+	}
+	m.status = statusLine{text: "checking " + req.Action.Summary() + "…", transient: true}
+	return m, guardCmd(m.opts.Actions, req.Action, env, id)
+}
+
+func guardCmd(p *action.Pipeline, a model.Action, seen model.EnvStatus, id int) tea.Cmd {
+	return func() tea.Msg { return guardedMsg{id: id, err: p.Guard(a, seen)} }
+}
+
+func (m Model) handleGuarded(msg guardedMsg) (Model, tea.Cmd) {
+	if m.act.phase != phaseGuarding || msg.id != m.act.id {
+		return m, nil
+	}
+	if msg.err != nil {
+		m.act = acting{}
+		m.status = statusLine{text: refusalText(msg.err), tone: toneWarn}
+		return m, nil
+	}
+	var cmd tea.Cmd
+	m.modal, cmd = confirm.New(m.st, m.act.req)
+	m.modal.SetWidth(m.width)
+	m.act.phase = phaseConfirming
+	m.status = statusLine{}
+	return m, cmd
+}
+
+func (m Model) handleModalKey(msg tea.KeyMsg) (Model, tea.Cmd) {
+	next, decision, cmd := m.modal.Update(msg)
+	m.modal = next
+	switch decision {
+	case confirm.Cancelled:
+		m.act = acting{}
+		m.status = statusLine{text: "cancelled: nothing was sent", transient: true}
+		return m, nil
+	case confirm.Confirmed:
+		a := m.act.req.Action
+		m, id := m.nextID()
+		m.act.phase, m.act.id = phaseRunning, id
+		// Back to where the environment shows, to watch the action land.
+		m.screen = m.act.back
+		m.status = statusLine{text: string(a.Kind) + " " + a.Service + "/" + a.Environment + ": sending…"}
+		return m, runCmd(m.opts.Context, m.opts.Actions, a, id)
+	}
+	return m, cmd
+}
+
+func runCmd(ctx context.Context, p *action.Pipeline, a model.Action, id int) tea.Cmd {
+	return func() tea.Msg {
+		res, err := p.Run(ctx, a, false)
+		return ranMsg{id: id, result: res, err: err}
+	}
+}
+
+// handleRan reports the result and follows it: the source that serves the
+// environment is polled now and kept hot until the environment shows it.
+func (m Model) handleRan(msg ranMsg) (Model, tea.Cmd) {
+	if m.act.phase != phaseRunning || msg.id != m.act.id {
+		return m, nil
+	}
+	a := m.act.req.Action
+	m.act = acting{}
+	src, known := m.poll.sourceFor(a.Key())
+	if msg.err != nil {
+		m.status = statusLine{text: m.failureText(a, msg.err), tone: toneFail}
+	} else {
+		m.status = statusLine{text: successText(a, msg.result.Receipt), tone: toneOK}
+		if known {
+			f := follow{key: a.Key(), want: a.To, until: m.opts.Now().Add(followFor)}
+			if a.Kind == model.ActionAbort {
+				f.want = model.Version{}
+			}
+			m.poll.follow(src, f)
+		}
+	}
+	// Either way the world may have changed: look now.
+	if !known {
+		return m, nil
+	}
+	return m, m.poll.start(m.opts.Context, src, m.opts.Now)
+}
+
+func successText(a model.Action, rc providers.Receipt) string {
+	var s string
+	switch a.Kind {
+	case model.ActionAbort:
+		s = "abort sent: " + a.Environment + " stops " + a.To.Short() + ", back to " + a.From.Short()
+	case model.ActionPromote:
+		s = "promote sent: " + a.Environment + " → " + a.To.Short() + " (from " + a.SourceEnv + ")"
+	default:
+		s = string(a.Kind) + " sent: " + a.Environment + " → " + a.To.Short()
+	}
+	if rc.Detail != "" {
+		s += " · " + rc.Detail
+	}
+	return s
+}
+
+// failureText leads with what runs now, so the line says the state of the
+// world even where the error is cut off.
+func (m Model) failureText(a model.Action, err error) string {
+	runs := a.From.Short()
+	if e, ok := m.snap.Env(a.Key()); ok && e.Version.Short() != "" {
+		runs = e.Version.Short()
+	}
+	return a.Environment + " still runs " + runs + " · " + refusalText(err)
+}
+
+func refusalText(err error) string {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	if model.IsRefusal(err) {
+		return "refused: " + msg
+	}
+	return msg
+}
+
+// describeCall says in the confirmation what confirming will call.
+func (m Model) describeCall(a model.Action) string {
+	name := "the provider"
+	if prov, _ := m.provider(a.Key()); prov != nil {
+		if n, ok := prov.(interface{ Name() string }); ok {
+			name = n.Name()
+		}
+	}
+	where := a.Service + "/" + a.Environment
+	switch a.Kind {
+	case model.ActionPromote:
+		return fmt.Sprintf("%s: deploy %s to %s, keeping %s's own settings", name, versionName(a.To), where, a.Environment)
+	case model.ActionAbort:
+		return fmt.Sprintf("%s: stop the deploy of %s in %s and roll back", name, a.To.Short(), where)
+	default:
+		return fmt.Sprintf("%s: point %s at %s", name, where, versionName(a.To))
+	}
+}
+
+// versionName is the provider's name for a version and its commit:
+// "api:40 (7d3e2a1)".
+func versionName(v model.Version) string {
+	n := v.Revision
+	if n == "" {
+		n = v.Artifact
+	}
+	switch {
+	case n == "":
+		return v.Short()
+	case v.SHA == "":
+		return n
+	}
+	return n + " (" + v.Short() + ")"
+}
+
+// statusView draws the status line: blank, or one line of what happened.
+func (m Model) statusView() string {
+	s := m.status
+	if s.text == "" {
+		return ""
+	}
+	var line string
+	switch s.tone {
+	case toneOK:
+		line = m.st.OK.Render(theme.GlyphOK) + " " + s.text
+	case toneWarn:
+		line = m.st.Warn.Render(theme.GlyphWarn) + " " + s.text
+	case toneFail:
+		line = m.st.Failed.Render(theme.GlyphFailed) + " " + s.text
+	default:
+		line = m.st.Dim.Render(s.text)
+	}
+	return " " + format.Truncate(line, max(1, m.width-2))
+}

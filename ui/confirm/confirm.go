@@ -1,0 +1,169 @@
+// Package confirm is the modal every release action passes through before
+// it runs: what will change, the call that will change it, and one
+// deliberate answer. For a protected environment that answer is the
+// environment's name, typed out.
+package confirm
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"flightdeck/model"
+	"flightdeck/ui/theme"
+)
+
+// Request is what the modal asks about.
+type Request struct {
+	Action model.Action
+	// Note follows the summary: "(3 revisions back)".
+	Note string
+	// Calls says what confirming will call, in the provider's words.
+	Calls string
+}
+
+// Decision is the user's answer so far.
+type Decision int
+
+const (
+	// Pending: the modal stays open.
+	Pending Decision = iota
+	// Confirmed: run the action.
+	Confirmed
+	// Cancelled: close the modal; nothing runs.
+	Cancelled
+)
+
+// KeyMap is the modal's bindings. They differ for a protected environment,
+// where y and n are letters of the name being typed.
+type KeyMap struct{ Confirm, Cancel key.Binding }
+
+func keyMap(protected bool) KeyMap {
+	if protected {
+		return KeyMap{
+			Confirm: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm")),
+			Cancel:  key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),
+		}
+	}
+	return KeyMap{
+		Confirm: key.NewBinding(key.WithKeys("y", "enter"), key.WithHelp("y/enter", "confirm")),
+		Cancel:  key.NewBinding(key.WithKeys("n", "esc"), key.WithHelp("n/esc", "cancel")),
+	}
+}
+
+// Model is an open confirmation.
+type Model struct {
+	st    theme.Styles
+	req   Request
+	keys  KeyMap
+	input textinput.Model
+	// why says what enter did not accept, until the next keystroke.
+	why   string
+	width int
+}
+
+// New opens the modal for a request. The command focuses the name input
+// of a protected environment.
+func New(st theme.Styles, req Request) (Model, tea.Cmd) {
+	m := Model{st: st, req: req, keys: keyMap(req.Action.Protected), width: 72}
+	if !req.Action.Protected {
+		return m, nil
+	}
+	m.input = textinput.New()
+	m.input.Prompt = "> "
+	m.input.CharLimit = 64
+	return m, m.input.Focus()
+}
+
+// Action is the action being confirmed.
+func (m Model) Action() model.Action { return m.req.Action }
+
+// SetWidth tells the modal how wide the screen is.
+func (m *Model) SetWidth(w int) { m.width = w }
+
+// ShortHelp is the footer while the modal is open.
+func (m Model) ShortHelp() []key.Binding { return []key.Binding{m.keys.Confirm, m.keys.Cancel} }
+
+// Update takes every key while the modal is open.
+func (m Model) Update(msg tea.KeyMsg) (Model, Decision, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.keys.Cancel):
+		return m, Cancelled, nil
+	case key.Matches(msg, m.keys.Confirm):
+		if !m.req.Action.Protected || m.input.Value() == m.req.Action.Environment {
+			return m, Confirmed, nil
+		}
+		m.why = m.mismatch()
+		return m, Pending, nil
+	case !m.req.Action.Protected:
+		return m, Pending, nil
+	}
+	m.why = ""
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	return m, Pending, cmd
+}
+
+func (m Model) mismatch() string {
+	typed := m.input.Value()
+	if typed == "" {
+		return "type " + m.req.Action.Environment + " first; enter does nothing until it matches"
+	}
+	return `"` + typed + `" is not "` + m.req.Action.Environment + `"; the name must match exactly`
+}
+
+// View is the box, not yet centred: the caller places it.
+func (m Model) View() string {
+	a := m.req.Action
+	inner := max(30, min(72, m.width-6))
+	fit := m.st.Cell.Width(inner)
+	lines := []string{
+		m.st.Title.Render(title(a)),
+		"",
+		fit.Render(m.st.Bold.Render(summary(m.req))),
+	}
+	if m.req.Calls != "" {
+		lines = append(lines, fit.Render(m.st.Dim.Render("calls ")+m.req.Calls))
+	}
+	lines = append(lines, fit.Render(m.st.Dim.Render("flightdeck reads "+a.Environment+" again first and refuses if it moved.")), "")
+	if a.Protected {
+		lines = append(lines,
+			fit.Render(m.st.Warn.Render(theme.GlyphWarn+" "+a.Environment+" is protected.")+" Type its name to confirm:"),
+			m.input.View())
+		switch {
+		case m.why != "":
+			lines = append(lines, fit.Render(m.st.Error.Render(theme.GlyphFailed+" "+m.why)))
+		case m.input.Value() == a.Environment:
+			lines = append(lines, m.st.OK.Render(theme.GlyphOK+" matches: enter to "+string(a.Kind)))
+		default:
+			lines = append(lines, m.st.Dim.Render("enter confirms once the name matches · esc cancels"))
+		}
+	} else {
+		lines = append(lines, m.st.Dim.Render("y or enter to "+string(a.Kind)+" · n or esc to cancel"))
+	}
+	box := m.st.Cell.Border(lipgloss.RoundedBorder()).BorderForeground(m.st.Warn.GetForeground()).Padding(0, 1)
+	return box.Render(strings.Join(lines, "\n"))
+}
+
+func title(a model.Action) string {
+	where := a.Service + " · " + a.Environment
+	switch a.Kind {
+	case model.ActionPromote:
+		return "Promote " + a.Service + " · " + a.SourceEnv + " → " + a.Environment
+	case model.ActionAbort:
+		return "Abort the deploy in " + where
+	default:
+		return "Roll back " + where
+	}
+}
+
+func summary(r Request) string {
+	s := r.Action.Summary()
+	if r.Note != "" {
+		s += " " + r.Note
+	}
+	return s
+}
