@@ -7,6 +7,9 @@ type Config struct {
 	// Refresh is the idle poll interval; polling runs faster while something moves.
 	Refresh  Duration `yaml:"refresh,omitempty"`
 	ReadOnly bool     `yaml:"read_only,omitempty"`
+	// Bell rings the terminal bell and posts a desktop notification (OSC 9)
+	// when a gate starts waiting for approval; on unless set to false.
+	Bell bool `yaml:"bell,omitempty"`
 	// AuditLog is where every action is appended as one JSON line; "~/" is expanded.
 	AuditLog string    `yaml:"audit_log,omitempty"`
 	GitHub   GitHub    `yaml:"github,omitempty"`

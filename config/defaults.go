@@ -29,6 +29,9 @@ func applyDefaults(c *Config, d *decoder, getenv func(string) string) {
 	if !d.set["refresh"] {
 		c.Refresh = Duration{DefaultRefresh}
 	}
+	if !d.set["bell"] {
+		c.Bell = true
+	}
 	if c.AuditLog == "" {
 		c.AuditLog = DefaultAuditLog(getenv)
 	}

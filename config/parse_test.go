@@ -78,7 +78,7 @@ func TestParseProblems(t *testing.T) {
 			name: "unknown top-level key suggests and lists allowed",
 			src:  "refreh: 10s\nservices:\n  - name: api" + okEnvs,
 			wants: []want{{"refreh", 1, 1,
-				`unknown key "refreh" (did you mean "refresh"?); allowed keys: refresh, read_only, audit_log, github, circleci, aws, services`}},
+				`unknown key "refreh" (did you mean "refresh"?); allowed keys: refresh, read_only, bell, audit_log, github, circleci, aws, services`}},
 		},
 		{
 			name: "unknown nested key is not also reported missing",
@@ -501,6 +501,9 @@ func TestParseDefaults(t *testing.T) {
 			if cfg.ReadOnly {
 				t.Errorf("ReadOnly defaulted to true")
 			}
+			if !cfg.Bell {
+				t.Errorf("Bell defaulted to false")
+			}
 			if cfg.GitHub.APIURL != "https://api.github.com/" {
 				t.Errorf("GitHub.APIURL = %q", cfg.GitHub.APIURL)
 			}
@@ -517,6 +520,7 @@ func TestParseDefaults(t *testing.T) {
 func TestParseNormalises(t *testing.T) {
 	src := `refresh: 1m30s
 read_only: true
+bell: false
 audit_log: ~/audit/flightdeck.jsonl
 github: { api_url: "https://github.example.com/api/v3" }
 circleci: { host: "https://circleci.example.com/" }
@@ -534,6 +538,7 @@ services:
 	checks := []struct{ got, want any }{
 		{cfg.Refresh.Duration.String(), "1m30s"},
 		{cfg.ReadOnly, true},
+		{cfg.Bell, false},
 		{cfg.AuditLog, "/home/rm/audit/flightdeck.jsonl"},
 		{cfg.GitHub.APIURL, "https://github.example.com/api/v3/"},
 		{cfg.CircleCI.Host, "https://circleci.example.com"},

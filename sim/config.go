@@ -3,6 +3,7 @@ package sim
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -14,16 +15,27 @@ import (
 func (w *World) WriteConfig(baseURL string) []byte {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	services := w.configServices()
+	circle := slices.ContainsFunc(services, func(s configService) bool { return s.ci == ciCircleCI })
+
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Written by `flightdeck sim` (scenario %s, seed %d, speed %g).\n", w.scenario, w.seed, w.speed)
-	b.WriteString("# Every provider points at the simulated world; no credentials are needed.\n")
+	b.WriteString("# Every provider points at the simulated world; AWS needs no credentials.\n")
+	if circle {
+		// flightdeck reads CircleCI's token only from the environment (or
+		// the CircleCI CLI's file), never from this file.
+		b.WriteString("# CircleCI needs a token, and any value works against the sim: export CIRCLECI_TOKEN=sim\n")
+	}
 	b.WriteString("refresh: 10s\n")
+	if circle {
+		b.WriteString("circleci:\n")
+		b.WriteString("  host: " + strconv.Quote(baseURL) + "\n")
+	}
 	b.WriteString("aws:\n")
 	b.WriteString("  region: " + defaultRegion + "\n")
 	b.WriteString("  endpoint_url: " + strconv.Quote(baseURL) + "\n")
 	b.WriteString("  anonymous: true\n")
 
-	services := w.configServices()
 	if len(services) == 0 {
 		b.WriteString("services: []\n")
 		return []byte(b.String())
@@ -31,7 +43,13 @@ func (w *World) WriteConfig(baseURL string) []byte {
 	b.WriteString("services:\n")
 	for _, s := range services {
 		fmt.Fprintf(&b, "  - name: %s\n", yamlScalar(s.name))
-		fmt.Fprintf(&b, "    repo: %s\n", yamlScalar("acme/"+s.name))
+		fmt.Fprintf(&b, "    repo: %s\n", yamlScalar(s.repo))
+		if s.ci == ciCircleCI {
+			b.WriteString("    ci:\n")
+			b.WriteString("      provider: circleci\n")
+			fmt.Fprintf(&b, "      project: %s\n", yamlScalar("gh/"+s.repo))
+			fmt.Fprintf(&b, "      branch: %s\n", yamlScalar(s.branch))
+		}
 		b.WriteString("    environments:\n")
 		for _, e := range s.envs {
 			fmt.Fprintf(&b, "      - name: %s\n", yamlScalar(e.name))
@@ -72,8 +90,9 @@ type configEnv struct {
 }
 
 type configService struct {
-	name string
-	envs []configEnv
+	name, repo string
+	ci, branch string // ci is ciCircleCI or ""
+	envs       []configEnv
 }
 
 // configServices lists what the config names; w.mu is held.
@@ -81,7 +100,7 @@ func (w *World) configServices() []configService {
 	var out []configService
 	if len(w.catalogue) > 0 {
 		for _, cs := range w.catalogue {
-			s := configService{name: cs.name}
+			s := configService{name: cs.name, repo: w.repos[cs.name].name, ci: cs.ci, branch: "main"}
 			for _, e := range cs.envs {
 				s.envs = append(s.envs, configEnv{name: e.name, cluster: e.cluster, region: e.region, container: cs.name, protected: e.protected})
 			}
@@ -101,7 +120,7 @@ func (w *World) configServices() []configService {
 			if !ok {
 				i = len(out)
 				index[sn] = i
-				out = append(out, configService{name: sn})
+				out = append(out, configService{name: sn, repo: "acme/" + sn})
 			}
 			container := sn
 			if p := s.primary(); p != nil && len(p.td.containers) > 0 {

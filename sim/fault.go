@@ -134,13 +134,13 @@ func (w *World) applyFault(rw http.ResponseWriter, r *http.Request, rt route, id
 
 // dropConnection closes the connection without an answer.
 func dropConnection(rw http.ResponseWriter) {
-	if hj, ok := rw.(http.Hijacker); ok {
-		if conn, _, err := hj.Hijack(); err == nil {
-			conn.Close()
-			return
-		}
+	// ResponseController sees through wrappers (the spec checker's
+	// recorder) that expose Unwrap.
+	if conn, _, err := http.NewResponseController(rw).Hijack(); err == nil {
+		conn.Close()
+		return
 	}
-	panic(http.ErrAbortHandler) // HTTP/2 or a wrapped writer: abort the stream instead
+	panic(http.ErrAbortHandler) // HTTP/2: abort the stream instead
 }
 
 func retryAfter(until, now time.Time) int {

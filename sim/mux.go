@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"flightdeck/sim/speccheck"
 )
 
 // protocol is the wire family a request speaks; it decides the shape of
@@ -81,13 +83,24 @@ func (w *World) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	w.reqs.count(rt.key())
 
+	if log := w.specLog.Load(); log != nil {
+		if spec, _ := specFor(rt.proto); spec != nil {
+			w.serveChecked(rw, r, rt, id, log, spec)
+			return
+		}
+	}
+	w.serveRoute(rw, r, rt, id)
+}
+
+// serveRoute answers a routed request, faults first.
+func (w *World) serveRoute(rw http.ResponseWriter, r *http.Request, rt route, id string) (checkable bool) {
 	malformed, handled := w.applyFault(rw, r, rt, id)
 	if handled {
-		return
+		return true
 	}
 	if !malformed {
 		rt.serve(rw, r)
-		return
+		return true
 	}
 	buf := &bufferWriter{header: rw.Header()}
 	rt.serve(buf, r)
@@ -100,6 +113,23 @@ func (w *World) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	rw.Header().Del("X-Amzn-ErrorType")
 	rw.WriteHeader(http.StatusOK)
 	rw.Write(body[:cut])
+	return false
+}
+
+// serveChecked is serveRoute with the request and the answer held up to
+// the protocol's spec (World.CheckSpecs). A truncated (malformed-fault)
+// body or a dropped connection is broken on purpose and not checked.
+func (w *World) serveChecked(rw http.ResponseWriter, r *http.Request, rt route, id string, log *speccheck.Log, spec *speccheck.Spec) {
+	body, err := speccheck.ReadBody(r)
+	if err != nil {
+		writeJSON(rw, http.StatusBadRequest, map[string]string{"message": "could not read the request body: " + err.Error()})
+		return
+	}
+	op := log.Request(spec, r, body)
+	rec := speccheck.NewRecorder(rw)
+	if w.serveRoute(rec, r, rt, id) && rec.Wrote() {
+		log.Response(op, rec.Status(), rw.Header(), rec.Body())
+	}
 }
 
 // route classifies a request by protocol markers: X-Amz-Target for
@@ -119,7 +149,8 @@ func (w *World) route(r *http.Request) route {
 		return route{service: SvcCloudWatch, op: op, proto: protoCBOR, serve: func(rw http.ResponseWriter, r *http.Request) { w.serveCloudWatch(rw, r, op) }}
 	}
 	if p == "/api/v2" || strings.HasPrefix(p, "/api/v2/") {
-		return route{service: SvcCircleCI, op: r.Method + " " + p, proto: protoCircleCI, serve: w.serveCircleCI}
+		op, serve := w.circleCIRoute(r)
+		return route{service: SvcCircleCI, op: op, proto: protoCircleCI, serve: serve}
 	}
 	if gp := strings.TrimPrefix(p, "/api/v3"); strings.HasPrefix(gp, "/repos/") || gp == "/rate_limit" {
 		return route{service: SvcGitHub, op: r.Method + " " + gp, proto: protoGitHub, serve: w.serveGitHub}

@@ -19,7 +19,7 @@ import (
 )
 
 // TestRoutesAnswerInTheirProtocol: the protocols to come are routed now and
-// answer "not implemented" in their own error shape.
+// answer "not implemented" in their own error shape; CircleCI answers.
 func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
 	for _, c := range []struct{ version, key, ns string }{
@@ -44,12 +44,15 @@ func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 	if _, err := cbor.Decode([]byte(body)); err != nil {
 		t.Errorf("cloudwatch body is not CBOR: %v", err)
 	}
-	for _, path := range []string{"/api/v2/me", "/repos/acme/api/commits", "/rate_limit", "/api/v3/repos/acme/api/commits"} {
+	for _, path := range []string{"/repos/acme/api/commits", "/rate_limit", "/api/v3/repos/acme/api/commits"} {
 		resp, body := get(t, h.srv.URL+path)
 		var m map[string]string
 		if err := json.Unmarshal([]byte(body), &m); err != nil || resp.StatusCode != 501 || m["message"] == "" {
 			t.Errorf("%s: %d %s", path, resp.StatusCode, body)
 		}
+	}
+	if resp, body := get(t, h.srv.URL+"/api/v2/me"); resp.StatusCode != 401 || !strings.Contains(body, `"message"`) || resp.Header.Get("X-Request-Id") == "" {
+		t.Errorf("circleci without a token: %d %s", resp.StatusCode, body)
 	}
 	if resp, _ := get(t, h.srv.URL+"/nowhere"); resp.StatusCode != 404 {
 		t.Errorf("unknown path: %d", resp.StatusCode)
@@ -59,7 +62,7 @@ func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 		t.Errorf("foreign target: %d %v", resp.StatusCode, resp.Header)
 	}
 	n := h.w.Requests()
-	if n["github:GET /repos/acme/api/commits"] != 2 || n["circleci:GET /api/v2/me"] != 1 || n["github:GET /rate_limit"] != 1 {
+	if n["github:GET /repos/acme/api/commits"] != 2 || n["circleci:getCurrentUser"] != 1 || n["github:GET /rate_limit"] != 1 {
 		t.Errorf("counts %v", n)
 	}
 }
@@ -117,15 +120,23 @@ func TestControlSurface(t *testing.T) {
 }
 
 type yamlConfig struct {
-	Refresh string `yaml:"refresh"`
-	AWS     struct {
+	Refresh  string `yaml:"refresh"`
+	CircleCI *struct {
+		Host string `yaml:"host"`
+	} `yaml:"circleci"`
+	AWS struct {
 		Region      string `yaml:"region"`
 		EndpointURL string `yaml:"endpoint_url"`
 		Anonymous   bool   `yaml:"anonymous"`
 	} `yaml:"aws"`
 	Services []struct {
-		Name         string `yaml:"name"`
-		Repo         string `yaml:"repo"`
+		Name string `yaml:"name"`
+		Repo string `yaml:"repo"`
+		CI   *struct {
+			Provider string `yaml:"provider"`
+			Project  string `yaml:"project"`
+			Branch   string `yaml:"branch"`
+		} `yaml:"ci"`
 		Environments []struct {
 			Name      string `yaml:"name"`
 			Protected bool   `yaml:"protected"`
@@ -154,6 +165,12 @@ func TestWriteConfig(t *testing.T) {
 	if c.Refresh != "10s" || c.AWS.EndpointURL != "http://127.0.0.1:4566" || !c.AWS.Anonymous || c.AWS.Region != "us-east-1" {
 		t.Fatalf("header keys: %+v", c)
 	}
+	if c.CircleCI == nil || c.CircleCI.Host != "http://127.0.0.1:4566" {
+		t.Fatalf("circleci: %+v", c.CircleCI)
+	}
+	if !strings.Contains(string(raw), "\n# CircleCI needs a token, and any value works against the sim: export CIRCLECI_TOKEN=sim\n") {
+		t.Fatalf("no word on the CircleCI token:\n%s", raw)
+	}
 	if len(c.Services) != len(demoCatalogue()) {
 		t.Fatalf("%d services", len(c.Services))
 	}
@@ -161,6 +178,10 @@ func TestWriteConfig(t *testing.T) {
 		s := c.Services[i]
 		if s.Name != cs.name || s.Repo != "acme/"+cs.name || len(s.Environments) != len(cs.envs) {
 			t.Fatalf("service %+v", s)
+		}
+		circle := cs.name == "api" || cs.name == "payments" // the others get GitHub Actions later
+		if circle != (s.CI != nil) || circle && (s.CI.Provider != "circleci" || s.CI.Project != "gh/acme/"+cs.name || s.CI.Branch != "main") {
+			t.Fatalf("%s ci: %+v", cs.name, s.CI)
 		}
 		for j, e := range s.Environments {
 			prod := e.Name == "production"
@@ -173,12 +194,14 @@ func TestWriteConfig(t *testing.T) {
 
 	// The empty scenario describes what the tests created.
 	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
-	if err := goyaml.Unmarshal(h.w.WriteConfig(h.srv.URL), &c); err != nil || len(c.Services) != 0 {
+	c = yamlConfig{}
+	raw = h.w.WriteConfig(h.srv.URL)
+	if err := goyaml.Unmarshal(raw, &c); err != nil || len(c.Services) != 0 || c.CircleCI != nil || strings.Contains(string(raw), "CIRCLECI_TOKEN") {
 		t.Fatalf("empty: %+v %v", c, err)
 	}
 	h.seedService(1, false, "aaaaaaa")
 	c = yamlConfig{}
-	if err := goyaml.Unmarshal(h.w.WriteConfig(h.srv.URL), &c); err != nil || len(c.Services) != 1 || c.Services[0].Environments[0].ECS.Cluster != "c1" {
+	if err := goyaml.Unmarshal(h.w.WriteConfig(h.srv.URL), &c); err != nil || len(c.Services) != 1 || c.Services[0].Environments[0].ECS.Cluster != "c1" || c.Services[0].CI != nil {
 		t.Fatalf("seeded: %+v %v", c, err)
 	}
 }

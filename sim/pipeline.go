@@ -13,8 +13,8 @@ import (
 // one pipeline per commit whose workflow runs build → test → deploy-<env> …
 // with an approval job (hold-<env>) before each protected environment.
 // Deploy jobs register a task definition and drive the ECS engine, so what
-// the CI shows and what ECS shows are one story. No CI endpoint serves this
-// yet; CircleCI and GitHub handlers will read it. Every method expects w.mu.
+// the CI shows and what ECS shows are one story. The CircleCI endpoints
+// (circleci.go) serve it; GitHub's will. Every unexported method expects w.mu.
 
 // Person is a commit author, pipeline trigger or approver.
 type Person struct {
@@ -65,18 +65,24 @@ type Job struct {
 	StartedAt            time.Time `json:"started_at,omitzero"`
 	StoppedAt            time.Time `json:"stopped_at,omitzero"`
 	ApprovedBy           *Person   `json:"approved_by,omitempty"`
+	CanceledBy           *Person   `json:"canceled_by,omitempty"` // set when a person canceled it, not auto-cancel
+	ApprovalRequestID    string    `json:"approval_request_id,omitempty"`
 	TaskDefinitionArn    string    `json:"task_definition_arn,omitempty"`
 	ServiceDeploymentArn string    `json:"service_deployment_arn,omitempty"`
 }
 
-// Workflow is the job graph of a pipeline.
+// Workflow is the job graph of a pipeline. A pipeline's first workflow is
+// started by its trigger; reruns add workflows started by whoever asked.
 type Workflow struct {
-	ID        string    `json:"id"`
-	Name      string    `json:"name"`
-	Status    RunStatus `json:"status"`
-	CreatedAt time.Time `json:"created_at"`
-	StoppedAt time.Time `json:"stopped_at,omitzero"`
-	Jobs      []*Job    `json:"jobs"`
+	ID         string    `json:"id"`
+	Name       string    `json:"name"`
+	Status     RunStatus `json:"status"`
+	StartedBy  Person    `json:"started_by"`
+	CanceledBy *Person   `json:"canceled_by,omitempty"`
+	RerunOf    string    `json:"rerun_of,omitempty"` // the workflow this one reruns
+	CreatedAt  time.Time `json:"created_at"`
+	StoppedAt  time.Time `json:"stopped_at,omitzero"`
+	Jobs       []*Job    `json:"jobs"`
 }
 
 // Pipeline is the CI run for one commit.
@@ -146,9 +152,7 @@ func (w *World) Pipelines(service string) []Pipeline {
 			wcp := *wf
 			wcp.Jobs = nil
 			for _, j := range wf.Jobs {
-				jcp := *j
-				jcp.Needs = slices.Clone(j.Needs)
-				wcp.Jobs = append(wcp.Jobs, &jcp)
+				wcp.Jobs = append(wcp.Jobs, j.clone())
 			}
 			cp.Workflows = append(cp.Workflows, &wcp)
 		}
@@ -190,9 +194,13 @@ func (w *World) startPipeline(cs *catalogueService, c *Commit, plan pipelinePlan
 		Branch: "main", SHA: c.SHA, Trigger: c.Author, CreatedAt: w.now, UpdatedAt: w.now,
 		cs: cs, plan: plan,
 	}
-	wf := &Workflow{ID: randUUID(w.rng), Name: "build-test-deploy", Status: RunRunning, CreatedAt: w.now}
+	wf := &Workflow{ID: randUUID(w.rng), Name: "build-test-deploy", Status: RunRunning, StartedBy: p.Trigger, CreatedAt: w.now}
 	add := func(name, typ, env string, needs ...string) {
-		wf.Jobs = append(wf.Jobs, &Job{ID: randUUID(w.rng), Name: name, Type: typ, Status: RunBlocked, Needs: needs, Environment: env})
+		j := &Job{ID: randUUID(w.rng), Name: name, Type: typ, Status: RunBlocked, Needs: needs, Environment: env}
+		if typ == JobApproval {
+			j.ApprovalRequestID = approvalRequestID(j.ID)
+		}
+		wf.Jobs = append(wf.Jobs, j)
 	}
 	add("build", JobBuild, "")
 	add("test", JobBuild, "", "build")
@@ -208,8 +216,36 @@ func (w *World) startPipeline(cs *catalogueService, c *Commit, plan pipelinePlan
 	p.Workflows = []*Workflow{wf}
 	r.pipelines = append(r.pipelines, p)
 	w.pipelines[p.ID] = p
+	w.workflows[wf.ID] = p
 	w.startReadyJobs(p, wf)
 	return p
+}
+
+// approvalRequestID is the id an approval job is approved by. CircleCI's
+// answers show it equal to the job's id, but the API names it separately
+// and clients must use the field; the sim derives a different id (from
+// the job's, so that it draws nothing from the world's random source) so
+// that a client approving by job id is caught here rather than later.
+func approvalRequestID(jobID string) string { return nameUUID("approval-request", jobID) }
+
+func (j *Job) clone() *Job {
+	cp := *j
+	cp.Needs = slices.Clone(j.Needs)
+	return &cp
+}
+
+// workflow finds a workflow and its pipeline by the workflow's id.
+func (w *World) workflow(id string) (*Pipeline, *Workflow) {
+	p := w.workflows[id]
+	if p == nil {
+		return nil, nil
+	}
+	for _, wf := range p.Workflows {
+		if wf.ID == id {
+			return p, wf
+		}
+	}
+	return nil, nil
 }
 
 func (p *Pipeline) commit(w *World) *Commit {
@@ -261,7 +297,9 @@ func (w *World) startJob(p *Pipeline, wf *Workflow, j *Job) {
 	if j.Type == JobApproval {
 		j.Status = RunOnHold
 		j.StartedAt = w.now
-		w.supersedeHolds(p, j)
+		if wf.RerunOf == "" { // auto-cancel is for new pipelines, not for a rerun of an old one
+			w.supersedeHolds(p, j)
+		}
 		w.updateWorkflow(p, wf)
 		w.scheduleColleague(p, wf, j)
 		return
@@ -435,15 +473,39 @@ func (w *World) approve(p *Pipeline, wf *Workflow, j *Job, by Person) {
 	w.finishJob(p, wf, j, RunSuccess)
 }
 
-// Errors from ApproveJob.
+// Errors from ApproveJob and ApproveRequest.
 var (
 	ErrNoSuchJob  = errors.New("sim: no such pipeline job")
 	ErrNotOnHold  = errors.New("sim: job is not on hold")
 	ErrNotApprove = errors.New("sim: job is not an approval job")
 )
 
-// ApproveJob approves a held approval job, as the CircleCI approve endpoint
-// will; reject by canceling is CancelWorkflow's job.
+// ApproveRequest approves the held approval job of a workflow by its
+// approval request id, as CircleCI's approve endpoint does. The error says
+// what stood in the way; the job, when found, comes back either way.
+func (w *World) ApproveRequest(workflowID, requestID string, by Person) (Job, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p, wf := w.workflow(workflowID)
+	if wf == nil {
+		return Job{}, ErrNoSuchWorkflow
+	}
+	for _, j := range wf.Jobs {
+		if j.ApprovalRequestID != requestID {
+			continue
+		}
+		if j.Status != RunOnHold {
+			return *j.clone(), ErrNotOnHold
+		}
+		w.approve(p, wf, j, by)
+		return *j.clone(), nil
+	}
+	return Job{}, ErrNoSuchJob
+}
+
+// ApproveJob approves a held approval job by pipeline and job id (the
+// CircleCI endpoint goes through ApproveRequest); reject by canceling is
+// CancelWorkflow's job.
 func (w *World) ApproveJob(pipelineID, jobID string, by Person) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -469,7 +531,7 @@ func (w *World) ApproveJob(pipelineID, jobID string, by Person) error {
 	return ErrNoSuchJob
 }
 
-// CancelWorkflow cancels a pipeline's workflow: running and held jobs end
+// CancelWorkflow cancels a pipeline's workflows: running and held jobs end
 // canceled and nothing after them starts.
 func (w *World) CancelWorkflow(pipelineID string) error {
 	w.mu.Lock()
@@ -479,19 +541,155 @@ func (w *World) CancelWorkflow(pipelineID string) error {
 		return ErrNoSuchJob
 	}
 	for _, wf := range p.Workflows {
-		for _, j := range wf.Jobs {
-			switch j.Status {
-			case RunRunning, RunOnHold:
-				j.Status = RunCanceled
-				j.StoppedAt = w.now
-			case RunBlocked:
-				j.Status = RunNotRun
+		w.cancelWorkflow(p, wf, nil)
+	}
+	return nil
+}
+
+// cancelWorkflow cancels one workflow on by's behalf (nil: the system's).
+// A workflow that has already finished is left as it is.
+func (w *World) cancelWorkflow(p *Pipeline, wf *Workflow, by *Person) {
+	touched := false
+	for _, j := range wf.Jobs {
+		switch j.Status {
+		case RunRunning, RunOnHold:
+			j.Status = RunCanceled
+			j.StoppedAt = w.now
+			j.CanceledBy = by
+			touched = true
+		case RunBlocked:
+			j.Status = RunNotRun
+			touched = true
+		}
+	}
+	if !touched {
+		return
+	}
+	wf.CanceledBy = by
+	p.UpdatedAt = w.now
+	w.updateWorkflow(p, wf)
+}
+
+// Errors from RerunWorkflow (and ErrNoSuchWorkflow from ApproveRequest).
+var (
+	ErrNoSuchWorkflow = errors.New("sim: no such workflow")
+	ErrWorkflowActive = errors.New("sim: workflow has not finished")
+	ErrNoFailedJobs   = errors.New("sim: workflow has no failed jobs")
+)
+
+// JobNotInWorkflowError is RerunWorkflow's answer to a job id the workflow
+// does not have.
+type JobNotInWorkflowError struct{ JobID string }
+
+func (e *JobNotInWorkflowError) Error() string {
+	return "sim: job " + e.JobID + " is not part of the workflow"
+}
+
+// RerunOptions say what RerunWorkflow runs again, as CircleCI's rerun
+// endpoint does. With neither FromFailed nor Jobs the whole workflow runs
+// again.
+type RerunOptions struct {
+	FromFailed bool     // the failed jobs and every job downstream of them
+	Jobs       []string // these jobs (by id) and every job downstream of them
+	By         Person   // who asked; the new workflow's started_by
+}
+
+// RerunWorkflow starts a new workflow on the same pipeline that runs the
+// chosen jobs again; the jobs it does not rerun keep the outcome they had
+// (a rerun from failed does not build again what built fine). It returns
+// the new workflow's id. A workflow still running or on hold cannot be
+// rerun: cancel it first.
+func (w *World) RerunWorkflow(workflowID string, o RerunOptions) (string, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	p, old := w.workflow(workflowID)
+	if old == nil {
+		return "", ErrNoSuchWorkflow
+	}
+	switch old.Status {
+	case RunRunning, RunFailing, RunOnHold:
+		return "", ErrWorkflowActive
+	}
+	rerun := map[string]bool{} // by job name
+	switch {
+	case o.FromFailed:
+		for _, j := range old.Jobs {
+			if j.Status == RunFailed {
+				rerun[j.Name] = true
 			}
 		}
-		w.updateWorkflow(p, wf)
+		if len(rerun) == 0 {
+			return "", ErrNoFailedJobs
+		}
+	case len(o.Jobs) > 0:
+		for _, id := range o.Jobs {
+			i := slices.IndexFunc(old.Jobs, func(j *Job) bool { return j.ID == id })
+			if i < 0 {
+				return "", &JobNotInWorkflowError{JobID: id}
+			}
+			rerun[old.Jobs[i].Name] = true
+		}
+	default:
+		for _, j := range old.Jobs {
+			rerun[j.Name] = true
+		}
 	}
+	// Everything downstream of a rerun job runs again too. Jobs are listed
+	// after the jobs they need, so one pass in order closes the set.
+	for _, j := range old.Jobs {
+		for _, n := range j.Needs {
+			if rerun[n] {
+				rerun[j.Name] = true
+			}
+		}
+	}
+
+	wf := &Workflow{ID: randUUID(w.rng), Name: old.Name, Status: RunRunning, StartedBy: o.By, RerunOf: old.ID, CreatedAt: w.now}
+	for _, oj := range old.Jobs {
+		j := &Job{ID: randUUID(w.rng), Name: oj.Name, Type: oj.Type, Status: RunBlocked, Needs: slices.Clone(oj.Needs), Environment: oj.Environment}
+		if !rerun[oj.Name] {
+			// Not rerun: the new workflow shows the outcome it had, under
+			// the same job number (the run it refers to is that one).
+			j = oj.clone()
+			j.ID = randUUID(w.rng)
+		}
+		if j.Type == JobApproval {
+			j.ApprovalRequestID = approvalRequestID(j.ID)
+		}
+		wf.Jobs = append(wf.Jobs, j)
+	}
+	p.Workflows = append(p.Workflows, wf)
+	w.workflows[wf.ID] = p
 	p.UpdatedAt = w.now
-	return nil
+	w.startReadyJobs(p, wf)
+	// A rerun job whose upstream, kept from the old run, did not succeed
+	// can never start.
+	for _, j := range wf.Jobs {
+		if j.Status == RunBlocked && !w.canStart(wf, j) {
+			j.Status = RunNotRun
+		}
+	}
+	w.updateWorkflow(p, wf)
+	return wf.ID, nil
+}
+
+// canStart says whether a blocked job may still start: nothing it needs,
+// directly or not, has ended without success.
+func (w *World) canStart(wf *Workflow, j *Job) bool {
+	for _, n := range j.Needs {
+		up := jobByName(wf, n)
+		switch up.Status {
+		case RunSuccess:
+		case RunBlocked:
+			if !w.canStart(wf, up) {
+				return false
+			}
+		case RunRunning, RunOnHold:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // --- task definitions for commits ---

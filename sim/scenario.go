@@ -21,10 +21,14 @@ type catalogueService struct {
 	name     string
 	port     int
 	cpu      int
-	labelled bool // the image carries org.opencontainers.image.revision; else the tag is the only SHA
+	labelled bool   // the image carries org.opencontainers.image.revision; else the tag is the only SHA
+	ci       string // the CI the written config names: ciCircleCI, or "" for none yet
 	envs     []*catalogueEnv
 	subjects []string
 }
+
+// CI providers as the config names them.
+const ciCircleCI = "circleci"
 
 func (cs *catalogueService) env(name string) *catalogueEnv {
 	for _, e := range cs.envs {
@@ -77,10 +81,10 @@ func demoCatalogue() []*catalogueService {
 		return &catalogueEnv{name: "production", cluster: clusterProduction, region: regionProduction, desired: n, protected: true}
 	}
 	return []*catalogueService{
-		{name: "api", port: 8080, cpu: 512, labelled: true, envs: []*catalogueEnv{dev(2), staging(3), prod(6)}, subjects: apiSubjects},
+		{name: "api", port: 8080, cpu: 512, labelled: true, ci: ciCircleCI, envs: []*catalogueEnv{dev(2), staging(3), prod(6)}, subjects: apiSubjects},
 		{name: "web", port: 3000, cpu: 256, labelled: true, envs: []*catalogueEnv{staging(2), prod(4)}, subjects: webSubjects},
 		{name: "worker", port: 9000, cpu: 1024, labelled: false, envs: []*catalogueEnv{staging(2), prod(3)}, subjects: workerSubjects},
-		{name: "payments", port: 8443, cpu: 512, labelled: true, envs: []*catalogueEnv{staging(3), prod(4)}, subjects: paymentsSubjects},
+		{name: "payments", port: 8443, cpu: 512, labelled: true, ci: ciCircleCI, envs: []*catalogueEnv{staging(3), prod(4)}, subjects: paymentsSubjects},
 	}
 }
 

@@ -2,9 +2,10 @@
 // environments on ECS clusters, commits and pipelines that run job by job,
 // deploys that roll task by task and trip a circuit breaker, all driven by a
 // seeded random source and an injectable clock. It serves the real wire
-// protocols (ECS awsJson1_1 today; Elastic Beanstalk, ELBv2, CloudWatch,
-// CircleCI and GitHub routed and stubbed) on one http.Handler, with faults on
-// demand, so the real clients are the judge of every answer.
+// protocols (ECS awsJson1_1 and CircleCI API v2 today; Elastic Beanstalk,
+// ELBv2, CloudWatch and GitHub routed and stubbed) on one http.Handler, with
+// faults on demand, so the real clients are the judge of every answer; the
+// CircleCI traffic can also be held to its OpenAPI spec (CheckSpecs).
 //
 // The world only moves in Step: every change is an event on a time-ordered
 // queue, so the same seed and the same Step times (and the same requests)
@@ -14,9 +15,15 @@ package sim
 import (
 	"container/heap"
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"math/rand/v2"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"flightdeck/sim/speccheck"
 )
 
 // Clock tells the world what time it is. Tests pass a fake one.
@@ -67,9 +74,12 @@ type World struct {
 	tempo     tempo
 	repos     map[string]*repo     // by service name
 	pipelines map[string]*Pipeline // by ID
+	workflows map[string]*Pipeline // the pipeline of each workflow, by workflow ID
+	pageSize  int                  // CI list pages; 0 means the APIs' own default
 
-	faults faultState
-	reqs   requestLog
+	faults  faultState
+	reqs    requestLog
+	specLog atomic.Pointer[speccheck.Log] // non-nil while CheckSpecs is on
 }
 
 // New builds a world at the clock's current time. The demo scenario seeds
@@ -102,6 +112,7 @@ func New(o Options) *World {
 		threshold: 3,
 		repos:     map[string]*repo{},
 		pipelines: map[string]*Pipeline{},
+		workflows: map[string]*Pipeline{},
 	}
 	w.faults.init(o.Seed)
 	w.reqs.init(o.Seed)
@@ -268,6 +279,17 @@ func randUUID(r *rand.Rand) string {
 	h[16] = "89ab"[r.IntN(4)]
 	s := string(h)
 	return s[:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}
+
+// nameUUID is a UUID (version 5 layout) derived from its parts, for ids
+// that must be stable without drawing on the world's random source: a
+// person's user id, an approval request's id.
+func nameUUID(parts ...string) string {
+	sum := sha1.Sum([]byte(strings.Join(parts, "\x00")))
+	sum[6] = sum[6]&0x0f | 0x50
+	sum[8] = sum[8]&0x3f | 0x80
+	h := hex.EncodeToString(sum[:16])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
