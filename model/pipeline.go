@@ -30,6 +30,14 @@ type Job struct {
 	Approval  bool      `json:"approval"`
 	StartedAt time.Time `json:"started_at,omitzero"`
 	StoppedAt time.Time `json:"stopped_at,omitzero"`
+	// Type is the provider's own job type ("build", "approval" on CircleCI).
+	Type string `json:"type,omitempty"`
+	// Number is the provider's job number, when it has one (approval jobs
+	// on CircleCI have none).
+	Number int64 `json:"number,omitempty"`
+	// ApprovedBy names who approved an approval job, as the provider gives
+	// it (CircleCI: a user id).
+	ApprovedBy string `json:"approved_by,omitempty"`
 }
 
 // Workflow is a graph of jobs inside a pipeline.
@@ -38,6 +46,24 @@ type Workflow struct {
 	Name   string    `json:"name"`
 	Status RunStatus `json:"status"`
 	Jobs   []Job     `json:"jobs"`
+	// CreatedAt and StoppedAt bound the workflow's run; StoppedAt is zero
+	// while it has not finished.
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	StoppedAt time.Time `json:"stopped_at,omitzero"`
+}
+
+// Moving reports whether the workflow or any of its jobs will change by
+// itself: a CircleCI workflow that is failing still has jobs running.
+func (w Workflow) Moving() bool {
+	if w.Status.Moving() {
+		return true
+	}
+	for _, j := range w.Jobs {
+		if j.Status.Moving() {
+			return true
+		}
+	}
+	return false
 }
 
 // Pipeline is one CI run for one commit.
@@ -50,6 +76,26 @@ type Pipeline struct {
 	Status    RunStatus  `json:"status"`
 	CreatedAt time.Time  `json:"created_at,omitzero"`
 	Workflows []Workflow `json:"workflows"`
+	// Number is the provider's pipeline (or run) number.
+	Number int64 `json:"number,omitempty"`
+	// TriggeredBy is the login of whoever started the pipeline.
+	TriggeredBy string `json:"triggered_by,omitempty"`
+	// Error is the provider's word on a pipeline that could not start
+	// (a CircleCI config error), flattened to one line.
+	Error string `json:"error,omitempty"`
+}
+
+// Moving reports whether anything in the pipeline will change by itself.
+func (p Pipeline) Moving() bool {
+	if p.Status.Moving() {
+		return true
+	}
+	for _, w := range p.Workflows {
+		if w.Moving() {
+			return true
+		}
+	}
+	return false
 }
 
 // Gate is a pipeline step waiting for a human: a CircleCI approval job or a
@@ -62,4 +108,18 @@ type Gate struct {
 	SHA          string    `json:"sha"`
 	Subject      string    `json:"subject,omitempty"`
 	WaitingSince time.Time `json:"waiting_since"`
+	// WorkflowID and JobID locate the gate inside its pipeline, so the
+	// graph can highlight it and a re-check can read it again.
+	WorkflowID string `json:"workflow_id,omitempty"`
+	JobID      string `json:"job_id,omitempty"`
+}
+
+// CIStatus is what a CI source reports about one service in one poll: its
+// recent pipelines, newest first, and the gates in them waiting for a human;
+// or, when the service could not be read, only Service and Error.
+type CIStatus struct {
+	Service   string
+	Pipelines []Pipeline
+	Gates     []Gate
+	Error     string
 }

@@ -12,6 +12,22 @@ type ServiceState struct {
 	Repo         string      `json:"repo,omitempty"`
 	Environments []EnvStatus `json:"environments"`
 	Pipelines    []Pipeline  `json:"pipelines"`
+	// CIFetchedAt is when Pipelines were last read; CIError is the CI
+	// source's trouble, shown beside the last good pipelines; CIStale marks
+	// pipelines older than two poll intervals.
+	CIFetchedAt time.Time `json:"ci_fetched_at,omitzero"`
+	CIError     string    `json:"ci_error,omitempty"`
+	CIStale     bool      `json:"ci_stale,omitempty"`
+}
+
+// CIMoving reports whether any of the service's pipelines is still running.
+func (s *ServiceState) CIMoving() bool {
+	for _, p := range s.Pipelines {
+		if p.Moving() {
+			return true
+		}
+	}
+	return false
 }
 
 // Env finds an environment of the service by name.
@@ -174,15 +190,19 @@ func (s *Snapshot) Merge(r FetchResult) {
 }
 
 func (s *Snapshot) recordHealth(r FetchResult) {
-	h := SourceHealth{Source: r.Source, Kind: r.Kind, LastTry: r.At, Throttled: r.Throttled}
-	if r.Err != nil {
-		h.Error = oneLine(r.Err.Error())
+	s.recordSourceHealth(r.Source, r.Kind, r.At, r.Err, r.Throttled)
+}
+
+func (s *Snapshot) recordSourceHealth(source, kind string, at time.Time, err error, throttled bool) {
+	h := SourceHealth{Source: source, Kind: kind, LastTry: at, Throttled: throttled}
+	if err != nil {
+		h.Error = oneLine(err.Error())
 	} else {
-		h.LastOK = r.At
+		h.LastOK = at
 	}
 	for i := range s.Sources {
-		if s.Sources[i].Source == r.Source {
-			if r.Err != nil {
+		if s.Sources[i].Source == source {
+			if err != nil {
 				h.LastOK = s.Sources[i].LastOK
 			}
 			s.Sources[i] = h
@@ -193,21 +213,120 @@ func (s *Snapshot) recordHealth(r FetchResult) {
 	sort.Slice(s.Sources, func(i, j int) bool { return s.Sources[i].Source < s.Sources[j].Source })
 }
 
-// MarkStale flags every environment whose last good data is older than
-// maxAge (or that has never been fetched and has an error), so old data is
-// never shown as current.
+// CIFetchResult is one poll of one CI source, the CI counterpart of
+// FetchResult: Services holds what was read (pipelines and gates, or a
+// service's own error); Err is the source's trouble, written on every
+// covered service that Services does not speak for.
+type CIFetchResult struct {
+	Source   string
+	Kind     string
+	At       time.Time
+	Services []CIStatus
+	// Covers lists every service the source is responsible for.
+	Covers    []string
+	Err       error
+	Throttled bool
+}
+
+// MergeCI folds one CI poll into the snapshot. A service read fine gets its
+// pipelines replaced and its gates replace its entries in Approvals; a
+// service with an error keeps its last good pipelines and gates, with the
+// error beside them, so a failure never shows as "nothing waiting".
+func (s *Snapshot) MergeCI(r CIFetchResult) {
+	s.recordSourceHealth(r.Source, r.Kind, r.At, r.Err, r.Throttled)
+	spoken := make(map[string]bool, len(r.Services))
+	fresh := make(map[string][]Gate, len(r.Services))
+	for _, st := range r.Services {
+		svc, ok := s.Service(st.Service)
+		if !ok {
+			continue
+		}
+		spoken[st.Service] = true
+		if st.Error != "" {
+			svc.CIError = oneLine(st.Error)
+			continue
+		}
+		svc.Pipelines = st.Pipelines
+		if svc.Pipelines == nil {
+			svc.Pipelines = []Pipeline{}
+		}
+		svc.CIFetchedAt, svc.CIError, svc.CIStale = r.At, "", false
+		gates := make([]Gate, len(st.Gates))
+		for i, g := range st.Gates {
+			g.Service = st.Service
+			gates[i] = g
+		}
+		fresh[st.Service] = gates
+	}
+	if r.Err != nil {
+		msg := oneLine(r.Err.Error())
+		for _, name := range r.Covers {
+			if svc, ok := s.Service(name); ok && !spoken[name] {
+				svc.CIError = msg
+			}
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	approvals := make([]Gate, 0, len(s.Approvals))
+	for _, g := range s.Approvals {
+		if _, replaced := fresh[g.Service]; !replaced {
+			approvals = append(approvals, g)
+		}
+	}
+	for _, gates := range fresh {
+		approvals = append(approvals, gates...)
+	}
+	sortGates(approvals)
+	s.Approvals = approvals
+}
+
+// sortGates orders gates oldest waiting first (unknown times last), then by
+// service and gate, so the list does not shuffle between polls.
+func sortGates(gs []Gate) {
+	sort.SliceStable(gs, func(i, j int) bool {
+		a, b := gs[i], gs[j]
+		if !a.WaitingSince.Equal(b.WaitingSince) {
+			switch {
+			case a.WaitingSince.IsZero():
+				return false
+			case b.WaitingSince.IsZero():
+				return true
+			}
+			return a.WaitingSince.Before(b.WaitingSince)
+		}
+		if a.Service != b.Service {
+			return a.Service < b.Service
+		}
+		if a.Gate != b.Gate {
+			return a.Gate < b.Gate
+		}
+		return a.ID < b.ID
+	})
+}
+
+// MarkStale flags every environment, and every service's pipelines, whose
+// last good data is older than maxAge, so old data is never shown as
+// current. Never-fetched data is loading, not stale.
 func (s *Snapshot) MarkStale(now time.Time, maxAge time.Duration) {
 	for i := range s.Services {
-		for j := range s.Services[i].Environments {
-			e := &s.Services[i].Environments[j]
+		svc := &s.Services[i]
+		for j := range svc.Environments {
+			e := &svc.Environments[j]
 			e.Stale = !e.FetchedAt.IsZero() && now.Sub(e.FetchedAt) > maxAge
 		}
+		svc.CIStale = !svc.CIFetchedAt.IsZero() && now.Sub(svc.CIFetchedAt) > maxAge
 	}
 }
 
-// Moving reports whether anything in the snapshot changes by itself soon.
+// Moving reports whether anything in the snapshot changes by itself soon:
+// an environment deploying or a pipeline running.
 func (s *Snapshot) Moving() bool {
 	for i := range s.Services {
+		if s.Services[i].CIMoving() {
+			return true
+		}
 		for _, e := range s.Services[i].Environments {
 			if e.Moving() {
 				return true

@@ -8,6 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"flightdeck/model"
@@ -55,6 +58,23 @@ func (e *ThrottledError) Error() string {
 }
 
 func (e *ThrottledError) Unwrap() []error { return []error{ErrThrottled, e.Err} }
+
+// ParseRetryAfter reads a Retry-After header value, given in seconds or as
+// an HTTP date (relative to now). It returns 0 when the value says nothing
+// usable.
+func ParseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		return max(0, time.Duration(secs)*time.Second)
+	}
+	if at, err := http.ParseTime(v); err == nil && at.After(now) {
+		return at.Sub(now)
+	}
+	return 0
+}
 
 // RetryAfter returns the wait a throttled error asks for, if any.
 func RetryAfter(err error) (time.Duration, bool) {
@@ -112,4 +132,82 @@ type Promoter interface {
 // Aborter stops the deploy in flight in an environment and rolls back.
 type Aborter interface {
 	Abort(ctx context.Context, key model.EnvKey, dryRun bool) (Receipt, error)
+}
+
+// CISource reads the CI pipelines of a group of services in one poll: for
+// CircleCI, every service on one host. The UI never runs two Fetch calls of
+// one source at once.
+type CISource interface {
+	// Name identifies the source on screen and in logs ("circleci").
+	Name() string
+	// Kind groups sources for the header's health summary ("circleci").
+	Kind() string
+	// Services lists the services whose pipelines this source reports.
+	Services() []string
+	// Fetch polls every service once. It returns what it read: each
+	// service's recent pipelines (newest first) and the gates in them
+	// waiting for a human, or a service's own error on CIStatus.Error. A
+	// returned error is the source's trouble (unreachable, throttled,
+	// credentials rejected) and may come with partial results; the poller
+	// backs off on it, and it is written on every covered service the
+	// results do not speak for.
+	Fetch(ctx context.Context) ([]model.CIStatus, error)
+}
+
+// PollCI fetches a CI source once with a timeout and packs the answer as
+// the snapshot merges it, as Poll does for deploy sources.
+func PollCI(ctx context.Context, src CISource, timeout time.Duration, now func() time.Time) model.CIFetchResult {
+	services, err := within(ctx, timeout, src.Fetch)
+	return model.CIFetchResult{
+		Source: src.Name(), Kind: src.Kind(), At: now(),
+		Services: services, Covers: src.Services(),
+		Err: err, Throttled: errors.Is(err, ErrThrottled),
+	}
+}
+
+// within runs fetch under a timeout and says so when the timeout is what
+// cut it short.
+func within[T any](ctx context.Context, timeout time.Duration, fetch func(context.Context) (T, error)) (T, error) {
+	c, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	v, err := fetch(c)
+	if err != nil && errors.Is(c.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("timed out after %s: %w", timeout, err)
+	}
+	return v, err
+}
+
+// CI capabilities. A gate is named by the model.Gate a CISource reported
+// (its ID and WorkflowID mean something only to that source); a workflow by
+// the service it belongs to and the provider's workflow id. Each returns
+// the calls it made (or, with dryRun, would make) and the request ids.
+
+// GateChecker re-reads a gate live: the action pipeline's re-check before
+// approving or rejecting. It returns nil while the gate still waits, and a
+// *model.Refusal saying what happened instead ("already approved by …",
+// "canceled") once it does not.
+type GateChecker interface {
+	CheckGate(ctx context.Context, gate model.Gate) error
+}
+
+// Approver lets a gate's pipeline go on.
+type Approver interface {
+	Approve(ctx context.Context, gate model.Gate, dryRun bool) (Receipt, error)
+}
+
+// Rejecter stops a gate's pipeline at the gate. CircleCI has no "reject":
+// it cancels the gate's workflow.
+type Rejecter interface {
+	Reject(ctx context.Context, gate model.Gate, dryRun bool) (Receipt, error)
+}
+
+// Rerunner reruns a failed workflow from its failed jobs. The rerun is a
+// new workflow in the same pipeline; Receipt.Detail names it.
+type Rerunner interface {
+	RerunFailed(ctx context.Context, service, workflowID string, dryRun bool) (Receipt, error)
+}
+
+// Canceler cancels a running or held workflow.
+type Canceler interface {
+	CancelWorkflow(ctx context.Context, service, workflowID string, dryRun bool) (Receipt, error)
 }

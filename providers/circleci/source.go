@@ -1,0 +1,472 @@
+package circleci
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+)
+
+// RecentPipelines is how many of a service's newest pipelines a poll reads
+// by default: enough for the detail view and the lineage fallback, few
+// enough that a poll stays cheap.
+const RecentPipelines = 5
+
+// How long answers that should not change anymore are trusted before they
+// are read again anyway.
+const (
+	// settledRecheck bounds how long a pipeline whose workflows all
+	// finished goes without listing them again: a rerun started from the
+	// web UI adds a workflow to it, and CircleCI does not bump the
+	// pipeline's updated_at for that (CircleCI-Archived/api-preview-docs
+	// #87), so updated_at is only ever an extra reason to look.
+	settledRecheck = 5 * time.Minute
+	// heldRecheck bounds how long the jobs of a workflow that stays on hold
+	// go unread: approving one of two parallel holds leaves it on hold.
+	heldRecheck = time.Minute
+)
+
+// Service is one flightdeck service's CI on CircleCI.
+type Service struct {
+	Name    string // the flightdeck service
+	Project string // project slug: gh/acme/api, bb/…, circleci/ORG-ID/PROJECT-ID
+	Branch  string // "" reads every branch
+	// Workflow, when set, shows only the workflows of that name.
+	Workflow string
+}
+
+// Options configure a Source.
+type Options struct {
+	// Host is the CircleCI web root ("" = https://circleci.com).
+	Host  string
+	Token Token
+	// HTTPClient is optional; tests pass a counting one.
+	HTTPClient *http.Client
+	// RequestTimeout bounds each request (default 15 s).
+	RequestTimeout time.Duration
+	Services       []Service
+	// Recent is how many pipelines a service shows (default RecentPipelines).
+	Recent int
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Concurrency bounds the requests in flight during one Fetch (default 4).
+	Concurrency int
+}
+
+// Source polls the CircleCI pipelines of a group of services. It is a
+// providers.CISource and implements the gate and workflow capabilities.
+// It is safe for concurrent use, though the UI never runs two Fetch calls
+// at once.
+type Source struct {
+	client   *Client
+	name     string
+	services []Service
+	recent   int
+	now      func() time.Time
+	conc     int
+
+	mu     sync.Mutex
+	memory map[memKey]*pipelineMemory
+	// dirty marks pipelines whose workflow list our own action changed
+	// (a rerun adds a workflow), so the next poll lists them again.
+	dirty map[memKey]bool
+	me    *User
+}
+
+var (
+	_ providers.CISource    = (*Source)(nil)
+	_ providers.GateChecker = (*Source)(nil)
+	_ providers.Approver    = (*Source)(nil)
+	_ providers.Rejecter    = (*Source)(nil)
+	_ providers.Rerunner    = (*Source)(nil)
+	_ providers.Canceler    = (*Source)(nil)
+)
+
+// memKey names a pipeline as one service sees it (two services could, in
+// principle, show one project).
+type memKey struct{ service, pipeline string }
+
+// pipelineMemory is what the last polls learnt about one pipeline.
+type pipelineMemory struct {
+	updatedAt time.Time  // the pipeline's updated_at when its workflows were listed
+	listedAt  time.Time  // when they were listed
+	workflows []Workflow // nil: never listed
+	jobs      map[string]jobsMemory
+}
+
+// jobsMemory is a workflow's jobs as read while the workflow had status.
+type jobsMemory struct {
+	status string
+	readAt time.Time
+	jobs   []Job
+}
+
+func (m *pipelineMemory) clone() *pipelineMemory {
+	if m == nil {
+		return &pipelineMemory{jobs: map[string]jobsMemory{}}
+	}
+	c := *m
+	c.jobs = make(map[string]jobsMemory, len(m.jobs))
+	for k, v := range m.jobs {
+		c.jobs[k] = v
+	}
+	return &c
+}
+
+// New builds a Source. It fails only on a host that is not an http(s) URL;
+// a missing token shows as an error on every poll instead.
+func New(o Options) (*Source, error) {
+	c, err := NewClient(ClientOptions{Host: o.Host, Token: o.Token, HTTPClient: o.HTTPClient, RequestTimeout: o.RequestTimeout, Now: o.Now})
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{
+		client:   c,
+		name:     sourceName(o.Host),
+		services: slices.Clone(o.Services),
+		recent:   o.Recent,
+		now:      o.Now,
+		conc:     o.Concurrency,
+		memory:   map[memKey]*pipelineMemory{},
+		dirty:    map[memKey]bool{},
+	}
+	if s.recent <= 0 {
+		s.recent = RecentPipelines
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.conc <= 0 {
+		s.conc = 4
+	}
+	return s, nil
+}
+
+// sourceName is "circleci", or "circleci <host>" for a CircleCI server.
+func sourceName(host string) string {
+	u, err := url.Parse(host)
+	if host == "" || err != nil || u.Host == "" || u.Host == "circleci.com" {
+		return "circleci"
+	}
+	return "circleci " + u.Host
+}
+
+// Requests is how many requests the source has sent, for the request
+// budget the board can show.
+func (s *Source) Requests() int64 { return s.client.Requests() }
+
+// Name is "circleci", or "circleci HOST" for a CircleCI server.
+func (s *Source) Name() string { return s.name }
+
+// Kind is "circleci".
+func (s *Source) Kind() string { return "circleci" }
+
+// Services lists the services this source reports on, in config order.
+func (s *Source) Services() []string {
+	names := make([]string, len(s.services))
+	for i, svc := range s.services {
+		names[i] = svc.Name
+	}
+	return names
+}
+
+// pipelineWork is one pipeline's share of a poll.
+type pipelineWork struct {
+	svc      int
+	p        Pipeline
+	mem      *pipelineMemory // a copy, written back once the poll is done
+	list     bool            // its workflows must be listed
+	wasDirty bool
+	err      error
+}
+
+// jobWork is one workflow whose jobs a poll reads.
+type jobWork struct {
+	pw   *pipelineWork
+	wf   Workflow
+	jobs []Job
+	err  error
+}
+
+// Fetch polls every service once, in three rounds of parallel requests:
+//
+//   - one pipeline list per service (the newest Recent on its branch);
+//   - the workflows of each pipeline that can still change: never seen,
+//     updated since, with a workflow not finished, changed by our own
+//     rerun, or not listed for settledRecheck;
+//   - the jobs of each workflow that can still change: never read, status
+//     changed since, running, or on hold for longer than heldRecheck. A
+//     finished workflow's jobs are read once.
+//
+// So an idle board costs one request per service and poll, a held gate one
+// more, and a running pipeline two more (its workflows and its jobs).
+//
+// Every service comes back, in config order: read, or with its own error.
+// The error returned alongside is the source's trouble (see sourceError).
+func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
+	now := s.now()
+	lists := make([][]Pipeline, len(s.services))
+	listErrs := make([]error, len(s.services))
+	parallel(len(s.services), s.conc, func(i int) {
+		svc := s.services[i]
+		lists[i], listErrs[i] = s.client.Pipelines(ctx, svc.Project, svc.Branch, s.recent)
+	})
+
+	var work []*pipelineWork
+	s.mu.Lock()
+	for i, svc := range s.services {
+		if listErrs[i] != nil {
+			continue
+		}
+		for _, p := range lists[i] {
+			k := memKey{svc.Name, p.ID}
+			old := s.memory[k]
+			pw := &pipelineWork{svc: i, p: p, mem: old.clone(), list: needsListing(old, p, now), wasDirty: s.dirty[k]}
+			if pw.wasDirty {
+				pw.list = true
+				delete(s.dirty, k)
+			}
+			work = append(work, pw)
+		}
+	}
+	s.mu.Unlock()
+
+	var listing []*pipelineWork
+	for _, pw := range work {
+		if pw.list {
+			listing = append(listing, pw)
+		}
+	}
+	parallel(len(listing), s.conc, func(i int) {
+		pw := listing[i]
+		wfs, err := s.client.Workflows(ctx, pw.p.ID)
+		if err != nil {
+			pw.err = err
+			return
+		}
+		pw.mem.remember(pw.p, wfs, now)
+	})
+
+	var reads []*jobWork
+	for _, pw := range work {
+		if pw.err != nil {
+			continue
+		}
+		for _, wf := range shown(pw.mem.workflows, s.services[pw.svc].Workflow) {
+			if !pw.mem.jobsFresh(wf, now) {
+				reads = append(reads, &jobWork{pw: pw, wf: wf})
+			}
+		}
+	}
+	parallel(len(reads), s.conc, func(i int) {
+		reads[i].jobs, reads[i].err = s.client.Jobs(ctx, reads[i].wf.ID)
+	})
+	for _, r := range reads {
+		switch {
+		case r.pw.err != nil:
+		case r.err != nil:
+			r.pw.err = r.err
+		default:
+			r.pw.mem.jobs[r.wf.ID] = jobsMemory{status: r.wf.Status, readAt: now, jobs: r.jobs}
+		}
+	}
+
+	return s.assemble(work, listErrs, now)
+}
+
+// assemble builds each service's status from the poll's work, stores what
+// was learnt, and decides what the failures say about the source.
+func (s *Source) assemble(work []*pipelineWork, listErrs []error, now time.Time) ([]model.CIStatus, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]model.CIStatus, 0, len(s.services))
+	var fails []error
+	read := 0
+	for i, svc := range s.services {
+		if err := listErrs[i]; err != nil {
+			out = append(out, model.CIStatus{Service: svc.Name, Error: err.Error()})
+			fails = append(fails, err)
+			continue
+		}
+		st := model.CIStatus{Service: svc.Name, Pipelines: []model.Pipeline{}, Gates: []model.Gate{}}
+		var svcErr error
+		listed := map[string]bool{}
+		for _, pw := range work {
+			if pw.svc != i {
+				continue
+			}
+			k := memKey{svc.Name, pw.p.ID}
+			listed[pw.p.ID] = true
+			if pw.err != nil {
+				if svcErr == nil {
+					svcErr = pw.err
+				}
+				if pw.wasDirty {
+					s.dirty[k] = true
+				}
+				continue
+			}
+			s.memory[k] = pw.mem
+			wfs := shown(pw.mem.workflows, svc.Workflow)
+			if len(wfs) == 0 && len(pw.mem.workflows) > 0 {
+				continue // this pipeline ran only other workflows
+			}
+			jobs := make(map[string][]Job, len(wfs))
+			for _, wf := range wfs {
+				jobs[wf.ID] = pw.mem.jobs[wf.ID].jobs
+			}
+			mp := toPipeline(pw.p, wfs, jobs, now.Sub(pw.p.CreatedAt) < settledRecheck)
+			st.Pipelines = append(st.Pipelines, mp)
+			st.Gates = append(st.Gates, gates(svc.Name, mp, jobs)...)
+		}
+		if svcErr != nil {
+			out = append(out, model.CIStatus{Service: svc.Name, Error: svcErr.Error()})
+			fails = append(fails, svcErr)
+			continue
+		}
+		for k := range s.memory {
+			if k.service == svc.Name && !listed[k.pipeline] {
+				delete(s.memory, k) // fell out of the newest Recent
+			}
+		}
+		read++
+		out = append(out, st)
+	}
+	return out, sourceError(fails, read)
+}
+
+// needsListing decides whether a pipeline's workflows must be listed again.
+func needsListing(m *pipelineMemory, p Pipeline, now time.Time) bool {
+	switch {
+	case m == nil || m.workflows == nil:
+		return true
+	case !p.UpdatedAt.Equal(m.updatedAt), now.Sub(m.listedAt) >= settledRecheck:
+		return true
+	case len(m.workflows) == 0:
+		// Workflows may still be set up on a young pipeline.
+		return now.Sub(p.CreatedAt) < settledRecheck
+	}
+	for _, wf := range m.workflows {
+		if !settled(wf.Status) {
+			return true
+		}
+	}
+	return false
+}
+
+// remember stores a fresh workflow list, dropping the jobs of workflows
+// no longer in it.
+func (m *pipelineMemory) remember(p Pipeline, wfs []Workflow, now time.Time) {
+	if wfs == nil {
+		wfs = []Workflow{}
+	}
+	m.workflows, m.listedAt, m.updatedAt = wfs, now, p.UpdatedAt
+	for id := range m.jobs {
+		if !slices.ContainsFunc(wfs, func(w Workflow) bool { return w.ID == id }) {
+			delete(m.jobs, id)
+		}
+	}
+}
+
+// jobsFresh reports whether the jobs read earlier still stand for wf.
+func (m *pipelineMemory) jobsFresh(wf Workflow, now time.Time) bool {
+	j, ok := m.jobs[wf.ID]
+	switch {
+	case !ok || j.status != wf.Status:
+		return false
+	case settled(wf.Status):
+		return true
+	case wf.Status == "on_hold":
+		return now.Sub(j.readAt) < heldRecheck
+	}
+	return false
+}
+
+// shown filters workflows by name ("" keeps all).
+func shown(wfs []Workflow, name string) []Workflow {
+	if name == "" {
+		return wfs
+	}
+	var out []Workflow
+	for _, w := range wfs {
+		if w.Name == name {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// sourceLevel reports whether a failure says something about the whole
+// source (throttling, credentials, transport, a 5xx, a malformed answer)
+// rather than one service (its project not found, a 4xx about it).
+func sourceLevel(err error) bool {
+	if errors.Is(err, providers.ErrThrottled) || errors.Is(err, providers.ErrAuth) {
+		return true
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Status >= 500
+	}
+	return true
+}
+
+// sourceError decides what a poll's failures say about the source:
+// throttling anywhere makes it throttled (asking for the longest wait), a
+// refused token anywhere an auth failure, and other source-level failures
+// count when no service could be read. It returns nil when the source is
+// fine.
+func sourceError(fails []error, read int) error {
+	var wait time.Duration
+	var throttled, auth, other error
+	for _, err := range fails {
+		switch {
+		case !sourceLevel(err):
+		case errors.Is(err, providers.ErrThrottled):
+			if d, _ := providers.RetryAfter(err); d > wait {
+				wait = d
+			}
+			if throttled == nil {
+				throttled = err
+			}
+		case errors.Is(err, providers.ErrAuth):
+			if auth == nil {
+				auth = err
+			}
+		case other == nil:
+			other = err
+		}
+	}
+	switch {
+	case throttled != nil:
+		var t *providers.ThrottledError
+		if !errors.As(throttled, &t) {
+			return &providers.ThrottledError{RetryAfter: wait, Err: throttled}
+		}
+		return &providers.ThrottledError{RetryAfter: wait, Err: t.Err}
+	case auth != nil:
+		return auth
+	case read == 0 && other != nil:
+		return other
+	}
+	return nil
+}
+
+// parallel runs fn(0..n-1) with at most conc calls in flight.
+func parallel(n, conc int, fn func(i int)) {
+	sem := make(chan struct{}, max(1, conc))
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}
