@@ -65,7 +65,7 @@ func openSession(ctx context.Context, g *globals, io streams) (*session, error) 
 	if err != nil {
 		return nil, err
 	}
-	w, err := buildWorld(ctx, cfg)
+	w, err := buildWorld(ctx, g, cfg)
 	if err != nil {
 		return nil, err
 	}

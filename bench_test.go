@@ -92,10 +92,10 @@ func newLatencyRig(b *testing.B) *latencyRig {
 	if err != nil {
 		b.Fatal(err)
 	}
-	g := &globals{auditLog: filepath.Join(b.TempDir(), "audit.jsonl")}
+	g := &globals{auditLog: filepath.Join(b.TempDir(), "audit.jsonl"), simulated: true}
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
-	wd, err := buildWorld(ctx, cfg)
+	wd, err := buildWorld(ctx, g, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -89,6 +89,7 @@ $XDG_STATE_HOME/flightdeck/demo-audit.jsonl (or --audit-log), not the real log.`
 			// What is done to the simulated world is audited apart from
 			// real actions, so the real log stays the record of production.
 			cfg.AuditLog = filepath.Join(config.StateDir(os.Getenv), "demo-audit.jsonl")
+			g.simulated = true
 			return runTUI(cmd.Context(), g, cfg, "demo")
 		},
 	}
@@ -102,12 +103,14 @@ func newSimCmd(io streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sim",
 		Short: "Serve the simulated world and write a config that points flightdeck at it",
-		Long: `sim serves the simulated release world (the ECS API today, with CircleCI,
+		Long: `sim serves the simulated release world (the ECS and CircleCI APIs today, with
 GitHub, Elastic Beanstalk, ELBv2 and CloudWatch to follow) until interrupted,
 and writes a flightdeck config for it. In another terminal:
 
   flightdeck sim --listen 127.0.0.1:8787 --write-config /tmp/sim.yaml
-  flightdeck --config /tmp/sim.yaml
+  CIRCLECI_TOKEN=sim flightdeck --config /tmp/sim.yaml
+
+(the sim accepts any CircleCI token, but wants one, as CircleCI does).
 
 Faults can be switched on while it runs:
 
@@ -164,7 +167,7 @@ after printing everything that could.`,
 			if err != nil {
 				return err
 			}
-			w, err := buildWorld(cmd.Context(), cfg)
+			w, err := buildWorld(cmd.Context(), g, cfg)
 			if err != nil {
 				return err
 			}
@@ -178,8 +181,13 @@ after printing everything that could.`,
 			} else {
 				printStatus(io.out, snap)
 			}
-			if n := failedEnvs(snap); n > 0 {
-				return &exitError{code: exitFailed, err: fmt.Errorf("%d environment(s) could not be read", n)}
+			switch envs, ci := failures(snap); {
+			case envs > 0 && ci > 0:
+				return &exitError{code: exitFailed, err: fmt.Errorf("%d environment(s) and the pipelines of %d service(s) could not be read", envs, ci)}
+			case envs > 0:
+				return &exitError{code: exitFailed, err: fmt.Errorf("%d environment(s) could not be read", envs)}
+			case ci > 0:
+				return &exitError{code: exitFailed, err: fmt.Errorf("the pipelines of %d service(s) could not be read", ci)}
 			}
 			return nil
 		},
@@ -193,6 +201,7 @@ after printing everything that could.`,
 func pollOnce(ctx context.Context, w *world, timeout time.Duration) *model.Snapshot {
 	snap := model.NewSnapshot(w.specs)
 	results := make([]model.FetchResult, len(w.sources))
+	ciResults := make([]model.CIFetchResult, len(w.ciSources))
 	var wg sync.WaitGroup
 	for i, src := range w.sources {
 		wg.Add(1)
@@ -201,24 +210,38 @@ func pollOnce(ctx context.Context, w *world, timeout time.Duration) *model.Snaps
 			results[i] = providers.Poll(ctx, src, timeout, time.Now)
 		}()
 	}
+	for i, src := range w.ciSources {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ciResults[i] = providers.PollCI(ctx, src, timeout, time.Now)
+		}()
+	}
 	wg.Wait()
 	for _, r := range results {
 		snap.Merge(r)
+	}
+	for _, r := range ciResults {
+		snap.MergeCI(r)
 	}
 	snap.GeneratedAt = time.Now().UTC()
 	return snap
 }
 
-func failedEnvs(snap *model.Snapshot) int {
-	n := 0
+// failures counts what could not be read: environments, and services whose
+// pipelines could not be.
+func failures(snap *model.Snapshot) (envs, ci int) {
 	for _, s := range snap.Services {
+		if s.CIError != "" {
+			ci++
+		}
 		for _, e := range s.Environments {
 			if e.Error != "" {
-				n++
+				envs++
 			}
 		}
 	}
-	return n
+	return envs, ci
 }
 
 // printStatus is the human form of status: one line per environment.
@@ -245,6 +268,48 @@ func printStatus(out io.Writer, snap *model.Snapshot) {
 		}
 	}
 	_ = tw.Flush()
+	printCI(out, snap)
+}
+
+// printCI adds each service's newest pipeline and the gates waiting.
+func printCI(out io.Writer, snap *model.Snapshot) {
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	header := false
+	for _, s := range snap.Services {
+		if len(s.Pipelines) == 0 && s.CIError == "" {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(tw, "\nSERVICE\tPIPELINE\tSHA\tSTATUS\tSUBJECT\tNOTE")
+			header = true
+		}
+		if len(s.Pipelines) == 0 {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", s.Name, s.CIError)
+			continue
+		}
+		p := s.Pipelines[0]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, orDash(pipelineName(p)), orDash(model.ShortSHA(p.SHA)),
+			strings.ReplaceAll(string(p.Status), "_", " "), orDash(p.Subject), s.CIError)
+	}
+	if len(snap.Approvals) > 0 {
+		fmt.Fprintln(tw, "\nWAITING FOR APPROVAL\tSERVICE\tSHA\tWAITING\tSUBJECT")
+		for _, g := range snap.Approvals {
+			waiting := "-"
+			if !g.WaitingSince.IsZero() {
+				waiting = snap.GeneratedAt.Sub(g.WaitingSince).Round(time.Second).String()
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.Gate, g.Service, orDash(model.ShortSHA(g.SHA)), waiting, orDash(g.Subject))
+		}
+	}
+	_ = tw.Flush()
+}
+
+// pipelineName is "#123" or the provider's id.
+func pipelineName(p model.Pipeline) string {
+	if p.Number > 0 {
+		return fmt.Sprintf("#%d", p.Number)
+	}
+	return p.ID
 }
 
 // writeFileAtomic writes through a temporary file and a rename, so a reader

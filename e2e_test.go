@@ -155,7 +155,7 @@ func TestE2EDemo(t *testing.T) {
 
 	// Help opens and closes.
 	s.key("?")
-	s.waitFor("full help", 5*time.Second, contains("refresh now"))
+	s.waitFor("full help", 5*time.Second, contains("older/newer pipeline"))
 	s.key("?")
 	s.waitFor("help closed", 5*time.Second, contains("SERVICE"))
 

@@ -49,6 +49,10 @@ type globals struct {
 	json       bool
 	yes        bool
 	dryRun     bool
+	noBell     bool
+	// simulated is set by demo: its in-process world needs no credentials,
+	// so the CI sources get a placeholder token instead of the user's.
+	simulated bool
 }
 
 // streams are the process's standard streams, injected for tests.
@@ -141,6 +145,7 @@ order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
 	pf.StringVar(&g.configPath, "config", "", "config file (default: $FLIGHTDECK_CONFIG, then $XDG_CONFIG_HOME/flightdeck/config.yaml)")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours (NO_COLOR in the environment does the same)")
 	pf.BoolVar(&g.readOnly, "read-only", false, "disable every action; the header says READ-ONLY")
+	pf.BoolVar(&g.noBell, "no-bell", false, "no bell or desktop notification when a gate starts waiting (config: bell: false)")
 	pf.StringVar(&g.auditLog, "audit-log", "", "append action records here (default: audit_log in the config, else $XDG_STATE_HOME/flightdeck/audit.jsonl)")
 	pf.BoolVar(&g.json, "json", false, "print JSON instead of text")
 	pf.BoolVar(&g.yes, "yes", false, "act without asking (required when stdin is not a terminal)")

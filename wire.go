@@ -16,6 +16,7 @@ import (
 	"flightdeck/providers"
 	"flightdeck/providers/action"
 	"flightdeck/providers/audit"
+	"flightdeck/providers/circleci"
 	"flightdeck/providers/ecs"
 	"flightdeck/ui"
 )
@@ -28,6 +29,17 @@ type world struct {
 	// serving maps each environment to the source that reads it; actions
 	// find their capabilities on it by type assertion.
 	serving map[model.EnvKey]providers.DeploySource
+	// ciSources poll pipelines; ciServing maps a service to its CI source.
+	ciSources []providers.CISource
+	ciServing map[string]providers.CISource
+}
+
+// ciProvider returns what serves a service's pipelines, or nil.
+func (w *world) ciProvider(service string) any {
+	if s, ok := w.ciServing[service]; ok {
+		return s
+	}
+	return nil
 }
 
 // provider returns what serves an environment, or nil.
@@ -47,10 +59,14 @@ type awsKey struct {
 // buildWorld wires concrete providers for a config. ECS environments are
 // grouped by account, region and endpoint so that one source polls each
 // group and batches its DescribeServices calls.
-func buildWorld(ctx context.Context, cfg *config.Config) (*world, error) {
-	w := &world{serving: map[model.EnvKey]providers.DeploySource{}}
+func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, error) {
+	w := &world{serving: map[model.EnvKey]providers.DeploySource{}, ciServing: map[string]providers.CISource{}}
 	groups := map[awsKey][]ecs.Environment{}
+	var circle []circleci.Service
 	for _, s := range cfg.Services {
+		if s.CI != nil && s.CI.Provider == config.ProviderCircleCI {
+			circle = append(circle, circleci.Service{Name: s.Name, Project: s.CI.Project, Branch: s.CI.Branch, Workflow: s.CI.Workflow})
+		}
 		spec := model.ServiceSpec{Name: s.Name, Repo: s.Repo}
 		for _, e := range s.Environments {
 			es := model.EnvSpec{Name: e.Name, Protected: e.Protected}
@@ -89,16 +105,38 @@ func buildWorld(ctx context.Context, cfg *config.Config) (*world, error) {
 			w.serving[k] = src
 		}
 	}
+	if len(circle) > 0 {
+		src, err := circleci.New(circleci.Options{Host: cfg.CircleCI.Host, Token: circleToken(g), Services: circle})
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: fmt.Errorf("circleci.host: %w", err)}
+		}
+		w.ciSources = append(w.ciSources, src)
+		for _, s := range circle {
+			w.ciServing[s.Name] = src
+		}
+	}
 	return w, nil
+}
+
+// circleToken is the CircleCI token for this run. Without one the source
+// still runs, and every poll says how to provide it on the service's CI
+// cell and in the header, while the rest of the board works.
+func circleToken(g *globals) circleci.Token {
+	if g.simulated {
+		return circleci.NewToken("flightdeck-demo", "the demo world")
+	}
+	t, _ := circleci.FindToken()
+	return t
 }
 
 // pipeline builds the one action pipeline for a config and the flags.
 func pipeline(g *globals, cfg *config.Config, w *world) *action.Pipeline {
 	return action.New(action.Options{
-		ReadOnly: cfg.ReadOnly || g.readOnly,
-		Provider: w.provider,
-		Audit:    audit.Open(auditPath(g, cfg), audit.NewRedactor(os.Getenv)),
-		User:     audit.DefaultUser(os.Getenv),
+		ReadOnly:   cfg.ReadOnly || g.readOnly,
+		Provider:   w.provider,
+		CIProvider: w.ciProvider,
+		Audit:      audit.Open(auditPath(g, cfg), audit.NewRedactor(os.Getenv)),
+		User:       audit.DefaultUser(os.Getenv),
 	})
 }
 
@@ -108,6 +146,14 @@ func auditPath(g *globals, cfg *config.Config) string {
 		return g.auditLog
 	}
 	return cfg.AuditLog
+}
+
+// notifier rings for new gates unless --no-bell or `bell: false` says not to.
+func notifier(g *globals, cfg *config.Config) func(string) {
+	if g.noBell || !cfg.Bell {
+		return nil
+	}
+	return ui.TerminalNotifier()
 }
 
 // renderer builds the lipgloss renderer for stdout, colourless on request.
@@ -125,7 +171,7 @@ func renderer(noColor bool) *lipgloss.Renderer {
 func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	w, err := buildWorld(ctx, cfg)
+	w, err := buildWorld(ctx, g, cfg)
 	if err != nil {
 		return err
 	}
@@ -140,9 +186,12 @@ func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) e
 		Context:  ctx,
 		// The keys act through the same pipeline as the headless
 		// commands: same guards, same audit log.
-		Actions:   pipeline(g, cfg, w),
-		Provider:  w.provider,
-		AuditPath: auditPath(g, cfg),
+		Actions:    pipeline(g, cfg, w),
+		Provider:   w.provider,
+		AuditPath:  auditPath(g, cfg),
+		CISources:  w.ciSources,
+		CIProvider: w.ciProvider,
+		Notify:     notifier(g, cfg),
 	})
 	// Bubble Tea restores the terminal on return, on a panic in the
 	// program, and on SIGINT/SIGTERM.

@@ -14,7 +14,22 @@ const (
 	ActionRollback ActionKind = "rollback"
 	ActionPromote  ActionKind = "promote"
 	ActionAbort    ActionKind = "abort"
+	// CI actions: they act on a pipeline, not on an environment.
+	ActionApprove ActionKind = "approve"
+	ActionReject  ActionKind = "reject"
+	ActionRerun   ActionKind = "rerun"  // rerun a workflow from its failed jobs
+	ActionCancel  ActionKind = "cancel" // cancel a running workflow
 )
+
+// CI reports whether the action acts on a CI pipeline (a gate or a
+// workflow) rather than on an environment's deployment.
+func (k ActionKind) CI() bool {
+	switch k {
+	case ActionApprove, ActionReject, ActionRerun, ActionCancel:
+		return true
+	}
+	return false
+}
 
 // Revision is one version an environment could be pointed at: for ECS, a
 // task definition revision of the environment's family.
@@ -49,6 +64,11 @@ type Action struct {
 	From      Version
 	To        Version
 	Protected bool
+	// Gate is the gate an approve or reject answers; To.SHA is its commit
+	// and Environment the environment it guards, when known.
+	Gate *Gate
+	// Workflow is the workflow a rerun or cancel acts on (its ID and name).
+	Workflow *Workflow
 }
 
 // Key is the environment the action changes.
@@ -57,6 +77,13 @@ func (a Action) Key() EnvKey { return EnvKey{a.Service, a.Environment} }
 // Summary is the one line a confirmation shows: "production: 1c0ffee → 7d3e2a1".
 func (a Action) Summary() string {
 	switch a.Kind {
+	case ActionApprove, ActionReject:
+		g := a.gateName()
+		return fmt.Sprintf("%s %s: %s %s (%s)", a.Service, g, a.Kind, a.To.Short(), a.target())
+	case ActionRerun:
+		return fmt.Sprintf("%s: rerun workflow %s from its failed jobs (%s)", a.Service, a.workflowName(), a.To.Short())
+	case ActionCancel:
+		return fmt.Sprintf("%s: cancel workflow %s (%s)", a.Service, a.workflowName(), a.To.Short())
 	case ActionAbort:
 		return fmt.Sprintf("%s: stop the deploy of %s and roll back to %s", a.Environment, a.To.Short(), a.From.Short())
 	case ActionPromote:
@@ -64,6 +91,28 @@ func (a Action) Summary() string {
 	default:
 		return fmt.Sprintf("%s: %s → %s", a.Environment, a.From.Short(), a.To.Short())
 	}
+}
+
+func (a Action) gateName() string {
+	if a.Gate == nil {
+		return "(no gate)"
+	}
+	return a.Gate.Gate
+}
+
+func (a Action) workflowName() string {
+	if a.Workflow == nil {
+		return "(no workflow)"
+	}
+	return a.Workflow.Name
+}
+
+// target says where an approval lets the commit go.
+func (a Action) target() string {
+	if a.Environment == "" {
+		return "lets the pipeline go on"
+	}
+	return "lets it go on to " + a.Environment
 }
 
 // Refusal is a guard saying no. Commands exit 3 on it; the screen shows
@@ -90,6 +139,16 @@ func CheckPreconditions(a Action, now EnvStatus) error {
 		return Refuse("%s/%s cannot be read (%s); refusing to act on it blind", a.Service, a.Environment, now.Error)
 	}
 	switch a.Kind {
+	case ActionApprove, ActionReject:
+		if a.Gate == nil || a.Gate.ID == "" {
+			return Refuse("%s: no gate to %s", a.Service, a.Kind)
+		}
+		return nil
+	case ActionRerun, ActionCancel:
+		if a.Workflow == nil || a.Workflow.ID == "" {
+			return Refuse("%s: no workflow to %s", a.Service, a.Kind)
+		}
+		return checkWorkflow(a)
 	case ActionAbort:
 		if !now.Moving() || now.Deployment == nil {
 			return Refuse("%s/%s has no deploy in flight to abort", a.Service, a.Environment)
@@ -107,6 +166,36 @@ func CheckPreconditions(a Action, now EnvStatus) error {
 		return Refuse("%s/%s already runs %s", a.Service, a.Environment, a.To.Short())
 	}
 	return nil
+}
+
+// checkWorkflow refuses a rerun of a workflow that has not failed, or a
+// cancel of one that is no longer running, as seen when planned.
+func checkWorkflow(a Action) error {
+	w := a.Workflow
+	switch {
+	case a.Kind == ActionRerun && w.Moving():
+		return Refuse("%s: workflow %s is still running; cancel it or wait before rerunning", a.Service, w.Name)
+	case a.Kind == ActionRerun && w.Status != RunFailed:
+		return Refuse("%s: workflow %s has no failed jobs to rerun (it is %s)", a.Service, w.Name, w.Status)
+	case a.Kind == ActionCancel && !w.Moving() && w.Status != RunOnHold:
+		return Refuse("%s: workflow %s is not running (it is %s)", a.Service, w.Name, w.Status)
+	}
+	return nil
+}
+
+// GateEnvironment is the environment a gate guards, read from its name: the
+// longest environment name of the service inside the gate's name
+// ("hold-production" guards production), or "" when none is. Providers
+// name gates freely, so this is a best guess the confirmation shows.
+func GateEnvironment(gate string, envs []string) string {
+	best := ""
+	lower := strings.ToLower(gate)
+	for _, e := range envs {
+		if e != "" && strings.Contains(lower, strings.ToLower(e)) && len(e) > len(best) {
+			best = e
+		}
+	}
+	return best
 }
 
 // CheckUnmoved is the re-check: the environment must still run what the

@@ -24,6 +24,7 @@ import (
 	"flightdeck/providers"
 	"flightdeck/providers/action"
 	"flightdeck/ui/auditview"
+	"flightdeck/ui/board"
 	"flightdeck/ui/confirm"
 	"flightdeck/ui/format"
 	"flightdeck/ui/keys"
@@ -89,7 +90,7 @@ type statusLine struct {
 
 // availability says, per action key, why it does not apply to the
 // selection right now ("" when it does).
-type availability struct{ rollback, promote, abort, audit string }
+type availability struct{ rollback, promote, abort, audit, approve, reject, rerun, cancel string }
 
 // refreshKeys recomputes which action keys apply and disables the others,
 // which hides them from the footer and the help.
@@ -100,6 +101,10 @@ func (m Model) refreshKeys() Model {
 	km.Promote.SetEnabled(m.why.promote == "")
 	km.Abort.SetEnabled(m.why.abort == "")
 	km.Audit.SetEnabled(m.why.audit == "")
+	km.Approve.SetEnabled(m.why.approve == "")
+	km.Reject.SetEnabled(m.why.reject == "")
+	km.Rerun.SetEnabled(m.why.rerun == "")
+	km.Cancel.SetEnabled(m.why.cancel == "")
 	m.km = km
 	return m
 }
@@ -114,9 +119,13 @@ func (m Model) availability() availability {
 		why = "go back to the board to act"
 	}
 	if why != "" {
-		av.rollback, av.promote, av.abort = why, why, why
+		av.rollback, av.promote, av.abort, av.approve, av.reject, av.rerun, av.cancel = why, why, why, why, why, why, why
 		return av
 	}
+	_, av.rerun = m.planWorkflow(model.ActionRerun)
+	_, av.cancel = m.planWorkflow(model.ActionCancel)
+	_, av.approve = m.planGate(model.ActionApprove)
+	_, av.reject = m.planGate(model.ActionReject)
 	_, _, av.rollback = m.rollbackTarget()
 	_, _, av.promote = m.planPromote()
 	_, _, av.abort = m.planAbort()
@@ -171,6 +180,29 @@ func (m Model) provider(k model.EnvKey) (any, string) {
 		return nil, k.Service + "/" + k.Environment + " is not served by any provider"
 	}
 	return p, ""
+}
+
+// gateWhere names the pipeline and workflow a gate is in, as the CI
+// provider numbers and names them.
+func (m Model) gateWhere(g model.Gate) string {
+	if svc, ok := m.snap.Service(g.Service); ok {
+		for _, p := range svc.Pipelines {
+			for _, wf := range p.Workflows {
+				if wf.ID == g.WorkflowID {
+					return fmt.Sprintf("pipeline #%d, workflow %s", p.Number, wf.Name)
+				}
+			}
+		}
+	}
+	return "workflow " + g.WorkflowID
+}
+
+// ciProvider is what serves a service's pipelines, or nil.
+func (m Model) ciProvider(service string) any {
+	if m.opts.CIProvider == nil {
+		return nil
+	}
+	return m.opts.CIProvider(service)
 }
 
 // readable says why an environment cannot be acted on yet, or "".
@@ -260,6 +292,75 @@ func (m Model) planAbort() (model.Action, model.EnvStatus, string) {
 	return a, seen(e), ""
 }
 
+// planGate plans a or x: answer the selected service's oldest waiting gate.
+func (m Model) planGate(kind model.ActionKind) (model.Action, string) {
+	var name string
+	if m.screen == screenDetail {
+		name = m.detail.Service()
+	} else {
+		name, _, _ = m.board.Selection(m.snap)
+	}
+	svc, ok := m.snap.Service(name)
+	if !ok {
+		return model.Action{}, "select a service first"
+	}
+	g := board.GateFor(m.snap, name)
+	if g == nil {
+		return model.Action{}, name + " has no gate waiting for approval"
+	}
+	var prov any
+	if m.opts.CIProvider != nil {
+		prov = m.opts.CIProvider(name)
+	}
+	switch _, approves := prov.(providers.Approver); {
+	case prov == nil:
+		return model.Action{}, name + " has no CI provider to answer its gate"
+	case kind == model.ActionApprove && !approves:
+		return model.Action{}, name + ": its CI provider cannot approve"
+	}
+	if _, rejects := prov.(providers.Rejecter); kind == model.ActionReject && !rejects {
+		return model.Action{}, name + ": its CI provider cannot reject"
+	}
+	envs := make([]string, len(svc.Environments))
+	for i, e := range svc.Environments {
+		envs[i] = e.Environment
+	}
+	env := model.GateEnvironment(g.Gate, envs)
+	gate := *g
+	return model.Action{Kind: kind, Service: name, Environment: env, Gate: &gate, To: model.Version{SHA: g.SHA},
+		Protected: m.protected[model.EnvKey{Service: name, Environment: env}]}, ""
+}
+
+// planWorkflow plans f or C on the detail screen: rerun the shown workflow
+// from its failed jobs, or cancel it.
+func (m Model) planWorkflow(kind model.ActionKind) (model.Action, string) {
+	if m.screen != screenDetail {
+		return model.Action{}, "open a service (enter) to act on its workflows"
+	}
+	name := m.detail.Service()
+	p, wf, ok := m.detail.Workflow(m.snap)
+	if !ok {
+		return model.Action{}, name + " has no workflow on screen"
+	}
+	prov := m.ciProvider(name)
+	_, reruns := prov.(providers.Rerunner)
+	_, cancels := prov.(providers.Canceler)
+	switch {
+	case prov == nil:
+		return model.Action{}, name + " has no CI provider"
+	case kind == model.ActionRerun && !reruns:
+		return model.Action{}, name + ": its CI provider cannot rerun workflows"
+	case kind == model.ActionCancel && !cancels:
+		return model.Action{}, name + ": its CI provider cannot cancel workflows"
+	}
+	w := *wf
+	a := model.Action{Kind: kind, Service: name, Workflow: &w, To: model.Version{SHA: p.SHA}}
+	if err := model.CheckPreconditions(a, model.EnvStatus{}); err != nil {
+		return model.Action{}, err.Error()
+	}
+	return a, ""
+}
+
 // seen copies an environment as the user saw it, for a command to read
 // while the snapshot moves on.
 func seen(e *model.EnvStatus) model.EnvStatus {
@@ -297,8 +398,30 @@ func (m Model) handleActionKey(msg tea.KeyMsg) (next Model, cmd tea.Cmd, ok bool
 		})
 	case keys.Pressed(msg, m.km.Audit):
 		return try(m.why.audit, m.openAudit)
+	case keys.Pressed(msg, m.km.Approve):
+		return try(m.why.approve, func() (Model, tea.Cmd) { return m.startGate(model.ActionApprove) })
+	case keys.Pressed(msg, m.km.Reject):
+		return try(m.why.reject, func() (Model, tea.Cmd) { return m.startGate(model.ActionReject) })
+	case keys.Pressed(msg, m.km.Rerun):
+		return try(m.why.rerun, func() (Model, tea.Cmd) { return m.startWorkflow(model.ActionRerun) })
+	case keys.Pressed(msg, m.km.Cancel):
+		return try(m.why.cancel, func() (Model, tea.Cmd) { return m.startWorkflow(model.ActionCancel) })
 	}
 	return m, nil, false
+}
+
+func (m Model) startGate(kind model.ActionKind) (Model, tea.Cmd) {
+	a, _ := m.planGate(kind)
+	note := ""
+	if a.Gate.Subject != "" {
+		note = `"` + a.Gate.Subject + `"`
+	}
+	return m.startGuard(confirm.Request{Action: a, Note: note, Calls: m.describeCall(a)}, model.EnvStatus{})
+}
+
+func (m Model) startWorkflow(kind model.ActionKind) (Model, tea.Cmd) {
+	a, _ := m.planWorkflow(kind)
+	return m.startGuard(confirm.Request{Action: a, Calls: m.describeCall(a)}, model.EnvStatus{})
 }
 
 func (m Model) nextID() (Model, int) {
@@ -451,6 +574,9 @@ func (m Model) handleRan(msg ranMsg) (Model, tea.Cmd) {
 	}
 	a := m.act.req.Action
 	m.act = acting{}
+	if a.Kind.CI() {
+		return m.followCI(a, msg)
+	}
 	src, known := m.poll.sourceFor(a.Key())
 	if msg.err != nil {
 		m.status = statusLine{text: m.failureText(a, msg.err), tone: toneFail}
@@ -471,9 +597,34 @@ func (m Model) handleRan(msg ranMsg) (Model, tea.Cmd) {
 	return m, m.poll.start(m.opts.Context, src, m.opts.Now)
 }
 
+// followCI reports a CI action and polls its CI source now; after an
+// approval, the environment the gate guards is followed too, hot until it
+// runs the gate's commit.
+func (m Model) followCI(a model.Action, msg ranMsg) (Model, tea.Cmd) {
+	if msg.err != nil {
+		m.status = statusLine{text: refusalText(msg.err), tone: toneFail}
+	} else {
+		m.status = statusLine{text: successText(a, msg.result.Receipt), tone: toneOK}
+	}
+	var cmds []tea.Cmd
+	if i, ok := m.poll.ciSourceFor(a.Service); ok {
+		cmds = append(cmds, m.poll.start(m.opts.Context, i, m.opts.Now))
+	}
+	if msg.err == nil && a.Kind == model.ActionApprove && a.Environment != "" {
+		if i, ok := m.poll.sourceFor(a.Key()); ok {
+			m.poll.follow(i, follow{key: a.Key(), want: a.To, until: m.opts.Now().Add(followFor)})
+		}
+	}
+	return m, tea.Batch(cmds...)
+}
+
 func successText(a model.Action, rc providers.Receipt) string {
 	var s string
 	switch a.Kind {
+	case model.ActionApprove, model.ActionReject:
+		s = string(a.Kind) + " sent: " + a.Service + " " + a.Gate.Gate + " (" + a.To.Short() + ")"
+	case model.ActionRerun, model.ActionCancel:
+		s = string(a.Kind) + " sent: " + a.Service + " workflow " + a.Workflow.Name
 	case model.ActionAbort:
 		s = "abort sent: " + a.Environment + " stops " + a.To.Short() + ", back to " + a.From.Short()
 	case model.ActionPromote:
@@ -514,7 +665,20 @@ func (m Model) describeCall(a model.Action) string {
 		}
 	}
 	where := a.Service + "/" + a.Environment
+	if a.Kind.CI() {
+		if n, ok := m.ciProvider(a.Service).(interface{ Name() string }); ok {
+			name = n.Name()
+		}
+	}
 	switch a.Kind {
+	case model.ActionApprove:
+		return fmt.Sprintf("%s: approve %s in %s", name, a.Gate.Gate, m.gateWhere(*a.Gate))
+	case model.ActionReject:
+		return fmt.Sprintf("%s: reject %s (CircleCI cancels the workflow)", name, a.Gate.Gate)
+	case model.ActionRerun:
+		return fmt.Sprintf("%s: rerun workflow %s from its failed jobs", name, a.Workflow.Name)
+	case model.ActionCancel:
+		return fmt.Sprintf("%s: cancel workflow %s", name, a.Workflow.Name)
 	case model.ActionPromote:
 		return fmt.Sprintf("%s: deploy %s to %s, keeping %s's own settings", name, versionName(a.To), where, a.Environment)
 	case model.ActionAbort:

@@ -40,6 +40,14 @@ type Options struct {
 	Title    string // shown after the name: "demo" or the config file
 	Services []model.ServiceSpec
 	Sources  []providers.DeploySource
+	// CISources poll pipelines and gates; CIProvider returns the one that
+	// serves a service's pipelines, whose capabilities (Approver, …) decide
+	// which CI keys apply.
+	CISources  []providers.CISource
+	CIProvider func(service string) any
+	// Notify, when set, is called with one line when a new gate starts
+	// waiting (the terminal bell and a desktop notification).
+	Notify   func(text string)
 	Refresh  time.Duration // idle poll interval
 	Hot      time.Duration // poll interval while something moves; default 2s
 	ReadOnly bool
@@ -94,6 +102,10 @@ type Model struct {
 	status statusLine
 	// protected marks the environments whose confirmation needs the typed name.
 	protected map[model.EnvKey]bool
+	// seenGates holds every gate ID shown so far, so only a gate that
+	// starts waiting while we watch rings the bell. Shared by copies of
+	// the model, like the snapshot.
+	seenGates map[string]bool
 	full      bool // full help overlay
 	width     int
 	height    int
@@ -123,6 +135,9 @@ func New(o Options) Model {
 	h.Styles.ShortKey, h.Styles.ShortDesc = st.HelpKey, st.HelpDesc
 	h.Styles.FullKey, h.Styles.FullDesc = st.HelpKey, st.HelpDesc
 	h.Styles.ShortSeparator, h.Styles.FullSeparator = st.Dim, st.Dim
+	// Every style comes from our renderer, so --no-color reaches the "…"
+	// of a footer too long for the terminal as well.
+	h.Styles.Ellipsis = st.Dim
 	timing := pollTiming{Idle: o.Refresh, Hot: o.Hot, Timeout: min(15*time.Second, max(o.Refresh, 5*time.Second)), MaxBackoff: max(o.Refresh, time.Minute)}
 	protected := map[model.EnvKey]bool{}
 	for _, s := range o.Services {
@@ -136,7 +151,8 @@ func New(o Options) Model {
 		base:      km,
 		help:      h,
 		snap:      model.NewSnapshot(o.Services),
-		poll:      newPoller(o.Sources, timing),
+		poll:      newPoller(o.Sources, o.CISources, timing),
+		seenGates: map[string]bool{},
 		board:     board.New(st, km),
 		protected: protected,
 		now:       o.Now(),
@@ -174,6 +190,8 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 		return m, m.poll.startAll(m.opts.Context, m.opts.Now)
 	case fetchedMsg:
 		return m.handleFetched(msg)
+	case ciFetchedMsg:
+		return m.handleCIFetched(msg)
 	case pollMsg:
 		if !m.poll.current(msg) {
 			return m, nil
@@ -223,7 +241,44 @@ func (m Model) handleFetched(msg fetchedMsg) (Model, tea.Cmd) {
 	// A source stays hot while an action it serves has not shown its result.
 	following := m.poll.hot(msg.source, m.snap, m.now)
 	moving := covering(m.snap, msg.result.Covers) || following
-	return m, m.poll.finished(msg.source, msg.result, moving)
+	return m, m.poll.finished(msg.source, msg.result.Err, moving)
+}
+
+func (m Model) handleCIFetched(msg ciFetchedMsg) (Model, tea.Cmd) {
+	// Gates of a service read for the first time were waiting before we
+	// looked: they are listed, not announced.
+	known := map[string]bool{}
+	for _, name := range msg.result.Covers {
+		if s, ok := m.snap.Service(name); ok && !s.CIFetchedAt.IsZero() {
+			known[name] = true
+		}
+	}
+	m.snap.MergeCI(msg.result)
+	m.now = m.opts.Now()
+	m.snap.GeneratedAt = m.now
+	m.snap.MarkStale(m.now, m.staleAfter())
+	moving := ciMoving(m.snap, msg.result.Covers)
+	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving), m.announceGates(known))
+}
+
+// announceGates notifies once per gate that started waiting in a service
+// already on screen.
+func (m Model) announceGates(known map[string]bool) tea.Cmd {
+	var news []string
+	for _, g := range m.snap.Approvals {
+		if m.seenGates[g.ID] {
+			continue
+		}
+		m.seenGates[g.ID] = true
+		if known[g.Service] {
+			news = append(news, g.Service+" "+g.Gate+" is waiting for approval ("+model.ShortSHA(g.SHA)+")")
+		}
+	}
+	if len(news) == 0 || m.opts.Notify == nil {
+		return nil
+	}
+	notify, text := m.opts.Notify, strings.Join(news, "; ")
+	return func() tea.Msg { notify(text); return nil }
 }
 
 func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
@@ -355,7 +410,7 @@ func (m Model) footer() string {
 	case m.screen == screenAudit:
 		b = m.audit.ShortHelp()
 	case m.screen == screenDetail:
-		b = []key.Binding{k.Left, k.Right, k.Promote, k.Rollback, k.Abort, k.Back, k.Refresh, k.Help, k.Quit}
+		b = []key.Binding{k.Left, k.Right, k.Approve, k.Rerun, k.Cancel, k.Promote, k.Rollback, k.Abort, k.Back, k.Refresh, k.Help, k.Quit}
 	case m.board.Filtering():
 		b = []key.Binding{key.NewBinding(key.WithHelp("enter", "apply")), key.NewBinding(key.WithHelp("esc", "clear"))}
 	case m.board.Filter() != "":

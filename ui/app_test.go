@@ -171,7 +171,7 @@ func TestOpenDetailAndBack(t *testing.T) {
 func TestHelpToggles(t *testing.T) {
 	m, _ := newTestModel(t)
 	m = update(t, m, keyMsg("?"))
-	if v := view(m); !strings.Contains(v, "refresh now") || !strings.Contains(v, "Keys") {
+	if v := view(m); !strings.Contains(v, "R refresh") || !strings.Contains(v, "Keys") {
 		t.Errorf("full help missing:\n%s", v)
 	}
 	m = update(t, m, keyMsg("?"))
@@ -219,8 +219,8 @@ func TestOneFetchInFlightPerSource(t *testing.T) {
 
 func TestPollDelays(t *testing.T) {
 	timing := pollTiming{Idle: 10 * time.Second, Hot: 2 * time.Second, Timeout: time.Second, MaxBackoff: time.Minute}
-	p := newPoller([]providers.DeploySource{&fakeSource{}}, timing)
-	p.finished(0, model.FetchResult{}, false)
+	p := newPoller([]providers.DeploySource{&fakeSource{}}, nil, timing)
+	p.finished(0, nil, false)
 	if d := p.delay(0, false); d != 10*time.Second {
 		t.Errorf("idle delay %v", d)
 	}
@@ -228,22 +228,22 @@ func TestPollDelays(t *testing.T) {
 		t.Errorf("hot delay %v", d)
 	}
 	for i, want := range []time.Duration{4 * time.Second, 8 * time.Second, 16 * time.Second} {
-		p.finished(0, model.FetchResult{Err: errBoom}, true)
+		p.finished(0, errBoom, true)
 		if d := p.delay(0, true); d != want {
 			t.Errorf("failure %d: backoff %v, want %v", i+1, d, want)
 		}
 	}
 	for range 10 {
-		p.finished(0, model.FetchResult{Err: errBoom}, false)
+		p.finished(0, errBoom, false)
 	}
 	if d := p.delay(0, false); d != time.Minute {
 		t.Errorf("backoff should cap at a minute, got %v", d)
 	}
-	p.finished(0, model.FetchResult{Err: &providers.ThrottledError{RetryAfter: 30 * time.Second, Err: errBoom}}, false)
+	p.finished(0, &providers.ThrottledError{RetryAfter: 30 * time.Second, Err: errBoom}, false)
 	if d := p.delay(0, false); d != 30*time.Second {
 		t.Errorf("throttled delay should honour Retry-After, got %v", d)
 	}
-	p.finished(0, model.FetchResult{}, true)
+	p.finished(0, nil, true)
 	if d := p.delay(0, true); d != 2*time.Second {
 		t.Errorf("success should reset backoff, got %v", d)
 	}
@@ -260,6 +260,21 @@ func TestCIColumnAppearsWithPipelines(t *testing.T) {
 	v := view(m)
 	if !strings.Contains(v, "CI") || !strings.Contains(v, "⏸ on hold") {
 		t.Errorf("CI column should show the latest pipeline:\n%s", v)
+	}
+	svc.Pipelines[0].Workflows = []model.Workflow{{Name: "build-deploy", Status: model.RunOnHold, Jobs: []model.Job{
+		{Name: "hold-production", Status: model.RunOnHold, Needs: []string{"deploy-staging"}, Approval: true},
+		{Name: "build", Status: model.RunSuccess},
+		{Name: "deploy-production", Status: model.RunBlocked, Needs: []string{"hold-production"}},
+		{Name: "test", Status: model.RunSuccess, Needs: []string{"build"}},
+		{Name: "deploy-staging", Status: model.RunSuccess, Needs: []string{"test"}},
+	}}}
+	if v := view(m); !strings.Contains(v, "● … ⏸ hold-production ") {
+		t.Errorf("the CI column should follow the jobs in dependency order up to the gate:\n%s", v)
+	}
+	svc.Pipelines = nil
+	svc.CIError = "circleci: list pipelines of gh/acme/api: CircleCI: 401, check CIRCLECI_TOKEN (Invalid token provided)"
+	if v := view(m); !strings.Contains(v, "⚠ 401, check CIRCLECI_TOKEN") {
+		t.Errorf("the CI column should say why it is empty:\n%s", v)
 	}
 }
 
@@ -351,8 +366,8 @@ func TestInitLeavesScheduleToUpdate(t *testing.T) {
 }
 
 func TestRetryAfterIsCapped(t *testing.T) {
-	p := newPoller([]providers.DeploySource{&fakeSource{}}, pollTiming{Idle: 10 * time.Second, Hot: 2 * time.Second, MaxBackoff: time.Minute})
-	p.finished(0, model.FetchResult{Err: &providers.ThrottledError{RetryAfter: time.Hour, Err: errBoom}}, false)
+	p := newPoller([]providers.DeploySource{&fakeSource{}}, nil, pollTiming{Idle: 10 * time.Second, Hot: 2 * time.Second, MaxBackoff: time.Minute})
+	p.finished(0, &providers.ThrottledError{RetryAfter: time.Hour, Err: errBoom}, false)
 	if d := p.delay(0, false); d != time.Minute {
 		t.Errorf("a huge Retry-After should be capped, got %v", d)
 	}

@@ -15,10 +15,16 @@ import (
 // throttled. One fetch per source is ever in flight; a tick that arrives
 // while one is still running is dropped, and the result schedules the next.
 
-// fetchedMsg carries one poll of one source.
+// fetchedMsg carries one poll of one deploy source.
 type fetchedMsg struct {
 	source int
 	result model.FetchResult
+}
+
+// ciFetchedMsg carries one poll of one CI source.
+type ciFetchedMsg struct {
+	source int
+	result model.CIFetchResult
 }
 
 // pollMsg asks for a poll of one source. gen drops ticks made obsolete by a
@@ -33,8 +39,11 @@ type pollTiming struct {
 	Idle, Hot, Timeout, MaxBackoff time.Duration
 }
 
+// sourceState is one source's schedule. Deploy and CI sources share the
+// poller, so the schedule, backoff and one-in-flight rule are the same.
 type sourceState struct {
-	src      providers.DeploySource
+	src      providers.DeploySource // one of src and ci is set
+	ci       providers.CISource
 	inFlight bool
 	gen      int
 	failures int
@@ -56,10 +65,13 @@ type poller struct {
 	sources []sourceState
 }
 
-func newPoller(srcs []providers.DeploySource, t pollTiming) poller {
-	p := poller{timing: t, sources: make([]sourceState, len(srcs))}
-	for i, s := range srcs {
-		p.sources[i].src = s
+func newPoller(srcs []providers.DeploySource, ci []providers.CISource, t pollTiming) poller {
+	p := poller{timing: t, sources: make([]sourceState, 0, len(srcs)+len(ci))}
+	for _, s := range srcs {
+		p.sources = append(p.sources, sourceState{src: s})
+	}
+	for _, s := range ci {
+		p.sources = append(p.sources, sourceState{ci: s})
 	}
 	return p
 }
@@ -71,6 +83,9 @@ func (p *poller) start(ctx context.Context, i int, now func() time.Time) tea.Cmd
 		return nil
 	}
 	s.inFlight = true
+	if s.ci != nil {
+		return ciFetchCmd(ctx, s.ci, i, p.timing.Timeout, now)
+	}
 	return fetchCmd(ctx, s.src, i, p.timing.Timeout, now)
 }
 
@@ -85,11 +100,11 @@ func (p *poller) startAll(ctx context.Context, now func() time.Time) tea.Cmd {
 }
 
 // finished records a result and schedules the next poll of that source.
-func (p *poller) finished(i int, r model.FetchResult, moving bool) tea.Cmd {
+func (p *poller) finished(i int, err error, moving bool) tea.Cmd {
 	s := &p.sources[i]
 	s.inFlight = false
-	s.lastErr = r.Err
-	if r.Err != nil {
+	s.lastErr = err
+	if err != nil {
 		s.failures++
 	} else {
 		s.failures = 0
@@ -119,8 +134,26 @@ func (p *poller) delay(i int, moving bool) time.Duration {
 // sourceFor finds the source that reads an environment.
 func (p *poller) sourceFor(k model.EnvKey) (int, bool) {
 	for i, s := range p.sources {
+		if s.src == nil {
+			continue
+		}
 		for _, c := range s.src.Covers() {
 			if c == k {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// ciSourceFor finds the CI source that reads a service's pipelines.
+func (p *poller) ciSourceFor(service string) (int, bool) {
+	for i, s := range p.sources {
+		if s.ci == nil {
+			continue
+		}
+		for _, name := range s.ci.Services() {
+			if name == service {
 				return i, true
 			}
 		}
@@ -172,6 +205,23 @@ func fetchCmd(ctx context.Context, src providers.DeploySource, i int, timeout ti
 	return func() tea.Msg {
 		return fetchedMsg{source: i, result: providers.Poll(ctx, src, timeout, now)}
 	}
+}
+
+func ciFetchCmd(ctx context.Context, src providers.CISource, i int, timeout time.Duration, now func() time.Time) tea.Cmd {
+	return func() tea.Msg {
+		return ciFetchedMsg{source: i, result: providers.PollCI(ctx, src, timeout, now)}
+	}
+}
+
+// ciMoving reports whether any pipeline of the services a CI source covers
+// is still running.
+func ciMoving(snap *model.Snapshot, services []string) bool {
+	for _, name := range services {
+		if s, ok := snap.Service(name); ok && s.CIMoving() {
+			return true
+		}
+	}
+	return false
 }
 
 // covering reports whether any environment a source covers is moving.

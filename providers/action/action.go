@@ -30,9 +30,13 @@ type Options struct {
 	// Provider returns what serves an environment (a DeploySource that may
 	// implement the capability interfaces), or nil.
 	Provider func(model.EnvKey) any
-	Audit    *audit.Log
-	User     string
-	Now      func() time.Time
+	// CIProvider returns what serves a service's pipelines (a CISource that
+	// may implement Approver, GateChecker, …), or nil; approvals, reruns
+	// and cancels find their capabilities on it.
+	CIProvider func(service string) any
+	Audit      *audit.Log
+	User       string
+	Now        func() time.Time
 	// Timeout bounds the re-check and the execute call.
 	Timeout time.Duration
 }
@@ -81,6 +85,9 @@ func (p *Pipeline) guard(a model.Action, seen model.EnvStatus) error {
 
 // capability finds the provider call an action needs, or refuses.
 func (p *Pipeline) capability(a model.Action) (any, error) {
+	if a.Kind.CI() {
+		return p.ciCapability(a)
+	}
 	prov := p.o.Provider(a.Key())
 	if prov == nil {
 		return nil, model.Refuse("%s/%s is not served by any provider", a.Service, a.Environment)
@@ -96,6 +103,31 @@ func (p *Pipeline) capability(a model.Action) (any, error) {
 	}
 	if !ok {
 		return nil, model.Refuse("%s/%s: its provider cannot %s", a.Service, a.Environment, a.Kind)
+	}
+	return prov, nil
+}
+
+func (p *Pipeline) ciCapability(a model.Action) (any, error) {
+	var prov any
+	if p.o.CIProvider != nil {
+		prov = p.o.CIProvider(a.Service)
+	}
+	if prov == nil {
+		return nil, model.Refuse("%s has no CI provider configured", a.Service)
+	}
+	var ok bool
+	switch a.Kind {
+	case model.ActionApprove:
+		_, ok = prov.(providers.Approver)
+	case model.ActionReject:
+		_, ok = prov.(providers.Rejecter)
+	case model.ActionRerun:
+		_, ok = prov.(providers.Rerunner)
+	case model.ActionCancel:
+		_, ok = prov.(providers.Canceler)
+	}
+	if !ok {
+		return nil, model.Refuse("%s: its CI provider cannot %s", a.Service, a.Kind)
 	}
 	return prov, nil
 }
@@ -141,7 +173,7 @@ func (p *Pipeline) Run(ctx context.Context, a model.Action, dryRun bool) (Result
 		return res, errors.Join(err, aerr)
 	}
 	if err != nil && !model.IsRefusal(err) {
-		return res, fmt.Errorf("%s of %s/%s failed: %w", a.Kind, a.Service, a.Environment, err)
+		return res, fmt.Errorf("%s of %s failed: %w", a.Kind, where(a), err)
 	}
 	return res, err
 }
@@ -155,6 +187,9 @@ func (p *Pipeline) Refused(a model.Action, reason error) error {
 // recheck reads the environment live and refuses if its version moved
 // since the user planned the action.
 func (p *Pipeline) recheck(ctx context.Context, a model.Action) (model.EnvStatus, error) {
+	if a.Kind.CI() {
+		return model.EnvStatus{}, p.recheckCI(ctx, a)
+	}
 	r, ok := p.o.Provider(a.Key()).(providers.EnvReader)
 	if !ok {
 		return model.EnvStatus{}, model.Refuse("%s/%s cannot be re-read before acting; refusing", a.Service, a.Environment)
@@ -177,8 +212,39 @@ func (p *Pipeline) recheck(ctx context.Context, a model.Action) (model.EnvStatus
 	return live, model.CheckUnmoved(a, live)
 }
 
+// recheckCI reads a gate again before answering it: someone may have
+// approved it elsewhere meanwhile. A rerun or cancel is checked by the CI
+// service itself, which refuses one that no longer applies.
+func (p *Pipeline) recheckCI(ctx context.Context, a model.Action) error {
+	if a.Gate == nil {
+		return nil
+	}
+	prov, _ := p.ciCapability(a)
+	c, ok := prov.(providers.GateChecker)
+	if !ok {
+		return model.Refuse("%s: the gate %s cannot be re-read before acting; refusing", a.Service, a.Gate.Gate)
+	}
+	cctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
+	defer cancel()
+	if err := c.CheckGate(cctx, *a.Gate); err != nil {
+		if model.IsRefusal(err) {
+			return err
+		}
+		return fmt.Errorf("re-check of %s %s before acting: %w", a.Service, a.Gate.Gate, err)
+	}
+	return nil
+}
+
 func execute(ctx context.Context, prov any, a model.Action, dryRun bool) (providers.Receipt, error) {
 	switch a.Kind {
+	case model.ActionApprove:
+		return prov.(providers.Approver).Approve(ctx, *a.Gate, dryRun)
+	case model.ActionReject:
+		return prov.(providers.Rejecter).Reject(ctx, *a.Gate, dryRun)
+	case model.ActionRerun:
+		return prov.(providers.Rerunner).RerunFailed(ctx, a.Service, a.Workflow.ID, dryRun)
+	case model.ActionCancel:
+		return prov.(providers.Canceler).CancelWorkflow(ctx, a.Service, a.Workflow.ID, dryRun)
 	case model.ActionRollback:
 		return prov.(providers.Rollbacker).Rollback(ctx, a.Key(), a.To, dryRun)
 	case model.ActionPromote:
@@ -200,10 +266,28 @@ func (p *Pipeline) record(a model.Action, dryRun bool, result string, err error,
 		From: versionText(a.From), To: versionText(a.To),
 		DryRun: dryRun, Result: result, RequestIDs: rc.RequestIDs, Detail: rc.Detail,
 	}
+	if a.Gate != nil {
+		r.Gate = a.Gate.Gate
+	}
+	if a.Workflow != nil {
+		r.Workflow = a.Workflow.Name
+	}
 	if err != nil {
 		r.Error = err.Error()
 	}
 	return p.o.Audit.Append(r)
+}
+
+// where names what an action acts on: "api/production", or for a CI action
+// "api hold-production".
+func where(a model.Action) string {
+	switch {
+	case a.Gate != nil:
+		return a.Service + " " + a.Gate.Gate
+	case a.Workflow != nil:
+		return a.Service + " workflow " + a.Workflow.Name
+	}
+	return a.Service + "/" + a.Environment
 }
 
 func versionText(v model.Version) string {

@@ -35,13 +35,16 @@ type Record struct {
 	Service     string    `json:"service"`
 	Environment string    `json:"environment"`
 	SourceEnv   string    `json:"source_env,omitempty"`
-	From        string    `json:"from"`
-	To          string    `json:"to"`
-	DryRun      bool      `json:"dry_run"`
-	Result      string    `json:"result"`
-	Error       string    `json:"error,omitempty"`
-	RequestIDs  []string  `json:"request_ids"`
-	Detail      string    `json:"detail,omitempty"`
+	// Gate and Workflow name what a CI action answered or acted on.
+	Gate       string   `json:"gate,omitempty"`
+	Workflow   string   `json:"workflow,omitempty"`
+	From       string   `json:"from"`
+	To         string   `json:"to"`
+	DryRun     bool     `json:"dry_run"`
+	Result     string   `json:"result"`
+	Error      string   `json:"error,omitempty"`
+	RequestIDs []string `json:"request_ids"`
+	Detail     string   `json:"detail,omitempty"`
 }
 
 // Log appends records to one file. Safe for concurrent use.

@@ -110,11 +110,12 @@ func (e *APIError) Error() string {
 	if msg == "" {
 		msg = http.StatusText(e.Status)
 	}
-	s := fmt.Sprintf("CircleCI: %s %s: %d %s", e.Method, e.Path, e.Status, msg)
-	if e.Status == http.StatusUnauthorized {
-		// The token is wrong for every call: no need to name this one.
-		s = fmt.Sprintf("CircleCI: %d %s", e.Status, msg)
+	if e.Status == http.StatusUnauthorized && e.hint != "" {
+		// The token is wrong for every call: no need to name this one, and
+		// what to do comes first, where a narrow cell still shows it.
+		return fmt.Sprintf("CircleCI: %d, %s (%s)", e.Status, e.hint, msg)
 	}
+	s := fmt.Sprintf("CircleCI: %s %s: %d %s", e.Method, e.Path, e.Status, msg)
 	if e.hint != "" {
 		s += "; " + e.hint
 	}

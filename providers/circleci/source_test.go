@@ -273,7 +273,7 @@ func TestFetchErrors(t *testing.T) {
 		f, s := setup(t)
 		f.fail["listPipelinesForProject"] = 401
 		sts, err := s.Fetch(ctx)
-		if !errors.Is(err, providers.ErrAuth) || err.Error() != "CircleCI: 401 fake 401 for listPipelinesForProject; check CIRCLECI_TOKEN" {
+		if !errors.Is(err, providers.ErrAuth) || err.Error() != "CircleCI: 401, check CIRCLECI_TOKEN (fake 401 for listPipelinesForProject)" {
 			t.Errorf("source error %v", err)
 		}
 		if len(sts) != 2 || sts[0].Error == "" || sts[1].Error == "" {

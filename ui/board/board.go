@@ -150,14 +150,14 @@ func (m Model) layout(snap *model.Snapshot) layout {
 	l := layout{cols: envColumns(snap), name: 8, drift: 16}
 	for i := range snap.Services {
 		l.name = max(l.name, len(snap.Services[i].Name)+2)
-		if len(snap.Services[i].Pipelines) > 0 {
+		if len(snap.Services[i].Pipelines) > 0 || snap.Services[i].CIError != "" {
 			l.showCI = true
 		}
 	}
 	l.name = min(l.name, 18)
 	// No service reports CI: the column would hold only dashes.
 	if l.showCI {
-		l.ci = 28
+		l.ci = 32
 	}
 	rest := m.width - 2 - l.name - l.ci - l.drift
 	if n := len(l.cols); n > 0 {
@@ -170,7 +170,8 @@ func (m Model) layout(snap *model.Snapshot) layout {
 // View draws the board: waiting panel, table header, rows, filter line.
 func (m Model) View(snap *model.Snapshot, now time.Time) string {
 	var b strings.Builder
-	panel := m.waitingPanel(snap, now)
+	selected, _, _ := m.Selection(snap)
+	panel := m.waitingPanel(snap, now, selected)
 	b.WriteString(panel)
 	l := m.layout(snap)
 	b.WriteString(m.headerRow(l))
@@ -233,7 +234,7 @@ func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bo
 		b.WriteString(format.Fit(svc.Name, l.name))
 	}
 	if l.showCI {
-		b.WriteString(format.Fit(ciSummary(m.st, svc, now), l.ci))
+		b.WriteString(format.Col(ciSummary(m.st, svc, now, l.ci-2), l.ci))
 	}
 	for i, c := range l.cols {
 		e, ok := svc.Env(c)
@@ -250,47 +251,6 @@ func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bo
 	// The layout leaves the drift column whatever width remains, so the row
 	// fits without measuring it again.
 	b.WriteString(format.Truncate(driftLabel(m.st, svc), l.drift))
-	return b.String()
-}
-
-// ciSummary is the CI column: the latest pipeline's state, or a dash when
-// the service has no CI configured or none reported yet.
-func ciSummary(st theme.Styles, svc *model.ServiceState, now time.Time) string {
-	if len(svc.Pipelines) == 0 {
-		return st.P.Dim.Wrap("–")
-	}
-	p := svc.Pipelines[0]
-	switch p.Status {
-	case model.RunSuccess:
-		return st.P.OK.Wrap(theme.GlyphOK) + " " + format.Since(now, p.CreatedAt)
-	case model.RunFailed:
-		return st.P.Failed.Wrap(theme.GlyphFailed) + " failed"
-	case model.RunOnHold:
-		return st.P.Hold.Wrap(theme.GlyphHold) + " on hold"
-	default:
-		return st.P.Rolling.Wrap("●") + " " + string(p.Status)
-	}
-}
-
-// waitingPanel lists gates waiting for a human, oldest first. It is absent
-// when nothing waits, so the table gets the room.
-func (m Model) waitingPanel(snap *model.Snapshot, now time.Time) string {
-	if len(snap.Approvals) == 0 {
-		return ""
-	}
-	inner := max(20, m.width-4)
-	var b strings.Builder
-	title := "┌ Waiting for you (" + itoa(len(snap.Approvals)) + ") "
-	b.WriteString(m.st.Border.Render(title + strings.Repeat("─", max(0, m.width-ansi.StringWidth(title)-1)) + "┐"))
-	b.WriteByte('\n')
-	for _, g := range snap.Approvals {
-		line := m.st.P.Hold.Wrap(theme.GlyphHold) + " " + format.Fit(g.Service, 10) + format.Fit(g.Gate, 18) +
-			model.ShortSHA(g.SHA) + " " + format.Fit(quote(g.Subject), 30) + format.Fit(g.Provider, 11) + "waiting " + format.Since(now, g.WaitingSince)
-		b.WriteString(m.st.Border.Render("│") + " " + format.Fit(line, inner) + " " + m.st.Border.Render("│"))
-		b.WriteByte('\n')
-	}
-	b.WriteString(m.st.Border.Render("└" + strings.Repeat("─", max(0, m.width-2)) + "┘"))
-	b.WriteByte('\n')
 	return b.String()
 }
 

@@ -128,7 +128,7 @@ func (m Model) View() string {
 	if m.req.Calls != "" {
 		lines = append(lines, fit.Render(m.st.Dim.Render("calls ")+m.req.Calls))
 	}
-	lines = append(lines, fit.Render(m.st.Dim.Render("flightdeck reads "+a.Environment+" again first and refuses if it moved.")), "")
+	lines = append(lines, fit.Render(m.st.Dim.Render(recheckNote(a))), "")
 	if a.Protected {
 		lines = append(lines,
 			fit.Render(m.st.Warn.Render(theme.GlyphWarn+" "+a.Environment+" is protected.")+" Type its name to confirm:"),
@@ -151,6 +151,14 @@ func (m Model) View() string {
 func title(a model.Action) string {
 	where := a.Service + " · " + a.Environment
 	switch a.Kind {
+	case model.ActionApprove:
+		return "Approve " + a.Service + " · " + a.Gate.Gate
+	case model.ActionReject:
+		return "Reject " + a.Service + " · " + a.Gate.Gate
+	case model.ActionRerun:
+		return "Rerun " + a.Service + " · " + a.Workflow.Name + " from failed"
+	case model.ActionCancel:
+		return "Cancel " + a.Service + " · " + a.Workflow.Name
 	case model.ActionPromote:
 		return "Promote " + a.Service + " · " + a.SourceEnv + " → " + a.Environment
 	case model.ActionAbort:
@@ -158,6 +166,17 @@ func title(a model.Action) string {
 	default:
 		return "Roll back " + where
 	}
+}
+
+// recheckNote says what is read again just before the action is sent.
+func recheckNote(a model.Action) string {
+	switch a.Kind {
+	case model.ActionApprove, model.ActionReject:
+		return "flightdeck reads the gate again first and refuses if it was answered meanwhile."
+	case model.ActionRerun, model.ActionCancel:
+		return "CircleCI refuses if the workflow changed meanwhile."
+	}
+	return "flightdeck reads " + a.Environment + " again first and refuses if it moved."
 }
 
 func summary(r Request) string {

@@ -14,6 +14,7 @@ import (
 
 	"flightdeck/model"
 	"flightdeck/ui/format"
+	"flightdeck/ui/graph"
 	"flightdeck/ui/keys"
 	"flightdeck/ui/theme"
 )
@@ -25,6 +26,8 @@ type Model struct {
 	service string
 	env     int // selected environment panel
 	scroll  int
+	run     int // shown pipeline: 0 the newest
+	shift   int // the graph's horizontal scroll
 	width   int
 	height  int
 }
@@ -64,8 +67,33 @@ func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot, now time.Time) (Mode
 		m.scroll = max(0, m.scroll-1)
 	case key.Matches(msg, m.km.Down):
 		m.scroll = min(m.scroll+1, max(0, len(m.lines(svc, now))-m.height))
+	case key.Matches(msg, m.km.OlderRun):
+		m.run, m.shift = min(m.run+1, max(0, len(svc.Pipelines)-1)), 0
+	case key.Matches(msg, m.km.NewerRun):
+		m.run, m.shift = max(0, m.run-1), 0
+	case key.Matches(msg, m.km.GraphLeft):
+		m.shift = max(0, m.shift-graphStep)
+	case key.Matches(msg, m.km.GraphRight):
+		m.shift += graphStep // Render clamps it to the graph
 	}
 	return m, nil
+}
+
+// graphStep is how far < and > scroll a wide graph.
+const graphStep = 20
+
+// Workflow is the workflow on screen, the one f and C act on: the newest
+// workflow of the shown pipeline.
+func (m Model) Workflow(snap *model.Snapshot) (*model.Pipeline, *model.Workflow, bool) {
+	svc, ok := snap.Service(m.service)
+	if !ok || len(svc.Pipelines) == 0 {
+		return nil, nil, false
+	}
+	p := &svc.Pipelines[min(m.run, len(svc.Pipelines)-1)]
+	if len(p.Workflows) == 0 {
+		return p, nil, false
+	}
+	return p, &p.Workflows[0], true
 }
 
 // View draws the screen, scrolled to the current offset.
@@ -97,21 +125,66 @@ func repoSuffix(repo string) string {
 	return "  " + repo
 }
 
-// pipelines lists the latest CI runs. The graph view arrives with the CI
-// providers; until then this says plainly what is known.
+// pipelines shows one pipeline (the newest, or an older one picked with
+// [ and ]): commit, status and trigger, then its newest workflow as a graph.
 func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
 	if len(svc.Pipelines) == 0 {
+		if svc.CIError != "" {
+			return m.st.Warn.Render(theme.GlyphWarn+" CI: ") + svc.CIError
+		}
 		return m.st.Dim.Render("CI: no pipelines reported for this service")
 	}
-	var b strings.Builder
-	b.WriteString(m.st.PanelTitle.Render("Pipelines"))
-	for i, p := range svc.Pipelines {
-		if i == 5 {
-			break
-		}
-		b.WriteString("\n  " + model.ShortSHA(p.SHA) + "  " + string(p.Status) + "  " + format.Since(now, p.CreatedAt) + "  " + p.Subject)
+	i := min(m.run, len(svc.Pipelines)-1)
+	p := svc.Pipelines[i]
+	glyph, paint := m.st.RunPaint(p.Status)
+	head := m.st.PanelTitle.Render("Pipeline") + " " + pipelineName(p) + "  " + m.st.Bold.Render(model.ShortSHA(p.SHA)) + "  " +
+		paint.Wrap(glyph) + " " + strings.ReplaceAll(string(p.Status), "_", " ")
+	if !p.CreatedAt.IsZero() {
+		head += m.st.Dim.Render("  " + format.Since(now, p.CreatedAt) + " ago")
 	}
-	return b.String()
+	if p.TriggeredBy != "" {
+		head += m.st.Dim.Render(" by " + p.TriggeredBy)
+	}
+	head += m.st.Dim.Render("  (" + strconv.Itoa(i+1) + " of " + strconv.Itoa(len(svc.Pipelines)) + ", [ ] older/newer)")
+	lines := []string{format.Truncate(head, m.width)}
+	if p.Subject != "" {
+		lines = append(lines, "  "+format.Truncate(`"`+p.Subject+`"`, m.width-2))
+	}
+	if svc.CIError != "" {
+		lines = append(lines, m.st.Warn.Render("  "+theme.GlyphWarn+" ")+format.Truncate(svc.CIError, m.width-4))
+	}
+	if p.Error != "" {
+		lines = append(lines, m.st.Error.Render("  "+theme.GlyphFailed+" "+format.Truncate(p.Error, m.width-4)))
+	}
+	if len(p.Workflows) == 0 {
+		return strings.Join(append(lines, m.st.Dim.Render("  no workflows yet")), "\n")
+	}
+	wf := p.Workflows[0]
+	wg, wp := m.st.RunPaint(wf.Status)
+	title := "  workflow " + wf.Name + " " + wp.Wrap(wg) + " " + strings.ReplaceAll(string(wf.Status), "_", " ")
+	if n := len(p.Workflows) - 1; n > 0 {
+		title += m.st.Dim.Render("  (a rerun; " + strconv.Itoa(n) + " earlier)")
+	}
+	lines = append(lines, title)
+	layout, err := model.LayoutGraph(wf.Jobs)
+	if err != nil {
+		return strings.Join(append(lines, m.st.Error.Render("  "+theme.GlyphFailed+" cannot draw the graph: "+err.Error())), "\n")
+	}
+	f := graph.Render(layout, m.st, graph.Options{Width: m.width - 2, Offset: m.shift, Now: now})
+	for _, l := range f.Lines {
+		lines = append(lines, "  "+l)
+	}
+	if f.Width > m.width-2 {
+		lines = append(lines, m.st.Dim.Render("  < > scroll the graph"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func pipelineName(p model.Pipeline) string {
+	if p.Number > 0 {
+		return "#" + strconv.FormatInt(p.Number, 10)
+	}
+	return p.ID
 }
 
 // panels lays the environment panels side by side when they fit, stacked

@@ -18,25 +18,38 @@ type KeyMap struct {
 	Help, Quit            key.Binding
 	// Release actions on the selected environment, and the audit log.
 	Rollback, Promote, Abort, Audit key.Binding
+	// Gates: approve or reject the selected service's oldest waiting gate.
+	Approve, Reject key.Binding
+	// Service detail, CI: older and newer pipelines, scroll a wide graph,
+	// rerun the shown workflow from its failed jobs, cancel it.
+	OlderRun, NewerRun, GraphLeft, GraphRight, Rerun, Cancel key.Binding
 }
 
 // Default returns a fresh key map; callers may disable bindings on it.
 func Default() KeyMap {
 	return KeyMap{
-		Up:       key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:     key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Left:     key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev env")),
-		Right:    key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next env")),
-		Open:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open service")),
-		Back:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Refresh:  key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh now")),
-		Filter:   key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Help:     key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		Rollback: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rollback")),
-		Promote:  key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
-		Abort:    key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "abort deploy")),
-		Audit:    key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "audit log")),
+		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Left:       key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev env")),
+		Right:      key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next env")),
+		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Refresh:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh")),
+		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Rollback:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rollback")),
+		Promote:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
+		Abort:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "abort deploy")),
+		Audit:      key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "audit log")),
+		Approve:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
+		Reject:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
+		OlderRun:   key.NewBinding(key.WithKeys("["), key.WithHelp("[/]", "older/newer pipeline")),
+		NewerRun:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "newer pipeline")),
+		GraphLeft:  key.NewBinding(key.WithKeys("<"), key.WithHelp("</>", "scroll graph")),
+		GraphRight: key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "scroll graph")),
+		Rerun:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "rerun failed")),
+		Cancel:     key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "cancel workflow")),
 	}
 }
 
@@ -49,7 +62,7 @@ func Pressed(msg fmt.Stringer, b key.Binding) bool {
 
 // ShortHelp is the board's footer line.
 func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Open, k.Promote, k.Rollback, k.Abort, k.Filter, k.Audit, k.Refresh, k.Help, k.Quit}
+	return []key.Binding{k.Open, k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Filter, k.Audit, k.Refresh, k.Help, k.Quit}
 }
 
 // FullHelp is the help overlay, in columns.
@@ -57,7 +70,8 @@ func (k KeyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Left, k.Right},
 		{k.Open, k.Back, k.Filter},
-		{k.Promote, k.Rollback, k.Abort, k.Audit},
+		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Audit},
+		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel},
 		{k.Refresh, k.Help, k.Quit},
 	}
 }

@@ -1,0 +1,146 @@
+package board
+
+import (
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"flightdeck/model"
+	"flightdeck/ui/format"
+	"flightdeck/ui/theme"
+)
+
+// ciSummary is the CI column: the newest pipeline's jobs in dependency
+// order up to where it stands ("build ✓ test ✓ ⏸ hold-production"), a
+// verdict once it finished, the CI source's error when it failed, or a dash
+// when the service has no CI.
+func ciSummary(st theme.Styles, svc *model.ServiceState, now time.Time, w int) string {
+	if len(svc.Pipelines) == 0 {
+		if svc.CIError != "" {
+			return st.P.Warn.Wrap(theme.GlyphWarn) + " " + ShortError(svc.CIError)
+		}
+		return st.P.Dim.Wrap("–")
+	}
+	p := svc.Pipelines[0]
+	var out string
+	switch {
+	case p.Status == model.RunSuccess:
+		out = st.P.OK.Wrap(theme.GlyphOK) + " " + format.Since(now, p.CreatedAt)
+	case p.Status == model.RunFailed && failedJob(p) != "":
+		out = st.P.Failed.Wrap(theme.GlyphFailed) + " " + failedJob(p) + " failed"
+	case len(p.Workflows) == 0:
+		g, paint := st.RunPaint(p.Status)
+		out = paint.Wrap(g) + " " + strings.ReplaceAll(string(p.Status), "_", " ")
+	default:
+		out = jobChain(st, p.Workflows[0], w)
+	}
+	switch {
+	case svc.CIError != "":
+		out += " " + st.P.Warn.Wrap(theme.GlyphWarn)
+	case svc.CIStale:
+		out = st.P.Dim.Wrap(ansi.Strip(out) + " stale")
+	}
+	return out
+}
+
+// failedJob names the first failed job of the newest pipeline.
+func failedJob(p model.Pipeline) string {
+	for _, wf := range p.Workflows {
+		for _, j := range wf.Jobs {
+			if j.Status == model.RunFailed {
+				return j.Name
+			}
+		}
+	}
+	return ""
+}
+
+// jobChain lists a running workflow's jobs in dependency order: finished
+// ones as "name ✓", then the ones in play with their glyph first, dropping
+// the oldest finished ones ("…") when the column is too narrow.
+func jobChain(st theme.Styles, wf model.Workflow, w int) string {
+	order := jobOrder(wf.Jobs)
+	var parts []string
+	for _, i := range order {
+		j := wf.Jobs[i]
+		g, paint := st.RunPaint(j.Status)
+		switch j.Status {
+		case model.RunSuccess, model.RunSkipped:
+			parts = append(parts, j.Name+" "+paint.Wrap(g))
+		case model.RunRunning, model.RunOnHold, model.RunFailed, model.RunQueued, model.RunCanceled:
+			parts = append(parts, paint.Wrap(g)+" "+j.Name)
+		}
+		// Blocked jobs are what comes next; the graph in the detail shows them.
+	}
+	lead := st.P.Rolling.Wrap("●") + " "
+	for len(parts) > 1 && format.Width(lead+strings.Join(parts, " ")) > w {
+		parts = parts[1:]
+		lead = st.P.Rolling.Wrap("●") + " … "
+	}
+	return lead + strings.Join(parts, " ")
+}
+
+// jobOrder is the jobs' indices layer by layer, as the graph draws them;
+// config order when the graph cannot be laid out (a cycle).
+func jobOrder(jobs []model.Job) []int {
+	order := make([]int, 0, len(jobs))
+	g, err := model.LayoutGraph(jobs)
+	if err != nil {
+		for i := range jobs {
+			order = append(order, i)
+		}
+		return order
+	}
+	for _, layer := range g.Layers {
+		for _, n := range layer {
+			if node := g.Nodes[n]; !node.PassThrough() {
+				order = append(order, node.Job)
+			}
+		}
+	}
+	return order
+}
+
+// waitingPanel lists gates waiting for a human, oldest first, marking the
+// one `a` answers: the oldest gate of the selected service. It is absent
+// when nothing waits, so the table gets the room.
+func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string) string {
+	if len(snap.Approvals) == 0 {
+		return ""
+	}
+	inner := max(20, m.width-4)
+	target := GateFor(snap, service)
+	var b strings.Builder
+	title := "┌ Waiting for you (" + itoa(len(snap.Approvals)) + ") "
+	b.WriteString(m.st.Border.Render(title + strings.Repeat("─", max(0, m.width-ansi.StringWidth(title)-1)) + "┐"))
+	b.WriteByte('\n')
+	subject := max(12, min(40, inner-2-12-20-9-10-12-22)) // what the other columns leave
+	for _, g := range snap.Approvals {
+		mark := m.st.P.Hold.Wrap(theme.GlyphHold)
+		hint := ""
+		if target != nil && g.ID == target.ID {
+			mark = m.st.P.Selected.Wrap(theme.GlyphCursor)
+			hint = m.st.P.Dim.Wrap("  [a]pprove [x]reject")
+		}
+		line := mark + " " + format.Col(g.Service, 12) + format.Col(g.Gate, 20) +
+			format.Col(model.ShortSHA(g.SHA), 9) + format.Col(quote(g.Subject), subject) + format.Col(g.Provider, 10) +
+			"waiting " + format.Since(now, g.WaitingSince) + hint
+		b.WriteString(m.st.Border.Render("│") + " " + format.Fit(line, inner) + " " + m.st.Border.Render("│"))
+		b.WriteByte('\n')
+	}
+	b.WriteString(m.st.Border.Render("└" + strings.Repeat("─", max(0, m.width-2)) + "┘"))
+	b.WriteByte('\n')
+	return b.String()
+}
+
+// GateFor is the gate `a` answers for a service: its oldest waiting gate
+// (Approvals are sorted oldest first), or nil.
+func GateFor(snap *model.Snapshot, service string) *model.Gate {
+	for i := range snap.Approvals {
+		if snap.Approvals[i].Service == service {
+			return &snap.Approvals[i]
+		}
+	}
+	return nil
+}

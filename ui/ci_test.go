@@ -1,0 +1,263 @@
+package ui
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+	"flightdeck/providers/action"
+	"flightdeck/providers/audit"
+)
+
+// fakeCI is a CI source with a gate on api's production, and the gate
+// capabilities.
+type fakeCI struct {
+	mu       sync.Mutex
+	gates    []model.Gate
+	err      error
+	approved []string
+	reruns   []string
+	cancels  []string
+	checkErr error
+}
+
+func (f *fakeCI) Name() string       { return "circleci" }
+func (f *fakeCI) Kind() string       { return "circleci" }
+func (f *fakeCI) Services() []string { return []string{"api"} }
+func (f *fakeCI) Fetch(context.Context) ([]model.CIStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return nil, f.err
+	}
+	p := model.Pipeline{ID: "p1", Number: 7, Provider: "circleci", SHA: sha('e'), Status: model.RunOnHold, CreatedAt: t0.Add(-9 * time.Minute),
+		TriggeredBy: "dana", Subject: "Add idempotency keys",
+		Workflows: []model.Workflow{{ID: "wf-1", Name: "build-deploy", Status: model.RunOnHold, Jobs: []model.Job{
+			{Name: "build", Status: model.RunSuccess},
+			{Name: "hold-production", Status: model.RunOnHold, Needs: []string{"build"}, Approval: true},
+			{Name: "deploy-production", Status: model.RunBlocked, Needs: []string{"hold-production"}},
+		}}}}
+	return []model.CIStatus{{Service: "api", Pipelines: []model.Pipeline{p}, Gates: append([]model.Gate(nil), f.gates...)}}, nil
+}
+func (f *fakeCI) CheckGate(context.Context, model.Gate) error { return f.checkErr }
+func (f *fakeCI) Approve(_ context.Context, g model.Gate, dry bool) (providers.Receipt, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.approved = append(f.approved, g.ID)
+	f.gates = nil
+	return providers.Receipt{RequestIDs: []string{"ci-1"}, Detail: "approved " + g.Gate}, nil
+}
+func (f *fakeCI) Reject(context.Context, model.Gate, bool) (providers.Receipt, error) {
+	return providers.Receipt{}, nil
+}
+func (f *fakeCI) RerunFailed(_ context.Context, _, wf string, _ bool) (providers.Receipt, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reruns = append(f.reruns, wf)
+	return providers.Receipt{}, nil
+}
+func (f *fakeCI) CancelWorkflow(_ context.Context, _, wf string, _ bool) (providers.Receipt, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.cancels = append(f.cancels, wf)
+	return providers.Receipt{}, nil
+}
+
+func gateE() model.Gate {
+	return model.Gate{Provider: "circleci", Gate: "hold-production", ID: "wf-1/req-1", WorkflowID: "wf-1", SHA: sha('e'),
+		Subject: "Add idempotency keys", WaitingSince: t0.Add(-4 * time.Minute)}
+}
+
+type ciHarness struct {
+	actionHarness
+	ci     *fakeCI
+	notify []string
+}
+
+func newCIHarness(t *testing.T) *ciHarness {
+	t.Helper()
+	specs, fs := world()
+	src := &actingSource{fakeSource: fs}
+	ci := &fakeCI{gates: []model.Gate{gateE()}}
+	h := &ciHarness{ci: ci}
+	path := filepath.Join(t.TempDir(), "audit.jsonl")
+	prov := func(model.EnvKey) any { return src }
+	ciProv := func(s string) any {
+		if s == "api" {
+			return ci
+		}
+		return nil
+	}
+	p := action.New(action.Options{Provider: prov, CIProvider: ciProv, Audit: audit.Open(path, audit.Redactor{}), User: "tester", Now: func() time.Time { return t0 }})
+	m := New(Options{Title: "test", Services: specs, Sources: []providers.DeploySource{src}, CISources: []providers.CISource{ci},
+		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer(),
+		Actions: p, Provider: prov, CIProvider: ciProv, AuditPath: path, Context: context.Background(),
+		Notify: func(s string) { h.notify = append(h.notify, s) }})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	h.actionHarness = actionHarness{m: m, src: src, audit: path}
+	h.poll(t)
+	return h
+}
+
+// poll runs one poll of every source, deploy and CI, and what it starts.
+func (h *ciHarness) poll(t *testing.T) {
+	t.Helper()
+	for i := range h.m.poll.sources {
+		h.m.poll.sources[i].inFlight = false
+		h.drain(t, h.m.poll.start(context.Background(), i, h.m.opts.Now))
+	}
+}
+
+func TestWaitingPanelAndCIColumn(t *testing.T) {
+	h := newCIHarness(t)
+	out := view(h.m)
+	for _, want := range []string{"Waiting for you (1)", "▸ api", "hold-production", "eeeeeee", `"Add idempotency keys"`, "waiting 4m", "[a]pprove",
+		"build ✓ ⏸ hold-production", "circleci ok", "a approve"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("board should show %q:\n%s", want, out)
+		}
+	}
+	h.press(t, "j")
+	if out := view(h.m); strings.Contains(out, "[a]pprove") || strings.Contains(out, "a approve") {
+		t.Errorf("with web selected, a does not apply:\n%s", out)
+	}
+	h.press(t, "a")
+	if !strings.Contains(view(h.m), "web has no gate waiting") {
+		t.Errorf("a on web should say why it does nothing:\n%s", view(h.m))
+	}
+}
+
+func TestApproveThroughProtectedConfirm(t *testing.T) {
+	h := newCIHarness(t)
+	h.press(t, "a")
+	out := view(h.m)
+	for _, want := range []string{"Approve api · hold-production", "approve eeeeeee (lets it go on to production)", "pipeline #7, workflow build-", "production is protected"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the confirmation should show %q:\n%s", want, out)
+		}
+	}
+	for _, r := range "production" {
+		h.press(t, string(r))
+	}
+	h.press(t, "enter")
+	if len(h.ci.approved) != 1 || h.ci.approved[0] != "wf-1/req-1" {
+		t.Fatalf("one approval of the gate expected: %v", h.ci.approved)
+	}
+	out = view(h.m)
+	if !strings.Contains(out, "approve sent: api hold-production (eeeeeee)") || strings.Contains(out, "Waiting for you") {
+		t.Errorf("the approval should be reported and the gate gone after the follow-up poll:\n%s", out)
+	}
+	if f := h.m.poll.sources[0].follow; f.key != (model.EnvKey{Service: "api", Environment: "production"}) || f.want.SHA != sha('e') {
+		t.Errorf("production should be followed until it runs the approved commit: %+v", f)
+	}
+	recs := h.records(t)
+	if len(recs) != 1 || recs[0].Action != "approve" || recs[0].Gate != "hold-production" || recs[0].Result != audit.ResultOK {
+		t.Errorf("audit: %+v", recs)
+	}
+}
+
+func TestApproveAnsweredElsewhereIsRefused(t *testing.T) {
+	h := newCIHarness(t)
+	h.ci.checkErr = model.Refuse("api hold-production was already approved by jane")
+	h.press(t, "a")
+	for _, r := range "production" {
+		h.press(t, string(r))
+	}
+	h.press(t, "enter")
+	if len(h.ci.approved) != 0 || !strings.Contains(view(h.m), "already approved by jane") {
+		t.Errorf("the re-check should refuse and say who: %v\n%s", h.ci.approved, view(h.m))
+	}
+}
+
+func TestBellRingsOnlyForNewGates(t *testing.T) {
+	h := newCIHarness(t)
+	if len(h.notify) != 0 {
+		t.Fatalf("gates waiting before we looked are listed, not announced: %v", h.notify)
+	}
+	h.poll(t)
+	if len(h.notify) != 0 {
+		t.Fatalf("the same gate must not ring twice: %v", h.notify)
+	}
+	g := gateE()
+	g.ID, g.Gate, g.SHA = "wf-2/req-2", "hold-staging", sha('f')
+	h.ci.gates = append(h.ci.gates, g)
+	h.poll(t)
+	if len(h.notify) != 1 || !strings.Contains(h.notify[0], "api hold-staging is waiting for approval (fffffff)") {
+		t.Errorf("a new gate should ring once: %v", h.notify)
+	}
+}
+
+func TestCIErrorShowsOnCellAndHeader(t *testing.T) {
+	h := newCIHarness(t)
+	h.ci.err = errCI
+	h.poll(t)
+	out := view(h.m)
+	if !strings.Contains(out, "circleci") || !strings.Contains(out, "circleci ✗ 401, check CIRCLECI_TOKEN") {
+		t.Errorf("the header should name the CI trouble:\n%s", out)
+	}
+	if !strings.Contains(out, "hold-production") || !strings.Contains(out, "aaaaaaa ✓") {
+		t.Errorf("the last good CI data and the board should stay:\n%s", out)
+	}
+}
+
+var errCI = &ciErr{}
+
+type ciErr struct{}
+
+func (*ciErr) Error() string {
+	return "circleci: list pipelines of gh/acme/api: CircleCI: 401, check CIRCLECI_TOKEN (Invalid token provided)"
+}
+func (*ciErr) Unwrap() error { return providers.ErrAuth }
+
+func notifyText(t *testing.T) {
+	t.Helper()
+	got := notification("api hold\x1b]9;evil\x07 waiting")
+	if strings.Count(got, "\x07") != 2 || strings.Count(got, "\x1b") != 1 || !strings.HasPrefix(got, "\a\x1b]9;flightdeck: api hold") {
+		t.Errorf("control characters must not reach the terminal: %q", got)
+	}
+}
+
+func TestNotificationStripsControlCharacters(t *testing.T) { notifyText(t) }
+
+func TestDetailShowsTheGraphAndCancels(t *testing.T) {
+	h := newCIHarness(t)
+	h.press(t, "enter")
+	out := view(h.m)
+	for _, want := range []string{"Pipeline #7", "workflow build-deploy", "╔", "hold-production", "deploy-production", "C cancel workflow"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the detail should show %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "f rerun failed") {
+		t.Errorf("a held workflow has nothing to rerun:\n%s", out)
+	}
+	h.press(t, "f")
+	if !strings.Contains(view(h.m), "no failed jobs to rerun") {
+		t.Errorf("f should say why it does nothing:\n%s", view(h.m))
+	}
+	h.press(t, "C")
+	if !strings.Contains(view(h.m), "Cancel api · build-deploy") {
+		t.Fatalf("C should ask to confirm the cancel:\n%s", view(h.m))
+	}
+	h.press(t, "y")
+	if len(h.ci.cancels) != 1 || h.ci.cancels[0] != "wf-1" {
+		t.Errorf("one cancel of wf-1 expected: %v", h.ci.cancels)
+	}
+	if recs := h.records(t); len(recs) != 1 || recs[0].Action != "cancel" || recs[0].Workflow != "build-deploy" {
+		t.Errorf("audit: %+v", recs)
+	}
+}
+
+func TestGoldenDetailWithGraph(t *testing.T) {
+	h := newCIHarness(t)
+	h.press(t, "enter")
+	golden.RequireEqual(t, []byte(view(h.m)))
+}
