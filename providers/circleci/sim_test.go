@@ -239,7 +239,8 @@ func TestSimRequestsPerPoll(t *testing.T) {
 		for _, p := range st.Pipelines {
 			unfinished := false
 			for _, w := range p.Workflows {
-				unfinished = unfinished || !isSettled(w.Status)
+				// Held workflows are listed again only every heldRelist.
+				unfinished = unfinished || (!isSettled(w.Status) && w.Status != model.RunOnHold)
 				if w.Status == model.RunRunning || w.Moving() {
 					want["listWorkflowJobs"]++
 				}

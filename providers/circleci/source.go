@@ -30,6 +30,9 @@ const (
 	// heldRecheck bounds how long the jobs of a workflow that stays on hold
 	// go unread: approving one of two parallel holds leaves it on hold.
 	heldRecheck = time.Minute
+	// heldRelist is how often the workflows of a pipeline that only waits
+	// for approval are listed again.
+	heldRelist = 20 * time.Second
 )
 
 // Service is one flightdeck service's CI on CircleCI.
@@ -352,12 +355,19 @@ func needsListing(m *pipelineMemory, p Pipeline, now time.Time) bool {
 		// Workflows may still be set up on a young pipeline.
 		return now.Sub(p.CreatedAt) < settledRecheck
 	}
+	held := false
 	for _, wf := range m.workflows {
-		if !settled(wf.Status) {
+		switch {
+		case wf.Status == "on_hold":
+			held = true
+		case !settled(wf.Status):
 			return true
 		}
 	}
-	return false
+	// A workflow waiting for a human changes when someone answers it:
+	// here (our own approval marks it dirty) or elsewhere, which a look
+	// every heldRelist notices without paying for it on every hot poll.
+	return held && now.Sub(m.listedAt) >= heldRelist
 }
 
 // remember stores a fresh workflow list, dropping the jobs of workflows
