@@ -261,3 +261,8 @@ func TestGoldenDetailWithGraph(t *testing.T) {
 	h.press(t, "enter")
 	golden.RequireEqual(t, []byte(view(h.m)))
 }
+
+func TestGoldenBoardWaiting(t *testing.T) {
+	h := newCIHarness(t)
+	golden.RequireEqual(t, []byte(view(h.m)))
+}
