@@ -150,9 +150,9 @@ func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus,
 func confirm(io streams, a model.Action) error {
 	f, ok := io.in.(*os.File)
 	if !ok || !term.IsTerminal(f.Fd()) {
-		return model.Refuse("refusing to %s %s/%s without --yes: stdin is not a terminal", a.Kind, a.Service, a.Environment)
+		return model.Refuse("refusing to %s %s without --yes: stdin is not a terminal", a.Kind, actsOn(a))
 	}
-	fmt.Fprintf(io.err, "%s %s\n", a.Kind, a.Summary())
+	fmt.Fprintf(io.err, "%s %s\n", a.Kind, headline(a))
 	want := "y"
 	if a.Protected {
 		want = a.Environment
@@ -181,12 +181,13 @@ type actionReport struct {
 	Calls       []providers.Call `json:"calls"`
 	RequestIDs  []string         `json:"request_ids"`
 	Detail      string           `json:"detail,omitempty"`
+	Gate        *model.Gate      `json:"gate,omitempty"`
 }
 
 // report prints the outcome: JSON on stdout with --json, else words.
 func (s *session) report(a model.Action, res *action.Result, err error) {
 	r := actionReport{Action: string(a.Kind), Service: a.Service, Environment: a.Environment, SourceEnv: a.SourceEnv,
-		From: a.From, To: a.To, DryRun: s.g.dryRun, Result: audit.ResultOK, Calls: []providers.Call{}, RequestIDs: []string{}}
+		From: a.From, To: a.To, DryRun: s.g.dryRun, Result: audit.ResultOK, Calls: []providers.Call{}, RequestIDs: []string{}, Gate: a.Gate}
 	if res != nil {
 		r.Calls, r.Detail = append(r.Calls, res.Receipt.Calls...), res.Receipt.Detail
 		r.RequestIDs = append(r.RequestIDs, res.Receipt.RequestIDs...)
@@ -208,13 +209,13 @@ func (s *session) report(a model.Action, res *action.Result, err error) {
 	out := s.io.out
 	switch r.Result {
 	case audit.ResultDryRun:
-		fmt.Fprintf(out, "dry run: %s %s\nwould send:\n", a.Kind, a.Summary())
+		fmt.Fprintf(out, "dry run: %s %s\nwould send:\n", a.Kind, headline(a))
 		for _, c := range r.Calls {
 			fmt.Fprintf(out, "  %s %s\n", c.Operation, params(c.Params))
 		}
 		fmt.Fprintln(out, "nothing was sent.")
 	case audit.ResultOK:
-		fmt.Fprintf(out, "%s sent: %s\n", a.Kind, a.Summary())
+		fmt.Fprintf(out, "%s sent: %s\n", a.Kind, headline(a))
 		if r.Detail != "" {
 			fmt.Fprintln(out, r.Detail)
 		}
@@ -223,8 +224,11 @@ func (s *session) report(a model.Action, res *action.Result, err error) {
 		}
 	case audit.ResultFailed:
 		// The error itself is printed by main; say what state things are in.
-		fmt.Fprintf(out, "%s failed; %s/%s still runs %s as far as flightdeck knows. Check it with: flightdeck status\n",
-			a.Kind, a.Service, a.Environment, a.From.Short())
+		state := fmt.Sprintf("%s still runs %s", actsOn(a), a.From.Short())
+		if a.Gate != nil {
+			state = actsOn(a) + " still waits"
+		}
+		fmt.Fprintf(out, "%s failed; %s as far as flightdeck knows. Check it with: flightdeck status\n", a.Kind, state)
 	}
 }
 

@@ -36,6 +36,10 @@ func (s *Source) Approve(ctx context.Context, g model.Gate, dryRun bool) (provid
 	what := fmt.Sprintf("approve %s of %s at %s", g.Gate, svc.Name, model.ShortSHA(g.SHA))
 	return s.act(c, dryRun, what, func() (string, string, error) {
 		rid, err := s.client.Approve(ctx, wf, req)
+		if err == nil {
+			// CircleCI does not bump the pipeline's updated_at for this.
+			s.markDirty(svc.Name, wf)
+		}
 		return rid, "approved " + g.Gate, err
 	})
 }
@@ -86,6 +90,9 @@ func (s *Source) cancel(ctx context.Context, svc Service, workflowID string, dry
 	c := providers.Call{Operation: opCancel, Params: map[string]string{"project": svc.Project, "workflow_id": workflowID}}
 	return s.act(c, dryRun, what, func() (string, string, error) {
 		rid, err := s.client.Cancel(ctx, workflowID)
+		if err == nil {
+			s.markDirty(svc.Name, workflowID)
+		}
 		return rid, "workflow canceled", err
 	})
 }

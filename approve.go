@@ -1,0 +1,365 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"flightdeck/config"
+	"flightdeck/model"
+	"flightdeck/providers"
+)
+
+// approve and reject answer a gate a CI pipeline waits at (a CircleCI
+// approval job), through the same pipeline as every other action: the
+// gate is found by one poll of the service's CI source, re-read just
+// before the answer is sent, and the attempt is audited.
+
+func newApproveCmd(g *globals, io streams) *cobra.Command {
+	return newGateCmd(g, io, model.ActionApprove,
+		"Approve the gate a service's pipeline waits at, letting it go on",
+		`approve lets SERVICE's pipeline go on past the gate it waits at (a CircleCI
+approval job such as hold-production), so the commit goes on to the
+environment the gate guards.`,
+		"once the pipeline has moved on past the gate")
+}
+
+func newRejectCmd(g *globals, io streams) *cobra.Command {
+	return newGateCmd(g, io, model.ActionReject,
+		"Reject the gate a service's pipeline waits at, stopping it there",
+		`reject stops SERVICE's pipeline at the gate it waits at (a CircleCI approval
+job such as hold-production). CircleCI has no "reject": flightdeck cancels
+the gate's workflow, so the commit never reaches the environment it guards.`,
+		"once the gate's workflow shows canceled")
+}
+
+// newGateCmd builds approve or reject: they differ in the action and the
+// words, not in the steps.
+func newGateCmd(g *globals, io streams, kind model.ActionKind, short, long, waits string) *cobra.Command {
+	var f actionFlags
+	cmd := &cobra.Command{
+		Use:   string(kind) + " SERVICE [GATE]",
+		Short: short,
+		Long: long + `
+
+GATE is the gate's name (hold-production) or its id (as 'flightdeck status
+--json' lists it under approvals). Without GATE, the service's only waiting
+gate is meant; when several wait, the command lists them and asks you to
+name one. Exit 3 when nothing is waiting.
+
+The gate is read again just before the answer is sent: one approved or
+canceled elsewhere meanwhile is refused (exit 3) with what became of it. On
+a terminal it asks first (the name of a protected environment the gate
+guards must be typed); without a terminal it needs --yes. With --wait it
+returns ` + waits + `.
+
+Examples:
+  flightdeck ` + string(kind) + ` api
+  flightdeck ` + string(kind) + ` api hold-production --yes --wait
+  flightdeck ` + string(kind) + ` api --dry-run --json`,
+		Args: argsBetween(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := openSession(ctx, g, io)
+			if err != nil {
+				return err
+			}
+			svc, src, err := ciOf(s, args[0])
+			if err != nil {
+				return err
+			}
+			st, gates, err := s.readCI(ctx, src, svc.Name)
+			if err != nil {
+				return err
+			}
+			want := ""
+			if len(args) == 2 {
+				want = args[1]
+			}
+			gate, err := pickGate(svc.Name, kind, gates, st.Pipelines, want)
+			if model.IsRefusal(err) {
+				// Nothing to act on, so nothing for the audit log; --json
+				// still gets its report.
+				s.report(model.Action{Kind: kind, Service: svc.Name}, nil, err)
+				return refused(err)
+			}
+			if err != nil {
+				return err
+			}
+			env := model.GateEnvironment(gate.Gate, envNames(svc))
+			a := model.Action{Kind: kind, Service: svc.Name, Environment: env, Gate: &gate, To: model.Version{SHA: gate.SHA}}
+			if e, ok := svc.Environment(env); ok {
+				a.Protected = e.Protected
+			}
+			if err := s.act(ctx, a, model.EnvStatus{}, actionFlags{}); err != nil {
+				return err
+			}
+			if f.wait && !g.dryRun {
+				return s.followGate(ctx, src, a, f.timeout)
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().Lookup("wait").Usage = "return " + waits + ", not when the CI service accepted the call"
+	return cmd
+}
+
+// argsBetween is cobra.RangeArgs with a usage exit code.
+func argsBetween(lo, hi int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < lo || len(args) > hi {
+			return usageErr("%s takes %d to %d arguments, got %d: usage: %s", cmd.Name(), lo, hi, len(args), cmd.UseLine())
+		}
+		return nil
+	}
+}
+
+// ciOf finds SERVICE and the CI source that reads its pipelines; a typo or
+// a service without CI is a usage error that says what exists.
+func ciOf(s *session, name string) (*config.Service, providers.CISource, error) {
+	svc, ok := s.cfg.Service(name)
+	if !ok {
+		var names, withCI []string
+		for _, sv := range s.cfg.Services {
+			names = append(names, sv.Name)
+			if sv.CI != nil {
+				withCI = append(withCI, sv.Name)
+			}
+		}
+		return nil, nil, usageErr("no service %q; services: %s (with CI: %s)", name, strings.Join(names, ", "), orDash(strings.Join(withCI, ", ")))
+	}
+	if svc.CI == nil {
+		return nil, nil, usageErr("%s has no CI configured (no ci: in %s), so no pipeline of it waits for approval", name, s.cfg.Path)
+	}
+	src, ok := s.w.ciProvider(name).(providers.CISource)
+	if !ok {
+		return nil, nil, usageErr("%s's CI (%s) is not read by flightdeck yet", name, svc.CI.Provider)
+	}
+	return svc, src, nil
+}
+
+func envNames(svc *config.Service) []string {
+	names := make([]string, len(svc.Environments))
+	for i, e := range svc.Environments {
+		names[i] = e.Name
+	}
+	return names
+}
+
+// readCI polls the service's CI source once, as the dashboard does, and
+// returns the service's pipelines and its waiting gates, oldest first.
+func (s *session) readCI(ctx context.Context, src providers.CISource, service string) (*model.ServiceState, []model.Gate, error) {
+	snap := model.NewSnapshot([]model.ServiceSpec{{Name: service}})
+	snap.MergeCI(providers.PollCI(ctx, src, 30*time.Second, time.Now))
+	st, _ := snap.Service(service)
+	switch {
+	case st.CIError != "":
+		return nil, nil, &exitError{code: exitFailed, err: fmt.Errorf("read the pipelines of %s: %s", service, st.CIError)}
+	case st.CIFetchedAt.IsZero():
+		return nil, nil, &exitError{code: exitFailed, err: fmt.Errorf("%s did not report the pipelines of %s", src.Name(), service)}
+	}
+	return st, snap.Approvals, nil
+}
+
+// pickGate finds the gate to answer among those waiting (oldest first):
+// the one GATE names by name or id, or with no GATE the only one. Several
+// that fit is a usage error listing them; none waiting is a refusal. A
+// gate id that no longer waits is planned anyway, from the pipelines read,
+// so that the pipeline's re-check says what became of it.
+func pickGate(service string, kind model.ActionKind, waiting []model.Gate, pipelines []model.Pipeline, want string) (model.Gate, error) {
+	var fit []model.Gate
+	for _, gt := range waiting {
+		if want == "" || gt.Gate == want || gt.ID == want {
+			fit = append(fit, gt)
+		}
+	}
+	switch {
+	case len(fit) == 1:
+		return fit[0], nil
+	case len(fit) > 1:
+		return model.Gate{}, usageErr("%d gates of %s are waiting; name the one to %s by its id:\n%s\nfor example: flightdeck %s %s %s",
+			len(fit), service, kind, listGates(fit), kind, service, fit[0].ID)
+	case strings.Contains(want, "/"):
+		return gateByID(service, pipelines, want), nil
+	case len(waiting) == 0:
+		return model.Gate{}, model.Refuse("nothing is waiting for approval in %s", service)
+	}
+	names := make([]string, len(waiting))
+	for i, gt := range waiting {
+		names[i] = gt.Gate + " (" + model.ShortSHA(gt.SHA) + ")"
+	}
+	return model.Gate{}, model.Refuse("no gate %q is waiting for approval in %s; waiting: %s", want, service, strings.Join(names, ", "))
+}
+
+// listGates is the table an ambiguous choice shows: gate, commit, how long
+// it has waited, id.
+func listGates(gates []model.Gate) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 2, 4, 2, ' ', 0)
+	for _, gt := range gates {
+		fmt.Fprintf(tw, "  %s\t%s\twaiting %s\t%s\n", gt.Gate, model.ShortSHA(gt.SHA), waited(gt.WaitingSince), gt.ID)
+	}
+	_ = tw.Flush()
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func waited(since time.Time) string {
+	if since.IsZero() {
+		return "?"
+	}
+	return max(0, time.Since(since)).Round(time.Second).String()
+}
+
+// gateByID plans a gate the poll did not find waiting, from its id
+// ("<workflow id>/<approval request id>") and, when the workflow is among
+// the pipelines read, its commit and its approval job's name.
+func gateByID(service string, pipelines []model.Pipeline, id string) model.Gate {
+	wfID, _, _ := strings.Cut(id, "/")
+	gt := model.Gate{Service: service, Gate: id, ID: id, WorkflowID: wfID}
+	for _, p := range pipelines {
+		for _, wf := range p.Workflows {
+			if wf.ID != wfID {
+				continue
+			}
+			gt.Provider, gt.SHA, gt.Subject = p.Provider, p.SHA, p.Subject
+			var approvals []model.Job
+			for _, j := range wf.Jobs {
+				if j.Approval {
+					approvals = append(approvals, j)
+				}
+			}
+			if len(approvals) == 1 {
+				gt.Gate, gt.JobID = approvals[0].Name, approvals[0].ID
+			}
+		}
+	}
+	return gt
+}
+
+// followGate polls the CI source until the gate no longer waits and its
+// workflow has moved on (approve) or stopped (reject), or the timeout
+// passes.
+func (s *session) followGate(ctx context.Context, src providers.CISource, a model.Action, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	wfID := a.Gate.WorkflowID
+	if wfID == "" {
+		wfID, _, _ = strings.Cut(a.Gate.ID, "/")
+	}
+	last := "not read yet"
+	for {
+		st, gates, err := s.readCI(ctx, src, a.Service)
+		if err == nil {
+			wf, found := findWorkflow(st.Pipelines, wfID)
+			switch {
+			case stillWaits(gates, a.Gate.ID):
+				last = "still waiting"
+			case !found:
+				return s.followed(a, "no longer waits (its workflow is no longer among the recent pipelines)", nil)
+			case wf.Status == model.RunOnHold:
+				last = "passed, but workflow " + wf.Name + " is still on hold"
+			default:
+				what, err := gateOutcome(a, wf)
+				return s.followed(a, what, err)
+			}
+		} else {
+			last = "unreadable: " + err.Error()
+		}
+		select {
+		case <-ctx.Done():
+			return &exitError{code: exitFailed, err: fmt.Errorf("gave up waiting after %s; %s is %s", timeout, actsOn(a), last)}
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// gateOutcome says what the gate's workflow shows once it stopped
+// waiting, and whether that is what the action meant.
+func gateOutcome(a model.Action, wf model.Workflow) (string, error) {
+	var running []string
+	for _, j := range wf.Jobs {
+		if j.Status.Moving() {
+			running = append(running, j.Name)
+		}
+	}
+	what := "workflow " + wf.Name + " is " + string(wf.Status)
+	if len(running) > 0 {
+		what += " (" + strings.Join(running, ", ") + ")"
+	}
+	switch {
+	case a.Kind == model.ActionReject && wf.Status != model.RunCanceled:
+		return what, fmt.Errorf("%s was rejected, but %s, not canceled", actsOn(a), what)
+	case a.Kind == model.ActionApprove && (wf.Status == model.RunCanceled || wf.Status == model.RunFailed):
+		return what, fmt.Errorf("%s was approved, but %s", actsOn(a), what)
+	}
+	return what, nil
+}
+
+// followed prints how a followed gate ended, or returns why that is a
+// failure.
+func (s *session) followed(a model.Action, what string, err error) error {
+	if err != nil {
+		return &exitError{code: exitFailed, err: err}
+	}
+	if !s.g.json {
+		verb := "passed"
+		if a.Kind == model.ActionReject {
+			verb = "closed"
+		}
+		fmt.Fprintf(s.io.out, "%s %s: %s\n", actsOn(a), verb, what)
+	}
+	return nil
+}
+
+func findWorkflow(pipelines []model.Pipeline, id string) (model.Workflow, bool) {
+	for _, p := range pipelines {
+		for _, wf := range p.Workflows {
+			if wf.ID == id {
+				return wf, true
+			}
+		}
+	}
+	return model.Workflow{}, false
+}
+
+func stillWaits(gates []model.Gate, id string) bool {
+	for _, gt := range gates {
+		if gt.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// actsOn names what an action acts on: "api hold-production" for a gate,
+// "api/production" for an environment.
+func actsOn(a model.Action) string {
+	if a.Gate != nil {
+		return a.Service + " " + a.Gate.Gate
+	}
+	return a.Service + "/" + a.Environment
+}
+
+// headline is what a confirmation and a report say an action does: the
+// model's Summary for an environment action; for a gate, the service, the
+// gate, the commit and where it goes: "api hold-production (2b4d2b9 →
+// production)", or for a reject "(2b4d2b9 stays out of production)".
+func headline(a model.Action) string {
+	if a.Gate == nil {
+		return a.Summary()
+	}
+	where := ""
+	switch {
+	case a.Environment == "":
+	case a.Kind == model.ActionReject:
+		where = " stays out of " + a.Environment
+	default:
+		where = " → " + a.Environment
+	}
+	return fmt.Sprintf("%s (%s%s)", actsOn(a), orDash(a.To.Short()), where)
+}
