@@ -555,8 +555,8 @@ func newAuditCmd(g *globals, io streams) *cobra.Command {
 				if r.DryRun && res != audit.ResultDryRun {
 					res += " (dry run)"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s/%s\t%s → %s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04:05"), r.User, r.Action,
-					r.Service, r.Environment, model.ShortSHA(r.From), model.ShortSHA(r.To), res, r.Error)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s → %s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04:05"), r.User, r.Action,
+					r.Target(), model.ShortSHA(r.From), model.ShortSHA(r.To), res, r.Error)
 			}
 			return tw.Flush()
 		},

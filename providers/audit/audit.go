@@ -47,6 +47,21 @@ type Record struct {
 	Detail     string   `json:"detail,omitempty"`
 }
 
+// Target names what the action acted on: "api/production", "api/production
+// ← staging" for a promotion, "api hold-production" for a gate, "api
+// workflow build-deploy" for a rerun or cancel.
+func (r Record) Target() string {
+	switch {
+	case r.Gate != "":
+		return r.Service + " " + r.Gate
+	case r.Workflow != "":
+		return r.Service + " workflow " + r.Workflow
+	case r.SourceEnv != "":
+		return r.Service + "/" + r.Environment + " ← " + r.SourceEnv
+	}
+	return r.Service + "/" + r.Environment
+}
+
 // Log appends records to one file. Safe for concurrent use.
 type Log struct {
 	path   string

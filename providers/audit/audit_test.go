@@ -71,3 +71,19 @@ func TestAppendFailsLoudly(t *testing.T) {
 		t.Error("append into an impossible path succeeded")
 	}
 }
+
+func TestTarget(t *testing.T) {
+	for _, tc := range []struct {
+		r    Record
+		want string
+	}{
+		{Record{Service: "api", Environment: "production"}, "api/production"},
+		{Record{Service: "api", Environment: "production", SourceEnv: "staging"}, "api/production ← staging"},
+		{Record{Service: "api", Environment: "production", Gate: "hold-production"}, "api hold-production"},
+		{Record{Service: "api", Workflow: "build-deploy"}, "api workflow build-deploy"},
+	} {
+		if got := tc.r.Target(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}

@@ -137,15 +137,12 @@ func (m Model) View(now time.Time) string {
 	}
 	const wTime, wUser, wAction, wWhere, wChange, wResult = 16, 12, 10, 28, 20, 13
 	head := "  " + format.Col("TIME", wTime) + format.Col("USER", wUser) + format.Col("ACTION", wAction) +
-		format.Col("SERVICE/ENV", wWhere) + format.Col("FROM → TO", wChange) + format.Col("RESULT", wResult) + "DETAIL"
+		format.Col("TARGET", wWhere) + format.Col("FROM → TO", wChange) + format.Col("RESULT", wResult) + "DETAIL"
 	lines := []string{title, m.st.Header.Render(head)}
 	rest := max(10, m.width-2-wTime-wUser-wAction-wWhere-wChange-wResult)
 	scroll := min(m.scroll, max(0, len(m.recs)-m.rows()))
 	for _, r := range m.recs[scroll:min(len(m.recs), scroll+m.rows())] {
-		where := r.Service + "/" + r.Environment
-		if r.SourceEnv != "" {
-			where += " ← " + r.SourceEnv
-		}
+		where := r.Target()
 		note := m.st.Error.Render(oneLine(r.Error))
 		if r.Error == "" {
 			note = m.st.Dim.Render(oneLine(r.Detail))
