@@ -103,14 +103,14 @@ func newSimCmd(io streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sim",
 		Short: "Serve the simulated world and write a config that points flightdeck at it",
-		Long: `sim serves the simulated release world (the ECS and CircleCI APIs today, with
-GitHub, Elastic Beanstalk, ELBv2 and CloudWatch to follow) until interrupted,
+		Long: `sim serves the simulated release world (the ECS, CircleCI and GitHub APIs today, with
+Elastic Beanstalk, ELBv2 and CloudWatch to follow) until interrupted,
 and writes a flightdeck config for it. In another terminal:
 
   flightdeck sim --listen 127.0.0.1:8787 --write-config /tmp/sim.yaml
-  CIRCLECI_TOKEN=sim flightdeck --config /tmp/sim.yaml
+  CIRCLECI_TOKEN=sim GH_TOKEN=sim flightdeck --config /tmp/sim.yaml
 
-(the sim accepts any CircleCI token, but wants one, as CircleCI does).
+(the sim accepts any CircleCI or GitHub token, but wants one, as they do).
 
 Faults can be switched on while it runs:
 

@@ -114,7 +114,16 @@ func (w *World) circleCIRoute(r *http.Request) (string, http.HandlerFunc) {
 	}
 }
 
+// matchSegments matches path segments to a pattern whose "*" is one
+// non-empty segment and whose last "**" is the rest of the path, one
+// segment or more (as a GitHub contents path is); it returns what the
+// wildcards matched.
 func matchSegments(pattern, segs []string) ([]string, bool) {
+	if n := len(pattern); n > 0 && pattern[n-1] == "**" && len(segs) >= n {
+		rest := strings.Join(segs[n-1:], "/")
+		args, ok := matchSegments(pattern[:n-1], segs[:n-1])
+		return append(args, rest), ok && !slices.Contains(segs[n-1:], "")
+	}
 	if len(pattern) != len(segs) {
 		return nil, false
 	}
@@ -280,10 +289,15 @@ func ciWorkflowStatus(s RunStatus) string {
 	return string(RunRunning)
 }
 
-func avatarURL(p Person) *string {
+// githubUserID is a person's GitHub user id, stable across runs.
+func githubUserID(p Person) int64 {
 	h := fnv.New32a()
 	h.Write([]byte(p.Login))
-	s := fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", 1000000+h.Sum32()%90000000)
+	return int64(1000000 + h.Sum32()%90000000)
+}
+
+func avatarURL(p Person) *string {
+	s := fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", githubUserID(p))
 	return &s
 }
 
@@ -390,6 +404,10 @@ func offsetPage[T any](items []T, from, size int, kind string) ciPage[T] {
 
 // --- lookups (w.mu held) ---
 
+// The CircleCI API serves the CircleCI services only: a GitHub Actions
+// service's repository is no CircleCI project, and its runs are no
+// CircleCI pipelines.
+
 // repoBySlug finds the repository of a project slug: gh/ORG/REPO (or the
 // long form github/ORG/REPO, which CircleCI also accepts).
 func (w *World) repoBySlug(vcs, org, name string) *repo {
@@ -397,11 +415,32 @@ func (w *World) repoBySlug(vcs, org, name string) *repo {
 		return nil
 	}
 	for _, r := range w.repos {
-		if r.name == org+"/"+name {
+		if r.name == org+"/"+name && r.actions == nil {
 			return r
 		}
 	}
 	return nil
+}
+
+func (w *World) circlePipeline(id string) *Pipeline {
+	if p := w.pipelines[id]; p != nil && p.RunID == 0 {
+		return p
+	}
+	return nil
+}
+
+func (w *World) circleWorkflow(id string) (*Pipeline, *Workflow) {
+	if p, wf := w.workflow(id); p != nil && p.RunID == 0 {
+		return p, wf
+	}
+	return nil, nil
+}
+
+func (w *World) servesCircleWorkflow(id string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, wf := w.circleWorkflow(id)
+	return wf != nil
 }
 
 // --- handlers ---
@@ -473,7 +512,7 @@ func (w *World) ciGetPipeline(rw http.ResponseWriter, _ *http.Request, args []st
 		return
 	}
 	w.ciRead(rw, func() (any, string) {
-		if p := w.pipelines[args[0]]; p != nil {
+		if p := w.circlePipeline(args[0]); p != nil {
 			return w.ciPipelineOf(p), ""
 		}
 		return nil, "Pipeline not found."
@@ -489,7 +528,7 @@ func (w *World) ciListWorkflows(rw http.ResponseWriter, r *http.Request, args []
 		return
 	}
 	w.ciRead(rw, func() (any, string) {
-		p := w.pipelines[args[0]]
+		p := w.circlePipeline(args[0])
 		if p == nil {
 			return nil, "Pipeline not found."
 		}
@@ -506,7 +545,7 @@ func (w *World) ciGetWorkflow(rw http.ResponseWriter, _ *http.Request, args []st
 		return
 	}
 	w.ciRead(rw, func() (any, string) {
-		if p, wf := w.workflow(args[0]); wf != nil {
+		if p, wf := w.circleWorkflow(args[0]); wf != nil {
 			return w.ciWorkflowOf(p, wf), ""
 		}
 		return nil, "Workflow not found."
@@ -522,7 +561,7 @@ func (w *World) ciListJobs(rw http.ResponseWriter, r *http.Request, args []strin
 		return
 	}
 	w.ciRead(rw, func() (any, string) {
-		p, wf := w.workflow(args[0])
+		p, wf := w.circleWorkflow(args[0])
 		if wf == nil {
 			return nil, "Workflow not found."
 		}
@@ -537,6 +576,10 @@ func (w *World) ciListJobs(rw http.ResponseWriter, r *http.Request, args []strin
 func (w *World) ciApprove(rw http.ResponseWriter, _ *http.Request, args []string) {
 	wfID, reqID := args[0], args[1]
 	if !validUUID(rw, "workflow id", wfID) || !validUUID(rw, "approval request id", reqID) {
+		return
+	}
+	if !w.servesCircleWorkflow(wfID) {
+		ciError(rw, http.StatusNotFound, "Workflow not found.")
 		return
 	}
 	j, err := w.ApproveRequest(wfID, reqID, apiUser)
@@ -560,7 +603,7 @@ func (w *World) ciApprove(rw http.ResponseWriter, _ *http.Request, args []string
 func (w *World) jobName(workflowID, jobID string) string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if _, wf := w.workflow(workflowID); wf != nil {
+	if _, wf := w.circleWorkflow(workflowID); wf != nil {
 		for _, j := range wf.Jobs {
 			if j.ID == jobID {
 				return j.Name
@@ -575,7 +618,7 @@ func (w *World) ciCancel(rw http.ResponseWriter, _ *http.Request, args []string)
 		return
 	}
 	w.mu.Lock()
-	p, wf := w.workflow(args[0])
+	p, wf := w.circleWorkflow(args[0])
 	if wf != nil {
 		by := apiUser
 		w.cancelWorkflow(p, wf, &by)
@@ -625,6 +668,10 @@ func (w *World) ciRerun(rw http.ResponseWriter, r *http.Request, args []string) 
 		if !validUUID(rw, "job id", id) {
 			return
 		}
+	}
+	if !w.servesCircleWorkflow(args[0]) {
+		ciError(rw, http.StatusNotFound, "Workflow not found.")
+		return
 	}
 	id, err := w.RerunWorkflow(args[0], RerunOptions{FromFailed: req.FromFailed, Jobs: req.Jobs, By: apiUser})
 	var notIn *JobNotInWorkflowError

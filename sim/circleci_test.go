@@ -3,7 +3,6 @@ package sim
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -19,40 +18,14 @@ import (
 // circle sends a CircleCI request with a token, as a client would.
 func (h *harness) circle(method, path, body string) (int, http.Header, []byte) {
 	h.t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, h.srv.URL+path, rd)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	req.Header.Set("Circle-Token", "sim")
-	req.Header.Set("Accept", "application/json")
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		h.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
+	return h.send(method, path, body, map[string]string{"Circle-Token": "sim", "Accept": "application/json"})
 }
 
 // circleJSON sends a request, wants status and decodes the answer into T.
 func circleJSON[T any](h *harness, method, path, body string, status int) T {
 	h.t.Helper()
 	code, _, b := h.circle(method, path, body)
-	if code != status {
-		h.t.Fatalf("%s %s: %d, want %d: %s", method, path, code, status, b)
-	}
-	var v T
-	if err := json.Unmarshal(b, &v); err != nil {
-		h.t.Fatalf("%s %s: %v in %s", method, path, err, b)
-	}
-	return v
+	return decodeAs[T](h, method+" "+path, code, status, b)
 }
 
 func (h *harness) jobs(workflowID string) []ciJob {
@@ -231,20 +204,7 @@ func TestCircleCIEndpoints(t *testing.T) {
 				t.Errorf("Allow %q", hdr.Get("Allow"))
 			}
 			c.check(t, body)
-			var reqV, respV []string
-			for _, v := range log.Violations() {
-				if v.Response {
-					respV = append(respV, v.String())
-				} else {
-					reqV = append(reqV, v.String())
-				}
-			}
-			if len(respV) > 0 {
-				t.Errorf("response breaks the spec: %v", respV)
-			}
-			if c.badRequest != (len(reqV) > 0) {
-				t.Errorf("request violations %v, want some: %v", reqV, c.badRequest)
-			}
+			wantViolations(t, log, c.badRequest)
 		})
 	}
 	if n := h.w.Requests(); n["circleci:listPipelinesForProject"] < 5 || n["circleci:getWorkflowById"] < 2 || n["circleci:rerunWorkflow"] < 6 {
@@ -452,7 +412,7 @@ func (h *harness) latestWorkflowOf(pipelineID string) (Pipeline, *Workflow) {
 func TestCircleCICancel(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
 	h.w.CheckSpecs(t)
-	_, wf := h.waitForJob("worker", "test", RunRunning, 5*time.Minute)
+	_, wf := h.waitForJob("api", "test", RunRunning, 5*time.Minute)
 	got := circleJSON[map[string]string](h, "POST", "/api/v2/workflow/"+wf.ID+"/cancel", "", 202)
 	if got["message"] != "Accepted." {
 		t.Fatalf("cancel: %v", got)
@@ -514,20 +474,20 @@ func TestCircleCIRerunFromFailed(t *testing.T) {
 	oldJobs := h.jobs(old.ID)
 
 	// Rerunning what is not done, or from failed what did not fail, is refused.
-	_, running := h.waitForJob("worker", "test", RunRunning, 5*time.Minute)
+	_, running := h.waitForJob("api", "test", RunRunning, 5*time.Minute)
 	code, _, body := h.circle("POST", "/api/v2/workflow/"+running.ID+"/rerun", `{"from_failed":true}`)
 	if code != 400 || !strings.Contains(string(body), "still running") {
 		t.Fatalf("rerun of a running workflow: %d %s", code, body)
 	}
 	var done *Workflow
-	for _, p := range h.w.Pipelines("web") {
+	for _, p := range h.w.Pipelines("api") {
 		if p.Workflows[0].Status == RunSuccess {
 			done = p.Workflows[0]
 			break
 		}
 	}
 	if done == nil {
-		t.Fatal("web never shipped")
+		t.Fatal("api never shipped")
 	}
 	code, _, body = h.circle("POST", "/api/v2/workflow/"+done.ID+"/rerun", `{"from_failed":true}`)
 	if code != 400 || !strings.Contains(string(body), "no failed jobs") {
@@ -651,7 +611,7 @@ func TestCircleCIRerunWorld(t *testing.T) {
 	if _, err := h.w.RerunWorkflow(unknownUUID, RerunOptions{}); !errors.Is(err, ErrNoSuchWorkflow) {
 		t.Fatal(err)
 	}
-	_, wf := h.waitForJob("worker", "test", RunRunning, 5*time.Minute)
+	_, wf := h.waitForJob("api", "test", RunRunning, 5*time.Minute)
 	if _, err := h.w.RerunWorkflow(wf.ID, RerunOptions{FromFailed: true}); !errors.Is(err, ErrWorkflowActive) {
 		t.Fatal(err)
 	}

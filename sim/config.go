@@ -11,7 +11,9 @@ import (
 // WriteConfig returns a flightdeck YAML config that points every provider
 // at the sim served at baseURL: the demo's services and environments, or,
 // for the empty scenario, whatever services the tests have created (one
-// environment per cluster).
+// environment per cluster). GitHub's api_url is baseURL + "/", the root
+// as api.github.com has it; baseURL + "/api/v3/", GitHub Enterprise's
+// form, reaches the same endpoints.
 func (w *World) WriteConfig(baseURL string) []byte {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -26,7 +28,15 @@ func (w *World) WriteConfig(baseURL string) []byte {
 		// the CircleCI CLI's file), never from this file.
 		b.WriteString("# CircleCI needs a token, and any value works against the sim: export CIRCLECI_TOKEN=sim\n")
 	}
+	if len(services) > 0 {
+		// Likewise GitHub's (GH_TOKEN, GITHUB_TOKEN or gh auth token):
+		// GitHub Actions runs, and every service's commits and compares
+		// (each names its repo), come from GitHub.
+		b.WriteString("# GitHub needs a token, and any value works against the sim: export GH_TOKEN=sim\n")
+	}
 	b.WriteString("refresh: 10s\n")
+	b.WriteString("github:\n")
+	b.WriteString("  api_url: " + strconv.Quote(strings.TrimSuffix(baseURL, "/")+"/") + "\n")
 	if circle {
 		b.WriteString("circleci:\n")
 		b.WriteString("  host: " + strconv.Quote(baseURL) + "\n")
@@ -44,10 +54,16 @@ func (w *World) WriteConfig(baseURL string) []byte {
 	for _, s := range services {
 		fmt.Fprintf(&b, "  - name: %s\n", yamlScalar(s.name))
 		fmt.Fprintf(&b, "    repo: %s\n", yamlScalar(s.repo))
-		if s.ci == ciCircleCI {
+		switch s.ci {
+		case ciCircleCI:
 			b.WriteString("    ci:\n")
 			b.WriteString("      provider: circleci\n")
 			fmt.Fprintf(&b, "      project: %s\n", yamlScalar("gh/"+s.repo))
+			fmt.Fprintf(&b, "      branch: %s\n", yamlScalar(s.branch))
+		case ciGitHubActions:
+			b.WriteString("    ci:\n")
+			b.WriteString("      provider: github-actions\n")
+			fmt.Fprintf(&b, "      workflow: %s\n", yamlScalar(deployWorkflowFile))
 			fmt.Fprintf(&b, "      branch: %s\n", yamlScalar(s.branch))
 		}
 		b.WriteString("    environments:\n")
@@ -91,7 +107,7 @@ type configEnv struct {
 
 type configService struct {
 	name, repo string
-	ci, branch string // ci is ciCircleCI or ""
+	ci, branch string // ci is ciCircleCI, ciGitHubActions or ""
 	envs       []configEnv
 }
 

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -13,7 +14,8 @@ type fixedClock struct{ t time.Time }
 func (c fixedClock) Now() time.Time { return c.t }
 
 // TestWrittenConfigParses: flightdeck's own config parser (strict, with
-// validation) accepts what WriteConfig writes, CircleCI blocks included.
+// validation) accepts what WriteConfig writes, CircleCI and GitHub Actions
+// blocks included.
 // A test-only import; the sim itself stays free of config.
 func TestWrittenConfigParses(t *testing.T) {
 	for _, scenario := range []string{sim.ScenarioDemo, sim.ScenarioEmpty} {
@@ -30,21 +32,24 @@ func TestWrittenConfigParses(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v\n%s", err, raw)
 		}
-		if cfg.CircleCI.Host != "http://127.0.0.1:4566" {
-			t.Errorf("circleci host %q", cfg.CircleCI.Host)
+		if cfg.CircleCI.Host != "http://127.0.0.1:4566" || cfg.GitHub.APIURL != "http://127.0.0.1:4566/" {
+			t.Errorf("circleci host %q, github api_url %q", cfg.CircleCI.Host, cfg.GitHub.APIURL)
 		}
-		circle := 0
+		var circle, actions []string
 		for _, s := range cfg.Services {
-			if s.CI == nil {
-				continue
-			}
-			circle++
-			if s.CI.Provider != config.ProviderCircleCI || s.CI.Project != "gh/acme/"+s.Name || s.CI.Branch != "main" {
+			switch {
+			case s.CI == nil || s.Repo != "acme/"+s.Name || s.CI.Branch != "main":
+				t.Errorf("%s: repo %q, ci %+v", s.Name, s.Repo, s.CI)
+			case s.CI.Provider == config.ProviderCircleCI && s.CI.Project == "gh/acme/"+s.Name:
+				circle = append(circle, s.Name)
+			case s.CI.Provider == config.ProviderGitHubActions && s.CI.Workflow == "deploy.yml":
+				actions = append(actions, s.Name)
+			default:
 				t.Errorf("%s ci %+v", s.Name, s.CI)
 			}
 		}
-		if circle != 2 {
-			t.Errorf("%d CircleCI services, want api and payments", circle)
+		if fmt.Sprint(circle, actions) != "[api payments] [web worker]" {
+			t.Errorf("CircleCI %v, GitHub Actions %v", circle, actions)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 //	DELETE /_sim/faults      clears every fault
 //	GET    /_sim/requests    {"ecs:DescribeServices": 12, …}
 //	DELETE /_sim/requests    zeroes the counts (POST /_sim/requests/reset does too)
+//	GET    /_sim/github      GitHub's rate-limit budget and what requests cost (GitHubUsage)
 
 // FaultSpec is a fault as the control surface reads and writes it.
 type FaultSpec struct {
@@ -94,7 +95,7 @@ func (w *World) serveControl(rw http.ResponseWriter, r *http.Request) {
 			"name": "flightdeck sim", "seed": w.seed, "speed": w.speed, "scenario": w.scenario,
 			"world_time": w.Now().Format(time.RFC3339Nano), "services": knownServices,
 			"endpoints": []string{"GET /_sim/faults", "POST /_sim/faults", "DELETE /_sim/faults",
-				"GET /_sim/requests", "DELETE /_sim/requests", "POST /_sim/requests/reset"},
+				"GET /_sim/requests", "DELETE /_sim/requests", "POST /_sim/requests/reset", "GET /_sim/github"},
 		})
 	case "/_sim/faults":
 		w.controlFaults(rw, r)
@@ -108,6 +109,12 @@ func (w *World) serveControl(rw http.ResponseWriter, r *http.Request) {
 		default:
 			controlError(rw, http.StatusMethodNotAllowed, "use GET or DELETE")
 		}
+	case "/_sim/github":
+		if r.Method != http.MethodGet {
+			controlError(rw, http.StatusMethodNotAllowed, "use GET")
+			return
+		}
+		writeJSON(rw, http.StatusOK, w.GitHubUsage())
 	case "/_sim/requests/reset":
 		if r.Method != http.MethodPost {
 			controlError(rw, http.StatusMethodNotAllowed, "use POST")

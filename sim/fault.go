@@ -121,11 +121,11 @@ func (w *World) applyFault(rw http.ResponseWriter, r *http.Request, rt route, id
 	case fr.drop:
 		dropConnection(rw)
 	case fr.serverErr:
-		writeFaultError(rw, rt, faultServerError, retryAfter(fr.until, w.clock.Now()))
+		w.writeFaultError(rw, r, rt, faultServerError, retryAfter(fr.until, w.clock.Now()))
 	case fr.throttle:
-		writeFaultError(rw, rt, faultThrottle, retryAfter(fr.until, w.clock.Now()))
+		w.writeFaultError(rw, r, rt, faultThrottle, retryAfter(fr.until, w.clock.Now()))
 	case fr.deny:
-		writeFaultError(rw, rt, faultDeny, 0)
+		w.writeFaultError(rw, r, rt, faultDeny, 0)
 	default:
 		return fr.malfm, false
 	}
@@ -159,7 +159,7 @@ const (
 )
 
 // writeFaultError answers in the error shape of the request's protocol.
-func writeFaultError(rw http.ResponseWriter, rt route, kind faultKind, retry int) {
+func (w *World) writeFaultError(rw http.ResponseWriter, r *http.Request, rt route, kind faultKind, retry int) {
 	switch rt.proto {
 	case protoAWSJSON:
 		switch kind {
@@ -200,23 +200,9 @@ func writeFaultError(rw http.ResponseWriter, rt route, kind faultKind, retry int
 			writeJSON(rw, 401, map[string]string{"message": "You must log in first."})
 		}
 	case protoGitHub:
-		switch kind {
-		case faultServerError:
-			writeJSON(rw, 502, map[string]string{"message": "Server Error"})
-		case faultThrottle:
-			h := rw.Header()
-			h.Set("X-RateLimit-Limit", "5000")
-			h.Set("X-RateLimit-Remaining", "0")
-			h.Set("X-RateLimit-Used", "5000")
-			h.Set("X-RateLimit-Reset", strconv.FormatInt(time.Now().Add(time.Duration(retry)*time.Second).Unix(), 10))
-			h.Set("X-RateLimit-Resource", "core")
-			writeJSON(rw, 403, map[string]string{
-				"message":           "API rate limit exceeded for user ID 1.",
-				"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
-			})
-		case faultDeny:
-			writeJSON(rw, 401, map[string]string{"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"})
-		}
+		// Throttling is the secondary limit; the primary one is the
+		// world's own budget (githubrate.go).
+		w.gitHubFault(rw, r, kind, retry)
 	default:
 		writeJSON(rw, 500, map[string]string{"message": "fault"})
 	}

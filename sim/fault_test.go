@@ -145,8 +145,11 @@ func TestFaultShapesPerProtocol(t *testing.T) {
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, `"message"`) {
 		t.Fatalf("circleci throttle: %d %s", resp.StatusCode, body)
 	}
+	// GitHub's throttle is its secondary limit: go-github tells it from
+	// the primary one by the documentation_url and a remaining budget.
 	resp, body = get(t, h.srv.URL+"/repos/acme/api/actions/runs")
-	if resp.StatusCode != 403 || resp.Header.Get("X-RateLimit-Remaining") != "0" || resp.Header.Get("X-RateLimit-Reset") == "" {
+	if resp.StatusCode != 403 || resp.Header.Get("Retry-After") != "1" || resp.Header.Get("X-RateLimit-Remaining") == "0" ||
+		resp.Header.Get("X-RateLimit-Reset") == "" || !strings.Contains(body, `secondary-rate-limits"`) {
 		t.Fatalf("github throttle: %d %v %s", resp.StatusCode, resp.Header, body)
 	}
 	if n := h.w.Requests(); n["beanstalk:DescribeEnvironments"] != 1 || n["cloudwatch:GetMetricData"] != 1 {

@@ -2,7 +2,11 @@ package sim
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -112,4 +116,44 @@ func (h *harness) serviceDeployment(arn string) types.ServiceDeployment {
 		h.t.Fatalf("DescribeServiceDeployments %s: failures %+v", arn, out.Failures)
 	}
 	return out.ServiceDeployments[0]
+}
+
+// send makes a request to the sim with the given headers (a JSON body gets
+// its Content-Type) and reads the answer.
+func (h *harness) send(method, path, body string, hdr map[string]string) (int, http.Header, []byte) {
+	h.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		h.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// decodeAs wants status and decodes the answer into T.
+func decodeAs[T any](h *harness, what string, code, status int, b []byte) T {
+	h.t.Helper()
+	if code != status {
+		h.t.Fatalf("%s: %d, want %d: %s", what, code, status, b)
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		h.t.Fatalf("%s: %v in %s", what, err, b)
+	}
+	return v
 }

@@ -153,7 +153,8 @@ func (w *World) route(r *http.Request) route {
 		return route{service: SvcCircleCI, op: op, proto: protoCircleCI, serve: serve}
 	}
 	if gp := strings.TrimPrefix(p, "/api/v3"); strings.HasPrefix(gp, "/repos/") || gp == "/rate_limit" {
-		return route{service: SvcGitHub, op: r.Method + " " + gp, proto: protoGitHub, serve: w.serveGitHub}
+		op, serve := w.gitHubRoute(r, gp)
+		return route{service: SvcGitHub, op: op, proto: protoGitHub, serve: serve}
 	}
 	if isQueryRequest(r) {
 		if err := r.ParseForm(); err == nil {
@@ -262,11 +263,15 @@ func (w *World) Requests() map[string]int {
 	return maps.Clone(w.reqs.counts)
 }
 
-// ResetRequests zeroes the request counts.
+// ResetRequests zeroes the request counts, and GitHubUsage's (the rate
+// limit's budget is the world's, and stays as it is).
 func (w *World) ResetRequests() {
 	w.reqs.mu.Lock()
-	defer w.reqs.mu.Unlock()
 	clear(w.reqs.counts)
+	w.reqs.mu.Unlock()
+	w.mu.Lock()
+	w.gh.usage = GitHubUsage{}
+	w.mu.Unlock()
 }
 
 // unknownMembers lists, per operation, request members the sim ignored.

@@ -19,7 +19,8 @@ import (
 )
 
 // TestRoutesAnswerInTheirProtocol: the protocols to come are routed now and
-// answer "not implemented" in their own error shape; CircleCI answers.
+// answer "not implemented" in their own error shape; CircleCI and GitHub
+// answer.
 func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
 	for _, c := range []struct{ version, key, ns string }{
@@ -44,11 +45,25 @@ func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 	if _, err := cbor.Decode([]byte(body)); err != nil {
 		t.Errorf("cloudwatch body is not CBOR: %v", err)
 	}
-	for _, path := range []string{"/repos/acme/api/commits", "/rate_limit", "/api/v3/repos/acme/api/commits"} {
-		resp, body := get(t, h.srv.URL+path)
-		var m map[string]string
-		if err := json.Unmarshal([]byte(body), &m); err != nil || resp.StatusCode != 501 || m["message"] == "" {
-			t.Errorf("%s: %d %s", path, resp.StatusCode, body)
+	for _, c := range []struct {
+		path  string
+		token bool
+		want  int
+	}{
+		{"/repos/acme/api/commits", false, 401},       // a token first
+		{"/api/v3/repos/acme/api/commits", true, 404}, // no repositories in the empty world
+		{"/api/v3/repos/acme/api/commits/main", true, 404},
+		{"/rate_limit", false, 200}, // answers without a token
+	} {
+		req, _ := http.NewRequest(http.MethodGet, h.srv.URL+c.path, nil)
+		if c.token {
+			req.Header.Set("Authorization", "Bearer sim")
+		}
+		resp, body := do(t, req)
+		var m map[string]any
+		if err := json.Unmarshal([]byte(body), &m); err != nil || resp.StatusCode != c.want || (c.want != 200) != (m["message"] != nil) ||
+			resp.Header.Get("X-GitHub-Request-Id") == "" || resp.Header.Get("X-RateLimit-Limit") == "" {
+			t.Errorf("%s: %d %s", c.path, resp.StatusCode, body)
 		}
 	}
 	if resp, body := get(t, h.srv.URL+"/api/v2/me"); resp.StatusCode != 401 || !strings.Contains(body, `"message"`) || resp.Header.Get("X-Request-Id") == "" {
@@ -62,7 +77,7 @@ func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 		t.Errorf("foreign target: %d %v", resp.StatusCode, resp.Header)
 	}
 	n := h.w.Requests()
-	if n["github:GET /repos/acme/api/commits"] != 2 || n["circleci:getCurrentUser"] != 1 || n["github:GET /rate_limit"] != 1 {
+	if n["github:repos/list-commits"] != 2 || n["github:repos/get-commit"] != 1 || n["circleci:getCurrentUser"] != 1 || n["github:rate-limit/get"] != 1 {
 		t.Errorf("counts %v", n)
 	}
 }
@@ -114,13 +129,21 @@ func TestControlSurface(t *testing.T) {
 	if len(h.w.Requests()) != 0 {
 		t.Fatal("DELETE left counts")
 	}
+	h.send("GET", "/api/v3/repos/acme/x/commits/main", "", map[string]string{"Authorization": "token sim"})
+	if resp, body := get(t, h.srv.URL+"/_sim/github"); resp.StatusCode != 200 || !strings.Contains(body, `"limit":5000,"remaining":4999,"used":1,`) ||
+		!strings.Contains(body, `"counted":1,"not_modified":0,`) {
+		t.Fatalf("github usage: %d %s", resp.StatusCode, body)
+	}
 	if resp, _ := get(t, h.srv.URL+"/_sim/else"); resp.StatusCode != 404 {
 		t.Fatal("unknown control path")
 	}
 }
 
 type yamlConfig struct {
-	Refresh  string `yaml:"refresh"`
+	Refresh string `yaml:"refresh"`
+	GitHub  struct {
+		APIURL string `yaml:"api_url"`
+	} `yaml:"github"`
 	CircleCI *struct {
 		Host string `yaml:"host"`
 	} `yaml:"circleci"`
@@ -135,6 +158,7 @@ type yamlConfig struct {
 		CI   *struct {
 			Provider string `yaml:"provider"`
 			Project  string `yaml:"project"`
+			Workflow string `yaml:"workflow"`
 			Branch   string `yaml:"branch"`
 		} `yaml:"ci"`
 		Environments []struct {
@@ -171,6 +195,12 @@ func TestWriteConfig(t *testing.T) {
 	if !strings.Contains(string(raw), "\n# CircleCI needs a token, and any value works against the sim: export CIRCLECI_TOKEN=sim\n") {
 		t.Fatalf("no word on the CircleCI token:\n%s", raw)
 	}
+	if !strings.Contains(string(raw), "\n# GitHub needs a token, and any value works against the sim: export GH_TOKEN=sim\n") {
+		t.Fatalf("no word on the GitHub token:\n%s", raw)
+	}
+	if c.GitHub.APIURL != "http://127.0.0.1:4566/" {
+		t.Fatalf("github: %+v", c.GitHub)
+	}
 	if len(c.Services) != len(demoCatalogue()) {
 		t.Fatalf("%d services", len(c.Services))
 	}
@@ -179,8 +209,13 @@ func TestWriteConfig(t *testing.T) {
 		if s.Name != cs.name || s.Repo != "acme/"+cs.name || len(s.Environments) != len(cs.envs) {
 			t.Fatalf("service %+v", s)
 		}
-		circle := cs.name == "api" || cs.name == "payments" // the others get GitHub Actions later
-		if circle != (s.CI != nil) || circle && (s.CI.Provider != "circleci" || s.CI.Project != "gh/acme/"+cs.name || s.CI.Branch != "main") {
+		circle := cs.name == "api" || cs.name == "payments"
+		switch {
+		case s.CI == nil || s.CI.Branch != "main":
+			t.Fatalf("%s ci: %+v", cs.name, s.CI)
+		case circle && (s.CI.Provider != "circleci" || s.CI.Project != "gh/acme/"+cs.name || s.CI.Workflow != ""):
+			t.Fatalf("%s ci: %+v", cs.name, s.CI)
+		case !circle && (s.CI.Provider != "github-actions" || s.CI.Workflow != "deploy.yml" || s.CI.Project != ""):
 			t.Fatalf("%s ci: %+v", cs.name, s.CI)
 		}
 		for j, e := range s.Environments {
@@ -196,7 +231,8 @@ func TestWriteConfig(t *testing.T) {
 	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
 	c = yamlConfig{}
 	raw = h.w.WriteConfig(h.srv.URL)
-	if err := goyaml.Unmarshal(raw, &c); err != nil || len(c.Services) != 0 || c.CircleCI != nil || strings.Contains(string(raw), "CIRCLECI_TOKEN") {
+	if err := goyaml.Unmarshal(raw, &c); err != nil || len(c.Services) != 0 || c.CircleCI != nil || strings.Contains(string(raw), "CIRCLECI_TOKEN") ||
+		strings.Contains(string(raw), "GH_TOKEN") || c.GitHub.APIURL != h.srv.URL+"/" {
 		t.Fatalf("empty: %+v %v", c, err)
 	}
 	h.seedService(1, false, "aaaaaaa")

@@ -4,17 +4,23 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strconv"
 	"time"
 )
 
 // The CI part of the world: each service's repository with its commits, and
-// one pipeline per commit whose workflow runs build → test → deploy-<env> …
-// with an approval job (hold-<env>) before each protected environment.
-// Deploy jobs register a task definition and drive the ECS engine, so what
-// the CI shows and what ECS shows are one story. The CircleCI endpoints
-// (circleci.go) serve it; GitHub's will. Every unexported method expects w.mu.
+// one pipeline per commit. A CircleCI service's workflow runs build → test →
+// deploy-<env> … with an approval job (hold-<env>) before each protected
+// environment. A GitHub Actions service's run is the job graph of its
+// deploy.yml (workflowfile.go): a matrix of tests, a reusable workflow's
+// deploy, and deploy jobs to protected environments that wait for a
+// reviewer instead of an approval job. Deploy jobs register a task
+// definition and drive the ECS engine, so what the CI shows and what ECS
+// shows are one story. circleci.go and github.go serve it; a GitHub run is
+// a pipeline, its attempts are the pipeline's workflows. Every unexported
+// method expects w.mu.
 
 // Person is a commit author, pipeline trigger or approver.
 type Person struct {
@@ -53,7 +59,8 @@ const (
 	JobApproval = "approval"
 )
 
-// Job is one node of a workflow.
+// Job is one node of a workflow. A GitHub Actions job waiting for a
+// reviewer of its environment is on hold, like an approval job.
 type Job struct {
 	ID                   string    `json:"id"`
 	Number               int       `json:"number,omitempty"` // approval jobs have none, as in CircleCI
@@ -69,6 +76,29 @@ type Job struct {
 	ApprovalRequestID    string    `json:"approval_request_id,omitempty"`
 	TaskDefinitionArn    string    `json:"task_definition_arn,omitempty"`
 	ServiceDeploymentArn string    `json:"service_deployment_arn,omitempty"`
+
+	// GitHub Actions services only.
+	GitHubID  int64     `json:"github_id,omitempty"` // the job's id in the jobs API
+	Attempt   int       `json:"attempt,omitempty"`   // the run attempt it ran in (kept jobs keep theirs)
+	CreatedAt time.Time `json:"created_at,omitzero"` // when it became ready to start (or was skipped)
+	Review    *Review   `json:"review,omitempty"`    // the review of its environment's pending deployment
+
+	def     *ghJobDef     // its place in the workflow file
+	planned time.Duration // how long it was scheduled to take (deploys: their set-up)
+}
+
+// Review states, as GitHub names them.
+const (
+	ReviewApproved = "approved"
+	ReviewRejected = "rejected"
+)
+
+// Review is a decision on a GitHub environment's pending deployment.
+type Review struct {
+	State   string    `json:"state"`
+	By      Person    `json:"by"`
+	Comment string    `json:"comment"`
+	At      time.Time `json:"at"`
 }
 
 // Workflow is the job graph of a pipeline. A pipeline's first workflow is
@@ -83,6 +113,15 @@ type Workflow struct {
 	CreatedAt  time.Time `json:"created_at"`
 	StoppedAt  time.Time `json:"stopped_at,omitzero"`
 	Jobs       []*Job    `json:"jobs"`
+
+	draws map[string]testDraw // a matrix's shared outcome, by deploy.yml job
+}
+
+// testDraw is what the world drew for a test job: how long, and whether it
+// fails. A matrix draws once and its legs share it.
+type testDraw struct {
+	d    time.Duration
+	fail bool
 }
 
 // Pipeline is the CI run for one commit.
@@ -97,6 +136,7 @@ type Pipeline struct {
 	CreatedAt time.Time   `json:"created_at"`
 	UpdatedAt time.Time   `json:"updated_at"`
 	Workflows []*Workflow `json:"workflows"`
+	RunID     int64       `json:"run_id,omitempty"` // GitHub Actions services: the run's id
 
 	cs   *catalogueService
 	plan pipelinePlan
@@ -109,6 +149,7 @@ type repo struct {
 	pipelines []*Pipeline
 	prNumber  int
 	jobNumber int
+	actions   *ghWorkflow // the deploy workflow of a GitHub Actions service; nil for CircleCI
 }
 
 // pipelinePlan pins parts of a pipeline for scripted scenes; zero values
@@ -150,7 +191,7 @@ func (w *World) Pipelines(service string) []Pipeline {
 		cp.Workflows = nil
 		for _, wf := range p.Workflows {
 			wcp := *wf
-			wcp.Jobs = nil
+			wcp.Jobs, wcp.draws = nil, nil
 			for _, j := range wf.Jobs {
 				wcp.Jobs = append(wcp.Jobs, j.clone())
 			}
@@ -195,6 +236,18 @@ func (w *World) startPipeline(cs *catalogueService, c *Commit, plan pipelinePlan
 		cs: cs, plan: plan,
 	}
 	wf := &Workflow{ID: randUUID(w.rng), Name: "build-test-deploy", Status: RunRunning, StartedBy: p.Trigger, CreatedAt: w.now}
+	if r.actions != nil {
+		// One random id per job, as for CircleCI, keeps a seed's story when
+		// the job counts agree (they do for the demo's services).
+		wf.Name = r.actions.name
+		p.RunID = w.newRunID()
+		for _, d := range r.actions.jobs {
+			j := &Job{ID: randUUID(w.rng), Name: d.name, Type: JobBuild, Status: RunBlocked, Needs: slices.Clone(d.needs), Environment: d.env, def: d}
+			w.numberGitHubJob(j, 1)
+			wf.Jobs = append(wf.Jobs, j)
+		}
+		return w.addPipeline(r, p, wf)
+	}
 	add := func(name, typ, env string, needs ...string) {
 		j := &Job{ID: randUUID(w.rng), Name: name, Type: typ, Status: RunBlocked, Needs: needs, Environment: env}
 		if typ == JobApproval {
@@ -213,12 +266,49 @@ func (w *World) startPipeline(cs *catalogueService, c *Commit, plan pipelinePlan
 		add("deploy-"+env.name, JobBuild, env.name, prev)
 		prev = "deploy-" + env.name
 	}
+	return w.addPipeline(r, p, wf)
+}
+
+func (w *World) addPipeline(r *repo, p *Pipeline, wf *Workflow) *Pipeline {
 	p.Workflows = []*Workflow{wf}
 	r.pipelines = append(r.pipelines, p)
 	w.pipelines[p.ID] = p
 	w.workflows[wf.ID] = p
+	if p.RunID != 0 {
+		w.runs[p.RunID] = p
+	}
 	w.startReadyJobs(p, wf)
 	return p
+}
+
+// GitHub ids count up from where a busy installation's would be, in
+// steps, so that they look like GitHub's and never repeat. They come from
+// counters, not the world's random source, so a seed's story is the same
+// whatever CI its services use.
+func (w *World) newRunID() int64 {
+	w.gh.runs++
+	return 11_800_000_000 + w.gh.runs*4_127
+}
+
+func (w *World) newGitHubDeploymentID() int64 {
+	w.gh.deployments++
+	return 1_900_000_000 + w.gh.deployments*97
+}
+
+// numberGitHubJob gives a new job of a GitHub run its id and attempt.
+func (w *World) numberGitHubJob(j *Job, attempt int) {
+	w.gh.jobs++
+	j.GitHubID = 33_100_000_000 + w.gh.jobs*1_311
+	j.Attempt = attempt
+}
+
+// key is the job's name in its workflow file: the deploy.yml job it came
+// from ("test" for "test (18)"), or the CircleCI job's own name.
+func (j *Job) key() string {
+	if j.def != nil {
+		return j.def.key
+	}
+	return j.Name
 }
 
 // approvalRequestID is the id an approval job is approved by. CircleCI's
@@ -291,12 +381,19 @@ func (w *World) jobDuration(p *Pipeline, name string, lo, hi time.Duration) time
 	return w.between(lo, hi)
 }
 
+// startJob starts a job whose needs have succeeded: an approval job, or a
+// GitHub job deploying to an environment with required reviewers, waits
+// for a person; any other runs.
 func (w *World) startJob(p *Pipeline, wf *Workflow, j *Job) {
 	p.UpdatedAt = w.now
-	r := w.repos[p.Service]
-	if j.Type == JobApproval {
+	if j.CreatedAt.IsZero() {
+		j.CreatedAt = w.now
+	}
+	if j.Type == JobApproval || w.awaitsReview(p, j) {
 		j.Status = RunOnHold
-		j.StartedAt = w.now
+		if j.Type == JobApproval {
+			j.StartedAt = w.now
+		}
 		if wf.RerunOf == "" { // auto-cancel is for new pipelines, not for a rerun of an old one
 			w.supersedeHolds(p, j)
 		}
@@ -304,17 +401,36 @@ func (w *World) startJob(p *Pipeline, wf *Workflow, j *Job) {
 		w.scheduleColleague(p, wf, j)
 		return
 	}
+	w.runJob(p, wf, j)
+}
+
+// awaitsReview says whether a GitHub job deploys to an environment with
+// required reviewers and has no approval yet (a rerun asks again).
+func (w *World) awaitsReview(p *Pipeline, j *Job) bool {
+	if j.def == nil || j.Environment == "" || j.Review != nil {
+		return false
+	}
+	env := p.cs.env(j.Environment)
+	return env != nil && env.protected
+}
+
+// runJob puts a job on a runner and schedules its end.
+func (w *World) runJob(p *Pipeline, wf *Workflow, j *Job) {
+	p.UpdatedAt = w.now
+	r := w.repos[p.Service]
 	r.jobNumber++
 	j.Number = r.jobNumber
 	j.Status = RunRunning
 	j.StartedAt = w.now
 	w.updateWorkflow(p, wf)
-	switch {
-	case j.Name == "build":
-		w.after(w.jobDuration(p, j.Name, 20*time.Second, 40*time.Second), func() { w.finishJob(p, wf, j, RunSuccess) })
-	case j.Name == "test":
-		fail := !p.plan.noTestFail && w.chance(w.tempo.testFailP)
-		w.after(w.jobDuration(p, j.Name, 30*time.Second, 60*time.Second), func() {
+	switch key := j.key(); {
+	case key == "build":
+		j.planned = w.jobDuration(p, key, 20*time.Second, 40*time.Second)
+		w.after(j.planned, func() { w.finishJob(p, wf, j, RunSuccess) })
+	case key == "test":
+		d, fail := w.testOutcome(p, wf, j)
+		j.planned = d
+		w.after(d, func() {
 			if fail {
 				w.finishJob(p, wf, j, RunFailed)
 			} else {
@@ -323,10 +439,43 @@ func (w *World) startJob(p *Pipeline, wf *Workflow, j *Job) {
 		})
 	case j.Environment != "":
 		// The deploy job's own set-up (checkout, aws cli) before it calls ECS.
-		w.after(w.jobDuration(p, j.Name, 3*time.Second, 6*time.Second), func() { w.runDeploy(p, wf, j) })
+		j.planned = w.jobDuration(p, key, 3*time.Second, 6*time.Second)
+		w.after(j.planned, func() { w.runDeploy(p, wf, j) })
 	default:
-		w.after(w.pace(10*time.Second), func() { w.finishJob(p, wf, j, RunSuccess) })
+		j.planned = w.pace(10 * time.Second)
+		w.after(j.planned, func() { w.finishJob(p, wf, j, RunSuccess) })
 	}
+}
+
+// testOutcome draws a test job's duration and outcome. The legs of a
+// matrix share one draw (so a matrix costs the world's random source what
+// one test job does): one leg, chosen by the commit, takes the drawn time
+// and carries the drawn outcome; the others pass a little sooner.
+func (w *World) testOutcome(p *Pipeline, wf *Workflow, j *Job) (time.Duration, bool) {
+	g, ok := wf.draws[j.key()]
+	if !ok {
+		g.fail = !p.plan.noTestFail && w.chance(w.tempo.testFailP)
+		g.d = w.jobDuration(p, j.key(), 30*time.Second, 60*time.Second)
+		if wf.draws == nil {
+			wf.draws = map[string]testDraw{}
+		}
+		wf.draws[j.key()] = g
+	}
+	if j.def == nil || j.def.legs < 2 || j.def.leg == int(hashOf(p.SHA)%uint32(j.def.legs)) {
+		return g.d, g.fail
+	}
+	return g.d * time.Duration(75+hashOf(p.SHA, j.Name)%20) / 100, false
+}
+
+// hashOf is a stable number from strings, for choices that must not draw
+// on the world's random source.
+func hashOf(parts ...string) uint32 {
+	h := fnv.New32a()
+	for _, s := range parts {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return h.Sum32()
 }
 
 // runDeploy registers the commit's task definition for the environment and
@@ -376,13 +525,25 @@ func (w *World) finishJob(p *Pipeline, wf *Workflow, j *Job, st RunStatus) {
 	if st == RunSuccess {
 		w.startReadyJobs(p, wf)
 	} else {
-		for _, other := range wf.Jobs {
-			if other.Status == RunBlocked {
-				other.Status = RunNotRun
-			}
-		}
+		w.skipBlocked(wf)
 	}
 	w.updateWorkflow(p, wf)
+}
+
+// skipBlocked marks every job still waiting for its needs as never run.
+func (w *World) skipBlocked(wf *Workflow) {
+	for _, j := range wf.Jobs {
+		if j.Status == RunBlocked {
+			w.skip(j)
+		}
+	}
+}
+
+func (w *World) skip(j *Job) {
+	j.Status = RunNotRun
+	if j.CreatedAt.IsZero() {
+		j.CreatedAt = w.now
+	}
 }
 
 func (w *World) updateWorkflow(p *Pipeline, wf *Workflow) {
@@ -422,7 +583,9 @@ func (w *World) updateWorkflow(p *Pipeline, wf *Workflow) {
 }
 
 // supersedeHolds cancels older pipelines of the service still waiting at
-// the same gate, as CircleCI's auto-cancel of redundant workflows does.
+// the same gate, as CircleCI's auto-cancel of redundant workflows does (and
+// GitHub's concurrency group on the deploy job: a newer waiting run
+// replaces an older one).
 func (w *World) supersedeHolds(p *Pipeline, hold *Job) {
 	for _, other := range w.repos[p.Service].pipelines {
 		if other == p {
@@ -435,11 +598,7 @@ func (w *World) supersedeHolds(p *Pipeline, hold *Job) {
 			}
 			j.Status = RunCanceled
 			j.StoppedAt = w.now
-			for _, o := range wf.Jobs {
-				if o.Status == RunBlocked {
-					o.Status = RunNotRun
-				}
-			}
+			w.skipBlocked(wf)
 			other.UpdatedAt = w.now
 			w.updateWorkflow(other, wf)
 		}
@@ -461,16 +620,33 @@ func (w *World) scheduleColleague(p *Pipeline, wf *Workflow, j *Job) {
 	if c != nil && by == c.Author {
 		by = team[(slices.Index(team, by)+1)%len(team)]
 	}
+	comment := colleagueComments[hashOf(j.ID)%uint32(len(colleagueComments))]
 	w.after(w.pace(delay), func() {
 		if j.Status == RunOnHold {
-			w.approve(p, wf, j, by)
+			w.approve(p, wf, j, by, comment)
 		}
 	})
 }
 
-func (w *World) approve(p *Pipeline, wf *Workflow, j *Job, by Person) {
+var colleagueComments = []string{"LGTM", "Staging looks healthy, go ahead.", "Checked the dashboards: ship it.", "Approved."}
+
+// approve passes a gate: an approval job succeeds, a GitHub job waiting
+// for its environment's reviewers starts.
+func (w *World) approve(p *Pipeline, wf *Workflow, j *Job, by Person, comment string) {
 	j.ApprovedBy = &by
-	w.finishJob(p, wf, j, RunSuccess)
+	if j.Type == JobApproval {
+		w.finishJob(p, wf, j, RunSuccess)
+		return
+	}
+	j.Review = &Review{State: ReviewApproved, By: by, Comment: comment, At: w.now}
+	w.runJob(p, wf, j)
+}
+
+// reject turns down a GitHub job's pending deployment: the job fails, and
+// with it the run.
+func (w *World) reject(p *Pipeline, wf *Workflow, j *Job, by Person, comment string) {
+	j.Review = &Review{State: ReviewRejected, By: by, Comment: comment, At: w.now}
+	w.finishJob(p, wf, j, RunFailed)
 }
 
 // Errors from ApproveJob and ApproveRequest.
@@ -497,15 +673,16 @@ func (w *World) ApproveRequest(workflowID, requestID string, by Person) (Job, er
 		if j.Status != RunOnHold {
 			return *j.clone(), ErrNotOnHold
 		}
-		w.approve(p, wf, j, by)
+		w.approve(p, wf, j, by, "")
 		return *j.clone(), nil
 	}
 	return Job{}, ErrNoSuchJob
 }
 
-// ApproveJob approves a held approval job by pipeline and job id (the
-// CircleCI endpoint goes through ApproveRequest); reject by canceling is
-// CancelWorkflow's job.
+// ApproveJob approves a held approval job, or a GitHub job waiting for its
+// environment's reviewers, by pipeline and job id (the CircleCI endpoint
+// goes through ApproveRequest, GitHub's through the run's pending
+// deployments); reject by canceling is CancelWorkflow's job.
 func (w *World) ApproveJob(pipelineID, jobID string, by Person) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -518,13 +695,14 @@ func (w *World) ApproveJob(pipelineID, jobID string, by Person) error {
 			if j.ID != jobID {
 				continue
 			}
-			if j.Type != JobApproval {
+			env := p.cs.env(j.Environment)
+			if j.Type != JobApproval && (j.def == nil || env == nil || !env.protected) {
 				return ErrNotApprove
 			}
 			if j.Status != RunOnHold {
 				return ErrNotOnHold
 			}
-			w.approve(p, wf, j, by)
+			w.approve(p, wf, j, by, "")
 			return nil
 		}
 	}
@@ -558,7 +736,7 @@ func (w *World) cancelWorkflow(p *Pipeline, wf *Workflow, by *Person) {
 			j.CanceledBy = by
 			touched = true
 		case RunBlocked:
-			j.Status = RunNotRun
+			w.skip(j)
 			touched = true
 		}
 	}
@@ -598,7 +776,8 @@ type RerunOptions struct {
 // chosen jobs again; the jobs it does not rerun keep the outcome they had
 // (a rerun from failed does not build again what built fine). It returns
 // the new workflow's id. A workflow still running or on hold cannot be
-// rerun: cancel it first.
+// rerun: cancel it first. For a GitHub run the new workflow is the run's
+// next attempt.
 func (w *World) RerunWorkflow(workflowID string, o RerunOptions) (string, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -606,9 +785,17 @@ func (w *World) RerunWorkflow(workflowID string, o RerunOptions) (string, error)
 	if old == nil {
 		return "", ErrNoSuchWorkflow
 	}
+	wf, err := w.rerunWorkflow(p, old, o)
+	if err != nil {
+		return "", err
+	}
+	return wf.ID, nil
+}
+
+func (w *World) rerunWorkflow(p *Pipeline, old *Workflow, o RerunOptions) (*Workflow, error) {
 	switch old.Status {
 	case RunRunning, RunFailing, RunOnHold:
-		return "", ErrWorkflowActive
+		return nil, ErrWorkflowActive
 	}
 	rerun := map[string]bool{} // by job name
 	switch {
@@ -619,13 +806,13 @@ func (w *World) RerunWorkflow(workflowID string, o RerunOptions) (string, error)
 			}
 		}
 		if len(rerun) == 0 {
-			return "", ErrNoFailedJobs
+			return nil, ErrNoFailedJobs
 		}
 	case len(o.Jobs) > 0:
 		for _, id := range o.Jobs {
 			i := slices.IndexFunc(old.Jobs, func(j *Job) bool { return j.ID == id })
 			if i < 0 {
-				return "", &JobNotInWorkflowError{JobID: id}
+				return nil, &JobNotInWorkflowError{JobID: id}
 			}
 			rerun[old.Jobs[i].Name] = true
 		}
@@ -646,12 +833,15 @@ func (w *World) RerunWorkflow(workflowID string, o RerunOptions) (string, error)
 
 	wf := &Workflow{ID: randUUID(w.rng), Name: old.Name, Status: RunRunning, StartedBy: o.By, RerunOf: old.ID, CreatedAt: w.now}
 	for _, oj := range old.Jobs {
-		j := &Job{ID: randUUID(w.rng), Name: oj.Name, Type: oj.Type, Status: RunBlocked, Needs: slices.Clone(oj.Needs), Environment: oj.Environment}
+		j := &Job{ID: randUUID(w.rng), Name: oj.Name, Type: oj.Type, Status: RunBlocked, Needs: slices.Clone(oj.Needs), Environment: oj.Environment, def: oj.def}
 		if !rerun[oj.Name] {
 			// Not rerun: the new workflow shows the outcome it had, under
-			// the same job number (the run it refers to is that one).
+			// the same job number (the run it refers to is that one), and
+			// on GitHub under the same job id and attempt.
 			j = oj.clone()
 			j.ID = randUUID(w.rng)
+		} else if p.RunID != 0 {
+			w.numberGitHubJob(j, len(p.Workflows)+1)
 		}
 		if j.Type == JobApproval {
 			j.ApprovalRequestID = approvalRequestID(j.ID)
@@ -666,11 +856,11 @@ func (w *World) RerunWorkflow(workflowID string, o RerunOptions) (string, error)
 	// can never start.
 	for _, j := range wf.Jobs {
 		if j.Status == RunBlocked && !w.canStart(wf, j) {
-			j.Status = RunNotRun
+			w.skip(j)
 		}
 	}
 	w.updateWorkflow(p, wf)
-	return wf.ID, nil
+	return wf, nil
 }
 
 // canStart says whether a blocked job may still start: nothing it needs,

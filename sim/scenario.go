@@ -22,13 +22,16 @@ type catalogueService struct {
 	port     int
 	cpu      int
 	labelled bool   // the image carries org.opencontainers.image.revision; else the tag is the only SHA
-	ci       string // the CI the written config names: ciCircleCI, or "" for none yet
+	ci       string // its CI: ciCircleCI or ciGitHubActions
 	envs     []*catalogueEnv
 	subjects []string
 }
 
 // CI providers as the config names them.
-const ciCircleCI = "circleci"
+const (
+	ciCircleCI      = "circleci"
+	ciGitHubActions = "github-actions"
+)
 
 func (cs *catalogueService) env(name string) *catalogueEnv {
 	for _, e := range cs.envs {
@@ -82,8 +85,8 @@ func demoCatalogue() []*catalogueService {
 	}
 	return []*catalogueService{
 		{name: "api", port: 8080, cpu: 512, labelled: true, ci: ciCircleCI, envs: []*catalogueEnv{dev(2), staging(3), prod(6)}, subjects: apiSubjects},
-		{name: "web", port: 3000, cpu: 256, labelled: true, envs: []*catalogueEnv{staging(2), prod(4)}, subjects: webSubjects},
-		{name: "worker", port: 9000, cpu: 1024, labelled: false, envs: []*catalogueEnv{staging(2), prod(3)}, subjects: workerSubjects},
+		{name: "web", port: 3000, cpu: 256, labelled: true, ci: ciGitHubActions, envs: []*catalogueEnv{staging(2), prod(4)}, subjects: webSubjects},
+		{name: "worker", port: 9000, cpu: 1024, labelled: false, ci: ciGitHubActions, envs: []*catalogueEnv{staging(2), prod(3)}, subjects: workerSubjects},
 		{name: "payments", port: 8443, cpu: 512, labelled: true, ci: ciCircleCI, envs: []*catalogueEnv{staging(3), prod(4)}, subjects: paymentsSubjects},
 	}
 }
@@ -116,6 +119,9 @@ func (w *World) seedDemo(t0 time.Time) {
 
 	for _, cs := range w.catalogue {
 		w.repos[cs.name] = &repo{name: "acme/" + cs.name, prNumber: 100 + w.rng.IntN(900)}
+		if cs.ci == ciGitHubActions {
+			w.repos[cs.name].actions = newGHWorkflow(cs, w.account)
+		}
 		for _, env := range cs.envs {
 			env.keepActive = 3 + w.rng.IntN(4)
 			env.firstRevision = 1 + w.rng.IntN(40)
@@ -187,12 +193,17 @@ func (w *World) catalogueService(name string) *catalogueService {
 }
 
 // scriptScenes pins the first minutes of the demo:
-//   - web's newest commit waits at hold-production and a colleague approves
-//     it about 30 s after t0, so production rolls 4 tasks;
+//   - web's newest commit (GitHub Actions) waits for a reviewer of the
+//     production environment and a colleague approves it about 30 s after
+//     t0, so production rolls 4 tasks;
 //   - api's commit reaches staging a few seconds before t0: rolling at t0;
 //   - payments' commit is a bad build: staging deploys it at about t0+5 s,
 //     three tasks fail, the circuit breaker rolls back (done by about t0+60 s);
-//   - worker's commit is in test at t0 and deploys to staging at about t0+40 s.
+//   - worker's commit (GitHub Actions) is in its test matrix at t0 and
+//     deploys to staging at about t0+40 s.
+//
+// Durations are keyed by the job's name in its workflow: "test" for a
+// GitHub matrix's legs, "deploy-staging" for a reusable workflow's jobs.
 func (w *World) scriptScenes(t0 time.Time) {
 	scene := func(service string, before time.Duration, bad bool, plan pipelinePlan) {
 		cs := w.catalogueService(service)

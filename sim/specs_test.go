@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"flightdeck/sim/speccheck"
 )
 
 // recordingTB stands in for a *testing.T to see what CheckSpecs reports.
@@ -53,4 +55,24 @@ func TestCheckSpecsReportsAtTheEnd(t *testing.T) {
 		t.Fatalf("ECS checked: %d %v", reqs, log.Violations())
 	}
 	h.w.StopCheckingSpecs()
+}
+
+// wantViolations fails t if an answer broke its spec, or if the request
+// broke it when it should not have (or did not when it should have).
+func wantViolations(t *testing.T, log *speccheck.Log, badRequest bool) {
+	t.Helper()
+	var reqV, respV []string
+	for _, v := range log.Violations() {
+		if v.Response {
+			respV = append(respV, v.String())
+		} else {
+			reqV = append(reqV, v.String())
+		}
+	}
+	if len(respV) > 0 {
+		t.Errorf("response breaks the spec: %v", respV)
+	}
+	if badRequest != (len(reqV) > 0) {
+		t.Errorf("request violations %v, want some: %v", reqV, badRequest)
+	}
 }

@@ -2,10 +2,11 @@
 // environments on ECS clusters, commits and pipelines that run job by job,
 // deploys that roll task by task and trip a circuit breaker, all driven by a
 // seeded random source and an injectable clock. It serves the real wire
-// protocols (ECS awsJson1_1 and CircleCI API v2 today; Elastic Beanstalk,
-// ELBv2, CloudWatch and GitHub routed and stubbed) on one http.Handler, with
-// faults on demand, so the real clients are the judge of every answer; the
-// CircleCI traffic can also be held to its OpenAPI spec (CheckSpecs).
+// protocols (ECS awsJson1_1, CircleCI API v2 and the GitHub REST subset of
+// GitHub Actions, commits and compares today; Elastic Beanstalk, ELBv2 and
+// CloudWatch routed and stubbed) on one http.Handler, with faults on
+// demand, so the real clients are the judge of every answer; the CircleCI
+// and GitHub traffic can also be held to their OpenAPI specs (CheckSpecs).
 //
 // The world only moves in Step: every change is an event on a time-ordered
 // queue, so the same seed and the same Step times (and the same requests)
@@ -75,7 +76,9 @@ type World struct {
 	repos     map[string]*repo     // by service name
 	pipelines map[string]*Pipeline // by ID
 	workflows map[string]*Pipeline // the pipeline of each workflow, by workflow ID
+	runs      map[int64]*Pipeline  // GitHub Actions pipelines, by run id
 	pageSize  int                  // CI list pages; 0 means the APIs' own default
+	gh        gitHubState          // GitHub ids, rate-limit budgets and what requests cost
 
 	faults  faultState
 	reqs    requestLog
@@ -113,6 +116,7 @@ func New(o Options) *World {
 		repos:     map[string]*repo{},
 		pipelines: map[string]*Pipeline{},
 		workflows: map[string]*Pipeline{},
+		runs:      map[int64]*Pipeline{},
 	}
 	w.faults.init(o.Seed)
 	w.reqs.init(o.Seed)

@@ -11,7 +11,8 @@
 //
 //   - routing that tolerates a base path (/api/v2, /api/v3) and path
 //     parameters that span segments (a CircleCI project slug gh/acme/api
-//     arrives with its slashes escaped or not);
+//     arrives with its slashes escaped or not; GitHub marks its own with
+//     x-multi-segment);
 //   - "x-nullable": true, the OpenAPI 2 spelling converted specs keep, read
 //     as "nullable": true, which is what it means;
 //   - query parameters and request body members the operation does not
@@ -44,7 +45,9 @@ type Options struct {
 	// Empty means the path of the spec's first server URL.
 	BasePaths []string
 	// MultiSegment names path parameters whose values may contain "/"
-	// unescaped. Parameters marked allowReserved in the spec always may.
+	// unescaped. Parameters the spec marks allowReserved, or
+	// "x-multi-segment": true as GitHub's does (a contents path, a commit
+	// ref such as heads/main, a compare's base...head), always may.
 	MultiSegment []string
 	// Patch edits the loaded document before use, for deviations from the
 	// spec the service is known to make. Keep each edit commented.
@@ -146,10 +149,14 @@ func compileRoute(tmpl string, item *openapi3.PathItem, multi []string) (specRou
 		reserved[name] = true
 	}
 	// allowReserved is, strictly, a query-parameter keyword; specs that put
-	// it on a path parameter mean "this one may contain slashes".
+	// it on a path parameter mean "this one may contain slashes", as
+	// GitHub's x-multi-segment extension says outright.
 	mark := func(params openapi3.Parameters) {
 		for _, p := range params {
-			if p.Value != nil && p.Value.In == openapi3.ParameterInPath && p.Value.AllowReserved {
+			if p.Value == nil || p.Value.In != openapi3.ParameterInPath {
+				continue
+			}
+			if multi, _ := p.Value.Extensions["x-multi-segment"].(bool); multi || p.Value.AllowReserved {
 				reserved[p.Value.Name] = true
 			}
 		}

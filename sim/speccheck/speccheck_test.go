@@ -219,7 +219,9 @@ func TestPublishedSpecs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gh, err := Load("github", read("github-rest-subset.openapi.json"), Options{BasePaths: []string{"/api/v3", ""}, MultiSegment: []string{"path"}})
+	// GitHub marks its slash-containing parameters x-multi-segment; no
+	// MultiSegment option is needed.
+	gh, err := Load("github", read("github-rest-subset.openapi.json"), Options{BasePaths: []string{"/api/v3", ""}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,6 +242,10 @@ func TestPublishedSpecs(t *testing.T) {
 		{gh, "GET", "/api/v3/repos/acme/api/actions/runs", "actions/list-workflow-runs-for-repo", "owner", "acme", false, ""},
 		{gh, "GET", "/repos/acme/api/contents/deploy/k8s/app.yaml", "repos/get-content", "path", "deploy/k8s/app.yaml", false, ""},
 		{gh, "GET", "/repos/acme/api/compare/main...feature", "repos/compare-commits-with-basehead", "basehead", "main...feature", false, ""},
+		{gh, "GET", "/repos/acme/api/compare/main...feature/x", "repos/compare-commits-with-basehead", "basehead", "main...feature/x", false, ""},
+		{gh, "GET", "/repos/acme/api/commits/heads/main", "repos/get-commit", "ref", "heads/main", false, ""},
+		{gh, "GET", "/api/v3/repos/acme/api/contents/.github/workflows/deploy.yml?ref=main", "repos/get-content", "path", ".github/workflows/deploy.yml", false, ""},
+		{gh, "GET", "/repos/acme/api/actions/runs/12/jobs", "actions/list-jobs-for-workflow-run", "run_id", "12", false, ""},
 	} {
 		r := req(c.method, c.path, "")
 		route, params, problem := c.spec.find(r)
