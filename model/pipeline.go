@@ -38,6 +38,14 @@ type Job struct {
 	// ApprovedBy names who approved an approval job, as the provider gives
 	// it (CircleCI: a user id).
 	ApprovedBy string `json:"approved_by,omitempty"`
+	// Environment is the deployment environment the job targets, when the
+	// provider has them (GitHub Actions `environment:`).
+	Environment string `json:"environment,omitempty"`
+	// Condition is the job's run condition as written (GitHub Actions
+	// `if:`): the job may be skipped.
+	Condition string `json:"if,omitempty"`
+	// Steps are the job's steps, for providers that report them.
+	Steps []Step `json:"steps,omitempty"`
 }
 
 // Workflow is a graph of jobs inside a pipeline.
@@ -50,6 +58,10 @@ type Workflow struct {
 	// while it has not finished.
 	CreatedAt time.Time `json:"created_at,omitzero"`
 	StoppedAt time.Time `json:"stopped_at,omitzero"`
+	// GraphError says why Jobs carry no Needs when the provider could not
+	// tell the order they run in (a GitHub workflow file that does not
+	// parse), so the screen can show a list and say why, not a graph.
+	GraphError string `json:"graph_error,omitempty"`
 }
 
 // Moving reports whether the workflow or any of its jobs will change by
@@ -112,6 +124,12 @@ type Gate struct {
 	// graph can highlight it and a re-check can read it again.
 	WorkflowID string `json:"workflow_id,omitempty"`
 	JobID      string `json:"job_id,omitempty"`
+	// ApproveBlocked, when set, says why the user at the keyboard cannot
+	// answer this gate (GitHub: not one of the environment's required
+	// reviewers, or a token without the scope to review), so the screen
+	// can disable approve and reject and show the reason. Empty when they
+	// can, or when the provider cannot tell.
+	ApproveBlocked string `json:"approve_blocked,omitempty"`
 }
 
 // CIStatus is what a CI source reports about one service in one poll: its
