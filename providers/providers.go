@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"flightdeck/model"
@@ -210,4 +211,121 @@ type Rerunner interface {
 // Canceler cancels a running or held workflow.
 type Canceler interface {
 	CancelWorkflow(ctx context.Context, service, workflowID string, dryRun bool) (Receipt, error)
+}
+
+// RateReporter is a source whose API meters requests against a budget
+// (GitHub's primary rate limit). The UI shows the budget and never polls
+// the source more often than MinInterval asks: its effective interval is
+// max(the hot or idle interval it would use, MinInterval()).
+type RateReporter interface {
+	// Rate is the budget as the last answer told it: requests left, the
+	// budget per window, and when the window resets. ok is false until an
+	// answer has carried the headers.
+	Rate() (remaining, limit int, reset time.Time, ok bool)
+	// MinInterval is the shortest poll interval that leaves a reserve of
+	// the budget until the reset, given what recent polls cost; 0 when the
+	// budget sets no bound (polls that cost nothing, or plenty left).
+	MinInterval() time.Duration
+}
+
+// LineageReader reads commits and what lies between two of them from the
+// repository host, for any service that names its repository ("owner/name"),
+// whatever runs its CI. Answers about full SHAs never change and are cached.
+type LineageReader interface {
+	// Commit reads one commit by SHA (or any ref the host resolves).
+	Commit(ctx context.Context, repo, sha string) (model.Commit, error)
+	// Compare reads what head has that base lacks, and the reverse count.
+	Compare(ctx context.Context, repo, base, head string) (model.Comparison, error)
+}
+
+// Parallel runs fn(0) … fn(n-1) with at most conc calls in flight and
+// returns when all are done.
+func Parallel(n, conc int, fn func(i int)) {
+	sem := make(chan struct{}, max(1, conc))
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			fn(i)
+		})
+	}
+	wg.Wait()
+}
+
+// SourceError decides what one poll's failures say about a whole source,
+// for a source that reads many services: throttling anywhere makes it
+// throttled (asking for the longest wait any answer named), a refused
+// credential anywhere an auth failure, and other failures of the source
+// count when no service could be read (read == 0). Other failures that
+// concern one service only (ownService: its repository not found, say) say
+// nothing about the source. It returns nil when the source is fine.
+func SourceError(fails []error, read int, ownService func(error) bool) error {
+	var wait time.Duration
+	var throttled, auth, other error
+	for _, err := range fails {
+		switch {
+		case errors.Is(err, ErrThrottled):
+			if d, _ := RetryAfter(err); d > wait {
+				wait = d
+			}
+			if throttled == nil {
+				throttled = err
+			}
+		case errors.Is(err, ErrAuth):
+			if auth == nil {
+				auth = err
+			}
+		case ownService != nil && ownService(err):
+		case other == nil:
+			other = err
+		}
+	}
+	switch {
+	case throttled != nil:
+		var t *ThrottledError
+		if errors.As(throttled, &t) {
+			return &ThrottledError{RetryAfter: wait, Err: t.Err}
+		}
+		return &ThrottledError{RetryAfter: wait, Err: throttled}
+	case auth != nil:
+		return auth
+	case read == 0 && other != nil:
+		return other
+	}
+	return nil
+}
+
+// StatusSentinel is the sentinel an HTTP error status maps to, for a
+// backend's error type to unwrap to: ErrAuth for 401 and 403, ErrNotFound
+// for 404, nil for the rest.
+func StatusSentinel(status int) error {
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return ErrAuth
+	case http.StatusNotFound:
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Perform runs an action's one call through send, or with dryRun only
+// says what it would do ("would " + what), and packs the receipt: the
+// call, the request id send reports (also of a refused call) and send's
+// short note. A failure comes back prefixed with what was tried.
+func Perform(c Call, dryRun bool, what string, send func() (requestID, detail string, err error)) (Receipt, error) {
+	rc := Receipt{Calls: []Call{c}}
+	if dryRun {
+		rc.Detail = "would " + what
+		return rc, nil
+	}
+	rid, detail, err := send()
+	if rid != "" {
+		rc.RequestIDs = append(rc.RequestIDs, rid)
+	}
+	if err != nil {
+		return rc, fmt.Errorf("%s: %w", what, err)
+	}
+	rc.Detail = detail
+	return rc, nil
 }

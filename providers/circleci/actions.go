@@ -34,7 +34,7 @@ func (s *Source) Approve(ctx context.Context, g model.Gate, dryRun bool) (provid
 		"project": svc.Project, "workflow_id": wf, "approval_request_id": req, "job": g.Gate,
 	}}
 	what := fmt.Sprintf("approve %s of %s at %s", g.Gate, svc.Name, model.ShortSHA(g.SHA))
-	return s.act(c, dryRun, what, func() (string, string, error) {
+	return providers.Perform(c, dryRun, what, func() (string, string, error) {
 		rid, err := s.client.Approve(ctx, wf, req)
 		if err == nil {
 			// CircleCI does not bump the pipeline's updated_at for this.
@@ -64,7 +64,7 @@ func (s *Source) RerunFailed(ctx context.Context, service, workflowID string, dr
 	c := providers.Call{Operation: opRerun, Params: map[string]string{
 		"project": svc.Project, "workflow_id": workflowID, "from_failed": "true",
 	}}
-	return s.act(c, dryRun, "rerun workflow "+workflowID+" of "+svc.Name+" from its failed jobs", func() (string, string, error) {
+	return providers.Perform(c, dryRun, "rerun workflow "+workflowID+" of "+svc.Name+" from its failed jobs", func() (string, string, error) {
 		id, rid, err := s.client.RerunFailed(ctx, workflowID)
 		if err == nil {
 			s.markDirty(svc.Name, workflowID)
@@ -88,33 +88,13 @@ func (s *Source) CancelWorkflow(ctx context.Context, service, workflowID string,
 
 func (s *Source) cancel(ctx context.Context, svc Service, workflowID string, dryRun bool, what string) (providers.Receipt, error) {
 	c := providers.Call{Operation: opCancel, Params: map[string]string{"project": svc.Project, "workflow_id": workflowID}}
-	return s.act(c, dryRun, what, func() (string, string, error) {
+	return providers.Perform(c, dryRun, what, func() (string, string, error) {
 		rid, err := s.client.Cancel(ctx, workflowID)
 		if err == nil {
 			s.markDirty(svc.Name, workflowID)
 		}
 		return rid, "workflow canceled", err
 	})
-}
-
-// act runs one action's call, or with dryRun only describes it, and packs
-// the receipt: the call, the request id (also of a refused call) and a
-// short note.
-func (s *Source) act(c providers.Call, dryRun bool, what string, send func() (rid, detail string, err error)) (providers.Receipt, error) {
-	rc := providers.Receipt{Calls: []providers.Call{c}}
-	if dryRun {
-		rc.Detail = "would " + what
-		return rc, nil
-	}
-	rid, detail, err := send()
-	if rid != "" {
-		rc.RequestIDs = append(rc.RequestIDs, rid)
-	}
-	if err != nil {
-		return rc, fmt.Errorf("%s: %w", what, err)
-	}
-	rc.Detail = detail
-	return rc, nil
 }
 
 // CheckGate re-reads the gate's job. While it is on hold it returns nil;

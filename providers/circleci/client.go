@@ -122,15 +122,7 @@ func (e *APIError) Error() string {
 	return s
 }
 
-func (e *APIError) Unwrap() error {
-	switch e.Status {
-	case http.StatusUnauthorized, http.StatusForbidden:
-		return providers.ErrAuth
-	case http.StatusNotFound:
-		return providers.ErrNotFound
-	}
-	return nil
-}
+func (e *APIError) Unwrap() error { return providers.StatusSentinel(e.Status) }
 
 // ResponseError is a success status whose body was not the JSON expected.
 type ResponseError struct {

@@ -211,12 +211,12 @@ type jobWork struct {
 // more, and a running pipeline two more (its workflows and its jobs).
 //
 // Every service comes back, in config order: read, or with its own error.
-// The error returned alongside is the source's trouble (see sourceError).
+// The error returned alongside is the source's trouble (see providers.SourceError).
 func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 	now := s.now()
 	lists := make([][]Pipeline, len(s.services))
 	listErrs := make([]error, len(s.services))
-	parallel(len(s.services), s.conc, func(i int) {
+	providers.Parallel(len(s.services), s.conc, func(i int) {
 		svc := s.services[i]
 		lists[i], listErrs[i] = s.client.Pipelines(ctx, svc.Project, svc.Branch, s.recent)
 	})
@@ -246,7 +246,7 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 			listing = append(listing, pw)
 		}
 	}
-	parallel(len(listing), s.conc, func(i int) {
+	providers.Parallel(len(listing), s.conc, func(i int) {
 		pw := listing[i]
 		wfs, err := s.client.Workflows(ctx, pw.p.ID)
 		if err != nil {
@@ -267,7 +267,7 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 			}
 		}
 	}
-	parallel(len(reads), s.conc, func(i int) {
+	providers.Parallel(len(reads), s.conc, func(i int) {
 		reads[i].jobs, reads[i].err = s.client.Jobs(ctx, reads[i].wf.ID)
 	})
 	for _, r := range reads {
@@ -341,7 +341,7 @@ func (s *Source) assemble(work []*pipelineWork, listErrs []error, now time.Time)
 		read++
 		out = append(out, st)
 	}
-	return out, sourceError(fails, read)
+	return out, providers.SourceError(fails, read, func(err error) bool { return !sourceLevel(err) })
 }
 
 // needsListing decides whether a pipeline's workflows must be listed again.
@@ -424,59 +424,4 @@ func sourceLevel(err error) bool {
 		return ae.Status >= 500
 	}
 	return true
-}
-
-// sourceError decides what a poll's failures say about the source:
-// throttling anywhere makes it throttled (asking for the longest wait), a
-// refused token anywhere an auth failure, and other source-level failures
-// count when no service could be read. It returns nil when the source is
-// fine.
-func sourceError(fails []error, read int) error {
-	var wait time.Duration
-	var throttled, auth, other error
-	for _, err := range fails {
-		switch {
-		case !sourceLevel(err):
-		case errors.Is(err, providers.ErrThrottled):
-			if d, _ := providers.RetryAfter(err); d > wait {
-				wait = d
-			}
-			if throttled == nil {
-				throttled = err
-			}
-		case errors.Is(err, providers.ErrAuth):
-			if auth == nil {
-				auth = err
-			}
-		case other == nil:
-			other = err
-		}
-	}
-	switch {
-	case throttled != nil:
-		var t *providers.ThrottledError
-		if !errors.As(throttled, &t) {
-			return &providers.ThrottledError{RetryAfter: wait, Err: throttled}
-		}
-		return &providers.ThrottledError{RetryAfter: wait, Err: t.Err}
-	case auth != nil:
-		return auth
-	case read == 0 && other != nil:
-		return other
-	}
-	return nil
-}
-
-// parallel runs fn(0..n-1) with at most conc calls in flight.
-func parallel(n, conc int, fn func(i int)) {
-	sem := make(chan struct{}, max(1, conc))
-	var wg sync.WaitGroup
-	for i := range n {
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			fn(i)
-		})
-	}
-	wg.Wait()
 }
