@@ -1,0 +1,134 @@
+package githubactions
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/google/go-github/v60/github"
+
+	"flightdeck/model"
+)
+
+// Lineage answers about full SHAs never change, so they are kept (within
+// bounds) and asked for once; answers about branches or short SHAs are read
+// each time, conditionally.
+const (
+	maxCommits     = 1024
+	maxComparisons = 256
+	comparePage    = 100 // commits listed per comparison
+)
+
+var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+type lineageCache struct {
+	commits     *bounded[string, model.Commit]
+	comparisons *bounded[string, model.Comparison]
+}
+
+func newLineageCache() lineageCache {
+	return lineageCache{commits: newBounded[string, model.Commit](maxCommits), comparisons: newBounded[string, model.Comparison](maxComparisons)}
+}
+
+// Commit reads one commit of a repository ("owner/name") by SHA or ref.
+func (s *Source) Commit(ctx context.Context, repo, sha string) (model.Commit, error) {
+	sha = strings.ToLower(strings.TrimSpace(sha))
+	key := repo + "@" + sha
+	if c, ok := s.lineage.commits.get(key); ok {
+		return c, nil
+	}
+	rc, err := s.client.Commit(ctx, repo, sha)
+	if err != nil {
+		return model.Commit{}, err
+	}
+	c := toCommit(rc)
+	if fullSHA.MatchString(sha) {
+		s.lineage.commits.put(key, c)
+	}
+	if c.SHA != "" {
+		s.lineage.commits.put(repo+"@"+c.SHA, c)
+	}
+	return c, nil
+}
+
+// Compare reads what head has that base lacks in a repository: the
+// status, the counts both ways, and up to a page of the commits, newest
+// first.
+func (s *Source) Compare(ctx context.Context, repo, base, head string) (model.Comparison, error) {
+	base, head = strings.ToLower(strings.TrimSpace(base)), strings.ToLower(strings.TrimSpace(head))
+	key := repo + "@" + base + "..." + head
+	if c, ok := s.lineage.comparisons.get(key); ok {
+		return c, nil
+	}
+	cc, err := s.client.Compare(ctx, repo, base, head, comparePage)
+	if err != nil {
+		return model.Comparison{}, err
+	}
+	out := model.Comparison{
+		Base: base, Head: head,
+		Status:   model.ComparisonStatus(cc.GetStatus()),
+		AheadBy:  cc.GetAheadBy(),
+		BehindBy: cc.GetBehindBy(),
+		Commits:  make([]model.Commit, 0, len(cc.Commits)),
+	}
+	// GitHub lists them oldest first.
+	for i := len(cc.Commits) - 1; i >= 0; i-- {
+		c := toCommit(cc.Commits[i])
+		out.Commits = append(out.Commits, c)
+		if c.SHA != "" {
+			s.lineage.commits.put(repo+"@"+c.SHA, c)
+		}
+	}
+	out.Truncated = len(out.Commits) < max(out.AheadBy, cc.GetTotalCommits())
+	if fullSHA.MatchString(base) && fullSHA.MatchString(head) {
+		s.lineage.comparisons.put(key, out)
+	}
+	return out, nil
+}
+
+func toCommit(rc *github.RepositoryCommit) model.Commit {
+	c := model.Commit{SHA: rc.GetSHA(), Login: rc.GetAuthor().GetLogin()}
+	if gc := rc.GetCommit(); gc != nil {
+		c.Subject = firstLine(gc.GetMessage())
+		c.Author = gc.GetAuthor().GetName()
+		c.Time = gc.GetAuthor().GetDate().Time
+	}
+	if c.Author == "" {
+		c.Author = c.Login
+	}
+	return c
+}
+
+// bounded is a map that forgets its oldest entries beyond a size. It is
+// safe for concurrent use.
+type bounded[K comparable, V any] struct {
+	mu    sync.Mutex
+	max   int
+	m     map[K]V
+	order []K
+}
+
+func newBounded[K comparable, V any](n int) *bounded[K, V] {
+	return &bounded[K, V]{max: n, m: map[K]V{}}
+}
+
+func (b *bounded[K, V]) get(k K) (V, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	v, ok := b.m[k]
+	return v, ok
+}
+
+func (b *bounded[K, V]) put(k K, v V) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.m[k]; !ok {
+		b.order = append(b.order, k)
+	}
+	b.m[k] = v
+	for len(b.order) > b.max {
+		delete(b.m, b.order[0])
+		b.order = b.order[1:]
+	}
+}

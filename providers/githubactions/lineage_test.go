@@ -1,0 +1,85 @@
+package githubactions
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+)
+
+func (f *fakeGH) addCommit(repo, sha, message, author string, at time.Time) map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := example(f.t, "commit").(map[string]any)
+	// The example's files lack contents_url and sha, which the spec's own
+	// schema requires; flightdeck reads no files, so none are sent.
+	with(c, "sha", sha, "files", []any{})
+	gc := c["commit"].(map[string]any)
+	with(gc, "message", message)
+	with(gc["author"].(map[string]any), "name", author, "date", stamp(at))
+	f.commits[repo+"@"+sha] = c
+	return c
+}
+
+func TestLineageCommitAndCompare(t *testing.T) {
+	f, _ := newFake(t)
+	f.addCommit("acme/api", sha(20), "Fix the flaky deploy\n\nLonger story.", "Ana Lima", t0)
+	s := f.source(t, Options{}) // no CI services: lineage serves any repo
+
+	c, err := s.Commit(ctx, "acme/api", sha(20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := model.Commit{SHA: sha(20), Subject: "Fix the flaky deploy", Author: "Ana Lima", Login: "octocat", Time: t0}
+	if c != want {
+		t.Errorf("Commit = %+v, want %+v", c, want)
+	}
+	f.resetSeen()
+	if again, _ := s.Commit(ctx, "acme/api", sha(20)); again != want || len(f.requests()) != 0 {
+		t.Errorf("a full SHA is read once: %d requests", len(f.requests()))
+	}
+	if _, err := s.Commit(ctx, "acme/api", sha(21)); !errors.Is(err, providers.ErrNotFound) {
+		t.Errorf("unknown commit: %v", err)
+	}
+
+	cmp := example(t, "commit-comparison").(map[string]any)
+	first := cmp["commits"].([]any)[0].(map[string]any)
+	second := clone(first).(map[string]any)
+	with(second, "sha", sha(22))
+	with(second["commit"].(map[string]any), "message", "Newer change")
+	with(cmp, "status", "ahead", "ahead_by", float64(3), "behind_by", float64(0), "total_commits", float64(3),
+		"commits", []any{first, second})
+	f.mu.Lock()
+	f.compares["acme/api@"+sha(20)+"..."+sha(22)] = cmp
+	f.mu.Unlock()
+	got, err := s.Compare(ctx, "acme/api", sha(20), sha(22))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != model.CompareAhead || got.AheadBy != 3 || got.BehindBy != 0 || len(got.Commits) != 2 || !got.Truncated ||
+		got.Commits[0].SHA != sha(22) || got.Commits[0].Subject != "Newer change" || got.Commits[1].Subject != "Fix all the bugs" {
+		t.Errorf("Compare = %+v", got)
+	}
+	var q string
+	for _, r := range f.requests() {
+		if r.Op == "compare" {
+			q = r.Query.Get("per_page")
+		}
+	}
+	if q != "100" {
+		t.Errorf("per_page %q", q)
+	}
+	f.resetSeen()
+	if _, err := s.Compare(ctx, "acme/api", sha(20), sha(22)); err != nil || len(f.requests()) != 0 {
+		t.Errorf("a comparison of full SHAs is read once: %v, %d requests", err, len(f.requests()))
+	}
+	// Commits a comparison listed are known from then on.
+	if _, err := s.Commit(ctx, "acme/api", sha(22)); err != nil || len(f.requests()) != 0 {
+		t.Errorf("commit from a comparison: %v, %d requests", err, len(f.requests()))
+	}
+	if _, err := s.Compare(ctx, "nope", "a", "b"); err == nil {
+		t.Error("a repo that is not owner/name")
+	}
+}

@@ -1,0 +1,598 @@
+package githubactions
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-github/v60/github"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+)
+
+// RecentRuns is how many of a service's newest runs a poll reads by
+// default.
+const RecentRuns = 5
+
+// How long answers that may still change without the run changing are
+// trusted before they are read again anyway. Every read is conditional,
+// so a re-read of unchanged data is a free 304; these only save requests.
+const (
+	// heldRecheck bounds how long the jobs of a waiting run go unread.
+	heldRecheck = time.Minute
+	// heldRelist bounds how long a waiting run's pending deployments go
+	// unread: someone may answer the gate on github.com, and the run list
+	// does not always move when they do.
+	heldRelist = 20 * time.Second
+	// maxFiles bounds the parsed workflow files kept (they never change
+	// for a path at a commit).
+	maxFiles = 256
+)
+
+// Service is one flightdeck service's CI on GitHub Actions.
+type Service struct {
+	Name string // the flightdeck service
+	Repo string // owner/name
+	// Workflow is the workflow's file name (deploy.yml), its path
+	// (.github/workflows/deploy.yml) or its numeric id.
+	Workflow string
+	Branch   string // "" reads every branch
+}
+
+// Options configure a Source: its client (API URL, token, cache, clock)
+// and the services it reads.
+type Options struct {
+	ClientOptions
+	Services []Service
+	// Recent is how many runs a service shows (default RecentRuns).
+	Recent int
+	// Concurrency bounds the requests in flight during one Fetch (default 4).
+	Concurrency int
+	// Reviewer names who reviews in the comment left on a deployment
+	// review ("approved from flightdeck by NAME"); default the OS user.
+	Reviewer string
+}
+
+// Source polls the GitHub Actions runs of a group of services, and reads
+// commits for any repository. It is a providers.CISource, a
+// providers.RateReporter and a providers.LineageReader, and implements the
+// gate and workflow capabilities. It is safe for concurrent use, though
+// the UI never runs two Fetch calls at once.
+type Source struct {
+	client   *Client
+	name     string
+	services []Service
+	names    []string // of the services
+	recent   int
+	now      func() time.Time
+	conc     int
+	reviewer string
+
+	mu     sync.Mutex
+	memory map[memKey]*runMemory
+	dirty  map[memKey]bool // our own action changed the run
+	files  *bounded[fileKey, fileResult]
+	graphs *bounded[string, *graph] // by the files they were built from
+	paths  map[string]string        // "repo#id" → a numeric workflow's path
+	// savedAt is when a poll last saved the ETag cache.
+	savedAt time.Time
+
+	lineage lineageCache
+}
+
+var (
+	_ providers.CISource      = (*Source)(nil)
+	_ providers.RateReporter  = (*Source)(nil)
+	_ providers.LineageReader = (*Source)(nil)
+	_ providers.GateChecker   = (*Source)(nil)
+	_ providers.Approver      = (*Source)(nil)
+	_ providers.Rejecter      = (*Source)(nil)
+	_ providers.Rerunner      = (*Source)(nil)
+	_ providers.Canceler      = (*Source)(nil)
+)
+
+// memKey names a run as one service sees it.
+type memKey struct {
+	service string
+	run     int64
+}
+
+// runMemory is what the last polls learnt about one run.
+type runMemory struct {
+	updatedAt time.Time
+	status    string
+	attempt   int
+	jobs      []*github.WorkflowJob
+	jobsAt    time.Time // zero: never read
+	pending   []PendingDeployment
+	pendingAt time.Time // zero: never read
+}
+
+func (m *runMemory) clone() *runMemory {
+	if m == nil {
+		return &runMemory{}
+	}
+	c := *m
+	return &c
+}
+
+// changed reports whether the run moved since the memory was taken.
+func (m *runMemory) changed(r *github.WorkflowRun) bool {
+	return !ts(r.UpdatedAt).Equal(m.updatedAt) || r.GetStatus() != m.status || r.GetRunAttempt() != m.attempt
+}
+
+// fileKey names a workflow file at a commit: its content never changes.
+type fileKey struct{ repo, path, sha string }
+
+// fileResult is a parsed file, or why there is none for good (not found,
+// does not parse).
+type fileResult struct {
+	file *wfFile
+	err  error
+}
+
+// New builds a Source. It fails only on an API URL that is not http(s); a
+// missing token shows as an error on every poll instead.
+func New(o Options) (*Source, error) {
+	c, err := NewClient(o.ClientOptions)
+	if err != nil {
+		return nil, err
+	}
+	s := &Source{
+		client:   c,
+		name:     sourceName(o.APIURL),
+		services: slices.Clone(o.Services),
+		recent:   o.Recent,
+		now:      c.now,
+		conc:     o.Concurrency,
+		reviewer: o.Reviewer,
+		memory:   map[memKey]*runMemory{},
+		dirty:    map[memKey]bool{},
+		files:    newBounded[fileKey, fileResult](maxFiles),
+		graphs:   newBounded[string, *graph](maxFiles),
+		paths:    map[string]string{},
+		lineage:  newLineageCache(),
+	}
+	for _, svc := range s.services {
+		s.names = append(s.names, svc.Name)
+	}
+	if s.recent <= 0 {
+		s.recent = RecentRuns
+	}
+	if s.conc <= 0 {
+		s.conc = 4
+	}
+	return s, nil
+}
+
+// sourceName is "github", or "github HOST" for GitHub Enterprise.
+func sourceName(apiURL string) string {
+	if h := Host(apiURL); h != "github.com" {
+		return "github " + h
+	}
+	return "github"
+}
+
+// Name is "github", or "github HOST" for GitHub Enterprise.
+func (s *Source) Name() string { return s.name }
+
+// Kind is "github".
+func (s *Source) Kind() string { return "github" }
+
+// Services lists the services this source reports CI for, in config order.
+func (s *Source) Services() []string { return slices.Clone(s.names) }
+
+// Requests reports how many requests the source sent and how many of them
+// were answered 304, which cost no rate limit.
+func (s *Source) Requests() (sent, notModified int64) { return s.client.Requests() }
+
+// Rate is the primary rate limit as the last answer told it.
+func (s *Source) Rate() (remaining, limit int, reset time.Time, ok bool) {
+	return s.client.meter.rate()
+}
+
+// MinInterval is the shortest poll interval that keeps a reserve of the
+// rate limit (a tenth of it, at least 50 requests) until it resets, at
+// what polls have lately cost (304s cost nothing); while GitHub asks to
+// wait, the wait. The poller uses max(its interval, MinInterval()).
+func (s *Source) MinInterval() time.Duration { return s.client.meter.minInterval(s.now()) }
+
+// SaveCache persists the ETag cache now, if it changed. Fetch does it at
+// most every saveInterval; call it on exit too, so the next start finds
+// the freshest ETags.
+func (s *Source) SaveCache() error { return s.client.SaveCache() }
+
+// saveInterval bounds how often a poll writes the ETag cache: a busy board
+// changes it on most polls, and a copy a little old only costs a few 200s
+// after a restart.
+const saveInterval = 30 * time.Second
+
+func (s *Source) saveEvery(now time.Time) {
+	s.mu.Lock()
+	due := s.savedAt.IsZero() || now.Sub(s.savedAt) >= saveInterval
+	if due {
+		s.savedAt = now
+	}
+	s.mu.Unlock()
+	if due {
+		_ = s.client.SaveCache() // a cache that cannot be saved only costs requests after a restart
+	}
+}
+
+// runWork is one run's share of a poll.
+type runWork struct {
+	svc      int
+	run      *github.WorkflowRun
+	mem      *runMemory // a copy, stored once the poll is done
+	jobs     bool       // its jobs must be read
+	pending  bool       // its pending deployments must be read
+	wasDirty bool
+	err      error
+}
+
+// Fetch polls every service once:
+//
+//   - one run list per service (the newest Recent runs of its workflow on
+//     its branch);
+//   - the workflow file of each run's commit, and the files it calls, once
+//     per path and commit (they never change);
+//   - the jobs of each run that can still change: never read, changed
+//     since, queued or running, or waiting for longer than heldRecheck;
+//   - the pending deployments of each waiting run, when it changed or
+//     every heldRelist.
+//
+// Every GET is conditional, so an idle board costs one free 304 per
+// service and poll. Every service comes back, in config order, read or
+// with its own error; the error returned alongside is the source's trouble.
+func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
+	before := s.client.meter.charged()
+	now := s.now()
+	defer func() {
+		s.client.meter.pollDone(s.client.meter.charged() - before)
+		s.saveEvery(now)
+	}()
+	lists := make([][]*github.WorkflowRun, len(s.services))
+	listErrs := make([]error, len(s.services))
+	providers.Parallel(len(s.services), s.conc, func(i int) {
+		svc := s.services[i]
+		lists[i], listErrs[i] = s.client.Runs(ctx, svc.Repo, runsWorkflow(svc.Workflow), svc.Branch, s.recent)
+	})
+
+	var work []*runWork
+	s.mu.Lock()
+	for i, svc := range s.services {
+		for _, r := range lists[i] {
+			k := memKey{svc.Name, r.GetID()}
+			old := s.memory[k]
+			w := &runWork{svc: i, run: r, mem: old.clone(), wasDirty: s.dirty[k]}
+			delete(s.dirty, k)
+			w.jobs = w.wasDirty || needsJobs(old, r, now)
+			w.pending = r.GetStatus() == "waiting" && (w.wasDirty || needsPending(old, r, now))
+			work = append(work, w)
+		}
+	}
+	s.mu.Unlock()
+
+	s.readFiles(ctx, work)
+	providers.Parallel(len(work), s.conc, func(i int) {
+		w := work[i]
+		svc := s.services[w.svc]
+		if w.jobs {
+			jobs, err := s.client.Jobs(ctx, svc.Repo, w.run.GetID())
+			if err != nil {
+				w.err = err
+				return
+			}
+			w.mem.jobs, w.mem.jobsAt = jobs, now
+		}
+		switch {
+		case w.pending:
+			p, err := s.client.PendingDeployments(ctx, svc.Repo, w.run.GetID())
+			if err != nil {
+				w.err = err
+				return
+			}
+			w.mem.pending, w.mem.pendingAt = p, now
+		case w.run.GetStatus() != "waiting":
+			w.mem.pending, w.mem.pendingAt = nil, time.Time{}
+		}
+		w.mem.updatedAt, w.mem.status, w.mem.attempt = ts(w.run.UpdatedAt), w.run.GetStatus(), w.run.GetRunAttempt()
+	})
+	return s.assemble(ctx, work, listErrs)
+}
+
+// runsWorkflow is what the runs endpoint takes: a file name or an id.
+func runsWorkflow(wf string) string { return path.Base(wf) }
+
+// needsJobs decides whether a run's jobs must be read again.
+func needsJobs(m *runMemory, r *github.WorkflowRun, now time.Time) bool {
+	switch {
+	case m == nil || m.jobsAt.IsZero() || m.changed(r):
+		return true
+	case settled(r):
+		return false
+	case r.GetStatus() == "waiting":
+		return now.Sub(m.jobsAt) >= heldRecheck
+	}
+	return true // queued or running
+}
+
+func needsPending(m *runMemory, r *github.WorkflowRun, now time.Time) bool {
+	return m == nil || m.pendingAt.IsZero() || m.changed(r) || now.Sub(m.pendingAt) >= heldRelist
+}
+
+// assemble builds each service's status from the poll's work, stores what
+// was learnt, and decides what the failures say about the source.
+func (s *Source) assemble(ctx context.Context, work []*runWork, listErrs []error) ([]model.CIStatus, error) {
+	bySvc := make([][]*runWork, len(s.services))
+	for _, w := range work {
+		bySvc[w.svc] = append(bySvc[w.svc], w)
+	}
+	out := make([]model.CIStatus, len(s.services))
+	var fails []error
+	for i, svc := range s.services {
+		err := listErrs[i]
+		if err == nil {
+			out[i], err = s.serviceStatus(ctx, svc, bySvc[i])
+		}
+		if err != nil {
+			out[i] = model.CIStatus{Service: svc.Name, Error: err.Error()}
+			fails = append(fails, err)
+		}
+	}
+	return out, providers.SourceError(fails, len(s.services)-len(fails), serviceLevel)
+}
+
+// serviceStatus builds one service's status from its runs' work, or
+// returns the first failure among them. It remembers the runs read well
+// and forgets those no longer listed; a run our own action marked keeps
+// its mark until it is read.
+func (s *Source) serviceStatus(ctx context.Context, svc Service, work []*runWork) (model.CIStatus, error) {
+	st := model.CIStatus{Service: svc.Name, Pipelines: []model.Pipeline{}, Gates: []model.Gate{}}
+	var first error
+	for _, w := range work {
+		if w.err != nil {
+			first = cmp.Or(first, w.err)
+			continue
+		}
+		jobs, graphErr := s.layout(ctx, svc, w)
+		p := toPipeline(w.run, jobs, graphErr)
+		st.Pipelines = append(st.Pipelines, p)
+		st.Gates = append(st.Gates, gates(svc.Name, p, w.run, w.mem.jobs, w.mem.pending)...)
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	listed := make(map[int64]bool, len(work))
+	for _, w := range work {
+		k := memKey{svc.Name, w.run.GetID()}
+		listed[k.run] = true
+		switch {
+		case w.err == nil:
+			s.memory[k] = w.mem
+		case w.wasDirty:
+			s.dirty[k] = true
+		}
+	}
+	for k := range s.memory {
+		if k.service == svc.Name && !listed[k.run] {
+			delete(s.memory, k) // fell out of the newest Recent
+		}
+	}
+	return st, first
+}
+
+// serviceLevel reports whether a failure concerns one service only: GitHub
+// answering a 4xx about its repository or workflow (not found, say).
+// Transport failures, 5xx and malformed answers concern the source.
+func serviceLevel(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status < 500
+}
+
+// markDirty has the next poll read a run's jobs and gates again.
+func (s *Source) markDirty(service string, run int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dirty[memKey{service, run}] = true
+}
+
+// layout lays a run's jobs out on its workflow file's graph, or lists them
+// as the API gives them, saying why, when the file is not to be had.
+func (s *Source) layout(ctx context.Context, svc Service, w *runWork) ([]model.Job, string) {
+	g, err := s.graphOf(ctx, svc, w.run)
+	if err != nil {
+		return jobsWithoutGraph(w.mem.jobs), err.Error()
+	}
+	return jobsWithGraph(g, w.mem.jobs, settled(w.run)), ""
+}
+
+// graphOf builds a run's job graph from its files, or takes it from the
+// cache: a graph whose files were all to be had never changes.
+func (s *Source) graphOf(ctx context.Context, svc Service, r *github.WorkflowRun) (*graph, error) {
+	f, called, key, complete, err := s.filesOf(ctx, svc, r)
+	if err != nil {
+		return nil, err
+	}
+	if g, ok := s.graphs.get(key); ok {
+		return g, nil
+	}
+	g := buildGraph(f, called)
+	if complete {
+		s.graphs.put(key, g)
+	}
+	return g, nil
+}
+
+// readFiles reads, in parallel, the workflow files the runs of a poll need
+// that are not known yet: first each run's own, then the files they call.
+func (s *Source) readFiles(ctx context.Context, work []*runWork) {
+	for range 2 {
+		var need []fileKey
+		seen := map[fileKey]bool{}
+		for _, w := range work {
+			svc := s.services[w.svc]
+			for _, k := range s.missingFiles(ctx, svc, w.run) {
+				if !seen[k] {
+					seen[k] = true
+					need = append(need, k)
+				}
+			}
+		}
+		if len(need) == 0 {
+			return
+		}
+		providers.Parallel(len(need), s.conc, func(i int) { s.readFile(ctx, need[i]) })
+	}
+}
+
+// missingFiles lists the files a run's graph needs that are not cached.
+func (s *Source) missingFiles(ctx context.Context, svc Service, r *github.WorkflowRun) []fileKey {
+	p, err := s.workflowPath(ctx, svc)
+	if err != nil {
+		return nil
+	}
+	main := fileKey{svc.Repo, p, r.GetHeadSHA()}
+	res, ok := s.files.get(main)
+	if !ok {
+		return []fileKey{main}
+	}
+	if res.file == nil {
+		return nil
+	}
+	var out []fileKey
+	for _, j := range res.file.Jobs {
+		if k, ok := calledFile(svc.Repo, r, j.Uses); ok {
+			if _, have := s.files.get(k); !have {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// filesOf returns a run's parsed workflow file and the files its jobs call
+// (by their uses: value), or why the graph cannot be drawn. key names the
+// set of files; complete says whether every call was settled (read, or
+// known not to be had).
+func (s *Source) filesOf(ctx context.Context, svc Service, r *github.WorkflowRun) (f *wfFile, called map[string]*wfFile, key string, complete bool, err error) {
+	p, err := s.workflowPath(ctx, svc)
+	if err != nil {
+		return nil, nil, "", false, fmt.Errorf("the workflow's file is unknown (%v); jobs are listed without their order", err)
+	}
+	k := fileKey{svc.Repo, p, r.GetHeadSHA()}
+	res, ok := s.files.get(k)
+	switch {
+	case !ok:
+		return nil, nil, "", false, fmt.Errorf("%s at %s is not read yet; jobs are listed without their order", p, model.ShortSHA(k.sha))
+	case res.err != nil:
+		return nil, nil, "", false, fmt.Errorf("%s at %s: %v; jobs are listed without their order", p, model.ShortSHA(k.sha), res.err)
+	}
+	called = map[string]*wfFile{}
+	key, complete = fmt.Sprint(k), true
+	for _, j := range res.file.Jobs {
+		ck, ok := calledFile(svc.Repo, r, j.Uses)
+		if !ok {
+			continue
+		}
+		key += "|" + fmt.Sprint(ck)
+		cr, have := s.files.get(ck)
+		complete = complete && have
+		if have && cr.file != nil {
+			called[j.Uses] = cr.file
+		}
+	}
+	return res.file, called, key, complete, nil
+}
+
+// readFile reads and parses one workflow file and remembers the outcome,
+// unless the failure may pass (throttling, a 5xx, no answer): then the
+// next poll tries again.
+func (s *Source) readFile(ctx context.Context, k fileKey) {
+	src, err := s.client.File(ctx, k.repo, k.path, k.sha)
+	switch {
+	case errors.Is(err, providers.ErrNotFound):
+		s.files.put(k, fileResult{err: fmt.Errorf("not found in %s", k.repo)})
+	case err != nil:
+		var ae *APIError
+		if errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusUnauthorized && ae.Status != http.StatusForbidden {
+			s.files.put(k, fileResult{err: err})
+		}
+	default:
+		f, perr := parseWorkflow(src)
+		if perr != nil {
+			perr = fmt.Errorf("does not parse (%w)", perr)
+		}
+		s.files.put(k, fileResult{file: f, err: perr})
+	}
+}
+
+// calledFile is where the workflow a job calls lives: in the run's own
+// repository at its commit (uses: ./.github/workflows/x.yml), or in
+// another repository at the commit the run pinned it to
+// (run.referenced_workflows).
+func calledFile(repo string, r *github.WorkflowRun, uses string) (fileKey, bool) {
+	if uses == "" {
+		return fileKey{}, false
+	}
+	if p := localCall(uses); p != "" {
+		return fileKey{repo, p, r.GetHeadSHA()}, true
+	}
+	ref, _, ok := strings.Cut(uses, "@")
+	parts := strings.SplitN(ref, "/", 3)
+	if !ok || len(parts) < 3 {
+		return fileKey{}, false
+	}
+	for _, rw := range r.ReferencedWorkflows {
+		if rw.GetPath() == uses && rw.GetSHA() != "" {
+			return fileKey{parts[0] + "/" + parts[1], parts[2], rw.GetSHA()}, true
+		}
+	}
+	return fileKey{}, false
+}
+
+// workflowPath is where the service's workflow file lives.
+func (s *Source) workflowPath(ctx context.Context, svc Service) (string, error) {
+	wf := svc.Workflow
+	if strings.Contains(wf, "/") {
+		return wf, nil
+	}
+	id, err := strconv.ParseInt(wf, 10, 64)
+	if err != nil {
+		return ".github/workflows/" + wf, nil
+	}
+	key := svc.Repo + "#" + wf
+	s.mu.Lock()
+	p, ok := s.paths[key]
+	s.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	p, err = s.client.WorkflowPath(ctx, svc.Repo, id)
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	s.paths[key] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// service finds a configured service by name.
+func (s *Source) service(name string) (Service, error) {
+	for _, sv := range s.services {
+		if sv.Name == name {
+			return sv, nil
+		}
+	}
+	return Service{}, fmt.Errorf("GitHub: %s is not a service this source reads: %w", name, providers.ErrNotFound)
+}
