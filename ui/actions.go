@@ -36,10 +36,12 @@ import (
 // environment does not show the result sooner.
 const followFor = 2 * time.Minute
 
-// guardedMsg answers one Guard call.
+// guardedMsg answers one Guard call, with what the change ships or
+// reverts when the repository could tell.
 type guardedMsg struct {
-	id  int
-	err error
+	id      int
+	err     error
+	commits string
 }
 
 // ranMsg answers one Run call.
@@ -435,7 +437,16 @@ func (m Model) openPicker() (Model, tea.Cmd) {
 	m.picker = picker.New(m.st, m.base, env, id)
 	m.picker.SetSize(m.width, m.bodyHeight())
 	m.prev, m.screen = m.screen, screenPicker
-	return m, picker.Load(m.opts.Context, hr, env.Key(), id, m.poll.timing.Timeout)
+	lr, repo := m.lineage(env.Service)
+	return m, picker.Load(m.opts.Context, hr, lr, repo, env.Key(), id, m.poll.timing.Timeout)
+}
+
+// lineage is the commit reader for a service's repository, or nil.
+func (m Model) lineage(service string) (providers.LineageReader, string) {
+	if m.opts.Lineage == nil {
+		return nil, ""
+	}
+	return m.opts.Lineage(service)
 }
 
 func (m Model) handleHistory(msg picker.LoadedMsg) Model {
@@ -461,7 +472,8 @@ func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		var id int
 		m, id = m.nextID()
 		m.picker = m.picker.Reloading(id)
-		return m, picker.Load(m.opts.Context, hr, env.Key(), id, m.poll.timing.Timeout)
+		lr, repo := m.lineage(env.Service)
+		return m, picker.Load(m.opts.Context, hr, lr, repo, env.Key(), id, m.poll.timing.Timeout)
 	case picker.Chosen:
 		if why := m.actionsOff(); why != "" {
 			m.status = statusLine{text: why, tone: toneWarn, transient: true}
@@ -515,11 +527,76 @@ func (m Model) startGuard(req confirm.Request, env model.EnvStatus) (Model, tea.
 		m.act.back = m.prev
 	}
 	m.status = statusLine{text: "checking " + req.Action.Summary() + "…", transient: true}
-	return m, guardCmd(m.opts.Actions, req.Action, env, id)
+	lr, repo := m.lineage(req.Action.Service)
+	return m, guardCmd(m.opts.Context, m.opts.Actions, lr, repo, req.Action, env, id)
 }
 
-func guardCmd(p *action.Pipeline, a model.Action, seen model.EnvStatus, id int) tea.Cmd {
-	return func() tea.Msg { return guardedMsg{id: id, err: p.Guard(a, seen)} }
+// guardCmd runs the guard and, for an action that changes what an
+// environment runs, reads what the change ships or reverts, commit by
+// commit, for the confirmation.
+func guardCmd(ctx context.Context, p *action.Pipeline, lr providers.LineageReader, repo string, a model.Action, seen model.EnvStatus, id int) tea.Cmd {
+	return func() tea.Msg {
+		msg := guardedMsg{id: id, err: p.Guard(a, seen)}
+		if msg.err == nil && lr != nil && repo != "" {
+			msg.commits = commitsNote(ctx, lr, repo, a)
+		}
+		return msg
+	}
+}
+
+// lineageTimeout bounds the compare a confirmation waits for.
+const lineageTimeout = 3 * time.Second
+
+// commitsNote is "will ship 4 commits: …" or "will revert 3 commits: …"
+// for a rollback or promotion; "" when the compare cannot say.
+func commitsNote(ctx context.Context, lr providers.LineageReader, repo string, a model.Action) string {
+	if a.Kind != model.ActionRollback && a.Kind != model.ActionPromote {
+		return ""
+	}
+	from, to := a.From.SHA, a.To.SHA
+	if from == "" || to == "" || model.SameCommit(from, to) {
+		return ""
+	}
+	cctx, cancel := context.WithTimeout(ctx, lineageTimeout)
+	defer cancel()
+	cmp, err := lr.Compare(cctx, repo, from, to)
+	if err != nil {
+		return ""
+	}
+	verb, n, list := "ship", cmp.AheadBy, cmp.Commits
+	if cmp.AheadBy == 0 && cmp.BehindBy > 0 {
+		// Going back: what leaves is what the running commit has over the
+		// target.
+		back, err := lr.Compare(cctx, repo, to, from)
+		if err != nil {
+			return "will revert " + plural(cmp.BehindBy, "commit")
+		}
+		verb, n, list = "revert", back.AheadBy, back.Commits
+	}
+	if n == 0 {
+		return ""
+	}
+	return "will " + verb + " " + plural(n, "commit") + ": " + subjectsList(list, 3)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// subjectsList names up to limit commits by subject, "… and N more" after.
+func subjectsList(cs []model.Commit, limit int) string {
+	var parts []string
+	for i, c := range cs {
+		if i == limit {
+			parts = append(parts, fmt.Sprintf("… and %d more", len(cs)-limit))
+			break
+		}
+		parts = append(parts, `"`+c.Subject+`"`)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (m Model) handleGuarded(msg guardedMsg) (Model, tea.Cmd) {
@@ -532,6 +609,7 @@ func (m Model) handleGuarded(msg guardedMsg) (Model, tea.Cmd) {
 		return m, nil
 	}
 	var cmd tea.Cmd
+	m.act.req.Commits = msg.commits
 	m.modal, cmd = confirm.New(m.st, m.act.req)
 	m.modal.SetWidth(m.width)
 	m.act.phase = phaseConfirming

@@ -329,3 +329,59 @@ func TestGoldenProtectedConfirm(t *testing.T) {
 	}
 	golden.RequireEqual(t, []byte(view(h.m)))
 }
+
+// fakeLineage knows a line of commits: 7777777, 8888888, aaaaaaa (newest).
+type fakeLineage struct{}
+
+var line = []model.Commit{
+	{SHA: sha('7'), Subject: "Cache warmup on boot"},
+	{SHA: sha('8'), Subject: "Bump client timeout"},
+	{SHA: sha('a'), Subject: "Add idempotency keys"},
+}
+
+func (fakeLineage) Commit(_ context.Context, _, s string) (model.Commit, error) {
+	for _, c := range line {
+		if c.SHA == s {
+			return c, nil
+		}
+	}
+	return model.Commit{}, providers.ErrNotFound
+}
+
+func (fakeLineage) Compare(_ context.Context, _, base, head string) (model.Comparison, error) {
+	idx := func(s string) int {
+		for i, c := range line {
+			if c.SHA == s {
+				return i
+			}
+		}
+		return -1
+	}
+	b, h := idx(base), idx(head)
+	if b < 0 || h < 0 {
+		return model.Comparison{}, providers.ErrNotFound
+	}
+	cmp := model.Comparison{Base: base, Head: head}
+	if h > b {
+		cmp.AheadBy = h - b
+		for i := h; i > b; i-- {
+			cmp.Commits = append(cmp.Commits, line[i])
+		}
+	} else {
+		cmp.BehindBy = b - h
+	}
+	return cmp, nil
+}
+
+func TestPickerAndConfirmTellTheCommits(t *testing.T) {
+	h := newActionHarness(t, false)
+	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/api" }
+	h.press(t, "l", "r")
+	if out := view(h.m); !strings.Contains(out, "SUBJECT") || !strings.Contains(out, "Bump client timeout") {
+		t.Errorf("the picker should show commit subjects:\n%s", out)
+	}
+	h.press(t, "enter")
+	if out := view(h.m); !strings.Contains(out, `will revert 1 commit: "Add idempotency keys"`) {
+		t.Errorf("the confirmation should say what the rollback takes away:\n%s", out)
+	}
+}

@@ -47,7 +47,10 @@ type Options struct {
 	CIProvider func(service string) any
 	// Notify, when set, is called with one line when a new gate starts
 	// waiting (the terminal bell and a desktop notification).
-	Notify   func(text string)
+	Notify func(text string)
+	// Lineage reads commits and compares them for a service's repository
+	// ("owner/name"); nil, or a nil reader, when there is none.
+	Lineage  func(service string) (providers.LineageReader, string)
 	Refresh  time.Duration // idle poll interval
 	Hot      time.Duration // poll interval while something moves; default 2s
 	ReadOnly bool
@@ -442,6 +445,42 @@ func (m Model) header() string {
 	return left + strings.Repeat(" ", gap) + r
 }
 
+// rateInfo is a metered API's budget as its last answer told it.
+type rateInfo struct {
+	remaining, limit int
+	reset            time.Time
+}
+
+// String is "4 812/5 000": thousands apart, as the design shows them.
+func (r rateInfo) String() string { return thousands(r.remaining) + "/" + thousands(r.limit) }
+
+func thousands(n int) string {
+	s := itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + " " + s[i:]
+	}
+	return s
+}
+
+// rate is the lowest budget among the sources of a kind that report one.
+func (m Model) rate(kind string) (rateInfo, bool) {
+	var best rateInfo
+	found := false
+	for _, s := range m.poll.sources {
+		if s.ci == nil || s.ci.Kind() != kind {
+			continue
+		}
+		rr, ok := s.ci.(providers.RateReporter)
+		if !ok {
+			continue
+		}
+		if rem, lim, reset, ok := rr.Rate(); ok && (!found || rem < best.remaining) {
+			best, found = rateInfo{remaining: rem, limit: lim, reset: reset}, true
+		}
+	}
+	return best, found
+}
+
 func (m Model) refreshAge() string {
 	var last time.Time
 	for _, s := range m.snap.Sources {
@@ -485,7 +524,12 @@ func (m Model) health() []string {
 	out := make([]string, 0, len(order))
 	for _, k := range order {
 		a := kinds[k]
+		rate, metered := m.rate(k)
 		switch {
+		case metered && rate.remaining == 0:
+			out = append(out, k+" "+m.st.Failed.Render(theme.GlyphFailed+" rate limit spent, resets "+rate.reset.Local().Format("15:04")))
+		case a.failed == 0 && metered:
+			out = append(out, k+" "+rate.String())
 		case a.failed == 0:
 			out = append(out, k+" "+m.st.OK.Render("ok"))
 		case a.throttled:

@@ -266,3 +266,35 @@ func TestGoldenBoardWaiting(t *testing.T) {
 	h := newCIHarness(t)
 	golden.RequireEqual(t, []byte(view(h.m)))
 }
+
+// meteredCI is a CI source behind a metered API, as GitHub is.
+type meteredCI struct {
+	*fakeCI
+	remaining int
+	min       time.Duration
+}
+
+func (m *meteredCI) Kind() string { return "github" }
+func (m *meteredCI) Rate() (int, int, time.Time, bool) {
+	return m.remaining, 5000, t0.Add(40 * time.Minute), true
+}
+func (m *meteredCI) MinInterval() time.Duration { return m.min }
+
+func TestRateLimitInHeaderAndPace(t *testing.T) {
+	specs, src := world()
+	ci := &meteredCI{fakeCI: &fakeCI{}, remaining: 4812, min: 45 * time.Second}
+	m := New(Options{Title: "test", Services: specs, Sources: []providers.DeploySource{src}, CISources: []providers.CISource{ci},
+		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	m = update(t, m, ciFetchCmd(context.Background(), ci, 1, time.Second, m.opts.Now)())
+	if v := view(m); !strings.Contains(v, "github 4 812/5 000") {
+		t.Errorf("the header should show the budget:\n%s", v)
+	}
+	if d := m.poll.delay(1, true); d != 45*time.Second {
+		t.Errorf("the poll should slow to what the budget allows, got %v", d)
+	}
+	ci.remaining = 0
+	if v := view(m); !strings.Contains(v, "github ✗ rate limit spent, resets") {
+		t.Errorf("a spent budget should say when it resets:\n%s", v)
+	}
+}

@@ -125,10 +125,15 @@ func (p *poller) delay(i int, moving bool) time.Duration {
 		back := p.timing.Hot << min(s.failures, 10)
 		return min(back, p.timing.MaxBackoff)
 	}
+	d := p.timing.Idle
 	if moving {
-		return p.timing.Hot
+		d = p.timing.Hot
 	}
-	return p.timing.Idle
+	// A metered API (GitHub) asks for room so the budget lasts to its reset.
+	if rr, ok := s.ci.(providers.RateReporter); ok {
+		d = max(d, rr.MinInterval())
+	}
+	return d
 }
 
 // sourceFor finds the source that reads an environment.

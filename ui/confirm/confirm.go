@@ -23,6 +23,8 @@ type Request struct {
 	Note string
 	// Calls says what confirming will call, in the provider's words.
 	Calls string
+	// Commits says what the change ships or reverts: "will ship 4 commits: …".
+	Commits string
 }
 
 // Decision is the user's answer so far.
@@ -124,6 +126,9 @@ func (m Model) View() string {
 		m.st.Title.Render(title(a)),
 		"",
 		fit.Render(m.st.Bold.Render(summary(m.req))),
+	}
+	if m.req.Commits != "" {
+		lines = append(lines, fit.Render(m.req.Commits))
 	}
 	if m.req.Calls != "" {
 		lines = append(lines, fit.Render(m.st.Dim.Render("calls ")+m.req.Calls))

@@ -30,13 +30,33 @@ type LoadedMsg struct {
 }
 
 // Load reads an environment's history in a command.
-func Load(ctx context.Context, hr providers.HistoryReader, k model.EnvKey, id int, timeout time.Duration) tea.Cmd {
+// With lr (nil when the service names no repository or none can be read),
+// each revision's commit subject and author are read too, best effort: a
+// commit that cannot be read leaves its subject blank.
+func Load(ctx context.Context, hr providers.HistoryReader, lr providers.LineageReader, repo string, k model.EnvKey, id int, timeout time.Duration) tea.Cmd {
 	return func() tea.Msg {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
 		revs, err := hr.History(cctx, k)
+		if err == nil && lr != nil && repo != "" {
+			subjects(cctx, lr, repo, revs)
+		}
 		return LoadedMsg{ID: id, Revisions: revs, Err: err}
 	}
+}
+
+// subjects fills in commit subjects, four reads at a time (answers about a
+// SHA never change, so the reader caches them).
+func subjects(ctx context.Context, lr providers.LineageReader, repo string, revs []model.Revision) {
+	providers.Parallel(len(revs), 4, func(i int) {
+		r := &revs[i]
+		if r.Subject != "" || r.Version.SHA == "" {
+			return
+		}
+		if c, err := lr.Commit(ctx, repo, r.Version.SHA); err == nil {
+			r.Subject = c.Subject
+		}
+	})
 }
 
 // Decision is what a key asked the root model to do.
