@@ -68,6 +68,7 @@ Examples:
 			if err != nil {
 				return err
 			}
+			defer s.w.close()
 			svc, src, err := ciOf(s, args[0])
 			if err != nil {
 				return err

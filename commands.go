@@ -171,6 +171,7 @@ after printing everything that could.`,
 			if err != nil {
 				return err
 			}
+			defer w.close()
 			snap := pollOnce(cmd.Context(), w, timeout)
 			if g.json {
 				enc := json.NewEncoder(io.out)

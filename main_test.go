@@ -32,6 +32,9 @@ func simConfig(t testing.TB) (string, *sim.World, *fixedClock) {
 	t.Helper()
 	// The sim wants a CircleCI token, as CircleCI does; any will do.
 	t.Setenv("CIRCLECI_TOKEN", "sim")
+	t.Setenv("GH_TOKEN", "sim")
+	// GitHub answers are cached for conditional requests; keep them here.
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	clk := &fixedClock{t: time.Now()}
 	w := sim.New(sim.Options{Seed: 7, Clock: clk})
 	srv := httptest.NewServer(w.Handler())

@@ -18,6 +18,7 @@ import (
 	"flightdeck/providers/audit"
 	"flightdeck/providers/circleci"
 	"flightdeck/providers/ecs"
+	"flightdeck/providers/githubactions"
 	"flightdeck/ui"
 )
 
@@ -32,6 +33,29 @@ type world struct {
 	// ciSources poll pipelines; ciServing maps a service to its CI source.
 	ciSources []providers.CISource
 	ciServing map[string]providers.CISource
+	// github, when any service uses GitHub Actions, also keeps the ETag
+	// cache that is saved on the way out.
+	github *githubactions.Source
+	// repos maps a service to its GitHub "owner/name", for commit lineage.
+	repos map[string]string
+}
+
+// lineage is what reads a service's commits, and its repository; nil when
+// it names none. The GitHub client serves every service with a repo,
+// whatever runs its CI.
+func (w *world) lineage(service string) (providers.LineageReader, string) {
+	repo := w.repos[service]
+	if repo == "" || w.github == nil {
+		return nil, ""
+	}
+	return w.github, repo
+}
+
+// close saves what should outlive the run (the GitHub ETag cache).
+func (w *world) close() {
+	if w.github != nil {
+		_ = w.github.SaveCache()
+	}
 }
 
 // ciProvider returns what serves a service's pipelines, or nil.
@@ -60,12 +84,20 @@ type awsKey struct {
 // grouped by account, region and endpoint so that one source polls each
 // group and batches its DescribeServices calls.
 func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, error) {
-	w := &world{serving: map[model.EnvKey]providers.DeploySource{}, ciServing: map[string]providers.CISource{}}
+	w := &world{serving: map[model.EnvKey]providers.DeploySource{}, ciServing: map[string]providers.CISource{}, repos: map[string]string{}}
 	groups := map[awsKey][]ecs.Environment{}
 	var circle []circleci.Service
+	var gha []githubactions.Service
 	for _, s := range cfg.Services {
-		if s.CI != nil && s.CI.Provider == config.ProviderCircleCI {
+		if s.Repo != "" {
+			w.repos[s.Name] = s.Repo
+		}
+		switch {
+		case s.CI == nil:
+		case s.CI.Provider == config.ProviderCircleCI:
 			circle = append(circle, circleci.Service{Name: s.Name, Project: s.CI.Project, Branch: s.CI.Branch, Workflow: s.CI.Workflow})
+		case s.CI.Provider == config.ProviderGitHubActions:
+			gha = append(gha, githubactions.Service{Name: s.Name, Repo: s.Repo, Workflow: s.CI.Workflow, Branch: s.CI.Branch})
 		}
 		spec := model.ServiceSpec{Name: s.Name, Repo: s.Repo}
 		for _, e := range s.Environments {
@@ -115,7 +147,45 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 			w.ciServing[s.Name] = src
 		}
 	}
+	// The GitHub client also reads commits for any service with a repo.
+	if len(gha) > 0 || len(w.repos) > 0 {
+		src, err := githubactions.New(githubactions.Options{
+			ClientOptions: githubactions.ClientOptions{APIURL: cfg.GitHub.APIURL, Token: githubToken(ctx, g, cfg), CacheDir: etagCacheDir(g)},
+			Services:      gha,
+		})
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: fmt.Errorf("github.api_url: %w", err)}
+		}
+		if len(gha) > 0 {
+			w.ciSources = append(w.ciSources, src)
+		}
+		w.github = src
+		for _, s := range gha {
+			w.ciServing[s.Name] = src
+		}
+	}
 	return w, nil
+}
+
+// githubToken is the GitHub token for this run: GH_TOKEN, GITHUB_TOKEN,
+// else `gh auth token` for the configured host. Without one the CI cells
+// say how to provide it and the rest of the board works.
+func githubToken(ctx context.Context, g *globals, cfg *config.Config) githubactions.Token {
+	if g.simulated {
+		return githubactions.NewToken("flightdeck-demo", "the demo world")
+	}
+	t, _ := githubactions.FindToken(ctx, cfg.GitHub.APIURL)
+	return t
+}
+
+// etagCacheDir is where GitHub answers are kept for conditional requests,
+// so a restart needs no fresh quota. The demo's world is made up anew each
+// time: nothing of it is kept.
+func etagCacheDir(g *globals) string {
+	if g.simulated {
+		return ""
+	}
+	return config.CacheDir(os.Getenv)
 }
 
 // circleToken is the CircleCI token for this run. Without one the source
@@ -175,6 +245,7 @@ func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) e
 	if err != nil {
 		return err
 	}
+	defer w.close()
 	m := ui.New(ui.Options{
 		Title:    title,
 		Services: w.specs,
@@ -192,6 +263,7 @@ func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) e
 		CISources:  w.ciSources,
 		CIProvider: w.ciProvider,
 		Notify:     notifier(g, cfg),
+		Lineage:    w.lineage,
 	})
 	// Bubble Tea restores the terminal on return, on a panic in the
 	// program, and on SIGINT/SIGTERM.
