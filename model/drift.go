@@ -63,3 +63,18 @@ func CompareEnvs(upstream, downstream Version, lineage Lineage) Drift {
 		return Drift{Kind: Differs, Commits: -1}
 	}
 }
+
+// DriftFrom is the drift the repository host tells by comparing the
+// downstream environment's commit (base) with the upstream's (head): its
+// own count of the commits between them, which needs no pipeline history.
+func DriftFrom(c Comparison) Drift {
+	switch c.Status {
+	case CompareIdentical:
+		return Drift{Kind: InSync}
+	case CompareAhead:
+		return Drift{Kind: Ahead, Commits: c.AheadBy}
+	case CompareBehind:
+		return Drift{Kind: Behind, Commits: c.BehindBy}
+	}
+	return Drift{Kind: Differs, Commits: -1}
+}

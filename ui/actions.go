@@ -323,6 +323,9 @@ func (m Model) planGate(kind model.ActionKind) (model.Action, string) {
 	if _, rejects := prov.(providers.Rejecter); kind == model.ActionReject && !rejects {
 		return model.Action{}, name + ": its CI provider cannot reject"
 	}
+	if g.ApproveBlocked != "" {
+		return model.Action{}, name + ": " + g.ApproveBlocked
+	}
 	envs := make([]string, len(svc.Environments))
 	for i, e := range svc.Environments {
 		envs[i] = e.Environment

@@ -135,7 +135,7 @@ func (h *actionHarness) drain(t *testing.T, cmd tea.Cmd) {
 		for _, c := range msg {
 			h.drain(t, c)
 		}
-	case picker.LoadedMsg, auditview.LoadedMsg, guardedMsg, ranMsg, fetchedMsg, ciFetchedMsg:
+	case picker.LoadedMsg, auditview.LoadedMsg, guardedMsg, ranMsg, fetchedMsg, ciFetchedMsg, comparedMsg:
 		next, cmd := h.m.Update(msg)
 		h.m = next.(Model)
 		h.drain(t, cmd)
@@ -330,13 +330,15 @@ func TestGoldenProtectedConfirm(t *testing.T) {
 	golden.RequireEqual(t, []byte(view(h.m)))
 }
 
-// fakeLineage knows a line of commits: 7777777, 8888888, aaaaaaa (newest).
+// fakeLineage knows a line of commits: 7777777, 8888888, aaaaaaa,
+// ccccccc (newest).
 type fakeLineage struct{}
 
 var line = []model.Commit{
 	{SHA: sha('7'), Subject: "Cache warmup on boot"},
 	{SHA: sha('8'), Subject: "Bump client timeout"},
 	{SHA: sha('a'), Subject: "Add idempotency keys"},
+	{SHA: sha('c'), Subject: "Drain the queue before deploy"},
 }
 
 func (fakeLineage) Commit(_ context.Context, _, s string) (model.Commit, error) {
@@ -361,8 +363,12 @@ func (fakeLineage) Compare(_ context.Context, _, base, head string) (model.Compa
 	if b < 0 || h < 0 {
 		return model.Comparison{}, providers.ErrNotFound
 	}
-	cmp := model.Comparison{Base: base, Head: head}
+	cmp := model.Comparison{Base: base, Head: head, Status: model.CompareBehind}
+	if h == b {
+		cmp.Status = model.CompareIdentical
+	}
 	if h > b {
+		cmp.Status = model.CompareAhead
 		cmp.AheadBy = h - b
 		for i := h; i > b; i-- {
 			cmp.Commits = append(cmp.Commits, line[i])
@@ -383,5 +389,22 @@ func TestPickerAndConfirmTellTheCommits(t *testing.T) {
 	h.press(t, "enter")
 	if out := view(h.m); !strings.Contains(out, `will revert 1 commit: "Add idempotency keys"`) {
 		t.Errorf("the confirmation should say what the rollback takes away:\n%s", out)
+	}
+}
+
+func TestDriftCountsTheCommitsTheHostCompares(t *testing.T) {
+	h := newActionHarness(t, false)
+	// worker runs ccccccc in staging and 7777777 in production: its
+	// pipelines do not order them, so the board cannot count without a host.
+	if out := view(h.m); !strings.Contains(out, "≠ differs") {
+		t.Fatalf("without a host the drift is unknown:\n%s", out)
+	}
+	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/worker" }
+	for i, s := range h.m.poll.sources {
+		h.m.poll.sources[i].inFlight = false
+		h.drain(t, fetchCmd(context.Background(), s.src, i, time.Second, h.m.opts.Now))
+	}
+	if out := view(h.m); !strings.Contains(out, "↑ 3 commits") {
+		t.Errorf("the host's compare should count 3 commits from production to staging:\n%s", out)
 	}
 }

@@ -109,10 +109,12 @@ type Model struct {
 	// starts waiting while we watch rings the bell. Shared by copies of
 	// the model, like the snapshot.
 	seenGates map[string]bool
-	full      bool // full help overlay
-	width     int
-	height    int
-	now       time.Time
+	// cmp holds the host's comparisons for the drift column.
+	cmp    compares
+	full   bool // full help overlay
+	width  int
+	height int
+	now    time.Time
 }
 
 // New builds the root model.
@@ -156,6 +158,7 @@ func New(o Options) Model {
 		snap:      model.NewSnapshot(o.Services),
 		poll:      newPoller(o.Sources, o.CISources, timing),
 		seenGates: map[string]bool{},
+		cmp:       compares{done: map[compareKey]model.Comparison{}, asked: map[compareKey]time.Time{}},
 		board:     board.New(st, km),
 		protected: protected,
 		now:       o.Now(),
@@ -212,6 +215,8 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 		return m.handleGuarded(msg)
 	case ranMsg:
 		return m.handleRan(msg)
+	case comparedMsg:
+		return m.handleCompared(msg), nil
 	}
 	return m, nil
 }
@@ -244,7 +249,7 @@ func (m Model) handleFetched(msg fetchedMsg) (Model, tea.Cmd) {
 	// A source stays hot while an action it serves has not shown its result.
 	following := m.poll.hot(msg.source, m.snap, m.now)
 	moving := covering(m.snap, msg.result.Covers) || following
-	return m, m.poll.finished(msg.source, msg.result.Err, moving)
+	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving), m.compareDrift())
 }
 
 func (m Model) handleCIFetched(msg ciFetchedMsg) (Model, tea.Cmd) {
@@ -390,7 +395,7 @@ func (m Model) View() string {
 	case m.screen == screenDetail:
 		body = m.detail.View(m.snap, m.now)
 	default:
-		body = m.board.View(m.snap, m.now)
+		body = m.board.View(m.snap, m.now, m.compared)
 	}
 	lines := strings.Count(body, "\n") + 1
 	if lines < bodyH {

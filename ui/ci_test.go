@@ -27,6 +27,8 @@ type fakeCI struct {
 	reruns   []string
 	cancels  []string
 	checkErr error
+	// wf, when set, replaces the pipeline's workflow.
+	wf *model.Workflow
 }
 
 func (f *fakeCI) Name() string       { return "circleci" }
@@ -45,6 +47,9 @@ func (f *fakeCI) Fetch(context.Context) ([]model.CIStatus, error) {
 			{Name: "hold-production", Status: model.RunOnHold, Needs: []string{"build"}, Approval: true},
 			{Name: "deploy-production", Status: model.RunBlocked, Needs: []string{"hold-production"}},
 		}}}}
+	if f.wf != nil {
+		p.Workflows = []model.Workflow{*f.wf}
+	}
 	return []model.CIStatus{{Service: "api", Pipelines: []model.Pipeline{p}, Gates: append([]model.Gate(nil), f.gates...)}}, nil
 }
 func (f *fakeCI) CheckGate(context.Context, model.Gate) error { return f.checkErr }
@@ -296,5 +301,47 @@ func TestRateLimitInHeaderAndPace(t *testing.T) {
 	ci.remaining = 0
 	if v := view(m); !strings.Contains(v, "github ✗ rate limit spent, resets") {
 		t.Errorf("a spent budget should say when it resets:\n%s", v)
+	}
+}
+
+func TestApproveKeyOffWhenYouCannotReview(t *testing.T) {
+	g := gateE()
+	g.ApproveBlocked = "you are not allowed to review deployments to production"
+	h := newCIHarness(t)
+	h.ci.gates = []model.Gate{g}
+	h.poll(t)
+	if h.m.km.Approve.Enabled() || h.m.km.Reject.Enabled() {
+		t.Error("approve and reject should be disabled for a gate you cannot review")
+	}
+	if out := view(h.m); !strings.Contains(out, "you cannot review this") || strings.Contains(out, "[a]pprove") {
+		t.Errorf("the waiting panel should say you cannot review it:\n%s", out)
+	}
+	h.press(t, "a")
+	if len(h.ci.approved) != 0 || !strings.Contains(view(h.m), "api: you are not allowed to review deployments to production") {
+		t.Errorf("a disabled approve should say why and send nothing: %v\n%s", h.ci.approved, view(h.m))
+	}
+}
+
+func TestDetailListsJobsWhenTheGraphIsUnknownAndShowsSteps(t *testing.T) {
+	h := newCIHarness(t)
+	h.ci.wf = &model.Workflow{ID: "wf-1", Name: "Deploy", Status: model.RunRunning,
+		GraphError: "deploy.yml does not parse: line 4: could not find expected ':'", Jobs: []model.Job{
+			{Name: "build", Status: model.RunSuccess, StartedAt: t0.Add(-3 * time.Minute), StoppedAt: t0.Add(-2 * time.Minute)},
+			{Name: "deploy", Status: model.RunRunning, StartedAt: t0.Add(-time.Minute), Steps: []model.Step{
+				{Number: 1, Name: "Set up job", Status: model.RunSuccess},
+				{Number: 2, Name: "Deploy to ECS", Status: model.RunRunning},
+				{Number: 3, Name: "Smoke test", Status: model.RunQueued},
+			}},
+		}}
+	h.poll(t)
+	h.press(t, "enter")
+	out := view(h.m)
+	for _, want := range []string{"no graph: deploy.yml does not parse", "✓ build  1m", "deploy · step 2/3 Deploy to ECS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the detail should show %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "│ build") {
+		t.Errorf("no graph should be drawn without the order of the jobs:\n%s", out)
 	}
 }

@@ -168,7 +168,9 @@ func (m Model) layout(snap *model.Snapshot) layout {
 }
 
 // View draws the board: waiting panel, table header, rows, filter line.
-func (m Model) View(snap *model.Snapshot, now time.Time) string {
+// compared, when not nil, gives the drift column the repository host's
+// comparisons.
+func (m Model) View(snap *model.Snapshot, now time.Time, compared Comparer) string {
 	var b strings.Builder
 	selected, _, _ := m.Selection(snap)
 	panel := m.waitingPanel(snap, now, selected)
@@ -189,7 +191,7 @@ func (m Model) View(snap *model.Snapshot, now time.Time) string {
 	}
 	end := min(len(visible), start+rows)
 	for vi := start; vi < end; vi++ {
-		b.WriteString(m.row(&snap.Services[visible[vi]], l, now, vi == m.cursor))
+		b.WriteString(m.row(&snap.Services[visible[vi]], l, now, vi == m.cursor, compared))
 		b.WriteByte('\n')
 	}
 	if len(visible) == 0 {
@@ -224,7 +226,7 @@ func (m Model) headerRow(l layout) string {
 	return m.st.P.Header.Wrap(b.String())
 }
 
-func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bool) string {
+func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bool, compared Comparer) string {
 	var b strings.Builder
 	if selected {
 		b.WriteString(m.st.P.Selected.Wrap(theme.GlyphCursor) + " ")
@@ -250,7 +252,7 @@ func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bo
 	}
 	// The layout leaves the drift column whatever width remains, so the row
 	// fits without measuring it again.
-	b.WriteString(format.Truncate(driftLabel(m.st, svc), l.drift))
+	b.WriteString(format.Truncate(driftLabel(m.st, svc, compared), l.drift))
 	return b.String()
 }
 

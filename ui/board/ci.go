@@ -122,6 +122,9 @@ func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string)
 		if target != nil && g.ID == target.ID {
 			mark = m.st.P.Selected.Wrap(theme.GlyphCursor)
 			hint = m.st.P.Dim.Wrap("  [a]pprove [x]reject")
+			if g.ApproveBlocked != "" {
+				hint = m.st.P.Dim.Wrap("  you cannot review this")
+			}
 		}
 		line := mark + " " + format.Col(g.Service, 12) + format.Col(g.Gate, 20) +
 			format.Col(model.ShortSHA(g.SHA), 9) + format.Col(quote(g.Subject), subject) + format.Col(g.Provider, 10) +

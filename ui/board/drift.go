@@ -7,10 +7,16 @@ import (
 	"flightdeck/ui/theme"
 )
 
+// Comparer tells what the repository host said comparing a service's
+// downstream commit (base) with its upstream one (head); ok is false when
+// it has not said (no repository, or not asked yet).
+type Comparer func(service, base, head string) (c model.Comparison, ok bool)
+
 // driftLabel summarises how far apart a service's environments are: the
 // furthest-downstream pair that differs, since that is what a release
-// manager promotes next. It returns plain text and the style for it.
-func driftLabel(st theme.Styles, svc *model.ServiceState) string {
+// manager promotes next. The host's comparison counts the commits when it
+// has one; else the service's pipelines order them as far as they go.
+func driftLabel(st theme.Styles, svc *model.ServiceState, compared Comparer) string {
 	envs := svc.Environments
 	if len(envs) < 2 {
 		return ""
@@ -20,6 +26,11 @@ func driftLabel(st theme.Styles, svc *model.ServiceState) string {
 	for i := len(envs) - 1; i > 0; i-- {
 		up, down := envs[i-1], envs[i]
 		d := model.CompareEnvs(up.Version, down.Version, lineage)
+		if compared != nil && d.Kind != model.InSync && d.Kind != model.DriftUnknown {
+			if c, ok := compared(svc.Name, down.Version.SHA, up.Version.SHA); ok {
+				d = model.DriftFrom(c)
+			}
+		}
 		where := ""
 		if i < len(envs)-1 {
 			where = " · " + up.Environment

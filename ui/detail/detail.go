@@ -166,6 +166,12 @@ func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
 		title += m.st.Dim.Render("  (a rerun; " + strconv.Itoa(n) + " earlier)")
 	}
 	lines = append(lines, title)
+	if wf.GraphError != "" {
+		// Without the order the jobs run in, a graph would lie: list them.
+		lines = append(lines, m.st.Warn.Render("  "+theme.GlyphWarn+" no graph: ")+format.Truncate(wf.GraphError, m.width-14))
+		lines = append(lines, m.jobList(wf.Jobs, now)...)
+		return strings.Join(append(lines, m.steps(wf.Jobs)...), "\n")
+	}
 	layout, err := model.LayoutGraph(wf.Jobs)
 	if err != nil {
 		return strings.Join(append(lines, m.st.Error.Render("  "+theme.GlyphFailed+" cannot draw the graph: "+err.Error())), "\n")
@@ -177,7 +183,52 @@ func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
 	if f.Width > m.width-2 {
 		lines = append(lines, m.st.Dim.Render("  < > scroll the graph"))
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(append(lines, m.steps(wf.Jobs)...), "\n")
+}
+
+// jobList is the jobs as the provider lists them, one a line, for when
+// there is no graph to draw.
+func (m Model) jobList(jobs []model.Job, now time.Time) []string {
+	out := make([]string, 0, len(jobs))
+	for _, j := range jobs {
+		g, p := m.st.RunPaint(j.Status)
+		line := "    " + p.Wrap(g) + " " + j.Name
+		if !j.StartedAt.IsZero() {
+			end := j.StoppedAt
+			if end.IsZero() {
+				end = now
+			}
+			line += m.st.Dim.Render("  " + format.Since(end, j.StartedAt))
+		}
+		out = append(out, format.Truncate(line, m.width))
+	}
+	return out
+}
+
+// steps says, for each job that runs or failed and reports its steps,
+// which step it is on or failed at: "◐ deploy-production · step 3/5 Deploy
+// to ECS". The graph's boxes have no room for steps.
+func (m Model) steps(jobs []model.Job) []string {
+	var out []string
+	for _, j := range jobs {
+		if j.Status != model.RunRunning && j.Status != model.RunFailed {
+			continue
+		}
+		at := -1
+		for i, s := range j.Steps {
+			if s.Status == j.Status {
+				at = i
+				break
+			}
+		}
+		if at < 0 {
+			continue
+		}
+		g, p := m.st.RunPaint(j.Status)
+		line := "  " + p.Wrap(g) + " " + j.Name + m.st.Dim.Render(" · step "+strconv.Itoa(at+1)+"/"+strconv.Itoa(len(j.Steps))+" ") + j.Steps[at].Name
+		out = append(out, format.Truncate(line, m.width))
+	}
+	return out
 }
 
 func pipelineName(p model.Pipeline) string {
