@@ -56,8 +56,11 @@ func (aw *actionWorld) waitingGate(service string) model.Gate {
 	}) {
 		aw.t.Fatalf("no gate of %s waited within ten simulated minutes", service)
 	}
-	if g.Gate != "hold-production" || g.WorkflowID == "" || g.SHA == "" {
-		aw.t.Fatalf("the demo's gates are hold-production with a workflow and a commit: %+v", g)
+	// CircleCI's gates are its hold jobs; GitHub's are the environments
+	// whose deployments wait for review.
+	want := map[string]string{"circleci": "hold-production", "github": "production"}[g.Provider]
+	if g.Gate != want || g.WorkflowID == "" || g.SHA == "" {
+		aw.t.Fatalf("the demo's gates are hold-production (CircleCI) or production (GitHub), with a workflow and a commit: %+v", g)
 	}
 	return g
 }

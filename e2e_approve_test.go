@@ -205,3 +205,52 @@ func TestE2EApprovePrompt(t *testing.T) {
 		t.Errorf("audit: want the refusal, then the approval: %+v", recs)
 	}
 }
+
+// githubGateRe is web's row in the waiting panel: its production
+// environment's deployment waiting for review, marked for `a` or not.
+var githubGateRe = regexp.MustCompile(`│ ([▸⏸]) web\s+production\s+([0-9a-f]{7}) .*github`)
+
+// TestE2EApproveGitHub approves a GitHub environment's pending deployment
+// from the board, as TestE2EApprove does a CircleCI hold: select web, see
+// its gate marked, press a, type the name, and watch production come to
+// run the commit the run deployed.
+func TestE2EApproveGitHub(t *testing.T) {
+	requireTmux(t)
+	bin := buildBinary(t)
+	auditLog := filepath.Join(t.TempDir(), "audit.jsonl")
+	s := startSession(t, 120, 40, nil, bin, "demo", "--speed", "4", "--audit-log", auditLog)
+	sc := s.waitFor("web's deployment waiting for review", 60*time.Second, func(sc string) bool {
+		if m := githubGateRe.FindStringSubmatch(sc); m != nil && m[1] == "▸" {
+			return true
+		}
+		// Move the selection to web.
+		if names, at := boardRows(sc); at >= 0 {
+			if to := slices.Index(names, "web"); to > at {
+				s.key("j")
+			} else if to >= 0 && to < at {
+				s.key("k")
+			}
+		}
+		return false
+	})
+	short := githubGateRe.FindStringSubmatch(sc)[2]
+	s.key("a")
+	s.waitFor("the confirmation", 5*time.Second, contains("Approve web · production"))
+	s.typeText("production")
+	s.waitFor("the name to match", 5*time.Second, contains("matches"))
+	s.key("Enter")
+	s.waitFor("the approval to be sent", 15*time.Second, contains("approve sent: web production ("+short+")"))
+	s.waitFor("web production to run "+short, 120*time.Second, func(sc string) bool {
+		vs := cellRe.FindAllStringSubmatch(boardRow(sc, "web"), -1)
+		return len(vs) > 0 && vs[len(vs)-1][1] == short && vs[len(vs)-1][2] == "✓"
+	})
+	recs, _, err := audit.Read(auditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].Action != "approve" || recs[0].Result != audit.ResultOK || recs[0].Service != "web" ||
+		recs[0].Gate != "production" || !model.SameCommit(recs[0].To, short) {
+		t.Errorf("the audit log should hold the one approval: %+v", recs)
+	}
+	s.key("q")
+}
