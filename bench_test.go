@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"flightdeck/config"
+	"flightdeck/model"
 	"flightdeck/sim"
 	"flightdeck/ui"
 )
@@ -67,6 +69,8 @@ type latencyRig struct {
 	update time.Time
 	chosen string
 	msgs   chan tea.Msg
+	world  *sim.World
+	clock  *fixedClock
 }
 
 func newLatencyRig(b *testing.B) *latencyRig {
@@ -101,10 +105,10 @@ func newLatencyRig(b *testing.B) *latencyRig {
 	}
 	rend := lipgloss.NewRenderer(os.Stdout)
 	rend.SetColorProfile(termenv.Ascii)
-	m := ui.New(ui.Options{Title: "bench", Services: wd.specs, Sources: wd.sources, Refresh: cfg.Refresh.Duration,
-		Now: time.Now, Renderer: rend, Context: ctx,
-		Actions: pipeline(g, cfg, wd), Provider: wd.provider, AuditPath: auditPath(g, cfg)})
-	r.m = m
+	opts := uiOptions(ctx, g, cfg, wd, "bench")
+	opts.Renderer, opts.Notify = rend, nil
+	m := ui.New(opts)
+	r.m, r.world, r.clock = m, w, clk
 	r.launch(m.Init())
 	r.send(tea.WindowSizeMsg{Width: 120, Height: 40})
 	r.until(b, "the first data", 10*time.Second, func() bool {
@@ -205,4 +209,107 @@ func (r *latencyRig) times() (first, update time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.first, r.update
+}
+
+// BenchmarkGitHubJobLatency measures issue 5's number: from a GitHub
+// Actions job changing state in the sim to the TUI's snapshot holding the
+// change and a frame drawn from it, while the board polls hot. The real
+// TUI model, the real GitHub source (go-github, ETags) and the sim over
+// loopback HTTP; only the sim's clock is ours, so the change happens at a
+// moment we choose and the poll loop's phase against it is random, as on
+// a real board. Run with -benchtime=20x: each change costs a poll interval.
+func BenchmarkGitHubJobLatency(b *testing.B) {
+	r := newLatencyRig(b)
+	var total, worst time.Duration
+	for range b.N {
+		b.StopTimer()
+		// Let the TUI catch up with the last change, at a phase the poll
+		// loop does not know.
+		r.runFor(2*time.Second + time.Duration(time.Now().UnixNano()%1000)*time.Millisecond)
+		id, before := r.nextGitHubJobChange(b, "web")
+		start := time.Now()
+		b.StartTimer()
+		r.until(b, "the job's change on screen", 15*time.Second, func() bool {
+			st, ok := r.jobStatus("web", id)
+			return ok && st != before
+		})
+		_ = r.m.View()
+		d := time.Since(start)
+		b.StopTimer()
+		total += d
+		worst = max(worst, d)
+	}
+	b.ReportMetric(float64(total.Microseconds())/float64(b.N)/1000, "ms-job-change-to-screen")
+	b.ReportMetric(float64(worst.Microseconds())/1000, "ms-worst")
+}
+
+// runFor handles what arrives for d.
+func (r *latencyRig) runFor(d time.Duration) {
+	end := time.After(d)
+	for {
+		select {
+		case msg := <-r.msgs:
+			r.update1(msg)
+		case <-end:
+			return
+		}
+	}
+}
+
+// nextGitHubJobChange steps the sim a second at a time until a job of the
+// service that the TUI already shows changes state there, and returns its
+// id and the status the TUI shows for it. Every 30 simulated seconds
+// without one, it lets the TUI poll, so that jobs of new runs count.
+func (r *latencyRig) nextGitHubJobChange(b *testing.B, service string) (string, model.RunStatus) {
+	seen := func() map[string]sim.RunStatus {
+		out := map[string]sim.RunStatus{}
+		for _, p := range r.world.Pipelines(service) {
+			for _, wf := range p.Workflows {
+				for _, j := range wf.Jobs {
+					if j.GitHubID != 0 {
+						out[strconv.FormatInt(j.GitHubID, 10)] = j.Status
+					}
+				}
+			}
+		}
+		return out
+	}
+	was := seen()
+	for i := range 3600 {
+		if i%30 == 29 {
+			// Nothing the TUI knows has changed: let it see the new jobs.
+			r.runFor(2500 * time.Millisecond)
+		}
+		r.clock.t = r.clock.t.Add(time.Second)
+		r.world.Step(r.clock.t)
+		now := seen()
+		for id, st := range now {
+			if old, ok := was[id]; ok && old != st {
+				if shown, ok := r.jobStatus(service, id); ok {
+					return id, shown
+				}
+			}
+		}
+		was = now
+	}
+	b.Fatalf("no job of %s changed in a simulated hour", service)
+	return "", ""
+}
+
+// jobStatus is what the TUI's snapshot says of a job.
+func (r *latencyRig) jobStatus(service, id string) (model.RunStatus, bool) {
+	svc, ok := r.m.(ui.Model).Snapshot().Service(service)
+	if !ok {
+		return "", false
+	}
+	for _, p := range svc.Pipelines {
+		for _, wf := range p.Workflows {
+			for _, j := range wf.Jobs {
+				if j.ID == id {
+					return j.Status, true
+				}
+			}
+		}
+	}
+	return "", false
 }

@@ -238,6 +238,29 @@ func renderer(noColor bool) *lipgloss.Renderer {
 }
 
 // runTUI opens the dashboard for a config until the user quits.
+// uiOptions is everything the TUI is given: the world's sources and
+// providers, and the keys acting through the same pipeline as the headless
+// commands (same guards, same audit log).
+func uiOptions(ctx context.Context, g *globals, cfg *config.Config, w *world, title string) ui.Options {
+	return ui.Options{
+		Title:      title,
+		Services:   w.specs,
+		Sources:    w.sources,
+		Refresh:    cfg.Refresh.Duration,
+		ReadOnly:   cfg.ReadOnly,
+		Now:        time.Now,
+		Renderer:   renderer(g.noColor),
+		Context:    ctx,
+		Actions:    pipeline(g, cfg, w),
+		Provider:   w.provider,
+		AuditPath:  auditPath(g, cfg),
+		CISources:  w.ciSources,
+		CIProvider: w.ciProvider,
+		Notify:     notifier(g, cfg),
+		Lineage:    w.lineage,
+	}
+}
+
 func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -246,25 +269,7 @@ func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) e
 		return err
 	}
 	defer w.close()
-	m := ui.New(ui.Options{
-		Title:    title,
-		Services: w.specs,
-		Sources:  w.sources,
-		Refresh:  cfg.Refresh.Duration,
-		ReadOnly: cfg.ReadOnly,
-		Now:      time.Now,
-		Renderer: renderer(g.noColor),
-		Context:  ctx,
-		// The keys act through the same pipeline as the headless
-		// commands: same guards, same audit log.
-		Actions:    pipeline(g, cfg, w),
-		Provider:   w.provider,
-		AuditPath:  auditPath(g, cfg),
-		CISources:  w.ciSources,
-		CIProvider: w.ciProvider,
-		Notify:     notifier(g, cfg),
-		Lineage:    w.lineage,
-	})
+	m := ui.New(uiOptions(ctx, g, cfg, w, title))
 	// Bubble Tea restores the terminal on return, on a panic in the
 	// program, and on SIGINT/SIGTERM.
 	_, err = tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx)).Run()
