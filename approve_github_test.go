@@ -42,13 +42,7 @@ func TestApproveGitHubDeployment(t *testing.T) {
 		t.Errorf("audit: %+v", recs)
 	}
 	// The run goes on to its deploy job, and the deploy to production.
-	if !aw.until(func() bool {
-		e := aw.env("web", "production")
-		return model.SameCommit(sha(e), g.SHA) && e["state"] == "steady"
-	}) {
-		e := aw.env("web", "production")
-		t.Errorf("production should come to run %s steady, got %s %v", model.ShortSHA(g.SHA), model.ShortSHA(sha(e)), e["state"])
-	}
+	aw.expectProduction("web", g.SHA)
 }
 
 func TestRejectGitHubDeployment(t *testing.T) {

@@ -65,6 +65,20 @@ func (aw *actionWorld) waitingGate(service string) model.Gate {
 	return g
 }
 
+// expectProduction steps the world until the service's production runs
+// the commit, steady, and fails the test if it does not within ten
+// simulated minutes.
+func (aw *actionWorld) expectProduction(service, want string) {
+	aw.t.Helper()
+	if !aw.until(func() bool {
+		e := aw.env(service, "production")
+		return model.SameCommit(sha(e), want) && e["state"] == "steady"
+	}) {
+		e := aw.env(service, "production")
+		aw.t.Errorf("%s production should come to run %s steady, got %s %v", service, model.ShortSHA(want), model.ShortSHA(sha(e)), e["state"])
+	}
+}
+
 // simJob finds a job of a workflow in the sim's own books.
 func (aw *actionWorld) simJob(service, workflowID, name string) (sim.Workflow, sim.Job) {
 	aw.t.Helper()
@@ -161,13 +175,7 @@ func TestApproveCarriesOut(t *testing.T) {
 	}
 	// The approved commit goes on to production. The demo world keeps
 	// shipping, so a later commit may follow; what counts is that it lands.
-	if !aw.until(func() bool {
-		e := aw.env("api", "production")
-		return model.SameCommit(sha(e), g.SHA) && e["state"] == "steady"
-	}) {
-		e := aw.env("api", "production")
-		t.Errorf("production should come to run %s steady, got %s %v", model.ShortSHA(g.SHA), model.ShortSHA(sha(e)), e["state"])
-	}
+	aw.expectProduction("api", g.SHA)
 }
 
 func TestApproveDryRunSendsNothing(t *testing.T) {
