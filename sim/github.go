@@ -1243,7 +1243,9 @@ func (w *World) ghCompare(c *ghCall) ghReply {
 	}
 	out.TotalCommits = out.AheadBy
 	ahead := c.repo.commits[b+1 : b+1+out.AheadBy]
-	from, to := 0, min(len(ahead), 250)
+	// Without paging, GitHub lists at most 250 commits, ending with the
+	// newest of the comparison; with it, pages from the oldest.
+	from, to := max(0, len(ahead)-250), len(ahead)
 	var link string
 	if c.query("per_page") != "" || c.query("page") != "" {
 		var page [2]int

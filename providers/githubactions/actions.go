@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 
 	"flightdeck/model"
 	"flightdeck/providers"
@@ -176,8 +177,9 @@ func (s *Source) gateRef(g model.Gate) (Service, int64, int64, error) {
 }
 
 // runOf checks that the source serves the service and, when a recent poll
-// saw the run, that it belongs to that service: an action must not land
-// on another repository's run.
+// saw the run, that it belongs to that service's repository: an action
+// must not land on another repository's run. Services may share a
+// repository and workflow (a monorepo), and then they share its runs.
 func (s *Source) runOf(service, workflowID string) (Service, int64, error) {
 	svc, err := s.service(service)
 	if err != nil {
@@ -190,8 +192,11 @@ func (s *Source) runOf(service, workflowID string) (Service, int64, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for k := range s.memory {
-		if k.run == run && k.service != service {
-			return Service{}, 0, model.Refuse("run %s belongs to %s, not %s", workflowID, k.service, service)
+		if k.run != run || k.service == service {
+			continue
+		}
+		if other, err := s.service(k.service); err == nil && !strings.EqualFold(other.Repo, svc.Repo) {
+			return Service{}, 0, model.Refuse("run %s belongs to %s (%s), not %s (%s)", workflowID, k.service, other.Repo, service, svc.Repo)
 		}
 	}
 	return svc, run, nil

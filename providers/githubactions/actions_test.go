@@ -188,4 +188,17 @@ func TestRerunAndCancel(t *testing.T) {
 	if _, err := other.CancelWorkflow(ctx, "nope", rid, false); !errors.Is(err, providers.ErrNotFound) {
 		t.Errorf("cancel of an unknown service: %v", err)
 	}
+	// Two services on one repository and workflow (a monorepo) share its
+	// runs: either may act on them.
+	canary := webService
+	canary.Name = "web-canary"
+	mono := f.source(t, Options{}, webService, canary)
+	if _, err := mono.Fetch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"web", "web-canary"} {
+		if rc, err := mono.RerunFailed(ctx, name, id, true); err != nil || len(rc.Calls) != 1 || len(rc.RequestIDs) != 0 {
+			t.Errorf("rerun (dry) through %s, which shares the repository: %+v %v", name, rc, err)
+		}
+	}
 }

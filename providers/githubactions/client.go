@@ -403,15 +403,18 @@ func (c *Client) Commit(ctx context.Context, repo, ref string) (*github.Reposito
 	return rc, err
 }
 
-// Compare reads base...head, with the first page of its commits.
-func (c *Client) Compare(ctx context.Context, repo, base, head string, perPage int) (*github.CommitsComparison, error) {
+// Compare reads base...head, with up to 250 of its commits, the newest.
+func (c *Client) Compare(ctx context.Context, repo, base, head string) (*github.CommitsComparison, error) {
 	owner, name, err := splitRepo(repo)
 	if err != nil {
 		return nil, err
 	}
 	var cc *github.CommitsComparison
 	_, err = c.do(ctx, "compare "+shortRef(base)+"..."+shortRef(head)+" in "+repo, func(ctx context.Context) (resp *github.Response, err error) {
-		cc, resp, err = c.gh.Repositories.CompareCommits(ctx, owner, name, base, head, &github.ListOptions{PerPage: perPage})
+		// No paging parameter: GitHub then lists up to 250 commits ending
+		// with the newest, the ones a promotion ships. With per_page or
+		// page it lists the oldest first and the newest may be pages away.
+		cc, resp, err = c.gh.Repositories.CompareCommits(ctx, owner, name, base, head, nil)
 		return resp, err
 	})
 	return cc, err

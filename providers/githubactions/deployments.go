@@ -21,9 +21,18 @@ type PendingDeployment struct {
 	WaitTimerStartedAt *github.Timestamp `json:"wait_timer_started_at"`
 	// CurrentUserCanApprove says whether the token's user may review it.
 	CurrentUserCanApprove bool `json:"current_user_can_approve"`
-	// Reviewers are the environment's required reviewers. Each decodes
-	// through go-github's RequiredReviewer, which needs "type" present.
-	Reviewers []*github.RequiredReviewer `json:"reviewers"`
+	// Reviewers are the environment's required reviewers. Not go-github's
+	// RequiredReviewer: its decoder panics on a reviewer without "type".
+	Reviewers []Reviewer `json:"reviewers"`
+}
+
+// Reviewer is one required reviewer of an environment: a User or a Team.
+type Reviewer struct {
+	Type     string `json:"type"`
+	Reviewer struct {
+		Login string `json:"login"` // a user's
+		Slug  string `json:"slug"`  // a team's
+	} `json:"reviewer"`
 }
 
 // Review is one answer given to a run's deployment gates (GET

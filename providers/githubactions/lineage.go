@@ -17,10 +17,23 @@ import (
 const (
 	maxCommits     = 1024
 	maxComparisons = 256
-	comparePage    = 100 // commits listed per comparison
 )
 
-var fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
+var (
+	fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	hexRef  = regexp.MustCompile(`^[0-9a-fA-F]{4,40}$`)
+)
+
+// normRef trims a ref and lower-cases it when it is a SHA, so that one
+// commit has one cache key; branch and tag names keep their case, which
+// git and GitHub respect.
+func normRef(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if hexRef.MatchString(ref) {
+		return strings.ToLower(ref)
+	}
+	return ref
+}
 
 type lineageCache struct {
 	commits     *bounded[string, model.Commit]
@@ -33,7 +46,7 @@ func newLineageCache() lineageCache {
 
 // Commit reads one commit of a repository ("owner/name") by SHA or ref.
 func (s *Source) Commit(ctx context.Context, repo, sha string) (model.Commit, error) {
-	sha = strings.ToLower(strings.TrimSpace(sha))
+	sha = normRef(sha)
 	key := repo + "@" + sha
 	if c, ok := s.lineage.commits.get(key); ok {
 		return c, nil
@@ -53,15 +66,15 @@ func (s *Source) Commit(ctx context.Context, repo, sha string) (model.Commit, er
 }
 
 // Compare reads what head has that base lacks in a repository: the
-// status, the counts both ways, and up to a page of the commits, newest
+// status, the counts both ways, and the newest 250 of the commits, newest
 // first.
 func (s *Source) Compare(ctx context.Context, repo, base, head string) (model.Comparison, error) {
-	base, head = strings.ToLower(strings.TrimSpace(base)), strings.ToLower(strings.TrimSpace(head))
+	base, head = normRef(base), normRef(head)
 	key := repo + "@" + base + "..." + head
 	if c, ok := s.lineage.comparisons.get(key); ok {
 		return c, nil
 	}
-	cc, err := s.client.Compare(ctx, repo, base, head, comparePage)
+	cc, err := s.client.Compare(ctx, repo, base, head)
 	if err != nil {
 		return model.Comparison{}, err
 	}

@@ -2,6 +2,7 @@ package githubactions
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -62,14 +63,12 @@ func TestLineageCommitAndCompare(t *testing.T) {
 		got.Commits[0].SHA != sha(22) || got.Commits[0].Subject != "Newer change" || got.Commits[1].Subject != "Fix all the bugs" {
 		t.Errorf("Compare = %+v", got)
 	}
-	var q string
+	// No paging parameter: only then does GitHub's list end with the
+	// newest commit, the one a promotion ships.
 	for _, r := range f.requests() {
-		if r.Op == "compare" {
-			q = r.Query.Get("per_page")
+		if r.Op == "compare" && (r.Query.Has("per_page") || r.Query.Has("page")) {
+			t.Errorf("compare asked for a page: %s", r.Query.Encode())
 		}
-	}
-	if q != "100" {
-		t.Errorf("per_page %q", q)
 	}
 	f.resetSeen()
 	if _, err := s.Compare(ctx, "acme/api", sha(20), sha(22)); err != nil || len(f.requests()) != 0 {
@@ -78,6 +77,16 @@ func TestLineageCommitAndCompare(t *testing.T) {
 	// Commits a comparison listed are known from then on.
 	if _, err := s.Commit(ctx, "acme/api", sha(22)); err != nil || len(f.requests()) != 0 {
 		t.Errorf("commit from a comparison: %v, %d requests", err, len(f.requests()))
+	}
+	// Branch and tag names keep their case; SHAs are one commit however
+	// they are spelt.
+	if got, _ := s.Compare(ctx, "acme/api", strings.ToUpper(sha(20)), sha(22)); got.AheadBy != 3 {
+		t.Errorf("an upper-case SHA is the same commit: %+v", got)
+	}
+	f.resetSeen()
+	_, _ = s.Compare(ctx, "acme/api", "Release/1.2", "main")
+	if reqs := f.requests(); len(reqs) != 1 || !strings.Contains(reqs[0].Path, "/compare/Release") {
+		t.Errorf("a branch name keeps its case: %+v", reqs)
 	}
 	if _, err := s.Compare(ctx, "nope", "a", "b"); err == nil {
 		t.Error("a repo that is not owner/name")

@@ -62,11 +62,25 @@ func (m *meter) observe(h interface{ Get(string) string }) {
 	if r := h.Get(hdrResource); r != "" && r != "core" {
 		return
 	}
+	var reset time.Time
+	if secs, err := strconv.ParseInt(h.Get(hdrReset), 10, 64); err == nil && secs > 0 {
+		reset = time.Unix(secs, 0)
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	// Answers to concurrent requests arrive in any order: within one
+	// window the budget only shrinks, so an answer telling more left than
+	// the last is older news, as is one about an earlier window. A later
+	// reset is a new window.
+	if m.seen && !reset.IsZero() && reset.Before(m.reset) {
+		return
+	}
+	if m.seen && (reset.IsZero() || reset.Equal(m.reset)) && lim == m.limit && rem > m.remaining {
+		return
+	}
 	m.seen, m.limit, m.remaining = true, lim, rem
-	if secs, err := strconv.ParseInt(h.Get(hdrReset), 10, 64); err == nil && secs > 0 {
-		m.reset = time.Unix(secs, 0)
+	if !reset.IsZero() {
+		m.reset = reset
 	}
 }
 

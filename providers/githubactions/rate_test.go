@@ -36,6 +36,38 @@ func TestBudgetInterval(t *testing.T) {
 	}
 }
 
+// Answers to concurrent requests come back in any order: the meter keeps
+// the least left within a window, and takes a new window when it starts.
+func TestMeterKeepsTheNewestBudget(t *testing.T) {
+	reset := time.Unix(1_800_000_000, 0)
+	answer := func(rem int, reset time.Time) http.Header {
+		h := http.Header{}
+		h.Set(hdrLimit, "5000")
+		h.Set(hdrRemaining, strconv.Itoa(rem))
+		h.Set(hdrReset, strconv.FormatInt(reset.Unix(), 10))
+		h.Set(hdrResource, "core")
+		return h
+	}
+	var m meter
+	for _, step := range []struct {
+		rem   int
+		reset time.Time
+		want  int
+	}{
+		{4994, reset, 4994},
+		{4995, reset, 4994},                // older news, landing late
+		{4990, reset, 4990},                // newer
+		{12, reset.Add(-time.Hour), 4990},  // from the window before
+		{4999, reset.Add(time.Hour), 4999}, // a new window
+		{4998, reset.Add(time.Hour), 4998},
+	} {
+		m.observe(answer(step.rem, step.reset))
+		if rem, _, _, _ := m.rate(); rem != step.want {
+			t.Errorf("after an answer of %d left (reset %s): remaining %d, want %d", step.rem, step.reset.Format(time.TimeOnly), rem, step.want)
+		}
+	}
+}
+
 // As the budget runs down while polls cost requests, the suggested interval
 // grows before it runs out, and an idle board's free polls bring it down.
 func TestMinIntervalSlowsBeforeTheBudgetRunsOut(t *testing.T) {

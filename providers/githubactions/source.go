@@ -133,12 +133,21 @@ func (m *runMemory) changed(r *github.WorkflowRun) bool {
 // fileKey names a workflow file at a commit: its content never changes.
 type fileKey struct{ repo, path, sha string }
 
-// fileResult is a parsed file, or why there is none for good (not found,
-// does not parse).
+// fileResult is a parsed file, or why there is none: for good (not found,
+// does not parse), or until retryAt (refused, GitHub in trouble).
 type fileResult struct {
-	file *wfFile
-	err  error
+	file    *wfFile
+	err     error
+	retryAt time.Time // zero: the outcome stands
 }
+
+// due reports whether a failed read should be tried again.
+func (r fileResult) due(now time.Time) bool { return !r.retryAt.IsZero() && !now.Before(r.retryAt) }
+
+// refusedRetry is how long a workflow file the token may not read waits
+// before it is asked again: a refusal rarely passes by itself, and each
+// ask costs rate limit.
+const refusedRetry = 10 * time.Minute
 
 // New builds a Source. It fails only on an API URL that is not http(s); a
 // missing token shows as an error on every poll instead.
@@ -463,7 +472,7 @@ func (s *Source) missingFiles(ctx context.Context, svc Service, r *github.Workfl
 	}
 	main := fileKey{svc.Repo, p, r.GetHeadSHA()}
 	res, ok := s.files.get(main)
-	if !ok {
+	if !ok || res.due(s.now()) {
 		return []fileKey{main}
 	}
 	if res.file == nil {
@@ -472,7 +481,7 @@ func (s *Source) missingFiles(ctx context.Context, svc Service, r *github.Workfl
 	var out []fileKey
 	for _, j := range res.file.Jobs {
 		if k, ok := calledFile(svc.Repo, r, j.Uses); ok {
-			if _, have := s.files.get(k); !have {
+			if cr, have := s.files.get(k); !have || cr.due(s.now()) {
 				out = append(out, k)
 			}
 		}
@@ -506,7 +515,7 @@ func (s *Source) filesOf(ctx context.Context, svc Service, r *github.WorkflowRun
 		}
 		key += "|" + fmt.Sprint(ck)
 		cr, have := s.files.get(ck)
-		complete = complete && have
+		complete = complete && have && cr.retryAt.IsZero()
 		if have && cr.file != nil {
 			called[j.Uses] = cr.file
 		}
@@ -514,9 +523,10 @@ func (s *Source) filesOf(ctx context.Context, svc Service, r *github.WorkflowRun
 	return res.file, called, key, complete, nil
 }
 
-// readFile reads and parses one workflow file and remembers the outcome,
-// unless the failure may pass (throttling, a 5xx, no answer): then the
-// next poll tries again.
+// readFile reads and parses one workflow file and remembers the outcome.
+// A failure that may pass is remembered with a time to try again, so the
+// graph says why it is missing meanwhile: the next poll for throttling, a
+// 5xx or no answer; refusedRetry for a token that may not read the file.
 func (s *Source) readFile(ctx context.Context, k fileKey) {
 	src, err := s.client.File(ctx, k.repo, k.path, k.sha)
 	switch {
@@ -524,8 +534,13 @@ func (s *Source) readFile(ctx context.Context, k fileKey) {
 		s.files.put(k, fileResult{err: fmt.Errorf("not found in %s", k.repo)})
 	case err != nil:
 		var ae *APIError
-		if errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusUnauthorized && ae.Status != http.StatusForbidden {
+		switch {
+		case errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden):
+			s.files.put(k, fileResult{err: err, retryAt: s.now().Add(refusedRetry)})
+		case errors.As(err, &ae) && ae.Status < 500:
 			s.files.put(k, fileResult{err: err})
+		default:
+			s.files.put(k, fileResult{err: err, retryAt: s.now()})
 		}
 	default:
 		f, perr := parseWorkflow(src)

@@ -216,6 +216,32 @@ func TestFetchMissingWorkflowFile(t *testing.T) {
 	}
 }
 
+// A token that may not read the workflow file: the graph says so, and the
+// file is asked for again only after refusedRetry, not on every poll.
+func TestFetchRefusedWorkflowFile(t *testing.T) {
+	f, clock := newFake(t)
+	run := f.addRun("acme/web", sha(6), "completed", "success")
+	f.addJob(run, "build", "completed", "success")
+	f.addFile("acme/web", sha(6), ".github/workflows/deploy.yml", "jobs:\n  build:\n    runs-on: ubuntu-latest\n")
+	f.failNext("get-content", http.StatusForbidden, nil, errBody("Resource not accessible by personal access token"))
+	s := f.source(t, Options{}, webService)
+	w := fetchOK(t, s)[0].Pipelines[0].Workflows[0]
+	if !strings.Contains(w.GraphError, "403") || !strings.Contains(w.GraphError, "Resource not accessible") {
+		t.Errorf("GraphError should give GitHub's reason: %q", w.GraphError)
+	}
+	clock.Advance(time.Minute)
+	if ops := refetch(t, f, s); ops["get-content"] != 0 {
+		t.Errorf("a refused file is not asked for on every poll: %v", ops)
+	}
+	clock.Advance(refusedRetry)
+	if ops := refetch(t, f, s); ops["get-content"] != 1 {
+		t.Errorf("after %s the file is asked for again: %v", refusedRetry, ops)
+	}
+	if w := fetchOK(t, s)[0].Pipelines[0].Workflows[0]; w.GraphError != "" {
+		t.Errorf("once read, the graph is drawn: %q", w.GraphError)
+	}
+}
+
 // An idle board costs one conditional request per service and poll, and
 // each is a 304 that spends nothing.
 func TestSecondPollIsConditionalAndFree(t *testing.T) {
