@@ -47,6 +47,8 @@ type Revision struct {
 	Available bool   `json:"available"`
 	Why       string `json:"why,omitempty"`
 	Subject   string `json:"subject,omitempty"`
+	// Author wrote the commit, as the repository host tells it.
+	Author string `json:"author,omitempty"`
 	// By names who registered or deployed it, when the provider says.
 	By string `json:"by,omitempty"`
 }

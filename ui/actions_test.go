@@ -135,7 +135,7 @@ func (h *actionHarness) drain(t *testing.T, cmd tea.Cmd) {
 		for _, c := range msg {
 			h.drain(t, c)
 		}
-	case picker.LoadedMsg, auditview.LoadedMsg, guardedMsg, ranMsg, fetchedMsg, ciFetchedMsg, comparedMsg:
+	case picker.LoadedMsg, auditview.LoadedMsg, guardedMsg, ranMsg, fetchedMsg, ciFetchedMsg, comparedMsg, commitMsg:
 		next, cmd := h.m.Update(msg)
 		h.m = next.(Model)
 		h.drain(t, cmd)
@@ -331,14 +331,15 @@ func TestGoldenProtectedConfirm(t *testing.T) {
 }
 
 // fakeLineage knows a line of commits: 7777777, 8888888, aaaaaaa,
-// ccccccc (newest).
+// ccccccc, eeeeeee (newest).
 type fakeLineage struct{}
 
 var line = []model.Commit{
-	{SHA: sha('7'), Subject: "Cache warmup on boot"},
-	{SHA: sha('8'), Subject: "Bump client timeout"},
-	{SHA: sha('a'), Subject: "Add idempotency keys"},
-	{SHA: sha('c'), Subject: "Drain the queue before deploy"},
+	{SHA: sha('7'), Subject: "Cache warmup on boot", Author: "Ola Nordmann"},
+	{SHA: sha('8'), Subject: "Bump client timeout", Author: "Ines Duarte"},
+	{SHA: sha('a'), Subject: "Add idempotency keys", Author: "Ines Duarte"},
+	{SHA: sha('c'), Subject: "Drain the queue before deploy", Author: "Kenji Sato"},
+	{SHA: sha('e'), Subject: "Add idempotency keys", Author: "Mei Chen"},
 }
 
 func (fakeLineage) Commit(_ context.Context, _, s string) (model.Commit, error) {
@@ -383,12 +384,29 @@ func TestPickerAndConfirmTellTheCommits(t *testing.T) {
 	h := newActionHarness(t, false)
 	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/api" }
 	h.press(t, "l", "r")
-	if out := view(h.m); !strings.Contains(out, "SUBJECT") || !strings.Contains(out, "Bump client timeout") {
-		t.Errorf("the picker should show commit subjects:\n%s", out)
+	if out := view(h.m); !strings.Contains(out, "SUBJECT") || !strings.Contains(out, "Bump client timeout · Ines Duarte") {
+		t.Errorf("the picker should show commit subjects and authors:\n%s", out)
 	}
 	h.press(t, "enter")
 	if out := view(h.m); !strings.Contains(out, `will revert 1 commit: "Add idempotency keys"`) {
 		t.Errorf("the confirmation should say what the rollback takes away:\n%s", out)
+	}
+}
+
+func TestDetailTellsTheCommitEachEnvironmentRuns(t *testing.T) {
+	h := newActionHarness(t, false)
+	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/worker" }
+	h.press(t, "j", "j", "enter") // worker: ccccccc in staging, 7777777 in production
+	out := view(h.m)
+	for _, want := range []string{"commit   Drain the queue before deploy · Kenji Sato", "commit   Cache warmup on boot · Ola Nordmann"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the detail should say %q:\n%s", want, out)
+		}
+	}
+	// A commit the host does not know gets no line, and no guess.
+	h.press(t, "esc", "j", "enter") // payments: ddddddd and 5555555, unknown
+	if out := view(h.m); !strings.Contains(out, "payments") || strings.Contains(out, "commit   ") {
+		t.Errorf("payments' detail, with no commit line for commits the host does not know:\n%s", out)
 	}
 }
 

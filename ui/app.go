@@ -109,12 +109,13 @@ type Model struct {
 	// starts waiting while we watch rings the bell. Shared by copies of
 	// the model, like the snapshot.
 	seenGates map[string]bool
-	// cmp holds the host's comparisons for the drift column.
-	cmp    compares
-	full   bool // full help overlay
-	width  int
-	height int
-	now    time.Time
+	// cmp and commits hold the repository host's answers (lineage.go).
+	cmp     answers[compareKey, model.Comparison]
+	commits answers[commitKey, model.Commit]
+	full    bool // full help overlay
+	width   int
+	height  int
+	now     time.Time
 }
 
 // New builds the root model.
@@ -158,7 +159,8 @@ func New(o Options) Model {
 		snap:      model.NewSnapshot(o.Services),
 		poll:      newPoller(o.Sources, o.CISources, timing),
 		seenGates: map[string]bool{},
-		cmp:       compares{done: map[compareKey]model.Comparison{}, asked: map[compareKey]time.Time{}},
+		cmp:       newAnswers[compareKey, model.Comparison](),
+		commits:   newAnswers[commitKey, model.Commit](),
 		board:     board.New(st, km),
 		protected: protected,
 		now:       o.Now(),
@@ -216,7 +218,11 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 	case ranMsg:
 		return m.handleRan(msg)
 	case comparedMsg:
-		return m.handleCompared(msg), nil
+		m.cmp.answered(msg.key, msg.cmp, msg.err)
+		return m, nil
+	case commitMsg:
+		m.commits.answered(msg.key, msg.commit, msg.err)
+		return m, nil
 	}
 	return m, nil
 }
@@ -249,7 +255,7 @@ func (m Model) handleFetched(msg fetchedMsg) (Model, tea.Cmd) {
 	// A source stays hot while an action it serves has not shown its result.
 	following := m.poll.hot(msg.source, m.snap, m.now)
 	moving := covering(m.snap, msg.result.Covers) || following
-	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving), m.compareDrift())
+	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving), m.lineageCmds())
 }
 
 func (m Model) handleCIFetched(msg ciFetchedMsg) (Model, tea.Cmd) {
@@ -266,7 +272,7 @@ func (m Model) handleCIFetched(msg ciFetchedMsg) (Model, tea.Cmd) {
 	m.snap.GeneratedAt = m.now
 	m.snap.MarkStale(m.now, m.staleAfter())
 	moving := ciMoving(m.snap, msg.result.Covers)
-	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving), m.announceGates(known))
+	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving), m.announceGates(known), m.readCommits())
 }
 
 // announceGates notifies once per gate that started waiting in a service
@@ -345,7 +351,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, cmd
 	default:
 		if key.Matches(msg, m.km.Open) {
-			return m.openDetail(), nil
+			m = m.openDetail()
+			return m, m.readCommits()
 		}
 		var cmd tea.Cmd
 		m.board, cmd = m.board.Update(msg, m.snap)
@@ -366,7 +373,7 @@ func (m Model) openDetail() Model {
 			}
 		}
 	}
-	m.detail = detail.New(m.st, m.base, svcName, idx)
+	m.detail = detail.New(m.st, m.base, svcName, idx, func(sha string) (model.Commit, bool) { return m.commit(svcName, sha) })
 	m.detail.SetSize(m.width, m.bodyHeight())
 	m.screen = screenDetail
 	return m
@@ -395,7 +402,7 @@ func (m Model) View() string {
 	case m.screen == screenDetail:
 		body = m.detail.View(m.snap, m.now)
 	default:
-		body = m.board.View(m.snap, m.now, m.compared)
+		body = m.board.View(m.snap, m.now, m.compared, m.commit)
 	}
 	lines := strings.Count(body, "\n") + 1
 	if lines < bodyH {

@@ -182,6 +182,19 @@ func TestApproveAnsweredElsewhereIsRefused(t *testing.T) {
 	}
 }
 
+func TestWaitingPanelNamesTheAuthorWhereThereIsRoom(t *testing.T) {
+	h := newCIHarness(t)
+	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/api" }
+	h.poll(t)
+	if out := view(h.m); !strings.Contains(out, `"Add idempotency keys"  `) || strings.Contains(out, "Mei Chen") {
+		t.Errorf("at 120 columns the subject keeps its room and the author waits:\n%s", out)
+	}
+	h.m = update(t, h.m, tea.WindowSizeMsg{Width: 160, Height: 30})
+	if out := view(h.m); !strings.Contains(out, `"Add idempotency keys" · Mei Chen`) {
+		t.Errorf("a wide board names the gate's commit author:\n%s", out)
+	}
+}
+
 func TestBellRingsOnlyForNewGates(t *testing.T) {
 	h := newCIHarness(t)
 	if len(h.notify) != 0 {

@@ -169,11 +169,11 @@ func (m Model) layout(snap *model.Snapshot) layout {
 
 // View draws the board: waiting panel, table header, rows, filter line.
 // compared, when not nil, gives the drift column the repository host's
-// comparisons.
-func (m Model) View(snap *model.Snapshot, now time.Time, compared Comparer) string {
+// comparisons; commit, when not nil, the waiting panel commit authors.
+func (m Model) View(snap *model.Snapshot, now time.Time, compared Comparer, commit Commits) string {
 	var b strings.Builder
 	selected, _, _ := m.Selection(snap)
-	panel := m.waitingPanel(snap, now, selected)
+	panel := m.waitingPanel(snap, now, selected, commit)
 	b.WriteString(panel)
 	l := m.layout(snap)
 	b.WriteString(m.headerRow(l))

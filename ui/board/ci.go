@@ -1,6 +1,7 @@
 package board
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -105,7 +106,7 @@ func jobOrder(jobs []model.Job) []int {
 // waitingPanel lists gates waiting for a human, oldest first, marking the
 // one `a` answers: the oldest gate of the selected service. It is absent
 // when nothing waits, so the table gets the room.
-func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string) string {
+func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string, commit Commits) string {
 	if len(snap.Approvals) == 0 {
 		return ""
 	}
@@ -115,7 +116,7 @@ func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string)
 	title := "┌ Waiting for you (" + itoa(len(snap.Approvals)) + ") "
 	b.WriteString(m.st.Border.Render(title + strings.Repeat("─", max(0, m.width-ansi.StringWidth(title)-1)) + "┐"))
 	b.WriteByte('\n')
-	subject := max(12, min(40, inner-2-12-20-9-10-12-22)) // what the other columns leave
+	subject := max(12, min(64, inner-2-12-20-9-10-12-22)) // what the other columns leave
 	for _, g := range snap.Approvals {
 		mark := m.st.P.Hold.Wrap(theme.GlyphHold)
 		hint := ""
@@ -127,7 +128,7 @@ func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string)
 			}
 		}
 		line := mark + " " + format.Col(g.Service, 12) + format.Col(g.Gate, 20) +
-			format.Col(model.ShortSHA(g.SHA), 9) + format.Col(quote(g.Subject), subject) + format.Col(g.Provider, 10) +
+			format.Col(model.ShortSHA(g.SHA), 9) + format.Col(gateByline(g, commit, subject-2), subject) + format.Col(g.Provider, 10) +
 			"waiting " + format.Since(now, g.WaitingSince) + hint
 		b.WriteString(m.st.Border.Render("│") + " " + format.Fit(line, inner) + " " + m.st.Border.Render("│"))
 		b.WriteByte('\n')
@@ -135,6 +136,21 @@ func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string)
 	b.WriteString(m.st.Border.Render("└" + strings.Repeat("─", max(0, m.width-2)) + "┘"))
 	b.WriteByte('\n')
 	return b.String()
+}
+
+// gateByline is a gate's commit subject, and its author where the host
+// said and the column has room.
+func gateByline(g model.Gate, commit Commits, w int) string {
+	subject, author := g.Subject, ""
+	if commit != nil {
+		if c, ok := commit(g.Service, g.SHA); ok {
+			subject, author = cmp.Or(subject, c.Subject), c.Author
+		}
+	}
+	if subject == "" {
+		return ""
+	}
+	return format.Byline(quote(subject), author, w)
 }
 
 // GateFor is the gate `a` answers for a service: its oldest waiting gate

@@ -12,6 +12,10 @@ import (
 // it has not said (no repository, or not asked yet).
 type Comparer func(service, base, head string) (c model.Comparison, ok bool)
 
+// Commits tells what the repository host said of a service's commit; ok
+// is false when it has not said.
+type Commits func(service, sha string) (c model.Commit, ok bool)
+
 // driftLabel summarises how far apart a service's environments are: the
 // furthest-downstream pair that differs, since that is what a release
 // manager promotes next. The host's comparison counts the commits when it

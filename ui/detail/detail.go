@@ -4,6 +4,7 @@
 package detail
 
 import (
+	"cmp"
 	"strconv"
 	"strings"
 	"time"
@@ -30,11 +31,20 @@ type Model struct {
 	shift   int // the graph's horizontal scroll
 	width   int
 	height  int
+	commit  Commits
 }
 
+// Commits tells what the repository host said of one of the service's
+// commits; ok is false when it has not said (no repository, not read yet).
+type Commits func(sha string) (c model.Commit, ok bool)
+
 // New opens the detail of a service, with the named environment selected.
-func New(st theme.Styles, km keys.KeyMap, service string, envIndex int) Model {
-	return Model{st: st, km: km, service: service, env: max(0, envIndex)}
+// commit, when not nil, gives the subject and author of the commits shown.
+func New(st theme.Styles, km keys.KeyMap, service string, envIndex int, commit Commits) Model {
+	if commit == nil {
+		commit = func(string) (model.Commit, bool) { return model.Commit{}, false }
+	}
+	return Model{st: st, km: km, service: service, env: max(0, envIndex), commit: commit}
 }
 
 // Service is the service this screen shows.
@@ -147,8 +157,8 @@ func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
 	}
 	head += m.st.Dim.Render("  (" + strconv.Itoa(i+1) + " of " + strconv.Itoa(len(svc.Pipelines)) + ", [ ] older/newer)")
 	lines := []string{format.Truncate(head, m.width)}
-	if p.Subject != "" {
-		lines = append(lines, "  "+format.Truncate(`"`+p.Subject+`"`, m.width-2))
+	if subject, author := m.byline(p.SHA, p.Subject); subject != "" {
+		lines = append(lines, "  "+format.Byline(`"`+subject+`"`, author, m.width-2))
 	}
 	if svc.CIError != "" {
 		lines = append(lines, m.st.Warn.Render("  "+theme.GlyphWarn+" ")+format.Truncate(svc.CIError, m.width-4))
@@ -281,6 +291,9 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 	}
 	if !e.FetchedAt.IsZero() {
 		add("version  " + m.st.Bold.Render(e.Version.Short()) + m.st.Dim.Render(sinceSuffix(now, e.Since)))
+		if subject, author := m.byline(e.Version.SHA, ""); subject != "" {
+			add("commit   " + format.Byline(subject, author, inner-9))
+		}
 		add("image    " + format.TruncateLeft(e.Version.Artifact, inner-9))
 		add("revision " + e.Version.Revision)
 	}
@@ -303,6 +316,9 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 			verb = "failed deploy "
 		}
 		add(m.st.Bold.Render(verb) + from + " → " + to + started)
+		if subject, author := m.byline(d.ToSHA, ""); subject != "" && !model.SameCommit(d.ToSHA, e.Version.SHA) {
+			add(m.st.Dim.Render("  " + to + " " + format.Byline(subject, author, inner-11)))
+		}
 		if d.Reason != "" {
 			for i, l := range wrap(d.Reason, inner-2) {
 				lead := "  "
@@ -351,6 +367,16 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 	}
 	box := m.st.Cell.Border(lipgloss.RoundedBorder()).BorderForeground(border.GetForeground()).Padding(0, 1).Width(inner + 2)
 	return box.Render(strings.Join(lines, "\n"))
+}
+
+// byline is a commit's subject and author as the host told them, the
+// subject falling back to what the CI provider said (known) while the
+// host has not answered.
+func (m Model) byline(sha, known string) (subject, author string) {
+	if c, ok := m.commit(sha); ok && sha != "" {
+		return cmp.Or(c.Subject, known), c.Author
+	}
+	return known, ""
 }
 
 func sinceSuffix(now, t time.Time) string {

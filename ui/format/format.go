@@ -156,3 +156,26 @@ func Span(d time.Duration) string {
 	}
 	return Age(d)
 }
+
+// bylineSubject is the least of a subject a byline keeps before it drops
+// the author: what a commit is matters more than who wrote it.
+const bylineSubject = 20
+
+// Byline is a commit's subject and its author in at most w cells:
+// "Fix the login redirect · Ada Lovelace". The subject is shortened first,
+// down to bylineSubject cells; below that the author is left out.
+func Byline(subject, author string, w int) string {
+	subject = strings.Join(strings.Fields(subject), " ")
+	switch {
+	case author == "":
+		return Truncate(subject, w)
+	case subject == "":
+		return Truncate(author, w)
+	}
+	tail := " · " + author
+	room := w - Width(tail)
+	if room < min(bylineSubject, Width(subject)) {
+		return Truncate(subject, w)
+	}
+	return Truncate(subject, room) + tail
+}

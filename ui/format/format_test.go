@@ -61,3 +61,30 @@ func TestSpan(t *testing.T) {
 		}
 	}
 }
+
+func TestByline(t *testing.T) {
+	subject := "Fix the login redirect loop on Safari"
+	for _, c := range []struct {
+		subject, author string
+		w               int
+		want            string
+	}{
+		{subject, "Ada Lovelace", 80, subject + " · Ada Lovelace"},
+		// The subject gives way first…
+		{subject, "Ada Lovelace", 40, "Fix the login redirect l… · Ada Lovelace"},
+		// …down to 20 cells; then the author goes.
+		{subject, "Ada Lovelace", 30, "Fix the login redirect loop o…"},
+		// A short subject keeps the author in little room.
+		{"Bump deps", "Ada", 20, "Bump deps · Ada"},
+		{"  Two\n lines ", "", 20, "Two lines"},
+		{"", "Ada Lovelace", 20, "Ada Lovelace"},
+	} {
+		got := Byline(c.subject, c.author, c.w)
+		if got != c.want {
+			t.Errorf("Byline(%q, %q, %d) = %q, want %q", c.subject, c.author, c.w, got, c.want)
+		}
+		if Width(got) > c.w {
+			t.Errorf("Byline(%q, %q, %d) takes %d cells", c.subject, c.author, c.w, Width(got))
+		}
+	}
+}

@@ -5,6 +5,7 @@
 package picker
 
 import (
+	"cmp"
 	"context"
 	"strconv"
 	"strings"
@@ -45,16 +46,16 @@ func Load(ctx context.Context, hr providers.HistoryReader, lr providers.LineageR
 	}
 }
 
-// subjects fills in commit subjects, four reads at a time (answers about a
+// subjects fills in commit subjects and authors, four reads at a time (answers about a
 // SHA never change, so the reader caches them).
 func subjects(ctx context.Context, lr providers.LineageReader, repo string, revs []model.Revision) {
 	providers.Parallel(len(revs), 4, func(i int) {
 		r := &revs[i]
-		if r.Subject != "" || r.Version.SHA == "" {
+		if (r.Subject != "" && r.Author != "") || r.Version.SHA == "" {
 			return
 		}
 		if c, err := lr.Commit(ctx, repo, r.Version.SHA); err == nil {
-			r.Subject = c.Subject
+			r.Subject, r.Author = cmp.Or(r.Subject, c.Subject), cmp.Or(r.Author, c.Author)
 		}
 	})
 }
@@ -276,7 +277,7 @@ func (m Model) visible() []int {
 	f := strings.ToLower(strings.TrimSpace(m.filter.Value()))
 	out := make([]int, 0, len(m.revs))
 	for i, r := range m.revs {
-		if f == "" || strings.Contains(strings.ToLower(strings.Join([]string{r.Version.SHA, r.Version.Revision, r.Subject, r.By, r.Why}, " ")), f) {
+		if f == "" || strings.Contains(strings.ToLower(strings.Join([]string{r.Version.SHA, r.Version.Revision, r.Subject, r.Author, r.By, r.Why}, " ")), f) {
 			out = append(out, i)
 		}
 	}
@@ -398,7 +399,7 @@ func (m Model) row(r model.Revision, c columns, now time.Time, selected bool) st
 	if r.Current {
 		artifact += m.st.Dim.Render(" · running now")
 	}
-	body := format.Col(r.Version.Short(), c.sha) + format.Col(r.Subject, c.subject) + format.Col(deployed, c.deployed) +
+	body := format.Col(r.Version.Short(), c.sha) + format.Col(format.Byline(r.Subject, r.Author, c.subject-2), c.subject) + format.Col(deployed, c.deployed) +
 		format.Col(ran, c.ran) + artifact
 	body = format.Truncate(body, max(10, m.width-3))
 	if selected {
