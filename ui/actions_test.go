@@ -398,7 +398,7 @@ func TestDetailTellsTheCommitEachEnvironmentRuns(t *testing.T) {
 	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/worker" }
 	h.press(t, "j", "j", "enter") // worker: ccccccc in staging, 7777777 in production
 	out := view(h.m)
-	for _, want := range []string{"commit   Drain the queue before deploy · Kenji Sato", "commit   Cache warmup on boot · Ola Nordmann"} {
+	for _, want := range []string{"commit   Drain the queue before deploy", "author   Kenji Sato", "commit   Cache warmup on boot", "author   Ola Nordmann"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the detail should say %q:\n%s", want, out)
 		}

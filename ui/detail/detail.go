@@ -292,7 +292,10 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 	if !e.FetchedAt.IsZero() {
 		add("version  " + m.st.Bold.Render(e.Version.Short()) + m.st.Dim.Render(sinceSuffix(now, e.Since)))
 		if subject, author := m.byline(e.Version.SHA, ""); subject != "" {
-			add("commit   " + format.Byline(subject, author, inner-9))
+			add("commit   " + subject)
+			if author != "" {
+				add("author   " + author)
+			}
 		}
 		add("image    " + format.TruncateLeft(e.Version.Artifact, inner-9))
 		add("revision " + e.Version.Revision)
