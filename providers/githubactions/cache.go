@@ -53,6 +53,9 @@ type entry struct {
 // one gzip'd JSON file written atomically (temporary file, fsync, rename)
 // when Save finds it changed.
 type etagCache struct {
+	// saving serialises Saves, so that a later snapshot never lands
+	// before an earlier one (a poll's save and the exit's may overlap).
+	saving   sync.Mutex
 	mu       sync.Mutex
 	entries  map[string]*entry
 	size     int
@@ -231,6 +234,8 @@ func (c *etagCache) Save() error {
 	if c.path == "" {
 		return nil
 	}
+	c.saving.Lock()
+	defer c.saving.Unlock()
 	c.mu.Lock()
 	if !c.dirty {
 		c.mu.Unlock()
