@@ -176,6 +176,12 @@ func (c *Client) do(ctx context.Context, what string, call func(ctx context.Cont
 	if c.token.IsZero() {
 		return "", errNoToken
 	}
+	// The caller's deadline may be the shorter one: name the limit that
+	// ran out.
+	limit := c.timeout
+	if dl, ok := ctx.Deadline(); ok {
+		limit = min(limit, time.Until(dl).Round(time.Millisecond))
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	resp, err := call(ctx)
@@ -184,7 +190,7 @@ func (c *Client) do(ctx context.Context, what string, call func(ctx context.Cont
 		return rid, nil
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return rid, fmt.Errorf("GitHub: %s: no answer within %s: %w", what, c.timeout, context.DeadlineExceeded)
+		return rid, fmt.Errorf("GitHub: %s: no answer within %s: %w", what, limit, context.DeadlineExceeded)
 	}
 	return rid, c.mapErr(what, err)
 }

@@ -1,8 +1,10 @@
 package githubactions
 
 import (
+	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -189,5 +191,33 @@ func TestAuthErrors(t *testing.T) {
 	none.client.token = Token{}
 	if _, err := none.Fetch(ctx); !errors.Is(err, providers.ErrAuth) {
 		t.Errorf("no token: %v", err)
+	}
+}
+
+// A request that gets no answer says which limit ran out: the client's own
+// timeout, or the caller's shorter deadline.
+func TestNoAnswerNamesTheLimit(t *testing.T) {
+	hang := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(hang)
+	c, err := NewClient(ClientOptions{APIURL: srv.URL, Token: NewToken(testToken, "test"), RequestTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Commit(context.Background(), "acme/web", "main")
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no answer within 300ms") {
+		t.Errorf("the client's timeout: %v", err)
+	}
+	short, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = c.Commit(short, "acme/web", "main")
+	if !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "300ms") || !strings.Contains(err.Error(), "no answer within") {
+		t.Errorf("the caller's shorter deadline: %v", err)
 	}
 }
