@@ -38,16 +38,28 @@ func (a answers[K, V]) ask(k K, now time.Time) bool {
 	if at, ok := a.asked[k]; ok && now.Sub(at) < lineageRetry {
 		return false
 	}
+	if len(a.asked) >= maxAnswers {
+		clear(a.asked) // failures pile up only when the host is unreachable
+	}
 	a.asked[k] = now
 	return true
 }
 
+// maxAnswers bounds what a board left open for days remembers. Past it
+// the answers are forgotten at once and asked again as the screens need
+// them; the provider keeps its own bounded cache, so that costs little.
+const maxAnswers = 2048
+
 // answered records an answer; a failure leaves k to be asked again later.
 func (a answers[K, V]) answered(k K, v V, err error) {
-	if err == nil {
-		a.done[k] = v
-		delete(a.asked, k)
+	if err != nil {
+		return
 	}
+	if len(a.done) >= maxAnswers {
+		clear(a.done)
+	}
+	a.done[k] = v
+	delete(a.asked, k)
 }
 
 func (a answers[K, V]) get(k K) (V, bool) {

@@ -21,7 +21,7 @@ const (
 
 var (
 	fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	hexRef  = regexp.MustCompile(`^[0-9a-fA-F]{4,40}$`)
+	hexRef  = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`) // a SHA as git abbreviates it, or whole
 )
 
 // normRef trims a ref and lower-cases it when it is a SHA, so that one
