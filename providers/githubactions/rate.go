@@ -1,11 +1,13 @@
 package githubactions
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"flightdeck/providers"
@@ -135,11 +137,21 @@ func (m *meter) counts() (sent, notModified int64) {
 	return m.sent, m.notModified
 }
 
-// charged is how many requests counted against the budget so far: all but
-// the 304s.
-func (m *meter) charged() int64 {
-	s, nm := m.counts()
-	return s - nm
+// costKey carries, in a request's context, the counter of the requests it
+// and its siblings were charged for: one poll's cost.
+type costKey struct{}
+
+// withCost has every charged request made with the context counted in n.
+func withCost(ctx context.Context, n *atomic.Int64) context.Context {
+	return context.WithValue(ctx, costKey{}, n)
+}
+
+// charge counts one charged request (anything but a 304) to the cost its
+// context carries, if any.
+func charge(ctx context.Context) {
+	if n, ok := ctx.Value(costKey{}).(*atomic.Int64); ok {
+		n.Add(1)
+	}
 }
 
 // pollDone folds one poll's charged requests into the running average a

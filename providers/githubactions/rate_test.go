@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -219,5 +220,50 @@ func TestNoAnswerNamesTheLimit(t *testing.T) {
 	_, err = c.Commit(short, "acme/web", "main")
 	if !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "300ms") || !strings.Contains(err.Error(), "no answer within") {
 		t.Errorf("the caller's shorter deadline: %v", err)
+	}
+}
+
+// roundTripFunc lets a test act in the middle of a request.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A lineage read that lands during a poll is charged to the budget but not
+// to the poll: the pace is set by what every poll costs, and a one-off read
+// (opening a service's detail) must not slow the board down.
+func TestPollCostLeavesOutReadsMadeMeanwhile(t *testing.T) {
+	f, _, _ := waitingWorld(t)
+	for i := range 3 {
+		f.addCommit("acme/web", sha(30+i), "Unrelated commit", "Ana Lima", t0)
+	}
+	var s *Source
+	var reads atomic.Int64
+	hook := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if !strings.HasSuffix(r.URL.Path, "/runs") {
+			return http.DefaultTransport.RoundTrip(r)
+		}
+		if n := reads.Add(1); n <= 3 {
+			// Another reader of the same source, with its own context.
+			if _, err := s.Commit(context.Background(), "acme/web", sha(29+int(n))); err != nil {
+				t.Errorf("Commit: %v", err)
+			}
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	s = f.source(t, Options{ClientOptions: ClientOptions{HTTPClient: &http.Client{Transport: hook}}}, webService)
+	fetchOK(t, s) // the first poll reads everything once
+	charged := func() int64 { sent, free := s.client.meter.counts(); return sent - free }
+	before := charged()
+	for range 2 {
+		fetchOK(t, s)
+	}
+	if spent := charged() - before; spent != 2 || reads.Load() != 3 {
+		t.Fatalf("the two reads in the middle of the idle polls are all they spent: %d charged, %d run lists", spent, reads.Load())
+	}
+	s.client.meter.mu.Lock()
+	cost := s.client.meter.pollCost
+	s.client.meter.mu.Unlock()
+	if cost != 0 {
+		t.Errorf("idle polls cost nothing, whatever was read meanwhile: pollCost %.1f", cost)
 	}
 }

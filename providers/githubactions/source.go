@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-github/v60/github"
@@ -263,10 +264,13 @@ type runWork struct {
 // service and poll. Every service comes back, in config order, read or
 // with its own error; the error returned alongside is the source's trouble.
 func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
-	before := s.client.meter.charged()
+	// The poll's own requests make its cost: lineage reads and actions
+	// running meanwhile are one-offs, not what every poll will spend.
+	var cost atomic.Int64
+	ctx = withCost(ctx, &cost)
 	now := s.now()
 	defer func() {
-		s.client.meter.pollDone(s.client.meter.charged() - before)
+		s.client.meter.pollDone(cost.Load())
 		s.saveEvery(now)
 	}()
 	lists := make([][]*github.WorkflowRun, len(s.services))

@@ -56,6 +56,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	notModified := resp.StatusCode == http.StatusNotModified && hit != nil
 	t.meter.count(notModified)
+	if !notModified {
+		charge(req.Context())
+	}
 	t.meter.observe(resp.Header)
 	if terr := t.throttled(req, resp); terr != nil {
 		resp.Body.Close()
