@@ -230,8 +230,9 @@ func (r *latencyRig) times() (first, update time.Time) {
 // changes that land while the service shows a run moving count (the
 // source polls hot then). The rig steps the world every millisecond; a
 // change counts from the step that makes it visible to requests.
-// Run with -benchtime=20x: at the demo's pace a change comes every 30 s
-// or so.
+// Run with -benchtime=20x -timeout=30m: at the demo's pace a change that
+// counts comes every 30 s or so, and 20 of them outlast go test's default
+// ten minutes.
 func BenchmarkGitHubJobLatency(b *testing.B) {
 	speed := 1.0
 	if v := os.Getenv("FLIGHTDECK_BENCH_SPEED"); v != "" {
