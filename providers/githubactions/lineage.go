@@ -4,9 +4,9 @@ import (
 	"context"
 	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/google/go-github/v60/github"
+	lru "github.com/hashicorp/golang-lru/v2"
 
 	"flightdeck/model"
 )
@@ -113,35 +113,18 @@ func toCommit(rc *github.RepositoryCommit) model.Commit {
 	return c
 }
 
-// bounded is a map that forgets its oldest entries beyond a size. It is
-// safe for concurrent use.
-type bounded[K comparable, V any] struct {
-	mu    sync.Mutex
-	max   int
-	m     map[K]V
-	order []K
-}
+// bounded is a map that forgets its least recently used entries beyond a
+// size. It is safe for concurrent use.
+type bounded[K comparable, V any] struct{ c *lru.Cache[K, V] }
 
 func newBounded[K comparable, V any](n int) *bounded[K, V] {
-	return &bounded[K, V]{max: n, m: map[K]V{}}
+	c, err := lru.New[K, V](max(1, n))
+	if err != nil {
+		panic(err) // only for a size below 1, which max rules out
+	}
+	return &bounded[K, V]{c: c}
 }
 
-func (b *bounded[K, V]) get(k K) (V, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	v, ok := b.m[k]
-	return v, ok
-}
+func (b *bounded[K, V]) get(k K) (V, bool) { return b.c.Get(k) }
 
-func (b *bounded[K, V]) put(k K, v V) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if _, ok := b.m[k]; !ok {
-		b.order = append(b.order, k)
-	}
-	b.m[k] = v
-	for len(b.order) > b.max {
-		delete(b.m, b.order[0])
-		b.order = b.order[1:]
-	}
-}
+func (b *bounded[K, V]) put(k K, v V) { b.c.Add(k, v) }

@@ -92,3 +92,21 @@ func TestLineageCommitAndCompare(t *testing.T) {
 		t.Error("a repo that is not owner/name")
 	}
 }
+
+// The caches forget what has not been used for longest: a file every poll
+// reads stays, however many others come and go.
+func TestBoundedForgetsTheLeastRecentlyUsed(t *testing.T) {
+	b := newBounded[int, string](2)
+	b.put(1, "kept")
+	b.put(2, "forgotten")
+	if _, ok := b.get(1); !ok {
+		t.Fatal("1 is there")
+	}
+	b.put(3, "new")
+	if v, ok := b.get(1); !ok || v != "kept" {
+		t.Errorf("the entry just used was forgotten")
+	}
+	if _, ok := b.get(2); ok {
+		t.Errorf("the least recently used entry is kept")
+	}
+}

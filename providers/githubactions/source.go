@@ -34,9 +34,11 @@ const (
 	// unread: someone may answer the gate on github.com, and the run list
 	// does not always move when they do.
 	heldRelist = 20 * time.Second
-	// maxFiles bounds the parsed workflow files kept (they never change
-	// for a path at a commit).
-	maxFiles = 256
+	// minFiles is the least number of parsed workflow files kept (they
+	// never change for a path at a commit); a board of many services
+	// keeps filesPerRun for each run it shows.
+	minFiles    = 256
+	filesPerRun = 4
 )
 
 // Service is one flightdeck service's CI on GitHub Actions.
@@ -157,6 +159,9 @@ func New(o Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Enough room for every file of every run on screen, so that no poll
+	// pushes out what the next one needs.
+	keep := max(minFiles, len(o.Services)*max(o.Recent, RecentRuns)*filesPerRun)
 	s := &Source{
 		client:   c,
 		name:     sourceName(o.APIURL),
@@ -167,8 +172,8 @@ func New(o Options) (*Source, error) {
 		reviewer: o.Reviewer,
 		memory:   map[memKey]*runMemory{},
 		dirty:    map[memKey]bool{},
-		files:    newBounded[fileKey, fileResult](maxFiles),
-		graphs:   newBounded[string, *graph](maxFiles),
+		files:    newBounded[fileKey, fileResult](keep),
+		graphs:   newBounded[string, *graph](keep),
 		paths:    map[string]string{},
 		lineage:  newLineageCache(),
 	}
