@@ -381,12 +381,20 @@ func (c *Client) File(ctx context.Context, repo, path, ref string) ([]byte, erro
 	if fc == nil {
 		return nil, fmt.Errorf("GitHub: %s: a directory, not a file", what)
 	}
+	if fc.GetEncoding() == "none" {
+		// Files over 1 MB come without their content.
+		return nil, fmt.Errorf("GitHub: %s: %w", what, errTooLarge)
+	}
 	text, err := fc.GetContent()
 	if err != nil {
 		return nil, fmt.Errorf("GitHub: %s: %w", what, err)
 	}
 	return []byte(text), nil
 }
+
+// errTooLarge is a file the contents API will not send inline (over 1 MB):
+// asking again will not change that.
+var errTooLarge = errors.New("larger than the 1 MB the contents API sends")
 
 func shortRef(ref string) string {
 	if len(ref) == 40 {

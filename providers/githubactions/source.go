@@ -541,6 +541,8 @@ func (s *Source) readFile(ctx context.Context, k fileKey) {
 	switch {
 	case errors.Is(err, providers.ErrNotFound):
 		s.files.put(k, fileResult{err: fmt.Errorf("not found in %s", k.repo)})
+	case errors.Is(err, errTooLarge):
+		s.files.put(k, fileResult{err: errTooLarge})
 	case err != nil:
 		var ae *APIError
 		switch {

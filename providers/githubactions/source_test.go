@@ -242,6 +242,23 @@ func TestFetchRefusedWorkflowFile(t *testing.T) {
 	}
 }
 
+// A workflow file over 1 MB comes without its content: the graph says so
+// once, for good.
+func TestFetchWorkflowFileTooLarge(t *testing.T) {
+	f, _ := newFake(t)
+	run := f.addRun("acme/web", sha(7), "completed", "success")
+	f.addJob(run, "build", "completed", "success")
+	f.addFile("acme/web", sha(7), ".github/workflows/deploy.yml", "jobs: {}\n#"+strings.Repeat("x", 1<<20))
+	s := f.source(t, Options{}, webService)
+	w := fetchOK(t, s)[0].Pipelines[0].Workflows[0]
+	if !strings.Contains(w.GraphError, "larger than the 1 MB") || len(w.Jobs) != 1 {
+		t.Errorf("GraphError = %q, jobs %d", w.GraphError, len(w.Jobs))
+	}
+	if ops := refetch(t, f, s); ops["get-content"] != 0 {
+		t.Errorf("a file too large is not asked for again: %v", ops)
+	}
+}
+
 // An idle board costs one conditional request per service and poll, and
 // each is a 304 that spends nothing.
 func TestSecondPollIsConditionalAndFree(t *testing.T) {
