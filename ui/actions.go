@@ -332,8 +332,14 @@ func (m Model) planGate(kind model.ActionKind) (model.Action, string) {
 	}
 	env := model.GateEnvironment(g.Gate, envs)
 	gate := *g
-	return model.Action{Kind: kind, Service: name, Environment: env, Gate: &gate, To: model.Version{SHA: g.SHA},
-		Protected: m.protected[model.EnvKey{Service: name, Environment: env}]}, ""
+	a := model.Action{Kind: kind, Service: name, Environment: env, Gate: &gate, To: model.Version{SHA: g.SHA},
+		Protected: m.protected[model.EnvKey{Service: name, Environment: env}]}
+	// What the guarded environment runs now: an approval ships what lies
+	// between, and the confirmation and the audit log say so.
+	if e, ok := m.snap.Env(a.Key()); ok {
+		a.From = e.Version
+	}
+	return a, ""
 }
 
 // planWorkflow plans f or C on the detail screen: rerun the shown workflow
@@ -553,7 +559,7 @@ const lineageTimeout = 3 * time.Second
 // commitsNote is "will ship 4 commits: …" or "will revert 3 commits: …"
 // for a rollback or promotion; "" when the compare cannot say.
 func commitsNote(ctx context.Context, lr providers.LineageReader, repo string, a model.Action) string {
-	if a.Kind != model.ActionRollback && a.Kind != model.ActionPromote {
+	if a.Kind != model.ActionRollback && a.Kind != model.ActionPromote && a.Kind != model.ActionApprove {
 		return ""
 	}
 	from, to := a.From.SHA, a.To.SHA

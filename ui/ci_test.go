@@ -169,6 +169,26 @@ func TestApproveThroughProtectedConfirm(t *testing.T) {
 	}
 }
 
+// An approval lets a commit go on to an environment: the confirmation says
+// what that ships, counted from what the environment runs now, and the
+// audit log records both versions.
+func TestApproveSaysWhatItShips(t *testing.T) {
+	h := newCIHarness(t)
+	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/api" }
+	h.press(t, "a") // api production runs aaaaaaa; the gate holds eeeeeee
+	if out := view(h.m); !strings.Contains(out, `will ship 2 commits: "Add idempotency keys", "Drain the queue`) {
+		t.Errorf("the confirmation should say what the approval ships:\n%s", out)
+	}
+	for _, r := range "production" {
+		h.press(t, string(r))
+	}
+	h.press(t, "enter")
+	recs := h.records(t)
+	if len(recs) != 1 || recs[0].Action != "approve" || !strings.Contains(recs[0].From, "aaaaaaa") || !strings.Contains(recs[0].To, "eeeeeee") {
+		t.Errorf("audit: %+v", recs)
+	}
+}
+
 func TestApproveAnsweredElsewhereIsRefused(t *testing.T) {
 	h := newCIHarness(t)
 	h.ci.checkErr = model.Refuse("api hold-production was already approved by jane")
