@@ -124,6 +124,11 @@ func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus,
 		s.report(a, nil, err)
 		return refused(err)
 	}
+	note := s.shipNote(ctx, a)
+	if note != "" && !s.g.json {
+		// Before the question, so the answer is given knowing it.
+		fmt.Fprintln(s.io.err, note)
+	}
 	if !s.g.dryRun && !s.g.yes {
 		if err := confirm(s.io, a); err != nil {
 			_ = s.p.Refused(a, err)
@@ -143,6 +148,13 @@ func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus,
 		return s.follow(ctx, a, f.timeout)
 	}
 	return nil
+}
+
+// shipNote says what the action ships or reverts, commit by commit, when
+// the service names its repository and the host answers in time.
+func (s *session) shipNote(ctx context.Context, a model.Action) string {
+	lr, repo := s.w.lineage(a.Service)
+	return providers.ShipNote(ctx, lr, repo, a, 5*time.Second)
 }
 
 // confirm asks on the terminal; without one it refuses, since nobody can
@@ -497,7 +509,7 @@ secrets and sizes. It refuses while either environment is deploying.`,
 			a := model.Action{Kind: model.ActionPromote, Service: dst.key.Service, Environment: dst.key.Environment,
 				SourceEnv: from, From: dstLive.Version, To: srcLive.Version, Protected: dst.env.Protected}
 			if srcLive.Moving() {
-				err := model.Refuse("%s is still deploying %s; promote once it has settled", from, describe(srcLive, nil))
+				err := model.Refuse("%s has not settled (%s); promote once it has", from, describe(srcLive, nil))
 				_ = s.p.Refused(a, err)
 				s.report(a, nil, err)
 				return refused(err)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -299,6 +300,25 @@ func TestPromoteCarriesOut(t *testing.T) {
 		if code != exitRefused || !strings.Contains(stderr, "already runs") {
 			t.Errorf("promoting again should refuse: %d %s", code, stderr)
 		}
+	}
+}
+
+// The headless commands say what a change reverts before they ask, and a
+// promotion from an environment still deploying is refused with why.
+func TestRollbackSaysWhatItRevertsAndPromoteWaitsForTheSource(t *testing.T) {
+	aw := newActionWorld(t)
+	to := aw.olderRevision("api", "staging")
+	code, out, stderr := aw.run("rollback", "api", "staging", "--to", to.Version.SHA, "--dry-run")
+	if code != exitOK || !regexp.MustCompile(`will revert \d+ commits?: "`).MatchString(stderr) || !strings.Contains(out, "nothing was sent") {
+		t.Errorf("a dry-run rollback should say what it reverts: %d\n%s\n%s", code, stderr, out)
+	}
+	if code, _, stderr := aw.run("rollback", "api", "staging", "--to", to.Version.SHA, "--yes"); code != exitOK {
+		t.Fatalf("rollback: %d %s", code, stderr)
+	}
+	aw.step(time.Second)
+	code, _, stderr = aw.run("promote", "api", "--from", "staging", "--to", "production", "--yes")
+	if code != exitRefused || !strings.Contains(stderr, "staging has not settled (deploying, ") {
+		t.Errorf("promote from a deploying staging should refuse, saying why: %d %s", code, stderr)
 	}
 }
 

@@ -95,6 +95,13 @@ Examples:
 			a := model.Action{Kind: kind, Service: svc.Name, Environment: env, Gate: &gate, To: model.Version{SHA: gate.SHA}}
 			if e, ok := svc.Environment(env); ok {
 				a.Protected = e.Protected
+				// What the guarded environment runs now, best effort: it
+				// tells what the approval ships, and goes in the audit log.
+				if t, err := resolve(s.cfg, svc.Name, e.Name); err == nil {
+					if live, err := s.live(ctx, t); err == nil {
+						a.From = live.Version
+					}
+				}
 			}
 			if err := s.act(ctx, a, model.EnvStatus{}, actionFlags{}); err != nil {
 				return err

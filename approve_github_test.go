@@ -18,11 +18,15 @@ const opReview = "github:actions/review-pending-deployments-for-run"
 func TestApproveGitHubDeployment(t *testing.T) {
 	aw := newActionWorld(t)
 	g := aw.waitingGate("web")
+	before := sha(aw.env("web", "production"))
 	specs := aw.w.CheckSpecs(t)
 	aw.w.ResetRequests()
 	code, out, stderr := aw.run("approve", "web", "production", "--yes", "--wait")
 	if code != exitOK {
 		t.Fatalf("approve exit %d: %s\n%s", code, stderr, out)
+	}
+	if !strings.Contains(stderr, "will ship ") {
+		t.Errorf("approve should say what it ships to production:\n%s", stderr)
 	}
 	if req, resp := specs.Checked(sim.SvcGitHub); req < 3 || resp < 3 {
 		t.Errorf("the spec checker saw %d GitHub request(s) and %d answer(s); want the poll, the re-check and the review", req, resp)
@@ -38,7 +42,8 @@ func TestApproveGitHubDeployment(t *testing.T) {
 		t.Errorf("the pending deployment should be approved with a comment: %+v", deploy.Review)
 	}
 	if recs := aw.auditRecords(); len(recs) != 1 || recs[0].Action != "approve" || recs[0].Result != audit.ResultOK ||
-		recs[0].Gate != "production" || recs[0].Environment != "production" || !model.SameCommit(recs[0].To, g.SHA) {
+		recs[0].Gate != "production" || recs[0].Environment != "production" || !model.SameCommit(recs[0].To, g.SHA) ||
+		!model.SameCommit(recs[0].From, before) {
 		t.Errorf("audit: %+v", recs)
 	}
 	// The run goes on to its deploy job, and the deploy to production.

@@ -540,72 +540,20 @@ func (m Model) startGuard(req confirm.Request, env model.EnvStatus) (Model, tea.
 	return m, guardCmd(m.opts.Context, m.opts.Actions, lr, repo, req.Action, env, id)
 }
 
+// lineageTimeout bounds the compare a confirmation waits for.
+const lineageTimeout = 3 * time.Second
+
 // guardCmd runs the guard and, for an action that changes what an
 // environment runs, reads what the change ships or reverts, commit by
 // commit, for the confirmation.
 func guardCmd(ctx context.Context, p *action.Pipeline, lr providers.LineageReader, repo string, a model.Action, seen model.EnvStatus, id int) tea.Cmd {
 	return func() tea.Msg {
 		msg := guardedMsg{id: id, err: p.Guard(a, seen)}
-		if msg.err == nil && lr != nil && repo != "" {
-			msg.commits = commitsNote(ctx, lr, repo, a)
+		if msg.err == nil {
+			msg.commits = providers.ShipNote(ctx, lr, repo, a, lineageTimeout)
 		}
 		return msg
 	}
-}
-
-// lineageTimeout bounds the compare a confirmation waits for.
-const lineageTimeout = 3 * time.Second
-
-// commitsNote is "will ship 4 commits: …" or "will revert 3 commits: …"
-// for a rollback or promotion; "" when the compare cannot say.
-func commitsNote(ctx context.Context, lr providers.LineageReader, repo string, a model.Action) string {
-	if a.Kind != model.ActionRollback && a.Kind != model.ActionPromote && a.Kind != model.ActionApprove {
-		return ""
-	}
-	from, to := a.From.SHA, a.To.SHA
-	if from == "" || to == "" || model.SameCommit(from, to) {
-		return ""
-	}
-	cctx, cancel := context.WithTimeout(ctx, lineageTimeout)
-	defer cancel()
-	cmp, err := lr.Compare(cctx, repo, from, to)
-	if err != nil {
-		return ""
-	}
-	verb, n, list := "ship", cmp.AheadBy, cmp.Commits
-	if cmp.AheadBy == 0 && cmp.BehindBy > 0 {
-		// Going back: what leaves is what the running commit has over the
-		// target.
-		back, err := lr.Compare(cctx, repo, to, from)
-		if err != nil {
-			return "will revert " + plural(cmp.BehindBy, "commit")
-		}
-		verb, n, list = "revert", back.AheadBy, back.Commits
-	}
-	if n == 0 {
-		return ""
-	}
-	return "will " + verb + " " + plural(n, "commit") + ": " + subjectsList(list, 3)
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
-}
-
-// subjectsList names up to limit commits by subject, "… and N more" after.
-func subjectsList(cs []model.Commit, limit int) string {
-	var parts []string
-	for i, c := range cs {
-		if i == limit {
-			parts = append(parts, fmt.Sprintf("… and %d more", len(cs)-limit))
-			break
-		}
-		parts = append(parts, `"`+c.Subject+`"`)
-	}
-	return strings.Join(parts, ", ")
 }
 
 func (m Model) handleGuarded(msg guardedMsg) (Model, tea.Cmd) {
