@@ -95,13 +95,7 @@ Examples:
 			a := model.Action{Kind: kind, Service: svc.Name, Environment: env, Gate: &gate, To: model.Version{SHA: gate.SHA}}
 			if e, ok := svc.Environment(env); ok {
 				a.Protected = e.Protected
-				// What the guarded environment runs now, best effort: it
-				// tells what the approval ships, and goes in the audit log.
-				if t, err := resolve(s.cfg, svc.Name, e.Name); err == nil {
-					if live, err := s.live(ctx, t); err == nil {
-						a.From = live.Version
-					}
-				}
+				a.From = s.runsNow(ctx, svc.Name, e.Name)
 			}
 			if err := s.act(ctx, a, model.EnvStatus{}, actionFlags{}); err != nil {
 				return err
@@ -115,6 +109,23 @@ Examples:
 	f.register(cmd)
 	cmd.Flags().Lookup("wait").Usage = "return " + waits + ", not when the CI service accepted the call"
 	return cmd
+}
+
+// runsNow is what an environment a gate guards runs, best effort and
+// briefly: it tells what the approval ships and goes in the audit log,
+// but an unreadable environment must not hold the approval up.
+func (s *session) runsNow(ctx context.Context, service, env string) model.Version {
+	t, err := resolve(s.cfg, service, env)
+	if err != nil {
+		return model.Version{}
+	}
+	c, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	live, err := s.live(c, t)
+	if err != nil {
+		return model.Version{}
+	}
+	return live.Version
 }
 
 // argsBetween is cobra.RangeArgs with a usage exit code.
