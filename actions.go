@@ -124,10 +124,11 @@ func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus,
 		s.report(a, nil, err)
 		return refused(err)
 	}
-	note := s.shipNote(ctx, a)
-	if note != "" && !s.g.json {
+	if !s.g.json {
 		// Before the question, so the answer is given knowing it.
-		fmt.Fprintln(s.io.err, note)
+		if note := s.shipNote(ctx, a); note != "" {
+			fmt.Fprintln(s.io.err, note)
+		}
 	}
 	if !s.g.dryRun && !s.g.yes {
 		if err := confirm(s.io, a); err != nil {

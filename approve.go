@@ -95,7 +95,9 @@ Examples:
 			a := model.Action{Kind: kind, Service: svc.Name, Environment: env, Gate: &gate, To: model.Version{SHA: gate.SHA}}
 			if e, ok := svc.Environment(env); ok {
 				a.Protected = e.Protected
-				a.From = s.runsNow(ctx, svc.Name, e.Name)
+				if kind == model.ActionApprove {
+					a.From = s.runsNow(ctx, svc.Name, e.Name)
+				}
 			}
 			if err := s.act(ctx, a, model.EnvStatus{}, actionFlags{}); err != nil {
 				return err

@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Commit is one commit as the repository host tells it: enough to say on
 // screen what a version is and who wrote it.
@@ -38,4 +41,24 @@ type Comparison struct {
 	// Truncated says Commits holds fewer than AheadBy: the host lists at
 	// most a page of them.
 	Truncated bool `json:"truncated,omitempty"`
+}
+
+// FirstLine is a commit message's subject: its first line, made Printable.
+func FirstLine(msg string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
+	return Printable(line)
+}
+
+// Printable makes text from a repository host or CI service (a subject, an
+// author's name) safe to show on one line: control characters, which could
+// drive the terminal (an escape sequence in a commit message), become
+// spaces, and runs of white space one space.
+func Printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
 }

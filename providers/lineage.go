@@ -43,7 +43,13 @@ func ShipNote(ctx context.Context, lr LineageReader, repo string, a model.Action
 	if n == 0 {
 		return ""
 	}
-	return "will " + verb + " " + plural(n, "commit") + ": " + subjectsList(list, 3)
+	note := "will " + verb + " " + plural(n, "commit") + ": " + subjectsList(list, 3)
+	if verb == "ship" && cmp.BehindBy > 0 {
+		// Diverged (a hotfix branch): what runs now has commits the
+		// target lacks, and they go.
+		note += "; and drop " + plural(cmp.BehindBy, "commit") + " that " + a.Environment + " runs now"
+	}
+	return note
 }
 
 func plural(n int, word string) string {

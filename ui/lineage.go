@@ -39,7 +39,13 @@ func (a answers[K, V]) ask(k K, now time.Time) bool {
 		return false
 	}
 	if len(a.asked) >= maxAnswers {
-		clear(a.asked) // failures pile up only when the host is unreachable
+		// Failures pile up only while the host is unreachable: forget
+		// those whose wait is over, never a question still in flight.
+		for q, at := range a.asked {
+			if now.Sub(at) >= lineageRetry {
+				delete(a.asked, q)
+			}
+		}
 	}
 	a.asked[k] = now
 	return true

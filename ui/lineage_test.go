@@ -30,7 +30,18 @@ func TestAnswersAskOnceRetryLaterAndStayBounded(t *testing.T) {
 			a.answered(k, "x", nil)
 		}
 	}
-	if len(a.done) > maxAnswers || len(a.asked) > maxAnswers {
-		t.Errorf("memory grew past the bound: %d answers, %d asked", len(a.done), len(a.asked))
+	if len(a.done) > maxAnswers {
+		t.Errorf("memory grew past the bound: %d answers", len(a.done))
+	}
+	// A host down for hours: every question fails, one poll after another.
+	b := newAnswers[int, string]()
+	for k := range 3 * maxAnswers {
+		at := now.Add(time.Duration(k) * time.Second)
+		if b.ask(k, at) {
+			b.answered(k, "", errors.New("no route to host"))
+		}
+	}
+	if len(b.asked) > maxAnswers+int(lineageRetry/time.Second) {
+		t.Errorf("failed questions grew past the bound: %d", len(b.asked))
 	}
 }

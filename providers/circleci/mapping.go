@@ -157,7 +157,7 @@ func toPipeline(p Pipeline, wfs []Workflow, jobs map[string][]Job, young bool) m
 		Workflows:   make([]model.Workflow, len(wfs)),
 	}
 	if p.VCS.Commit != nil {
-		out.Subject = firstLine(p.VCS.Commit.Subject)
+		out.Subject = model.FirstLine(p.VCS.Commit.Subject)
 	}
 	if out.Branch == "" && p.VCS.Tag != "" {
 		out.Branch = "tag " + p.VCS.Tag
@@ -172,11 +172,6 @@ func toPipeline(p Pipeline, wfs []Workflow, jobs map[string][]Job, young bool) m
 	}
 	out.Status = pipelineStatus(p, out.Workflows, young)
 	return out
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(s)
 }
 
 // gateID is what a Gate's ID holds: the workflow and the approval request,

@@ -103,8 +103,8 @@ func (s *Source) Compare(ctx context.Context, repo, base, head string) (model.Co
 func toCommit(rc *github.RepositoryCommit) model.Commit {
 	c := model.Commit{SHA: rc.GetSHA(), Login: rc.GetAuthor().GetLogin()}
 	if gc := rc.GetCommit(); gc != nil {
-		c.Subject = firstLine(gc.GetMessage())
-		c.Author = gc.GetAuthor().GetName()
+		c.Subject = model.FirstLine(gc.GetMessage())
+		c.Author = model.Printable(gc.GetAuthor().GetName())
 		c.Time = gc.GetAuthor().GetDate().Time
 	}
 	if c.Author == "" {

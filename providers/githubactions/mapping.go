@@ -104,7 +104,7 @@ func toPipeline(r *github.WorkflowRun, jobs []model.Job, graphErr string) model.
 		Provider:    Provider,
 		SHA:         r.GetHeadSHA(),
 		Branch:      r.GetHeadBranch(),
-		Subject:     firstLine(r.GetHeadCommit().GetMessage()),
+		Subject:     model.FirstLine(r.GetHeadCommit().GetMessage()),
 		Status:      wf.Status,
 		CreatedAt:   ts(r.CreatedAt),
 		Workflows:   []model.Workflow{wf},
@@ -112,17 +112,12 @@ func toPipeline(r *github.WorkflowRun, jobs []model.Job, graphErr string) model.
 		TriggeredBy: r.GetActor().GetLogin(),
 	}
 	if p.Subject == "" {
-		p.Subject = firstLine(r.GetDisplayTitle())
+		p.Subject = model.FirstLine(r.GetDisplayTitle())
 	}
 	if r.GetConclusion() == "startup_failure" {
 		p.Error = "the workflow could not start (startup_failure); see " + r.GetHTMLURL()
 	}
 	return p
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(s)
 }
 
 // gateID is what a Gate's ID holds: the run and the environment, the two

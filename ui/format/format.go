@@ -57,7 +57,9 @@ func Bar(done, total, width int) string {
 
 // Width is the number of cells s takes on screen, skipping ANSI escape
 // sequences. It is a cheaper ansi.StringWidth for the board's text, which is
-// ASCII plus single-codepoint glyphs: no grapheme clustering needed.
+// ASCII plus single-codepoint glyphs; text that needs grapheme clustering
+// (emoji with a variation selector or joiner, flags, skin tones: common in
+// commit subjects) is measured by ansi.StringWidth, as ansi.Truncate cuts it.
 func Width(s string) int {
 	w := 0
 	for i := 0; i < len(s); {
@@ -70,11 +72,28 @@ func Width(s string) int {
 			i++
 		default:
 			r, n := utf8.DecodeRuneInString(s[i:])
+			if clusters(r) {
+				return ansi.StringWidth(s)
+			}
 			w += runewidth.RuneWidth(r)
 			i += n
 		}
 	}
 	return w
+}
+
+// clusters reports whether r joins or changes the characters around it, so
+// that summing the widths of single runes would be wrong.
+func clusters(r rune) bool {
+	switch {
+	case r == 0x200d, r == 0x20e3: // zero width joiner, keycap
+		return true
+	case r >= 0xfe00 && r <= 0xfe0f: // variation selectors
+		return true
+	case r >= 0x1f000: // emoji, flags, skin tones, tags
+		return true
+	}
+	return false
 }
 
 // skipEscape returns the index just past the escape sequence at s[i].

@@ -88,3 +88,27 @@ func TestByline(t *testing.T) {
 		}
 	}
 }
+
+// Emoji as commit subjects carry them (gitmoji) take the cells a terminal
+// gives them, so a row never overflows its border.
+func TestWidthOfEmoji(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want int
+	}{
+		{"♻️ Refactor", 11},  // recycling sign + variation selector: 2 cells
+		{"⬆️ Bump deps", 12}, // arrow + variation selector
+		{"👨‍👩‍👧 family", 9},  // one cluster joined by ZWJs: 2 cells
+		{"🚀 ship", 7},
+		{"✓ ◐ ▓░", 6}, // the board's glyphs: one cell each
+	} {
+		if got := Width(c.s); got != c.want {
+			t.Errorf("Width(%q) = %d, want %d", c.s, got, c.want)
+		}
+		for _, w := range []int{5, 8, 30} {
+			if got := Width(Fit(c.s, w)); got != w {
+				t.Errorf("Fit(%q, %d) takes %d cells", c.s, w, got)
+			}
+		}
+	}
+}
