@@ -2,7 +2,8 @@ package ui
 
 import (
 	"os"
-	"strings"
+
+	"flightdeck/model"
 )
 
 // TerminalNotifier returns a Notify that rings the terminal bell and posts
@@ -28,11 +29,5 @@ func TerminalNotifier() func(text string) {
 // characters removed so the text cannot end the sequence early or inject
 // another.
 func notification(text string) string {
-	clean := strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, "flightdeck: "+text)
-	return "\a\x1b]9;" + clean + "\x07"
+	return "\a\x1b]9;" + model.Printable("flightdeck: "+text) + "\x07"
 }
