@@ -237,7 +237,6 @@ func renderer(noColor bool) *lipgloss.Renderer {
 	return r
 }
 
-// runTUI opens the dashboard for a config until the user quits.
 // uiOptions is everything the TUI is given: the world's sources and
 // providers, and the keys acting through the same pipeline as the headless
 // commands (same guards, same audit log).
@@ -261,6 +260,7 @@ func uiOptions(ctx context.Context, g *globals, cfg *config.Config, w *world, ti
 	}
 }
 
+// runTUI opens the dashboard for a config until the user quits.
 func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

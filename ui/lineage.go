@@ -112,13 +112,14 @@ func (m Model) readCommits() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// shownSHAs are the commits a service's detail shows.
+// shownSHAs are the commits whose subject a service's detail shows: what
+// each environment runs, what it is deploying, and each pipeline's.
 func shownSHAs(svc *model.ServiceState) []string {
 	var out []string
 	for _, e := range svc.Environments {
 		out = append(out, e.Version.SHA)
 		if d := e.Deployment; d != nil {
-			out = append(out, d.FromSHA, d.ToSHA)
+			out = append(out, d.ToSHA)
 		}
 	}
 	for _, p := range svc.Pipelines {

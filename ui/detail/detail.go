@@ -376,7 +376,7 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 // subject falling back to what the CI provider said (known) while the
 // host has not answered.
 func (m Model) byline(sha, known string) (subject, author string) {
-	if c, ok := m.commit(sha); ok && sha != "" {
+	if c, ok := m.commit(sha); ok {
 		return cmp.Or(c.Subject, known), c.Author
 	}
 	return known, ""
