@@ -43,22 +43,10 @@ type Comparison struct {
 	Truncated bool `json:"truncated,omitempty"`
 }
 
-// FirstLine is a commit message's subject: its first line, made Printable.
+// FirstLine is a commit message's subject: its first line, trimmed. It
+// stays the host's exact text (status --json prints it as it is); the
+// terminal is kept safe where text is drawn (package termsafe).
 func FirstLine(msg string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
-	return Printable(line)
-}
-
-// Printable makes text from a repository host or CI service (a subject, an
-// author's name) safe to show on one line: control characters, which could
-// drive the terminal (an escape sequence in a commit message), become
-// spaces, and runs of white space one space.
-func Printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
+	return strings.TrimSpace(line)
 }

@@ -2,12 +2,17 @@ package model
 
 import "testing"
 
-// Text from a host must not drive the terminal or break a line.
-func TestFirstLineAndPrintable(t *testing.T) {
-	if got := FirstLine("  Fix the \x1b]8;;http://evil\x07link\x1b]8;;\x07 bug\t(#12)\n\nLong story\n"); got != "Fix the ]8;;http://evil link ]8;; bug (#12)" {
-		t.Errorf("FirstLine = %q", got)
+// A subject is the message's first line, exactly as the host wrote it:
+// making it safe to print is the terminal boundary's work (termsafe).
+func TestFirstLine(t *testing.T) {
+	cases := map[string]string{
+		"  Fix the \x1b]8;;http://evil\x07link bug\t(#12)\n\nLong story\n": "Fix the \x1b]8;;http://evil\x07link bug\t(#12)",
+		"Subject\r\nBody": "Subject",
+		"":                "",
 	}
-	if got := Printable("Ana\u0085 \u009b31m Lima"); got != "Ana 31m Lima" {
-		t.Errorf("Printable = %q", got)
+	for in, want := range cases {
+		if got := FirstLine(in); got != want {
+			t.Errorf("FirstLine(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

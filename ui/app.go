@@ -19,6 +19,7 @@ import (
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/providers/action"
+	"flightdeck/termsafe"
 	"flightdeck/ui/auditview"
 	"flightdeck/ui/board"
 	"flightdeck/ui/confirm"
@@ -135,6 +136,9 @@ func New(o Options) Model {
 	if o.Context == nil {
 		o.Context = context.Background()
 	}
+	// The config is outside text too; it is cleaned as providers' answers
+	// are (admit), so names stay equal on both sides of a merge.
+	o.Title, o.Services = termsafe.Line(o.Title), termsafe.Clean(o.Services)
 	st := theme.New(o.Renderer)
 	km := keys.Default()
 	h := help.New()
@@ -184,7 +188,7 @@ func (m Model) tick() tea.Cmd {
 // action keys apply: the selection, the snapshot or an action in flight
 // may all have changed.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
-	next, cmd := m.route(msg)
+	next, cmd := m.route(admit(msg))
 	return next.refreshKeys(), cmd
 }
 
@@ -385,7 +389,7 @@ func (m Model) View() string {
 		return ""
 	}
 	if m.width < MinWidth || m.height < MinHeight {
-		return format.Truncate("flightdeck needs at least 80×24; this terminal is "+itoa(m.width)+"×"+itoa(m.height)+". Enlarge it or press q.", m.width)
+		return termsafe.Frame(format.Truncate("flightdeck needs at least 80×24; this terminal is "+itoa(m.width)+"×"+itoa(m.height)+". Enlarge it or press q.", m.width))
 	}
 	var body string
 	bodyH := m.bodyHeight()
@@ -408,7 +412,7 @@ func (m Model) View() string {
 	if lines < bodyH {
 		body += strings.Repeat("\n", bodyH-lines)
 	}
-	return m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer()
+	return termsafe.Frame(m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer())
 }
 
 // footer shows only the keys that do something on the current screen.

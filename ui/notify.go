@@ -3,7 +3,7 @@ package ui
 import (
 	"os"
 
-	"flightdeck/model"
+	"flightdeck/termsafe"
 )
 
 // TerminalNotifier returns a Notify that rings the terminal bell and posts
@@ -29,5 +29,5 @@ func TerminalNotifier() func(text string) {
 // characters removed so the text cannot end the sequence early or inject
 // another.
 func notification(text string) string {
-	return "\a\x1b]9;" + model.Printable("flightdeck: "+text) + "\x07"
+	return "\a\x1b]9;" + termsafe.Line("flightdeck: "+text) + "\x07"
 }

@@ -104,7 +104,7 @@ func toCommit(rc *github.RepositoryCommit) model.Commit {
 	c := model.Commit{SHA: rc.GetSHA(), Login: rc.GetAuthor().GetLogin()}
 	if gc := rc.GetCommit(); gc != nil {
 		c.Subject = model.FirstLine(gc.GetMessage())
-		c.Author = model.Printable(gc.GetAuthor().GetName())
+		c.Author = strings.TrimSpace(gc.GetAuthor().GetName())
 		c.Time = gc.GetAuthor().GetDate().Time
 	}
 	if c.Author == "" {
