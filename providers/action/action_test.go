@@ -54,7 +54,7 @@ func setup(t *testing.T, readOnly bool) (*Pipeline, *stub, string) {
 	s := &stub{live: model.EnvStatus{Service: "api", Environment: "production", State: model.StateSteady, FetchedAt: t0,
 		Version: model.Version{SHA: "1c0ffee1", Revision: "api-prod:9"}}}
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	p := New(Options{ReadOnly: readOnly, Provider: func(model.EnvKey) any { return s }, Audit: audit.Open(path, audit.Redactor{}),
+	p := New(Options{ReadOnly: readOnly, Provider: func(model.EnvKey) any { return s }, Audit: audit.Open(path),
 		User: "dana", Now: func() time.Time { return t0 }})
 	return p, s, path
 }

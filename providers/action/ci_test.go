@@ -45,7 +45,7 @@ func ciSetup(t *testing.T, readOnly bool) (*Pipeline, *ciStub, string) {
 	c := &ciStub{}
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	p := New(Options{ReadOnly: readOnly, Provider: func(model.EnvKey) any { return nil },
-		CIProvider: func(string) any { return c }, Audit: audit.Open(path, audit.Redactor{}),
+		CIProvider: func(string) any { return c }, Audit: audit.Open(path),
 		User: "dana", Now: func() time.Time { return t0 }})
 	return p, c, path
 }

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"flightdeck/termsafe"
 )
 
 // Results of an attempt.
@@ -27,7 +29,8 @@ const (
 )
 
 // Record is one action attempt. It names no credential by construction;
-// free-text fields are scrubbed of token values anyway (see Redactor).
+// every line is scrubbed of secrets anyway (package secret) as it is
+// written.
 type Record struct {
 	Time        time.Time `json:"time"`
 	User        string    `json:"user"`
@@ -64,28 +67,27 @@ func (r Record) Target() string {
 
 // Log appends records to one file. Safe for concurrent use.
 type Log struct {
-	path   string
-	redact Redactor
-	mu     sync.Mutex
+	path string
+	mu   sync.Mutex
 }
 
 // Open returns the log at path; the file and its directory are created on
 // the first append (0600 and 0700: the log says who did what).
-func Open(path string, redact Redactor) *Log {
-	return &Log{path: path, redact: redact}
+func Open(path string) *Log {
+	return &Log{path: path}
 }
 
 // Path is where the log lives.
 func (l *Log) Path() string { return l.path }
 
-// Append writes one record as a line and fsyncs it.
+// Append writes one record as a line and fsyncs it. The line is scrubbed
+// of every known secret, whichever field carries it, and characters a
+// terminal would obey are \u escapes (someone will cat this file).
 func (l *Log) Append(r Record) error {
-	r.Error = l.redact.Scrub(r.Error)
-	r.Detail = l.redact.Scrub(r.Detail)
 	if r.RequestIDs == nil {
 		r.RequestIDs = []string{}
 	}
-	line, err := json.Marshal(r)
+	line, err := termsafe.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("audit: encode: %w", err)
 	}
@@ -143,36 +145,6 @@ func Read(path string) (records []Record, skipped int, err error) {
 		return records, skipped, fmt.Errorf("audit: read %s: %w", path, err)
 	}
 	return records, skipped, nil
-}
-
-// Redactor replaces known secret values with "[redacted]" in free text.
-type Redactor struct{ secrets []string }
-
-// SecretEnv lists the environment variables whose values must never be
-// written: every token flightdeck or the AWS SDK may read.
-var SecretEnv = []string{
-	"GH_TOKEN", "GITHUB_TOKEN", "GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN",
-	"CIRCLECI_TOKEN", "CIRCLECI_CLI_TOKEN", "CIRCLE_TOKEN",
-	"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID",
-}
-
-// NewRedactor collects the secret values present in the environment.
-func NewRedactor(getenv func(string) string) Redactor {
-	var r Redactor
-	for _, k := range SecretEnv {
-		if v := getenv(k); len(v) >= 8 { // shorter values would scrub ordinary words
-			r.secrets = append(r.secrets, v)
-		}
-	}
-	return r
-}
-
-// Scrub removes every known secret from s.
-func (r Redactor) Scrub(s string) string {
-	for _, v := range r.secrets {
-		s = strings.ReplaceAll(s, v, "[redacted]")
-	}
-	return s
 }
 
 // DefaultUser names who acts: the OS user, as the audit log's "who".

@@ -6,29 +6,27 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"flightdeck/secret"
 )
 
 func TestAppendAndRead(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "flightdeck", "audit.jsonl")
-	secret := "ghp_SuperSecretTokenValue1234"
-	l := Open(path, NewRedactor(func(k string) string {
-		if k == "GH_TOKEN" {
-			return secret
-		}
-		return ""
-	}))
+	token := "ghp_SuperSecretTokenValue1234"
+	secret.Register(token)
+	l := Open(path)
 	t0 := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 	ok := Record{Time: t0, User: "dana", Action: "rollback", Service: "api", Environment: "production",
 		From: "1c0ffee", To: "7d3e2a1", Result: ResultOK, RequestIDs: []string{"req-1"}}
 	failed := ok
-	failed.Result, failed.Error, failed.RequestIDs = ResultFailed, "POST https://x?token="+secret+": 500", nil
+	failed.Result, failed.Error, failed.RequestIDs = ResultFailed, "POST https://x?token="+token+": 500", nil
 	for _, r := range []Record{ok, failed} {
 		if err := l.Append(r); err != nil {
 			t.Fatal(err)
 		}
 	}
 	raw, _ := os.ReadFile(path)
-	if strings.Contains(string(raw), secret) {
+	if strings.Contains(string(raw), token[:secret.Fragment]) {
 		t.Fatalf("a token reached the audit log:\n%s", raw)
 	}
 	if n := strings.Count(string(raw), "\n"); n != 2 {
@@ -67,7 +65,7 @@ func TestAppendFailsLoudly(t *testing.T) {
 	os.WriteFile(blocker, nil, 0o600)
 	// The log's directory is a regular file: the append must fail, so the
 	// action is not reported as done without its record.
-	if err := Open(filepath.Join(blocker, "audit.jsonl"), Redactor{}).Append(Record{}); err == nil {
+	if err := Open(filepath.Join(blocker, "audit.jsonl")).Append(Record{}); err == nil {
 		t.Error("append into an impossible path succeeded")
 	}
 }

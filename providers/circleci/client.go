@@ -244,7 +244,7 @@ func (c *Client) statusError(r call, resp *http.Response, rid string, body []byt
 }
 
 // message reads the API's {"message"} off an error body, flattened to one
-// line, short, and with the token masked should a server ever echo it.
+// line, short, and scrubbed of secrets should a server ever echo one.
 func (c *Client) message(body []byte) string {
 	var m struct {
 		Message string `json:"message"`
@@ -252,14 +252,7 @@ func (c *Client) message(body []byte) string {
 	if json.Unmarshal(body, &m) != nil {
 		return ""
 	}
-	msg := strings.Join(strings.Fields(m.Message), " ")
-	if len(msg) > 300 {
-		msg = msg[:300] + "…"
-	}
-	if v := c.token.value(); v != "" {
-		msg = strings.ReplaceAll(msg, v, "****")
-	}
-	return msg
+	return providers.OneLine(m.Message, 300)
 }
 
 // backOff stops sending until the wait a 429 asked for has passed.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"flightdeck/providers"
+	"flightdeck/secret"
 )
 
 var ctx = context.Background()
@@ -248,7 +249,7 @@ func TestErrorStatuses(t *testing.T) {
 		{401, "Invalid token provided.", providers.ErrAuth, "CircleCI: 401, check CIRCLECI_TOKEN (Invalid token provided)"},
 		{403, "Permission denied", providers.ErrAuth, "CircleCI: POST /workflow/wf-1/approve/req-9: 403 Permission denied; the token from CIRCLECI_TOKEN is not allowed to do this"},
 		{404, "Workflow not found.", providers.ErrNotFound, "CircleCI: POST /workflow/wf-1/approve/req-9: 404 Workflow not found"},
-		{400, "Job is not on hold " + testToken, nil, "CircleCI: POST /workflow/wf-1/approve/req-9: 400 Job is not on hold ****"},
+		{400, "Job is not on hold " + testToken, nil, "CircleCI: POST /workflow/wf-1/approve/req-9: 400 Job is not on hold " + secret.Mask},
 		{500, "", nil, "CircleCI: POST /workflow/wf-1/approve/req-9: 500 Internal Server Error"},
 	}
 	for _, tc := range cases {

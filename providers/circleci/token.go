@@ -11,6 +11,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"flightdeck/providers"
+	"flightdeck/secret"
 )
 
 // tokenEnv lists the variables a token is read from, in order: ours, the
@@ -34,6 +35,7 @@ type Token struct {
 // NewToken wraps a token found elsewhere; source says where ("--token-file").
 func NewToken(value, source string) Token {
 	value = strings.TrimSpace(value)
+	secret.Register(value) // every output path scrubs it from here on
 	if value == "" {
 		return Token{source: source}
 	}

@@ -157,6 +157,9 @@ func New(ctx context.Context, o Options) (*Source, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ecs: load AWS config for %s: %w", envNames(o.Environments), classify(err, o.Profile, time.Now()))
 	}
+	if cfg.Credentials != nil {
+		cfg.Credentials = secretCredentials{cfg.Credentials}
+	}
 	if cfg.Region == "" {
 		return nil, fmt.Errorf("ecs: no AWS region for %s: set aws.region in the config, AWS_REGION, or a region in the profile", envNames(o.Environments))
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"flightdeck/providers"
+	"flightdeck/secret"
 )
 
 // ghTimeout bounds `gh auth token`: it may read the OS keyring, which can
@@ -31,6 +32,7 @@ type Token struct {
 // NewToken wraps a token found elsewhere; source says where.
 func NewToken(value, source string) Token {
 	v := strings.TrimSpace(value)
+	secret.Register(v) // every output path scrubs it from here on
 	t := Token{source: source}
 	if v != "" {
 		t.secret = func() string { return v }

@@ -174,11 +174,5 @@ func (t *transport) path(req *http.Request) string {
 	return strings.TrimPrefix(req.URL.Path, t.base)
 }
 
-// oneLine flattens s to one line of at most n bytes.
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		s = s[:n] + "…"
-	}
-	return s
-}
+// oneLine flattens s to one line of at most n bytes, scrubbed first.
+func oneLine(s string, n int) string { return providers.OneLine(s, n) }

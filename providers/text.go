@@ -1,0 +1,25 @@
+package providers
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"flightdeck/secret"
+)
+
+// OneLine is how a provider keeps a server's words (an error message) for
+// a cell or a line: secrets scrubbed first, while they are still whole,
+// then white space flattened, then cut to at most n bytes on a character
+// boundary, with "…" when cut. Cutting first would leave a token's first
+// bytes behind, where no scrubber could recognise them.
+func OneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(secret.Scrub(s)), " ")
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
