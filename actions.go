@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"flightdeck/providers"
 	"flightdeck/providers/action"
 	"flightdeck/providers/audit"
+	"flightdeck/termsafe"
 )
 
 // target is one configured environment, resolved from the command line.
@@ -214,9 +214,7 @@ func (s *session) report(a model.Action, res *action.Result, err error) {
 		r.Result = audit.ResultDryRun
 	}
 	if s.g.json {
-		enc := json.NewEncoder(s.io.out)
-		enc.SetIndent("", "  ")
-		_ = enc.Encode(r)
+		_ = termsafe.EncodeJSON(s.io.out, r)
 		return
 	}
 	out := s.io.out
@@ -336,12 +334,10 @@ func newHistoryCmd(g *globals, io streams) *cobra.Command {
 				return err
 			}
 			if g.json {
-				enc := json.NewEncoder(io.out)
-				enc.SetIndent("", "  ")
 				if revs == nil {
 					revs = []model.Revision{}
 				}
-				return enc.Encode(revs)
+				return termsafe.EncodeJSON(io.out, revs)
 			}
 			printHistory(io, revs)
 			return nil
@@ -553,9 +549,7 @@ func newAuditCmd(g *globals, io streams) *cobra.Command {
 				if recs == nil {
 					recs = []audit.Record{}
 				}
-				enc := json.NewEncoder(io.out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(recs)
+				return termsafe.EncodeJSON(io.out, recs)
 			}
 			if len(recs) == 0 {
 				fmt.Fprintf(io.out, "no actions recorded in %s\n", path)

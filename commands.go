@@ -2,9 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ import (
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/sim"
+	"flightdeck/termsafe"
 )
 
 // simFlags are shared by demo and sim.
@@ -43,15 +45,29 @@ func (f *simFlags) validate() error {
 }
 
 // startSim serves a simulated world on a listener until ctx ends, and
-// returns the config that points flightdeck at it.
-func startSim(ctx context.Context, ln net.Listener, f simFlags) ([]byte, func()) {
+// returns the config that points flightdeck at it. A panic in the world's
+// own goroutine is handed to crashed instead of ending the process (the
+// demo's dashboard would leave the terminal raw); quiet keeps the HTTP
+// server's log off a terminal the dashboard owns.
+func startSim(ctx context.Context, ln net.Listener, f simFlags, crashed func(error), quiet bool) ([]byte, func()) {
 	w := sim.New(sim.Options{Seed: f.seed, Speed: f.speed})
 	srv := &http.Server{Handler: w.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	if quiet {
+		srv.ErrorLog = log.New(io.Discard, "", 0)
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); _ = srv.Serve(ln) }()
 	runCtx, cancel := context.WithCancel(ctx)
-	go func() { defer wg.Done(); w.Run(runCtx) }()
+	go func() {
+		defer wg.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				crashed(fmt.Errorf("the simulated world stopped: %v", r))
+			}
+		}()
+		w.Run(runCtx)
+	}()
 	stop := func() {
 		cancel()
 		_ = srv.Close()
@@ -79,7 +95,9 @@ $XDG_STATE_HOME/flightdeck/demo-audit.jsonl (or --audit-log), not the real log.`
 			if err != nil {
 				return fmt.Errorf("demo: listen on loopback: %w", err)
 			}
-			raw, stop := startSim(cmd.Context(), ln, f)
+			ctx, crashed := context.WithCancelCause(cmd.Context())
+			defer crashed(nil)
+			raw, stop := startSim(ctx, ln, f, crashed, true)
 			defer stop()
 			cfg, err := config.Parse(raw, "demo")
 			if err != nil {
@@ -90,7 +108,10 @@ $XDG_STATE_HOME/flightdeck/demo-audit.jsonl (or --audit-log), not the real log.`
 			// real actions, so the real log stays the record of production.
 			cfg.AuditLog = filepath.Join(config.StateDir(os.Getenv), "demo-audit.jsonl")
 			g.simulated = true
-			return runTUI(cmd.Context(), g, cfg, "demo")
+			if err := runTUI(ctx, g, cfg, "demo"); err != nil {
+				return err
+			}
+			return context.Cause(ctx)
 		},
 	}
 	f.register(cmd)
@@ -122,12 +143,14 @@ Faults can be switched on while it runs:
 			}
 			ctx, stopSignals := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stopSignals()
+			ctx, crashed := context.WithCancelCause(ctx)
+			defer crashed(nil)
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				// A port in use is the world's state, not a usage mistake.
 				return fmt.Errorf("sim: cannot listen on %s: %w", listen, err)
 			}
-			raw, stop := startSim(ctx, ln, f)
+			raw, stop := startSim(ctx, ln, f, crashed, false)
 			defer stop()
 			base := "http://" + ln.Addr().String()
 			if writeConfig == "" {
@@ -140,6 +163,9 @@ Faults can be switched on while it runs:
 				fmt.Fprintf(io.err, "config written to %s; open it with: flightdeck --config %s\n", writeConfig, writeConfig)
 			}
 			<-ctx.Done()
+			if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
+				return err
+			}
 			return nil
 		},
 	}
@@ -174,9 +200,7 @@ after printing everything that could.`,
 			defer w.close()
 			snap := pollOnce(cmd.Context(), w, timeout)
 			if g.json {
-				enc := json.NewEncoder(io.out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(snap); err != nil {
+				if err := termsafe.EncodeJSON(io.out, snap); err != nil {
 					return err
 				}
 			} else {

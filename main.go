@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"flightdeck/config"
+	"flightdeck/secret"
+	"flightdeck/termsafe"
 )
 
 // Exit codes are a contract (ARCHITECTURE.md): 0 done, 1 an action or
@@ -62,10 +64,29 @@ type streams struct {
 }
 
 func main() {
-	os.Exit(run(context.Background(), os.Args[1:], streams{os.Stdin, os.Stdout, os.Stderr}))
+	code, sig := execute(context.Background(), os.Args[1:], streams{os.Stdin, os.Stdout, os.Stderr})
+	if sig != nil {
+		reraise(sig)
+	}
+	os.Exit(code)
 }
 
+// run executes one command line. Everything it prints goes through
+// termsafe's writer: whatever outside text a message carries (a name, a
+// server's error, a replayed audit record), stdout and stderr get no
+// control character and no secret.
 func run(ctx context.Context, args []string, io streams) int {
+	code, _ := execute(ctx, args, io)
+	return code
+}
+
+// execute is run, also saying which signal stopped the command, if one did.
+func execute(ctx context.Context, args []string, io streams) (int, os.Signal) {
+	secret.RegisterEnv(os.Getenv)
+	out, errw := termsafe.NewWriter(io.out), termsafe.NewWriter(io.err)
+	defer out.Flush()
+	defer errw.Flush()
+	io.out, io.err = out, errw
 	root := newRootCmd(io)
 	root.SetArgs(args)
 	root.SetIn(io.in)
@@ -73,7 +94,10 @@ func run(ctx context.Context, args []string, io streams) int {
 	root.SetErr(io.err)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
-		return exitOK
+		return exitOK, nil
+	}
+	if se := (*signalledError)(nil); errors.As(err, &se) {
+		return signalCode(se.sig), se.sig
 	}
 	code := exitFailed
 	var ee *exitError
@@ -89,13 +113,13 @@ func run(ctx context.Context, args []string, io streams) int {
 	if ce != nil {
 		// Every problem at once, one per line, under a headline.
 		fmt.Fprintf(io.err, "flightdeck: %s has %d problem(s):\n%s\n", ce.File, len(ce.Problems), strings.TrimRight(err.Error(), "\n"))
-		return code
+		return code, nil
 	}
 	fmt.Fprintln(io.err, "flightdeck:", strings.TrimRight(err.Error(), "\n"))
 	if code == exitUsage {
 		fmt.Fprintln(io.err, "Run 'flightdeck --help' for usage.")
 	}
-	return code
+	return code, nil
 }
 
 // isCobraUsage recognises cobra's own argument and flag errors, which it

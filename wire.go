@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"sort"
@@ -20,6 +22,7 @@ import (
 	"flightdeck/providers/ecs"
 	"flightdeck/providers/githubactions"
 	"flightdeck/ui"
+	"flightdeck/ui/termprobe"
 )
 
 // world is what a config turns into: the services to show and the sources
@@ -172,7 +175,7 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 // say how to provide it and the rest of the board works.
 func githubToken(ctx context.Context, g *globals, cfg *config.Config) githubactions.Token {
 	if g.simulated {
-		return githubactions.NewToken("flightdeck-demo", "the demo world")
+		return githubactions.NewToken(demoToken(), "the demo world")
 	}
 	t, _ := githubactions.FindToken(ctx, cfg.GitHub.APIURL)
 	return t
@@ -193,7 +196,7 @@ func etagCacheDir(g *globals) string {
 // cell and in the header, while the rest of the board works.
 func circleToken(g *globals) circleci.Token {
 	if g.simulated {
-		return circleci.NewToken("flightdeck-demo", "the demo world")
+		return circleci.NewToken(demoToken(), "the demo world")
 	}
 	t, _ := circleci.FindToken()
 	return t
@@ -205,7 +208,7 @@ func pipeline(g *globals, cfg *config.Config, w *world) *action.Pipeline {
 		ReadOnly:   cfg.ReadOnly || g.readOnly,
 		Provider:   w.provider,
 		CIProvider: w.ciProvider,
-		Audit:      audit.Open(auditPath(g, cfg), audit.NewRedactor(os.Getenv)),
+		Audit:      audit.Open(auditPath(g, cfg)),
 		User:       audit.DefaultUser(os.Getenv),
 	})
 }
@@ -227,13 +230,17 @@ func notifier(g *globals, cfg *config.Config) func(string) {
 }
 
 // renderer builds the lipgloss renderer for stdout, colourless on request.
-// The background is probed here, before Bubble Tea owns the terminal.
+// The background is asked here, before Bubble Tea owns the terminal, and
+// for at most termprobe.Timeout; without colours nothing is asked.
 func renderer(noColor bool) *lipgloss.Renderer {
 	r := lipgloss.NewRenderer(os.Stdout)
 	if noColor {
 		r.SetColorProfile(termenv.Ascii)
+		r.SetHasDarkBackground(true)
+		return r
 	}
-	r.HasDarkBackground()
+	dark, _ := termprobe.Dark(os.Stdin, os.Stdout, termprobe.Timeout)
+	r.SetHasDarkBackground(dark)
 	return r
 }
 
@@ -269,12 +276,33 @@ func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) e
 		return err
 	}
 	defer w.close()
-	m := ui.New(uiOptions(ctx, g, cfg, w, title))
-	// Bubble Tea restores the terminal on return, on a panic in the
-	// program, and on SIGINT/SIGTERM.
-	_, err = tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx)).Run()
+	// Bubble Tea restores the terminal whenever Run returns: on quit, and
+	// when Kill ends it, which crash does for a panic anywhere in the
+	// dashboard and catchSignals for every signal that would otherwise
+	// leave the terminal raw.
+	c := &crash{}
+	p := tea.NewProgram(guarded{ui.New(uiOptions(ctx, g, cfg, w, title)), c},
+		tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithoutCatchPanics())
+	c.kill = p.Kill
+	sigs := catchSignals(p.Kill)
+	_, err = p.Run()
+	if sig := sigs.release(); sig != nil {
+		return &signalledError{sig}
+	}
+	if err := c.err(); err != nil {
+		return err
+	}
 	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
 	return nil
+}
+
+// demoToken is a token for the simulated world, which accepts any. Every
+// token is registered as a secret (package secret), so it must share no
+// eight bytes with what the screen shows: random hex, made anew each run.
+func demoToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return "demo-" + hex.EncodeToString(b)
 }

@@ -101,7 +101,7 @@ func newActionHarness(t *testing.T, readOnly bool) *actionHarness {
 	src := &actingSource{fakeSource: fs}
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	prov := func(model.EnvKey) any { return src }
-	p := action.New(action.Options{ReadOnly: readOnly, Provider: prov, Audit: audit.Open(path, audit.Redactor{}), User: "tester", Now: func() time.Time { return t0 }})
+	p := action.New(action.Options{ReadOnly: readOnly, Provider: prov, Audit: audit.Open(path), User: "tester", Now: func() time.Time { return t0 }})
 	m := New(Options{Title: "test", Services: specs, Sources: []providers.DeploySource{src}, Refresh: 10 * time.Second,
 		Now: func() time.Time { return t0 }, Renderer: asciiRenderer(), ReadOnly: readOnly,
 		Actions: p, Provider: prov, AuditPath: path, Context: context.Background()})

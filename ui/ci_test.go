@@ -101,7 +101,7 @@ func newCIHarness(t *testing.T) *ciHarness {
 		}
 		return nil
 	}
-	p := action.New(action.Options{Provider: prov, CIProvider: ciProv, Audit: audit.Open(path, audit.Redactor{}), User: "tester", Now: func() time.Time { return t0 }})
+	p := action.New(action.Options{Provider: prov, CIProvider: ciProv, Audit: audit.Open(path), User: "tester", Now: func() time.Time { return t0 }})
 	m := New(Options{Title: "test", Services: specs, Sources: []providers.DeploySource{src}, CISources: []providers.CISource{ci},
 		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer(),
 		Actions: p, Provider: prov, CIProvider: ciProv, AuditPath: path, Context: context.Background(),
