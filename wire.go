@@ -138,7 +138,11 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		}
 	}
 	if len(circle) > 0 {
-		src, err := circleci.New(circleci.Options{Host: cfg.CircleCI.Host, Token: circleToken(g), Services: circle})
+		host, token, err := circleCI(g, cfg)
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
+		src, err := circleci.New(circleci.Options{Host: host, Token: token, Services: circle})
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: fmt.Errorf("circleci.host: %w", err)}
 		}
@@ -188,15 +192,25 @@ func etagCacheDir(g *globals) string {
 	return config.CacheDir(os.Getenv)
 }
 
-// circleToken is the CircleCI token for this run. Without one the source
-// still runs, and every poll says how to provide it on the service's CI
-// cell and in the header, while the rest of the board works.
-func circleToken(g *globals) circleci.Token {
+// circleCI is the CircleCI host and token for this run: circleci.host
+// when the file sets it, else the CircleCI CLI's host, and the token that
+// belongs there (circleci.LookupToken). Without one the source still runs,
+// and every poll says why (no token, or one for another host) on the
+// service's CI cell and in the header, while the rest of the board works.
+// The error is only for a host that cannot be read at all.
+func circleCI(g *globals, cfg *config.Config) (string, circleci.Token, error) {
 	if g.simulated {
-		return circleci.NewToken("flightdeck-demo", "the demo world")
+		return cfg.CircleCI.Host, circleci.NewToken("flightdeck-demo", "the demo world"), nil
 	}
-	t, _ := circleci.FindToken()
-	return t
+	configured := ""
+	if cfg.CircleCI.HostSet {
+		configured = cfg.CircleCI.Host
+	}
+	host, token, err := circleci.FindToken(configured)
+	if host == "" {
+		return "", token, err
+	}
+	return host, token, nil
 }
 
 // pipeline builds the one action pipeline for a config and the flags.
