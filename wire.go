@@ -153,8 +153,12 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 	}
 	// The GitHub client also reads commits for any service with a repo.
 	if len(gha) > 0 || len(w.repos) > 0 {
+		apiURL, token, err := gitHub(ctx, g, cfg)
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
 		src, err := githubactions.New(githubactions.Options{
-			ClientOptions: githubactions.ClientOptions{APIURL: cfg.GitHub.APIURL, Token: githubToken(ctx, g, cfg), CacheDir: etagCacheDir(g)},
+			ClientOptions: githubactions.ClientOptions{APIURL: apiURL, Token: token, CacheDir: etagCacheDir(g)},
 			Services:      gha,
 		})
 		if err != nil {
@@ -171,15 +175,27 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 	return w, nil
 }
 
-// githubToken is the GitHub token for this run: GH_TOKEN, GITHUB_TOKEN,
-// else `gh auth token` for the configured host. Without one the CI cells
-// say how to provide it and the rest of the board works.
-func githubToken(ctx context.Context, g *globals, cfg *config.Config) githubactions.Token {
+// gitHub is the GitHub API root and token for this run: github.api_url
+// when the file sets it, else GH_HOST's API as gh maps it, else
+// github.com's; and the token that belongs to that host (GH_TOKEN,
+// GITHUB_TOKEN, or for an Enterprise Server GH_ENTERPRISE_TOKEN,
+// GITHUB_ENTERPRISE_TOKEN; else `gh auth token`). Without one the CI
+// cells say how to provide it and the rest of the board works. The error
+// is only for a GH_HOST that names no host.
+func gitHub(ctx context.Context, g *globals, cfg *config.Config) (string, githubactions.Token, error) {
 	if g.simulated {
-		return githubactions.NewToken("flightdeck-demo", "the demo world")
+		return cfg.GitHub.APIURL, githubactions.NewToken("flightdeck-demo", "the demo world"), nil
 	}
-	t, _ := githubactions.FindToken(ctx, cfg.GitHub.APIURL)
-	return t
+	configured := ""
+	if cfg.GitHub.APIURLSet {
+		configured = cfg.GitHub.APIURL
+	}
+	apiURL, err := githubactions.ResolveAPIURL(configured, os.Getenv)
+	if err != nil {
+		return "", githubactions.Token{}, err
+	}
+	t, _ := githubactions.FindToken(ctx, apiURL)
+	return apiURL, t, nil
 }
 
 // etagCacheDir is where GitHub answers are kept for conditional requests,

@@ -40,7 +40,10 @@ type ClientOptions struct {
 	// APIURL is the API root (config github.api_url); "" means
 	// DefaultAPIURL. A missing trailing slash is added.
 	APIURL string
-	Token  Token
+	// Token is sent only to APIURL's origin (scheme, host and port), and
+	// only if it belongs to APIURL's host (Token.Host; one made by
+	// NewToken belongs wherever it is given).
+	Token Token
 	// HTTPClient is optional; its Transport is what requests finally go
 	// through (tests pass a counting or faulty one).
 	HTTPClient *http.Client
@@ -60,13 +63,16 @@ type ClientOptions struct {
 // Client calls the GitHub REST API through go-github. It is safe for
 // concurrent use.
 type Client struct {
-	gh      *github.Client
-	token   Token
-	base    *url.URL
-	timeout time.Duration
-	now     func() time.Time
-	meter   *meter
-	cache   *etagCache
+	gh    *github.Client
+	token Token
+	// wrongHost is set when the token belongs to another host: nothing
+	// is sent, and every request answers it.
+	wrongHost error
+	base      *url.URL
+	timeout   time.Duration
+	now       func() time.Time
+	meter     *meter
+	cache     *etagCache
 }
 
 // NewClient builds a client. A zero Token is accepted: every request then
@@ -84,6 +90,12 @@ func NewClient(o ClientOptions) (*Client, error) {
 		base.Path += "/"
 	}
 	c := &Client{token: o.Token, base: base, timeout: o.RequestTimeout, now: o.Now, meter: &meter{}}
+	if c.token.host == "" {
+		c.token.host = Host(base.String()) // given without a host: it is for this one
+	}
+	if !c.token.IsZero() && c.token.host != Host(base.String()) {
+		c.wrongHost = &wrongHostError{source: c.token.source, tokenHost: c.token.host, host: Host(base.String())}
+	}
 	if c.timeout <= 0 {
 		c.timeout = defaultTimeout
 	}
@@ -101,11 +113,21 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	hc.Transport = &transport{next: next, cache: c.cache, meter: c.meter, now: c.now, base: base.Path}
-	gh := github.NewClient(&hc)
-	if !o.Token.IsZero() {
-		gh = gh.WithAuthToken(o.Token.reveal())
+	// The token goes on a request only on its way to the API's origin, at
+	// every hop (go-github's WithAuthToken would add it on every hop,
+	// wherever it goes). A read redirected to another host is followed
+	// without it, as a job's logs are, on a blob host; an action
+	// redirected elsewhere is refused.
+	origin := ""
+	if !c.token.IsZero() && c.wrongHost == nil {
+		origin = providers.Origin(base)
 	}
+	tok := c.token
+	hc.Transport = &providers.HostAuth{Origin: origin,
+		Set:  func(h http.Header) { h.Set("Authorization", "Bearer "+tok.reveal()) },
+		Next: &transport{next: next, cache: c.cache, meter: c.meter, now: c.now, base: base.Path}}
+	hc.CheckRedirect = providers.CheckRedirect(true)
+	gh := github.NewClient(&hc)
 	gh.BaseURL = base
 	gh.UserAgent = "flightdeck"
 	c.gh = gh
@@ -175,6 +197,9 @@ func requestID(resp *github.Response) string {
 func (c *Client) do(ctx context.Context, what string, call func(ctx context.Context) (*github.Response, error)) (string, error) {
 	if c.token.IsZero() {
 		return "", errNoToken
+	}
+	if c.wrongHost != nil {
+		return "", c.wrongHost
 	}
 	// The caller's deadline may be the shorter one: name the limit that
 	// ran out.
