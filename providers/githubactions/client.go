@@ -90,11 +90,12 @@ func NewClient(o ClientOptions) (*Client, error) {
 		base.Path += "/"
 	}
 	c := &Client{token: o.Token, base: base, timeout: o.RequestTimeout, now: o.Now, meter: &meter{}}
+	host := Host(base.String())
 	if c.token.host == "" {
-		c.token.host = Host(base.String()) // given without a host: it is for this one
+		c.token.host = host // given without a host: it is for this one
 	}
-	if !c.token.IsZero() && c.token.host != Host(base.String()) {
-		c.wrongHost = &wrongHostError{source: c.token.source, tokenHost: c.token.host, host: Host(base.String())}
+	if !c.token.IsZero() && c.token.host != host {
+		c.wrongHost = &wrongHostError{source: c.token.source, tokenHost: c.token.host, host: host}
 	}
 	if c.timeout <= 0 {
 		c.timeout = defaultTimeout
