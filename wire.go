@@ -141,7 +141,11 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		}
 	}
 	if len(circle) > 0 {
-		src, err := circleci.New(circleci.Options{Host: cfg.CircleCI.Host, Token: circleToken(g), Services: circle})
+		host, token, err := circleCI(g, cfg)
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
+		src, err := circleci.New(circleci.Options{Host: host, Token: token, Services: circle})
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: fmt.Errorf("circleci.host: %w", err)}
 		}
@@ -152,8 +156,12 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 	}
 	// The GitHub client also reads commits for any service with a repo.
 	if len(gha) > 0 || len(w.repos) > 0 {
+		apiURL, token, err := gitHub(ctx, g, cfg)
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
 		src, err := githubactions.New(githubactions.Options{
-			ClientOptions: githubactions.ClientOptions{APIURL: cfg.GitHub.APIURL, Token: githubToken(ctx, g, cfg), CacheDir: etagCacheDir(g)},
+			ClientOptions: githubactions.ClientOptions{APIURL: apiURL, Token: token, CacheDir: etagCacheDir(g)},
 			Services:      gha,
 		})
 		if err != nil {
@@ -170,15 +178,27 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 	return w, nil
 }
 
-// githubToken is the GitHub token for this run: GH_TOKEN, GITHUB_TOKEN,
-// else `gh auth token` for the configured host. Without one the CI cells
-// say how to provide it and the rest of the board works.
-func githubToken(ctx context.Context, g *globals, cfg *config.Config) githubactions.Token {
+// gitHub is the GitHub API root and token for this run: github.api_url
+// when the file sets it, else GH_HOST's API as gh maps it, else
+// github.com's; and the token that belongs to that host (GH_TOKEN,
+// GITHUB_TOKEN, or for an Enterprise Server GH_ENTERPRISE_TOKEN,
+// GITHUB_ENTERPRISE_TOKEN; else `gh auth token`). Without one the CI
+// cells say how to provide it and the rest of the board works. The error
+// is only for a GH_HOST that names no host.
+func gitHub(ctx context.Context, g *globals, cfg *config.Config) (string, githubactions.Token, error) {
 	if g.simulated {
-		return githubactions.NewToken(demoToken(), "the demo world")
+		return cfg.GitHub.APIURL, githubactions.NewToken(demoToken(), "the demo world"), nil
 	}
-	t, _ := githubactions.FindToken(ctx, cfg.GitHub.APIURL)
-	return t
+	configured := ""
+	if cfg.GitHub.APIURLSet {
+		configured = cfg.GitHub.APIURL
+	}
+	apiURL, err := githubactions.ResolveAPIURL(configured, os.Getenv)
+	if err != nil {
+		return "", githubactions.Token{}, err
+	}
+	t, _ := githubactions.FindToken(ctx, apiURL)
+	return apiURL, t, nil
 }
 
 // etagCacheDir is where GitHub answers are kept for conditional requests,
@@ -191,15 +211,25 @@ func etagCacheDir(g *globals) string {
 	return config.CacheDir(os.Getenv)
 }
 
-// circleToken is the CircleCI token for this run. Without one the source
-// still runs, and every poll says how to provide it on the service's CI
-// cell and in the header, while the rest of the board works.
-func circleToken(g *globals) circleci.Token {
+// circleCI is the CircleCI host and token for this run: circleci.host
+// when the file sets it, else the CircleCI CLI's host, and the token that
+// belongs there (circleci.LookupToken). Without one the source still runs,
+// and every poll says why (no token, or one for another host) on the
+// service's CI cell and in the header, while the rest of the board works.
+// The error is only for a host that cannot be read at all.
+func circleCI(g *globals, cfg *config.Config) (string, circleci.Token, error) {
 	if g.simulated {
-		return circleci.NewToken(demoToken(), "the demo world")
+		return cfg.CircleCI.Host, circleci.NewToken(demoToken(), "the demo world"), nil
 	}
-	t, _ := circleci.FindToken()
-	return t
+	configured := ""
+	if cfg.CircleCI.HostSet {
+		configured = cfg.CircleCI.Host
+	}
+	host, token, err := circleci.FindToken(configured)
+	if host == "" {
+		return "", token, err
+	}
+	return host, token, nil
 }
 
 // pipeline builds the one action pipeline for a config and the flags.

@@ -22,12 +22,19 @@ type Config struct {
 type GitHub struct {
 	// APIURL always ends in "/", as go-github requires of a base URL.
 	APIURL string `yaml:"api_url,omitempty"`
+	// APIURLSet reports that the file set api_url; when it did not,
+	// APIURL is the default and GH_HOST may name the host instead.
+	APIURLSet bool `yaml:"-"`
 }
 
 // CircleCI points at circleci.com or a CircleCI server installation.
 type CircleCI struct {
 	// Host is the web root without a trailing "/"; the API lives under Host+"/api/v2".
 	Host string `yaml:"host,omitempty"`
+	// HostSet reports that the file set host; when it did not, Host is
+	// the default and the CircleCI CLI's host (CIRCLECI_CLI_HOST, host:
+	// in ~/.circleci/cli.yml) is used instead.
+	HostSet bool `yaml:"-"`
 }
 
 // AWS selects the account, region and endpoint AWS calls go to. Empty fields

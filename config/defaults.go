@@ -37,12 +37,14 @@ func applyDefaults(c *Config, d *decoder, getenv func(string) string) {
 	}
 	c.AuditLog = expandHome(c.AuditLog, homeDir(getenv))
 
+	c.GitHub.APIURLSet = c.GitHub.APIURL != ""
 	if c.GitHub.APIURL == "" {
 		c.GitHub.APIURL = DefaultGitHubAPIURL
 	}
 	if !strings.HasSuffix(c.GitHub.APIURL, "/") {
 		c.GitHub.APIURL += "/"
 	}
+	c.CircleCI.HostSet = c.CircleCI.Host != ""
 	if c.CircleCI.Host == "" {
 		c.CircleCI.Host = DefaultCircleCIHost
 	}

@@ -510,6 +510,9 @@ func TestParseDefaults(t *testing.T) {
 			if cfg.CircleCI.Host != "https://circleci.com" {
 				t.Errorf("CircleCI.Host = %q", cfg.CircleCI.Host)
 			}
+			if cfg.GitHub.APIURLSet || cfg.CircleCI.HostSet {
+				t.Errorf("defaults taken as set: %+v %+v", cfg.GitHub, cfg.CircleCI)
+			}
 			if b := cfg.Services[0].CI.Branch; b != "main" {
 				t.Errorf("CI.Branch = %q", b)
 			}
@@ -542,6 +545,8 @@ services:
 		{cfg.AuditLog, "/home/rm/audit/flightdeck.jsonl"},
 		{cfg.GitHub.APIURL, "https://github.example.com/api/v3/"},
 		{cfg.CircleCI.Host, "https://circleci.example.com"},
+		{cfg.GitHub.APIURLSet, true},
+		{cfg.CircleCI.HostSet, true},
 		{cfg.Services[0].Name, "2024"},
 		{cfg.Services[0].CI.Branch, "release"},
 	}

@@ -39,7 +39,10 @@ const (
 type ClientOptions struct {
 	// Host is the web root, e.g. https://circleci.com or a CircleCI server
 	// host; the API is Host + "/api/v2". "" means DefaultHost.
-	Host  string
+	Host string
+	// Token is sent only to Host's origin (scheme, host and port), and
+	// only if it belongs there (Token.Host; one made by NewToken belongs
+	// wherever it is given).
 	Token Token
 	// HTTPClient is optional; tests pass a counting or faulty one.
 	HTTPClient *http.Client
@@ -54,11 +57,14 @@ type ClientOptions struct {
 // 429 it sends nothing until the wait the API asked for has passed, and
 // answers with a *providers.ThrottledError instead.
 type Client struct {
-	base    string
-	token   Token
-	hc      *http.Client
-	timeout time.Duration
-	now     func() time.Time
+	base  string
+	token Token
+	// wrongHost is set when the token belongs to another host: nothing
+	// is sent, and every request answers it.
+	wrongHost error
+	hc        *http.Client
+	timeout   time.Duration
+	now       func() time.Time
 
 	requests atomic.Int64
 
@@ -78,10 +84,26 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("CircleCI: host %q is not an http(s) URL such as %s", o.Host, DefaultHost)
 	}
-	c := &Client{base: host + "/api/v2", token: o.Token, hc: o.HTTPClient, timeout: o.RequestTimeout, now: o.Now}
-	if c.hc == nil {
-		c.hc = http.DefaultClient
+	c := &Client{base: host + "/api/v2", token: o.Token, timeout: o.RequestTimeout, now: o.Now}
+	origin := providers.Origin(u)
+	if c.token.host == "" {
+		c.token.host = origin // given without a host: it is for this one
 	}
+	if !c.token.IsZero() && c.token.host != origin {
+		c.wrongHost = &wrongHostError{source: c.token.source, tokenHost: c.token.host, host: origin}
+	}
+	// The token goes on a request only on its way to its own host, at
+	// every hop; a redirect to another host is refused: no call flightdeck
+	// makes to CircleCI API v2 has a reason to leave it.
+	hc := http.Client{}
+	if o.HTTPClient != nil {
+		hc = *o.HTTPClient
+	}
+	tok := c.token
+	hc.Transport = &providers.HostAuth{Origin: tok.host, Next: hc.Transport,
+		Set: func(h http.Header) { h.Set("Circle-Token", tok.value()) }}
+	hc.CheckRedirect = providers.CheckRedirect(false)
+	c.hc = &hc
 	if c.timeout <= 0 {
 		c.timeout = defaultTimeout
 	}
@@ -178,6 +200,9 @@ func (c *Client) send(ctx context.Context, r call) (rid string, status int, body
 	if c.token.IsZero() {
 		return "", 0, nil, errNoToken
 	}
+	if c.wrongHost != nil {
+		return "", 0, nil, c.wrongHost
+	}
 	if err := c.throttled(); err != nil {
 		return "", 0, nil, err
 	}
@@ -200,7 +225,6 @@ func (c *Client) send(ctx context.Context, r call) (rid string, status int, body
 	if err != nil {
 		return "", 0, nil, fmt.Errorf("CircleCI: %s %s: %w", r.method, r.path, err)
 	}
-	req.Header.Set("Circle-Token", c.token.value())
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", "flightdeck")
 	if reqBody != nil {

@@ -39,7 +39,7 @@ func TestLookupTokenOrder(t *testing.T) {
 		{map[string]string{"CIRCLECI_TOKEN": "  "}, "from-file", "~/.circleci/cli.yml"},
 	}
 	for _, tc := range cases {
-		tok, err := LookupToken(envOf(tc.env), home)
+		_, tok, err := LookupToken("", envOf(tc.env), home)
 		if err != nil || tok.value() != tc.val || tok.Source() != tc.where {
 			t.Errorf("%v: %q from %q, %v; want %q from %q", tc.env, tok.value(), tok.Source(), err, tc.val, tc.where)
 		}
@@ -52,7 +52,7 @@ func TestLookupTokenMissing(t *testing.T) {
 		"no file":     t.TempDir(),
 		"empty token": writeCLIConfig(t, "host: https://circleci.com\ntoken: \"\"\n"),
 	} {
-		tok, err := LookupToken(envOf(nil), home)
+		_, tok, err := LookupToken("", envOf(nil), home)
 		if !errors.Is(err, providers.ErrAuth) || !tok.IsZero() || !strings.Contains(err.Error(), "CIRCLECI_TOKEN") {
 			t.Errorf("%s: %v, %v", name, tok, err)
 		}
@@ -63,7 +63,7 @@ func TestLookupTokenMissing(t *testing.T) {
 // at fault may be the token's.
 func TestLookupTokenBadYAMLDoesNotLeak(t *testing.T) {
 	home := writeCLIConfig(t, "token: s3cr3t-value\n  host: [unclosed\n")
-	_, err := LookupToken(envOf(nil), home)
+	_, _, err := LookupToken("", envOf(nil), home)
 	if err == nil || strings.Contains(err.Error(), "s3cr3t") || !strings.Contains(err.Error(), "cli.yml is not valid YAML") {
 		t.Errorf("%v", err)
 	}

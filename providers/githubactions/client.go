@@ -40,7 +40,10 @@ type ClientOptions struct {
 	// APIURL is the API root (config github.api_url); "" means
 	// DefaultAPIURL. A missing trailing slash is added.
 	APIURL string
-	Token  Token
+	// Token is sent only to APIURL's origin (scheme, host and port), and
+	// only if it belongs to APIURL's host (Token.Host; one made by
+	// NewToken belongs wherever it is given).
+	Token Token
 	// HTTPClient is optional; its Transport is what requests finally go
 	// through (tests pass a counting or faulty one).
 	HTTPClient *http.Client
@@ -60,13 +63,16 @@ type ClientOptions struct {
 // Client calls the GitHub REST API through go-github. It is safe for
 // concurrent use.
 type Client struct {
-	gh      *github.Client
-	token   Token
-	base    *url.URL
-	timeout time.Duration
-	now     func() time.Time
-	meter   *meter
-	cache   *etagCache
+	gh    *github.Client
+	token Token
+	// wrongHost is set when the token belongs to another host: nothing
+	// is sent, and every request answers it.
+	wrongHost error
+	base      *url.URL
+	timeout   time.Duration
+	now       func() time.Time
+	meter     *meter
+	cache     *etagCache
 }
 
 // NewClient builds a client. A zero Token is accepted: every request then
@@ -84,6 +90,13 @@ func NewClient(o ClientOptions) (*Client, error) {
 		base.Path += "/"
 	}
 	c := &Client{token: o.Token, base: base, timeout: o.RequestTimeout, now: o.Now, meter: &meter{}}
+	host := Host(base.String())
+	if c.token.host == "" {
+		c.token.host = host // given without a host: it is for this one
+	}
+	if !c.token.IsZero() && c.token.host != host {
+		c.wrongHost = &wrongHostError{source: c.token.source, tokenHost: c.token.host, host: host}
+	}
 	if c.timeout <= 0 {
 		c.timeout = defaultTimeout
 	}
@@ -101,11 +114,21 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	hc.Transport = &transport{next: next, cache: c.cache, meter: c.meter, now: c.now, base: base.Path}
-	gh := github.NewClient(&hc)
-	if !o.Token.IsZero() {
-		gh = gh.WithAuthToken(o.Token.reveal())
+	// The token goes on a request only on its way to the API's origin, at
+	// every hop (go-github's WithAuthToken would add it on every hop,
+	// wherever it goes). A read redirected to another host is followed
+	// without it, as a job's logs are, on a blob host; an action
+	// redirected elsewhere is refused.
+	origin := ""
+	if !c.token.IsZero() && c.wrongHost == nil {
+		origin = providers.Origin(base)
 	}
+	tok := c.token
+	hc.Transport = &providers.HostAuth{Origin: origin,
+		Set:  func(h http.Header) { h.Set("Authorization", "Bearer "+tok.reveal()) },
+		Next: &transport{next: next, cache: c.cache, meter: c.meter, now: c.now, base: base.Path}}
+	hc.CheckRedirect = providers.CheckRedirect(true)
+	gh := github.NewClient(&hc)
 	gh.BaseURL = base
 	gh.UserAgent = "flightdeck"
 	c.gh = gh
@@ -176,6 +199,9 @@ func (c *Client) do(ctx context.Context, what string, call func(ctx context.Cont
 	if c.token.IsZero() {
 		return "", errNoToken
 	}
+	if c.wrongHost != nil {
+		return "", c.wrongHost
+	}
 	// The caller's deadline may be the shorter one: name the limit that
 	// ran out.
 	limit := c.timeout
@@ -245,7 +271,7 @@ func (c *Client) where(r *http.Response, what string) (method, path string) {
 
 func (c *Client) apiError(er *github.ErrorResponse) error {
 	r := er.Response
-	e := &APIError{Status: r.StatusCode, Message: c.scrub(oneLine(er.Message, 300)),
+	e := &APIError{Status: r.StatusCode, Message: oneLine(er.Message, 300),
 		RequestID: r.Header.Get("X-GitHub-Request-Id"),
 		Scopes:    r.Header.Get("X-OAuth-Scopes"), Needs: r.Header.Get("X-Accepted-OAuth-Scopes")}
 	e.Method, e.Path = c.where(r, "")
@@ -263,14 +289,6 @@ func (c *Client) apiError(er *github.ErrorResponse) error {
 		}
 	}
 	return e
-}
-
-// scrub masks the token should an answer ever echo it.
-func (c *Client) scrub(s string) string {
-	if v := c.token.reveal(); v != "" {
-		s = strings.ReplaceAll(s, v, "****")
-	}
-	return s
 }
 
 // splitRepo splits "owner/name".

@@ -27,9 +27,15 @@ const ghTimeout = 3 * time.Second
 type Token struct {
 	secret func() string
 	source string
+	// host is the GitHub host the token belongs to, as gh names hosts
+	// (see Host); "" for one made by NewToken, which belongs to the
+	// client it is given to.
+	host string
 }
 
-// NewToken wraps a token found elsewhere; source says where.
+// NewToken wraps a token found elsewhere; source says where. It belongs
+// to whatever host the client it is given to reads; the tokens
+// LookupToken finds carry their own host.
 func NewToken(value, source string) Token {
 	v := strings.TrimSpace(value)
 	secret.Register(v) // every output path scrubs it from here on
@@ -51,6 +57,10 @@ func (t Token) reveal() string {
 // Source names where the token came from: a variable, or "gh" for the
 // GitHub CLI's keyring.
 func (t Token) Source() string { return t.source }
+
+// Host is the GitHub host the token belongs to ("github.com", a server's
+// host name), "" for one made by NewToken.
+func (t Token) Host() string { return t.host }
 
 // IsZero reports whether there is no token.
 func (t Token) IsZero() bool { return t.secret == nil }
@@ -102,42 +112,115 @@ func (noTokenError) Error() string {
 
 func (noTokenError) Unwrap() error { return providers.ErrAuth }
 
-// Host is the GitHub host an API URL belongs to, as gh names hosts:
-// "github.com" for https://api.github.com/, the server's host name for a
-// GitHub Enterprise Server URL (https://HOST/api/v3/), and HOST.ghe.com for
-// GitHub Enterprise Cloud with data residency (https://api.HOST.ghe.com/).
-func Host(apiURL string) string {
-	if apiURL == "" {
-		return "github.com"
-	}
-	u, err := url.Parse(apiURL)
-	if err != nil || u.Hostname() == "" {
-		return "github.com"
-	}
-	h := strings.ToLower(u.Hostname())
-	if h == "api.github.com" {
-		return "github.com"
-	}
-	if strings.HasSuffix(h, ".ghe.com") {
-		return strings.TrimPrefix(h, "api.")
-	}
-	if u.Port() != "" {
-		return h + ":" + u.Port()
+// wrongHostError is a token that belongs to another host than the one the
+// client reads: it is not sent. It names both hosts, never the token.
+type wrongHostError struct {
+	source, tokenHost, host string
+}
+
+func (e *wrongHostError) Error() string {
+	return fmt.Sprintf("GitHub: the token from %s is for %s, not for %s, so it is not sent; set %s, or run `gh auth login --hostname %s`",
+		e.source, e.tokenHost, e.host, tokenVars(e.host)[0], e.host)
+}
+
+func (e *wrongHostError) Unwrap() error { return providers.ErrAuth }
+
+// The host rules below are gh's: cli/go-gh pkg/auth (NormalizeHostname,
+// IsTenancy, DefaultHost, tokenForHost) and cli/cli internal/ghinstance
+// (RESTPrefix).
+const (
+	dotcom      = "github.com"
+	ghLocalhost = "github.localhost"
+	tenancy     = ".ghe.com" // GitHub Enterprise Cloud with data residency
+)
+
+// normalizeHost names a host as gh does: lower case, any *.github.com is
+// github.com, any *.github.localhost is github.localhost, and
+// x.TENANT.ghe.com is TENANT.ghe.com.
+func normalizeHost(h string) string {
+	h = strings.ToLower(h)
+	switch {
+	case strings.HasSuffix(h, "."+dotcom):
+		return dotcom
+	case strings.HasSuffix(h, "."+ghLocalhost):
+		return ghLocalhost
+	case strings.HasSuffix(h, tenancy):
+		before := strings.TrimSuffix(h, tenancy)
+		return before[strings.LastIndex(before, ".")+1:] + tenancy
 	}
 	return h
 }
 
-// tokenVars lists the variables a token for host is read from, in order.
-// As gh does, a github.com token is never sent to an Enterprise Server nor
-// the reverse; a server on loopback (the sim, a local fake) takes either.
-func tokenVars(host string) []string {
-	dotcom := []string{"GH_TOKEN", "GITHUB_TOKEN"}
-	if host == "github.com" || strings.HasSuffix(host, ".ghe.com") {
+// Host is the GitHub host an API URL belongs to, as gh names hosts:
+// "github.com" for https://api.github.com/, the server's host name for a
+// GitHub Enterprise Server URL (https://HOST/api/v3/), and HOST.ghe.com for
+// GitHub Enterprise Cloud with data residency (https://api.HOST.ghe.com/).
+// A port, when the URL has one, is part of the host.
+func Host(apiURL string) string {
+	if apiURL == "" {
 		return dotcom
+	}
+	u, err := url.Parse(apiURL)
+	if err != nil || u.Hostname() == "" {
+		return dotcom
+	}
+	h := normalizeHost(u.Hostname())
+	if u.Port() != "" && h != dotcom && !strings.HasSuffix(h, tenancy) {
+		return net.JoinHostPort(h, u.Port())
+	}
+	return h
+}
+
+// APIURLFor is the REST API root of a GitHub host, as gh maps it
+// (RESTPrefix): github.com and TENANT.ghe.com are served at
+// https://api.HOST/, github.localhost at http://api.github.localhost/, and
+// any other host is a GitHub Enterprise Server, at https://HOST/api/v3/.
+func APIURLFor(host string) string {
+	h := normalizeHost(host)
+	switch {
+	case h == dotcom, strings.HasSuffix(h, tenancy):
+		return "https://api." + h + "/"
+	case h == ghLocalhost:
+		return "http://api." + h + "/"
+	}
+	return "https://" + h + "/api/v3/"
+}
+
+// ResolveAPIURL is the API root flightdeck reads: configured (config's
+// github.api_url; "" when the file leaves it out), else that of GH_HOST,
+// which names the host as for gh (DefaultHost: GH_HOST, else github.com),
+// else DefaultAPIURL. GH_HOST is a host name, with a port if need be; it
+// is not a URL.
+func ResolveAPIURL(configured string, getenv func(string) string) (string, error) {
+	if configured != "" {
+		return configured, nil
+	}
+	h := strings.TrimSpace(getenv("GH_HOST"))
+	if h == "" {
+		return DefaultAPIURL, nil
+	}
+	u, err := url.Parse("https://" + h)
+	if err != nil || u.Host != h || u.Hostname() == "" || u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("GitHub: GH_HOST %q is not a host name such as github.com or ghe.example.com", h)
+	}
+	return APIURLFor(h), nil
+}
+
+// tokenVars lists the variables a token for host is read from, in order,
+// as gh does (tokenForHost): GH_TOKEN, GITHUB_TOKEN for github.com, a
+// TENANT.ghe.com and github.localhost; GH_ENTERPRISE_TOKEN,
+// GITHUB_ENTERPRISE_TOKEN for an Enterprise Server. So a github.com token
+// is never sent to an Enterprise Server, nor the reverse. A server on
+// loopback (the sim, a local fake) takes either.
+func tokenVars(host string) []string {
+	dotcomVars := []string{"GH_TOKEN", "GITHUB_TOKEN"}
+	h := normalizeHost(host)
+	if h == dotcom || h == ghLocalhost || strings.HasSuffix(h, tenancy) {
+		return dotcomVars
 	}
 	enterprise := []string{"GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN"}
 	if loopback(host) {
-		return append(enterprise, dotcom...)
+		return append(enterprise, dotcomVars...)
 	}
 	return enterprise
 }
@@ -157,9 +240,11 @@ func loopback(host string) bool {
 // GHRunner runs `gh auth token --hostname HOST` and returns what it printed.
 type GHRunner func(ctx context.Context, host string) (string, error)
 
-// FindToken looks for a token for the API at apiURL (config github.api_url;
+// FindToken looks for a token for the API at apiURL (see ResolveAPIURL;
 // "" for github.com): GH_TOKEN, then GITHUB_TOKEN (GH_ENTERPRISE_TOKEN,
-// GITHUB_ENTERPRISE_TOKEN for an Enterprise Server), then `gh auth token`.
+// GITHUB_ENTERPRISE_TOKEN for an Enterprise Server), then
+// `gh auth token --hostname HOST`, as gh does. The token belongs to that
+// host.
 func FindToken(ctx context.Context, apiURL string) (Token, error) {
 	return LookupToken(ctx, Host(apiURL), os.Getenv, RunGH)
 }
@@ -169,10 +254,11 @@ func FindToken(ctx context.Context, apiURL string) (Token, error) {
 // error wrapping providers.ErrAuth that says how to provide one; it never
 // quotes what gh printed.
 func LookupToken(ctx context.Context, host string, getenv func(string) string, gh GHRunner) (Token, error) {
+	host = normalizeHost(host)
 	vars := tokenVars(host)
 	for _, name := range vars {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return NewToken(v, name), nil
+			return bound(v, name, host), nil
 		}
 	}
 	if gh == nil {
@@ -182,9 +268,16 @@ func LookupToken(ctx context.Context, host string, getenv func(string) string, g
 	defer cancel()
 	out, err := gh(ctx, host)
 	if v := strings.TrimSpace(out); err == nil && v != "" && !strings.ContainsAny(v, " \n\t") {
-		return NewToken(v, sourceGH), nil
+		return bound(v, sourceGH, host), nil
 	}
 	return Token{}, &tokenLookupError{vars: vars, host: host, gh: err}
+}
+
+// bound is a token that belongs to host.
+func bound(value, source, host string) Token {
+	t := NewToken(value, source)
+	t.host = host
+	return t
 }
 
 // tokenLookupError says where no token was found, and why gh gave none.

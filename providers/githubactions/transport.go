@@ -12,8 +12,9 @@ import (
 	"flightdeck/providers"
 )
 
-// transport sits under go-github's authentication, so it sees every
-// request as sent, Authorization included, and every answer first:
+// transport sits under providers.HostAuth, so it sees every request as
+// sent, Authorization included (or left off, on its way to another host),
+// and every answer first:
 //
 //   - it refuses to send while a throttling answer's wait runs or the
 //     primary budget is spent (meter.gate), on our clock;
