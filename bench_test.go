@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/http/httptest"
@@ -70,6 +71,8 @@ type latencyRig struct {
 	chosen string
 	msgs   chan tea.Msg
 	world  *sim.World
+	base   string // the world's URL
+	quiet  time.Duration
 }
 
 // newLatencyRig builds the rig on a world that stands still.
@@ -78,9 +81,39 @@ func newLatencyRig(b *testing.B) *latencyRig {
 }
 
 // newRigOn builds the rig on a world made with o.
-func newRigOn(b *testing.B, o sim.Options) *latencyRig {
-	r := &latencyRig{msgs: make(chan tea.Msg, 64)}
-	w := sim.New(o)
+func newRigOn(tb testing.TB, o sim.Options) *latencyRig {
+	return newRig(tb, rigOptions{world: o})
+}
+
+// rigOptions shape a rig beyond its world.
+type rigOptions struct {
+	world sim.Options
+	// wrap, when set, stands between flightdeck's clients and the world.
+	wrap func(http.Handler) http.Handler
+	// config, when set, edits the config the world writes.
+	config func([]byte) []byte
+	// tokens from the environment (as a user's run finds them) instead of
+	// the demo's; and the audit log to use.
+	realTokens bool
+	auditLog   string
+	width      int
+	height     int
+	// waitFor says when the first data is on screen (default: a version).
+	waitFor func(view string) bool
+	// quiet is how long send waits for the messages a key causes to stop
+	// (default 50 ms).
+	quiet time.Duration
+}
+
+// newRig builds a rig: a world served over loopback HTTP, the real
+// providers on it and the real TUI model, sized and fed its first data.
+func newRig(tb testing.TB, o rigOptions) *latencyRig {
+	r := &latencyRig{msgs: make(chan tea.Msg, 64), quiet: cmp.Or(o.quiet, 50*time.Millisecond)}
+	w := sim.New(o.world)
+	var handler http.Handler = w.Handler()
+	if o.wrap != nil {
+		handler = o.wrap(handler)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		r.mu.Lock()
 		if r.marked {
@@ -93,20 +126,25 @@ func newRigOn(b *testing.B, o sim.Options) *latencyRig {
 			}
 		}
 		r.mu.Unlock()
-		w.Handler().ServeHTTP(rw, req)
+		handler.ServeHTTP(rw, req)
 	}))
-	b.Cleanup(srv.Close)
-	cfg, err := config.Parse(w.WriteConfig(srv.URL), "bench")
-	if err != nil {
-		b.Fatal(err)
+	tb.Cleanup(srv.Close)
+	raw := w.WriteConfig(srv.URL)
+	if o.config != nil {
+		raw = o.config(raw)
 	}
-	g := &globals{auditLog: filepath.Join(b.TempDir(), "audit.jsonl"), simulated: true}
+	cfg, err := config.Parse(raw, "bench")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g := &globals{auditLog: cmp.Or(o.auditLog, filepath.Join(tb.TempDir(), "audit.jsonl")), simulated: !o.realTokens}
 	ctx, cancel := context.WithCancel(context.Background())
-	b.Cleanup(cancel)
+	tb.Cleanup(cancel)
 	wd, err := buildWorld(ctx, g, cfg)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
+	tb.Cleanup(wd.close)
 	rend := lipgloss.NewRenderer(os.Stdout)
 	rend.SetColorProfile(termenv.Ascii)
 	opts := uiOptions(ctx, g, cfg, wd, "bench")
@@ -114,10 +152,13 @@ func newRigOn(b *testing.B, o sim.Options) *latencyRig {
 	m := ui.New(opts)
 	r.m, r.world = m, w
 	r.launch(m.Init())
-	r.send(tea.WindowSizeMsg{Width: 120, Height: 40})
-	r.until(b, "the first data", 10*time.Second, func() bool {
-		return r.shows("api-") || regexp.MustCompile(`[0-9a-f]{7} [✓◐]`).MatchString(r.view())
-	})
+	r.send(tea.WindowSizeMsg{Width: cmp.Or(o.width, 120), Height: cmp.Or(o.height, 40)})
+	r.base = srv.URL
+	waitFor := o.waitFor
+	if waitFor == nil {
+		waitFor = func(view string) bool { return strings.Contains(view, "api-") || versionRe.MatchString(view) }
+	}
+	r.until(tb, "the first data", 10*time.Second, func() bool { return waitFor(r.view()) })
 	return r
 }
 
@@ -155,7 +196,7 @@ func (r *latencyRig) driveToConfirm(b *testing.B) {
 // loop, every command runs in its own goroutine and timers fire late.
 func (r *latencyRig) send(msg tea.Msg) {
 	r.update1(msg)
-	r.settle(50 * time.Millisecond)
+	r.settle(r.quiet)
 }
 
 func (r *latencyRig) update1(msg tea.Msg) {
@@ -194,14 +235,15 @@ func (r *latencyRig) settle(quiet time.Duration) {
 }
 
 // until handles messages until ok holds, or fails after limit.
-func (r *latencyRig) until(b *testing.B, what string, limit time.Duration, ok func() bool) {
+func (r *latencyRig) until(tb testing.TB, what string, limit time.Duration, ok func() bool) {
+	tb.Helper()
 	deadline := time.After(limit)
 	for !ok() {
 		select {
 		case msg := <-r.msgs:
 			r.update1(msg)
 		case <-deadline:
-			b.Fatalf("timed out waiting for %s:\n%s", what, r.view())
+			tb.Fatalf("timed out waiting for %s:\n%s", what, r.view())
 		}
 	}
 }
