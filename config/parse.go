@@ -36,7 +36,7 @@ func parse(data []byte, filename string, getenv func(string) string) (*Config, e
 
 	file, perr := parseYAML(data)
 	if perr != nil {
-		return nil, &Errors{File: filename, Problems: []Problem{*perr}}
+		return nil, newErrors(filename, []Problem{*perr})
 	}
 	var docs []*ast.DocumentNode
 	for _, doc := range file.Docs {
@@ -56,7 +56,7 @@ func parse(data []byte, filename string, getenv func(string) string) (*Config, e
 
 	checker{d}.config(cfg)
 	if len(d.problems) > 0 {
-		return nil, &Errors{File: filename, Problems: sortProblems(d.problems)}
+		return nil, newErrors(filename, sortProblems(d.problems))
 	}
 	applyDefaults(cfg, d, getenv)
 	return cfg, nil
