@@ -75,11 +75,12 @@ func parseYAML(data []byte) (file *ast.File, problem *Problem) {
 	if err == nil {
 		return f, nil
 	}
-	p := &Problem{Message: "invalid YAML: " + err.Error()}
 	var yerr yaml.Error
 	if errors.As(err, &yerr) {
+		// Not yerr.Error(): it draws the source around the token, which on
+		// one long line takes minutes.
 		at := positionOf(yerr.GetToken())
-		p.Line, p.Column, p.Message = at.line, at.col, "invalid YAML: "+yerr.GetMessage()
+		return nil, &Problem{Line: at.line, Column: at.col, Message: "invalid YAML: " + yerr.GetMessage()}
 	}
-	return nil, p
+	return nil, &Problem{Message: "invalid YAML: " + err.Error()}
 }
