@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Problem is one thing wrong with a config file.
@@ -18,6 +20,8 @@ type Problem struct {
 }
 
 // String formats the problem without a file name: "12:7: path: message".
+// The path and message are made printable (see printable): both can hold
+// text from the file.
 func (p Problem) String() string {
 	var b strings.Builder
 	if p.Line > 0 {
@@ -28,35 +32,74 @@ func (p Problem) String() string {
 		b.WriteByte(' ')
 	}
 	if p.Path != "" {
-		b.WriteString(p.Path)
+		b.WriteString(printable(p.Path))
 		b.WriteString(": ")
 	}
-	b.WriteString(p.Message)
+	b.WriteString(printable(p.Message))
 	return b.String()
 }
 
 // Errors is every problem found in one config file. Parse returns it as a
 // *Errors so the whole list can be shown before the program stops.
 type Errors struct {
+	// File is the file's name as given, made printable: it is shown, not
+	// opened (Config.Path keeps the name itself).
 	File     string
 	Problems []Problem
+}
+
+func newErrors(filename string, problems []Problem) *Errors {
+	return &Errors{File: printable(filename), Problems: problems}
 }
 
 // Error prints every problem, one per line, in file order, like a compiler:
 // "config.yaml:12:7: services[1].environments[0]: has two targets (ecs and beanstalk); choose one".
 func (e *Errors) Error() string {
 	lines := make([]string, len(e.Problems))
+	file := printable(e.File)
 	for i, p := range e.Problems {
 		switch {
-		case e.File == "":
+		case file == "":
 			lines[i] = p.String()
 		case p.Line > 0:
-			lines[i] = e.File + ":" + p.String()
+			lines[i] = file + ":" + p.String()
 		default:
-			lines[i] = e.File + ": " + p.String()
+			lines[i] = file + ": " + p.String()
 		}
 	}
 	return strings.Join(lines, "\n")
+}
+
+// printable writes every character of s that is not printable (strconv.IsPrint:
+// C0 and C1 controls such as ESC and BEL, NUL, line breaks, bidi overrides
+// and isolates, zero-width and other format characters, unusual spaces) as
+// the escape %q would write for it (\x1b, \a, \x00, \u202e), and every byte
+// that is not UTF-8 as \xff. Everything else, a backslash included, stays as
+// it is, so text already written with %q comes out unchanged.
+//
+// It is the one place an error from this package makes text from the config
+// file safe to print: Problem.String and Errors.Error run the path, the
+// message and the file name through it, so a key, a name or a value cannot
+// drive the terminal the error is printed on, nor reorder what it says.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unprintable) {
+		return s
+	}
+	var b strings.Builder
+	for i, w := 0, 0; i < len(s); i += w {
+		var r rune
+		r, w = utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && w == 1:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case strconv.IsPrint(r):
+			b.WriteString(s[i : i+w])
+		default:
+			q := strconv.QuoteRune(r) // '\x1b', with its quotes
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
 }
 
 // sortProblems orders problems by position (whole-file problems first) and
@@ -66,6 +109,12 @@ func sortProblems(ps []Problem) []Problem {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column))
 	})
 	return slices.Compact(ps)
+}
+
+// unprintable says r does not print as itself; utf8.RuneError stands for a
+// byte that is not UTF-8 as well as for U+FFFD, which only such bytes make.
+func unprintable(r rune) bool {
+	return r == utf8.RuneError || !strconv.IsPrint(r)
 }
 
 // suggest returns the allowed value closest to got, or "" when none is close

@@ -30,6 +30,17 @@ func FuzzParse(f *testing.F) {
 		"services:\n- &s {name: a, ci: {provider: circleci, project: gh/a/b}}\n- *s\n",
 		"\"unterminated\n",
 		"\t- tab\n",
+		// The shapes the limits look at (limits.go).
+		"[[[[[[[[ {{{{ ]]]] }}}}\n",
+		"- - - - ? - a\n",
+		"a: !t\nb: &x !t\nc: 1\n",
+		"{a, b: , \"c\":d, [e]: }\n",
+		"---\na: 1\n...\n",
+		"%YAML 1.2\n--- |\n  text\n",
+		"x: |2-\n  [\n y: {\n",
+		"'a''b[': \"c\\\"[\" # [\n",
+		"k:\n-\n  -\nv:\n",
+		"x-q: \"a\n  [b\n---\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))

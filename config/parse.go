@@ -3,22 +3,45 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 )
 
 // Load reads the file at path and parses it. Problems in the file come back
-// as *Errors; a file that cannot be read comes back as the wrapped OS error.
+// as *Errors, a file over 1 MiB among them, refused before it is read; a
+// file that cannot be read comes back as the wrapped OS error.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, tooBig, err := readConfig(path)
 	if err != nil {
 		return nil, fmt.Errorf("config: read %s: %w", path, err)
 	}
+	if tooBig != nil {
+		return nil, newErrors(path, []Problem{*tooBig})
+	}
 	return Parse(data, path)
+}
+
+// readConfig reads at most maxFileSize+1 bytes of the file, so a larger one
+// is never read whole: a regular file's size refuses it before any read,
+// and of anything else (a file that grew, a pipe, a device) precheck sees
+// one byte too many.
+func readConfig(path string) ([]byte, *Problem, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > maxFileSize {
+		return nil, tooLarge(fi.Size()), nil
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	return data, nil, err
 }
 
 // Parse decodes data strictly, fills in defaults and validates the result.
@@ -36,7 +59,7 @@ func parse(data []byte, filename string, getenv func(string) string) (*Config, e
 
 	file, perr := parseYAML(data)
 	if perr != nil {
-		return nil, &Errors{File: filename, Problems: []Problem{*perr}}
+		return nil, newErrors(filename, []Problem{*perr})
 	}
 	var docs []*ast.DocumentNode
 	for _, doc := range file.Docs {
@@ -51,35 +74,46 @@ func parse(data []byte, filename string, getenv func(string) string) (*Config, e
 		d.decode("", docs[0].Body, reflect.ValueOf(cfg).Elem())
 	}
 	for _, doc := range docs[min(1, len(docs)):] {
-		d.addf("", posOf(doc), "a second YAML document; flightdeck reads one document per file")
+		// precheck and checkTokens refuse a second document before it is
+		// parsed; this stays in case goccy ever finds one they did not.
+		d.addf("", posOf(doc), "a second YAML document; %s", oneDocument)
 	}
 
 	checker{d}.config(cfg)
 	if len(d.problems) > 0 {
-		return nil, &Errors{File: filename, Problems: sortProblems(d.problems)}
+		return nil, newErrors(filename, sortProblems(d.problems))
 	}
 	applyDefaults(cfg, d, getenv)
 	return cfg, nil
 }
 
-// parseYAML runs goccy's parser and turns its error into one Problem. It also
-// turns a panic inside the parser into a Problem: a malformed config must
-// never crash the program that was asked to read it.
+// parseYAML refuses a file over the limits (see limits.go), runs goccy's
+// lexer and parser, and turns their error into one Problem. It also turns a
+// panic inside them into a Problem: a malformed config must never crash the
+// program that was asked to read it.
 func parseYAML(data []byte) (file *ast.File, problem *Problem) {
 	defer func() {
 		if r := recover(); r != nil {
 			file, problem = nil, &Problem{Message: fmt.Sprintf("invalid YAML (the parser failed: %v)", r)}
 		}
 	}()
-	f, err := parser.ParseBytes(data, 0)
+	if p := precheck(data); p != nil {
+		return nil, p
+	}
+	tokens := lexer.Tokenize(string(data))
+	if p := checkTokens(tokens); p != nil {
+		return nil, p
+	}
+	f, err := parser.Parse(tokens, 0)
 	if err == nil {
 		return f, nil
 	}
-	p := &Problem{Message: "invalid YAML: " + err.Error()}
 	var yerr yaml.Error
 	if errors.As(err, &yerr) {
+		// Not yerr.Error(): it draws the source around the token, which on
+		// one long line takes minutes.
 		at := positionOf(yerr.GetToken())
-		p.Line, p.Column, p.Message = at.line, at.col, "invalid YAML: "+yerr.GetMessage()
+		return nil, &Problem{Line: at.line, Column: at.col, Message: "invalid YAML: " + yerr.GetMessage()}
 	}
-	return nil, p
+	return nil, &Problem{Message: "invalid YAML: " + err.Error()}
 }

@@ -392,7 +392,7 @@ services:
 		{
 			name:  "a second document",
 			src:   "services:\n  - name: api" + okEnvs + "---\nrefresh: 10s\n",
-			wants: []want{{"", 7, 1, `a second YAML document`}},
+			wants: []want{{"", 6, 1, `a second YAML document starts here`}},
 		},
 		{
 			name:  "alias without anchor",

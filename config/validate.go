@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // checker runs the rules a decoded file must meet. It reads positions from
@@ -97,6 +98,26 @@ func (c checker) unique(first map[string]int, path, what, name string) {
 	first[name] = c.valueAt(p).line
 }
 
+// printableName refuses a service or environment name holding a character
+// that does not print as itself: a control character (ESC, BEL, NUL), a
+// bidi override or isolate (U+202A–U+202E, U+2066–U+2069), a zero-width or
+// other format character, an unusual space, or a byte that is not UTF-8. No
+// real name needs one, and each could make the board or a command's output
+// show a name other than the one it acts on.
+func (c checker) printableName(path, what, name string) {
+	i := strings.IndexFunc(name, unprintable)
+	if i < 0 {
+		return
+	}
+	r, w := utf8.DecodeRuneInString(name[i:])
+	char := fmt.Sprintf("U+%04X", r)
+	if r == utf8.RuneError && w == 1 {
+		char = fmt.Sprintf("the byte \\x%02x, which is not UTF-8", name[i])
+	}
+	p := joinPath(path, "name")
+	c.addf(p, c.valueAt(p), "%s name %q holds %s; a name may hold only characters that print as themselves (no control, bidi, zero-width or other invisible characters)", what, name, char)
+}
+
 func (c checker) aws(path string, a AWS) {
 	if u := a.EndpointURL; u != "" && !isHTTPURL(u) {
 		p := joinPath(path, "endpoint_url")
@@ -109,6 +130,7 @@ func (c checker) service(path string, s *Service) {
 		return
 	}
 	c.require(path, "name", s.Name)
+	c.printableName(path, "service", s.Name)
 	if s.Repo != "" && !isOwnerName(s.Repo) {
 		p := joinPath(path, "repo")
 		c.addf(p, c.valueAt(p), "%q is not a GitHub owner/name such as acme/api", s.Repo)
@@ -164,6 +186,7 @@ func (c checker) environment(path string, e *Environment) {
 		return
 	}
 	c.require(path, "name", e.Name)
+	c.printableName(path, "environment", e.Name)
 	if e.AWS != nil {
 		c.aws(joinPath(path, "aws"), *e.AWS)
 	}
