@@ -8,7 +8,6 @@ import (
 	"maps"
 	"net/http"
 	"regexp"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -143,17 +142,7 @@ var simAnswers = sync.OnceValue(func() map[string][][]byte {
 		_, _ = s.Commit(ctx, "acme/web", web[0].SHA)
 		_, _ = s.Compare(ctx, "acme/web", web[len(web)-1].SHA, web[0].SHA)
 	}
-	out := map[string][][]byte{}
-	seen := map[string]bool{}
-	for _, x := range rec.Exchanges() {
-		k := kindOf(x.Path)
-		if k == "" || x.Status != http.StatusOK || seen[string(x.Body)] {
-			continue
-		}
-		seen[string(x.Body)] = true
-		out[k] = append(out[k], x.Body)
-	}
-	return out
+	return rec.Bodies(func(x oddanswers.Exchange) string { return kindOf(x.Path) })
 })
 
 // specAnswers are the spec's own examples of each kind.
@@ -204,17 +193,13 @@ func baseAnswers(tb testing.TB, waiting bool) map[string][]byte {
 	return out
 }
 
-// addSeeds adds the real answers of the kinds, the spec's examples of
-// them, and odd variants of the first real one: a null, a wrong type or
-// an unknown enum value in each place.
+// addSeeds adds real answers of the kinds, the spec's examples of them,
+// and odd variants of a real one: a null, a wrong type or an unknown enum
+// value in each place.
 func addSeeds(f *testing.F, kinds ...string) {
 	spec := specAnswers(f)
 	for _, k := range kinds {
-		real := simAnswers()[k]
-		for _, b := range append(slices.Clone(real[:min(4, len(real))]), spec[k]...) {
-			f.Add(b)
-		}
-		for _, b := range oddanswers.Variants(real[0], 100) {
+		for _, b := range oddanswers.Seeds(simAnswers()[k], spec[k], 100) {
 			f.Add(b)
 		}
 	}
@@ -287,20 +272,15 @@ func checkCache(t *testing.T, c *etagCache, kind string) {
 	}
 }
 
-func FuzzGitHubRuns(f *testing.F) {
-	addSeeds(f, kindRuns)
-	f.Fuzz(func(t *testing.T, body []byte) { fuzzFetch(t, kindRuns, body) })
+// fuzzKind fuzzes the poll's answers of one kind.
+func fuzzKind(f *testing.F, kind string) {
+	addSeeds(f, kind)
+	f.Fuzz(func(t *testing.T, body []byte) { fuzzFetch(t, kind, body) })
 }
 
-func FuzzGitHubJobs(f *testing.F) {
-	addSeeds(f, kindJobs)
-	f.Fuzz(func(t *testing.T, body []byte) { fuzzFetch(t, kindJobs, body) })
-}
-
-func FuzzGitHubPending(f *testing.F) {
-	addSeeds(f, kindPending)
-	f.Fuzz(func(t *testing.T, body []byte) { fuzzFetch(t, kindPending, body) })
-}
+func FuzzGitHubRuns(f *testing.F)    { fuzzKind(f, kindRuns) }
+func FuzzGitHubJobs(f *testing.F)    { fuzzKind(f, kindJobs) }
+func FuzzGitHubPending(f *testing.F) { fuzzKind(f, kindPending) }
 
 // FuzzGitHubLineage serves body as both the commit and the comparison;
 // the lineage reads have no safety net: a panic is a crash.

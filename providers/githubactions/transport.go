@@ -88,7 +88,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // keep reads a 200 and holds it in the request's ledger, to be cached
 // once its reader vouches for it, handing on an answer that reads the
 // same. A body too big to keep is passed on as it streams. An answer that
-// cannot be kept makes any older copy go: it is stale.
+// cannot be kept makes any older copy go: it is stale. An empty body is
+// not kept either: go-github reads it as nothing at all, which is no
+// answer to replay.
 func (t *transport) keep(key string, resp *http.Response, p *pending) *http.Response {
 	head, err := io.ReadAll(io.LimitReader(resp.Body, maxEntryBytes+1))
 	if err != nil || len(head) > maxEntryBytes {
@@ -97,7 +99,7 @@ func (t *transport) keep(key string, resp *http.Response, p *pending) *http.Resp
 		return resp
 	}
 	resp.Body.Close()
-	if e := newEntry(key, resp.Header, head); e != nil {
+	if e := newEntry(key, resp.Header, head); e != nil && len(bytes.TrimSpace(head)) > 0 {
 		p.add(e)
 	} else {
 		t.cache.drop(key)

@@ -207,6 +207,33 @@ func (rec *Recorder) Exchanges() []Exchange {
 	return slices.Clone(rec.exchanges)
 }
 
+// Bodies sorts the distinct bodies of the 2xx answers by kind; kind
+// returns "" for exchanges to leave out.
+func (rec *Recorder) Bodies(kind func(Exchange) string) map[string][][]byte {
+	out := map[string][][]byte{}
+	seen := map[string]bool{}
+	for _, x := range rec.Exchanges() {
+		k := kind(x)
+		if k == "" || x.Status < 200 || x.Status > 299 || seen[string(x.Body)] {
+			continue
+		}
+		seen[string(x.Body)] = true
+		out[k] = append(out[k], x.Body)
+	}
+	return out
+}
+
+// Seeds is what a fuzzer of one kind of answer starts from: up to four
+// real answers, the spec's examples, and up to n Variants of the first
+// real answer.
+func Seeds(real, examples [][]byte, n int) [][]byte {
+	out := slices.Concat(real[:min(4, len(real))], examples)
+	if len(real) > 0 {
+		out = append(out, Variants(real[0], n)...)
+	}
+	return out
+}
+
 // Serve answers r with h in memory, as a client would receive it.
 func Serve(h http.Handler, r *http.Request) *http.Response {
 	w := httptest.NewRecorder()
