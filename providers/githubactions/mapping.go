@@ -141,7 +141,8 @@ func parseGateID(id string) (runID, envID int64, err error) {
 
 // gates lists the environments a waiting run asks a human to approve.
 // An environment guarded only by a wait timer is not a gate: nobody can
-// answer it. WaitingSince is when the job that waits was created, else
+// answer it; nor is an entry that names no environment (null in the
+// answer): there is nothing to review. WaitingSince is when the job that waits was created, else
 // when the run last changed (it started waiting then).
 func gates(service string, p model.Pipeline, r *github.WorkflowRun, raw []*github.WorkflowJob, pending []PendingDeployment) []model.Gate {
 	var out []model.Gate
@@ -150,7 +151,7 @@ func gates(service string, p model.Pipeline, r *github.WorkflowRun, raw []*githu
 		jobs = p.Workflows[0].Jobs
 	}
 	for _, d := range pending {
-		if len(d.Reviewers) == 0 && d.WaitTimer > 0 {
+		if len(d.Reviewers) == 0 && d.WaitTimer > 0 || d.Environment.ID == 0 {
 			continue
 		}
 		g := model.Gate{

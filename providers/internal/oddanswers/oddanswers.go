@@ -8,10 +8,13 @@ package oddanswers
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 )
 
@@ -80,6 +83,37 @@ func cut(v any) any {
 		return x
 	}
 	return v
+}
+
+// Edit returns a copy of a JSON document with the value at a dotted path
+// ("workflow_runs.0.status": a key, an array index, a key) set to v (a key
+// may be new), or the error that the path names no place in it.
+func Edit(doc []byte, path string, v any) ([]byte, error) {
+	root, err := decode(doc)
+	if err != nil {
+		return nil, err
+	}
+	var steps []any
+	cur := root
+	parts := strings.Split(path, ".")
+	for n, s := range parts {
+		switch x := cur.(type) {
+		case map[string]any:
+			if _, ok := x[s]; !ok && n < len(parts)-1 {
+				return nil, fmt.Errorf("%s: no %q", path, s)
+			}
+			steps, cur = append(steps, s), x[s]
+		case []any:
+			i, err := strconv.Atoi(s)
+			if err != nil || i < 0 || i >= len(x) {
+				return nil, fmt.Errorf("%s: no element %q", path, s)
+			}
+			steps, cur = append(steps, i), x[i]
+		default:
+			return nil, fmt.Errorf("%s: nothing below %q", path, s)
+		}
+	}
+	return encode(set(root, steps, v)), nil
 }
 
 func decode(b []byte) (any, error) {
