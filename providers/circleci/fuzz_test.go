@@ -79,22 +79,36 @@ var simAnswers = sync.OnceValue(func() map[string][][]byte {
 	return rec.Bodies(func(x oddanswers.Exchange) string { return kindOf(x.Path) })
 })
 
-// fuzzFetch serves body as every answer of kind, the others real, to a
-// source of one service, polls twice (the world moves between the polls)
-// and re-checks a gate of the first workflow. No panic may be recovered.
-func fuzzFetch(t *testing.T, kind string, body []byte) {
+// baseAnswers is the first real answer of each kind.
+func baseAnswers() canned {
 	answers := canned{}
 	for k, real := range simAnswers() {
 		answers[k] = real[0]
 	}
-	answers[kind] = body
-	clock := newFakeClock()
+	return answers
+}
+
+// cannedSource is a source of the sim's first service on canned answers,
+// in memory, reading its two newest pipelines.
+func cannedSource(t *testing.T, answers canned, now func() time.Time) *Source {
+	t.Helper()
 	s, err := New(Options{Host: "http://circleci.test", Token: NewToken(testToken, "CIRCLECI_TOKEN"),
 		HTTPClient: &http.Client{Transport: oddanswers.Transport{Handler: answers}},
-		Services:   simServices[:1], Recent: 2, Now: clock.Now})
+		Services:   simServices[:1], Recent: 2, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// fuzzFetch serves body as every answer of kind, the others real, to a
+// source of one service, polls twice (the world moves between the polls)
+// and re-checks a gate of the first workflow. No panic may be recovered.
+func fuzzFetch(t *testing.T, kind string, body []byte) {
+	answers := baseAnswers()
+	answers[kind] = body
+	clock := newFakeClock()
+	s := cannedSource(t, answers, clock.Now)
 	before := providers.RecoveredPanics()
 	var last []model.CIStatus
 	for range 2 {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -82,7 +83,24 @@ var simAnswers = sync.OnceValue(func() map[string][][]byte {
 		w.Step(clock.Advance(2 * time.Minute))
 	}
 	_, _ = s.History(context.Background(), fuzzEnv.Key)
-	return rec.Bodies(func(x oddanswers.Exchange) string { return opOf(x.Header) })
+	out := rec.Bodies(func(x oddanswers.Exchange) string { return opOf(x.Header) })
+	// The answers about fuzzEnv first: the canned ECS gives every call the
+	// first.
+	aboutEnv := func(b []byte) bool {
+		return bytes.Contains(b, []byte("api-staging")) || bytes.Contains(b, []byte("/staging/api"))
+	}
+	for _, bodies := range out {
+		slices.SortStableFunc(bodies, func(a, b []byte) int {
+			switch {
+			case aboutEnv(a) == aboutEnv(b):
+				return 0
+			case aboutEnv(a):
+				return -1
+			}
+			return 1
+		})
+	}
+	return out
 })
 
 // sdkSnapshot is the SDK's own response snapshot of an operation (every
@@ -102,14 +120,20 @@ func sdkSnapshot(op string) []byte {
 	return bytes.TrimSpace(body)
 }
 
-// fuzzFetch serves body as every answer of op, the others real, to a
-// source of one environment, polls it twice (FetchEnv the second time)
-// and reads its History. No panic may be recovered.
-func fuzzFetch(t *testing.T, c *awsecs.Client, h *canned, op string, body []byte) {
+// baseAnswers is the first real answer of each operation.
+func baseAnswers() map[string][]byte {
 	answers := map[string][]byte{}
 	for k, real := range simAnswers() {
 		answers[k] = real[0]
 	}
+	return answers
+}
+
+// fuzzFetch serves body as every answer of op, the others real, to a
+// source of one environment, polls it twice (FetchEnv the second time)
+// and reads its History. No panic may be recovered.
+func fuzzFetch(t *testing.T, c *awsecs.Client, h *canned, op string, body []byte) {
+	answers := baseAnswers()
 	answers[op] = body
 	h.answers.Store(&answers)
 	s := newSource(c, testRegion, Options{Environments: []Environment{fuzzEnv}, Now: newFakeClock().Now})

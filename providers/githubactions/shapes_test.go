@@ -1,7 +1,6 @@
 package githubactions
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -13,103 +12,63 @@ import (
 // blocked (not moving, no verdict), a null as the field's absence, and a
 // value of the wrong type makes the service's error.
 func TestOddShapes(t *testing.T) {
-	type edit struct {
-		kind, path string
-		v          any
+	at := oddanswers.At
+	waiting := []oddanswers.Change{at(kindRuns, "workflow_runs.0.status", "waiting"), at(kindRuns, "workflow_runs.1.status", "waiting")}
+	blocked := func(t *testing.T, st model.CIStatus) {
+		if s := st.Pipelines[0].Status; s != model.RunBlocked {
+			t.Errorf("status %s, want blocked", s)
+		}
 	}
-	for _, tc := range []struct {
-		name    string
-		waiting bool
-		edits   []edit
-		err     string // "" for none
-		check   func(t *testing.T, st model.CIStatus)
-	}{
-		{name: "unknown run status", edits: []edit{{kindRuns, "workflow_runs.0.status", oddanswers.Unknown}},
-			check: func(t *testing.T, st model.CIStatus) { wantStatus(t, st.Pipelines[0].Status, model.RunBlocked) }},
-		{name: "unknown conclusion", edits: []edit{{kindRuns, "workflow_runs.0.status", "completed"}, {kindRuns, "workflow_runs.0.conclusion", oddanswers.Unknown}},
-			check: func(t *testing.T, st model.CIStatus) { wantStatus(t, st.Pipelines[0].Status, model.RunBlocked) }},
-		{name: "nulls in a run", edits: []edit{
-			{kindRuns, "workflow_runs.0.head_commit", nil}, {kindRuns, "workflow_runs.0.actor", nil},
-			{kindRuns, "workflow_runs.0.run_started_at", nil}, {kindRuns, "workflow_runs.0.created_at", nil},
-			{kindRuns, "workflow_runs.0.name", nil}, {kindRuns, "workflow_runs.0.conclusion", nil}},
-			check: func(t *testing.T, st model.CIStatus) {
+	oddanswers.RunCases(t, func(tb testing.TB) map[string][]byte { return baseAnswers(tb, false) }, []oddanswers.Case[model.CIStatus]{
+		{Name: "unknown run status", Changes: []oddanswers.Change{at(kindRuns, "workflow_runs.0.status", oddanswers.Unknown)}, Check: blocked},
+		{Name: "unknown conclusion", Changes: []oddanswers.Change{at(kindRuns, "workflow_runs.0.status", "completed"), at(kindRuns, "workflow_runs.0.conclusion", oddanswers.Unknown)},
+			Check: blocked},
+		{Name: "nulls in a run", Changes: []oddanswers.Change{
+			at(kindRuns, "workflow_runs.0.head_commit", nil), at(kindRuns, "workflow_runs.0.actor", nil),
+			at(kindRuns, "workflow_runs.0.run_started_at", nil), at(kindRuns, "workflow_runs.0.created_at", nil),
+			at(kindRuns, "workflow_runs.0.name", nil), at(kindRuns, "workflow_runs.0.conclusion", nil)},
+			Check: func(t *testing.T, st model.CIStatus) {
 				if p := st.Pipelines[0]; p.Subject == "" || p.TriggeredBy != "" || !p.CreatedAt.IsZero() {
 					t.Errorf("pipeline %+v", p)
 				}
 			}},
-		{name: "null runs", edits: []edit{{kindRuns, "workflow_runs.0", nil}},
-			check: func(t *testing.T, st model.CIStatus) { wantPipelines(t, st, 1) }},
-		{name: "a word for a run id", edits: []edit{{kindRuns, "workflow_runs.0.id", "seven"}}, err: "cannot unmarshal"},
-		{name: "a null answer", edits: []edit{{kindRuns, "", nil}}, err: "the answer is empty"},
-		{name: "unknown job status", edits: []edit{{kindJobs, "jobs.0.status", oddanswers.Unknown}},
-			check: func(t *testing.T, st model.CIStatus) {
-				if !hasJobWith(st, model.RunBlocked) {
-					t.Errorf("no blocked job: %+v", st.Pipelines[0].Workflows[0].Jobs)
+		{Name: "null runs", Changes: []oddanswers.Change{at(kindRuns, "workflow_runs.0", nil)},
+			Check: func(t *testing.T, st model.CIStatus) {
+				if len(st.Pipelines) != 1 {
+					t.Errorf("%d pipelines, want 1", len(st.Pipelines))
 				}
 			}},
-		{name: "null steps and times", edits: []edit{{kindJobs, "jobs.0.steps", nil}, {kindJobs, "jobs.0.started_at", nil}, {kindJobs, "jobs.0.name", nil}},
-			check: func(t *testing.T, st model.CIStatus) { wantPipelines(t, st, 2) }},
-		{name: "a number for a job name", edits: []edit{{kindJobs, "jobs.0.name", 7}}, err: "cannot unmarshal"},
-		{name: "a pending deployment without environment", waiting: true,
-			edits: []edit{{kindPending, "0.environment", nil}, {kindPending, "0.reviewers", []any{nil}}},
-			check: func(t *testing.T, st model.CIStatus) {
+		{Name: "a word for a run id", Changes: []oddanswers.Change{at(kindRuns, "workflow_runs.0.id", "seven")}, Err: "cannot unmarshal"},
+		{Name: "a null answer", Changes: []oddanswers.Change{at(kindRuns, "", nil)}, Err: "the answer is empty"},
+		{Name: "unknown job status", Changes: []oddanswers.Change{at(kindJobs, "jobs.0.status", oddanswers.Unknown)},
+			Check: func(t *testing.T, st model.CIStatus) {
+				for _, j := range st.Pipelines[0].Workflows[0].Jobs {
+					if j.Status == model.RunBlocked {
+						return
+					}
+				}
+				t.Errorf("no blocked job: %+v", st.Pipelines[0].Workflows[0].Jobs)
+			}},
+		{Name: "null steps and times", Changes: []oddanswers.Change{at(kindJobs, "jobs.0.steps", nil), at(kindJobs, "jobs.0.started_at", nil), at(kindJobs, "jobs.0.name", nil)}},
+		{Name: "a number for a job name", Changes: []oddanswers.Change{at(kindJobs, "jobs.0.name", 7)}, Err: "cannot unmarshal"},
+		{Name: "a pending deployment without environment",
+			Changes: append(waiting, at(kindPending, "0.environment", nil), at(kindPending, "0.reviewers", []any{nil})),
+			Check: func(t *testing.T, st model.CIStatus) {
 				for _, g := range st.Gates {
 					if g.Gate == "" || strings.HasSuffix(g.ID, "/0") {
 						t.Errorf("a gate from a null: %+v", g)
 					}
 				}
 			}},
-		{name: "an unknown reviewer type", waiting: true, edits: []edit{{kindPending, "0.reviewers", []any{map[string]any{"type": oddanswers.Unknown}}}},
-			check: func(t *testing.T, st model.CIStatus) {
+		{Name: "an unknown reviewer type",
+			Changes: append(waiting, at(kindPending, "0.reviewers", []any{map[string]any{"type": oddanswers.Unknown}})),
+			Check: func(t *testing.T, st model.CIStatus) {
 				if len(st.Gates) == 0 {
 					t.Error("the gate is gone")
 				}
 			}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			answers := baseAnswers(t, tc.waiting)
-			for _, e := range tc.edits {
-				b, err := json.Marshal(e.v) // the whole answer
-				if e.path != "" {
-					b, err = oddanswers.Edit(answers[e.kind], e.path, e.v)
-				}
-				if err != nil {
-					t.Fatal(err)
-				}
-				answers[e.kind] = b
-			}
-			st := fetchQuietly(t, cannedSource(t, newCannedGH(answers), "", simServices[0]))
-			switch {
-			case tc.err != "" && !strings.Contains(st.Error, tc.err):
-				t.Fatalf("error %q, want one saying %q", st.Error, tc.err)
-			case tc.err == "" && st.Error != "":
-				t.Fatalf("error %q", st.Error)
-			case tc.check != nil:
-				tc.check(t, st)
-			}
-		})
-	}
-}
-
-func wantStatus(t *testing.T, got, want model.RunStatus) {
-	t.Helper()
-	if got != want {
-		t.Errorf("status %s, want %s", got, want)
-	}
-}
-
-func wantPipelines(t *testing.T, st model.CIStatus, n int) {
-	t.Helper()
-	if len(st.Pipelines) != n {
-		t.Errorf("%d pipelines, want %d", len(st.Pipelines), n)
-	}
-}
-
-func hasJobWith(st model.CIStatus, s model.RunStatus) bool {
-	for _, j := range st.Pipelines[0].Workflows[0].Jobs {
-		if j.Status == s {
-			return true
-		}
-	}
-	return false
+	}, func(t *testing.T, answers map[string][]byte) (model.CIStatus, string) {
+		st := fetchQuietly(t, cannedSource(t, newCannedGH(answers), "", simServices[0]))
+		return st, st.Error
+	})
 }

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 )
 
 // Unknown is the enum value no API sends.
@@ -114,6 +115,63 @@ func Edit(doc []byte, path string, v any) ([]byte, error) {
 		}
 	}
 	return encode(set(root, steps, v)), nil
+}
+
+// Change is one odd place to put in an answer of a kind: the value at a
+// dotted path (see Edit); an empty path replaces the whole answer.
+type Change struct {
+	Kind, Path string
+	Value      any
+}
+
+// At is the change of the value at path in the answer of kind.
+func At(kind, path string, v any) Change { return Change{kind, path, v} }
+
+// Apply makes changes to answers, by kind, and fails tb on a change whose
+// path names no place in its answer.
+func Apply(tb testing.TB, answers map[string][]byte, changes ...Change) {
+	tb.Helper()
+	for _, c := range changes {
+		b, err := json.Marshal(c.Value)
+		if c.Path != "" {
+			b, err = Edit(answers[c.Kind], c.Path, c.Value)
+		}
+		if err != nil {
+			tb.Fatalf("%s %s: %v", c.Kind, c.Path, err)
+		}
+		answers[c.Kind] = b
+	}
+}
+
+// Case is one odd-shape test: changes to real answers, and the error the
+// read must make (a part of its text; "" for none) or, without one, a
+// check of what it reads.
+type Case[S any] struct {
+	Name    string
+	Changes []Change
+	Err     string
+	Check   func(t *testing.T, got S)
+}
+
+// RunCases runs each case as a subtest: read reads a copy of base's
+// answers with the case's changes made, and returns what it read and the
+// text of its error.
+func RunCases[S any](t *testing.T, base func(testing.TB) map[string][]byte, cases []Case[S], read func(t *testing.T, answers map[string][]byte) (S, string)) {
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			answers := base(t)
+			Apply(t, answers, tc.Changes...)
+			got, errText := read(t, answers)
+			switch {
+			case tc.Err != "" && !strings.Contains(errText, tc.Err):
+				t.Errorf("error %q, want one saying %q", errText, tc.Err)
+			case tc.Err == "" && errText != "":
+				t.Errorf("error %q", errText)
+			case tc.Check != nil:
+				tc.Check(t, got)
+			}
+		})
+	}
 }
 
 func decode(b []byte) (any, error) {
@@ -242,7 +300,9 @@ func (rec *Recorder) Exchanges() []Exchange {
 }
 
 // Bodies sorts the distinct bodies of the 2xx answers by kind; kind
-// returns "" for exchanges to leave out.
+// returns "" for exchanges to leave out. The bodies of a kind are in byte
+// order: the order of the exchanges depends on how concurrent requests
+// were scheduled, and seeds should not.
 func (rec *Recorder) Bodies(kind func(Exchange) string) map[string][][]byte {
 	out := map[string][][]byte{}
 	seen := map[string]bool{}
@@ -253,6 +313,9 @@ func (rec *Recorder) Bodies(kind func(Exchange) string) map[string][][]byte {
 		}
 		seen[string(x.Body)] = true
 		out[k] = append(out[k], x.Body)
+	}
+	for _, bodies := range out {
+		slices.SortFunc(bodies, bytes.Compare)
 	}
 	return out
 }
