@@ -313,9 +313,10 @@ func stripURL(err error) error {
 	return err
 }
 
-// page is one page of any list operation.
+// page is one page of any list operation. Items are pointers so that a
+// null item can be told from an empty one, and skipped.
 type page[T any] struct {
-	Items         []T     `json:"items"`
+	Items         []*T    `json:"items"`
 	NextPageToken *string `json:"next_page_token"`
 }
 
@@ -341,9 +342,12 @@ func list[T any](ctx context.Context, c *Client, path string, query url.Values, 
 			return all, err
 		}
 		for _, it := range p.Items {
-			if k := id(it); k == "" || !have[k] {
+			if it == nil {
+				continue
+			}
+			if k := id(*it); k == "" || !have[k] {
 				have[k] = true
-				all = append(all, it)
+				all = append(all, *it)
 			}
 		}
 		if limit > 0 && len(all) >= limit {

@@ -218,7 +218,10 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 	listErrs := make([]error, len(s.services))
 	providers.Parallel(len(s.services), s.conc, func(i int) {
 		svc := s.services[i]
-		lists[i], listErrs[i] = s.client.Pipelines(ctx, svc.Project, svc.Branch, s.recent)
+		listErrs[i] = providers.Guard("CircleCI", func() (err error) {
+			lists[i], err = s.client.Pipelines(ctx, svc.Project, svc.Branch, s.recent)
+			return err
+		})
 	})
 
 	var work []*pipelineWork
@@ -248,12 +251,13 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 	}
 	providers.Parallel(len(listing), s.conc, func(i int) {
 		pw := listing[i]
-		wfs, err := s.client.Workflows(ctx, pw.p.ID)
-		if err != nil {
-			pw.err = err
-			return
-		}
-		pw.mem.remember(pw.p, wfs, now)
+		pw.err = providers.Guard("CircleCI", func() error {
+			wfs, err := s.client.Workflows(ctx, pw.p.ID)
+			if err == nil {
+				pw.mem.remember(pw.p, wfs, now)
+			}
+			return err
+		})
 	})
 
 	var reads []*jobWork
@@ -268,7 +272,10 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 		}
 	}
 	providers.Parallel(len(reads), s.conc, func(i int) {
-		reads[i].jobs, reads[i].err = s.client.Jobs(ctx, reads[i].wf.ID)
+		reads[i].err = providers.Guard("CircleCI", func() (err error) {
+			reads[i].jobs, err = s.client.Jobs(ctx, reads[i].wf.ID)
+			return err
+		})
 	})
 	for _, r := range reads {
 		switch {
@@ -292,56 +299,66 @@ func (s *Source) assemble(work []*pipelineWork, listErrs []error, now time.Time)
 	var fails []error
 	read := 0
 	for i, svc := range s.services {
-		if err := listErrs[i]; err != nil {
+		err := listErrs[i]
+		st := model.CIStatus{Service: svc.Name, Pipelines: []model.Pipeline{}, Gates: []model.Gate{}}
+		if err == nil {
+			err = providers.Guard("CircleCI", func() error { return s.serviceStatus(&st, i, work, now) })
+		}
+		if err != nil {
 			out = append(out, model.CIStatus{Service: svc.Name, Error: err.Error()})
 			fails = append(fails, err)
 			continue
-		}
-		st := model.CIStatus{Service: svc.Name, Pipelines: []model.Pipeline{}, Gates: []model.Gate{}}
-		var svcErr error
-		listed := map[string]bool{}
-		for _, pw := range work {
-			if pw.svc != i {
-				continue
-			}
-			k := memKey{svc.Name, pw.p.ID}
-			listed[pw.p.ID] = true
-			if pw.err != nil {
-				if svcErr == nil {
-					svcErr = pw.err
-				}
-				if pw.wasDirty {
-					s.dirty[k] = true
-				}
-				continue
-			}
-			s.memory[k] = pw.mem
-			wfs := shown(pw.mem.workflows, svc.Workflow)
-			if len(wfs) == 0 && len(pw.mem.workflows) > 0 {
-				continue // this pipeline ran only other workflows
-			}
-			jobs := make(map[string][]Job, len(wfs))
-			for _, wf := range wfs {
-				jobs[wf.ID] = pw.mem.jobs[wf.ID].jobs
-			}
-			mp := toPipeline(pw.p, wfs, jobs, now.Sub(pw.p.CreatedAt) < settledRecheck)
-			st.Pipelines = append(st.Pipelines, mp)
-			st.Gates = append(st.Gates, gates(svc.Name, mp, jobs)...)
-		}
-		if svcErr != nil {
-			out = append(out, model.CIStatus{Service: svc.Name, Error: svcErr.Error()})
-			fails = append(fails, svcErr)
-			continue
-		}
-		for k := range s.memory {
-			if k.service == svc.Name && !listed[k.pipeline] {
-				delete(s.memory, k) // fell out of the newest Recent
-			}
 		}
 		read++
 		out = append(out, st)
 	}
 	return out, providers.SourceError(fails, read, func(err error) bool { return !sourceLevel(err) })
+}
+
+// serviceStatus fills in service i's status from the poll's work and
+// stores what was learnt, or returns the first failure among its
+// pipelines. Called with s.mu held.
+func (s *Source) serviceStatus(st *model.CIStatus, i int, work []*pipelineWork, now time.Time) error {
+	svc := s.services[i]
+	var svcErr error
+	listed := map[string]bool{}
+	for _, pw := range work {
+		if pw.svc != i {
+			continue
+		}
+		k := memKey{svc.Name, pw.p.ID}
+		listed[pw.p.ID] = true
+		if pw.err != nil {
+			if svcErr == nil {
+				svcErr = pw.err
+			}
+			if pw.wasDirty {
+				s.dirty[k] = true
+			}
+			continue
+		}
+		s.memory[k] = pw.mem
+		wfs := shown(pw.mem.workflows, svc.Workflow)
+		if len(wfs) == 0 && len(pw.mem.workflows) > 0 {
+			continue // this pipeline ran only other workflows
+		}
+		jobs := make(map[string][]Job, len(wfs))
+		for _, wf := range wfs {
+			jobs[wf.ID] = pw.mem.jobs[wf.ID].jobs
+		}
+		mp := toPipeline(pw.p, wfs, jobs, now.Sub(pw.p.CreatedAt) < settledRecheck)
+		st.Pipelines = append(st.Pipelines, mp)
+		st.Gates = append(st.Gates, gates(svc.Name, mp, jobs)...)
+	}
+	if svcErr != nil {
+		return svcErr
+	}
+	for k := range s.memory {
+		if k.service == svc.Name && !listed[k.pipeline] {
+			delete(s.memory, k) // fell out of the newest Recent
+		}
+	}
+	return nil
 }
 
 // needsListing decides whether a pipeline's workflows must be listed again.
@@ -414,10 +431,14 @@ func shown(wfs []Workflow, name string) []Workflow {
 
 // sourceLevel reports whether a failure says something about the whole
 // source (throttling, credentials, transport, a 5xx, a malformed answer)
-// rather than one service (its project not found, a 4xx about it).
+// rather than one service (its project not found, a 4xx about it, a panic
+// while reading its answers).
 func sourceLevel(err error) bool {
 	if errors.Is(err, providers.ErrThrottled) || errors.Is(err, providers.ErrAuth) {
 		return true
+	}
+	if providers.IsPanic(err) {
+		return false
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {

@@ -333,7 +333,13 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 	var resMu sync.Mutex
 	s.parallel(len(batches), func(i int) {
 		b := batches[i]
-		got := s.describeServices(ctx, b.cluster, b.services)
+		var got map[string]svcResult
+		if err := providers.Guard("ecs", func() error { got = s.describeServices(ctx, b.cluster, b.services); return nil }); err != nil {
+			got = make(map[string]svcResult, len(b.services))
+			for _, n := range b.services {
+				got[n] = svcResult{err: err}
+			}
+		}
 		resMu.Lock()
 		for name, r := range got {
 			results[svcRef{b.cluster, name}] = r
@@ -359,7 +365,10 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 	tdGot := make([]*taskDef, len(refs))
 	tdErrs := make([]error, len(refs))
 	s.parallel(len(refs), func(i int) {
-		tdGot[i], tdErrs[i] = s.describeTaskDefinition(ctx, refs[i])
+		tdErrs[i] = providers.Guard("ecs", func() (err error) {
+			tdGot[i], err = s.describeTaskDefinition(ctx, refs[i])
+			return err
+		})
 	})
 	// This poll's answers, including bare families that the cache skips.
 	polled := map[string]*taskDef{}
@@ -399,7 +408,11 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 	s.mu.Unlock()
 	verdicts := make([]lsdVerdict, len(jobs))
 	s.parallel(len(jobs), func(i int) {
-		verdicts[i] = s.listServiceDeployments(ctx, jobs[i].ref.cluster, jobs[i].svc)
+		// Best effort, as any failure of the call: no verdict.
+		_ = providers.Guard("ecs", func() error {
+			verdicts[i] = s.listServiceDeployments(ctx, jobs[i].ref.cluster, jobs[i].svc)
+			return nil
+		})
 	})
 	fresh := map[svcRef]lsdVerdict{}
 	for i, j := range jobs {
@@ -436,7 +449,11 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 			s.memory[ref.key()] = mem
 		}
 		v, called := fresh[ref]
-		a, err := assess(r.svc, e.Container, lookup, mem, v, called)
+		var a model.EnvStatus
+		err := providers.Guard("", func() (err error) { // wrapped below
+			a, err = assess(r.svc, e.Container, lookup, mem, v, called)
+			return err
+		})
 		if err != nil {
 			fail(e, fmt.Errorf("ecs: %s/%s: %w", e.Cluster, e.Service, err))
 			continue

@@ -118,12 +118,24 @@ func (c *etagCache) drop(key string) {
 	}
 }
 
-// put stores an answer, unless it has no ETag or is too big to keep.
-func (c *etagCache) put(key string, h http.Header, body []byte) {
+// dropIf drops a replayed entry, unless a newer answer has replaced it
+// meanwhile.
+func (c *etagCache) dropIf(e *entry) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[e.Key] == e {
+		c.size -= len(e.Body)
+		delete(c.entries, e.Key)
+		c.dirty = true
+	}
+}
+
+// newEntry is what a 200 would be kept as, or nil when it cannot be kept:
+// no ETag, too big, or marked no-store.
+func newEntry(key string, h http.Header, body []byte) *entry {
 	etag := h.Get("ETag")
 	if etag == "" || len(body) > maxEntryBytes || strings.Contains(h.Get("Cache-Control"), "no-store") {
-		c.drop(key)
-		return
+		return nil
 	}
 	e := &entry{Key: key, ETag: etag, Header: http.Header{}, Body: body}
 	for _, k := range storedHeaders {
@@ -131,18 +143,33 @@ func (c *etagCache) put(key string, h http.Header, body []byte) {
 			e.Header[http.CanonicalHeaderKey(k)] = slices.Clone(v)
 		}
 	}
+	return e
+}
+
+// put stores an answer, unless it has no ETag or is too big to keep; an
+// older copy then goes.
+func (c *etagCache) put(key string, h http.Header, body []byte) {
+	if e := newEntry(key, h, body); e != nil {
+		c.store(e)
+	} else {
+		c.drop(key)
+	}
+}
+
+// store keeps an entry built by newEntry.
+func (c *etagCache) store(e *entry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e.Used = c.now()
-	if old, ok := c.entries[key]; ok {
+	if old, ok := c.entries[e.Key]; ok {
 		c.size -= len(old.Body)
-		if old.ETag == etag && bytes.Equal(old.Body, body) {
-			c.entries[key], c.size = e, c.size+len(body)
+		if old.ETag == e.ETag && bytes.Equal(old.Body, e.Body) {
+			c.entries[e.Key], c.size = e, c.size+len(e.Body)
 			return // nothing new to save
 		}
 	}
-	c.entries[key] = e
-	c.size += len(body)
+	c.entries[e.Key] = e
+	c.size += len(e.Body)
 	c.dirty = true
 	c.evict()
 }

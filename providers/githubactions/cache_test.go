@@ -96,13 +96,17 @@ func TestTransportRevalidates(t *testing.T) {
 	m := &meter{}
 	tr := &transport{next: http.DefaultTransport, cache: newETagCache("", 0, time.Now), meter: m, now: time.Now}
 	hc := &http.Client{Transport: tr}
+	// Each GET is made under a ledger that its reader commits: only
+	// answers read that way are cached.
 	get := func() *http.Response {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/repos/a/b", nil)
+		p := tr.cache.begin(nil)
+		req, _ := http.NewRequestWithContext(withPending(ctx, p), http.MethodGet, srv.URL+"/repos/a/b", nil)
 		req.Header.Set("Authorization", "Bearer x")
 		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
+		p.commit()
 		return resp
 	}
 	get().Body.Close()

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -194,7 +195,10 @@ func requestID(resp *github.Response) string {
 }
 
 // do runs one go-github call under the request timeout and maps its error.
-// It returns the request id of the answer, when there was one.
+// It returns the request id of the answer, when there was one. What the
+// call reads through the ETag cache is vouched for (see pending) when it
+// decoded: when call returns no error. call makes an answer it cannot use
+// (null where an object was expected) an error, so it is not cached.
 func (c *Client) do(ctx context.Context, what string, call func(ctx context.Context) (*github.Response, error)) (string, error) {
 	if c.token.IsZero() {
 		return "", errNoToken
@@ -210,9 +214,12 @@ func (c *Client) do(ctx context.Context, what string, call func(ctx context.Cont
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	resp, err := call(ctx)
+	p := c.cache.begin(pendingOf(ctx))
+	defer p.discard() // what call read and could not vouch for (a no-op after commit)
+	resp, err := call(withPending(ctx, p))
 	rid := requestID(resp)
 	if err == nil {
+		p.commit()
 		return rid, nil
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -311,12 +318,12 @@ func (c *Client) Runs(ctx context.Context, repo, workflow, branch string, n int)
 	var runs *github.WorkflowRuns
 	_, err = c.do(ctx, "list runs of "+workflow+" in "+repo, func(ctx context.Context) (resp *github.Response, err error) {
 		runs, resp, err = c.gh.Actions.ListWorkflowRunsByFileName(ctx, owner, name, url.PathEscape(workflow), opts)
-		return resp, err
+		return resp, emptyIsError(err, runs == nil)
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := runs.WorkflowRuns
+	out := withoutNil(runs.WorkflowRuns)
 	if n > 0 && len(out) > n {
 		out = out[:n]
 	}
@@ -332,7 +339,7 @@ func (c *Client) Run(ctx context.Context, repo string, runID int64) (*github.Wor
 	var run *github.WorkflowRun
 	_, err = c.do(ctx, fmt.Sprintf("read run %d of %s", runID, repo), func(ctx context.Context) (resp *github.Response, err error) {
 		run, resp, err = c.gh.Actions.GetWorkflowRunByID(ctx, owner, name, runID)
-		return resp, err
+		return resp, emptyIsError(err, run == nil)
 	})
 	return run, err
 }
@@ -353,12 +360,12 @@ func (c *Client) Jobs(ctx context.Context, repo string, runID int64) ([]*github.
 			if resp != nil {
 				next = resp.NextPage
 			}
-			return resp, err
+			return resp, emptyIsError(err, page == nil)
 		})
 		if err != nil {
 			return all, err
 		}
-		all = append(all, page.Jobs...)
+		all = append(all, withoutNil(page.Jobs)...)
 		if next == 0 {
 			break
 		}
@@ -376,7 +383,7 @@ func (c *Client) WorkflowPath(ctx context.Context, repo string, workflowID int64
 	var wf *github.Workflow
 	_, err = c.do(ctx, fmt.Sprintf("read workflow %d of %s", workflowID, repo), func(ctx context.Context) (resp *github.Response, err error) {
 		wf, resp, err = c.gh.Actions.GetWorkflowByID(ctx, owner, name, workflowID)
-		return resp, err
+		return resp, emptyIsError(err, wf.GetPath() == "")
 	})
 	return wf.GetPath(), err
 }
@@ -430,7 +437,7 @@ func (c *Client) Commit(ctx context.Context, repo, ref string) (*github.Reposito
 	var rc *github.RepositoryCommit
 	_, err = c.do(ctx, "read commit "+shortRef(ref)+" of "+repo, func(ctx context.Context) (resp *github.Response, err error) {
 		rc, resp, err = c.gh.Repositories.GetCommit(ctx, owner, name, ref, nil)
-		return resp, err
+		return resp, emptyIsError(err, rc == nil)
 	})
 	return rc, err
 }
@@ -447,7 +454,31 @@ func (c *Client) Compare(ctx context.Context, repo, base, head string) (*github.
 		// with the newest, the ones a promotion ships. With per_page or
 		// page it lists the oldest first and the newest may be pages away.
 		cc, resp, err = c.gh.Repositories.CompareCommits(ctx, owner, name, base, head, nil)
-		return resp, err
+		return resp, emptyIsError(err, cc == nil)
 	})
-	return cc, err
+	if err != nil {
+		return nil, err
+	}
+	cc.Commits = withoutNil(cc.Commits)
+	return cc, nil
+}
+
+// errEmpty is an answer that decoded to nothing: null where an object
+// was expected, or an object without the one field asked for.
+var errEmpty = errors.New("the answer is empty")
+
+// emptyIsError is a call's error, or errEmpty when the call succeeded but its
+// answer is empty: a reader that gets nothing to read fails, and so the
+// answer is not cached.
+func emptyIsError(err error, empty bool) error {
+	if err == nil && empty {
+		return errEmpty
+	}
+	return err
+}
+
+// withoutNil drops the null entries of a list (GitHub never sends them,
+// but a list of nothing but a null must not crash the board).
+func withoutNil[T any](s []*T) []*T {
+	return slices.DeleteFunc(s, func(p *T) bool { return p == nil })
 }

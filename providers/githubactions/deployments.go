@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -125,12 +124,4 @@ func (c *Client) Cancel(ctx context.Context, repo string, runID int64) (string, 
 	return c.do(ctx, fmt.Sprintf("cancel run %d in %s", runID, repo), func(ctx context.Context) (*github.Response, error) {
 		return c.gh.Actions.CancelWorkflowRunByID(ctx, owner, name, runID)
 	})
-}
-
-// ts reads an optional timestamp.
-func ts(t *github.Timestamp) time.Time {
-	if t == nil {
-		return time.Time{}
-	}
-	return t.Time
 }

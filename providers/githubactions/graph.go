@@ -254,8 +254,13 @@ func jobsWithoutGraph(jobs []*github.WorkflowJob) []model.Job {
 	return out
 }
 
-// toJob maps one API job, steps included.
+// toJob maps one API job, steps included. It reads through go-github's
+// getters, which read a missing field as its zero value, and skips null
+// steps.
 func toJob(j *github.WorkflowJob) model.Job {
+	if j == nil {
+		j = &github.WorkflowJob{} // Client.Jobs drops null jobs; this is for callers that did not
+	}
 	st := jobStatus(j.GetStatus(), j.GetConclusion())
 	mj := model.Job{
 		ID:        strconv.FormatInt(j.GetID(), 10),
@@ -263,13 +268,16 @@ func toJob(j *github.WorkflowJob) model.Job {
 		Status:    st,
 		Needs:     []string{},
 		Approval:  j.GetStatus() == "waiting",
-		StartedAt: ts(j.StartedAt),
-		StoppedAt: ts(j.CompletedAt),
+		StartedAt: j.GetStartedAt().Time,
+		StoppedAt: j.GetCompletedAt().Time,
 	}
 	for _, s := range j.Steps {
+		if s == nil {
+			continue
+		}
 		mj.Steps = append(mj.Steps, model.Step{
 			Number: s.GetNumber(), Name: s.GetName(), Status: jobStatus(s.GetStatus(), s.GetConclusion()),
-			StartedAt: ts(s.StartedAt), StoppedAt: ts(s.CompletedAt),
+			StartedAt: s.GetStartedAt().Time, StoppedAt: s.GetCompletedAt().Time,
 		})
 	}
 	return mj

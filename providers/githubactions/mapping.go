@@ -89,15 +89,15 @@ func toPipeline(r *github.WorkflowRun, jobs []model.Job, graphErr string) model.
 		ID:         id,
 		Name:       r.GetName(),
 		Jobs:       jobs,
-		CreatedAt:  ts(r.RunStartedAt),
+		CreatedAt:  r.GetRunStartedAt().Time,
 		GraphError: graphErr,
 	}
 	if wf.CreatedAt.IsZero() {
-		wf.CreatedAt = ts(r.CreatedAt)
+		wf.CreatedAt = r.GetCreatedAt().Time
 	}
 	wf.Status = runStatus(r, jobs)
 	if settled(r) {
-		wf.StoppedAt = ts(r.UpdatedAt)
+		wf.StoppedAt = r.GetUpdatedAt().Time
 	}
 	p := model.Pipeline{
 		ID:          id,
@@ -106,7 +106,7 @@ func toPipeline(r *github.WorkflowRun, jobs []model.Job, graphErr string) model.
 		Branch:      r.GetHeadBranch(),
 		Subject:     model.FirstLine(r.GetHeadCommit().GetMessage()),
 		Status:      wf.Status,
-		CreatedAt:   ts(r.CreatedAt),
+		CreatedAt:   r.GetCreatedAt().Time,
 		Workflows:   []model.Workflow{wf},
 		Number:      int64(r.GetRunNumber()),
 		TriggeredBy: r.GetActor().GetLogin(),
@@ -141,7 +141,8 @@ func parseGateID(id string) (runID, envID int64, err error) {
 
 // gates lists the environments a waiting run asks a human to approve.
 // An environment guarded only by a wait timer is not a gate: nobody can
-// answer it. WaitingSince is when the job that waits was created, else
+// answer it; nor is an entry that names no environment (null in the
+// answer): there is nothing to review. WaitingSince is when the job that waits was created, else
 // when the run last changed (it started waiting then).
 func gates(service string, p model.Pipeline, r *github.WorkflowRun, raw []*github.WorkflowJob, pending []PendingDeployment) []model.Gate {
 	var out []model.Gate
@@ -150,7 +151,7 @@ func gates(service string, p model.Pipeline, r *github.WorkflowRun, raw []*githu
 		jobs = p.Workflows[0].Jobs
 	}
 	for _, d := range pending {
-		if len(d.Reviewers) == 0 && d.WaitTimer > 0 {
+		if len(d.Reviewers) == 0 && d.WaitTimer > 0 || d.Environment.ID == 0 {
 			continue
 		}
 		g := model.Gate{
@@ -164,10 +165,10 @@ func gates(service string, p model.Pipeline, r *github.WorkflowRun, raw []*githu
 		}
 		if wj := waitingJob(jobs, raw, d.Environment.Name); wj != nil {
 			g.JobID = strconv.FormatInt(wj.GetID(), 10)
-			g.WaitingSince = firstTime(ts(wj.CreatedAt), ts(wj.StartedAt))
+			g.WaitingSince = firstTime(wj.GetCreatedAt().Time, wj.GetStartedAt().Time)
 		}
 		if g.WaitingSince.IsZero() {
-			g.WaitingSince = firstTime(ts(r.UpdatedAt), ts(r.RunStartedAt), ts(r.CreatedAt))
+			g.WaitingSince = firstTime(r.GetUpdatedAt().Time, r.GetRunStartedAt().Time, r.GetCreatedAt().Time)
 		}
 		if !d.CurrentUserCanApprove {
 			g.ApproveBlocked = "you are not allowed to review deployments to " + d.Environment.Name + " (not one of its required reviewers, or the token lacks the repo scope)"

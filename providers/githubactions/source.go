@@ -130,7 +130,7 @@ func (m *runMemory) clone() *runMemory {
 
 // changed reports whether the run moved since the memory was taken.
 func (m *runMemory) changed(r *github.WorkflowRun) bool {
-	return !ts(r.UpdatedAt).Equal(m.updatedAt) || r.GetStatus() != m.status || r.GetRunAttempt() != m.attempt
+	return !r.GetUpdatedAt().Time.Equal(m.updatedAt) || r.GetStatus() != m.status || r.GetRunAttempt() != m.attempt
 }
 
 // fileKey names a workflow file at a commit: its content never changes.
@@ -266,8 +266,10 @@ type runWork struct {
 //     every heldRelist.
 //
 // Every GET is conditional, so an idle board costs one free 304 per
-// service and poll. Every service comes back, in config order, read or
-// with its own error; the error returned alongside is the source's trouble.
+// service and poll. What a service reads enters the ETag cache only once
+// its answers have mapped cleanly (see pending). Every service comes
+// back, in config order, read or with its own error (a panic while reading
+// its answers, too); the error returned alongside is the source's trouble.
 func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 	// The poll's own requests make its cost: lineage reads and actions
 	// running meanwhile are one-offs, not what every poll will spend.
@@ -278,11 +280,20 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 		s.client.meter.pollDone(cost.Load())
 		s.saveEvery(now)
 	}()
+	ledgers := make([]*pending, len(s.services))
+	svcCtx := make([]context.Context, len(s.services))
+	for i := range s.services {
+		ledgers[i] = s.client.cache.begin(nil)
+		svcCtx[i] = withPending(ctx, ledgers[i])
+	}
 	lists := make([][]*github.WorkflowRun, len(s.services))
 	listErrs := make([]error, len(s.services))
 	providers.Parallel(len(s.services), s.conc, func(i int) {
 		svc := s.services[i]
-		lists[i], listErrs[i] = s.client.Runs(ctx, svc.Repo, runsWorkflow(svc.Workflow), svc.Branch, s.recent)
+		listErrs[i] = providers.Guard("GitHub", func() (err error) {
+			lists[i], err = s.client.Runs(svcCtx[i], svc.Repo, runsWorkflow(svc.Workflow), svc.Branch, s.recent)
+			return err
+		})
 	})
 
 	var work []*runWork
@@ -303,29 +314,34 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 	s.readFiles(ctx, work)
 	providers.Parallel(len(work), s.conc, func(i int) {
 		w := work[i]
-		svc := s.services[w.svc]
-		if w.jobs {
-			jobs, err := s.client.Jobs(ctx, svc.Repo, w.run.GetID())
-			if err != nil {
-				w.err = err
-				return
-			}
-			w.mem.jobs, w.mem.jobsAt = jobs, now
-		}
-		switch {
-		case w.pending:
-			p, err := s.client.PendingDeployments(ctx, svc.Repo, w.run.GetID())
-			if err != nil {
-				w.err = err
-				return
-			}
-			w.mem.pending, w.mem.pendingAt = p, now
-		case w.run.GetStatus() != "waiting":
-			w.mem.pending, w.mem.pendingAt = nil, time.Time{}
-		}
-		w.mem.updatedAt, w.mem.status, w.mem.attempt = ts(w.run.UpdatedAt), w.run.GetStatus(), w.run.GetRunAttempt()
+		w.err = providers.Guard("GitHub", func() error { return s.readRun(svcCtx[w.svc], w, now) })
 	})
-	return s.assemble(ctx, work, listErrs)
+	return s.assemble(ctx, work, listErrs, ledgers)
+}
+
+// readRun reads what a run's work asks for: its jobs, its pending
+// deployments.
+func (s *Source) readRun(ctx context.Context, w *runWork, now time.Time) error {
+	svc := s.services[w.svc]
+	if w.jobs {
+		jobs, err := s.client.Jobs(ctx, svc.Repo, w.run.GetID())
+		if err != nil {
+			return err
+		}
+		w.mem.jobs, w.mem.jobsAt = jobs, now
+	}
+	switch {
+	case w.pending:
+		p, err := s.client.PendingDeployments(ctx, svc.Repo, w.run.GetID())
+		if err != nil {
+			return err
+		}
+		w.mem.pending, w.mem.pendingAt = p, now
+	case w.run.GetStatus() != "waiting":
+		w.mem.pending, w.mem.pendingAt = nil, time.Time{}
+	}
+	w.mem.updatedAt, w.mem.status, w.mem.attempt = w.run.GetUpdatedAt().Time, w.run.GetStatus(), w.run.GetRunAttempt()
+	return nil
 }
 
 // runsWorkflow is what the runs endpoint takes: a file name or an id.
@@ -349,8 +365,10 @@ func needsPending(m *runMemory, r *github.WorkflowRun, now time.Time) bool {
 }
 
 // assemble builds each service's status from the poll's work, stores what
-// was learnt, and decides what the failures say about the source.
-func (s *Source) assemble(ctx context.Context, work []*runWork, listErrs []error) ([]model.CIStatus, error) {
+// was learnt, and decides what the failures say about the source. A
+// service's ledger is committed unless reading its answers panicked: then
+// what it read is not cached, and cached answers it replayed are dropped.
+func (s *Source) assemble(ctx context.Context, work []*runWork, listErrs []error, ledgers []*pending) ([]model.CIStatus, error) {
 	bySvc := make([][]*runWork, len(s.services))
 	for _, w := range work {
 		bySvc[w.svc] = append(bySvc[w.svc], w)
@@ -360,7 +378,15 @@ func (s *Source) assemble(ctx context.Context, work []*runWork, listErrs []error
 	for i, svc := range s.services {
 		err := listErrs[i]
 		if err == nil {
-			out[i], err = s.serviceStatus(ctx, svc, bySvc[i])
+			err = providers.Guard("GitHub", func() (err error) {
+				out[i], err = s.serviceStatus(ctx, svc, bySvc[i])
+				return err
+			})
+		}
+		if providers.IsPanic(err) {
+			ledgers[i].discard()
+		} else {
+			ledgers[i].commit()
 		}
 		if err != nil {
 			out[i] = model.CIStatus{Service: svc.Name, Error: err.Error()}
@@ -410,11 +436,12 @@ func (s *Source) serviceStatus(ctx context.Context, svc Service, work []*runWork
 }
 
 // serviceLevel reports whether a failure concerns one service only: GitHub
-// answering a 4xx about its repository or workflow (not found, say).
-// Transport failures, 5xx and malformed answers concern the source.
+// answering a 4xx about its repository or workflow (not found, say), or a
+// panic while reading its answers. Transport failures, 5xx and malformed
+// answers concern the source.
 func serviceLevel(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.Status < 500
+	return errors.As(err, &ae) && ae.Status < 500 || providers.IsPanic(err)
 }
 
 // markDirty has the next poll read a run's jobs and gates again.
@@ -469,7 +496,11 @@ func (s *Source) readFiles(ctx context.Context, work []*runWork) {
 		if len(need) == 0 {
 			return
 		}
-		providers.Parallel(len(need), s.conc, func(i int) { s.readFile(ctx, need[i]) })
+		providers.Parallel(len(need), s.conc, func(i int) {
+			if err := providers.Guard("GitHub", func() error { s.readFile(ctx, need[i]); return nil }); err != nil {
+				s.files.put(need[i], fileResult{err: err})
+			}
+		})
 	}
 }
 
@@ -567,7 +598,7 @@ func (s *Source) readFile(ctx context.Context, k fileKey) {
 // another repository at the commit the run pinned it to
 // (run.referenced_workflows).
 func calledFile(repo string, r *github.WorkflowRun, uses string) (fileKey, bool) {
-	if uses == "" {
+	if uses == "" || r == nil {
 		return fileKey{}, false
 	}
 	if p := localCall(uses); p != "" {

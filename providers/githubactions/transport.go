@@ -21,7 +21,10 @@ import (
 //   - it makes every GET conditional: If-None-Match with the ETag of the
 //     last 200 it cached, and on 304 it hands go-github that 200 again,
 //     body and Link header and all, with the 304's fresh rate headers. A
-//     304 costs no rate limit, so unchanged data is polled for free;
+//     304 costs no rate limit, so unchanged data is polled for free. Only
+//     requests made under a pending ledger (see pending) take part: a
+//     fresh 200 waits there until its reader vouches for it, and a replay
+//     that does not read is dropped;
 //   - it reads X-RateLimit-* off every answer into the meter;
 //   - it turns throttling answers (the primary limit spent, a secondary
 //     limit) into a *providers.ThrottledError carrying the wait, before
@@ -44,7 +47,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	var hit *entry
 	key := ""
-	if t.cache != nil && cacheable(req) {
+	p := pendingOf(req.Context())
+	if t.cache != nil && p != nil && cacheable(req) {
 		key = cacheKey(req)
 		if hit = t.cache.get(key); hit != nil {
 			req = req.Clone(req.Context())
@@ -72,18 +76,23 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4<<10))
 		resp.Body.Close()
 		t.cache.touch(hit)
+		p.replay(hit)
 		return hit.response(req, resp), nil
 	case resp.StatusCode == http.StatusOK:
-		return t.keep(key, resp), nil
+		return t.keep(key, resp, p), nil
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
 		t.cache.drop(key)
 	}
 	return resp, nil
 }
 
-// keep reads a 200 and caches it, handing on an answer that reads the same.
-// A body too big to keep is passed on as it streams.
-func (t *transport) keep(key string, resp *http.Response) *http.Response {
+// keep reads a 200 and holds it in the request's ledger, to be cached
+// once its reader vouches for it, handing on an answer that reads the
+// same. A body too big to keep is passed on as it streams. An answer that
+// cannot be kept makes any older copy go: it is stale. An empty body is
+// not kept either: go-github reads it as nothing at all, which is no
+// answer to replay.
+func (t *transport) keep(key string, resp *http.Response, p *pending) *http.Response {
 	head, err := io.ReadAll(io.LimitReader(resp.Body, maxEntryBytes+1))
 	if err != nil || len(head) > maxEntryBytes {
 		resp.Body = readCloser{io.MultiReader(bytes.NewReader(head), errReader{err}, resp.Body), resp.Body}
@@ -91,7 +100,11 @@ func (t *transport) keep(key string, resp *http.Response) *http.Response {
 		return resp
 	}
 	resp.Body.Close()
-	t.cache.put(key, resp.Header, head)
+	if e := newEntry(key, resp.Header, head); e != nil && len(bytes.TrimSpace(head)) > 0 {
+		p.add(e)
+	} else {
+		t.cache.drop(key)
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(head))
 	resp.ContentLength = int64(len(head))
 	return resp
