@@ -345,8 +345,13 @@ func screens(t *testing.T, r *latencyRig) map[string]string {
 		key("esc")
 		key("esc")
 		key("a")
+		// A gate is read again before its confirmation opens.
+		r.settle(200 * time.Millisecond)
 		out[fmt.Sprintf("approve modal %d", i)] = r.m.View()
-		key("esc")
+		for n := 0; n < 3 && r.shows("esc cancel"); n++ {
+			key("esc")
+			r.settle(50 * time.Millisecond)
+		}
 		key("down")
 	}
 	key("L")

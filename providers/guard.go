@@ -7,7 +7,6 @@ import (
 	"runtime"
 	"strings"
 	"sync/atomic"
-	"unicode/utf8"
 )
 
 // PanicError is a panic recovered while one service's (or environment's)
@@ -56,7 +55,7 @@ func Guard(source string, fn func() error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			recovered.Add(1)
-			err = &PanicError{Source: source, Value: shortLine(fmt.Sprint(r), 160), Where: panicSite()}
+			err = &PanicError{Source: source, Value: OneLine(fmt.Sprint(r), 160), Where: panicSite()}
 		}
 	}()
 	return fn()
@@ -80,17 +79,4 @@ func panicSite() string {
 			return ""
 		}
 	}
-}
-
-// shortLine flattens s to one line of at most n bytes, cut on a rune
-// boundary.
-func shortLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
