@@ -1,7 +1,6 @@
 package main
 
 import (
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -59,7 +58,7 @@ func boardRow(sc, service string) string {
 // typeText types text literally (send-keys -l), never as key names.
 func (s *tmuxSession) typeText(text string) {
 	s.t.Helper()
-	if out, err := exec.Command("tmux", "send-keys", "-t", s.name, "-l", text).CombinedOutput(); err != nil {
+	if out, err := tmuxCmd("send-keys", "-t", s.name, "-l", text).CombinedOutput(); err != nil {
 		s.t.Fatalf("type %q: %v %s", text, err, out)
 	}
 }

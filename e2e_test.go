@@ -40,8 +40,27 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
+// tmuxSocket is this test process's own tmux server: the tests neither
+// see nor disturb the user's sessions, and a keeper session holds the
+// server up from the first test to the last. (A server exits with its last
+// session, and a new-session racing that exit fails with "server exited
+// unexpectedly".)
+var tmuxSocket = fmt.Sprintf("flightdeck-test-%d", os.Getpid())
+
+// tmuxCmd is a tmux command on the tests' own server.
+func tmuxCmd(args ...string) *exec.Cmd {
+	return exec.Command("tmux", append([]string{"-L", tmuxSocket}, args...)...)
+}
+
 func TestMain(m *testing.M) {
+	tmux := false
+	if _, err := exec.LookPath("tmux"); err == nil {
+		tmux = tmuxCmd("new-session", "-d", "-s", "keeper", "sleep 86400").Run() == nil
+	}
 	code := m.Run()
+	if tmux {
+		_ = tmuxCmd("kill-server").Run()
+	}
 	if binPath != "" {
 		_ = os.RemoveAll(filepath.Dir(binPath))
 	}
@@ -72,29 +91,29 @@ func startSession(t *testing.T, w, h int, env []string, args ...string) *tmuxSes
 	name := fmt.Sprintf("fd-e2e-%d-%d", os.Getpid(), time.Now().UnixNano()%1e9)
 	cmdline := strings.Join(append(env, args...), " ")
 	tmuxArgs := []string{"new-session", "-d", "-s", name, "-x", fmt.Sprint(w), "-y", fmt.Sprint(h), "env TERM=xterm-256color " + cmdline}
-	if out, err := exec.Command("tmux", tmuxArgs...).CombinedOutput(); err != nil {
+	if out, err := tmuxCmd(tmuxArgs...).CombinedOutput(); err != nil {
 		t.Fatalf("tmux new-session: %v\n%s", err, out)
 	}
 	s := &tmuxSession{t: t, name: name}
-	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", name).Run() })
+	t.Cleanup(func() { _ = tmuxCmd("kill-session", "-t", name).Run() })
 	return s
 }
 
 func (s *tmuxSession) capture(flags ...string) string {
-	out, _ := exec.Command("tmux", append([]string{"capture-pane", "-p", "-t", s.name}, flags...)...).Output()
+	out, _ := tmuxCmd(append([]string{"capture-pane", "-p", "-t", s.name}, flags...)...).Output()
 	return string(out)
 }
 
 func (s *tmuxSession) key(k string) {
 	s.t.Helper()
-	if out, err := exec.Command("tmux", "send-keys", "-t", s.name, k).CombinedOutput(); err != nil {
+	if out, err := tmuxCmd("send-keys", "-t", s.name, k).CombinedOutput(); err != nil {
 		s.t.Fatalf("send-keys %s: %v %s", k, err, out)
 	}
 	time.Sleep(150 * time.Millisecond)
 }
 
 func (s *tmuxSession) alive() bool {
-	return exec.Command("tmux", "has-session", "-t", s.name).Run() == nil
+	return tmuxCmd("has-session", "-t", s.name).Run() == nil
 }
 
 // waitFor polls the screen until pred holds, failing with the last screen.
@@ -171,9 +190,9 @@ func TestE2EDemo(t *testing.T) {
 	s.key("Escape")
 
 	// Too small: a notice, not a broken layout; back to normal when enlarged.
-	_ = exec.Command("tmux", "resize-window", "-t", s.name, "-x", "70", "-y", "20").Run()
+	_ = tmuxCmd("resize-window", "-t", s.name, "-x", "70", "-y", "20").Run()
 	s.waitFor("the minimum-size notice", 5*time.Second, contains("needs at least 80×24"))
-	_ = exec.Command("tmux", "resize-window", "-t", s.name, "-x", "120", "-y", "40").Run()
+	_ = tmuxCmd("resize-window", "-t", s.name, "-x", "120", "-y", "40").Run()
 	s.waitFor("the board after resize", 5*time.Second, contains("SERVICE"))
 
 	s.key("q")
@@ -291,7 +310,7 @@ func TestE2ERollback(t *testing.T) {
 	chosen := chosenRe.FindStringSubmatch(sc)[1]
 	s.key("Enter")
 	s.waitFor("the protected confirmation", 5*time.Second, contains("Type its name"))
-	if out, err := exec.Command("tmux", "send-keys", "-t", s.name, "-l", "production").CombinedOutput(); err != nil {
+	if out, err := tmuxCmd("send-keys", "-t", s.name, "-l", "production").CombinedOutput(); err != nil {
 		t.Fatalf("type the name: %v %s", err, out)
 	}
 	s.waitFor("the name to match", 5*time.Second, contains("matches"))

@@ -85,9 +85,6 @@ func TestDashboardStartsOnASilentTerminal(t *testing.T) {
 func TestE2ESignalsRestoreTheTerminal(t *testing.T) {
 	requireTmux(t)
 	bin := buildBinary(t)
-	// One idle session keeps the tmux server up between subtests: a server
-	// that exits as the last session closes can race the next new-session.
-	startSession(t, 20, 5, nil, "sleep", "600")
 	for _, sig := range []string{"HUP", "TERM", "QUIT", "INT"} {
 		t.Run(sig, func(t *testing.T) {
 			dir := t.TempDir()
@@ -123,7 +120,7 @@ func TestE2ESignalsRestoreTheTerminal(t *testing.T) {
 }
 
 func (s *tmuxSession) display(format string) string {
-	out, _ := exec.Command("tmux", "display-message", "-p", "-t", s.name, format).Output()
+	out, _ := tmuxCmd("display-message", "-p", "-t", s.name, format).Output()
 	return strings.TrimSpace(string(out))
 }
 
