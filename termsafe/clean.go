@@ -2,6 +2,7 @@ package termsafe
 
 import (
 	"reflect"
+	"sync"
 )
 
 // Clean returns v with every string in it made Line-safe: struct fields,
@@ -78,27 +79,70 @@ func clean(v reflect.Value, str func(string) string, depth int) (reflect.Value, 
 	return v, false
 }
 
-func cleanStruct(v reflect.Value, depth int) (reflect.Value, bool) {
-	t := v.Type()
-	var out reflect.Value
+// field is one field of a struct that may hold text, and how to clean it.
+type field struct {
+	index int
+	str   func(string) string
+}
+
+// plans caches, per struct type, the fields that may hold text: a walk
+// over a poll of 800 environments then skips times, numbers and flags
+// without looking at them.
+var plans sync.Map // reflect.Type → []field
+
+func planOf(t reflect.Type) []field {
+	if p, ok := plans.Load(t); ok {
+		return p.([]field)
+	}
+	var p []field
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
+		if !f.IsExported() || !mayHoldText(f.Type, 0) {
 			continue
 		}
 		str := Line
 		if f.Tag.Get("termsafe") == "block" {
 			str = Block
 		}
-		fv, changed := clean(v.Field(i), str, depth+1)
+		p = append(p, field{i, str})
+	}
+	plans.Store(t, p)
+	return p
+}
+
+// mayHoldText reports whether a value of type t can contain a string that
+// Clean would reach.
+func mayHoldText(t reflect.Type, depth int) bool {
+	if depth > maxDepth {
+		return true
+	}
+	switch t.Kind() {
+	case reflect.String, reflect.Interface:
+		return true
+	case reflect.Pointer, reflect.Slice, reflect.Array, reflect.Map:
+		return mayHoldText(t.Elem(), depth+1)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && mayHoldText(f.Type, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func cleanStruct(v reflect.Value, depth int) (reflect.Value, bool) {
+	var out reflect.Value
+	for _, f := range planOf(v.Type()) {
+		fv, changed := clean(v.Field(f.index), f.str, depth+1)
 		if !changed {
 			continue
 		}
 		if !out.IsValid() {
-			out = reflect.New(t).Elem()
+			out = reflect.New(v.Type()).Elem()
 			out.Set(v)
 		}
-		out.Field(i).Set(fv)
+		out.Field(f.index).Set(fv)
 	}
 	if !out.IsValid() {
 		return v, false

@@ -68,3 +68,15 @@ func benchView(b *testing.B, r *lipgloss.Renderer) {
 		_ = m.View()
 	}
 }
+
+// BenchmarkAdmitFetch is the boundary's cost on one poll of the 200×4
+// board's source (800 environments): the walk that cleans outside text,
+// which finds nothing to change in honest data.
+func BenchmarkAdmitFetch(b *testing.B) {
+	_, src := bigWorld()
+	msg := fetchCmd(b.Context(), src, 0, time.Second, func() time.Time { return t0 })()
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = admit(msg)
+	}
+}
