@@ -336,6 +336,7 @@ func screens(t *testing.T, r *latencyRig) map[string]string {
 	out["board"] = r.m.View()
 	for i := range 4 {
 		key("enter")
+		r.settle(150 * time.Millisecond) // the commits the detail reads
 		out[fmt.Sprintf("detail %d", i)] = r.m.View()
 		key("l")
 		out[fmt.Sprintf("detail %d, second environment", i)] = r.m.View()
