@@ -72,6 +72,17 @@ func openSession(ctx context.Context, g *globals, io streams) (*session, error) 
 	return &session{g: g, io: io, cfg: cfg, w: w, p: pipeline(g, cfg, w)}, nil
 }
 
+// close saves what the world keeps (the GitHub ETag cache).
+func (s *session) close() { s.w.close() }
+
+// failedBefore records an attempt that failed before it could be planned
+// (an unknown name, an environment that could not be read), so every
+// attempt is in the audit log, and returns err.
+func (s *session) failedBefore(kind model.ActionKind, service, env string, err error) error {
+	_ = s.p.Failed(model.Action{Kind: kind, Service: service, Environment: env}, err)
+	return err
+}
+
 // live reads one environment now, as the plan's starting point.
 func (s *session) live(ctx context.Context, t target) (model.EnvStatus, error) {
 	r, ok := s.w.provider(t.key).(providers.EnvReader)
@@ -137,7 +148,7 @@ func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus,
 			return refused(err)
 		}
 	}
-	res, err := s.p.Run(ctx, a, s.g.dryRun)
+	res, err := s.p.Run(ctx, a)
 	s.report(a, &res, err)
 	switch {
 	case model.IsRefusal(err):
@@ -145,7 +156,7 @@ func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus,
 	case err != nil:
 		return &exitError{code: exitFailed, err: err}
 	}
-	if f.wait && !s.g.dryRun {
+	if f.wait && !s.p.DryRun() {
 		return s.follow(ctx, a, f.timeout)
 	}
 	return nil
@@ -194,24 +205,32 @@ type actionReport struct {
 	Calls       []providers.Call `json:"calls"`
 	RequestIDs  []string         `json:"request_ids"`
 	Detail      string           `json:"detail,omitempty"`
-	Gate        *model.Gate      `json:"gate,omitempty"`
+	// Resolved says what reading the target again found after a call
+	// whose answer was lost.
+	Resolved string      `json:"resolved,omitempty"`
+	Gate     *model.Gate `json:"gate,omitempty"`
 }
 
 // report prints the outcome: JSON on stdout with --json, else words.
 func (s *session) report(a model.Action, res *action.Result, err error) {
 	r := actionReport{Action: string(a.Kind), Service: a.Service, Environment: a.Environment, SourceEnv: a.SourceEnv,
-		From: a.From, To: a.To, DryRun: s.g.dryRun, Result: audit.ResultOK, Calls: []providers.Call{}, RequestIDs: []string{}, Gate: a.Gate}
+		From: a.From, To: a.To, DryRun: s.p.DryRun(), Result: audit.ResultOK, Calls: []providers.Call{}, RequestIDs: []string{}, Gate: a.Gate}
 	if res != nil {
-		r.Calls, r.Detail = append(r.Calls, res.Receipt.Calls...), res.Receipt.Detail
+		r.Calls, r.Detail, r.Resolved = append(r.Calls, res.Receipt.Calls...), res.Receipt.Detail, res.Resolved
 		r.RequestIDs = append(r.RequestIDs, res.Receipt.RequestIDs...)
 	}
 	switch {
+	case res != nil && res.Outcome != "":
+		r.Result = res.Outcome
 	case model.IsRefusal(err):
-		r.Result, r.Error = audit.ResultRefused, err.Error()
+		r.Result = audit.ResultRefused
 	case err != nil:
-		r.Result, r.Error = audit.ResultFailed, err.Error()
-	case s.g.dryRun:
+		r.Result = audit.ResultFailed
+	case s.p.DryRun():
 		r.Result = audit.ResultDryRun
+	}
+	if err != nil {
+		r.Error = err.Error()
 	}
 	if s.g.json {
 		_ = termsafe.EncodeJSON(s.io.out, r)
@@ -226,6 +245,10 @@ func (s *session) report(a model.Action, res *action.Result, err error) {
 		}
 		fmt.Fprintln(out, "nothing was sent.")
 	case audit.ResultOK:
+		if r.Resolved != "" {
+			fmt.Fprintf(out, "%s sent: %s\nthe answer was lost; reading again: %s\n", a.Kind, headline(a), r.Resolved)
+			break
+		}
 		fmt.Fprintf(out, "%s sent: %s\n", a.Kind, headline(a))
 		if r.Detail != "" {
 			fmt.Fprintln(out, r.Detail)
@@ -233,7 +256,14 @@ func (s *session) report(a model.Action, res *action.Result, err error) {
 		if len(r.RequestIDs) > 0 {
 			fmt.Fprintf(out, "request ids: %s\n", strings.Join(r.RequestIDs, ", "))
 		}
+	case audit.ResultUnknown:
+		// The error, printed by main, says what is known; this says what to do.
+		fmt.Fprintf(out, "%s sent, but its answer was lost and flightdeck could not tell whether it was done. Do not send it again before checking: flightdeck status\n", a.Kind)
 	case audit.ResultFailed:
+		if r.Resolved != "" {
+			fmt.Fprintf(out, "%s failed: %s\n", a.Kind, r.Resolved)
+			break
+		}
 		// The error itself is printed by main; say what state things are in.
 		state := fmt.Sprintf("%s still runs %s", actsOn(a), a.From.Short())
 		if a.Gate != nil {
@@ -325,6 +355,7 @@ func newHistoryCmd(g *globals, io streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			defer s.close()
 			t, err := resolve(s.cfg, args[0], args[1])
 			if err != nil {
 				return err
@@ -396,13 +427,18 @@ typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
 			if err != nil {
 				return err
 			}
+			defer s.close()
+			kind := model.ActionRollback
+			if abort {
+				kind = model.ActionAbort
+			}
 			t, err := resolve(s.cfg, args[0], args[1])
 			if err != nil {
-				return err
+				return s.failedBefore(kind, args[0], args[1], err)
 			}
 			live, err := s.live(ctx, t)
 			if err != nil {
-				return err
+				return s.failedBefore(kind, args[0], args[1], err)
 			}
 			a := model.Action{Kind: model.ActionRollback, Service: t.key.Service, Environment: t.key.Environment,
 				From: live.Version, Protected: t.env.Protected}
@@ -415,7 +451,7 @@ typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
 			}
 			revs, err := s.history(ctx, t)
 			if err != nil {
-				return err
+				return s.failedBefore(kind, args[0], args[1], err)
 			}
 			rev, err := pickRevision(revs, to, t)
 			if err != nil {
@@ -425,6 +461,8 @@ typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
 					s.report(a, nil, err)
 					return refused(err)
 				}
+				a.To = model.Version{SHA: to}
+				_ = s.p.Failed(a, err)
 				return err
 			}
 			a.To = rev.Version
@@ -487,21 +525,23 @@ secrets and sizes. It refuses while either environment is deploying.`,
 			if err != nil {
 				return err
 			}
+			defer s.close()
+			failed := func(err error) error { return s.failedBefore(model.ActionPromote, args[0], to, err) }
 			src, err := resolve(s.cfg, args[0], from)
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			dst, err := resolve(s.cfg, args[0], to)
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			srcLive, err := s.live(ctx, src)
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			dstLive, err := s.live(ctx, dst)
 			if err != nil {
-				return err
+				return failed(err)
 			}
 			a := model.Action{Kind: model.ActionPromote, Service: dst.key.Service, Environment: dst.key.Environment,
 				SourceEnv: from, From: dstLive.Version, To: srcLive.Version, Protected: dst.env.Protected}

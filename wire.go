@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"time"
 
@@ -234,8 +235,14 @@ func circleCI(g *globals, cfg *config.Config) (string, circleci.Token, error) {
 
 // pipeline builds the one action pipeline for a config and the flags.
 func pipeline(g *globals, cfg *config.Config, w *world) *action.Pipeline {
+	locks := filepath.Join(config.StateDir(os.Getenv), "locks")
+	if g.simulated {
+		locks = filepath.Join(config.StateDir(os.Getenv), "demo-locks")
+	}
 	return action.New(action.Options{
 		ReadOnly:   cfg.ReadOnly || g.readOnly,
+		DryRun:     g.dryRun,
+		LockDir:    locks,
 		Provider:   w.provider,
 		CIProvider: w.ciProvider,
 		Audit:      audit.Open(auditPath(g, cfg)),

@@ -164,7 +164,7 @@ func CheckPreconditions(a Action, now EnvStatus) error {
 	if a.To.SHA == "" && a.To.Artifact == "" && a.To.Revision == "" {
 		return Refuse("nothing to deploy: the target version is unknown")
 	}
-	if !now.Moving() && sameVersion(now.Version, a.To) {
+	if !now.Moving() && SameVersion(now.Version, a.To) {
 		return Refuse("%s/%s already runs %s", a.Service, a.Environment, a.To.Short())
 	}
 	return nil
@@ -203,16 +203,16 @@ func GateEnvironment(gate string, envs []string) string {
 // CheckUnmoved is the re-check: the environment must still run what the
 // user saw when they chose, or the action would act on a stale picture.
 func CheckUnmoved(a Action, live EnvStatus) error {
-	if sameVersion(a.From, live.Version) {
+	if SameVersion(a.From, live.Version) {
 		return nil
 	}
 	return Refuse("%s moved from %s to %s while you were looking; look again before acting", a.Environment, a.From.Short(), live.Version.Short())
 }
 
-// sameVersion compares revisions within one family (api-prod:7 vs
+// SameVersion compares revisions within one family (api-prod:7 vs
 // api-prod:8), else commits, else artifacts: a promotion's target comes
 // from another family, where only the commit or image can match.
-func sameVersion(a, b Version) bool {
+func SameVersion(a, b Version) bool {
 	if fa, fb := family(a.Revision), family(b.Revision); fa != "" && fa == fb {
 		return a.Revision == b.Revision
 	}

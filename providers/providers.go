@@ -43,6 +43,10 @@ var (
 	ErrThrottled = errors.New("throttled")
 	ErrAuth      = errors.New("not authorised")
 	ErrNotFound  = errors.New("not found")
+	// ErrRejected is any other answer in which the service said no to the
+	// request itself (HTTP 400, 409, 422; an AWS client fault): it did not
+	// act on it.
+	ErrRejected = errors.New("rejected")
 )
 
 // ThrottledError carries how long the backend asked us to wait, when it said.
@@ -298,13 +302,18 @@ func SourceError(fails []error, read int, ownService func(error) bool) error {
 
 // StatusSentinel is the sentinel an HTTP error status maps to, for a
 // backend's error type to unwrap to: ErrAuth for 401 and 403, ErrNotFound
-// for 404, nil for the rest.
+// for 404, ErrThrottled for 429, ErrRejected for the other 4xx, nil for
+// the rest (a 5xx says nothing certain about what the server did).
 func StatusSentinel(status int) error {
-	switch status {
-	case http.StatusUnauthorized, http.StatusForbidden:
+	switch {
+	case status == http.StatusUnauthorized, status == http.StatusForbidden:
 		return ErrAuth
-	case http.StatusNotFound:
+	case status == http.StatusNotFound:
 		return ErrNotFound
+	case status == http.StatusTooManyRequests:
+		return ErrThrottled
+	case status >= 400 && status < 500:
+		return ErrRejected
 	}
 	return nil
 }

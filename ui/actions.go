@@ -531,6 +531,7 @@ func (m Model) handleAuditKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 // user saw; the confirmation opens only if it passes.
 func (m Model) startGuard(req confirm.Request, env model.EnvStatus) (Model, tea.Cmd) {
 	m, id := m.nextID()
+	req.DryRun = m.opts.Actions != nil && m.opts.Actions.DryRun()
 	m.act = acting{phase: phaseGuarding, id: id, req: req, back: m.screen}
 	if m.screen == screenPicker {
 		m.act.back = m.prev
@@ -596,7 +597,7 @@ func (m Model) handleModalKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 
 func runCmd(ctx context.Context, p *action.Pipeline, a model.Action, id int) tea.Cmd {
 	return func() tea.Msg {
-		res, err := p.Run(ctx, a, false)
+		res, err := p.Run(ctx, a)
 		return ranMsg{id: id, result: res, err: err}
 	}
 }
@@ -609,21 +610,29 @@ func (m Model) handleRan(msg ranMsg) (Model, tea.Cmd) {
 	}
 	a := m.act.req.Action
 	m.act = acting{}
+	if msg.result.DryRun && msg.err == nil {
+		m.status = statusLine{text: dryRunText(a, msg.result.Receipt), tone: toneWarn}
+		return m, nil
+	}
 	if a.Kind.CI() {
 		return m.followCI(a, msg)
 	}
 	src, known := m.poll.sourceFor(a.Key())
-	if msg.err != nil {
-		m.status = statusLine{text: m.failureText(a, msg.err), tone: toneFail}
-	} else {
-		m.status = statusLine{text: successText(a, msg.result.Receipt), tone: toneOK}
-		if known {
-			f := follow{key: a.Key(), want: a.To, until: m.opts.Now().Add(followFor)}
-			if a.Kind == model.ActionAbort {
-				f.want = model.Version{}
-			}
-			m.poll.follow(src, f)
+	done := msg.err == nil
+	switch {
+	case action.IsUnknown(msg.err):
+		m.status = statusLine{text: refusalText(msg.err), tone: toneWarn}
+	case msg.err != nil:
+		m.status = statusLine{text: m.failureText(a, msg), tone: toneFail}
+	default:
+		m.status = statusLine{text: successText(a, msg.result), tone: toneOK}
+	}
+	if done && known {
+		f := follow{key: a.Key(), want: a.To, until: m.opts.Now().Add(followFor)}
+		if a.Kind == model.ActionAbort {
+			f.want = model.Version{}
 		}
+		m.poll.follow(src, f)
 	}
 	// Either way the world may have changed: look now.
 	if !known {
@@ -632,14 +641,26 @@ func (m Model) handleRan(msg ranMsg) (Model, tea.Cmd) {
 	return m, m.poll.start(m.opts.Context, src, m.opts.Now)
 }
 
+// dryRunText says what a dry run would have sent.
+func dryRunText(a model.Action, rc providers.Receipt) string {
+	s := "dry run, nothing sent: " + a.Summary()
+	if rc.Detail != "" {
+		s += " · " + rc.Detail
+	}
+	return s
+}
+
 // followCI reports a CI action and polls its CI source now; after an
 // approval, the environment the gate guards is followed too, hot until it
 // runs the gate's commit.
 func (m Model) followCI(a model.Action, msg ranMsg) (Model, tea.Cmd) {
-	if msg.err != nil {
+	switch {
+	case action.IsUnknown(msg.err):
+		m.status = statusLine{text: refusalText(msg.err), tone: toneWarn}
+	case msg.err != nil:
 		m.status = statusLine{text: refusalText(msg.err), tone: toneFail}
-	} else {
-		m.status = statusLine{text: successText(a, msg.result.Receipt), tone: toneOK}
+	default:
+		m.status = statusLine{text: successText(a, msg.result), tone: toneOK}
 	}
 	var cmds []tea.Cmd
 	if i, ok := m.poll.ciSourceFor(a.Service); ok {
@@ -653,7 +674,8 @@ func (m Model) followCI(a model.Action, msg ranMsg) (Model, tea.Cmd) {
 	return m, tea.Batch(cmds...)
 }
 
-func successText(a model.Action, rc providers.Receipt) string {
+func successText(a model.Action, res action.Result) string {
+	rc := res.Receipt
 	var s string
 	switch a.Kind {
 	case model.ActionApprove, model.ActionReject:
@@ -667,7 +689,10 @@ func successText(a model.Action, rc providers.Receipt) string {
 	default:
 		s = string(a.Kind) + " sent: " + a.Environment + " → " + a.To.Short()
 	}
-	if rc.Detail != "" {
+	switch {
+	case res.Resolved != "":
+		s += " · the answer was lost; reading again: " + res.Resolved
+	case rc.Detail != "":
 		s += " · " + rc.Detail
 	}
 	return s
@@ -675,12 +700,15 @@ func successText(a model.Action, rc providers.Receipt) string {
 
 // failureText leads with what runs now, so the line says the state of the
 // world even where the error is cut off.
-func (m Model) failureText(a model.Action, err error) string {
+func (m Model) failureText(a model.Action, msg ranMsg) string {
+	if msg.result.Resolved != "" {
+		return msg.result.Resolved + " · " + refusalText(msg.err)
+	}
 	runs := a.From.Short()
 	if e, ok := m.snap.Env(a.Key()); ok && e.Version.Short() != "" {
 		runs = e.Version.Short()
 	}
-	return a.Environment + " still runs " + runs + " · " + refusalText(err)
+	return a.Environment + " still runs " + runs + " · " + refusalText(msg.err)
 }
 
 func refusalText(err error) string {
@@ -709,7 +737,7 @@ func (m Model) describeCall(a model.Action) string {
 	case model.ActionApprove:
 		return fmt.Sprintf("%s: approve %s in %s", name, a.Gate.Gate, m.gateWhere(*a.Gate))
 	case model.ActionReject:
-		return fmt.Sprintf("%s: reject %s (CircleCI cancels the workflow)", name, a.Gate.Gate)
+		return fmt.Sprintf("%s: reject %s", name, a.Gate.Gate)
 	case model.ActionRerun:
 		return fmt.Sprintf("%s: rerun workflow %s from its failed jobs", name, a.Workflow.Name)
 	case model.ActionCancel:

@@ -56,6 +56,9 @@ func (a *actingSource) Rollback(_ context.Context, k model.EnvKey, to model.Vers
 	if a.fail != nil {
 		return providers.Receipt{Calls: []providers.Call{{Operation: "UpdateService"}}}, a.fail
 	}
+	if dryRun {
+		return providers.Receipt{Calls: []providers.Call{{Operation: "UpdateService"}}, Detail: "would point at " + to.Revision}, nil
+	}
 	a.rollbacks = append(a.rollbacks, to)
 	a.move(k, to)
 	return providers.Receipt{Calls: []providers.Call{{Operation: "UpdateService"}}, RequestIDs: []string{"req-1"}, Detail: "service now points at " + to.Revision}, nil
@@ -97,11 +100,19 @@ type actionHarness struct {
 
 func newActionHarness(t *testing.T, readOnly bool) *actionHarness {
 	t.Helper()
+	return newHarnessWith(t, action.Options{ReadOnly: readOnly})
+}
+
+// newHarnessWith builds the harness on a pipeline with o's flags.
+func newHarnessWith(t *testing.T, o action.Options) *actionHarness {
+	t.Helper()
+	readOnly := o.ReadOnly
 	specs, fs := world()
 	src := &actingSource{fakeSource: fs}
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	prov := func(model.EnvKey) any { return src }
-	p := action.New(action.Options{ReadOnly: readOnly, Provider: prov, Audit: audit.Open(path), User: "tester", Now: func() time.Time { return t0 }})
+	o.Provider, o.Audit, o.User, o.Now = prov, audit.Open(path), "tester", func() time.Time { return t0 }
+	p := action.New(o)
 	m := New(Options{Title: "test", Services: specs, Sources: []providers.DeploySource{src}, Refresh: 10 * time.Second,
 		Now: func() time.Time { return t0 }, Renderer: asciiRenderer(), ReadOnly: readOnly,
 		Actions: p, Provider: prov, AuditPath: path, Context: context.Background()})
@@ -296,9 +307,12 @@ func TestProviderFailureSaysWhatRunsNow(t *testing.T) {
 	if !strings.Contains(out, "staging still runs aaaaaaa") || !strings.Contains(out, "failed: ecs: describe services") {
 		t.Errorf("a failed action should say the error and what runs:\n%s", out)
 	}
+	// A 5xx leaves the outcome open: the first record says unknown, and
+	// the second, after reading staging again, that it did not take.
 	recs := h.records(t)
-	if len(recs) != 1 || recs[0].Result != audit.ResultFailed || !strings.Contains(recs[0].Error, "Service unavailable") {
-		t.Errorf("the failure should be audited: %+v", recs)
+	if len(recs) != 2 || recs[0].Result != audit.ResultUnknown || recs[1].Result != audit.ResultFailed ||
+		!strings.Contains(recs[1].Error, "Service unavailable") || !strings.Contains(recs[1].Detail, "did not take") {
+		t.Errorf("the failure should be audited, settled by reading again: %+v", recs)
 	}
 }
 
@@ -424,5 +438,29 @@ func TestDriftCountsTheCommitsTheHostCompares(t *testing.T) {
 	}
 	if out := view(h.m); !strings.Contains(out, "↑ 3 commits") {
 		t.Errorf("the host's compare should count 3 commits from production to staging:\n%s", out)
+	}
+}
+
+// --dry-run holds in the dashboard: the header says so, the confirmation
+// says nothing will be sent, nothing is, and the audit records a dry run.
+func TestDryRunInTheDashboardSendsNothing(t *testing.T) {
+	h := newHarnessWith(t, action.Options{DryRun: true})
+	if !strings.Contains(view(h.m), "DRY-RUN") {
+		t.Errorf("the header should say DRY-RUN:\n%s", view(h.m))
+	}
+	h.press(t, "r", "enter")
+	if !strings.Contains(view(h.m), "DRY RUN: nothing will be sent") {
+		t.Errorf("the confirmation should say nothing will be sent:\n%s", view(h.m))
+	}
+	h.press(t, "y")
+	if len(h.src.rollbacks) != 0 {
+		t.Fatalf("a dry run sent a rollback: %+v", h.src.rollbacks)
+	}
+	if !strings.Contains(view(h.m), "dry run, nothing sent: ") {
+		t.Errorf("the status line should say what would have been sent:\n%s", view(h.m))
+	}
+	recs := h.records(t)
+	if len(recs) != 1 || recs[0].Result != audit.ResultDryRun || !recs[0].DryRun {
+		t.Errorf("the audit should record a dry run: %+v", recs)
 	}
 }

@@ -451,6 +451,9 @@ func (m Model) header() string {
 	if m.opts.ReadOnly {
 		right = append(right, m.st.Badge.Render("READ-ONLY"))
 	}
+	if m.opts.Actions != nil && m.opts.Actions.DryRun() {
+		right = append(right, m.st.Badge.Render("DRY-RUN"))
+	}
 	right = append(right, m.refreshAge())
 	right = append(right, m.health()...)
 	r := strings.Join(right, m.st.Dim.Render(" · ")) + " "

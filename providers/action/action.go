@@ -7,9 +7,14 @@
 //	re-check the environment is read live; refuse if it moved since the plan
 //	execute  one provider call (or, with dry-run, the calls it would make)
 //	audit    one fsynced JSON line, before success is reported
+//	resolve  a call whose answer was lost is "unknown": the target is read
+//	         again and a second record says what actually happened
 //	follow   the caller polls hot until the result shows
 //
-// Nothing here retries a mutating call.
+// Re-check, execute and resolve run under a lock on the target, shared by
+// every flightdeck on this machine, so two actions on one environment are
+// serialised and the second is refused by its re-check. Nothing here
+// retries a mutating call.
 package action
 
 import (
@@ -27,6 +32,12 @@ import (
 type Options struct {
 	// ReadOnly refuses every action (flag or config).
 	ReadOnly bool
+	// DryRun sends nothing, whoever runs the action (the dashboard or a
+	// command): it checks everything and says what it would send.
+	DryRun bool
+	// LockDir holds the lock files that serialise actions on one target
+	// ($XDG_STATE_HOME/flightdeck/locks); "" locks nothing (tests).
+	LockDir string
 	// Provider returns what serves an environment (a DeploySource that may
 	// implement the capability interfaces), or nil.
 	Provider func(model.EnvKey) any
@@ -42,7 +53,11 @@ type Options struct {
 }
 
 // Pipeline runs actions.
-type Pipeline struct{ o Options }
+type Pipeline struct {
+	o Options
+	// pause is the wait between reads that resolve a lost answer.
+	pause time.Duration
+}
 
 // New builds a pipeline.
 func New(o Options) *Pipeline {
@@ -52,14 +67,27 @@ func New(o Options) *Pipeline {
 	if o.Timeout <= 0 {
 		o.Timeout = 30 * time.Second
 	}
-	return &Pipeline{o: o}
+	return &Pipeline{o: o, pause: resolvePause}
 }
+
+// DryRun reports whether the pipeline sends nothing.
+func (p *Pipeline) DryRun() bool { return p.o.DryRun }
+
+// ReadOnly reports whether the pipeline refuses every action.
+func (p *Pipeline) ReadOnly() bool { return p.o.ReadOnly }
 
 // Result is what an executed (or dry-run) action did.
 type Result struct {
 	Action  model.Action
 	DryRun  bool
 	Receipt providers.Receipt
+	// Outcome is the audit result: ok, failed, refused, dry-run, or
+	// unknown when the answer was lost and reading again could not tell.
+	Outcome string
+	// Resolved says what reading the target again found, after a call
+	// whose answer was lost ("the rollback went through: production is
+	// rolling to 7d3e2a1").
+	Resolved string
 }
 
 // Guard checks an action before the user is asked to confirm it, against
@@ -67,7 +95,7 @@ type Result struct {
 // a *model.Refusal.
 func (p *Pipeline) Guard(a model.Action, seen model.EnvStatus) error {
 	if err := p.guard(a, seen); err != nil {
-		p.record(a, false, audit.ResultRefused, err, providers.Receipt{})
+		p.record(a, audit.ResultRefused, err, providers.Receipt{})
 		return err
 	}
 	return nil
@@ -132,45 +160,49 @@ func (p *Pipeline) ciCapability(a model.Action) (any, error) {
 	return prov, nil
 }
 
-// Run re-checks, executes and audits an action the user confirmed. With
-// dryRun it stops before the provider call and returns the calls it would
-// make. Errors are *model.Refusal (guard or re-check) or the provider's.
-func (p *Pipeline) Run(ctx context.Context, a model.Action, dryRun bool) (Result, error) {
-	res := Result{Action: a, DryRun: dryRun}
-	live, err := p.recheck(ctx, a)
+// Run re-checks, executes and audits an action the user confirmed; with
+// the pipeline's DryRun it stops before the provider call and returns the
+// calls it would make. Errors are *model.Refusal (guard, lock or
+// re-check), the provider's, or *UnknownError when the answer was lost and
+// reading again could not tell what happened.
+func (p *Pipeline) Run(ctx context.Context, a model.Action) (Result, error) {
+	res := Result{Action: a, DryRun: p.o.DryRun}
+	unlock, err := p.lock(ctx, a)
 	if err != nil {
-		result := audit.ResultFailed
-		if model.IsRefusal(err) {
-			result = audit.ResultRefused
-		}
-		p.record(a, dryRun, result, err, providers.Receipt{})
+		p.record(a, audit.ResultRefused, err, providers.Receipt{})
+		res.Outcome = audit.ResultRefused
 		return res, err
 	}
-	if err := p.guard(a, live); err != nil {
-		p.record(a, dryRun, audit.ResultRefused, err, providers.Receipt{})
+	defer unlock()
+	live, err := p.recheck(ctx, a)
+	if err == nil {
+		err = p.guard(a, live)
+	}
+	if err != nil {
+		res.Outcome = audit.ResultFailed
+		if model.IsRefusal(err) {
+			res.Outcome = audit.ResultRefused
+		}
+		p.record(a, res.Outcome, err, providers.Receipt{})
 		return res, err
 	}
 	prov, _ := p.capability(a)
 	cctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
 	defer cancel()
-	res.Receipt, err = execute(cctx, prov, a, dryRun)
-	result := audit.ResultOK
-	switch {
-	case model.IsRefusal(err):
-		// The provider found a reason not to act (no deployable revision).
-		result = audit.ResultRefused
-	case err != nil:
-		result = audit.ResultFailed
-	case dryRun:
-		result = audit.ResultDryRun
-	}
+	res.Receipt, err = execute(cctx, prov, a, p.o.DryRun)
+	res.Outcome = outcome(err, p.o.DryRun)
 	// The record is written before success is reported; if it cannot be,
 	// the action still happened and the caller must hear both facts.
-	if aerr := p.record(a, dryRun, result, err, res.Receipt); aerr != nil {
-		if err == nil {
-			return res, fmt.Errorf("%s was sent, but the audit log could not be written: %w", a.Kind, aerr)
-		}
-		return res, errors.Join(err, aerr)
+	sent := p.entry(a, res.Outcome, err, res.Receipt)
+	aerr := p.append(sent)
+	if res.Outcome == audit.ResultUnknown {
+		return p.resolve(ctx, a, res, sent, err, aerr)
+	}
+	switch {
+	case aerr != nil && err == nil:
+		return res, fmt.Errorf("%s was sent, but the audit log could not be written: %w", a.Kind, aerr)
+	case aerr != nil:
+		err = errors.Join(err, aerr)
 	}
 	if err != nil && !model.IsRefusal(err) {
 		return res, fmt.Errorf("%s of %s failed: %w", a.Kind, where(a), err)
@@ -178,10 +210,36 @@ func (p *Pipeline) Run(ctx context.Context, a model.Action, dryRun bool) (Result
 	return res, err
 }
 
+// outcome is the audit result of an executed call.
+func outcome(err error, dryRun bool) string {
+	switch {
+	case model.IsRefusal(err):
+		// The provider found a reason not to act (no deployable revision).
+		return audit.ResultRefused
+	case err != nil && providers.Definite(err):
+		return audit.ResultFailed
+	case err != nil:
+		return audit.ResultUnknown
+	case dryRun:
+		return audit.ResultDryRun
+	}
+	return audit.ResultOK
+}
+
 // Refused records a refusal made outside the pipeline's own guards, such as
 // a confirmation that was not given, so every attempt is in the log.
 func (p *Pipeline) Refused(a model.Action, reason error) error {
-	return p.record(a, false, audit.ResultRefused, reason, providers.Receipt{})
+	return p.record(a, audit.ResultRefused, reason, providers.Receipt{})
+}
+
+// Failed records an attempt that failed before an action could even be
+// planned (an unknown name, the environment unreadable), with the reason.
+func (p *Pipeline) Failed(a model.Action, reason error) error {
+	result := audit.ResultFailed
+	if model.IsRefusal(reason) {
+		result = audit.ResultRefused
+	}
+	return p.record(a, result, reason, providers.Receipt{})
 }
 
 // recheck reads the environment live and refuses if its version moved
@@ -209,7 +267,34 @@ func (p *Pipeline) recheck(ctx context.Context, a model.Action) (model.EnvStatus
 		}
 		return live, nil
 	}
-	return live, model.CheckUnmoved(a, live)
+	if err := model.CheckUnmoved(a, live); err != nil {
+		return live, err
+	}
+	if a.Kind == model.ActionPromote {
+		return live, p.recheckSource(cctx, a)
+	}
+	return live, nil
+}
+
+// recheckSource reads a promotion's source again: what it ships is what
+// the source ran when the user looked, and it must still run it, settled.
+func (p *Pipeline) recheckSource(ctx context.Context, a model.Action) error {
+	key := model.EnvKey{Service: a.Service, Environment: a.SourceEnv}
+	r, ok := p.o.Provider(key).(providers.EnvReader)
+	if !ok {
+		return model.Refuse("%s/%s cannot be re-read before promoting from it; refusing", a.Service, a.SourceEnv)
+	}
+	src, err := r.FetchEnv(ctx, key)
+	if err != nil {
+		return fmt.Errorf("re-check of %s/%s before promoting from it: %w", a.Service, a.SourceEnv, err)
+	}
+	switch {
+	case !model.SameVersion(src.Version, a.To):
+		return model.Refuse("%s moved from %s to %s while you were looking; look again before promoting", a.SourceEnv, a.To.Short(), src.Version.Short())
+	case src.Moving():
+		return model.Refuse("%s started deploying %s while you were looking; promote once it has settled", a.SourceEnv, src.Version.Short())
+	}
+	return nil
 }
 
 // recheckCI reads a gate again before answering it: someone may have
@@ -256,15 +341,25 @@ func execute(ctx context.Context, prov any, a model.Action, dryRun bool) (provid
 }
 
 // record appends the audit line for one attempt.
-func (p *Pipeline) record(a model.Action, dryRun bool, result string, err error, rc providers.Receipt) error {
+func (p *Pipeline) record(a model.Action, result string, err error, rc providers.Receipt) error {
+	r := p.entry(a, result, err, rc)
+	return p.append(r)
+}
+
+func (p *Pipeline) append(r audit.Record) error {
 	if p.o.Audit == nil {
 		return nil
 	}
+	return p.o.Audit.Append(r)
+}
+
+// entry is the audit record of one attempt.
+func (p *Pipeline) entry(a model.Action, result string, err error, rc providers.Receipt) audit.Record {
 	r := audit.Record{
 		Time: p.o.Now().UTC(), User: p.o.User, Action: string(a.Kind),
 		Service: a.Service, Environment: a.Environment, SourceEnv: a.SourceEnv,
 		From: versionText(a.From), To: versionText(a.To),
-		DryRun: dryRun, Result: result, RequestIDs: rc.RequestIDs, Detail: rc.Detail,
+		DryRun: p.o.DryRun, Result: result, RequestIDs: rc.RequestIDs, Detail: rc.Detail,
 	}
 	if a.Gate != nil {
 		r.Gate = a.Gate.Gate
@@ -275,7 +370,7 @@ func (p *Pipeline) record(a model.Action, dryRun bool, result string, err error,
 	if err != nil {
 		r.Error = err.Error()
 	}
-	return p.o.Audit.Append(r)
+	return r
 }
 
 // where names what an action acts on: "api/production", or for a CI action

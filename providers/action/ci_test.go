@@ -61,7 +61,7 @@ func TestApproveRechecksExecutesAndAudits(t *testing.T) {
 	if err := p.Guard(a, model.EnvStatus{}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := p.Run(context.Background(), a, false)
+	res, err := p.Run(context.Background(), a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestApproveRechecksExecutesAndAudits(t *testing.T) {
 func TestApproveRefusesAGateAnsweredElsewhere(t *testing.T) {
 	p, c, path := ciSetup(t, false)
 	c.gateErr = model.Refuse("api hold-production was already approved by jane")
-	_, err := p.Run(context.Background(), approve(), false)
+	_, err := p.Run(context.Background(), approve())
 	if !model.IsRefusal(err) || !strings.Contains(err.Error(), "already approved by jane") {
 		t.Fatalf("want the re-check's refusal, got %v", err)
 	}
@@ -129,10 +129,10 @@ func TestCIActionWithoutCIProviderRefuses(t *testing.T) {
 func TestRerunAndCancelAudited(t *testing.T) {
 	p, c, path := ciSetup(t, false)
 	wf := model.Workflow{ID: "wf-9", Name: "build-deploy", Status: model.RunFailed}
-	if _, err := p.Run(context.Background(), model.Action{Kind: model.ActionRerun, Service: "api", Workflow: &wf}, false); err != nil {
+	if _, err := p.Run(context.Background(), model.Action{Kind: model.ActionRerun, Service: "api", Workflow: &wf}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.Run(context.Background(), model.Action{Kind: model.ActionRerun, Service: "api", Workflow: &wf}, true); err != nil {
+	if _, err := dry(p).Run(context.Background(), model.Action{Kind: model.ActionRerun, Service: "api", Workflow: &wf}); err != nil {
 		t.Fatal(err)
 	}
 	if len(c.executed) != 1 || c.executed[0] != "rerun wf-9" {

@@ -26,6 +26,10 @@ const (
 	ResultFailed  = "failed"
 	ResultRefused = "refused"
 	ResultDryRun  = "dry-run"
+	// ResultUnknown is a call whose answer never came: the service may
+	// have acted. A later record of the same attempt (Resolves) says what
+	// reading the world again found.
+	ResultUnknown = "unknown"
 )
 
 // Record is one action attempt. It names no credential by construction;
@@ -48,6 +52,9 @@ type Record struct {
 	Error      string   `json:"error,omitempty"`
 	RequestIDs []string `json:"request_ids"`
 	Detail     string   `json:"detail,omitempty"`
+	// Resolves, on the record that settles an unknown outcome, is the time
+	// of the record it settles.
+	Resolves *time.Time `json:"resolves,omitempty"`
 }
 
 // Target names what the action acted on: "api/production", "api/production

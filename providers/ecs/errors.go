@@ -104,8 +104,23 @@ func classify(err error, profile string, now time.Time) error {
 		return &authError{err: err, hint: "no usable AWS credentials: check the profile, AWS_PROFILE or the AWS_* variables"}
 	case notFoundCodes[code]:
 		return fmt.Errorf("%w: %w", providers.ErrNotFound, err)
+	case clientFault(err):
+		// ECS answered and refused the request (a bad parameter, a
+		// service in the wrong state): it did not act.
+		return fmt.Errorf("%w: %w", providers.ErrRejected, err)
 	}
 	return err
+}
+
+// clientFault reports an answer that blames the request: a modelled client
+// error, or any 4xx.
+func clientFault(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorFault() == smithy.FaultClient {
+		return true
+	}
+	st := httpStatus(err)
+	return st >= 400 && st < 500
 }
 
 func errorCode(err error) string {

@@ -25,6 +25,8 @@ type Request struct {
 	Calls string
 	// Commits says what the change ships or reverts: "will ship 4 commits: …".
 	Commits string
+	// DryRun: confirming checks everything and sends nothing (--dry-run).
+	DryRun bool
 }
 
 // Decision is the user's answer so far.
@@ -122,11 +124,11 @@ func (m Model) View() string {
 	a := m.req.Action
 	inner := max(30, min(72, m.width-6))
 	fit := m.st.Cell.Width(inner)
-	lines := []string{
-		m.st.Title.Render(title(a)),
-		"",
-		fit.Render(m.st.Bold.Render(summary(m.req))),
+	lines := []string{m.st.Title.Render(title(a)), ""}
+	if m.req.DryRun {
+		lines = append(lines, fit.Render(m.st.Warn.Render("DRY RUN: nothing will be sent; confirming shows what would be")), "")
 	}
+	lines = append(lines, fit.Render(m.st.Bold.Render(summary(m.req))))
 	if m.req.Commits != "" {
 		lines = append(lines, fit.Render(m.req.Commits))
 	}
@@ -147,7 +149,7 @@ func (m Model) View() string {
 			lines = append(lines, m.st.Dim.Render("enter confirms once the name matches · esc cancels"))
 		}
 	} else {
-		lines = append(lines, m.st.Dim.Render("y or enter to "+string(a.Kind)+" · n or esc to cancel"))
+		lines = append(lines, m.st.Dim.Render("y or enter: "+string(a.Kind)+" · n or esc: go back, nothing sent"))
 	}
 	box := m.st.Cell.Border(lipgloss.RoundedBorder()).BorderForeground(m.st.Warn.GetForeground()).Padding(0, 1)
 	return box.Render(strings.Join(lines, "\n"))
@@ -179,7 +181,7 @@ func recheckNote(a model.Action) string {
 	case model.ActionApprove, model.ActionReject:
 		return "flightdeck reads the gate again first and refuses if it was answered meanwhile."
 	case model.ActionRerun, model.ActionCancel:
-		return "CircleCI refuses if the workflow changed meanwhile."
+		return "The CI service refuses if the workflow changed meanwhile."
 	}
 	return "flightdeck reads " + a.Environment + " again first and refuses if it moved."
 }

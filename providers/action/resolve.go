@@ -1,0 +1,170 @@
+package action
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+	"flightdeck/providers/audit"
+)
+
+// UnknownError is an action whose call may or may not have been acted on:
+// the answer was lost, and reading the target again could not tell.
+type UnknownError struct {
+	Action model.Action
+	// Err is what the call returned; Read is why reading again did not
+	// settle it (the read's error, or what the target shows instead).
+	Err  error
+	Read string
+}
+
+func (e *UnknownError) Error() string {
+	return fmt.Sprintf("%s of %s: the answer was lost (%v), so flightdeck does not know whether it was done; %s",
+		e.Action.Kind, where(e.Action), e.Err, e.Read)
+}
+
+func (e *UnknownError) Unwrap() error { return e.Err }
+
+// IsUnknown reports whether err is an action whose outcome is unknown.
+func IsUnknown(err error) bool {
+	var u *UnknownError
+	return errors.As(err, &u)
+}
+
+// resolveTries and resolvePause bound how long reading again may take: a
+// service that has acted shows it at once (ECS, CircleCI and GitHub all
+// answer reads from the state the call changed), so a few reads suffice
+// and a read that keeps failing is not retried for long.
+const (
+	resolveTries = 3
+	resolvePause = time.Second
+)
+
+// resolve settles a call whose answer was lost by reading the target
+// again, and writes a second audit record with what it found. The action
+// is never sent again.
+func (p *Pipeline) resolve(ctx context.Context, a model.Action, res Result, sent audit.Record, callErr, auditErr error) (Result, error) {
+	var v verdict
+	for try := range resolveTries {
+		if try > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(p.pause):
+			}
+		}
+		v = p.reread(ctx, a)
+		if v.known || ctx.Err() != nil {
+			break
+		}
+	}
+	res.Resolved = v.text
+	if v.known {
+		res.Outcome = audit.ResultFailed
+		if v.done {
+			res.Outcome = audit.ResultOK
+		}
+		r := p.entry(a, res.Outcome, nil, res.Receipt)
+		r.Detail = "resolved by reading again: " + v.text
+		if !v.done {
+			r.Error = callErr.Error()
+		}
+		r.Resolves = &sent.Time
+		auditErr = errors.Join(auditErr, p.append(r))
+	}
+	if auditErr != nil {
+		auditErr = fmt.Errorf("the audit log could not be written: %w", auditErr)
+	}
+	switch {
+	case v.known && v.done:
+		return res, auditErr
+	case v.known:
+		// res.Resolved says what the target shows.
+		return res, errors.Join(fmt.Errorf("%s of %s failed: %w", a.Kind, where(a), callErr), auditErr)
+	}
+	return res, errors.Join(&UnknownError{Action: a, Err: callErr, Read: v.text}, auditErr)
+}
+
+// verdict is what one reading found: whether it can tell (known) and, if
+// so, whether the action was done, in words either way.
+type verdict struct {
+	known, done bool
+	text        string
+}
+
+// reread reads the target once and judges the action by it.
+func (p *Pipeline) reread(ctx context.Context, a model.Action) verdict {
+	cctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
+	defer cancel()
+	switch {
+	case a.Gate != nil:
+		return p.rereadGate(cctx, a)
+	case a.Kind.CI():
+		return verdict{text: "look at the workflow with: flightdeck status"}
+	}
+	r, ok := p.o.Provider(a.Key()).(providers.EnvReader)
+	if !ok {
+		return verdict{text: fmt.Sprintf("%s/%s cannot be read", a.Service, a.Environment)}
+	}
+	live, err := r.FetchEnv(cctx, a.Key())
+	if err != nil {
+		return verdict{text: "reading it again failed too: " + err.Error() + "; check it with: flightdeck status"}
+	}
+	return judgeEnv(a, live)
+}
+
+// judgeEnv decides from an environment read after the call whether the
+// action was done.
+func judgeEnv(a model.Action, live model.EnvStatus) verdict {
+	now := live.Version.Short()
+	if live.Moving() {
+		now = "rolling to " + now
+	} else {
+		now = "runs " + now
+	}
+	switch a.Kind {
+	case model.ActionAbort:
+		d := live.Deployment
+		if live.Moving() && d != nil && model.SameCommit(d.ToSHA, a.To.SHA) && live.State == model.StateDeploying {
+			return verdict{known: true, text: fmt.Sprintf("the abort did not take: %s is still deploying %s", a.Environment, a.To.Short())}
+		}
+		return verdict{known: true, done: true, text: fmt.Sprintf("the abort went through: %s %s", a.Environment, now)}
+	}
+	switch {
+	case model.SameVersion(live.Version, a.To):
+		return verdict{known: true, done: true, text: fmt.Sprintf("the %s went through: %s %s", a.Kind, a.Environment, now)}
+	case model.SameVersion(live.Version, a.From):
+		return verdict{known: true, text: fmt.Sprintf("the %s did not take: %s still %s", a.Kind, a.Environment, now)}
+	}
+	return verdict{text: fmt.Sprintf("%s now %s, neither what it ran nor what was asked: someone else moved it", a.Environment, now)}
+}
+
+// rereadGate asks whether the gate still waits. A gate that no longer
+// waits has the answer this action wanted only when the checker says so;
+// its own words are shown either way.
+func (p *Pipeline) rereadGate(ctx context.Context, a model.Action) verdict {
+	prov, _ := p.ciCapability(a)
+	c, ok := prov.(providers.GateChecker)
+	if !ok {
+		return verdict{text: "the gate cannot be read again"}
+	}
+	err := c.CheckGate(ctx, *a.Gate)
+	switch {
+	case err == nil:
+		return verdict{known: true, text: fmt.Sprintf("the %s did not take: %s still waits", a.Kind, a.Gate.Gate)}
+	case !model.IsRefusal(err):
+		return verdict{text: "reading the gate again failed too: " + err.Error()}
+	}
+	msg := err.Error()
+	want := "approved"
+	if a.Kind == model.ActionReject {
+		want = "rejected"
+	}
+	if strings.Contains(msg, want) || (a.Kind == model.ActionReject && strings.Contains(msg, "canceled")) {
+		return verdict{known: true, done: true, text: fmt.Sprintf("the %s went through: %s", a.Kind, strings.TrimSuffix(msg, "; look again before acting"))}
+	}
+	return verdict{text: msg}
+}
