@@ -135,7 +135,12 @@ and writes a flightdeck config for it. In another terminal:
 
 Faults can be switched on while it runs:
 
-  curl -X POST http://127.0.0.1:8787/_sim/faults -d '{"service":"ecs","throttle_rate":1}'`,
+  curl -X POST http://127.0.0.1:8787/_sim/faults -d '{"service":"ecs","throttle_rate":1}'
+
+Rates run 0..1, rolled per request: error_rate, throttle_rate, deny_rate,
+malformed_rate, drop_rate (the connection closes before the request is
+handled) and lose_rate (the request is handled, then the connection closes
+without the answer); latency ("250ms"), and until or for ("30s") to end it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := f.validate(); err != nil {

@@ -13,7 +13,9 @@ import (
 //
 //	GET    /_sim/            what the sim is: seed, speed, scenario, world time, endpoints
 //	GET    /_sim/faults      faults in force
-//	POST   /_sim/faults      {"service":"ecs","throttle_rate":1,"until":"2026-…Z"} sets, {"service":"ecs"} clears
+//	POST   /_sim/faults      {"service":"ecs","throttle_rate":1,"until":"2026-…Z"} sets, {"service":"ecs"} clears;
+//	                         fields: latency (or latency_ms), error_rate, throttle_rate, drop_rate,
+//	                         malformed_rate, deny_rate, lose_rate (0..1), until or for
 //	DELETE /_sim/faults      clears every fault
 //	GET    /_sim/requests    {"ecs:DescribeServices": 12, …}
 //	DELETE /_sim/requests    zeroes the counts (POST /_sim/requests/reset does too)
@@ -29,19 +31,20 @@ type FaultSpec struct {
 	DropRate      float64 `json:"drop_rate,omitempty"`
 	MalformedRate float64 `json:"malformed_rate,omitempty"`
 	DenyRate      float64 `json:"deny_rate,omitempty"`
-	Until         string  `json:"until,omitempty"` // RFC 3339
-	For           string  `json:"for,omitempty"`   // Go duration from now, instead of until
+	LoseRate      float64 `json:"lose_rate,omitempty"` // handled, then the answer is lost (Fault.LoseRate)
+	Until         string  `json:"until,omitempty"`     // RFC 3339
+	For           string  `json:"for,omitempty"`       // Go duration from now, instead of until
 }
 
 // Fault turns the spec into a Fault, with now for "for".
 func (s FaultSpec) Fault(now time.Time) (Fault, error) {
 	f := Fault{
 		ErrorRate: s.ErrorRate, ThrottleRate: s.ThrottleRate, DropRate: s.DropRate,
-		MalformedRate: s.MalformedRate, DenyRate: s.DenyRate,
+		MalformedRate: s.MalformedRate, DenyRate: s.DenyRate, LoseRate: s.LoseRate,
 		Latency: time.Duration(s.LatencyMS) * time.Millisecond,
 	}
 	for name, r := range map[string]float64{"error_rate": s.ErrorRate, "throttle_rate": s.ThrottleRate,
-		"drop_rate": s.DropRate, "malformed_rate": s.MalformedRate, "deny_rate": s.DenyRate} {
+		"drop_rate": s.DropRate, "malformed_rate": s.MalformedRate, "deny_rate": s.DenyRate, "lose_rate": s.LoseRate} {
 		if r < 0 || r > 1 {
 			return Fault{}, fmt.Errorf("%s must be between 0 and 1, not %v", name, r)
 		}
@@ -74,7 +77,7 @@ func (s FaultSpec) Fault(now time.Time) (Fault, error) {
 
 func specOf(service string, f Fault) FaultSpec {
 	s := FaultSpec{Service: service, ErrorRate: f.ErrorRate, ThrottleRate: f.ThrottleRate, DropRate: f.DropRate,
-		MalformedRate: f.MalformedRate, DenyRate: f.DenyRate}
+		MalformedRate: f.MalformedRate, DenyRate: f.DenyRate, LoseRate: f.LoseRate}
 	if f.Latency > 0 {
 		s.Latency = f.Latency.String()
 	}

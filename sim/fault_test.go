@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -184,4 +185,129 @@ func do(t *testing.T, req *http.Request) (*http.Response, string) {
 	return resp, string(b)
 }
 
-var _ = aws.String
+// A lost answer (LoseRate) differs from a dropped request (DropRate) only
+// in the world: both leave the client with a transport error and no
+// answer, but a lost call went through.
+
+// lost sends a request whose answer must be lost: no response, a
+// transport error. It returns that error.
+func (h *harness) lost(ctx context.Context, method, path, body string, hdr map[string]string) error {
+	h.t.Helper()
+	req, _ := http.NewRequestWithContext(ctx, method, h.srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err == nil {
+		resp.Body.Close()
+		h.t.Fatalf("%s %s: answered %d, want no answer", method, path, resp.StatusCode)
+	}
+	return err
+}
+
+func TestLoseRateECSUpdateServiceGoesThrough(t *testing.T) {
+	h := newHarness(t, Options{Seed: 3, Scenario: ScenarioEmpty})
+	h.seedService(2, true, "aaaaaaa", "bbbbbbb")
+	update := func() error {
+		_, err := h.ecs.UpdateService(h.ctx, &ecs.UpdateServiceInput{Cluster: aws.String("c1"), Service: aws.String("api"), TaskDefinition: aws.String("api:2")})
+		return err
+	}
+	var ae smithy.APIError
+
+	// Dropped: no answer, and no deploy.
+	h.w.SetFault(SvcECS, Fault{DropRate: 1})
+	if err := update(); err == nil || errors.As(err, &ae) {
+		t.Fatalf("drop should be a transport error, got %v", err)
+	}
+	h.w.SetFault(SvcECS, Fault{})
+	if s := h.service("c1", "api"); len(s.Deployments) != 1 || !strings.HasSuffix(*s.TaskDefinition, "api:1") {
+		t.Fatalf("a dropped UpdateService deployed: %+v", s.Deployments)
+	}
+
+	// Lost (set the way a standalone user would): no answer, yet it deploys.
+	resp, body := post(t, h.srv.URL+"/_sim/faults", "application/json", `{"service":"ecs","lose_rate":1}`, nil)
+	if resp.StatusCode != 200 || !strings.Contains(body, `"lose_rate":1`) {
+		t.Fatalf("set: %d %s", resp.StatusCode, body)
+	}
+	if err := update(); err == nil || errors.As(err, &ae) {
+		t.Fatalf("a lost answer should be a transport error, got %v", err)
+	}
+	h.w.SetFault(SvcECS, Fault{})
+	s := h.service("c1", "api")
+	d := deploymentOf(s, "api:2")
+	if !strings.HasSuffix(*s.TaskDefinition, "api:2") || d == nil || *d.Status != "PRIMARY" ||
+		d.RolloutState != types.DeploymentRolloutStateInProgress || len(s.Deployments) != 2 {
+		t.Fatalf("the lost UpdateService did not deploy: %s %+v", *s.TaskDefinition, s.Deployments)
+	}
+	if n := h.w.Requests()["ecs:UpdateService"]; n != 2 {
+		t.Fatalf("counted %d UpdateService, want 2", n)
+	}
+}
+
+func TestLoseRateCircleCIApproveGoesThrough(t *testing.T) {
+	h := newHarness(t, Options{Seed: 2})
+	log := h.w.CheckSpecs(t)
+	_, wf := h.waitForJob("api", "hold-production", RunOnHold, 10*time.Minute)
+	hold := jobNamed(h.jobs(wf.ID), "hold-production")
+
+	h.w.SetFault(SvcCircleCI, Fault{LoseRate: 1})
+	h.lost(h.ctx, "POST", "/api/v2/workflow/"+wf.ID+"/approve/"+hold.ApprovalRequestID, "", map[string]string{"Circle-Token": "sim"})
+	h.w.SetFault(SvcCircleCI, Fault{})
+
+	if j := jobNamed(h.jobs(wf.ID), "hold-production"); j.Status != "success" || j.ApprovedBy != userID(apiUser) {
+		t.Fatalf("the lost approval was not recorded: %+v", j)
+	}
+	if st := h.ciWorkflow(wf.ID).Status; st != "running" {
+		t.Fatalf("workflow after the lost approval: %s", st)
+	}
+	// The approval was checked against the spec; its lost answer was not.
+	req, resp := log.Checked(SvcCircleCI)
+	if n := h.w.Requests(); req != countOf(n, "circleci:") || resp != req-1 {
+		t.Fatalf("checked %d requests, %d responses of %v", req, resp, n)
+	}
+}
+
+// The hang: with Latency, a lost answer is held after the server acted, so
+// a client whose timeout is shorter gives up on a call that went through.
+func TestLoseRateWithLatencyGitHubReviewGoesThrough(t *testing.T) {
+	h := newHarness(t, Options{Seed: 2})
+	p, _ := h.waitForJob("web", "deploy-production", RunOnHold, time.Minute)
+
+	h.w.SetFault(SvcGitHub, Fault{LoseRate: 1, Latency: 10 * time.Second})
+	ctx, cancel := context.WithTimeout(h.ctx, 100*time.Millisecond)
+	defer cancel()
+	body := fmt.Sprintf(`{"environment_ids":[%d],"state":"approved","comment":"Ship it"}`, environmentID(h.w.repos["web"], "production"))
+	start := time.Now()
+	err := h.lost(ctx, "POST", runPath(p)+"/pending_deployments", body, map[string]string{"Authorization": "Bearer sim", "Accept": "application/vnd.github+json"})
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
+		t.Fatalf("want the client's timeout, got %v after %v", err, time.Since(start))
+	}
+	h.w.SetFault(SvcGitHub, Fault{})
+
+	// The server acted before it started to hold the answer; on a slow
+	// machine that may still be after the client's timeout, so wait for it.
+	var approvals []ghApproval
+	for deadline := time.Now().Add(5 * time.Second); len(approvals) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		approvals = ghJSON[[]ghApproval](h, "GET", runPath(p)+"/approvals", "", 200)
+	}
+	if len(approvals) != 1 || approvals[0].State != "approved" || approvals[0].Comment != "Ship it" {
+		t.Fatalf("the timed-out review was not recorded: %+v", approvals)
+	}
+	if got := ghJSON[[]ghPending](h, "GET", runPath(p)+"/pending_deployments", "", 200); len(got) != 0 {
+		t.Fatalf("still pending: %+v", got)
+	}
+	if st := h.ghRun(p).Status; st != "in_progress" {
+		t.Fatalf("run after the timed-out review: %s", st)
+	}
+}
+
+func countOf(n map[string]int, prefix string) int {
+	sum := 0
+	for k, v := range n {
+		if strings.HasPrefix(k, prefix) {
+			sum += v
+		}
+	}
+	return sum
+}

@@ -110,7 +110,7 @@ func TestControlSurface(t *testing.T) {
 	if err := json.Unmarshal([]byte(body), &counts); err != nil || counts["ecs:ListClusters"] != 2 {
 		t.Fatalf("requests: %s", body)
 	}
-	for _, bad := range []string{`{"service":"s3"}`, `{"service":"ecs","throttle_rate":2}`, `{"service":"ecs","latency":"soon"}`, `{"service":"ecs","thrtotle_rate":1}`, `nope`} {
+	for _, bad := range []string{`{"service":"s3"}`, `{"service":"ecs","throttle_rate":2}`, `{"service":"ecs","lose_rate":-1}`, `{"service":"ecs","latency":"soon"}`, `{"service":"ecs","thrtotle_rate":1}`, `nope`} {
 		if resp, body := post(t, h.srv.URL+"/_sim/faults", "application/json", bad, nil); resp.StatusCode != 400 || !strings.Contains(body, "message") {
 			t.Errorf("%s: %d %s", bad, resp.StatusCode, body)
 		}
