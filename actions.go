@@ -316,6 +316,9 @@ func (s *session) follow(ctx context.Context, a model.Action, timeout time.Durat
 
 // settled decides whether the world shows the action's result yet.
 func settled(a model.Action, e model.EnvStatus) (bool, error) {
+	if v, ok := model.Superseded(a.From, a.To, e); ok && a.Kind != model.ActionAbort {
+		return true, fmt.Errorf("superseded by %s: another deploy replaced this %s; %s/%s is %s", v.Short(), a.Kind, a.Service, a.Environment, describe(e, nil))
+	}
 	if e.Moving() {
 		return false, nil
 	}
@@ -598,12 +601,16 @@ func newAuditCmd(g *globals, io streams) *cobra.Command {
 			tw := tabwriter.NewWriter(io.out, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "TIME\tUSER\tACTION\tTARGET\tFROM → TO\tRESULT\tERROR")
 			for _, r := range recs {
-				res := r.Result
+				res, note := r.Result, r.Error
 				if r.DryRun && res != audit.ResultDryRun {
 					res += " (dry run)"
 				}
+				if r.Resolves != nil {
+					// It settles an unknown outcome: say what reading found.
+					res, note = res+" (settled)", r.Detail
+				}
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s → %s\t%s\t%s\n", r.Time.Local().Format("2006-01-02 15:04:05"), r.User, r.Action,
-					r.Target(), model.ShortSHA(r.From), model.ShortSHA(r.To), res, r.Error)
+					r.Target(), model.ShortSHA(r.From), model.ShortSHA(r.To), res, note)
 			}
 			return tw.Flush()
 		},

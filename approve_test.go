@@ -440,14 +440,15 @@ func TestApproveFails(t *testing.T) {
 	if code != exitFailed || !strings.Contains(stderr, "approve of api hold-production failed") {
 		t.Errorf("want exit 1 saying the approval failed, got %d: %s", code, stderr)
 	}
-	if !strings.Contains(out, "approve failed; api hold-production still waits as far as flightdeck knows") {
+	// A 500 says nothing certain; the gate is read again and still waits.
+	if !strings.Contains(out, "approve failed: the approval did not take: hold-production still waits") {
 		t.Errorf("the output should say where things stand:\n%s", out)
 	}
 	if n := approvals.Load(); n != 1 {
 		t.Errorf("the approval should be sent once, never retried: %d", n)
 	}
-	if recs := aw.auditRecords(); len(recs) != 1 || recs[0].Result != audit.ResultFailed {
-		t.Errorf("the failure should be audited: %+v", recs)
+	if recs := aw.auditRecords(); len(recs) != 2 || recs[0].Result != audit.ResultUnknown || recs[1].Result != audit.ResultFailed {
+		t.Errorf("the failure should be audited, settled by reading again: %+v", recs)
 	}
 	if gs := aw.gates("api"); len(gs) != 1 || gs[0].ID != g.ID {
 		t.Errorf("the gate should still wait: %+v", gs)

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -38,8 +39,9 @@ type Revision struct {
 	// DeployedAt is when this revision last started running here; zero if
 	// it never ran (registered but not deployed).
 	DeployedAt time.Time `json:"deployed_at,omitzero"`
-	// RanFor is how long it ran before the next deployment replaced it.
-	RanFor time.Duration `json:"ran_for"`
+	// RanFor is how long it ran before the next deployment replaced it;
+	// JSON has it in seconds (see MarshalJSON), as every duration there.
+	RanFor time.Duration `json:"-"`
 	// Current marks the revision running now.
 	Current bool `json:"current"`
 	// Available is false when the revision cannot be deployed again
@@ -51,6 +53,30 @@ type Revision struct {
 	Author string `json:"author,omitempty"`
 	// By names who registered or deployed it, when the provider says.
 	By string `json:"by,omitempty"`
+}
+
+// revisionJSON is Revision as JSON: durations in seconds.
+type revisionJSON struct {
+	revisionFields
+	RanFor float64 `json:"ran_for"`
+}
+
+type revisionFields Revision
+
+// MarshalJSON writes ran_for in seconds.
+func (r Revision) MarshalJSON() ([]byte, error) {
+	return json.Marshal(revisionJSON{revisionFields(r), r.RanFor.Seconds()})
+}
+
+// UnmarshalJSON reads ran_for in seconds.
+func (r *Revision) UnmarshalJSON(b []byte) error {
+	var j revisionJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = Revision(j.revisionFields)
+	r.RanFor = time.Duration(j.RanFor * float64(time.Second))
+	return nil
 }
 
 // Action is a release action planned from what the user saw: the
@@ -235,4 +261,23 @@ func family(rev string) string {
 		return rev[:i]
 	}
 	return ""
+}
+
+// Superseded reports whether, after an action that deploys (rollback,
+// promote, an approval that lets a deploy through), the environment runs
+// or deploys a version that is neither what it ran before nor what the
+// action asked for: another actor's deploy replaced this one. It returns
+// that version.
+func Superseded(from, to Version, live EnvStatus) (Version, bool) {
+	if to.SHA == "" && to.Revision == "" && to.Artifact == "" {
+		return Version{}, false // an abort asks for no version
+	}
+	v := live.Version
+	if v.SHA == "" && v.Revision == "" && v.Artifact == "" {
+		return Version{}, false
+	}
+	if SameVersion(v, to) || SameVersion(v, from) {
+		return Version{}, false
+	}
+	return v, true
 }

@@ -1,8 +1,10 @@
 package model
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCheckPreconditions(t *testing.T) {
@@ -58,5 +60,44 @@ func TestActionSummary(t *testing.T) {
 	a := Action{Kind: ActionRollback, Environment: "production", From: Version{SHA: "1c0ffee99"}, To: Version{SHA: "7d3e2a199"}}
 	if got := a.Summary(); got != "production: 1c0ffee → 7d3e2a1" {
 		t.Errorf("summary %q", got)
+	}
+}
+
+func TestSuperseded(t *testing.T) {
+	from := Version{SHA: "1c0ffee1", Revision: "api-prod:9"}
+	to := Version{SHA: "7d3e2a11", Revision: "api-prod:8"}
+	cases := []struct {
+		name string
+		live Version
+		want bool
+	}{
+		{"still the old version", from, false},
+		{"ours, rolling or done", to, false},
+		{"another revision of the family", Version{SHA: "abcdef12", Revision: "api-prod:10"}, true},
+		{"nothing read", Version{}, false},
+	}
+	for _, c := range cases {
+		v, got := Superseded(from, to, EnvStatus{Version: c.live})
+		if got != c.want || (got && v != c.live) {
+			t.Errorf("%s: Superseded = %v, %v", c.name, v, got)
+		}
+	}
+	if _, got := Superseded(from, Version{}, EnvStatus{Version: Version{SHA: "abcdef12"}}); got {
+		t.Error("an abort asks for no version and is never superseded")
+	}
+}
+
+func TestRevisionJSONHasSeconds(t *testing.T) {
+	r := Revision{Version: Version{SHA: "7d3e2a1"}, RanFor: 90 * time.Minute, Available: true}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"ran_for":5400`) {
+		t.Errorf("ran_for should be seconds: %s", b)
+	}
+	var back Revision
+	if err := json.Unmarshal(b, &back); err != nil || back != r {
+		t.Errorf("round trip: %+v %v", back, err)
 	}
 }

@@ -628,7 +628,7 @@ func (m Model) handleRan(msg ranMsg) (Model, tea.Cmd) {
 		m.status = statusLine{text: successText(a, msg.result), tone: toneOK}
 	}
 	if done && known {
-		f := follow{key: a.Key(), want: a.To, until: m.opts.Now().Add(followFor)}
+		f := follow{key: a.Key(), from: a.From, want: a.To, until: m.opts.Now().Add(followFor)}
 		if a.Kind == model.ActionAbort {
 			f.want = model.Version{}
 		}
@@ -668,7 +668,7 @@ func (m Model) followCI(a model.Action, msg ranMsg) (Model, tea.Cmd) {
 	}
 	if msg.err == nil && a.Kind == model.ActionApprove && a.Environment != "" {
 		if i, ok := m.poll.sourceFor(a.Key()); ok {
-			m.poll.follow(i, follow{key: a.Key(), want: a.To, until: m.opts.Now().Add(followFor)})
+			m.poll.follow(i, follow{key: a.Key(), from: a.From, want: a.To, until: m.opts.Now().Add(followFor)})
 		}
 	}
 	return m, tea.Batch(cmds...)

@@ -257,7 +257,10 @@ func (m Model) handleFetched(msg fetchedMsg) (Model, tea.Cmd) {
 	m.snap.GeneratedAt = m.now
 	m.snap.MarkStale(m.now, m.staleAfter())
 	// A source stays hot while an action it serves has not shown its result.
-	following := m.poll.hot(msg.source, m.snap, m.now)
+	following, by := m.poll.hot(msg.source, m.snap, m.now)
+	if by != nil {
+		m.status = statusLine{text: "superseded by " + by.Short() + ": another deploy replaced the one flightdeck sent", tone: toneWarn}
+	}
 	moving := covering(m.snap, msg.result.Covers) || following
 	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving), m.lineageCmds())
 }

@@ -56,6 +56,7 @@ type sourceState struct {
 // deploy an action starts may take a poll or two to appear at all.
 type follow struct {
 	key   model.EnvKey
+	from  model.Version // what it ran when the action was sent
 	want  model.Version // what the environment should end up running; empty for an abort
 	until time.Time
 }
@@ -170,17 +171,24 @@ func (p *poller) ciSourceFor(service string) (int, bool) {
 func (p *poller) follow(i int, f follow) { p.sources[i].follow = f }
 
 // hot reports whether source i is still following an action, and stops
-// following once the environment settled on the result or time ran out.
-func (p *poller) hot(i int, snap *model.Snapshot, now time.Time) bool {
+// following once the environment settled on the result, another deploy
+// replaced it (superseded, with the version that did), or time ran out.
+func (p *poller) hot(i int, snap *model.Snapshot, now time.Time) (hot bool, superseded *model.Version) {
 	f := &p.sources[i].follow
 	if f.until.IsZero() {
-		return false
+		return false, nil
+	}
+	if e, ok := snap.Env(f.key); ok {
+		if v, ok := model.Superseded(f.from, f.want, *e); ok {
+			*f = follow{}
+			return false, &v
+		}
 	}
 	if !now.Before(f.until) || settled(snap, f.key, f.want) {
 		*f = follow{}
-		return false
+		return false, nil
 	}
-	return true
+	return true, nil
 }
 
 // settled reports whether an environment stopped moving and runs want (or,

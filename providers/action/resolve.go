@@ -135,9 +135,9 @@ func judgeEnv(a model.Action, live model.EnvStatus) verdict {
 	}
 	switch {
 	case model.SameVersion(live.Version, a.To):
-		return verdict{known: true, done: true, text: fmt.Sprintf("the %s went through: %s %s", a.Kind, a.Environment, now)}
+		return verdict{known: true, done: true, text: fmt.Sprintf("the %s went through: %s %s", noun(a.Kind), a.Environment, now)}
 	case model.SameVersion(live.Version, a.From):
-		return verdict{known: true, text: fmt.Sprintf("the %s did not take: %s still %s", a.Kind, a.Environment, now)}
+		return verdict{known: true, text: fmt.Sprintf("the %s did not take: %s still %s", noun(a.Kind), a.Environment, now)}
 	}
 	return verdict{text: fmt.Sprintf("%s now %s, neither what it ran nor what was asked: someone else moved it", a.Environment, now)}
 }
@@ -154,7 +154,7 @@ func (p *Pipeline) rereadGate(ctx context.Context, a model.Action) verdict {
 	err := c.CheckGate(ctx, *a.Gate)
 	switch {
 	case err == nil:
-		return verdict{known: true, text: fmt.Sprintf("the %s did not take: %s still waits", a.Kind, a.Gate.Gate)}
+		return verdict{known: true, text: fmt.Sprintf("the %s did not take: %s still waits", noun(a.Kind), a.Gate.Gate)}
 	case !model.IsRefusal(err):
 		return verdict{text: "reading the gate again failed too: " + err.Error()}
 	}
@@ -164,7 +164,20 @@ func (p *Pipeline) rereadGate(ctx context.Context, a model.Action) verdict {
 		want = "rejected"
 	}
 	if strings.Contains(msg, want) || (a.Kind == model.ActionReject && strings.Contains(msg, "canceled")) {
-		return verdict{known: true, done: true, text: fmt.Sprintf("the %s went through: %s", a.Kind, strings.TrimSuffix(msg, "; look again before acting"))}
+		return verdict{known: true, done: true, text: fmt.Sprintf("the %s went through: %s", noun(a.Kind), strings.TrimSuffix(msg, "; look again before acting"))}
 	}
 	return verdict{text: msg}
+}
+
+// noun names an action's act: "the approval went through".
+func noun(k model.ActionKind) string {
+	switch k {
+	case model.ActionPromote:
+		return "promotion"
+	case model.ActionApprove:
+		return "approval"
+	case model.ActionReject:
+		return "rejection"
+	}
+	return string(k)
 }

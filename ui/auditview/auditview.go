@@ -144,7 +144,8 @@ func (m Model) View(now time.Time) string {
 	for _, r := range m.recs[scroll:min(len(m.recs), scroll+m.rows())] {
 		where := r.Target()
 		note := m.st.Error.Render(oneLine(r.Error))
-		if r.Error == "" {
+		if r.Error == "" || r.Resolves != nil {
+			// A settling record leads with what reading again found.
 			note = m.st.Dim.Render(oneLine(r.Detail))
 		}
 		lines = append(lines, "  "+format.Col(stamp(now, r.Time), wTime)+format.Col(r.User, wUser)+format.Col(r.Action, wAction)+
@@ -162,6 +163,8 @@ func (m Model) result(r audit.Record) string {
 		return m.st.Failed.Render(theme.GlyphFailed) + " failed"
 	case audit.ResultRefused:
 		return m.st.Warn.Render(theme.GlyphWarn) + " refused"
+	case audit.ResultUnknown:
+		return m.st.Warn.Render(theme.GlyphWarn) + " unknown"
 	}
 	return r.Result
 }
