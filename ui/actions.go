@@ -108,6 +108,8 @@ func (m Model) refreshKeys() Model {
 	km.Rerun.SetEnabled(m.why.rerun == "")
 	km.Cancel.SetEnabled(m.why.cancel == "")
 	m.km = km
+	// The waiting panel offers only the keys that would act.
+	m.board.SetKeys(km)
 	return m
 }
 

@@ -378,3 +378,20 @@ func TestDetailListsJobsWhenTheGraphIsUnknownAndShowsSteps(t *testing.T) {
 		t.Errorf("no graph should be drawn without the order of the jobs:\n%s", out)
 	}
 }
+
+// Read-only mode offers no key it would refuse: neither the waiting panel
+// nor the footer names approve or reject.
+func TestReadOnlyOffersNoAnswerKeys(t *testing.T) {
+	h := newCIHarness(t)
+	h.m.opts.ReadOnly = true
+	h.m = h.m.refreshKeys()
+	out := view(h.m)
+	if !strings.Contains(out, "hold-production") {
+		t.Fatalf("the gate should still be listed:\n%s", out)
+	}
+	for _, offer := range []string{"[a]pprove", "[x]reject", "a approve", "x reject"} {
+		if strings.Contains(out, offer) {
+			t.Errorf("read-only mode offers %q:\n%s", offer, out)
+		}
+	}
+}

@@ -40,6 +40,10 @@ func New(st theme.Styles, km keys.KeyMap) Model {
 	return Model{st: st, km: km, filter: ti}
 }
 
+// SetKeys tells the board which keys apply now (the root disables what
+// would not act), so what it offers matches what works.
+func (m *Model) SetKeys(km keys.KeyMap) { m.km = km }
+
 // SetSize tells the board how much room it has.
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 

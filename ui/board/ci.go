@@ -122,7 +122,7 @@ func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string,
 		hint := ""
 		if target != nil && g.ID == target.ID {
 			mark = m.st.P.Selected.Wrap(theme.GlyphCursor)
-			hint = m.st.P.Dim.Wrap("  [a]pprove [x]reject")
+			hint = m.st.P.Dim.Wrap(m.answerHint())
 			if g.ApproveBlocked != "" {
 				hint = m.st.P.Dim.Wrap("  you cannot review this")
 			}
@@ -162,4 +162,20 @@ func GateFor(snap *model.Snapshot, service string) *model.Gate {
 		}
 	}
 	return nil
+}
+
+// answerHint offers the keys that would answer the marked gate now: none in
+// read-only mode, while an action is in flight, or from another screen.
+func (m Model) answerHint() string {
+	var keys []string
+	if m.km.Approve.Enabled() {
+		keys = append(keys, "[a]pprove")
+	}
+	if m.km.Reject.Enabled() {
+		keys = append(keys, "[x]reject")
+	}
+	if len(keys) == 0 {
+		return ""
+	}
+	return "  " + strings.Join(keys, " ")
 }
