@@ -430,19 +430,16 @@ func shown(wfs []Workflow, name string) []Workflow {
 }
 
 // sourceLevel reports whether a failure says something about the whole
-// source (throttling, credentials, transport, a 5xx, a malformed answer)
-// rather than one service (its project not found, a 4xx about it, a panic
-// while reading its answers).
+// source (throttling, a refused or missing token, transport, a 5xx, a
+// malformed answer) rather than one service (its project not found, a
+// 403 or other 4xx about it, a panic while reading its answers).
 func sourceLevel(err error) bool {
-	if errors.Is(err, providers.ErrThrottled) || errors.Is(err, providers.ErrAuth) {
-		return true
-	}
 	if providers.IsPanic(err) {
 		return false
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.Status >= 500
+		return ae.Status >= 500 || ae.Status == http.StatusUnauthorized || ae.Status == http.StatusTooManyRequests
 	}
 	return true
 }

@@ -436,12 +436,13 @@ func (s *Source) serviceStatus(ctx context.Context, svc Service, work []*runWork
 }
 
 // serviceLevel reports whether a failure concerns one service only: GitHub
-// answering a 4xx about its repository or workflow (not found, say), or a
-// panic while reading its answers. Transport failures, 5xx and malformed
-// answers concern the source.
+// answering a 4xx about its repository or workflow (not found, or a 403:
+// the token may not read that repository), or a panic while reading its
+// answers. A 401 (the token itself refused), transport failures, 5xx and
+// malformed answers concern the source.
 func serviceLevel(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.Status < 500 || providers.IsPanic(err)
+	return errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusUnauthorized || providers.IsPanic(err)
 }
 
 // markDirty has the next poll read a run's jobs and gates again.
