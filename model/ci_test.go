@@ -194,3 +194,13 @@ func TestMergeCIReadInPart(t *testing.T) {
 		t.Errorf("worker: %+v", worker)
 	}
 }
+
+func TestCIStatusFailing(t *testing.T) {
+	err := errors.New("502")
+	if st := (CIStatus{Service: "api", Pipelines: []Pipeline{}, Gates: []Gate{}}).Failing(err); st.Pipelines != nil || st.Gates != nil || st.Error != "502" || st.Service != "api" {
+		t.Errorf("nothing read is not read: %+v", st)
+	}
+	if st := (CIStatus{Service: "api", Pipelines: []Pipeline{{ID: "p1"}}}).Failing(err); len(st.Pipelines) != 1 || st.Error != "502" {
+		t.Errorf("read in part: %+v", st)
+	}
+}

@@ -144,3 +144,14 @@ type CIStatus struct {
 	Gates     []Gate
 	Error     string
 }
+
+// Failing is the status of a service whose read failed with err: what was
+// read, with err beside it, when that holds pipelines (read in part); else
+// the service and err alone (not read).
+func (st CIStatus) Failing(err error) CIStatus {
+	if len(st.Pipelines) == 0 {
+		return CIStatus{Service: st.Service, Error: err.Error()}
+	}
+	st.Error = err.Error()
+	return st
+}

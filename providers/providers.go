@@ -191,6 +191,20 @@ func PollCIService(ctx context.Context, src CISource, service string, timeout ti
 	}
 }
 
+// Selected is the indexes of the services a CI source's fetch reads, in
+// the source's order: every one when only is "", else the one named only
+// (none when it is not among them). Fetch and FetchService share one
+// fetch through it.
+func Selected(services []string, only string) []int {
+	var sel []int
+	for i, name := range services {
+		if only == "" || name == only {
+			sel = append(sel, i)
+		}
+	}
+	return sel
+}
+
 // within runs fetch under a timeout and says so when the timeout is what
 // cut it short.
 func within[T any](ctx context.Context, timeout time.Duration, fetch func(context.Context) (T, error)) (T, error) {

@@ -285,11 +285,7 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 		s.client.meter.pollDone(cost.Load())
 		s.saveEvery(now)
 	}()
-	all := make([]int, len(s.services))
-	for i := range all {
-		all[i] = i
-	}
-	return s.fetch(ctx, all, now, false)
+	return s.fetch(ctx, providers.Selected(s.names, ""), now, false)
 }
 
 // FetchService reads one service for a command about its gates, and
@@ -301,14 +297,14 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 // order). It is a one-off, not a poll: it does not count towards what
 // polls cost.
 func (s *Source) FetchService(ctx context.Context, name string) (model.CIStatus, error) {
-	i := slices.Index(s.names, name)
-	if i < 0 {
+	sel := providers.Selected(s.names, name)
+	if len(sel) == 0 {
 		_, err := s.service(name)
 		return model.CIStatus{Service: name, Error: err.Error()}, err
 	}
 	now := s.now()
 	defer s.saveEvery(now)
-	sts, err := s.fetch(ctx, []int{i}, now, true)
+	sts, err := s.fetch(ctx, sel[:1], now, true)
 	return sts[0], err
 }
 
@@ -425,6 +421,7 @@ func (s *Source) assemble(ctx context.Context, sel []int, work []*runWork, listE
 	var fails []error
 	for k, i := range sel {
 		svc := s.services[i]
+		out[k] = model.CIStatus{Service: svc.Name}
 		err := listErrs[i]
 		panicked := providers.IsPanic(err)
 		if err == nil {
@@ -439,12 +436,8 @@ func (s *Source) assemble(ctx context.Context, sel []int, work []*runWork, listE
 		} else {
 			ledgers[i].commit()
 		}
-		switch {
-		case err == nil:
-		case out[k].Pipelines != nil && out[k].Error != "":
-			fails = append(fails, err) // read in part
-		default:
-			out[k] = model.CIStatus{Service: svc.Name, Error: err.Error()}
+		if err != nil {
+			out[k] = out[k].Failing(err)
 			fails = append(fails, err)
 		}
 	}
@@ -458,9 +451,8 @@ func (s *Source) assemble(ctx context.Context, sel []int, work []*runWork, listE
 // A run that could not be read in full is that service's trouble only:
 // it is shown as last read (its jobs and gates from the last poll that
 // read them, if any, or its run alone, saying why its jobs are missing),
-// and the status carries the first such failure in Error beside the
-// pipelines: read in part. The error is returned too, for the source's
-// verdict. A partial read that yields no pipeline at all is no read.
+// and the first such failure is returned: the service is read in part
+// (see model.CIStatus.Failing).
 func (s *Source) serviceStatus(ctx context.Context, svc Service, work []*runWork) (model.CIStatus, error) {
 	st := model.CIStatus{Service: svc.Name, Pipelines: []model.Pipeline{}, Gates: []model.Gate{}}
 	var first error
@@ -505,7 +497,6 @@ func (s *Source) serviceStatus(ctx context.Context, svc Service, work []*runWork
 	}
 	if first != nil {
 		first = fmt.Errorf("%d of %d runs not read in full: %w", failed, len(work), first)
-		st.Error = first.Error()
 	}
 	return st, first
 }
