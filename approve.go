@@ -82,6 +82,11 @@ Examples:
 				want = args[1]
 			}
 			gate, err := pickGate(svc.Name, kind, gates, st.Pipelines, want)
+			if model.IsRefusal(err) && st.CIError != "" {
+				// Some of the service's pipelines could not be read: the
+				// gate may wait in one of them.
+				return &exitError{code: exitFailed, err: fmt.Errorf("could not read every pipeline of %s (%s), and found no gate to %s among those read", svc.Name, st.CIError, kind)}
+			}
 			if model.IsRefusal(err) {
 				// Nothing to act on, so nothing for the audit log; --json
 				// still gets its report.
@@ -172,14 +177,16 @@ func envNames(svc *config.Service) []string {
 	return names
 }
 
-// readCI polls the service's CI source once, as the dashboard does, and
-// returns the service's pipelines and its waiting gates, oldest first.
+// readCI reads the service's pipelines once, as the dashboard does but
+// that service alone (another service's failing reads do not hold it
+// up), and returns them and its waiting gates, oldest first. A service
+// read in part comes back with CIError set: what was read stands.
 func (s *session) readCI(ctx context.Context, src providers.CISource, service string) (*model.ServiceState, []model.Gate, error) {
 	snap := model.NewSnapshot([]model.ServiceSpec{{Name: service}})
-	snap.MergeCI(providers.PollCI(ctx, src, 30*time.Second, time.Now))
+	snap.MergeCI(providers.PollCIService(ctx, src, service, 30*time.Second, time.Now))
 	st, _ := snap.Service(service)
 	switch {
-	case st.CIError != "":
+	case st.CIFetchedAt.IsZero() && st.CIError != "":
 		return nil, nil, &exitError{code: exitFailed, err: fmt.Errorf("read the pipelines of %s: %s", service, st.CIError)}
 	case st.CIFetchedAt.IsZero():
 		return nil, nil, &exitError{code: exitFailed, err: fmt.Errorf("%s did not report the pipelines of %s", src.Name(), service)}
@@ -280,6 +287,8 @@ func (s *session) followGate(ctx context.Context, src providers.CISource, a mode
 			switch {
 			case stillWaits(gates, a.Gate.ID):
 				last = "still waiting"
+			case !found && st.CIError != "":
+				last = "unreadable in part: " + st.CIError
 			case !found:
 				return s.followed(a, "no longer waits (its workflow is no longer among the recent pipelines)", nil)
 			case wf.Status == model.RunOnHold:

@@ -158,3 +158,49 @@ func TestPipelineJSONContract(t *testing.T) {
 		t.Errorf("gate JSON %s", got)
 	}
 }
+
+// A service read in part (pipelines and an error) is taken as read, the
+// error beside it; the source's trouble, written on services the poll
+// does not speak for, never reaches one it read; and another service's
+// error leaves this one's gates alone.
+func TestMergeCIReadInPart(t *testing.T) {
+	s := NewSnapshot(ciSpecs())
+	s.MergeCI(CIFetchResult{Source: "github", At: t0, Covers: []string{"web", "worker"}, Services: []CIStatus{
+		{Service: "web", Pipelines: []Pipeline{{ID: "r1"}}, Gates: []Gate{gate("web", "production", t0)}},
+		{Service: "worker", Pipelines: []Pipeline{{ID: "r2"}}, Gates: []Gate{gate("worker", "production", t0)}},
+	}})
+	s.MergeCI(CIFetchResult{Source: "github", At: t0.Add(time.Minute), Covers: []string{"web", "worker"},
+		Err: errors.New("throttled, retry after 1m0s"), Throttled: true, Services: []CIStatus{
+			{Service: "web", Error: "throttled, retry after 1m0s"},
+			{Service: "worker", Pipelines: []Pipeline{{ID: "r3"}, {ID: "r2"}}, Gates: []Gate{gate("worker", "production", t0)},
+				Error: "1 of 2 runs not read\nin full: 502"},
+		}})
+	web, _ := s.Service("web")
+	worker, _ := s.Service("worker")
+	if len(web.Pipelines) != 1 || web.CIError == "" || !web.CIFetchedAt.Equal(t0) {
+		t.Errorf("web keeps its last good pipelines, marked: %+v", web)
+	}
+	if len(worker.Pipelines) != 2 || worker.CIError != "1 of 2 runs not read in full: 502" || !worker.CIFetchedAt.Equal(t0.Add(time.Minute)) {
+		t.Errorf("worker is read, in part: %+v", worker)
+	}
+	if got := gateNames(s.Approvals); got != "web:production worker:production" {
+		t.Errorf("approvals: %q", got)
+	}
+	// Read in full again, the mark goes.
+	s.MergeCI(CIFetchResult{Source: "github", At: t0.Add(2 * time.Minute), Covers: []string{"worker"}, Services: []CIStatus{
+		{Service: "worker", Pipelines: []Pipeline{{ID: "r3"}}},
+	}})
+	if worker, _ := s.Service("worker"); worker.CIError != "" {
+		t.Errorf("worker: %+v", worker)
+	}
+}
+
+func TestCIStatusFailing(t *testing.T) {
+	err := errors.New("502")
+	if st := (CIStatus{Service: "api", Pipelines: []Pipeline{}, Gates: []Gate{}}).Failing(err); st.Pipelines != nil || st.Gates != nil || st.Error != "502" || st.Service != "api" {
+		t.Errorf("nothing read is not read: %+v", st)
+	}
+	if st := (CIStatus{Service: "api", Pipelines: []Pipeline{{ID: "p1"}}}).Failing(err); len(st.Pipelines) != 1 || st.Error != "502" {
+		t.Errorf("read in part: %+v", st)
+	}
+}

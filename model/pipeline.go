@@ -134,10 +134,24 @@ type Gate struct {
 
 // CIStatus is what a CI source reports about one service in one poll: its
 // recent pipelines, newest first, and the gates in them waiting for a human;
-// or, when the service could not be read, only Service and Error.
+// or, when the service could not be read, only Service and Error (Pipelines
+// nil). Error beside pipelines (not nil) is a service read in part: some of
+// its pipelines could not be read in full and are shown as last read, and
+// Error says what failed.
 type CIStatus struct {
 	Service   string
 	Pipelines []Pipeline
 	Gates     []Gate
 	Error     string
+}
+
+// Failing is the status of a service whose read failed with err: what was
+// read, with err beside it, when that holds pipelines (read in part); else
+// the service and err alone (not read).
+func (st CIStatus) Failing(err error) CIStatus {
+	if len(st.Pipelines) == 0 {
+		return CIStatus{Service: st.Service, Error: err.Error()}
+	}
+	st.Error = err.Error()
+	return st
 }

@@ -231,7 +231,11 @@ type CIFetchResult struct {
 // MergeCI folds one CI poll into the snapshot. A service read fine gets its
 // pipelines replaced and its gates replace its entries in Approvals; a
 // service with an error keeps its last good pipelines and gates, with the
-// error beside them, so a failure never shows as "nothing waiting".
+// error beside them, so a failure never shows as "nothing waiting". A
+// service read in part (pipelines and an error) is taken as read, with the
+// error beside it: the source has already shown what it could not read as
+// last read. One service's error never touches another's pipelines or
+// gates.
 func (s *Snapshot) MergeCI(r CIFetchResult) {
 	s.recordSourceHealth(r.Source, r.Kind, r.At, r.Err, r.Throttled)
 	spoken := make(map[string]bool, len(r.Services))
@@ -242,7 +246,7 @@ func (s *Snapshot) MergeCI(r CIFetchResult) {
 			continue
 		}
 		spoken[st.Service] = true
-		if st.Error != "" {
+		if st.Error != "" && st.Pipelines == nil {
 			svc.CIError = oneLine(st.Error)
 			continue
 		}
@@ -250,7 +254,7 @@ func (s *Snapshot) MergeCI(r CIFetchResult) {
 		if svc.Pipelines == nil {
 			svc.Pipelines = []Pipeline{}
 		}
-		svc.CIFetchedAt, svc.CIError, svc.CIStale = r.At, "", false
+		svc.CIFetchedAt, svc.CIError, svc.CIStale = r.At, oneLine(st.Error), false
 		gates := make([]Gate, len(st.Gates))
 		for i, g := range st.Gates {
 			g.Service = st.Service

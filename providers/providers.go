@@ -170,6 +170,45 @@ func PollCI(ctx context.Context, src CISource, timeout time.Duration, now func()
 	}
 }
 
+// CIServiceReader is a CISource that can read one of its services alone,
+// as Fetch would read it: a command about one service (approve, reject)
+// then depends on that service's reads only, and another service's
+// failing reads cannot hold it up. The error returned is the source's
+// trouble, as Fetch's; the service's own is on CIStatus.Error.
+type CIServiceReader interface {
+	FetchService(ctx context.Context, service string) (model.CIStatus, error)
+}
+
+// PollCIService reads one service of a CI source once with a timeout and
+// packs the answer as the snapshot merges it: through FetchService when
+// the source has it, else through a whole Fetch.
+func PollCIService(ctx context.Context, src CISource, service string, timeout time.Duration, now func() time.Time) model.CIFetchResult {
+	one, ok := src.(CIServiceReader)
+	if !ok {
+		return PollCI(ctx, src, timeout, now)
+	}
+	st, err := within(ctx, timeout, func(ctx context.Context) (model.CIStatus, error) { return one.FetchService(ctx, service) })
+	return model.CIFetchResult{
+		Source: src.Name(), Kind: src.Kind(), At: now(),
+		Services: []model.CIStatus{st}, Covers: []string{service},
+		Err: err, Throttled: errors.Is(err, ErrThrottled),
+	}
+}
+
+// Selected is the indexes of the services a CI source's fetch reads, in
+// the source's order: every one when only is "", else the one named only
+// (none when it is not among them). Fetch and FetchService share one
+// fetch through it.
+func Selected(services []string, only string) []int {
+	var sel []int
+	for i, name := range services {
+		if only == "" || name == only {
+			sel = append(sel, i)
+		}
+	}
+	return sel
+}
+
 // within runs fetch under a timeout and says so when the timeout is what
 // cut it short.
 func within[T any](ctx context.Context, timeout time.Duration, fetch func(context.Context) (T, error)) (T, error) {
@@ -259,15 +298,19 @@ func Parallel(n, conc int, fn func(i int)) {
 
 // SourceError decides what one poll's failures say about a whole source,
 // for a source that reads many services: throttling anywhere makes it
-// throttled (asking for the longest wait any answer named), a refused
-// credential anywhere an auth failure, and other failures of the source
-// count when no service could be read (read == 0). Other failures that
-// concern one service only (ownService: its repository not found, say) say
-// nothing about the source. It returns nil when the source is fine.
+// throttled (asking for the longest wait any answer named: the source's
+// client holds every request for it), and a refused credential anywhere
+// an auth failure. Failures that concern one service only (ownService:
+// its repository not found, a credential that may not read that one
+// project, a panic while reading its answers) say nothing about the
+// source, unless no service could be read (read == 0) and one of them is
+// a refusal. Other failures count when no service could be read. It
+// returns nil when the source is fine.
 func SourceError(fails []error, read int, ownService func(error) bool) error {
 	var wait time.Duration
-	var throttled, auth, other error
+	var throttled, auth, ownAuth, other error
 	for _, err := range fails {
+		own := ownService != nil && ownService(err)
 		switch {
 		case errors.Is(err, ErrThrottled):
 			if d, _ := RetryAfter(err); d > wait {
@@ -276,11 +319,15 @@ func SourceError(fails []error, read int, ownService func(error) bool) error {
 			if throttled == nil {
 				throttled = err
 			}
+		case own && errors.Is(err, ErrAuth):
+			if ownAuth == nil {
+				ownAuth = err
+			}
+		case own:
 		case errors.Is(err, ErrAuth):
 			if auth == nil {
 				auth = err
 			}
-		case ownService != nil && ownService(err):
 		case other == nil:
 			other = err
 		}
@@ -294,6 +341,8 @@ func SourceError(fails []error, read int, ownService func(error) bool) error {
 		return &ThrottledError{RetryAfter: wait, Err: throttled}
 	case auth != nil:
 		return auth
+	case read == 0 && ownAuth != nil:
+		return ownAuth
 	case read == 0 && other != nil:
 		return other
 	}

@@ -20,8 +20,10 @@ type fakeCI struct {
 	pipelines map[string][]*Pipeline // by project slug, newest first
 	workflows map[string][]*Workflow // by pipeline id
 	jobs      map[string][]*Job      // by workflow id
-	// fail answers an operation with a status instead (and the message).
+	// fail answers an operation with a status instead (and the message);
+	// failPath answers the requests whose path holds a key so.
 	fail     map[string]int
+	failPath map[string]int
 	pageSize int
 	me       User
 	approved []string // "workflow/request" approved
@@ -31,7 +33,7 @@ type fakeCI struct {
 func newFakeCI(t *testing.T) *fakeCI {
 	f := &fakeCI{
 		pipelines: map[string][]*Pipeline{}, workflows: map[string][]*Workflow{}, jobs: map[string][]*Job{},
-		fail: map[string]int{}, pageSize: 20, me: User{ID: "u-me", Login: "arivera", Name: "Alex Rivera"},
+		fail: map[string]int{}, failPath: map[string]int{}, pageSize: 20, me: User{ID: "u-me", Login: "arivera", Name: "Alex Rivera"},
 	}
 	f.apiServer = newAPIServer(t, f.serve)
 	return f
@@ -89,7 +91,13 @@ func (f *fakeCI) set(fn func()) {
 func (f *fakeCI) serve(w http.ResponseWriter, r *http.Request, op string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if st := f.fail[op]; st != 0 {
+	st := f.fail[op]
+	for k, v := range f.failPath {
+		if strings.Contains(r.URL.Path, k) {
+			st = v
+		}
+	}
+	if st != 0 {
 		if st == http.StatusTooManyRequests {
 			w.Header().Set("Retry-After", "30")
 		}

@@ -1,8 +1,10 @@
 package circleci
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -83,12 +85,13 @@ type Source struct {
 }
 
 var (
-	_ providers.CISource    = (*Source)(nil)
-	_ providers.GateChecker = (*Source)(nil)
-	_ providers.Approver    = (*Source)(nil)
-	_ providers.Rejecter    = (*Source)(nil)
-	_ providers.Rerunner    = (*Source)(nil)
-	_ providers.Canceler    = (*Source)(nil)
+	_ providers.CISource        = (*Source)(nil)
+	_ providers.CIServiceReader = (*Source)(nil)
+	_ providers.GateChecker     = (*Source)(nil)
+	_ providers.Approver        = (*Source)(nil)
+	_ providers.Rejecter        = (*Source)(nil)
+	_ providers.Rerunner        = (*Source)(nil)
+	_ providers.Canceler        = (*Source)(nil)
 )
 
 // memKey names a pipeline as one service sees it (two services could, in
@@ -210,13 +213,38 @@ type jobWork struct {
 // So an idle board costs one request per service and poll, a held gate one
 // more, and a running pipeline two more (its workflows and its jobs).
 //
-// Every service comes back, in config order: read, or with its own error.
-// The error returned alongside is the source's trouble (see providers.SourceError).
+// Every service comes back, in config order: read, read in part (a
+// pipeline or a workflow that could not be read is that service's trouble
+// only, see serviceStatus), or with its own error. The error returned
+// alongside is the source's trouble (see providers.SourceError).
 func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
+	return s.fetch(ctx, providers.Selected(s.Services(), ""), false)
+}
+
+// FetchService reads one service for a command about its gates, and
+// nothing of the others, so that their failing reads cannot hold it up:
+// the pipeline list, the workflows of each pipeline, and the jobs of each
+// workflow that has not finished, as Fetch reads them. A finished
+// workflow's jobs, which only the board shows, are left out, so that
+// fewer requests can fail: it comes back without jobs.
+func (s *Source) FetchService(ctx context.Context, name string) (model.CIStatus, error) {
+	sel := providers.Selected(s.Services(), name)
+	if len(sel) == 0 {
+		err := fmt.Errorf("CircleCI: %s is not a service this source reads: %w", name, providers.ErrNotFound)
+		return model.CIStatus{Service: name, Error: err.Error()}, err
+	}
+	sts, err := s.fetch(ctx, sel[:1], true)
+	return sts[0], err
+}
+
+// fetch reads the services at the indexes sel, as Fetch describes; a
+// oneOff read only what gates need (see FetchService).
+func (s *Source) fetch(ctx context.Context, sel []int, oneOff bool) ([]model.CIStatus, error) {
 	now := s.now()
 	lists := make([][]Pipeline, len(s.services))
 	listErrs := make([]error, len(s.services))
-	providers.Parallel(len(s.services), s.conc, func(i int) {
+	providers.Parallel(len(sel), s.conc, func(k int) {
+		i := sel[k]
 		svc := s.services[i]
 		listErrs[i] = providers.Guard("CircleCI", func() (err error) {
 			lists[i], err = s.client.Pipelines(ctx, svc.Project, svc.Branch, s.recent)
@@ -226,7 +254,8 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 
 	var work []*pipelineWork
 	s.mu.Lock()
-	for i, svc := range s.services {
+	for _, i := range sel {
+		svc := s.services[i]
 		if listErrs[i] != nil {
 			continue
 		}
@@ -266,6 +295,9 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 			continue
 		}
 		for _, wf := range shown(pw.mem.workflows, s.services[pw.svc].Workflow) {
+			if oneOff && settled(wf.Status) {
+				continue
+			}
 			if !pw.mem.jobsFresh(wf, now) {
 				reads = append(reads, &jobWork{pw: pw, wf: wf})
 			}
@@ -279,86 +311,108 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 	})
 	for _, r := range reads {
 		switch {
-		case r.pw.err != nil:
 		case r.err != nil:
-			r.pw.err = r.err
+			r.pw.err = cmp.Or(r.pw.err, r.err)
 		default:
 			r.pw.mem.jobs[r.wf.ID] = jobsMemory{status: r.wf.Status, readAt: now, jobs: r.jobs}
 		}
 	}
 
-	return s.assemble(work, listErrs, now)
+	return s.assemble(sel, work, listErrs, now)
 }
 
-// assemble builds each service's status from the poll's work, stores what
-// was learnt, and decides what the failures say about the source.
-func (s *Source) assemble(work []*pipelineWork, listErrs []error, now time.Time) ([]model.CIStatus, error) {
+// assemble builds the status of each service in sel from the poll's work,
+// stores what was learnt, and decides what the failures say about the
+// source. A service read in part counts as a failure for that verdict,
+// but its status goes out with what was read.
+func (s *Source) assemble(sel []int, work []*pipelineWork, listErrs []error, now time.Time) ([]model.CIStatus, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]model.CIStatus, 0, len(s.services))
+	out := make([]model.CIStatus, 0, len(sel))
 	var fails []error
 	read := 0
-	for i, svc := range s.services {
+	for _, i := range sel {
+		svc := s.services[i]
 		err := listErrs[i]
-		st := model.CIStatus{Service: svc.Name, Pipelines: []model.Pipeline{}, Gates: []model.Gate{}}
+		st := model.CIStatus{Service: svc.Name}
 		if err == nil {
-			err = providers.Guard("CircleCI", func() error { return s.serviceStatus(&st, i, work, now) })
+			err = providers.Guard("CircleCI", func() (err error) {
+				st, err = s.serviceStatus(i, work, now)
+				return err
+			})
 		}
 		if err != nil {
-			out = append(out, model.CIStatus{Service: svc.Name, Error: err.Error()})
+			st = st.Failing(err)
 			fails = append(fails, err)
-			continue
+		} else {
+			read++
 		}
-		read++
 		out = append(out, st)
 	}
 	return out, providers.SourceError(fails, read, func(err error) bool { return !sourceLevel(err) })
 }
 
-// serviceStatus fills in service i's status from the poll's work and
-// stores what was learnt, or returns the first failure among its
-// pipelines. Called with s.mu held.
-func (s *Source) serviceStatus(st *model.CIStatus, i int, work []*pipelineWork, now time.Time) error {
+// serviceStatus builds service i's status from the poll's work and
+// stores what was learnt. Called with s.mu held.
+//
+// A pipeline that could not be read in full (its workflows, or the jobs
+// of one of them) is that service's trouble only: it is shown as last
+// read (the workflows and jobs the last polls read, if any; a pipeline
+// whose workflows were never read is left out, as nothing is known of
+// how it stands), and the first such failure is returned: the service is
+// read in part (see model.CIStatus.Failing). Gates come only from jobs
+// read while their workflow had the status it has now.
+func (s *Source) serviceStatus(i int, work []*pipelineWork, now time.Time) (model.CIStatus, error) {
 	svc := s.services[i]
-	var svcErr error
+	st := model.CIStatus{Service: svc.Name, Pipelines: []model.Pipeline{}, Gates: []model.Gate{}}
+	var first error
+	failed, total := 0, 0
 	listed := map[string]bool{}
 	for _, pw := range work {
 		if pw.svc != i {
 			continue
 		}
+		total++
 		k := memKey{svc.Name, pw.p.ID}
 		listed[pw.p.ID] = true
 		if pw.err != nil {
-			if svcErr == nil {
-				svcErr = pw.err
-			}
+			first = cmp.Or(first, pw.err)
+			failed++
 			if pw.wasDirty {
 				s.dirty[k] = true
 			}
-			continue
+		} else {
+			s.memory[k] = pw.mem
 		}
-		s.memory[k] = pw.mem
+		if pw.mem.workflows == nil {
+			continue // never listed: nothing to show
+		}
 		wfs := shown(pw.mem.workflows, svc.Workflow)
 		if len(wfs) == 0 && len(pw.mem.workflows) > 0 {
 			continue // this pipeline ran only other workflows
 		}
 		jobs := make(map[string][]Job, len(wfs))
+		current := make(map[string][]Job, len(wfs))
 		for _, wf := range wfs {
-			jobs[wf.ID] = pw.mem.jobs[wf.ID].jobs
+			j := pw.mem.jobs[wf.ID]
+			jobs[wf.ID] = j.jobs
+			if j.status == wf.Status {
+				current[wf.ID] = j.jobs
+			}
 		}
 		mp := toPipeline(pw.p, wfs, jobs, now.Sub(pw.p.CreatedAt) < settledRecheck)
 		st.Pipelines = append(st.Pipelines, mp)
-		st.Gates = append(st.Gates, gates(svc.Name, mp, jobs)...)
-	}
-	if svcErr != nil {
-		return svcErr
+		st.Gates = append(st.Gates, gates(svc.Name, mp, current)...)
 	}
 	for k := range s.memory {
 		if k.service == svc.Name && !listed[k.pipeline] {
 			delete(s.memory, k) // fell out of the newest Recent
 		}
 	}
-	return nil
+	if first != nil {
+		first = fmt.Errorf("%d of %d pipelines not read in full: %w", failed, total, first)
+	}
+	return st, first
 }
 
 // needsListing decides whether a pipeline's workflows must be listed again.
@@ -430,19 +484,16 @@ func shown(wfs []Workflow, name string) []Workflow {
 }
 
 // sourceLevel reports whether a failure says something about the whole
-// source (throttling, credentials, transport, a 5xx, a malformed answer)
-// rather than one service (its project not found, a 4xx about it, a panic
-// while reading its answers).
+// source (throttling, a refused or missing token, transport, a 5xx, a
+// malformed answer) rather than one service (its project not found, a
+// 403 or other 4xx about it, a panic while reading its answers).
 func sourceLevel(err error) bool {
-	if errors.Is(err, providers.ErrThrottled) || errors.Is(err, providers.ErrAuth) {
-		return true
-	}
 	if providers.IsPanic(err) {
 		return false
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.Status >= 500
+		return ae.Status >= 500 || ae.Status == http.StatusUnauthorized || ae.Status == http.StatusTooManyRequests
 	}
 	return true
 }

@@ -93,14 +93,15 @@ type Source struct {
 }
 
 var (
-	_ providers.CISource      = (*Source)(nil)
-	_ providers.RateReporter  = (*Source)(nil)
-	_ providers.LineageReader = (*Source)(nil)
-	_ providers.GateChecker   = (*Source)(nil)
-	_ providers.Approver      = (*Source)(nil)
-	_ providers.Rejecter      = (*Source)(nil)
-	_ providers.Rerunner      = (*Source)(nil)
-	_ providers.Canceler      = (*Source)(nil)
+	_ providers.CISource        = (*Source)(nil)
+	_ providers.CIServiceReader = (*Source)(nil)
+	_ providers.RateReporter    = (*Source)(nil)
+	_ providers.LineageReader   = (*Source)(nil)
+	_ providers.GateChecker     = (*Source)(nil)
+	_ providers.Approver        = (*Source)(nil)
+	_ providers.Rejecter        = (*Source)(nil)
+	_ providers.Rerunner        = (*Source)(nil)
+	_ providers.Canceler        = (*Source)(nil)
 )
 
 // memKey names a run as one service sees it.
@@ -258,18 +259,22 @@ type runWork struct {
 //
 //   - one run list per service (the newest Recent runs of its workflow on
 //     its branch);
-//   - the workflow file of each run's commit, and the files it calls, once
-//     per path and commit (they never change);
 //   - the jobs of each run that can still change: never read, changed
 //     since, queued or running, or waiting for longer than heldRecheck;
 //   - the pending deployments of each waiting run, when it changed or
-//     every heldRelist.
+//     every heldRelist;
+//   - last, the workflow file of each run's commit, and the files it
+//     calls, once per path and commit (they never change). They only lay
+//     the jobs out, so they are read after what gates depend on: a file
+//     read that is throttled holds back the rest of the poll, not a gate.
 //
 // Every GET is conditional, so an idle board costs one free 304 per
 // service and poll. What a service reads enters the ETag cache only once
 // its answers have mapped cleanly (see pending). Every service comes
 // back, in config order, read or with its own error (a panic while reading
-// its answers, too); the error returned alongside is the source's trouble.
+// its answers, too). A run that could not be read is one service's
+// trouble, not the source's: see assemble. The error returned alongside
+// is the source's trouble.
 func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 	// The poll's own requests make its cost: lineage reads and actions
 	// running meanwhile are one-offs, not what every poll will spend.
@@ -280,15 +285,42 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 		s.client.meter.pollDone(cost.Load())
 		s.saveEvery(now)
 	}()
+	return s.fetch(ctx, providers.Selected(s.names, ""), now, false)
+}
+
+// FetchService reads one service for a command about its gates, and
+// nothing of the others, so that their failing reads cannot hold it up:
+// the run list, and the jobs and pending deployments of each run that has
+// not finished, as Fetch reads them. What only the board shows is left
+// out, so that fewer requests can fail: a finished run comes back without
+// its jobs, and no workflow file is read (jobs are listed without their
+// order). It is a one-off, not a poll: it does not count towards what
+// polls cost.
+func (s *Source) FetchService(ctx context.Context, name string) (model.CIStatus, error) {
+	sel := providers.Selected(s.names, name)
+	if len(sel) == 0 {
+		_, err := s.service(name)
+		return model.CIStatus{Service: name, Error: err.Error()}, err
+	}
+	now := s.now()
+	defer s.saveEvery(now)
+	sts, err := s.fetch(ctx, sel[:1], now, true)
+	return sts[0], err
+}
+
+// fetch reads the services at the indexes sel, as Fetch describes; a
+// oneOff read only what gates need (see FetchService).
+func (s *Source) fetch(ctx context.Context, sel []int, now time.Time, oneOff bool) ([]model.CIStatus, error) {
 	ledgers := make([]*pending, len(s.services))
 	svcCtx := make([]context.Context, len(s.services))
-	for i := range s.services {
+	for _, i := range sel {
 		ledgers[i] = s.client.cache.begin(nil)
 		svcCtx[i] = withPending(ctx, ledgers[i])
 	}
 	lists := make([][]*github.WorkflowRun, len(s.services))
 	listErrs := make([]error, len(s.services))
-	providers.Parallel(len(s.services), s.conc, func(i int) {
+	providers.Parallel(len(sel), s.conc, func(k int) {
+		i := sel[k]
 		svc := s.services[i]
 		listErrs[i] = providers.Guard("GitHub", func() (err error) {
 			lists[i], err = s.client.Runs(svcCtx[i], svc.Repo, runsWorkflow(svc.Workflow), svc.Branch, s.recent)
@@ -298,47 +330,56 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 
 	var work []*runWork
 	s.mu.Lock()
-	for i, svc := range s.services {
+	for _, i := range sel {
+		svc := s.services[i]
 		for _, r := range lists[i] {
 			k := memKey{svc.Name, r.GetID()}
 			old := s.memory[k]
 			w := &runWork{svc: i, run: r, mem: old.clone(), wasDirty: s.dirty[k]}
 			delete(s.dirty, k)
 			w.jobs = w.wasDirty || needsJobs(old, r, now)
+			if oneOff && settled(r) {
+				w.jobs = false
+			}
 			w.pending = r.GetStatus() == "waiting" && (w.wasDirty || needsPending(old, r, now))
 			work = append(work, w)
 		}
 	}
 	s.mu.Unlock()
 
-	s.readFiles(ctx, work)
 	providers.Parallel(len(work), s.conc, func(i int) {
 		w := work[i]
 		w.err = providers.Guard("GitHub", func() error { return s.readRun(svcCtx[w.svc], w, now) })
 	})
-	return s.assemble(ctx, work, listErrs, ledgers)
+	if !oneOff {
+		s.readFiles(ctx, work)
+	}
+	return s.assemble(ctx, sel, work, listErrs, ledgers)
 }
 
 // readRun reads what a run's work asks for: its jobs, its pending
-// deployments.
+// deployments. Each read stands on its own: jobs that cannot be read do
+// not keep the gates from being read. It returns the first failure.
 func (s *Source) readRun(ctx context.Context, w *runWork, now time.Time) error {
 	svc := s.services[w.svc]
-	if w.jobs {
-		jobs, err := s.client.Jobs(ctx, svc.Repo, w.run.GetID())
-		if err != nil {
-			return err
-		}
-		w.mem.jobs, w.mem.jobsAt = jobs, now
-	}
-	switch {
-	case w.pending:
-		p, err := s.client.PendingDeployments(ctx, svc.Repo, w.run.GetID())
-		if err != nil {
-			return err
-		}
-		w.mem.pending, w.mem.pendingAt = p, now
-	case w.run.GetStatus() != "waiting":
+	if w.run.GetStatus() != "waiting" {
 		w.mem.pending, w.mem.pendingAt = nil, time.Time{}
+	}
+	var jobsErr, pendingErr error
+	if w.jobs {
+		var jobs []*github.WorkflowJob
+		if jobs, jobsErr = s.client.Jobs(ctx, svc.Repo, w.run.GetID()); jobsErr == nil {
+			w.mem.jobs, w.mem.jobsAt = jobs, now
+		}
+	}
+	if w.pending {
+		var p []PendingDeployment
+		if p, pendingErr = s.client.PendingDeployments(ctx, svc.Repo, w.run.GetID()); pendingErr == nil {
+			w.mem.pending, w.mem.pendingAt = p, now
+		}
+	}
+	if err := cmp.Or(jobsErr, pendingErr); err != nil {
+		return err
 	}
 	w.mem.updatedAt, w.mem.status, w.mem.attempt = w.run.GetUpdatedAt().Time, w.run.GetStatus(), w.run.GetRunAttempt()
 	return nil
@@ -364,54 +405,76 @@ func needsPending(m *runMemory, r *github.WorkflowRun, now time.Time) bool {
 	return m == nil || m.pendingAt.IsZero() || m.changed(r) || now.Sub(m.pendingAt) >= heldRelist
 }
 
-// assemble builds each service's status from the poll's work, stores what
-// was learnt, and decides what the failures say about the source. A
-// service's ledger is committed unless reading its answers panicked: then
-// what it read is not cached, and cached answers it replayed are dropped.
-func (s *Source) assemble(ctx context.Context, work []*runWork, listErrs []error, ledgers []*pending) ([]model.CIStatus, error) {
+// assemble builds the status of each service in sel from the poll's work,
+// stores what was learnt, and decides what the failures say about the
+// source. A service whose run list could not be read comes back with its
+// error only; one with runs that could not be read comes back read in
+// part (see serviceStatus). A service's ledger is committed unless reading
+// its answers panicked: then what it read is not cached, and cached
+// answers it replayed are dropped.
+func (s *Source) assemble(ctx context.Context, sel []int, work []*runWork, listErrs []error, ledgers []*pending) ([]model.CIStatus, error) {
 	bySvc := make([][]*runWork, len(s.services))
 	for _, w := range work {
 		bySvc[w.svc] = append(bySvc[w.svc], w)
 	}
-	out := make([]model.CIStatus, len(s.services))
+	out := make([]model.CIStatus, len(sel))
 	var fails []error
-	for i, svc := range s.services {
+	for k, i := range sel {
+		svc := s.services[i]
+		out[k] = model.CIStatus{Service: svc.Name}
 		err := listErrs[i]
+		panicked := providers.IsPanic(err)
 		if err == nil {
 			err = providers.Guard("GitHub", func() (err error) {
-				out[i], err = s.serviceStatus(ctx, svc, bySvc[i])
+				out[k], err = s.serviceStatus(ctx, svc, bySvc[i])
 				return err
 			})
+			panicked = providers.IsPanic(err) || slices.ContainsFunc(bySvc[i], func(w *runWork) bool { return providers.IsPanic(w.err) })
 		}
-		if providers.IsPanic(err) {
+		if panicked {
 			ledgers[i].discard()
 		} else {
 			ledgers[i].commit()
 		}
 		if err != nil {
-			out[i] = model.CIStatus{Service: svc.Name, Error: err.Error()}
+			out[k] = out[k].Failing(err)
 			fails = append(fails, err)
 		}
 	}
-	return out, providers.SourceError(fails, len(s.services)-len(fails), serviceLevel)
+	return out, providers.SourceError(fails, len(sel)-len(fails), serviceLevel)
 }
 
-// serviceStatus builds one service's status from its runs' work, or
-// returns the first failure among them. It remembers the runs read well
-// and forgets those no longer listed; a run our own action marked keeps
-// its mark until it is read.
+// serviceStatus builds one service's status from its runs' work. It
+// remembers the runs read well and forgets those no longer listed; a run
+// our own action marked keeps its mark until it is read.
+//
+// A run that could not be read in full is that service's trouble only:
+// it is shown as last read (its jobs and gates from the last poll that
+// read them, if any, or its run alone, saying why its jobs are missing),
+// and the first such failure is returned: the service is read in part
+// (see model.CIStatus.Failing).
 func (s *Source) serviceStatus(ctx context.Context, svc Service, work []*runWork) (model.CIStatus, error) {
 	st := model.CIStatus{Service: svc.Name, Pipelines: []model.Pipeline{}, Gates: []model.Gate{}}
 	var first error
+	failed := 0
 	for _, w := range work {
+		var jobs []model.Job
+		graphErr := ""
+		switch {
+		case w.err == nil || !w.mem.jobsAt.IsZero():
+			jobs, graphErr = s.layout(ctx, svc, w)
+		default:
+			graphErr = "jobs not read: " + providers.OneLine(w.err.Error(), 200)
+		}
 		if w.err != nil {
 			first = cmp.Or(first, w.err)
-			continue
+			failed++
 		}
-		jobs, graphErr := s.layout(ctx, svc, w)
 		p := toPipeline(w.run, jobs, graphErr)
 		st.Pipelines = append(st.Pipelines, p)
-		st.Gates = append(st.Gates, gates(svc.Name, p, w.run, w.mem.jobs, w.mem.pending)...)
+		if w.err == nil || !w.mem.pendingAt.IsZero() {
+			st.Gates = append(st.Gates, gates(svc.Name, p, w.run, w.mem.jobs, w.mem.pending)...)
+		}
 	}
 
 	s.mu.Lock()
@@ -432,16 +495,20 @@ func (s *Source) serviceStatus(ctx context.Context, svc Service, work []*runWork
 			delete(s.memory, k) // fell out of the newest Recent
 		}
 	}
+	if first != nil {
+		first = fmt.Errorf("%d of %d runs not read in full: %w", failed, len(work), first)
+	}
 	return st, first
 }
 
 // serviceLevel reports whether a failure concerns one service only: GitHub
-// answering a 4xx about its repository or workflow (not found, say), or a
-// panic while reading its answers. Transport failures, 5xx and malformed
-// answers concern the source.
+// answering a 4xx about its repository or workflow (not found, or a 403:
+// the token may not read that repository), or a panic while reading its
+// answers. A 401 (the token itself refused), transport failures, 5xx and
+// malformed answers concern the source.
 func serviceLevel(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && ae.Status < 500 || providers.IsPanic(err)
+	return errors.As(err, &ae) && ae.Status < 500 && ae.Status != http.StatusUnauthorized || providers.IsPanic(err)
 }
 
 // markDirty has the next poll read a run's jobs and gates again.
