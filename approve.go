@@ -68,32 +68,41 @@ Examples:
 			if err != nil {
 				return err
 			}
-			defer s.w.close()
+			defer s.close()
+			want := ""
+			if len(args) == 2 {
+				want = args[1]
+			}
+			// Every attempt is audited, also one that finds nothing to act on.
+			tried := model.Action{Kind: kind, Service: args[0]}
+			if want != "" {
+				tried.Gate = &model.Gate{Service: args[0], Gate: want}
+			}
 			svc, src, err := ciOf(s, args[0])
 			if err != nil {
+				_ = s.p.Failed(tried, err)
 				return err
 			}
 			st, gates, err := s.readCI(ctx, src, svc.Name)
 			if err != nil {
+				_ = s.p.Failed(tried, err)
 				return err
-			}
-			want := ""
-			if len(args) == 2 {
-				want = args[1]
 			}
 			gate, err := pickGate(svc.Name, kind, gates, st.Pipelines, want)
 			if model.IsRefusal(err) && st.CIError != "" {
 				// Some of the service's pipelines could not be read: the
 				// gate may wait in one of them.
-				return &exitError{code: exitFailed, err: fmt.Errorf("could not read every pipeline of %s (%s), and found no gate to %s among those read", svc.Name, st.CIError, kind)}
+				err = &exitError{code: exitFailed, err: fmt.Errorf("could not read every pipeline of %s (%s), and found no gate to %s among those read", svc.Name, st.CIError, kind)}
+				_ = s.p.Failed(tried, err)
+				return err
 			}
 			if model.IsRefusal(err) {
-				// Nothing to act on, so nothing for the audit log; --json
-				// still gets its report.
-				s.report(model.Action{Kind: kind, Service: svc.Name}, nil, err)
+				_ = s.p.Refused(tried, err)
+				s.report(tried, nil, err)
 				return refused(err)
 			}
 			if err != nil {
+				_ = s.p.Failed(tried, err)
 				return err
 			}
 			env := model.GateEnvironment(gate.Gate, envNames(svc))

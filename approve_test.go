@@ -310,9 +310,18 @@ func TestApproveBadInput(t *testing.T) {
 	if n := aw.w.Requests()[opApprove] + aw.w.Requests()[opCancel]; n != 0 {
 		t.Errorf("refusals sent %d request(s)", n)
 	}
-	// Only the read-only refusals had a gate to record.
-	if recs := aw.auditRecords(); len(recs) != 2 || recs[0].Result != audit.ResultRefused || recs[1].Action != "reject" {
-		t.Errorf("audit: %+v", recs)
+	// Every attempt that reached a config is audited, with its reason:
+	// the three bad names, the unknown gate, and the two read-only refusals
+	// (the argument-count mistakes never got that far).
+	recs := aw.auditRecords()
+	wantResults := []string{audit.ResultFailed, audit.ResultFailed, audit.ResultFailed, audit.ResultRefused, audit.ResultRefused, audit.ResultRefused}
+	if len(recs) != len(wantResults) {
+		t.Fatalf("audit: %+v", recs)
+	}
+	for i, r := range recs {
+		if r.Result != wantResults[i] || r.Error == "" {
+			t.Errorf("audit record %d: %+v, want %s with its reason", i, r, wantResults[i])
+		}
 	}
 	// Once the gate is approved, nothing waits (until the world moves on).
 	if code, _, stderr := aw.run("approve", "api", "--yes"); code != exitOK {
