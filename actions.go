@@ -85,7 +85,7 @@ func (s *session) failedBefore(kind model.ActionKind, service, env string, err e
 
 // live reads one environment now, as the plan's starting point.
 func (s *session) live(ctx context.Context, t target) (model.EnvStatus, error) {
-	r, ok := s.w.provider(t.key).(providers.EnvReader)
+	r, ok := providers.EnvAs[providers.EnvReader](s.w.reg, t.key)
 	if !ok {
 		return model.EnvStatus{}, fmt.Errorf("%s/%s: no provider can read it", t.key.Service, t.key.Environment)
 	}
@@ -100,7 +100,7 @@ func (s *session) live(ctx context.Context, t target) (model.EnvStatus, error) {
 }
 
 func (s *session) history(ctx context.Context, t target) ([]model.Revision, error) {
-	h, ok := s.w.provider(t.key).(providers.HistoryReader)
+	h, ok := providers.EnvAs[providers.HistoryReader](s.w.reg, t.key)
 	if !ok {
 		return nil, fmt.Errorf("%s/%s: its provider keeps no history", t.key.Service, t.key.Environment)
 	}
@@ -165,7 +165,7 @@ func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus,
 // shipNote says what the action ships or reverts, commit by commit, when
 // the service names its repository and the host answers in time.
 func (s *session) shipNote(ctx context.Context, a model.Action) string {
-	lr, repo := s.w.lineage(a.Service)
+	lr, repo := s.w.reg.Lineage(a.Service)
 	return providers.ShipNote(ctx, lr, repo, a, 5*time.Second)
 }
 

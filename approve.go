@@ -171,7 +171,7 @@ func ciOf(s *session, name string) (*config.Service, providers.CISource, error) 
 	if svc.CI == nil {
 		return nil, nil, usageErr("%s has no CI configured (no ci: in %s), so no pipeline of it waits for approval", name, s.cfg.Path)
 	}
-	src, ok := s.w.ciProvider(name).(providers.CISource)
+	src, ok := s.w.reg.CI(name)
 	if !ok {
 		return nil, nil, usageErr("%s's CI (%s) is not read by flightdeck yet", name, svc.CI.Provider)
 	}

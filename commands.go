@@ -230,17 +230,17 @@ after printing everything that could.`,
 // the same provider calls the dashboard makes.
 func pollOnce(ctx context.Context, w *world, timeout time.Duration) *model.Snapshot {
 	snap := model.NewSnapshot(w.specs)
-	results := make([]model.FetchResult, len(w.sources))
-	ciResults := make([]model.CIFetchResult, len(w.ciSources))
+	results := make([]model.FetchResult, len(w.reg.Sources()))
+	ciResults := make([]model.CIFetchResult, len(w.reg.CISources()))
 	var wg sync.WaitGroup
-	for i, src := range w.sources {
+	for i, src := range w.reg.Sources() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			results[i] = providers.Poll(ctx, src, timeout, time.Now)
 		}()
 	}
-	for i, src := range w.ciSources {
+	for i, src := range w.reg.CISources() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

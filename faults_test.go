@@ -150,7 +150,7 @@ func newFaultRig(t *testing.T, f actionFault) *faultRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(w.close)
-	p := action.New(action.Options{Provider: w.provider, CIProvider: w.ciProvider, User: "tester",
+	p := action.New(action.Options{Providers: w.reg, User: "tester",
 		Audit: audit.Open(filepath.Join(t.TempDir(), "audit.jsonl")), LockDir: t.TempDir(), Timeout: faultTimeoutLimit})
 	return &faultRig{proxy: proxy, w: w, p: p}
 }
@@ -158,7 +158,7 @@ func newFaultRig(t *testing.T, f actionFault) *faultRig {
 func (r *faultRig) live(t *testing.T, service, env string) model.EnvStatus {
 	t.Helper()
 	k := model.EnvKey{Service: service, Environment: env}
-	e, err := r.w.provider(k).(providers.EnvReader).FetchEnv(t.Context(), k)
+	e, err := envAs[providers.EnvReader](t, r, k).FetchEnv(t.Context(), k)
 	if err != nil {
 		t.Fatalf("read %s/%s: %v", service, env, err)
 	}
@@ -167,7 +167,7 @@ func (r *faultRig) live(t *testing.T, service, env string) model.EnvStatus {
 
 func (r *faultRig) gate(t *testing.T, service string) model.Gate {
 	t.Helper()
-	src := r.w.ciProvider(service).(providers.CISource)
+	src, _ := r.w.reg.CI(service)
 	snap := model.NewSnapshot([]model.ServiceSpec{{Name: service}})
 	snap.MergeCI(providers.PollCI(t.Context(), src, 30*time.Second, time.Now))
 	for _, g := range snap.Approvals {
@@ -185,7 +185,7 @@ var faultPlans = map[model.ActionKind]func(t *testing.T, r *faultRig) (model.Act
 	model.ActionRollback: func(t *testing.T, r *faultRig) (model.Action, func() bool) {
 		k := model.EnvKey{Service: "api", Environment: "production"}
 		live := r.live(t, k.Service, k.Environment)
-		revs, err := r.w.provider(k).(providers.HistoryReader).History(t.Context(), k)
+		revs, err := envAs[providers.HistoryReader](t, r, k).History(t.Context(), k)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -231,7 +231,8 @@ var faultPlans = map[model.ActionKind]func(t *testing.T, r *faultRig) (model.Act
 
 // gateAnswered reads the gate honestly: no longer waiting, answered as word.
 func gateAnswered(t *testing.T, r *faultRig, g model.Gate, word string) bool {
-	err := r.w.ciProvider(g.Service).(providers.GateChecker).CheckGate(t.Context(), g)
+	c, _ := providers.CIAs[providers.GateChecker](r.w.reg, g.Service)
+	err := c.CheckGate(t.Context(), g)
 	return err != nil && strings.Contains(err.Error(), word)
 }
 
@@ -293,7 +294,7 @@ func TestConcurrentRollbacksSendOne(t *testing.T) {
 		locks := t.TempDir()
 		pipes := make([]*action.Pipeline, 2)
 		for j := range pipes {
-			pipes[j] = action.New(action.Options{Provider: r.w.provider, User: fmt.Sprint("user", j),
+			pipes[j] = action.New(action.Options{Providers: r.w.reg, User: fmt.Sprint("user", j),
 				Audit: audit.Open(filepath.Join(t.TempDir(), "audit.jsonl")), LockDir: locks})
 		}
 		errs := make([]error, 2)
@@ -315,4 +316,14 @@ func TestConcurrentRollbacksSendOne(t *testing.T) {
 			t.Fatalf("round %d: want one refused by its re-check, got %v", i, errs)
 		}
 	}
+}
+
+// envAs is what serves k as capability T, or the test fails.
+func envAs[T any](t *testing.T, r *faultRig, k model.EnvKey) T {
+	t.Helper()
+	v, ok := providers.EnvAs[T](r.w.reg, k)
+	if !ok {
+		t.Fatalf("%s/%s is not served as %T", k.Service, k.Environment, v)
+	}
+	return v
 }

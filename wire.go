@@ -26,57 +26,15 @@ import (
 	"flightdeck/ui/termprobe"
 )
 
-// world is what a config turns into: the services to show and the sources
-// that read them.
+// world is what a config turns into: the services to show and the
+// registry of the providers that read and act on them.
 type world struct {
-	specs   []model.ServiceSpec
-	sources []providers.DeploySource
-	// serving maps each environment to the source that reads it; actions
-	// find their capabilities on it by type assertion.
-	serving map[model.EnvKey]providers.DeploySource
-	// ciSources poll pipelines; ciServing maps a service to its CI source.
-	ciSources []providers.CISource
-	ciServing map[string]providers.CISource
-	// github, when any service uses GitHub Actions, also keeps the ETag
-	// cache that is saved on the way out.
-	github *githubactions.Source
-	// repos maps a service to its GitHub "owner/name", for commit lineage.
-	repos map[string]string
-}
-
-// lineage is what reads a service's commits, and its repository; nil when
-// it names none. The GitHub client serves every service with a repo,
-// whatever runs its CI.
-func (w *world) lineage(service string) (providers.LineageReader, string) {
-	repo := w.repos[service]
-	if repo == "" || w.github == nil {
-		return nil, ""
-	}
-	return w.github, repo
+	specs []model.ServiceSpec
+	reg   *providers.Registry
 }
 
 // close saves what should outlive the run (the GitHub ETag cache).
-func (w *world) close() {
-	if w.github != nil {
-		_ = w.github.SaveCache()
-	}
-}
-
-// ciProvider returns what serves a service's pipelines, or nil.
-func (w *world) ciProvider(service string) any {
-	if s, ok := w.ciServing[service]; ok {
-		return s
-	}
-	return nil
-}
-
-// provider returns what serves an environment, or nil.
-func (w *world) provider(k model.EnvKey) any {
-	if s, ok := w.serving[k]; ok {
-		return s
-	}
-	return nil
-}
+func (w *world) close() { _ = w.reg.Close() }
 
 // awsKey groups environments that one AWS client can serve.
 type awsKey struct {
@@ -88,13 +46,14 @@ type awsKey struct {
 // grouped by account, region and endpoint so that one source polls each
 // group and batches its DescribeServices calls.
 func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, error) {
-	w := &world{serving: map[model.EnvKey]providers.DeploySource{}, ciServing: map[string]providers.CISource{}, repos: map[string]string{}}
+	w := &world{reg: providers.NewRegistry()}
+	repos := map[string]string{}
 	groups := map[awsKey][]ecs.Environment{}
 	var circle []circleci.Service
 	var gha []githubactions.Service
 	for _, s := range cfg.Services {
 		if s.Repo != "" {
-			w.repos[s.Name] = s.Repo
+			repos[s.Name] = s.Repo
 		}
 		switch {
 		case s.CI == nil:
@@ -136,10 +95,7 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: err}
 		}
-		w.sources = append(w.sources, src)
-		for _, k := range src.Covers() {
-			w.serving[k] = src
-		}
+		w.reg.AddSource(src)
 	}
 	if len(circle) > 0 {
 		host, token, err := circleCI(g, cfg)
@@ -150,13 +106,10 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: fmt.Errorf("circleci.host: %w", err)}
 		}
-		w.ciSources = append(w.ciSources, src)
-		for _, s := range circle {
-			w.ciServing[s.Name] = src
-		}
+		w.reg.AddCI(src)
 	}
 	// The GitHub client also reads commits for any service with a repo.
-	if len(gha) > 0 || len(w.repos) > 0 {
+	if len(gha) > 0 || len(repos) > 0 {
 		apiURL, token, err := gitHub(ctx, g, cfg)
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: err}
@@ -169,12 +122,10 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 			return nil, &exitError{code: exitUsage, err: fmt.Errorf("github.api_url: %w", err)}
 		}
 		if len(gha) > 0 {
-			w.ciSources = append(w.ciSources, src)
+			w.reg.AddCI(src)
 		}
-		w.github = src
-		for _, s := range gha {
-			w.ciServing[s.Name] = src
-		}
+		w.reg.SetLineage(src, repos)
+		w.reg.OnClose(src.SaveCache)
 	}
 	return w, nil
 }
@@ -240,13 +191,12 @@ func pipeline(g *globals, cfg *config.Config, w *world) *action.Pipeline {
 		locks = filepath.Join(config.StateDir(os.Getenv), "demo-locks")
 	}
 	return action.New(action.Options{
-		ReadOnly:   cfg.ReadOnly || g.readOnly,
-		DryRun:     g.dryRun,
-		LockDir:    locks,
-		Provider:   w.provider,
-		CIProvider: w.ciProvider,
-		Audit:      audit.Open(auditPath(g, cfg)),
-		User:       audit.DefaultUser(os.Getenv),
+		ReadOnly:  cfg.ReadOnly || g.readOnly,
+		DryRun:    g.dryRun,
+		LockDir:   locks,
+		Providers: w.reg,
+		Audit:     audit.Open(auditPath(g, cfg)),
+		User:      audit.DefaultUser(os.Getenv),
 	})
 }
 
@@ -286,21 +236,17 @@ func renderer(noColor bool) *lipgloss.Renderer {
 // commands (same guards, same audit log).
 func uiOptions(ctx context.Context, g *globals, cfg *config.Config, w *world, title string) ui.Options {
 	return ui.Options{
-		Title:      title,
-		Services:   w.specs,
-		Sources:    w.sources,
-		Refresh:    cfg.Refresh.Duration,
-		ReadOnly:   cfg.ReadOnly,
-		Now:        time.Now,
-		Renderer:   renderer(g.noColor),
-		Context:    ctx,
-		Actions:    pipeline(g, cfg, w),
-		Provider:   w.provider,
-		AuditPath:  auditPath(g, cfg),
-		CISources:  w.ciSources,
-		CIProvider: w.ciProvider,
-		Notify:     notifier(g, cfg),
-		Lineage:    w.lineage,
+		Title:     title,
+		Services:  w.specs,
+		Providers: w.reg,
+		Refresh:   cfg.Refresh.Duration,
+		ReadOnly:  cfg.ReadOnly,
+		Now:       time.Now,
+		Renderer:  renderer(g.noColor),
+		Context:   ctx,
+		Actions:   pipeline(g, cfg, w),
+		AuditPath: auditPath(g, cfg),
+		Notify:    notifier(g, cfg),
 	}
 }
 

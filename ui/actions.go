@@ -176,11 +176,8 @@ func (m Model) selected() (svc *model.ServiceState, idx int, why string) {
 
 // provider finds what serves an environment, or says why nothing does.
 func (m Model) provider(k model.EnvKey) (any, string) {
-	var p any
-	if m.opts.Provider != nil {
-		p = m.opts.Provider(k)
-	}
-	if p == nil {
+	p, ok := m.opts.Providers.Env(k)
+	if !ok {
 		return nil, k.Service + "/" + k.Environment + " is not served by any provider"
 	}
 	return p, ""
@@ -203,10 +200,10 @@ func (m Model) gateWhere(g model.Gate) string {
 
 // ciProvider is what serves a service's pipelines, or nil.
 func (m Model) ciProvider(service string) any {
-	if m.opts.CIProvider == nil {
-		return nil
+	if p, ok := m.opts.Providers.CI(service); ok {
+		return p
 	}
-	return m.opts.CIProvider(service)
+	return nil
 }
 
 // readable says why an environment cannot be acted on yet, or "".
@@ -312,10 +309,7 @@ func (m Model) planGate(kind model.ActionKind) (model.Action, string) {
 	if g == nil {
 		return model.Action{}, name + " has no gate waiting for approval"
 	}
-	var prov any
-	if m.opts.CIProvider != nil {
-		prov = m.opts.CIProvider(name)
-	}
+	prov := m.ciProvider(name)
 	switch _, approves := prov.(providers.Approver); {
 	case prov == nil:
 		return model.Action{}, name + " has no CI provider to answer its gate"
@@ -454,10 +448,7 @@ func (m Model) openPicker() (Model, tea.Cmd) {
 
 // lineage is the commit reader for a service's repository, or nil.
 func (m Model) lineage(service string) (providers.LineageReader, string) {
-	if m.opts.Lineage == nil {
-		return nil, ""
-	}
-	return m.opts.Lineage(service)
+	return m.opts.Providers.Lineage(service)
 }
 
 func (m Model) handleHistory(msg picker.LoadedMsg) Model {

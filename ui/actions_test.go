@@ -110,12 +110,12 @@ func newHarnessWith(t *testing.T, o action.Options) *actionHarness {
 	specs, fs := world()
 	src := &actingSource{fakeSource: fs}
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	prov := func(model.EnvKey) any { return src }
-	o.Provider, o.Audit, o.User, o.Now = prov, audit.Open(path), "tester", func() time.Time { return t0 }
+	reg := registry([]providers.DeploySource{src})
+	o.Providers, o.Audit, o.User, o.Now = reg, audit.Open(path), "tester", func() time.Time { return t0 }
 	p := action.New(o)
-	m := New(Options{Title: "test", Services: specs, Sources: []providers.DeploySource{src}, Refresh: 10 * time.Second,
+	m := New(Options{Title: "test", Services: specs, Providers: reg, Refresh: 10 * time.Second,
 		Now: func() time.Time { return t0 }, Renderer: asciiRenderer(), ReadOnly: readOnly,
-		Actions: p, Provider: prov, AuditPath: path, Context: context.Background()})
+		Actions: p, AuditPath: path, Context: context.Background()})
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
 	m = fetchAll(t, m)
 	return &actionHarness{m: m, src: src, audit: path}
@@ -396,7 +396,7 @@ func (fakeLineage) Compare(_ context.Context, _, base, head string) (model.Compa
 
 func TestPickerAndConfirmTellTheCommits(t *testing.T) {
 	h := newActionHarness(t, false)
-	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/api" }
+	h.m.opts.Providers.SetLineage(fakeLineage{}, everyRepo(h.m, "acme/api"))
 	h.press(t, "l", "r")
 	if out := view(h.m); !strings.Contains(out, "SUBJECT") || !strings.Contains(out, "Bump client timeout · Ines Duarte") {
 		t.Errorf("the picker should show commit subjects and authors:\n%s", out)
@@ -409,7 +409,7 @@ func TestPickerAndConfirmTellTheCommits(t *testing.T) {
 
 func TestDetailTellsTheCommitEachEnvironmentRuns(t *testing.T) {
 	h := newActionHarness(t, false)
-	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/worker" }
+	h.m.opts.Providers.SetLineage(fakeLineage{}, everyRepo(h.m, "acme/worker"))
 	h.press(t, "j", "j", "enter") // worker: ccccccc in staging, 7777777 in production
 	out := view(h.m)
 	for _, want := range []string{"commit   Drain the queue before deploy", "author   Kenji Sato", "commit   Cache warmup on boot", "author   Ola Nordmann"} {
@@ -431,7 +431,7 @@ func TestDriftCountsTheCommitsTheHostCompares(t *testing.T) {
 	if out := view(h.m); !strings.Contains(out, "≠ differs") {
 		t.Fatalf("without a host the drift is unknown:\n%s", out)
 	}
-	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/worker" }
+	h.m.opts.Providers.SetLineage(fakeLineage{}, everyRepo(h.m, "acme/worker"))
 	for i, s := range h.m.poll.sources {
 		h.m.poll.sources[i].inFlight = false
 		h.drain(t, fetchCmd(context.Background(), s.src, i, time.Second, h.m.opts.Now))

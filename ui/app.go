@@ -40,18 +40,14 @@ const (
 type Options struct {
 	Title    string // shown after the name: "demo" or the config file
 	Services []model.ServiceSpec
-	Sources  []providers.DeploySource
-	// CISources poll pipelines and gates; CIProvider returns the one that
-	// serves a service's pipelines, whose capabilities (Approver, …) decide
-	// which CI keys apply.
-	CISources  []providers.CISource
-	CIProvider func(service string) any
+	// Providers are the run's sources: the deploy and CI sources polled,
+	// what serves each environment and each service's pipelines (whose
+	// capabilities, found by interface, decide which action keys apply),
+	// and what reads each service's commits.
+	Providers *providers.Registry
 	// Notify, when set, is called with one line when a new gate starts
 	// waiting (the terminal bell and a desktop notification).
-	Notify func(text string)
-	// Lineage reads commits and compares them for a service's repository
-	// ("owner/name"); nil, or a nil reader, when there is none.
-	Lineage  func(service string) (providers.LineageReader, string)
+	Notify   func(text string)
 	Refresh  time.Duration // idle poll interval
 	Hot      time.Duration // poll interval while something moves; default 2s
 	ReadOnly bool
@@ -61,9 +57,6 @@ type Options struct {
 
 	// Actions is the one action pipeline; nil disables every action key.
 	Actions *action.Pipeline
-	// Provider returns what serves an environment, whose capabilities
-	// (HistoryReader, Rollbacker, …) decide which action keys apply.
-	Provider func(model.EnvKey) any
 	// AuditPath is the audit log the L screen reads; "" disables it.
 	AuditPath string
 }
@@ -161,7 +154,7 @@ func New(o Options) Model {
 		base:      km,
 		help:      h,
 		snap:      model.NewSnapshot(o.Services),
-		poll:      newPoller(o.Sources, o.CISources, timing),
+		poll:      newPoller(o.Providers.Sources(), o.Providers.CISources(), timing),
 		seenGates: map[string]bool{},
 		cmp:       newAnswers[compareKey, model.Comparison](),
 		commits:   newAnswers[commitKey, model.Commit](),

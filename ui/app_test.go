@@ -24,7 +24,7 @@ func newTestModel(t *testing.T, srcs ...providers.DeploySource) (Model, *clock) 
 		srcs = []providers.DeploySource{src}
 	}
 	c := &clock{now: t0}
-	m := New(Options{Title: "test", Services: specs, Sources: srcs, Refresh: 10 * time.Second, Now: c.Now, Renderer: asciiRenderer()})
+	m := New(Options{Title: "test", Services: specs, Providers: registry(srcs), Refresh: 10 * time.Second, Now: c.Now, Renderer: asciiRenderer()})
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
 	return m, c
 }
@@ -85,7 +85,7 @@ func TestBoardShowsEveryState(t *testing.T) {
 func TestErrorKeepsLastGoodDataAndMarksStale(t *testing.T) {
 	specs, src := world()
 	c := &clock{now: t0}
-	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Refresh: 10 * time.Second, Now: c.Now, Renderer: asciiRenderer()})
+	m := New(Options{Services: specs, Providers: registry([]providers.DeploySource{src}), Refresh: 10 * time.Second, Now: c.Now, Renderer: asciiRenderer()})
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
 	m = fetchAll(t, m)
 
@@ -112,7 +112,7 @@ func TestErrorKeepsLastGoodDataAndMarksStale(t *testing.T) {
 func TestErrorBeforeAnyDataShowsOnTheCell(t *testing.T) {
 	specs, src := world()
 	src.err = errBoom
-	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m := New(Options{Services: specs, Providers: registry([]providers.DeploySource{src}), Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
 	m = fetchAll(t, m)
 	if v := view(m); !strings.Contains(v, "✗ Service unavailable.") {
@@ -195,7 +195,7 @@ func TestQuitKeys(t *testing.T) {
 
 func TestReadOnlyBadge(t *testing.T) {
 	specs, src := world()
-	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, ReadOnly: true, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m := New(Options{Services: specs, Providers: registry([]providers.DeploySource{src}), ReadOnly: true, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
 	if !strings.Contains(view(m), "READ-ONLY") {
 		t.Error("read-only mode must say so in the header")
@@ -284,7 +284,7 @@ func TestStaleSurvivesNarrowTerminal(t *testing.T) {
 		specs[i].Environments = append([]model.EnvSpec{{Name: "dev", Target: model.TargetECS}}, specs[i].Environments...)
 	}
 	c := &clock{now: t0}
-	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Refresh: 10 * time.Second, Now: c.Now, Renderer: asciiRenderer()})
+	m := New(Options{Services: specs, Providers: registry([]providers.DeploySource{src}), Refresh: 10 * time.Second, Now: c.Now, Renderer: asciiRenderer()})
 	m = update(t, m, tea.WindowSizeMsg{Width: 80, Height: 24})
 	m = fetchAll(t, m)
 	src.err = errBoom
@@ -327,7 +327,7 @@ func TestDeployWordsFollowRollbackPhase(t *testing.T) {
 				src.envs[i].Deployment = &model.Deployment{FromSHA: sha('6'), ToSHA: sha('5'), Running: 1, Desired: 2, Rollback: tc.phase}
 			}
 		}
-		m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+		m := New(Options{Services: specs, Providers: registry([]providers.DeploySource{src}), Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
 		m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
 		m = fetchAll(t, m)
 		board := view(m)
@@ -344,7 +344,7 @@ func TestDeployWordsFollowRollbackPhase(t *testing.T) {
 func TestUnsupportedEnvironmentIsNotAFailure(t *testing.T) {
 	specs, src := world()
 	specs = append(specs, model.ServiceSpec{Name: "shop", Environments: []model.EnvSpec{{Name: "staging", Target: model.TargetBeanstalk, Unsupported: "Beanstalk not read yet"}}})
-	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m := New(Options{Services: specs, Providers: registry([]providers.DeploySource{src}), Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
 	m = fetchAll(t, m)
 	v := view(m)
@@ -396,7 +396,7 @@ func TestRollbackWordsSurviveNarrowCells(t *testing.T) {
 		}
 	}
 	for _, w := range []int{80, 100, 120} {
-		m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+		m := New(Options{Services: specs, Providers: registry([]providers.DeploySource{src}), Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
 		m = update(t, m, tea.WindowSizeMsg{Width: w, Height: 30})
 		m = fetchAll(t, m)
 		if v := view(m); !strings.Contains(v, "ddddddd ✗ rollback") {

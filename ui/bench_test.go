@@ -55,7 +55,7 @@ func BenchmarkBoardView(b *testing.B) {
 
 func benchView(b *testing.B, r *lipgloss.Renderer) {
 	specs, src := bigWorld()
-	m := New(Options{Services: specs, Sources: []providers.DeploySource{src}, Now: func() time.Time { return t0 }, Renderer: r})
+	m := New(Options{Services: specs, Providers: registry([]providers.DeploySource{src}), Now: func() time.Time { return t0 }, Renderer: r})
 	next, _ := m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
 	m = next.(Model)
 	for i, s := range m.poll.sources {

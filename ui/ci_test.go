@@ -94,17 +94,11 @@ func newCIHarness(t *testing.T) *ciHarness {
 	ci := &fakeCI{gates: []model.Gate{gateE()}}
 	h := &ciHarness{ci: ci}
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	prov := func(model.EnvKey) any { return src }
-	ciProv := func(s string) any {
-		if s == "api" {
-			return ci
-		}
-		return nil
-	}
-	p := action.New(action.Options{Provider: prov, CIProvider: ciProv, Audit: audit.Open(path), User: "tester", Now: func() time.Time { return t0 }})
-	m := New(Options{Title: "test", Services: specs, Sources: []providers.DeploySource{src}, CISources: []providers.CISource{ci},
+	reg := registry([]providers.DeploySource{src}, ci)
+	p := action.New(action.Options{Providers: reg, Audit: audit.Open(path), User: "tester", Now: func() time.Time { return t0 }})
+	m := New(Options{Title: "test", Services: specs, Providers: reg,
 		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer(),
-		Actions: p, Provider: prov, CIProvider: ciProv, AuditPath: path, Context: context.Background(),
+		Actions: p, AuditPath: path, Context: context.Background(),
 		Notify: func(s string) { h.notify = append(h.notify, s) }})
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
 	h.actionHarness = actionHarness{m: m, src: src, audit: path}
@@ -174,7 +168,7 @@ func TestApproveThroughProtectedConfirm(t *testing.T) {
 // audit log records both versions.
 func TestApproveSaysWhatItShips(t *testing.T) {
 	h := newCIHarness(t)
-	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/api" }
+	h.m.opts.Providers.SetLineage(fakeLineage{}, everyRepo(h.m, "acme/api"))
 	h.press(t, "a") // api production runs aaaaaaa; the gate holds eeeeeee
 	if out := view(h.m); !strings.Contains(out, `will ship 2 commits: "Add idempotency keys", "Drain the queue`) {
 		t.Errorf("the confirmation should say what the approval ships:\n%s", out)
@@ -204,7 +198,7 @@ func TestApproveAnsweredElsewhereIsRefused(t *testing.T) {
 
 func TestWaitingPanelNamesTheAuthorWhereThereIsRoom(t *testing.T) {
 	h := newCIHarness(t)
-	h.m.opts.Lineage = func(string) (providers.LineageReader, string) { return fakeLineage{}, "acme/api" }
+	h.m.opts.Providers.SetLineage(fakeLineage{}, everyRepo(h.m, "acme/api"))
 	h.poll(t)
 	if out := view(h.m); !strings.Contains(out, `"Add idempotency keys"  `) || strings.Contains(out, "Mei Chen") {
 		t.Errorf("at 120 columns the subject keeps its room and the author waits:\n%s", out)
@@ -321,7 +315,7 @@ func (m *meteredCI) MinInterval() time.Duration { return m.min }
 func TestRateLimitInHeaderAndPace(t *testing.T) {
 	specs, src := world()
 	ci := &meteredCI{fakeCI: &fakeCI{}, remaining: 4812, min: 45 * time.Second}
-	m := New(Options{Title: "test", Services: specs, Sources: []providers.DeploySource{src}, CISources: []providers.CISource{ci},
+	m := New(Options{Title: "test", Services: specs, Providers: registry([]providers.DeploySource{src}, ci),
 		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
 	m = update(t, m, ciFetchCmd(context.Background(), ci, 1, time.Second, m.opts.Now)())

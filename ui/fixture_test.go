@@ -12,6 +12,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"flightdeck/model"
+	"flightdeck/providers"
 )
 
 // UI tests stub the provider interface: they test the screen, not AWS.
@@ -95,3 +96,25 @@ func world() ([]model.ServiceSpec, *fakeSource) {
 }
 
 var errBoom = errors.New("ecs: describe services in staging: operation error ECS: DescribeServices, ServerException: Service unavailable.")
+
+// registry serves each source's environments and services, as main's is.
+func registry(srcs []providers.DeploySource, ci ...providers.CISource) *providers.Registry {
+	r := providers.NewRegistry()
+	for _, s := range srcs {
+		r.AddSource(s)
+	}
+	for _, c := range ci {
+		r.AddCI(c)
+	}
+	return r
+}
+
+// everyRepo names repo as the repository of every service on m's board,
+// as the tests' one fake lineage serves them all.
+func everyRepo(m Model, repo string) map[string]string {
+	out := map[string]string{}
+	for _, s := range m.opts.Services {
+		out[s.Name] = repo
+	}
+	return out
+}

@@ -18,7 +18,7 @@ import (
 func runProgram(t *testing.T, keys ...string) string {
 	t.Helper()
 	specs, src := world()
-	m := New(Options{Title: "golden", Services: specs, Sources: []providers.DeploySource{src},
+	m := New(Options{Title: "golden", Services: specs, Providers: registry([]providers.DeploySource{src}),
 		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(100, 26))
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte("rolled back")) },

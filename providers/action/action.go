@@ -38,16 +38,12 @@ type Options struct {
 	// LockDir holds the lock files that serialise actions on one target
 	// ($XDG_STATE_HOME/flightdeck/locks); "" locks nothing (tests).
 	LockDir string
-	// Provider returns what serves an environment (a DeploySource that may
-	// implement the capability interfaces), or nil.
-	Provider func(model.EnvKey) any
-	// CIProvider returns what serves a service's pipelines (a CISource that
-	// may implement Approver, GateChecker, …), or nil; approvals, reruns
-	// and cancels find their capabilities on it.
-	CIProvider func(service string) any
-	Audit      *audit.Log
-	User       string
-	Now        func() time.Time
+	// Providers serve the environments (Rollbacker, EnvReader, … found by
+	// interface) and the services' pipelines (Approver, GateChecker, …).
+	Providers *providers.Registry
+	Audit     *audit.Log
+	User      string
+	Now       func() time.Time
 	// Timeout bounds the re-check and the execute call.
 	Timeout time.Duration
 }
@@ -116,8 +112,8 @@ func (p *Pipeline) capability(a model.Action) (any, error) {
 	if a.Kind.CI() {
 		return p.ciCapability(a)
 	}
-	prov := p.o.Provider(a.Key())
-	if prov == nil {
+	prov, found := p.o.Providers.Env(a.Key())
+	if !found {
 		return nil, model.Refuse("%s/%s is not served by any provider", a.Service, a.Environment)
 	}
 	var ok bool
@@ -136,11 +132,8 @@ func (p *Pipeline) capability(a model.Action) (any, error) {
 }
 
 func (p *Pipeline) ciCapability(a model.Action) (any, error) {
-	var prov any
-	if p.o.CIProvider != nil {
-		prov = p.o.CIProvider(a.Service)
-	}
-	if prov == nil {
+	prov, found := p.o.Providers.CI(a.Service)
+	if !found {
 		return nil, model.Refuse("%s has no CI provider configured", a.Service)
 	}
 	var ok bool
@@ -248,7 +241,7 @@ func (p *Pipeline) recheck(ctx context.Context, a model.Action) (model.EnvStatus
 	if a.Kind.CI() {
 		return model.EnvStatus{}, p.recheckCI(ctx, a)
 	}
-	r, ok := p.o.Provider(a.Key()).(providers.EnvReader)
+	r, ok := providers.EnvAs[providers.EnvReader](p.o.Providers, a.Key())
 	if !ok {
 		return model.EnvStatus{}, model.Refuse("%s/%s cannot be re-read before acting; refusing", a.Service, a.Environment)
 	}
@@ -280,7 +273,7 @@ func (p *Pipeline) recheck(ctx context.Context, a model.Action) (model.EnvStatus
 // the source ran when the user looked, and it must still run it, settled.
 func (p *Pipeline) recheckSource(ctx context.Context, a model.Action) error {
 	key := model.EnvKey{Service: a.Service, Environment: a.SourceEnv}
-	r, ok := p.o.Provider(key).(providers.EnvReader)
+	r, ok := providers.EnvAs[providers.EnvReader](p.o.Providers, key)
 	if !ok {
 		return model.Refuse("%s/%s cannot be re-read before promoting from it; refusing", a.Service, a.SourceEnv)
 	}
@@ -304,8 +297,7 @@ func (p *Pipeline) recheckCI(ctx context.Context, a model.Action) error {
 	if a.Gate == nil {
 		return nil
 	}
-	prov, _ := p.ciCapability(a)
-	c, ok := prov.(providers.GateChecker)
+	c, ok := providers.CIAs[providers.GateChecker](p.o.Providers, a.Service)
 	if !ok {
 		return model.Refuse("%s: the gate %s cannot be re-read before acting; refusing", a.Service, a.Gate.Gate)
 	}

@@ -31,6 +31,13 @@ type stub struct {
 	readErrAfter error
 }
 
+func (s *stub) Name() string { return "stub" }
+func (s *stub) Kind() string { return "aws" }
+func (s *stub) Covers() []model.EnvKey {
+	return []model.EnvKey{{Service: "api", Environment: "production"}}
+}
+func (s *stub) Fetch(context.Context) ([]model.EnvStatus, error) { return nil, nil }
+
 func (s *stub) FetchEnv(context.Context, model.EnvKey) (model.EnvStatus, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -74,7 +81,9 @@ func setup(t *testing.T, readOnly bool) (*Pipeline, *stub, string) {
 	s := &stub{live: model.EnvStatus{Service: "api", Environment: "production", State: model.StateSteady, FetchedAt: t0,
 		Version: model.Version{SHA: "1c0ffee1", Revision: "api-prod:9"}}}
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	p := New(Options{ReadOnly: readOnly, Provider: func(model.EnvKey) any { return s }, Audit: audit.Open(path),
+	reg := providers.NewRegistry()
+	reg.AddSource(s)
+	p := New(Options{ReadOnly: readOnly, Providers: reg, Audit: audit.Open(path),
 		User: "dana", Now: func() time.Time { return t0 }})
 	return p, s, path
 }
@@ -205,7 +214,9 @@ func TestAbortRechecksTheDeployInFlight(t *testing.T) {
 }
 
 func TestMissingCapabilityRefuses(t *testing.T) {
-	p := New(Options{Provider: func(model.EnvKey) any { return struct{}{} }})
+	reg := providers.NewRegistry()
+	reg.AddSource(bare{})
+	p := New(Options{Providers: reg})
 	if err := p.Guard(rollback(), model.EnvStatus{}); !model.IsRefusal(err) || !strings.Contains(err.Error(), "cannot rollback") {
 		t.Errorf("got %v", err)
 	}
@@ -310,3 +321,13 @@ func TestConcurrentActionsOnOneEnvironmentSendOne(t *testing.T) {
 		}
 	}
 }
+
+// bare is a source that can read but do nothing.
+type bare struct{}
+
+func (bare) Name() string { return "bare" }
+func (bare) Kind() string { return "aws" }
+func (bare) Covers() []model.EnvKey {
+	return []model.EnvKey{{Service: "api", Environment: "production"}}
+}
+func (bare) Fetch(context.Context) ([]model.EnvStatus, error) { return nil, nil }

@@ -18,7 +18,11 @@ type ciStub struct {
 	executed []string
 }
 
-func (c *ciStub) CheckGate(context.Context, model.Gate) error { return c.gateErr }
+func (c *ciStub) Name() string                                    { return "ci stub" }
+func (c *ciStub) Kind() string                                    { return "ci" }
+func (c *ciStub) Services() []string                              { return []string{"api"} }
+func (c *ciStub) Fetch(context.Context) ([]model.CIStatus, error) { return nil, nil }
+func (c *ciStub) CheckGate(context.Context, model.Gate) error     { return c.gateErr }
 func (c *ciStub) Approve(_ context.Context, g model.Gate, dry bool) (providers.Receipt, error) {
 	return c.exec("approve "+g.ID, dry)
 }
@@ -44,8 +48,9 @@ func ciSetup(t *testing.T, readOnly bool) (*Pipeline, *ciStub, string) {
 	t.Helper()
 	c := &ciStub{}
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
-	p := New(Options{ReadOnly: readOnly, Provider: func(model.EnvKey) any { return nil },
-		CIProvider: func(string) any { return c }, Audit: audit.Open(path),
+	reg := providers.NewRegistry()
+	reg.AddCI(c)
+	p := New(Options{ReadOnly: readOnly, Providers: reg, Audit: audit.Open(path),
 		User: "dana", Now: func() time.Time { return t0 }})
 	return p, c, path
 }

@@ -105,7 +105,7 @@ func (p *Pipeline) reread(ctx context.Context, a model.Action) verdict {
 	case a.Kind.CI():
 		return verdict{text: "look at the workflow with: flightdeck status"}
 	}
-	r, ok := p.o.Provider(a.Key()).(providers.EnvReader)
+	r, ok := providers.EnvAs[providers.EnvReader](p.o.Providers, a.Key())
 	if !ok {
 		return verdict{text: fmt.Sprintf("%s/%s cannot be read", a.Service, a.Environment)}
 	}
@@ -146,8 +146,7 @@ func judgeEnv(a model.Action, live model.EnvStatus) verdict {
 // waits has the answer this action wanted only when the checker says so;
 // its own words are shown either way.
 func (p *Pipeline) rereadGate(ctx context.Context, a model.Action) verdict {
-	prov, _ := p.ciCapability(a)
-	c, ok := prov.(providers.GateChecker)
+	c, ok := providers.CIAs[providers.GateChecker](p.o.Providers, a.Service)
 	if !ok {
 		return verdict{text: "the gate cannot be read again"}
 	}
