@@ -142,7 +142,7 @@ func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus,
 		}
 	}
 	if !s.g.dryRun && !s.g.yes {
-		if err := confirm(s.io, a); err != nil {
+		if err := confirm(s.io, s.p.Plan(a, seen)); err != nil {
 			_ = s.p.Refused(a, err)
 			s.report(a, nil, err)
 			return refused(err)
@@ -169,14 +169,20 @@ func (s *session) shipNote(ctx context.Context, a model.Action) string {
 	return providers.ShipNote(ctx, lr, repo, a, 5*time.Second)
 }
 
-// confirm asks on the terminal; without one it refuses, since nobody can
+// confirm asks on the terminal, saying what the planner says the
+// dashboard's modal says; without a terminal it refuses, since nobody can
 // answer. A protected environment needs its name typed, not just "y".
-func confirm(io streams, a model.Action) error {
+func confirm(io streams, plan action.Plan) error {
+	a := plan.Action
 	f, ok := io.in.(*os.File)
 	if !ok || !term.IsTerminal(f.Fd()) {
 		return model.Refuse("refusing to %s %s without --yes: stdin is not a terminal", a.Kind, actsOn(a))
 	}
-	fmt.Fprintf(io.err, "%s %s\n", a.Kind, headline(a))
+	fmt.Fprintf(io.err, "%s %s\n", a.Kind, action.Headline(a))
+	if plan.Calls != "" {
+		fmt.Fprintf(io.err, "calls %s\n", plan.Calls)
+	}
+	fmt.Fprintln(io.err, plan.Recheck)
 	want := "y"
 	if a.Protected {
 		want = a.Environment
@@ -239,17 +245,17 @@ func (s *session) report(a model.Action, res *action.Result, err error) {
 	out := s.io.out
 	switch r.Result {
 	case audit.ResultDryRun:
-		fmt.Fprintf(out, "dry run: %s %s\nwould send:\n", a.Kind, headline(a))
+		fmt.Fprintf(out, "dry run: %s %s\nwould send:\n", a.Kind, action.Headline(a))
 		for _, c := range r.Calls {
 			fmt.Fprintf(out, "  %s %s\n", c.Operation, params(c.Params))
 		}
 		fmt.Fprintln(out, "nothing was sent.")
 	case audit.ResultOK:
 		if r.Resolved != "" {
-			fmt.Fprintf(out, "%s sent: %s\nthe answer was lost; reading again: %s\n", a.Kind, headline(a), r.Resolved)
+			fmt.Fprintf(out, "%s sent: %s\nthe answer was lost; reading again: %s\n", a.Kind, action.Headline(a), r.Resolved)
 			break
 		}
-		fmt.Fprintf(out, "%s sent: %s\n", a.Kind, headline(a))
+		fmt.Fprintf(out, "%s sent: %s\n", a.Kind, action.Headline(a))
 		if r.Detail != "" {
 			fmt.Fprintln(out, r.Detail)
 		}

@@ -383,22 +383,3 @@ func actsOn(a model.Action) string {
 	}
 	return a.Service + "/" + a.Environment
 }
-
-// headline is what a confirmation and a report say an action does: the
-// model's Summary for an environment action; for a gate, the service, the
-// gate, the commit and where it goes: "api hold-production (2b4d2b9 →
-// production)", or for a reject "(2b4d2b9 stays out of production)".
-func headline(a model.Action) string {
-	if a.Gate == nil {
-		return a.Summary()
-	}
-	where := ""
-	switch {
-	case a.Environment == "":
-	case a.Kind == model.ActionReject:
-		where = " stays out of " + a.Environment
-	default:
-		where = " → " + a.Environment
-	}
-	return fmt.Sprintf("%s (%s%s)", actsOn(a), orDash(a.To.Short()), where)
-}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -176,7 +177,12 @@ func TestE2EApprovePrompt(t *testing.T) {
 		return startSession(t, 120, 20, []string{"CIRCLECI_TOKEN=sim"},
 			bin, "--config", aw.cfg, "--audit-log", aw.audit, "approve", "api", ";", "echo", "EXIT=$?", ";", "sleep", "60")
 	}
-	question := "approve api hold-production (" + model.ShortSHA(g.SHA) + " → production)\nproduction is protected. Type its name to confirm:"
+	// The prompt says what the dashboard's modal says: the action, what it
+	// calls in the provider's words, what is read again.
+	question := "approve api hold-production (" + model.ShortSHA(g.SHA) + " → production)\n" +
+		"calls circleci " + strings.TrimPrefix(extractEndpoint(t, readFile(t, aw.cfg)), "http://") + ": approve job hold-production, and the workflow goes on\n" +
+		"flightdeck reads the gate again first and refuses if it was answered meanwhile.\n" +
+		"production is protected. Type its name to confirm:"
 
 	s := approve()
 	s.waitFor("the question", 20*time.Second, contains(question))
@@ -252,4 +258,13 @@ func TestE2EApproveGitHub(t *testing.T) {
 		t.Errorf("the audit log should hold the one approval: %+v", recs)
 	}
 	s.key("q")
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -121,6 +121,14 @@ type Receipt struct {
 	Detail string `json:"detail,omitempty"`
 }
 
+// Describer says, in its own words, what confirming an action would send:
+// "point ECS service production/api at task definition api:31", "cancel
+// the held workflow (CircleCI has no reject)". The planner shows it in
+// every confirmation, so no provider's words appear in another's.
+type Describer interface {
+	Describe(a model.Action) string
+}
+
 // Rollbacker points an environment at an existing revision carrying the
 // version (an older task definition revision). With dryRun it returns the
 // calls it would make and sends nothing.

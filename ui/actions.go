@@ -396,12 +396,12 @@ func (m Model) handleActionKey(msg tea.KeyMsg) (next Model, cmd tea.Cmd, ok bool
 	case keys.Pressed(msg, m.km.Promote):
 		return try(m.why.promote, func() (Model, tea.Cmd) {
 			a, env, _ := m.planPromote()
-			return m.startGuard(confirm.Request{Action: a, Calls: m.describeCall(a)}, env)
+			return m.startGuard(a, "", env)
 		})
 	case keys.Pressed(msg, m.km.Abort):
 		return try(m.why.abort, func() (Model, tea.Cmd) {
 			a, env, _ := m.planAbort()
-			return m.startGuard(confirm.Request{Action: a, Calls: m.describeCall(a)}, env)
+			return m.startGuard(a, "", env)
 		})
 	case keys.Pressed(msg, m.km.Audit):
 		return try(m.why.audit, m.openAudit)
@@ -419,16 +419,17 @@ func (m Model) handleActionKey(msg tea.KeyMsg) (next Model, cmd tea.Cmd, ok bool
 
 func (m Model) startGate(kind model.ActionKind) (Model, tea.Cmd) {
 	a, _ := m.planGate(kind)
-	note := ""
+	// Where the gate waits, as the user saw it, and what it would ship.
+	note := "in " + m.gateWhere(*a.Gate)
 	if a.Gate.Subject != "" {
-		note = `"` + a.Gate.Subject + `"`
+		note = `"` + a.Gate.Subject + `" ` + note
 	}
-	return m.startGuard(confirm.Request{Action: a, Note: note, Calls: m.describeCall(a)}, model.EnvStatus{})
+	return m.startGuard(a, note, model.EnvStatus{})
 }
 
 func (m Model) startWorkflow(kind model.ActionKind) (Model, tea.Cmd) {
 	a, _ := m.planWorkflow(kind)
-	return m.startGuard(confirm.Request{Action: a, Calls: m.describeCall(a)}, model.EnvStatus{})
+	return m.startGuard(a, "", model.EnvStatus{})
 }
 
 func (m Model) nextID() (Model, int) {
@@ -485,7 +486,7 @@ func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		env := m.picker.Env()
 		a := model.Action{Kind: model.ActionRollback, Service: env.Service, Environment: env.Environment,
 			From: env.Version, To: rev.Version, Protected: m.protected[env.Key()]}
-		return m.startGuard(confirm.Request{Action: a, Note: note, Calls: m.describeCall(a)}, env)
+		return m.startGuard(a, note, env)
 	}
 	return m, cmd
 }
@@ -522,9 +523,13 @@ func (m Model) handleAuditKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 
 // startGuard runs the pipeline's guard on an action planned from what the
 // user saw; the confirmation opens only if it passes.
-func (m Model) startGuard(req confirm.Request, env model.EnvStatus) (Model, tea.Cmd) {
+//
+// What the confirmation says comes from the action planner, as the
+// commands' prompt does.
+func (m Model) startGuard(a model.Action, note string, env model.EnvStatus) (Model, tea.Cmd) {
 	m, id := m.nextID()
-	req.DryRun = m.opts.Actions != nil && m.opts.Actions.DryRun()
+	plan := m.opts.Actions.Plan(a, env)
+	req := confirm.Request{Action: a, Title: plan.Title, Recheck: plan.Recheck, Note: note, Calls: plan.Calls, DryRun: plan.DryRun}
 	m.act = acting{phase: phaseGuarding, id: id, req: req, back: m.screen}
 	if m.screen == screenPicker {
 		m.act.back = m.prev
@@ -710,54 +715,6 @@ func refusalText(err error) string {
 		return "refused: " + msg
 	}
 	return msg
-}
-
-// describeCall says in the confirmation what confirming will call.
-func (m Model) describeCall(a model.Action) string {
-	name := "the provider"
-	if prov, _ := m.provider(a.Key()); prov != nil {
-		if n, ok := prov.(interface{ Name() string }); ok {
-			name = n.Name()
-		}
-	}
-	where := a.Service + "/" + a.Environment
-	if a.Kind.CI() {
-		if n, ok := m.ciProvider(a.Service).(interface{ Name() string }); ok {
-			name = n.Name()
-		}
-	}
-	switch a.Kind {
-	case model.ActionApprove:
-		return fmt.Sprintf("%s: approve %s in %s", name, a.Gate.Gate, m.gateWhere(*a.Gate))
-	case model.ActionReject:
-		return fmt.Sprintf("%s: reject %s", name, a.Gate.Gate)
-	case model.ActionRerun:
-		return fmt.Sprintf("%s: rerun workflow %s from its failed jobs", name, a.Workflow.Name)
-	case model.ActionCancel:
-		return fmt.Sprintf("%s: cancel workflow %s", name, a.Workflow.Name)
-	case model.ActionPromote:
-		return fmt.Sprintf("%s: deploy %s to %s, keeping %s's own settings", name, versionName(a.To), where, a.Environment)
-	case model.ActionAbort:
-		return fmt.Sprintf("%s: stop the deploy of %s in %s and roll back", name, a.To.Short(), where)
-	default:
-		return fmt.Sprintf("%s: point %s at %s", name, where, versionName(a.To))
-	}
-}
-
-// versionName is the provider's name for a version and its commit:
-// "api:40 (7d3e2a1)".
-func versionName(v model.Version) string {
-	n := v.Revision
-	if n == "" {
-		n = v.Artifact
-	}
-	switch {
-	case n == "":
-		return v.Short()
-	case v.SHA == "":
-		return n
-	}
-	return n + " (" + v.Short() + ")"
 }
 
 // statusView draws the status line: blank, or one line of what happened.

@@ -50,6 +50,11 @@ func (a *actingSource) History(context.Context, model.EnvKey) ([]model.Revision,
 	}, nil
 }
 
+// Describe words the calls as a provider does (providers.Describer).
+func (a *actingSource) Describe(act model.Action) string {
+	return "point " + act.Service + "/" + act.Environment + " at " + act.To.Revision + " (" + act.To.Short() + ")"
+}
+
 func (a *actingSource) Rollback(_ context.Context, k model.EnvKey, to model.Version, dryRun bool) (providers.Receipt, error) {
 	a.amu.Lock()
 	defer a.amu.Unlock()

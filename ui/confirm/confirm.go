@@ -19,6 +19,9 @@ import (
 // Request is what the modal asks about.
 type Request struct {
 	Action model.Action
+	// Title names the action; Recheck says what is read again before it
+	// is sent (both from the action planner).
+	Title, Recheck string
 	// Note follows the summary: "(3 revisions back)".
 	Note string
 	// Calls says what confirming will call, in the provider's words.
@@ -124,7 +127,7 @@ func (m Model) View() string {
 	a := m.req.Action
 	inner := max(30, min(72, m.width-6))
 	fit := m.st.Cell.Width(inner)
-	lines := []string{m.st.Title.Render(title(a)), ""}
+	lines := []string{m.st.Title.Render(m.req.Title), ""}
 	if m.req.DryRun {
 		lines = append(lines, fit.Render(m.st.Warn.Render("DRY RUN: nothing will be sent; confirming shows what would be")), "")
 	}
@@ -135,7 +138,7 @@ func (m Model) View() string {
 	if m.req.Calls != "" {
 		lines = append(lines, fit.Render(m.st.Dim.Render("calls ")+m.req.Calls))
 	}
-	lines = append(lines, fit.Render(m.st.Dim.Render(recheckNote(a))), "")
+	lines = append(lines, fit.Render(m.st.Dim.Render(m.req.Recheck)), "")
 	if a.Protected {
 		lines = append(lines,
 			fit.Render(m.st.Warn.Render(theme.GlyphWarn+" "+a.Environment+" is protected.")+" Type its name to confirm:"),
@@ -153,37 +156,6 @@ func (m Model) View() string {
 	}
 	box := m.st.Cell.Border(lipgloss.RoundedBorder()).BorderForeground(m.st.Warn.GetForeground()).Padding(0, 1)
 	return box.Render(strings.Join(lines, "\n"))
-}
-
-func title(a model.Action) string {
-	where := a.Service + " · " + a.Environment
-	switch a.Kind {
-	case model.ActionApprove:
-		return "Approve " + a.Service + " · " + a.Gate.Gate
-	case model.ActionReject:
-		return "Reject " + a.Service + " · " + a.Gate.Gate
-	case model.ActionRerun:
-		return "Rerun " + a.Service + " · " + a.Workflow.Name + " from failed"
-	case model.ActionCancel:
-		return "Cancel " + a.Service + " · " + a.Workflow.Name
-	case model.ActionPromote:
-		return "Promote " + a.Service + " · " + a.SourceEnv + " → " + a.Environment
-	case model.ActionAbort:
-		return "Abort the deploy in " + where
-	default:
-		return "Roll back " + where
-	}
-}
-
-// recheckNote says what is read again just before the action is sent.
-func recheckNote(a model.Action) string {
-	switch a.Kind {
-	case model.ActionApprove, model.ActionReject:
-		return "flightdeck reads the gate again first and refuses if it was answered meanwhile."
-	case model.ActionRerun, model.ActionCancel:
-		return "The CI service refuses if the workflow changed meanwhile."
-	}
-	return "flightdeck reads " + a.Environment + " again first and refuses if it moved."
 }
 
 func summary(r Request) string {

@@ -1,0 +1,23 @@
+package githubactions
+
+import (
+	"fmt"
+
+	"flightdeck/model"
+)
+
+// Describe says what confirming an action sends to GitHub
+// (providers.Describer).
+func (s *Source) Describe(a model.Action) string {
+	switch {
+	case a.Kind == model.ActionApprove && a.Gate != nil:
+		return fmt.Sprintf("approve the %s deployment of the run, which goes on to it", a.Gate.Gate)
+	case a.Kind == model.ActionReject && a.Gate != nil:
+		return fmt.Sprintf("reject the %s deployment of the run, which then fails", a.Gate.Gate)
+	case a.Kind == model.ActionRerun && a.Workflow != nil:
+		return fmt.Sprintf("re-run the failed jobs of run %s", a.Workflow.Name)
+	case a.Kind == model.ActionCancel && a.Workflow != nil:
+		return fmt.Sprintf("cancel run %s", a.Workflow.Name)
+	}
+	return fmt.Sprintf("GitHub cannot %s this", a.Kind)
+}
