@@ -137,7 +137,12 @@ func (a Action) workflowName() string {
 
 // target says where an approval lets the commit go.
 func (a Action) target() string {
-	if a.Environment == "" {
+	switch {
+	case a.Kind == ActionReject && a.Environment == "":
+		return "stops the pipeline there"
+	case a.Kind == ActionReject:
+		return "keeps it out of " + a.Environment
+	case a.Environment == "":
 		return "lets the pipeline go on"
 	}
 	return "lets it go on to " + a.Environment
