@@ -315,7 +315,9 @@ func TestE2ERollback(t *testing.T) {
 	}
 	s.waitFor("the name to match", 5*time.Second, contains("matches"))
 	s.key("Enter")
-	s.waitFor("the rollback to be sent", 10*time.Second, contains("rollback sent: production → "+chosen))
+	s.waitFor("the rollback to be sent", 10*time.Second, func(sc string) bool {
+		return strings.Contains(sc, "rollback sent: production: ") && strings.Contains(sc, "→ "+chosen)
+	})
 	apiRow := func(sc string) string {
 		for _, l := range strings.Split(sc, "\n") {
 			if strings.HasPrefix(strings.TrimLeft(l, " ▸"), "api ") {

@@ -673,25 +673,13 @@ func (m Model) followCI(a model.Action, msg ranMsg) (Model, tea.Cmd) {
 }
 
 func successText(a model.Action, res action.Result) string {
-	rc := res.Receipt
-	var s string
-	switch a.Kind {
-	case model.ActionApprove, model.ActionReject:
-		s = string(a.Kind) + " sent: " + a.Service + " " + a.Gate.Gate + " (" + a.To.Short() + ")"
-	case model.ActionRerun, model.ActionCancel:
-		s = string(a.Kind) + " sent: " + a.Service + " workflow " + a.Workflow.Name
-	case model.ActionAbort:
-		s = "abort sent: " + a.Environment + " stops " + a.To.Short() + ", back to " + a.From.Short()
-	case model.ActionPromote:
-		s = "promote sent: " + a.Environment + " → " + a.To.Short() + " (from " + a.SourceEnv + ")"
-	default:
-		s = string(a.Kind) + " sent: " + a.Environment + " → " + a.To.Short()
-	}
+	// The same words as the commands' report: the planner's headline.
+	s := string(a.Kind) + " sent: " + action.Headline(a)
 	switch {
 	case res.Resolved != "":
 		s += " · the answer was lost; reading again: " + res.Resolved
-	case rc.Detail != "":
-		s += " · " + rc.Detail
+	case res.Receipt.Detail != "":
+		s += " · " + res.Receipt.Detail
 	}
 	return s
 }

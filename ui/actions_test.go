@@ -212,7 +212,7 @@ func TestRollbackFromPickerThroughProtectedConfirm(t *testing.T) {
 		t.Fatalf("confirming should roll back once to 8888888: %+v", h.src.rollbacks)
 	}
 	out = view(h.m)
-	if !strings.Contains(out, "rollback sent: production → 8888888") {
+	if !strings.Contains(out, "rollback sent: production: aaaaaaa → 8888888") {
 		t.Errorf("the status line should report the rollback:\n%s", out)
 	}
 	if !strings.Contains(out, "8888888 ◐") && !strings.Contains(out, "8888888 *") {

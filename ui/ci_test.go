@@ -151,7 +151,7 @@ func TestApproveThroughProtectedConfirm(t *testing.T) {
 		t.Fatalf("one approval of the gate expected: %v", h.ci.approved)
 	}
 	out = view(h.m)
-	if !strings.Contains(out, "approve sent: api hold-production (eeeeeee)") || strings.Contains(out, "Waiting for you") {
+	if !strings.Contains(out, "approve sent: api hold-production (eeeeeee → production)") || strings.Contains(out, "Waiting for you") {
 		t.Errorf("the approval should be reported and the gate gone after the follow-up poll:\n%s", out)
 	}
 	if f := h.m.poll.sources[0].follow; f.key != (model.EnvKey{Service: "api", Environment: "production"}) || f.want.SHA != sha('e') {
