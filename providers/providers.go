@@ -1,7 +1,7 @@
 // Package providers defines the small interfaces flightdeck's screens and
 // commands use to reach the outside world, and the errors every backend maps
 // its failures to. Each backend lives in its own sub-package (ecs, …) and is
-// wired up only in main.go and tests.
+// wired up only in package commands (world.go) and tests.
 package providers
 
 import (

@@ -9,7 +9,7 @@ import (
 // Registry is every provider a run has: the deploy and CI sources, which
 // one serves each environment and each service's pipelines, what reads a
 // service's commits, and what must be closed (caches saved) at the end.
-// main builds it from the config; the dashboard, the commands and the
+// The commands build it from the config; the dashboard, the commands and the
 // action pipeline look things up in it, and find what a provider can do
 // by interface (EnvAs, CIAs).
 type Registry struct {

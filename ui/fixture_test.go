@@ -97,7 +97,7 @@ func world() ([]model.ServiceSpec, *fakeSource) {
 
 var errBoom = errors.New("ecs: describe services in staging: operation error ECS: DescribeServices, ServerException: Service unavailable.")
 
-// registry serves each source's environments and services, as main's is.
+// registry serves each source's environments and services, as the commands' is.
 func registry(srcs []providers.DeploySource, ci ...providers.CISource) *providers.Registry {
 	r := providers.NewRegistry()
 	for _, s := range srcs {

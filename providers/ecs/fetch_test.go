@@ -239,7 +239,7 @@ func TestSourceNamesAreUnique(t *testing.T) {
 		}
 	}
 
-	// Through New, as main wires it.
+	// Through New, as the commands wire it.
 	s, err := New(context.Background(), Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:4566", Anonymous: true})
 	if err != nil || s.Name() != "aws us-east-1 via 127.0.0.1:4566 (anonymous)" {
 		t.Fatalf("New: %v %q", err, s.Name())

@@ -144,7 +144,7 @@ func (b *backend) seedClient(testing.TB) *awsecs.Client {
 	return awsecs.New(o)
 }
 
-// source builds the Source under test the way main.go does, through New.
+// source builds the Source under test the way commands/world.go does, through New.
 func (b *backend) source(t *testing.T, envs []Environment, hc *http.Client) *Source {
 	t.Helper()
 	o := Options{

@@ -10,8 +10,8 @@
 // because Go initialises packages in import-path order among those whose
 // imports are ready (the spec, "Package initialization"): "flightdeck/…"
 // sorts before "github.com/charmbracelet/bubbletea", and lipgloss, the
-// only import here, is initialised before either. main imports this
-// package; TestNoTerminalQueryAtStart (main_test.go) fails if the order
+// only import here, is initialised before either. commands imports this
+// package; TestNoTerminalQueryAtStart (commands/terminal_test.go) fails if the order
 // ever changes (a module path renamed to sort after it).
 package termprobe
 

@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bufio"
@@ -263,14 +263,14 @@ func (s *session) report(a model.Action, res *action.Result, err error) {
 			fmt.Fprintf(out, "request ids: %s\n", strings.Join(r.RequestIDs, ", "))
 		}
 	case audit.ResultUnknown:
-		// The error, printed by main, says what is known; this says what to do.
+		// The error, printed by Main, says what is known; this says what to do.
 		fmt.Fprintf(out, "%s sent, but its answer was lost and flightdeck could not tell whether it was done. Do not send it again before checking: flightdeck status\n", a.Kind)
 	case audit.ResultFailed:
 		if r.Resolved != "" {
 			fmt.Fprintf(out, "%s failed: %s\n", a.Kind, r.Resolved)
 			break
 		}
-		// The error itself is printed by main; say what state things are in.
+		// The error itself is printed by Main; say what state things are in.
 		state := fmt.Sprintf("%s still runs %s", actsOn(a), a.From.Short())
 		if a.Gate != nil {
 			state = actsOn(a) + " still waits"

@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"os"
@@ -124,7 +124,7 @@ func TestE2EApprove(t *testing.T) {
 		s.typeText("production")
 		s.waitFor("the name to match", 5*time.Second, contains("matches"))
 		s.key("Enter")
-		sent := "approve sent: " + svc + " hold-production (" + short + ")"
+		sent := "approve sent: " + svc + " hold-production (" + short + " → production)"
 		sc = s.waitFor("the approval to be sent or refused", 15*time.Second, func(sc string) bool {
 			return strings.Contains(sc, sent) || strings.Contains(sc, "look again before acting")
 		})
@@ -244,7 +244,7 @@ func TestE2EApproveGitHub(t *testing.T) {
 	s.typeText("production")
 	s.waitFor("the name to match", 5*time.Second, contains("matches"))
 	s.key("Enter")
-	s.waitFor("the approval to be sent", 15*time.Second, contains("approve sent: web production ("+short+")"))
+	s.waitFor("the approval to be sent", 15*time.Second, contains("approve sent: web production ("+short+" → production)"))
 	s.waitFor("web production to run "+short, 120*time.Second, func(sc string) bool {
 		vs := cellRe.FindAllStringSubmatch(boardRow(sc, "web"), -1)
 		return len(vs) > 0 && vs[len(vs)-1][1] == short && vs[len(vs)-1][2] == "✓"

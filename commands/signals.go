@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"os"
@@ -53,7 +53,7 @@ func (c *signalCatcher) release() os.Signal {
 	return c.got
 }
 
-// signalledError ends a command that a signal stopped; main reraises it
+// signalledError ends a command that a signal stopped; Main reraises it
 // after everything deferred has run (caches saved, terminal restored).
 type signalledError struct{ sig os.Signal }
 
@@ -62,7 +62,7 @@ func (e *signalledError) Error() string { return "stopped by " + e.sig.String() 
 // reraise ends the process by sig, with the default action, as if
 // flightdeck had never caught it: the shell sees the usual status, and
 // SIGQUIT still prints the goroutines. If the process is somehow still
-// here a second later, main exits with the conventional 128+n.
+// here a second later, Main exits with the conventional 128+n.
 func reraise(sig os.Signal) {
 	signal.Reset(sig)
 	if p, err := os.FindProcess(os.Getpid()); err == nil {

@@ -1,0 +1,201 @@
+// Package commands is flightdeck's command line: the root command and its
+// flags, one command per file (the dashboard, demo, sim, status, history,
+// rollback, promote, approve and reject, audit), exit codes, and the
+// wiring of the config into concrete providers (world.go): it is the only
+// package that knows every backend. package main only calls Main.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"flightdeck/config"
+	"flightdeck/secret"
+	"flightdeck/termsafe"
+)
+
+// Exit codes are a contract (ARCHITECTURE.md): 0 done, 1 an action or
+// fetch failed, 2 usage or config error, 3 refused by a guard.
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	exitRefused = 3
+)
+
+// exitError carries the exit code a failure maps to.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+// globals are the flags every command shares.
+type globals struct {
+	configPath string
+	noColor    bool
+	readOnly   bool
+	auditLog   string
+	json       bool
+	yes        bool
+	dryRun     bool
+	noBell     bool
+	// simulated is set by demo: its in-process world needs no credentials,
+	// so the CI sources get a placeholder token instead of the user's.
+	simulated bool
+}
+
+// streams are the process's standard streams, injected for tests.
+type streams struct {
+	in       io.Reader
+	out, err io.Writer
+}
+
+// Main runs one command line on the process's standard streams and
+// returns the exit code. A command that a signal stopped (the dashboard
+// on SIGHUP, say) ends the process by that signal, once everything it
+// deferred has run and the terminal is back.
+func Main(ctx context.Context, args []string) int {
+	code, sig := execute(ctx, args, streams{os.Stdin, os.Stdout, os.Stderr})
+	if sig != nil {
+		reraise(sig)
+	}
+	return code
+}
+
+// run executes one command line. Everything it prints goes through
+// termsafe's writer: whatever outside text a message carries (a name, a
+// server's error, a replayed audit record), stdout and stderr get no
+// control character and no secret.
+func run(ctx context.Context, args []string, io streams) int {
+	code, _ := execute(ctx, args, io)
+	return code
+}
+
+// execute is run, also saying which signal stopped the command, if one did.
+func execute(ctx context.Context, args []string, io streams) (int, os.Signal) {
+	secret.RegisterEnv(os.Getenv)
+	out, errw := termsafe.NewWriter(io.out), termsafe.NewWriter(io.err)
+	defer out.Flush()
+	defer errw.Flush()
+	io.out, io.err = out, errw
+	root := newRootCmd(io)
+	root.SetArgs(args)
+	root.SetIn(io.in)
+	root.SetOut(io.out)
+	root.SetErr(io.err)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK, nil
+	}
+	if se := (*signalledError)(nil); errors.As(err, &se) {
+		return signalCode(se.sig), se.sig
+	}
+	code := exitFailed
+	var ee *exitError
+	var ce *config.Errors
+	switch {
+	case errors.As(err, &ce):
+		code = exitUsage
+	case errors.As(err, &ee):
+		code = ee.code
+	case isCobraUsage(err):
+		code = exitUsage
+	}
+	if ce != nil {
+		// Every problem at once, one per line, under a headline.
+		fmt.Fprintf(io.err, "flightdeck: %s has %d problem(s):\n%s\n", ce.File, len(ce.Problems), strings.TrimRight(err.Error(), "\n"))
+		return code, nil
+	}
+	fmt.Fprintln(io.err, "flightdeck:", strings.TrimRight(err.Error(), "\n"))
+	if code == exitUsage {
+		fmt.Fprintln(io.err, "Run 'flightdeck --help' for usage.")
+	}
+	return code, nil
+}
+
+// isCobraUsage recognises cobra's own argument and flag errors, which it
+// returns untyped.
+func isCobraUsage(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "invalid argument", "flag needs an argument", "accepts ", "requires at least", "required flag"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func newRootCmd(io streams) *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "flightdeck",
+		Short: "A terminal release dashboard for CI pipelines and deploys",
+		Long: `flightdeck shows, live on one screen, every service's CI pipelines and the
+version running in each of its environments (AWS ECS), with deploys rolling,
+failing and rolling back as they happen.
+
+With no command it opens the dashboard for the config found by the lookup
+order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
+~/.config/flightdeck/config.yaml. Try it without any credentials:
+
+  flightdeck demo`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErr("unknown command %q; commands: demo, sim, status, history, rollback, promote, approve, reject, audit", args[0])
+			}
+			return nil
+		},
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			return runTUI(cmd.Context(), g, cfg, cfg.Path)
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &exitError{code: exitUsage, err: err} })
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.configPath, "config", "", "config file (default: $FLIGHTDECK_CONFIG, then $XDG_CONFIG_HOME/flightdeck/config.yaml)")
+	pf.BoolVar(&g.noColor, "no-color", false, "no colours (NO_COLOR in the environment does the same)")
+	pf.BoolVar(&g.readOnly, "read-only", false, "disable every action; the header says READ-ONLY")
+	pf.BoolVar(&g.noBell, "no-bell", false, "no bell or desktop notification when a gate starts waiting (config: bell: false)")
+	pf.StringVar(&g.auditLog, "audit-log", "", "append action records here (default: audit_log in the config, else $XDG_STATE_HOME/flightdeck/audit.jsonl)")
+	pf.BoolVar(&g.json, "json", false, "print JSON instead of text")
+	pf.BoolVar(&g.yes, "yes", false, "act without asking (required when stdin is not a terminal)")
+	pf.BoolVar(&g.dryRun, "dry-run", false, "check everything and print what would be sent, but send nothing")
+	root.AddCommand(newDemoCmd(g), newSimCmd(io), newStatusCmd(g, io),
+		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newAuditCmd(g, io))
+	root.AddCommand(newApproveCmd(g, io), newRejectCmd(g, io))
+	root.CompletionOptions.HiddenDefaultCmd = true
+	return root
+}
+
+// loadConfig finds and loads the config, applying global flags over it.
+func loadConfig(g *globals) (*config.Config, error) {
+	path, err := config.Locate(g.configPath, os.Getenv)
+	if err != nil {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%w\nStart with `flightdeck demo`, or copy config.example.yaml there and edit it", err)}
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		// Unreadable or invalid, it is the config's fault: exit 2 either way.
+		return nil, &exitError{code: exitUsage, err: err}
+	}
+	cfg.ReadOnly = cfg.ReadOnly || g.readOnly
+	return cfg, nil
+}
