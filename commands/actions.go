@@ -128,10 +128,14 @@ func (f *actionFlags) register(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&f.timeout, "timeout", 15*time.Minute, "with --wait, give up after this long (exit 1)")
 }
 
-// act runs a planned action through the pipeline: guard, confirm,
-// re-check, execute, audit, and with --wait, follow.
-func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus, f actionFlags) error {
-	if err := s.p.Guard(a, seen); err != nil {
+// act runs a planned action through the pipeline: a plan the planner
+// refused is audited and exits 3; otherwise confirm, re-check, execute,
+// audit, and with --wait, follow.
+func (s *session) act(ctx context.Context, plan action.Plan, f actionFlags) error {
+	a := plan.Action
+	if plan.Why != "" {
+		err := model.Refuse("%s", plan.Why)
+		_ = s.p.Refused(a, err)
 		s.report(a, nil, err)
 		return refused(err)
 	}
@@ -142,7 +146,7 @@ func (s *session) act(ctx context.Context, a model.Action, seen model.EnvStatus,
 		}
 	}
 	if !s.g.dryRun && !s.g.yes {
-		if err := confirm(s.io, s.p.Plan(a, seen)); err != nil {
+		if err := confirm(s.io, plan); err != nil {
 			_ = s.p.Refused(a, err)
 			s.report(a, nil, err)
 			return refused(err)
@@ -178,7 +182,10 @@ func confirm(io streams, plan action.Plan) error {
 	if !ok || !term.IsTerminal(f.Fd()) {
 		return model.Refuse("refusing to %s %s without --yes: stdin is not a terminal", a.Kind, actsOn(a))
 	}
-	fmt.Fprintf(io.err, "%s %s\n", a.Kind, action.Headline(a))
+	fmt.Fprintf(io.err, "%s %s\n", a.Kind, plan.Headline)
+	if plan.Note != "" {
+		fmt.Fprintln(io.err, plan.Note)
+	}
 	if plan.Calls != "" {
 		fmt.Fprintf(io.err, "calls %s\n", plan.Calls)
 	}
@@ -301,10 +308,9 @@ func (s *session) follow(ctx context.Context, a model.Action, timeout time.Durat
 	for {
 		e, err := s.live(ctx, t)
 		if err == nil {
-			done, ferr := settled(a, e)
-			if done {
-				if ferr != nil {
-					return &exitError{code: exitFailed, err: ferr}
+			if l := action.Landed(a, e); l.Done {
+				if l.Err != nil {
+					return &exitError{code: exitFailed, err: l.Err}
 				}
 				if !s.g.json {
 					fmt.Fprintf(s.io.out, "%s/%s now runs %s (%s)\n", a.Service, a.Environment, e.Version.Short(), strings.ReplaceAll(string(e.State), "_", " "))
@@ -318,30 +324,6 @@ func (s *session) follow(ctx context.Context, a model.Action, timeout time.Durat
 		case <-time.After(2 * time.Second):
 		}
 	}
-}
-
-// settled decides whether the world shows the action's result yet.
-func settled(a model.Action, e model.EnvStatus) (bool, error) {
-	if v, ok := model.Superseded(a.From, a.To, e); ok && a.Kind != model.ActionAbort {
-		return true, fmt.Errorf("superseded by %s: another deploy replaced this %s; %s/%s is %s", v.Short(), a.Kind, a.Service, a.Environment, describe(e, nil))
-	}
-	if e.Moving() {
-		return false, nil
-	}
-	if a.Kind == model.ActionAbort {
-		return true, nil
-	}
-	if model.SameCommit(e.Version.SHA, a.To.SHA) && e.State == model.StateSteady {
-		return true, nil
-	}
-	if e.State == model.StateFailed || e.State == model.StateRolledBack {
-		reason := ""
-		if e.Deployment != nil {
-			reason = ": " + e.Deployment.Reason
-		}
-		return true, fmt.Errorf("the deploy of %s to %s did not take (%s%s); it runs %s", a.To.Short(), a.Environment, e.State, reason, e.Version.Short())
-	}
-	return false, nil
 }
 
 func describe(e model.EnvStatus, err error) string {
@@ -449,14 +431,9 @@ typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
 			if err != nil {
 				return s.failedBefore(kind, args[0], args[1], err)
 			}
-			a := model.Action{Kind: model.ActionRollback, Service: t.key.Service, Environment: t.key.Environment,
-				From: live.Version, Protected: t.env.Protected}
+			ask := action.Ask{Kind: kind, Service: t.key.Service, Environment: t.key.Environment}
 			if abort {
-				a.Kind = model.ActionAbort
-				if d := live.Deployment; d != nil {
-					a.From, a.To = model.Version{SHA: d.FromSHA}, model.Version{SHA: d.ToSHA}
-				}
-				return s.act(ctx, a, live, f)
+				return s.act(ctx, s.p.Propose(model.SnapshotOf(live), ask), f)
 			}
 			revs, err := s.history(ctx, t)
 			if err != nil {
@@ -464,18 +441,16 @@ typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
 			}
 			rev, err := pickRevision(revs, to, t)
 			if err != nil {
+				a := model.Action{Kind: kind, Service: t.key.Service, Environment: t.key.Environment, From: live.Version, To: model.Version{SHA: to}}
+				_ = s.p.Failed(a, err)
 				if model.IsRefusal(err) {
-					a.To = model.Version{SHA: to}
-					_ = s.p.Refused(a, err)
 					s.report(a, nil, err)
 					return refused(err)
 				}
-				a.To = model.Version{SHA: to}
-				_ = s.p.Failed(a, err)
 				return err
 			}
-			a.To = rev.Version
-			return s.act(ctx, a, live, f)
+			ask.To = rev.Version
+			return s.act(ctx, s.p.Propose(model.SnapshotOf(live), ask), f)
 		},
 	}
 	cmd.Flags().StringVar(&to, "to", "", "the commit SHA to roll back to (7 to 40 hex characters)")
@@ -552,15 +527,8 @@ secrets and sizes. It refuses while either environment is deploying.`,
 			if err != nil {
 				return failed(err)
 			}
-			a := model.Action{Kind: model.ActionPromote, Service: dst.key.Service, Environment: dst.key.Environment,
-				SourceEnv: from, From: dstLive.Version, To: srcLive.Version, Protected: dst.env.Protected}
-			if srcLive.Moving() {
-				err := model.Refuse("%s has not settled (%s); promote once it has", from, describe(srcLive, nil))
-				_ = s.p.Refused(a, err)
-				s.report(a, nil, err)
-				return refused(err)
-			}
-			return s.act(ctx, a, dstLive, f)
+			ask := action.Ask{Kind: model.ActionPromote, Service: dst.key.Service, Environment: to, Source: from}
+			return s.act(ctx, s.p.Propose(model.SnapshotOf(srcLive, dstLive), ask), f)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "environment whose version to promote")

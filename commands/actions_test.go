@@ -317,7 +317,7 @@ func TestRollbackSaysWhatItRevertsAndPromoteWaitsForTheSource(t *testing.T) {
 	}
 	aw.step(time.Second)
 	code, _, stderr = aw.run("promote", "api", "--from", "staging", "--to", "production", "--yes")
-	if code != exitRefused || !strings.Contains(stderr, "staging has not settled (deploying, ") {
+	if code != exitRefused || !strings.Contains(stderr, "staging has not settled (") {
 		t.Errorf("promote from a deploying staging should refuse, saying why: %d %s", code, stderr)
 	}
 }

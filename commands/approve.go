@@ -12,6 +12,7 @@ import (
 	"flightdeck/config"
 	"flightdeck/model"
 	"flightdeck/providers"
+	"flightdeck/providers/action"
 )
 
 // approve and reject answer a gate a CI pipeline waits at (a CircleCI
@@ -83,12 +84,13 @@ Examples:
 				_ = s.p.Failed(tried, err)
 				return err
 			}
-			st, gates, err := s.readCI(ctx, src, svc.Name)
+			snap, err := s.readCI(ctx, src, svc.Name)
 			if err != nil {
 				_ = s.p.Failed(tried, err)
 				return err
 			}
-			gate, err := pickGate(svc.Name, kind, gates, st.Pipelines, want)
+			st, _ := snap.Service(svc.Name)
+			gate, err := pickGate(svc.Name, kind, snap.Approvals, st.Pipelines, want)
 			if model.IsRefusal(err) && st.CIError != "" {
 				// Some of the service's pipelines could not be read: the
 				// gate may wait in one of them.
@@ -105,19 +107,18 @@ Examples:
 				_ = s.p.Failed(tried, err)
 				return err
 			}
-			env := model.GateEnvironment(gate.Gate, envNames(svc))
-			a := model.Action{Kind: kind, Service: svc.Name, Environment: env, Gate: &gate, To: model.Version{SHA: gate.SHA}}
-			if e, ok := svc.Environment(env); ok {
-				a.Protected = e.Protected
-				if kind == model.ActionApprove {
-					a.From = s.runsNow(ctx, svc.Name, e.Name)
-				}
+			plan := s.p.Propose(snap, action.Ask{Kind: kind, Service: svc.Name, Gate: &gate})
+			if kind == model.ActionApprove && plan.Action.Environment != "" {
+				// The dashboard knows what the guarded environment runs
+				// from its polls; a command reads it now, for the ship
+				// note and the audit record.
+				plan.Action.From = s.runsNow(ctx, svc.Name, plan.Action.Environment)
 			}
-			if err := s.act(ctx, a, model.EnvStatus{}, actionFlags{}); err != nil {
+			if err := s.act(ctx, plan, actionFlags{}); err != nil {
 				return err
 			}
 			if f.wait && !g.dryRun {
-				return s.followGate(ctx, src, a, f.timeout)
+				return s.followGate(ctx, src, plan.Action, f.timeout)
 			}
 			return nil
 		},
@@ -178,29 +179,28 @@ func ciOf(s *session, name string) (*config.Service, providers.CISource, error) 
 	return svc, src, nil
 }
 
-func envNames(svc *config.Service) []string {
-	names := make([]string, len(svc.Environments))
-	for i, e := range svc.Environments {
-		names[i] = e.Name
-	}
-	return names
-}
-
 // readCI reads the service's pipelines once, as the dashboard does but
 // that service alone (another service's failing reads do not hold it
-// up), and returns them and its waiting gates, oldest first. A service
-// read in part comes back with CIError set: what was read stands.
-func (s *session) readCI(ctx context.Context, src providers.CISource, service string) (*model.ServiceState, []model.Gate, error) {
-	snap := model.NewSnapshot([]model.ServiceSpec{{Name: service}})
+// up), into a snapshot of that service with its waiting gates, oldest
+// first. A service read in part comes back with CIError set: what was
+// read stands.
+func (s *session) readCI(ctx context.Context, src providers.CISource, service string) (*model.Snapshot, error) {
+	spec := model.ServiceSpec{Name: service}
+	for _, sp := range s.w.specs {
+		if sp.Name == service {
+			spec = sp
+		}
+	}
+	snap := model.NewSnapshot([]model.ServiceSpec{spec})
 	snap.MergeCI(providers.PollCIService(ctx, src, service, 30*time.Second, time.Now))
 	st, _ := snap.Service(service)
 	switch {
 	case st.CIFetchedAt.IsZero() && st.CIError != "":
-		return nil, nil, &exitError{code: exitFailed, err: fmt.Errorf("read the pipelines of %s: %s", service, st.CIError)}
+		return nil, &exitError{code: exitFailed, err: fmt.Errorf("read the pipelines of %s: %s", service, st.CIError)}
 	case st.CIFetchedAt.IsZero():
-		return nil, nil, &exitError{code: exitFailed, err: fmt.Errorf("%s did not report the pipelines of %s", src.Name(), service)}
+		return nil, &exitError{code: exitFailed, err: fmt.Errorf("%s did not report the pipelines of %s", src.Name(), service)}
 	}
-	return st, snap.Approvals, nil
+	return snap, nil
 }
 
 // pickGate finds the gate to answer among those waiting (oldest first):
@@ -278,36 +278,22 @@ func gateByID(service string, pipelines []model.Pipeline, id string) model.Gate 
 	return gt
 }
 
-// followGate polls the CI source until the gate no longer waits and its
-// workflow has moved on (approve) or stopped (reject), or the timeout
-// passes.
+// followGate polls the CI source until the planner's judgement says the
+// gate's answer landed (action.LandedGate), or the timeout passes.
 func (s *session) followGate(ctx context.Context, src providers.CISource, a model.Action, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	wfID := a.Gate.WorkflowID
-	if wfID == "" {
-		wfID, _, _ = strings.Cut(a.Gate.ID, "/")
-	}
 	last := "not read yet"
 	for {
-		st, gates, err := s.readCI(ctx, src, a.Service)
-		if err == nil {
-			wf, found := findWorkflow(st.Pipelines, wfID)
-			switch {
-			case stillWaits(gates, a.Gate.ID):
-				last = "still waiting"
-			case !found && st.CIError != "":
-				last = "unreadable in part: " + st.CIError
-			case !found:
-				return s.followed(a, "no longer waits (its workflow is no longer among the recent pipelines)", nil)
-			case wf.Status == model.RunOnHold:
-				last = "passed, but workflow " + wf.Name + " is still on hold"
-			default:
-				what, err := gateOutcome(a, wf)
-				return s.followed(a, what, err)
-			}
-		} else {
+		snap, err := s.readCI(ctx, src, a.Service)
+		if err != nil {
 			last = "unreadable: " + err.Error()
+		} else {
+			l, shows := action.LandedGate(a, snap)
+			if l.Done {
+				return s.followed(a, shows, l.Err)
+			}
+			last = shows
 		}
 		select {
 		case <-ctx.Done():
@@ -317,30 +303,6 @@ func (s *session) followGate(ctx context.Context, src providers.CISource, a mode
 	}
 }
 
-// gateOutcome says what the gate's workflow shows once it stopped
-// waiting, and whether that is what the action meant.
-func gateOutcome(a model.Action, wf model.Workflow) (string, error) {
-	var running []string
-	for _, j := range wf.Jobs {
-		if j.Status.Moving() {
-			running = append(running, j.Name)
-		}
-	}
-	what := "workflow " + wf.Name + " is " + string(wf.Status)
-	if len(running) > 0 {
-		what += " (" + strings.Join(running, ", ") + ")"
-	}
-	switch {
-	case a.Kind == model.ActionReject && wf.Status != model.RunCanceled:
-		return what, fmt.Errorf("%s was rejected, but %s, not canceled", actsOn(a), what)
-	case a.Kind == model.ActionApprove && (wf.Status == model.RunCanceled || wf.Status == model.RunFailed):
-		return what, fmt.Errorf("%s was approved, but %s", actsOn(a), what)
-	}
-	return what, nil
-}
-
-// followed prints how a followed gate ended, or returns why that is a
-// failure.
 func (s *session) followed(a model.Action, what string, err error) error {
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}
@@ -353,26 +315,6 @@ func (s *session) followed(a model.Action, what string, err error) error {
 		fmt.Fprintf(s.io.out, "%s %s: %s\n", actsOn(a), verb, what)
 	}
 	return nil
-}
-
-func findWorkflow(pipelines []model.Pipeline, id string) (model.Workflow, bool) {
-	for _, p := range pipelines {
-		for _, wf := range p.Workflows {
-			if wf.ID == id {
-				return wf, true
-			}
-		}
-	}
-	return model.Workflow{}, false
-}
-
-func stillWaits(gates []model.Gate, id string) bool {
-	for _, gt := range gates {
-		if gt.ID == id {
-			return true
-		}
-	}
-	return false
 }
 
 // actsOn names what an action acts on: "api hold-production" for a gate,

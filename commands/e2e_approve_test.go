@@ -179,13 +179,17 @@ func TestE2EApprovePrompt(t *testing.T) {
 	}
 	// The prompt says what the dashboard's modal says: the action, what it
 	// calls in the provider's words, what is read again.
-	question := "approve api hold-production (" + model.ShortSHA(g.SHA) + " → production)\n" +
-		"calls circleci " + strings.TrimPrefix(extractEndpoint(t, readFile(t, aw.cfg)), "http://") + ": approve job hold-production, and the workflow goes on\n" +
+	// Between the headline and the calls: where the gate waits, with the
+	// commit's subject.
+	headline := "approve api hold-production (" + model.ShortSHA(g.SHA) + " → production)\n\"" + g.Subject + "\" in pipeline #"
+	question := "calls circleci " + strings.TrimPrefix(extractEndpoint(t, readFile(t, aw.cfg)), "http://") + ": approve job hold-production, and the workflow goes on\n" +
 		"flightdeck reads the gate again first and refuses if it was answered meanwhile.\n" +
 		"production is protected. Type its name to confirm:"
 
 	s := approve()
-	s.waitFor("the question", 20*time.Second, contains(question))
+	s.waitFor("the question", 20*time.Second, func(sc string) bool {
+		return strings.Contains(sc, headline) && strings.Contains(sc, question)
+	})
 	s.typeText("prod")
 	s.key("Enter")
 	s.waitFor("the refusal", 10*time.Second, func(sc string) bool {
@@ -196,7 +200,9 @@ func TestE2EApprovePrompt(t *testing.T) {
 	}
 
 	s = approve()
-	s.waitFor("the question", 20*time.Second, contains(question))
+	s.waitFor("the question", 20*time.Second, func(sc string) bool {
+		return strings.Contains(sc, headline) && strings.Contains(sc, question)
+	})
 	s.typeText("production")
 	s.key("Enter")
 	s.waitFor("the approval", 10*time.Second, func(sc string) bool {

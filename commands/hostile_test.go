@@ -346,8 +346,10 @@ func screens(t *testing.T, r *latencyRig) map[string]string {
 		key("esc")
 		key("esc")
 		key("a")
-		// A gate is read again before its confirmation opens.
-		r.settle(200 * time.Millisecond)
+		// A gate is checked (and what it ships read) before its
+		// confirmation opens; wait for that, however slow the machine.
+		r.until(t, "the gate's check", 10*time.Second, func() bool { return !r.shows("checking ") })
+		r.settle(50 * time.Millisecond)
 		out[fmt.Sprintf("approve modal %d", i)] = r.m.View()
 		for n := 0; n < 3 && r.shows("esc cancel"); n++ {
 			key("esc")

@@ -195,6 +195,7 @@ func pipeline(g *globals, cfg *config.Config, w *world) *action.Pipeline {
 		DryRun:    g.dryRun,
 		LockDir:   locks,
 		Providers: w.reg,
+		Protected: action.ProtectedIn(w.specs),
 		Audit:     audit.Open(auditPath(g, cfg)),
 		User:      audit.DefaultUser(os.Getenv),
 	})

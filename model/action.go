@@ -189,7 +189,7 @@ func CheckPreconditions(a Action, now EnvStatus) error {
 		return nil
 	case ActionPromote:
 		if now.Moving() {
-			return Refuse("%s/%s is already deploying (%s); wait for it to finish or abort it first", a.Service, a.Environment, progressText(now))
+			return Refuse("%s/%s is already deploying (%s); wait for it to finish or abort it first", a.Service, a.Environment, now.Rollout())
 		}
 	}
 	if a.To.SHA == "" && a.To.Artifact == "" && a.To.Revision == "" {
@@ -253,7 +253,8 @@ func SameVersion(a, b Version) bool {
 	return a.Artifact == b.Artifact
 }
 
-func progressText(e EnvStatus) string {
+// Rollout says how far a rollout has come: "195de80 → fce382d, 2/4 tasks".
+func (e EnvStatus) Rollout() string {
 	if d := e.Deployment; d != nil {
 		return fmt.Sprintf("%s → %s, %d/%d tasks", ShortSHA(d.FromSHA), ShortSHA(d.ToSHA), d.Running, d.Desired)
 	}

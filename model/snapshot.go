@@ -109,6 +109,25 @@ func NewSnapshot(specs []ServiceSpec) *Snapshot {
 	return s
 }
 
+// SnapshotOf is a snapshot of environments read one by one (a command's
+// live reads, a screen's copy of what it showed): services in the order
+// their first environment comes, environments in the order given.
+func SnapshotOf(envs ...EnvStatus) *Snapshot {
+	s := &Snapshot{Approvals: []Gate{}}
+	at := map[string]int{}
+	for _, e := range envs {
+		i, ok := at[e.Service]
+		if !ok {
+			i = len(s.Services)
+			at[e.Service] = i
+			s.Services = append(s.Services, ServiceState{Name: e.Service, Pipelines: []Pipeline{}})
+		}
+		s.Services[i].Environments = append(s.Services[i].Environments, e)
+	}
+	s.reindex()
+	return s
+}
+
 func (s *Snapshot) reindex() {
 	s.index = make(map[EnvKey]int)
 	for i := range s.Services {

@@ -3,7 +3,8 @@ package ui
 // Acting. Every release action follows the design's pipeline, each step a
 // message or a command so Update never waits:
 //
-//	key (r/p/X) ─ plan from the snapshot on screen ─▶ guardCmd ─▶ guardedMsg
+//	action key ─ the planner's plan (action.Propose) from the snapshot on
+//	screen ─▶ guardCmd ─▶ guardedMsg
 //	  refusal: the reason in the status line
 //	  otherwise: the confirmation modal ─ confirm ─▶ runCmd ─▶ ranMsg
 //	    the result in the status line; the source polls hot until it shows
@@ -14,17 +15,16 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/providers/action"
 	"flightdeck/ui/auditview"
-	"flightdeck/ui/board"
 	"flightdeck/ui/confirm"
 	"flightdeck/ui/format"
 	"flightdeck/ui/keys"
@@ -90,31 +90,49 @@ type statusLine struct {
 	transient bool
 }
 
-// availability says, per action key, why it does not apply to the
-// selection right now ("" when it does).
-type availability struct{ rollback, promote, abort, audit, approve, reject, rerun, cancel string }
+// actionKeys binds each action key to the kind it asks the planner for.
+// A new action kind is one line here (and its binding in ui/keys).
+func actionKeys(km *keys.KeyMap) []struct {
+	b    *key.Binding
+	kind model.ActionKind
+} {
+	return []struct {
+		b    *key.Binding
+		kind model.ActionKind
+	}{
+		{&km.Rollback, model.ActionRollback}, {&km.Promote, model.ActionPromote}, {&km.Abort, model.ActionAbort},
+		{&km.Approve, model.ActionApprove}, {&km.Reject, model.ActionReject},
+		{&km.Rerun, model.ActionRerun}, {&km.Cancel, model.ActionCancel},
+	}
+}
+
+// availability says, per action kind (and for the audit log's key), why
+// its key does not apply to the selection right now ("" when it does).
+type availability struct {
+	audit string
+	kinds map[model.ActionKind]string
+}
 
 // refreshKeys recomputes which action keys apply and disables the others,
 // which hides them from the footer and the help.
 func (m Model) refreshKeys() Model {
 	m.why = m.availability()
 	km := m.base
-	km.Rollback.SetEnabled(m.why.rollback == "")
-	km.Promote.SetEnabled(m.why.promote == "")
-	km.Abort.SetEnabled(m.why.abort == "")
+	for _, k := range actionKeys(&km) {
+		k.b.SetEnabled(m.why.kinds[k.kind] == "")
+	}
 	km.Audit.SetEnabled(m.why.audit == "")
-	km.Approve.SetEnabled(m.why.approve == "")
-	km.Reject.SetEnabled(m.why.reject == "")
-	km.Rerun.SetEnabled(m.why.rerun == "")
-	km.Cancel.SetEnabled(m.why.cancel == "")
 	m.km = km
 	// The waiting panel offers only the keys that would act.
 	m.board.SetKeys(km)
 	return m
 }
 
+// availability asks the planner, per action key, whether the selection
+// can be acted on; the dashboard adds only what is its own (one action at
+// a time, the screen to act from).
 func (m Model) availability() availability {
-	var av availability
+	av := availability{kinds: map[model.ActionKind]string{}}
 	if m.opts.AuditPath == "" {
 		av.audit = "no audit log is configured (audit_log in the config, or --audit-log)"
 	}
@@ -122,17 +140,16 @@ func (m Model) availability() availability {
 	if why == "" && m.screen != screenBoard && m.screen != screenDetail {
 		why = "go back to the board to act"
 	}
-	if why != "" {
-		av.rollback, av.promote, av.abort, av.approve, av.reject, av.rerun, av.cancel = why, why, why, why, why, why, why
-		return av
+	for _, k := range actionKeys(&m.base) {
+		switch ask, w := m.ask(k.kind); {
+		case why != "":
+			av.kinds[k.kind] = why
+		case w != "":
+			av.kinds[k.kind] = w
+		default:
+			av.kinds[k.kind] = m.opts.Actions.Check(m.snap, ask)
+		}
 	}
-	_, av.rerun = m.planWorkflow(model.ActionRerun)
-	_, av.cancel = m.planWorkflow(model.ActionCancel)
-	_, av.approve = m.planGate(model.ActionApprove)
-	_, av.reject = m.planGate(model.ActionReject)
-	_, _, av.rollback = m.rollbackTarget()
-	_, _, av.promote = m.planPromote()
-	_, _, av.abort = m.planAbort()
 	return av
 }
 
@@ -149,238 +166,45 @@ func (m Model) actionsOff() string {
 	return ""
 }
 
-// selected is the environment the action keys act on: the board's cell, or
-// the detail screen's panel.
-func (m Model) selected() (svc *model.ServiceState, idx int, why string) {
-	var name, env string
-	var ok bool
+// ask is what an action key asks for, from the selection on screen: the
+// board's cell or the detail screen's panel, and on the detail screen the
+// workflow shown. The planner does the rest.
+func (m Model) ask(kind model.ActionKind) (action.Ask, string) {
+	var service, env string
 	if m.screen == screenDetail {
-		name, env, ok = m.detail.Selection(m.snap)
+		service, env, _ = m.detail.Selection(m.snap)
 	} else {
-		name, env, ok = m.board.Selection(m.snap)
+		service, env, _ = m.board.Selection(m.snap)
 	}
-	if !ok || env == "" {
-		return nil, 0, "select an environment first"
+	ask := action.Ask{Kind: kind, Service: service}
+	if service == "" {
+		return ask, "select a service first"
 	}
-	svc, found := m.snap.Service(name)
-	if !found {
-		return nil, 0, "select an environment first"
-	}
-	for i := range svc.Environments {
-		if svc.Environments[i].Environment == env {
-			return svc, i, ""
+	switch kind {
+	case model.ActionApprove, model.ActionReject:
+	case model.ActionRerun, model.ActionCancel:
+		if m.screen != screenDetail {
+			return ask, "open a service (enter) to act on its workflows"
 		}
-	}
-	return nil, 0, name + " has no " + env + " environment"
-}
-
-// provider finds what serves an environment, or says why nothing does.
-func (m Model) provider(k model.EnvKey) (any, string) {
-	p, ok := m.opts.Providers.Env(k)
-	if !ok {
-		return nil, k.Service + "/" + k.Environment + " is not served by any provider"
-	}
-	return p, ""
-}
-
-// gateWhere names the pipeline and workflow a gate is in, as the CI
-// provider numbers and names them.
-func (m Model) gateWhere(g model.Gate) string {
-	if svc, ok := m.snap.Service(g.Service); ok {
-		for _, p := range svc.Pipelines {
-			for _, wf := range p.Workflows {
-				if wf.ID == g.WorkflowID {
-					return fmt.Sprintf("pipeline #%d, workflow %s", p.Number, wf.Name)
-				}
-			}
+		if _, wf, ok := m.detail.Workflow(m.snap); ok {
+			ask.Workflow = wf.ID
 		}
+	case model.ActionPromote:
+		ask.Source = env
+	default:
+		ask.Environment = env
 	}
-	return "workflow " + g.WorkflowID
+	return ask, ""
 }
 
-// ciProvider is what serves a service's pipelines, or nil.
-func (m Model) ciProvider(service string) any {
-	if p, ok := m.opts.Providers.CI(service); ok {
-		return p
-	}
-	return nil
+// propose plans what a key asks for.
+func (m Model) propose(kind model.ActionKind) action.Plan {
+	ask, _ := m.ask(kind)
+	return m.opts.Actions.Propose(m.snap, ask)
 }
 
-// readable says why an environment cannot be acted on yet, or "".
-func readable(e *model.EnvStatus) string {
-	if e.FetchedAt.IsZero() {
-		if e.Unsupported != "" {
-			return e.Service + "/" + e.Environment + ": " + e.Unsupported
-		}
-		return e.Service + "/" + e.Environment + " has not been read yet"
-	}
-	return ""
-}
-
-// rollbackTarget is the environment r would open the picker for.
-func (m Model) rollbackTarget() (model.EnvStatus, providers.HistoryReader, string) {
-	svc, i, why := m.selected()
-	if why != "" {
-		return model.EnvStatus{}, nil, why
-	}
-	e := &svc.Environments[i]
-	prov, why := m.provider(e.Key())
-	if why != "" {
-		return model.EnvStatus{}, nil, why
-	}
-	if _, ok := prov.(providers.Rollbacker); !ok {
-		return model.EnvStatus{}, nil, e.Service + "/" + e.Environment + ": its provider cannot roll back"
-	}
-	hr, ok := prov.(providers.HistoryReader)
-	if !ok {
-		return model.EnvStatus{}, nil, e.Service + "/" + e.Environment + ": its provider cannot list the revisions to roll back to"
-	}
-	if why := readable(e); why != "" {
-		return model.EnvStatus{}, nil, why
-	}
-	return seen(e), hr, ""
-}
-
-// planPromote plans p: the selected environment's version into the next
-// environment in promotion order.
-func (m Model) planPromote() (model.Action, model.EnvStatus, string) {
-	svc, i, why := m.selected()
-	if why != "" {
-		return model.Action{}, model.EnvStatus{}, why
-	}
-	src := &svc.Environments[i]
-	if i+1 >= len(svc.Environments) {
-		return model.Action{}, model.EnvStatus{}, src.Environment + " is the last environment of " + svc.Name + ": there is nothing to promote to"
-	}
-	dst := &svc.Environments[i+1]
-	prov, why := m.provider(dst.Key())
-	if why != "" {
-		return model.Action{}, model.EnvStatus{}, why
-	}
-	if _, ok := prov.(providers.Promoter); !ok {
-		return model.Action{}, model.EnvStatus{}, dst.Service + "/" + dst.Environment + ": its provider cannot promote"
-	}
-	if why := readable(src); why != "" {
-		return model.Action{}, model.EnvStatus{}, why
-	}
-	if why := readable(dst); why != "" {
-		return model.Action{}, model.EnvStatus{}, why
-	}
-	a := model.Action{Kind: model.ActionPromote, Service: svc.Name, Environment: dst.Environment, SourceEnv: src.Environment,
-		From: dst.Version, To: src.Version, Protected: m.protected[dst.Key()]}
-	return a, seen(dst), ""
-}
-
-// planAbort plans X: stop the deploy in flight in the selected environment.
-func (m Model) planAbort() (model.Action, model.EnvStatus, string) {
-	svc, i, why := m.selected()
-	if why != "" {
-		return model.Action{}, model.EnvStatus{}, why
-	}
-	e := &svc.Environments[i]
-	prov, why := m.provider(e.Key())
-	if why != "" {
-		return model.Action{}, model.EnvStatus{}, why
-	}
-	if _, ok := prov.(providers.Aborter); !ok {
-		return model.Action{}, model.EnvStatus{}, e.Service + "/" + e.Environment + ": its provider cannot abort a deploy"
-	}
-	if !e.Moving() || e.Deployment == nil {
-		return model.Action{}, model.EnvStatus{}, e.Service + "/" + e.Environment + " has no deploy in flight to abort"
-	}
-	a := model.Action{Kind: model.ActionAbort, Service: svc.Name, Environment: e.Environment,
-		From: model.Version{SHA: e.Deployment.FromSHA}, To: model.Version{SHA: e.Deployment.ToSHA}, Protected: m.protected[e.Key()]}
-	return a, seen(e), ""
-}
-
-// planGate plans a or x: answer the selected service's oldest waiting gate.
-func (m Model) planGate(kind model.ActionKind) (model.Action, string) {
-	var name string
-	if m.screen == screenDetail {
-		name = m.detail.Service()
-	} else {
-		name, _, _ = m.board.Selection(m.snap)
-	}
-	svc, ok := m.snap.Service(name)
-	if !ok {
-		return model.Action{}, "select a service first"
-	}
-	g := board.GateFor(m.snap, name)
-	if g == nil {
-		return model.Action{}, name + " has no gate waiting for approval"
-	}
-	prov := m.ciProvider(name)
-	switch _, approves := prov.(providers.Approver); {
-	case prov == nil:
-		return model.Action{}, name + " has no CI provider to answer its gate"
-	case kind == model.ActionApprove && !approves:
-		return model.Action{}, name + ": its CI provider cannot approve"
-	}
-	if _, rejects := prov.(providers.Rejecter); kind == model.ActionReject && !rejects {
-		return model.Action{}, name + ": its CI provider cannot reject"
-	}
-	if g.ApproveBlocked != "" {
-		return model.Action{}, name + ": " + g.ApproveBlocked
-	}
-	envs := make([]string, len(svc.Environments))
-	for i, e := range svc.Environments {
-		envs[i] = e.Environment
-	}
-	env := model.GateEnvironment(g.Gate, envs)
-	gate := *g
-	a := model.Action{Kind: kind, Service: name, Environment: env, Gate: &gate, To: model.Version{SHA: g.SHA},
-		Protected: m.protected[model.EnvKey{Service: name, Environment: env}]}
-	// What the guarded environment runs now: an approval ships what lies
-	// between, and the confirmation and the audit log say so.
-	if e, ok := m.snap.Env(a.Key()); ok {
-		a.From = e.Version
-	}
-	return a, ""
-}
-
-// planWorkflow plans f or C on the detail screen: rerun the shown workflow
-// from its failed jobs, or cancel it.
-func (m Model) planWorkflow(kind model.ActionKind) (model.Action, string) {
-	if m.screen != screenDetail {
-		return model.Action{}, "open a service (enter) to act on its workflows"
-	}
-	name := m.detail.Service()
-	p, wf, ok := m.detail.Workflow(m.snap)
-	if !ok {
-		return model.Action{}, name + " has no workflow on screen"
-	}
-	prov := m.ciProvider(name)
-	_, reruns := prov.(providers.Rerunner)
-	_, cancels := prov.(providers.Canceler)
-	switch {
-	case prov == nil:
-		return model.Action{}, name + " has no CI provider"
-	case kind == model.ActionRerun && !reruns:
-		return model.Action{}, name + ": its CI provider cannot rerun workflows"
-	case kind == model.ActionCancel && !cancels:
-		return model.Action{}, name + ": its CI provider cannot cancel workflows"
-	}
-	w := *wf
-	a := model.Action{Kind: kind, Service: name, Workflow: &w, To: model.Version{SHA: p.SHA}}
-	if err := model.CheckPreconditions(a, model.EnvStatus{}); err != nil {
-		return model.Action{}, err.Error()
-	}
-	return a, ""
-}
-
-// seen copies an environment as the user saw it, for a command to read
-// while the snapshot moves on.
-func seen(e *model.EnvStatus) model.EnvStatus {
-	c := *e
-	if e.Deployment != nil {
-		d := *e.Deployment
-		c.Deployment = &d
-	}
-	return c
-}
-
-// handleActionKey handles r, p, X and L on the board and the detail
-// screen; ok is false for any other key.
+// handleActionKey handles the action keys and L on the board and the
+// detail screen; ok is false for any other key.
 func (m Model) handleActionKey(msg tea.KeyMsg) (next Model, cmd tea.Cmd, ok bool) {
 	try := func(why string, act func() (Model, tea.Cmd)) (Model, tea.Cmd, bool) {
 		if why != "" {
@@ -390,46 +214,21 @@ func (m Model) handleActionKey(msg tea.KeyMsg) (next Model, cmd tea.Cmd, ok bool
 		next, cmd := act()
 		return next, cmd, true
 	}
-	switch {
-	case keys.Pressed(msg, m.km.Rollback):
-		return try(m.why.rollback, m.openPicker)
-	case keys.Pressed(msg, m.km.Promote):
-		return try(m.why.promote, func() (Model, tea.Cmd) {
-			a, env, _ := m.planPromote()
-			return m.startGuard(a, "", env)
-		})
-	case keys.Pressed(msg, m.km.Abort):
-		return try(m.why.abort, func() (Model, tea.Cmd) {
-			a, env, _ := m.planAbort()
-			return m.startGuard(a, "", env)
-		})
-	case keys.Pressed(msg, m.km.Audit):
+	if keys.Pressed(msg, m.km.Audit) {
 		return try(m.why.audit, m.openAudit)
-	case keys.Pressed(msg, m.km.Approve):
-		return try(m.why.approve, func() (Model, tea.Cmd) { return m.startGate(model.ActionApprove) })
-	case keys.Pressed(msg, m.km.Reject):
-		return try(m.why.reject, func() (Model, tea.Cmd) { return m.startGate(model.ActionReject) })
-	case keys.Pressed(msg, m.km.Rerun):
-		return try(m.why.rerun, func() (Model, tea.Cmd) { return m.startWorkflow(model.ActionRerun) })
-	case keys.Pressed(msg, m.km.Cancel):
-		return try(m.why.cancel, func() (Model, tea.Cmd) { return m.startWorkflow(model.ActionCancel) })
+	}
+	for _, k := range actionKeys(&m.km) {
+		if !keys.Pressed(msg, *k.b) {
+			continue
+		}
+		kind := k.kind
+		if kind == model.ActionRollback {
+			// The revision is chosen in the picker first.
+			return try(m.why.kinds[kind], m.openPicker)
+		}
+		return try(m.why.kinds[kind], func() (Model, tea.Cmd) { return m.startGuard(m.propose(kind), "") })
 	}
 	return m, nil, false
-}
-
-func (m Model) startGate(kind model.ActionKind) (Model, tea.Cmd) {
-	a, _ := m.planGate(kind)
-	// Where the gate waits, as the user saw it, and what it would ship.
-	note := "in " + m.gateWhere(*a.Gate)
-	if a.Gate.Subject != "" {
-		note = `"` + a.Gate.Subject + `" ` + note
-	}
-	return m.startGuard(a, note, model.EnvStatus{})
-}
-
-func (m Model) startWorkflow(kind model.ActionKind) (Model, tea.Cmd) {
-	a, _ := m.planWorkflow(kind)
-	return m.startGuard(a, "", model.EnvStatus{})
 }
 
 func (m Model) nextID() (Model, int) {
@@ -437,8 +236,12 @@ func (m Model) nextID() (Model, int) {
 	return m, m.reqs
 }
 
+// openPicker lists the selected environment's revisions to roll back to;
+// the environment is kept as the user saw it when the picker opened.
 func (m Model) openPicker() (Model, tea.Cmd) {
-	env, hr, _ := m.rollbackTarget()
+	plan := m.propose(model.ActionRollback)
+	env := plan.Seen
+	hr, _ := providers.EnvAs[providers.HistoryReader](m.opts.Providers, env.Key())
 	m, id := m.nextID()
 	m.picker = picker.New(m.st, m.base, env, id)
 	m.picker.SetSize(m.width, m.bodyHeight())
@@ -467,8 +270,7 @@ func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m.screen = m.prev
 	case picker.Reload:
 		env := m.picker.Env()
-		prov, _ := m.provider(env.Key())
-		hr, ok := prov.(providers.HistoryReader)
+		hr, ok := providers.EnvAs[providers.HistoryReader](m.opts.Providers, env.Key())
 		if !ok {
 			return m, nil
 		}
@@ -484,9 +286,10 @@ func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		}
 		rev, note := m.picker.Choice()
 		env := m.picker.Env()
-		a := model.Action{Kind: model.ActionRollback, Service: env.Service, Environment: env.Environment,
-			From: env.Version, To: rev.Version, Protected: m.protected[env.Key()]}
-		return m.startGuard(a, note, env)
+		// Planned against the environment as the picker showed it, so the
+		// re-check refuses if it moved while the user chose.
+		ask := action.Ask{Kind: model.ActionRollback, Service: env.Service, Environment: env.Environment, To: rev.Version}
+		return m.startGuard(m.opts.Actions.Propose(model.SnapshotOf(env), ask), note)
 	}
 	return m, cmd
 }
@@ -522,13 +325,19 @@ func (m Model) handleAuditKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 }
 
 // startGuard runs the pipeline's guard on an action planned from what the
-// user saw; the confirmation opens only if it passes.
-//
-// What the confirmation says comes from the action planner, as the
-// commands' prompt does.
-func (m Model) startGuard(a model.Action, note string, env model.EnvStatus) (Model, tea.Cmd) {
+// user saw; the confirmation opens only if it passes. What it says comes
+// from the plan, as the commands' prompt does; note is the screen's own
+// addition (the picker's "3 revisions back").
+func (m Model) startGuard(plan action.Plan, note string) (Model, tea.Cmd) {
+	if plan.Why != "" {
+		m.status = statusLine{text: plan.Why, tone: toneWarn, transient: true}
+		return m, nil
+	}
+	if note == "" {
+		note = plan.Note
+	}
+	a, env := plan.Action, plan.Seen
 	m, id := m.nextID()
-	plan := m.opts.Actions.Plan(a, env)
 	req := confirm.Request{Action: a, Title: plan.Title, Recheck: plan.Recheck, Note: note, Calls: plan.Calls, DryRun: plan.DryRun}
 	m.act = acting{phase: phaseGuarding, id: id, req: req, back: m.screen}
 	if m.screen == screenPicker {
@@ -626,11 +435,7 @@ func (m Model) handleRan(msg ranMsg) (Model, tea.Cmd) {
 		m.status = statusLine{text: successText(a, msg.result), tone: toneOK}
 	}
 	if done && known {
-		f := follow{key: a.Key(), from: a.From, want: a.To, until: m.opts.Now().Add(followFor)}
-		if a.Kind == model.ActionAbort {
-			f.want = model.Version{}
-		}
-		m.poll.follow(src, f)
+		m.poll.follow(src, follow{action: a, until: m.opts.Now().Add(followFor)})
 	}
 	// Either way the world may have changed: look now.
 	if !known {
@@ -666,7 +471,7 @@ func (m Model) followCI(a model.Action, msg ranMsg) (Model, tea.Cmd) {
 	}
 	if msg.err == nil && a.Kind == model.ActionApprove && a.Environment != "" {
 		if i, ok := m.poll.sourceFor(a.Key()); ok {
-			m.poll.follow(i, follow{key: a.Key(), from: a.From, want: a.To, until: m.opts.Now().Add(followFor)})
+			m.poll.follow(i, follow{action: a, until: m.opts.Now().Add(followFor)})
 		}
 	}
 	return m, tea.Batch(cmds...)

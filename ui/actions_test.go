@@ -117,6 +117,7 @@ func newHarnessWith(t *testing.T, o action.Options) *actionHarness {
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	reg := registry([]providers.DeploySource{src})
 	o.Providers, o.Audit, o.User, o.Now = reg, audit.Open(path), "tester", func() time.Time { return t0 }
+	o.Protected = action.ProtectedIn(specs)
 	p := action.New(o)
 	m := New(Options{Title: "test", Services: specs, Providers: reg, Refresh: 10 * time.Second,
 		Now: func() time.Time { return t0 }, Renderer: asciiRenderer(), ReadOnly: readOnly,

@@ -97,8 +97,6 @@ type Model struct {
 	act    acting
 	reqs   int // last request id handed out (history, audit, guard, run)
 	status statusLine
-	// protected marks the environments whose confirmation needs the typed name.
-	protected map[model.EnvKey]bool
 	// seenGates holds every gate ID shown so far, so only a gate that
 	// starts waiting while we watch rings the bell. Shared by copies of
 	// the model, like the snapshot.
@@ -142,12 +140,6 @@ func New(o Options) Model {
 	// of a footer too long for the terminal as well.
 	h.Styles.Ellipsis = st.Dim
 	timing := pollTiming{Idle: o.Refresh, Hot: o.Hot, Timeout: min(15*time.Second, max(o.Refresh, 5*time.Second)), MaxBackoff: max(o.Refresh, time.Minute)}
-	protected := map[model.EnvKey]bool{}
-	for _, s := range o.Services {
-		for _, e := range s.Environments {
-			protected[model.EnvKey{Service: s.Name, Environment: e.Name}] = e.Protected
-		}
-	}
 	m := Model{
 		opts:      o,
 		st:        st,
@@ -159,7 +151,6 @@ func New(o Options) Model {
 		cmp:       newAnswers[compareKey, model.Comparison](),
 		commits:   newAnswers[commitKey, model.Commit](),
 		board:     board.New(st, km),
-		protected: protected,
 		now:       o.Now(),
 	}
 	return m.refreshKeys()

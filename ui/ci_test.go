@@ -95,7 +95,8 @@ func newCIHarness(t *testing.T) *ciHarness {
 	h := &ciHarness{ci: ci}
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
 	reg := registry([]providers.DeploySource{src}, ci)
-	p := action.New(action.Options{Providers: reg, Audit: audit.Open(path), User: "tester", Now: func() time.Time { return t0 }})
+	p := action.New(action.Options{Providers: reg, Audit: audit.Open(path), User: "tester", Now: func() time.Time { return t0 },
+		Protected: action.ProtectedIn(specs)})
 	m := New(Options{Title: "test", Services: specs, Providers: reg,
 		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer(),
 		Actions: p, AuditPath: path, Context: context.Background(),
@@ -154,7 +155,7 @@ func TestApproveThroughProtectedConfirm(t *testing.T) {
 	if !strings.Contains(out, "approve sent: api hold-production (eeeeeee → production)") || strings.Contains(out, "Waiting for you") {
 		t.Errorf("the approval should be reported and the gate gone after the follow-up poll:\n%s", out)
 	}
-	if f := h.m.poll.sources[0].follow; f.key != (model.EnvKey{Service: "api", Environment: "production"}) || f.want.SHA != sha('e') {
+	if f := h.m.poll.sources[0].follow; f.action.Key() != (model.EnvKey{Service: "api", Environment: "production"}) || f.action.To.SHA != sha('e') {
 		t.Errorf("production should be followed until it runs the approved commit: %+v", f)
 	}
 	recs := h.records(t)

@@ -8,6 +8,7 @@ import (
 
 	"flightdeck/model"
 	"flightdeck/providers"
+	"flightdeck/providers/action"
 )
 
 // Polling is adaptive: a source is polled hot while something it covers is
@@ -55,10 +56,8 @@ type sourceState struct {
 // until that environment shows the result or the deadline passes: the
 // deploy an action starts may take a poll or two to appear at all.
 type follow struct {
-	key   model.EnvKey
-	from  model.Version // what it ran when the action was sent
-	want  model.Version // what the environment should end up running; empty for an abort
-	until time.Time
+	action model.Action // what was sent, to the environment it names
+	until  time.Time
 }
 
 type poller struct {
@@ -178,35 +177,17 @@ func (p *poller) hot(i int, snap *model.Snapshot, now time.Time) (hot bool, supe
 	if f.until.IsZero() {
 		return false, nil
 	}
-	if e, ok := snap.Env(f.key); ok {
-		if v, ok := model.Superseded(f.from, f.want, *e); ok {
-			*f = follow{}
-			return false, &v
-		}
-	}
-	if !now.Before(f.until) || settled(snap, f.key, f.want) {
+	e, ok := snap.Env(f.action.Key())
+	if !ok {
 		*f = follow{}
 		return false, nil
 	}
+	l := action.Landed(f.action, *e)
+	if l.Done || !now.Before(f.until) {
+		*f = follow{}
+		return false, l.Superseded
+	}
 	return true, nil
-}
-
-// settled reports whether an environment stopped moving and runs want (or,
-// for an abort, simply stopped moving).
-func settled(snap *model.Snapshot, k model.EnvKey, want model.Version) bool {
-	e, ok := snap.Env(k)
-	if !ok || e.Moving() {
-		return !ok
-	}
-	switch {
-	case want.SHA != "":
-		return model.SameCommit(e.Version.SHA, want.SHA)
-	case want.Artifact != "":
-		return e.Version.Artifact == want.Artifact
-	case want.Revision != "":
-		return e.Version.Revision == want.Revision
-	}
-	return true
 }
 
 // current reports whether a tick still belongs to the latest schedule.

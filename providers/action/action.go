@@ -1,7 +1,8 @@
 // Package action is flightdeck's one action pipeline. Every release action,
 // from the TUI or a headless command, goes through the same steps:
 //
-//	plan     the caller builds a model.Action from the snapshot the user saw
+//	plan     Propose: what the user asked for, on the snapshot they saw,
+//	         becomes the action and every text its confirmation shows
 //	guard    read-only mode, the provider's capability, preconditions
 //	confirm  the caller's: a modal, a typed environment name, or --yes
 //	re-check the environment is read live; refuse if it moved since the plan
@@ -9,7 +10,7 @@
 //	audit    one fsynced JSON line, before success is reported
 //	resolve  a call whose answer was lost is "unknown": the target is read
 //	         again and a second record says what actually happened
-//	follow   the caller polls hot until the result shows
+//	follow   the caller polls hot until Landed says the result shows
 //
 // Re-check, execute and resolve run under a lock on the target, shared by
 // every flightdeck on this machine, so two actions on one environment are
@@ -41,6 +42,8 @@ type Options struct {
 	// Providers serve the environments (Rollbacker, EnvReader, … found by
 	// interface) and the services' pipelines (Approver, GateChecker, …).
 	Providers *providers.Registry
+	// Protected says which environments need their name typed to confirm.
+	Protected func(model.EnvKey) bool
 	Audit     *audit.Log
 	User      string
 	Now       func() time.Time
@@ -98,13 +101,19 @@ func (p *Pipeline) Guard(a model.Action, seen model.EnvStatus) error {
 }
 
 func (p *Pipeline) guard(a model.Action, seen model.EnvStatus) error {
-	if p.o.ReadOnly {
-		return model.Refuse("read-only mode: %s is disabled (--read-only or read_only in the config)", a.Kind)
-	}
-	if _, err := p.capability(a); err != nil {
+	if err := p.allowed(a); err != nil {
 		return err
 	}
 	return model.CheckPreconditions(a, seen)
+}
+
+// allowed refuses in read-only mode and where no provider can do a.
+func (p *Pipeline) allowed(a model.Action) error {
+	if p.o.ReadOnly {
+		return model.Refuse("read-only mode: %s is disabled (--read-only or read_only in the config)", a.Kind)
+	}
+	_, err := p.capability(a)
+	return err
 }
 
 // capability finds the provider call an action needs, or refuses.

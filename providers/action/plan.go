@@ -7,9 +7,10 @@ import (
 	"flightdeck/providers"
 )
 
-// Plan is an action as the user is asked to confirm it. The dashboard's
-// modal and key hints, the commands' prompt and report, and the dry-run
-// output all say what it says, so an action reads the same everywhere.
+// Plan is an action as the user is asked to confirm it (Propose makes
+// it). The dashboard's modal and key hints, the commands' prompt and
+// report, and the dry-run output all say what it says, so an action reads
+// the same everywhere.
 type Plan struct {
 	Action model.Action
 	// Seen is the environment as the user saw it (zero for a CI action).
@@ -26,21 +27,11 @@ type Plan struct {
 	Calls string
 	// Recheck says what is read again just before sending.
 	Recheck string
+	// Note follows the headline: where a gate waits and what it lets
+	// through.
+	Note string
 	// DryRun: confirming sends nothing.
 	DryRun bool
-}
-
-// Plan plans a from what the user saw: whether it is available (the same
-// guards Guard and Run apply, without recording anything), and every text
-// a confirmation shows. It reads nothing.
-func (p *Pipeline) Plan(a model.Action, seen model.EnvStatus) Plan {
-	pl := Plan{Action: a, Seen: seen, Title: title(a), Headline: Headline(a), Recheck: recheck(a), DryRun: p.o.DryRun}
-	if err := p.guard(a, seen); err != nil {
-		pl.Why = err.Error()
-		return pl
-	}
-	pl.Calls = p.describe(a)
-	return pl
 }
 
 // describe is the provider's own account of the call, under its name.

@@ -1,0 +1,116 @@
+package action
+
+import (
+	"fmt"
+	"strings"
+
+	"flightdeck/model"
+)
+
+// Landing is what an environment shows of an action sent to it: whether
+// the result is in (Done), and if it is not the one asked for, why (Err):
+// the deploy failed or rolled back, or another deploy replaced ours
+// (Superseded names what runs instead).
+type Landing struct {
+	Done       bool
+	Superseded *model.Version
+	Err        error
+}
+
+// Landed reads an environment for the result of a, the one judgement the
+// dashboard's follow and a command's --wait both make: an abort has landed
+// once nothing moves; anything else once the environment is steady on what
+// it asked for, or failed, or was replaced by someone else's deploy.
+func Landed(a model.Action, e model.EnvStatus) Landing {
+	if a.Kind == model.ActionAbort {
+		return Landing{Done: !e.Moving()}
+	}
+	if v, ok := model.Superseded(a.From, a.To, e); ok {
+		return Landing{Done: true, Superseded: &v, Err: fmt.Errorf("superseded by %s: another deploy replaced this %s; %s/%s is %s on %s",
+			v.Short(), a.Kind, a.Service, a.Environment, e.State, e.Version.Short())}
+	}
+	switch {
+	case e.Moving():
+		return Landing{}
+	case e.State == model.StateFailed || e.State == model.StateRolledBack:
+		reason := ""
+		if e.Deployment != nil && e.Deployment.Reason != "" {
+			reason = ": " + e.Deployment.Reason
+		}
+		return Landing{Done: true, Err: fmt.Errorf("the deploy of %s to %s did not take (%s%s); it runs %s",
+			a.To.Short(), a.Environment, e.State, reason, e.Version.Short())}
+	}
+	return Landing{Done: runs(e.Version, a.To)}
+}
+
+// runs says whether v is the version want names, by the most exact name
+// want has: its commit, else its image, else the provider's revision.
+func runs(v, want model.Version) bool {
+	switch {
+	case want.SHA != "":
+		return model.SameCommit(v.SHA, want.SHA)
+	case want.Artifact != "":
+		return v.Artifact == want.Artifact
+	case want.Revision != "":
+		return v.Revision == want.Revision
+	}
+	return true
+}
+
+// LandedGate reads a service's pipelines, as a snapshot of its CI, for
+// the result of answering a gate: done once the gate no longer waits and
+// its workflow moved on (an approval) or stopped (a reject). Shows says
+// what the workflow shows, for a report or a wait that gives up.
+func LandedGate(a model.Action, snap *model.Snapshot) (l Landing, shows string) {
+	wfID := a.Gate.WorkflowID
+	if wfID == "" {
+		wfID, _, _ = strings.Cut(a.Gate.ID, "/")
+	}
+	for _, g := range snap.Approvals {
+		if g.ID == a.Gate.ID {
+			return Landing{}, "still waiting"
+		}
+	}
+	svc, _ := snap.Service(a.Service)
+	wf, found := workflow(svc, wfID)
+	switch {
+	case !found && svc != nil && svc.CIError != "":
+		return Landing{}, "unreadable in part: " + svc.CIError
+	case !found:
+		return Landing{Done: true}, "no longer waits (its workflow is no longer among the recent pipelines)"
+	case wf.Status == model.RunOnHold:
+		return Landing{}, "passed, but workflow " + wf.Name + " is still on hold"
+	}
+	var running []string
+	for _, j := range wf.Jobs {
+		if j.Status.Moving() {
+			running = append(running, j.Name)
+		}
+	}
+	shows = "workflow " + wf.Name + " is " + string(wf.Status)
+	if len(running) > 0 {
+		shows += " (" + strings.Join(running, ", ") + ")"
+	}
+	gate := a.Service + " " + a.Gate.Gate
+	switch {
+	case a.Kind == model.ActionReject && wf.Status != model.RunCanceled:
+		return Landing{Done: true, Err: fmt.Errorf("%s was rejected, but %s, not canceled", gate, shows)}, shows
+	case a.Kind == model.ActionApprove && (wf.Status == model.RunCanceled || wf.Status == model.RunFailed):
+		return Landing{Done: true, Err: fmt.Errorf("%s was approved, but %s", gate, shows)}, shows
+	}
+	return Landing{Done: true}, shows
+}
+
+func workflow(svc *model.ServiceState, id string) (model.Workflow, bool) {
+	if svc == nil {
+		return model.Workflow{}, false
+	}
+	for _, p := range svc.Pipelines {
+		for _, wf := range p.Workflows {
+			if wf.ID == id {
+				return wf, true
+			}
+		}
+	}
+	return model.Workflow{}, false
+}

@@ -1,0 +1,283 @@
+package action
+
+import (
+	"fmt"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+)
+
+// Ask is what the user asked for, in the terms of what they saw: a kind
+// of action on a service, and where. The dashboard fills it from the
+// selection, a command from its arguments; Propose turns it into the
+// action, so both plan every kind the same way.
+type Ask struct {
+	Kind    model.ActionKind
+	Service string
+	// Environment is where a rollback or an abort acts and where a
+	// promote deploys ("" for a promote: the environment after Source in
+	// promotion order). Gates find theirs from the gate's name.
+	Environment string
+	// Source is the environment whose version a promote ships.
+	Source string
+	// To is the revision a rollback returns to; zero asks only whether a
+	// rollback of Environment can be planned at all (the picker opens).
+	To model.Version
+	// Gate is the gate to answer; nil means the service's oldest waiting.
+	Gate *model.Gate
+	// Workflow is the ID of the workflow to rerun or cancel.
+	Workflow string
+}
+
+// Propose plans what the user asked for against the snapshot they saw:
+// the action, the environment as seen, and every text a confirmation
+// shows; Why says why it is not available now. It reads nothing and
+// records nothing, so the dashboard may ask for every key on every frame.
+func (p *Pipeline) Propose(snap *model.Snapshot, ask Ask) Plan {
+	a, seen, note, why := p.shape(snap, ask)
+	if why == "" {
+		why = p.available(a, seen)
+	}
+	pl := Plan{Action: a, Seen: seen, Why: why, Title: title(a), Headline: Headline(a), Recheck: recheck(a), Note: note, DryRun: p.o.DryRun}
+	if why == "" {
+		pl.Calls = p.describe(a)
+	}
+	return pl
+}
+
+// Check is Propose's answer to "may this key act now": "" or why not.
+func (p *Pipeline) Check(snap *model.Snapshot, ask Ask) string {
+	a, seen, _, why := p.shape(snap, ask)
+	if why == "" {
+		why = p.available(a, seen)
+	}
+	return why
+}
+
+// available applies the pipeline's guards to a shaped action. A rollback
+// whose revision is not chosen yet is checked for everything but the
+// revision.
+func (p *Pipeline) available(a model.Action, seen model.EnvStatus) string {
+	var err error
+	if a.Kind == model.ActionRollback && a.To == (model.Version{}) {
+		err = p.allowed(a)
+	} else {
+		err = p.guard(a, seen)
+	}
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// shape builds the action an ask means from the snapshot: one case per
+// kind, each saying in the user's terms why it cannot be built.
+func (p *Pipeline) shape(snap *model.Snapshot, ask Ask) (a model.Action, seen model.EnvStatus, note, why string) {
+	a = model.Action{Kind: ask.Kind, Service: ask.Service, Environment: ask.Environment}
+	svc, ok := snap.Service(ask.Service)
+	if !ok {
+		return a, seen, "", fmt.Sprintf("no service %q is on the board", ask.Service)
+	}
+	switch ask.Kind {
+	case model.ActionRollback:
+		a, seen, why = p.shapeRollback(svc, ask)
+	case model.ActionPromote:
+		a, seen, why = p.shapePromote(svc, ask)
+	case model.ActionAbort:
+		a, seen, why = p.shapeAbort(svc, ask)
+	case model.ActionApprove, model.ActionReject:
+		a, note, why = p.shapeGate(snap, svc, ask)
+	case model.ActionRerun, model.ActionCancel:
+		a, why = shapeWorkflow(svc, ask)
+	default:
+		why = fmt.Sprintf("flightdeck cannot %s", ask.Kind)
+	}
+	return a, seen, note, why
+}
+
+func (p *Pipeline) shapeRollback(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string) {
+	a := model.Action{Kind: ask.Kind, Service: svc.Name, Environment: ask.Environment, To: ask.To}
+	e, why := envOf(svc, ask.Environment)
+	if why != "" {
+		return a, model.EnvStatus{}, why
+	}
+	a.From, a.Protected = e.Version, p.protected(e.Key())
+	if prov, ok := p.o.Providers.Env(e.Key()); ok {
+		if _, ok := prov.(providers.HistoryReader); !ok {
+			return a, model.EnvStatus{}, e.Service + "/" + e.Environment + ": its provider cannot list the revisions to roll back to"
+		}
+	}
+	return a, Seen(e), readable(e)
+}
+
+func (p *Pipeline) shapePromote(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string) {
+	a := model.Action{Kind: ask.Kind, Service: svc.Name, Environment: ask.Environment, SourceEnv: ask.Source}
+	src, why := envOf(svc, ask.Source)
+	if why != "" {
+		return a, model.EnvStatus{}, why
+	}
+	if a.Environment == "" {
+		next := svc.Environments[len(svc.Environments)-1].Environment
+		for i := range svc.Environments[:len(svc.Environments)-1] {
+			if svc.Environments[i].Environment == src.Environment {
+				next = svc.Environments[i+1].Environment
+			}
+		}
+		if next == src.Environment {
+			return a, model.EnvStatus{}, src.Environment + " is the last environment of " + svc.Name + ": there is nothing to promote to"
+		}
+		a.Environment = next
+	}
+	dst, why := envOf(svc, a.Environment)
+	if why != "" {
+		return a, model.EnvStatus{}, why
+	}
+	a.From, a.To, a.Protected = dst.Version, src.Version, p.protected(dst.Key())
+	for _, e := range []*model.EnvStatus{src, dst} {
+		if why := readable(e); why != "" {
+			return a, model.EnvStatus{}, why
+		}
+	}
+	if src.Moving() {
+		return a, model.EnvStatus{}, fmt.Sprintf("%s has not settled (%s); promote once it has", src.Environment, src.Rollout())
+	}
+	return a, Seen(dst), ""
+}
+
+func (p *Pipeline) shapeAbort(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string) {
+	a := model.Action{Kind: ask.Kind, Service: svc.Name, Environment: ask.Environment}
+	e, why := envOf(svc, ask.Environment)
+	if why != "" {
+		return a, model.EnvStatus{}, why
+	}
+	a.Protected = p.protected(e.Key())
+	if d := e.Deployment; d != nil {
+		a.From, a.To = model.Version{SHA: d.FromSHA}, model.Version{SHA: d.ToSHA}
+	}
+	return a, Seen(e), readable(e)
+}
+
+// shapeGate answers the asked gate, or the service's oldest waiting one;
+// the environment is the one the gate's name guards, and what it runs now
+// is what an approval ships from.
+func (p *Pipeline) shapeGate(snap *model.Snapshot, svc *model.ServiceState, ask Ask) (model.Action, string, string) {
+	a := model.Action{Kind: ask.Kind, Service: svc.Name}
+	g := ask.Gate
+	if g == nil {
+		g = oldestGate(snap, svc.Name)
+	}
+	if g == nil {
+		return a, "", svc.Name + " has no gate waiting for approval"
+	}
+	gate := *g
+	envs := make([]string, len(svc.Environments))
+	for i, e := range svc.Environments {
+		envs[i] = e.Environment
+	}
+	a.Gate, a.To = &gate, model.Version{SHA: gate.SHA}
+	a.Environment = model.GateEnvironment(gate.Gate, envs)
+	if e, ok := svc.Env(a.Environment); ok {
+		a.Protected = p.protected(e.Key())
+		if !e.FetchedAt.IsZero() {
+			a.From = e.Version
+		}
+	}
+	if gate.ApproveBlocked != "" {
+		return a, "", svc.Name + ": " + gate.ApproveBlocked
+	}
+	return a, gateNote(svc, gate), ""
+}
+
+// gateNote says what a gate would let through and where it waits, as the
+// CI provider numbers and names it.
+func gateNote(svc *model.ServiceState, g model.Gate) string {
+	where := "in workflow " + g.WorkflowID
+	for _, p := range svc.Pipelines {
+		for _, wf := range p.Workflows {
+			if wf.ID == g.WorkflowID {
+				where = fmt.Sprintf("in pipeline #%d, workflow %s", p.Number, wf.Name)
+			}
+		}
+	}
+	if g.Subject != "" {
+		return `"` + g.Subject + `" ` + where
+	}
+	return where
+}
+
+func oldestGate(snap *model.Snapshot, service string) *model.Gate {
+	// Approvals are kept oldest first.
+	for i := range snap.Approvals {
+		if snap.Approvals[i].Service == service {
+			return &snap.Approvals[i]
+		}
+	}
+	return nil
+}
+
+func shapeWorkflow(svc *model.ServiceState, ask Ask) (model.Action, string) {
+	a := model.Action{Kind: ask.Kind, Service: svc.Name}
+	for _, p := range svc.Pipelines {
+		for _, wf := range p.Workflows {
+			if wf.ID == ask.Workflow && ask.Workflow != "" {
+				w := wf
+				a.Workflow, a.To = &w, model.Version{SHA: p.SHA}
+				return a, ""
+			}
+		}
+	}
+	return a, svc.Name + " has no workflow on screen"
+}
+
+func envOf(svc *model.ServiceState, name string) (*model.EnvStatus, string) {
+	if e, ok := svc.Env(name); ok {
+		return e, ""
+	}
+	if name == "" {
+		return nil, "select an environment first"
+	}
+	return nil, svc.Name + " has no " + name + " environment"
+}
+
+// readable says why an environment cannot be acted on yet, or "".
+func readable(e *model.EnvStatus) string {
+	if e.FetchedAt.IsZero() {
+		if e.Unsupported != "" {
+			return e.Service + "/" + e.Environment + ": " + e.Unsupported
+		}
+		if e.Error != "" {
+			return e.Service + "/" + e.Environment + " cannot be read (" + e.Error + ")"
+		}
+		return e.Service + "/" + e.Environment + " has not been read yet"
+	}
+	return ""
+}
+
+// Seen copies an environment as the user saw it, for an action to compare
+// against while the snapshot moves on.
+func Seen(e *model.EnvStatus) model.EnvStatus {
+	c := *e
+	if e.Deployment != nil {
+		d := *e.Deployment
+		c.Deployment = &d
+	}
+	return c
+}
+
+func (p *Pipeline) protected(k model.EnvKey) bool {
+	return p.o.Protected != nil && p.o.Protected(k)
+}
+
+// ProtectedIn says which of the configured environments are protected,
+// for Options.Protected.
+func ProtectedIn(specs []model.ServiceSpec) func(model.EnvKey) bool {
+	set := map[model.EnvKey]bool{}
+	for _, s := range specs {
+		for _, e := range s.Environments {
+			if e.Protected {
+				set[model.EnvKey{Service: s.Name, Environment: e.Name}] = true
+			}
+		}
+	}
+	return func(k model.EnvKey) bool { return set[k] }
+}
