@@ -41,7 +41,7 @@ the gate's workflow, so the commit never reaches the environment it guards.`,
 // newGateCmd builds approve or reject: they differ in the action and the
 // words, not in the steps.
 func newGateCmd(g *globals, io streams, kind model.ActionKind, short, long, waits string) *cobra.Command {
-	var f actionFlags
+	o := gateOptions{kind: kind}
 	cmd := &cobra.Command{
 		Use:   string(kind) + " SERVICE [GATE]",
 		Short: short,
@@ -64,68 +64,84 @@ Examples:
   flightdeck ` + string(kind) + ` api --dry-run --json`,
 		Args: argsBetween(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			s, err := openSession(ctx, g, io)
-			if err != nil {
-				return err
-			}
-			defer s.close()
-			want := ""
+			o.service, o.gate = args[0], ""
 			if len(args) == 2 {
-				want = args[1]
+				o.gate = args[1]
 			}
-			// Every attempt is audited, also one that finds nothing to act on.
-			tried := model.Action{Kind: kind, Service: args[0]}
-			if want != "" {
-				tried.Gate = &model.Gate{Service: args[0], Gate: want}
-			}
-			svc, src, err := ciOf(s, args[0])
-			if err != nil {
-				_ = s.p.Failed(tried, err)
-				return err
-			}
-			snap, err := s.readCI(ctx, src, svc.Name)
-			if err != nil {
-				_ = s.p.Failed(tried, err)
-				return err
-			}
-			st, _ := snap.Service(svc.Name)
-			gate, err := pickGate(svc.Name, kind, snap.Approvals, st.Pipelines, want)
-			if model.IsRefusal(err) && st.CIError != "" {
-				// Some of the service's pipelines could not be read: the
-				// gate may wait in one of them.
-				err = &exitError{code: exitFailed, err: fmt.Errorf("could not read every pipeline of %s (%s), and found no gate to %s among those read", svc.Name, st.CIError, kind)}
-				_ = s.p.Failed(tried, err)
-				return err
-			}
-			if model.IsRefusal(err) {
-				_ = s.p.Refused(tried, err)
-				s.report(tried, nil, err)
-				return refused(err)
-			}
-			if err != nil {
-				_ = s.p.Failed(tried, err)
-				return err
-			}
-			plan := s.p.Propose(snap, action.Ask{Kind: kind, Service: svc.Name, Gate: &gate})
-			if kind == model.ActionApprove && plan.Action.Environment != "" {
-				// The dashboard knows what the guarded environment runs
-				// from its polls; a command reads it now, for the ship
-				// note and the audit record.
-				plan.Action.From = s.runsNow(ctx, svc.Name, plan.Action.Environment)
-			}
-			if err := s.act(ctx, plan, actionFlags{}); err != nil {
-				return err
-			}
-			if f.wait && !g.dryRun {
-				return s.followGate(ctx, src, plan.Action, f.timeout)
-			}
-			return nil
+			return runGate(cmd.Context(), g, io, o)
 		},
 	}
-	f.register(cmd)
+	o.act.register(cmd)
+	g.yesFlag(cmd)
+	g.jsonFlag(cmd)
 	cmd.Flags().Lookup("wait").Usage = "return " + waits + ", not when the CI service accepted the call"
 	return cmd
+}
+
+// gateOptions are approve's or reject's arguments and flags.
+type gateOptions struct {
+	kind    model.ActionKind
+	service string
+	gate    string // a name or an id; "" for the only one waiting
+	act     actionFlags
+}
+
+// runGate answers a gate: the service's CI read once, the gate picked,
+// planned, confirmed and sent, and with --wait followed.
+func runGate(ctx context.Context, g *globals, io streams, o gateOptions) error {
+	s, err := openSession(ctx, g, io)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	want := o.gate
+	// Every attempt is audited, also one that finds nothing to act on.
+	tried := model.Action{Kind: o.kind, Service: o.service}
+	if want != "" {
+		tried.Gate = &model.Gate{Service: o.service, Gate: want}
+	}
+	svc, src, err := ciOf(s, o.service)
+	if err != nil {
+		_ = s.p.Failed(tried, err)
+		return err
+	}
+	snap, err := s.readCI(ctx, src, svc.Name)
+	if err != nil {
+		_ = s.p.Failed(tried, err)
+		return err
+	}
+	st, _ := snap.Service(svc.Name)
+	gate, err := pickGate(svc.Name, o.kind, snap.Approvals, st.Pipelines, want)
+	if model.IsRefusal(err) && st.CIError != "" {
+		// Some of the service's pipelines could not be read: the
+		// gate may wait in one of them.
+		err = &exitError{code: exitFailed, err: fmt.Errorf("could not read every pipeline of %s (%s), and found no gate to %s among those read", svc.Name, st.CIError, o.kind)}
+		_ = s.p.Failed(tried, err)
+		return err
+	}
+	if model.IsRefusal(err) {
+		_ = s.p.Refused(tried, err)
+		s.report(tried, nil, err)
+		return refused(err)
+	}
+	if err != nil {
+		_ = s.p.Failed(tried, err)
+		return err
+	}
+	plan := s.p.Propose(snap, action.Ask{Kind: o.kind, Service: svc.Name, Gate: &gate})
+	if o.kind == model.ActionApprove && plan.Action.Environment != "" {
+		// The dashboard knows what the guarded environment runs
+		// from its polls; a command reads it now, for the ship
+		// note and the audit record.
+		plan.Action.From = s.runsNow(ctx, svc.Name, plan.Action.Environment)
+	}
+	if err := s.act(ctx, plan, actionFlags{}); err != nil {
+		return err
+	}
+	if o.act.wait && !g.dryRun {
+		return s.followGate(ctx, src, plan.Action, o.act.timeout)
+	}
+	return nil
 }
 
 // runsNow is what an environment a gate guards runs, best effort and
@@ -192,7 +208,7 @@ func (s *session) readCI(ctx context.Context, src providers.CISource, service st
 		}
 	}
 	snap := model.NewSnapshot([]model.ServiceSpec{spec})
-	snap.MergeCI(providers.PollCIService(ctx, src, service, 30*time.Second, time.Now))
+	snap.MergeCI(providers.PollCIService(ctx, src, service, 30*time.Second, s.g.now))
 	st, _ := snap.Service(service)
 	switch {
 	case st.CIFetchedAt.IsZero() && st.CIError != "":

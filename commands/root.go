@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -52,9 +53,27 @@ type globals struct {
 	yes        bool
 	dryRun     bool
 	noBell     bool
+	// now is the clock: what the commands print ages against.
+	now func() time.Time
 	// simulated is set by demo: its in-process world needs no credentials,
 	// so the CI sources get a placeholder token instead of the user's.
 	simulated bool
+}
+
+// The flags that mean something to some commands only are registered on
+// those: --json where a command prints a result, --yes where it acts,
+// --no-bell where the dashboard runs. The rest are global (persistent).
+
+func (g *globals) jsonFlag(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&g.json, "json", false, "print JSON instead of text")
+}
+
+func (g *globals) yesFlag(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&g.yes, "yes", false, "act without asking (required when stdin is not a terminal)")
+}
+
+func (g *globals) bellFlag(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&g.noBell, "no-bell", false, "no bell or desktop notification when a gate starts waiting (config: bell: false)")
 }
 
 // streams are the process's standard streams, injected for tests.
@@ -139,7 +158,7 @@ func isCobraUsage(err error) bool {
 }
 
 func newRootCmd(io streams) *cobra.Command {
-	g := &globals{}
+	g := &globals{now: time.Now}
 	root := &cobra.Command{
 		Use:   "flightdeck",
 		Short: "A terminal release dashboard for CI pipelines and deploys",
@@ -173,11 +192,9 @@ order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
 	pf.StringVar(&g.configPath, "config", "", "config file (default: $FLIGHTDECK_CONFIG, then $XDG_CONFIG_HOME/flightdeck/config.yaml)")
 	pf.BoolVar(&g.noColor, "no-color", false, "no colours (NO_COLOR in the environment does the same)")
 	pf.BoolVar(&g.readOnly, "read-only", false, "disable every action; the header says READ-ONLY")
-	pf.BoolVar(&g.noBell, "no-bell", false, "no bell or desktop notification when a gate starts waiting (config: bell: false)")
 	pf.StringVar(&g.auditLog, "audit-log", "", "append action records here (default: audit_log in the config, else $XDG_STATE_HOME/flightdeck/audit.jsonl)")
-	pf.BoolVar(&g.json, "json", false, "print JSON instead of text")
-	pf.BoolVar(&g.yes, "yes", false, "act without asking (required when stdin is not a terminal)")
 	pf.BoolVar(&g.dryRun, "dry-run", false, "check everything and print what would be sent, but send nothing")
+	g.bellFlag(root)
 	root.AddCommand(newDemoCmd(g), newSimCmd(io), newStatusCmd(g, io),
 		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newAuditCmd(g, io))
 	root.AddCommand(newApproveCmd(g, io), newRejectCmd(g, io))

@@ -8,11 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"time"
-
-	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 
 	"flightdeck/config"
 	"flightdeck/model"
@@ -22,8 +17,6 @@ import (
 	"flightdeck/providers/circleci"
 	"flightdeck/providers/ecs"
 	"flightdeck/providers/githubactions"
-	"flightdeck/ui"
-	"flightdeck/ui/termprobe"
 )
 
 // world is what a config turns into: the services to show and the
@@ -198,6 +191,7 @@ func pipeline(g *globals, cfg *config.Config, w *world) *action.Pipeline {
 		Protected: action.ProtectedIn(w.specs),
 		Audit:     audit.Open(auditPath(g, cfg)),
 		User:      audit.DefaultUser(os.Getenv),
+		Now:       g.now,
 	})
 }
 
@@ -207,79 +201,6 @@ func auditPath(g *globals, cfg *config.Config) string {
 		return g.auditLog
 	}
 	return cfg.AuditLog
-}
-
-// notifier rings for new gates unless --no-bell or `bell: false` says not to.
-func notifier(g *globals, cfg *config.Config) func(string) {
-	if g.noBell || !cfg.Bell {
-		return nil
-	}
-	return ui.TerminalNotifier()
-}
-
-// renderer builds the lipgloss renderer for stdout, colourless on request.
-// The background is asked here, before Bubble Tea owns the terminal, and
-// for at most termprobe.Timeout; without colours nothing is asked.
-func renderer(noColor bool) *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(os.Stdout)
-	if noColor {
-		r.SetColorProfile(termenv.Ascii)
-		r.SetHasDarkBackground(true)
-		return r
-	}
-	dark, _ := termprobe.Dark(os.Stdin, os.Stdout, termprobe.Timeout)
-	r.SetHasDarkBackground(dark)
-	return r
-}
-
-// uiOptions is everything the TUI is given: the world's sources and
-// providers, and the keys acting through the same pipeline as the headless
-// commands (same guards, same audit log).
-func uiOptions(ctx context.Context, g *globals, cfg *config.Config, w *world, title string) ui.Options {
-	return ui.Options{
-		Title:     title,
-		Services:  w.specs,
-		Providers: w.reg,
-		Refresh:   cfg.Refresh.Duration,
-		ReadOnly:  cfg.ReadOnly,
-		Now:       time.Now,
-		Renderer:  renderer(g.noColor),
-		Context:   ctx,
-		Actions:   pipeline(g, cfg, w),
-		AuditPath: auditPath(g, cfg),
-		Notify:    notifier(g, cfg),
-	}
-}
-
-// runTUI opens the dashboard for a config until the user quits.
-func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	w, err := buildWorld(ctx, g, cfg)
-	if err != nil {
-		return err
-	}
-	defer w.close()
-	// Bubble Tea restores the terminal whenever Run returns: on quit, and
-	// when Kill ends it, which crash does for a panic anywhere in the
-	// dashboard and catchSignals for every signal that would otherwise
-	// leave the terminal raw.
-	c := &crash{}
-	p := tea.NewProgram(guarded{ui.New(uiOptions(ctx, g, cfg, w, title)), c},
-		tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithoutCatchPanics())
-	c.kill = p.Kill
-	sigs := catchSignals(p.Kill)
-	_, err = p.Run()
-	if sig := sigs.release(); sig != nil {
-		return &signalledError{sig}
-	}
-	if err := c.err(); err != nil {
-		return err
-	}
-	if err != nil && ctx.Err() == nil {
-		return fmt.Errorf("terminal UI: %w", err)
-	}
-	return nil
 }
 
 // demoToken is a token for the simulated world, which accepts any. Every

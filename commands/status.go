@@ -1,0 +1,194 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+	"flightdeck/termsafe"
+)
+
+// statusOptions are status's flags.
+type statusOptions struct{ timeout time.Duration }
+
+func newStatusCmd(g *globals, io streams) *cobra.Command {
+	var o statusOptions
+	cmd := &cobra.Command{
+		Use:   "status",
+		Short: "Poll everything once and print it (exit 1 if anything could not be read)",
+		Long: `status polls every configured environment once and prints what runs where.
+With --json it prints the snapshot in the documented JSON contract (see
+docs/architecture.md). It exits 1 when any environment could not be read,
+after printing everything that could.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), g, io, o) },
+	}
+	cmd.Flags().DurationVar(&o.timeout, "timeout", 20*time.Second, "give up on a provider after this long")
+	g.jsonFlag(cmd)
+	return cmd
+}
+
+// runStatus polls everything once, prints it, and exits 1 when anything
+// could not be read.
+func runStatus(ctx context.Context, g *globals, io streams, o statusOptions) error {
+	if o.timeout <= 0 {
+		return usageErr("--timeout must be positive, got %s", o.timeout)
+	}
+	cfg, err := loadConfig(g)
+	if err != nil {
+		return err
+	}
+	w, err := buildWorld(ctx, g, cfg)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	snap := pollOnce(ctx, w, o.timeout, g.now)
+	if g.json {
+		if err := termsafe.EncodeJSON(io.out, snap); err != nil {
+			return err
+		}
+	} else {
+		printStatus(io.out, snap)
+	}
+	switch envs, ci := failures(snap); {
+	case envs > 0 && ci > 0:
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d environment(s) and the pipelines of %d service(s) could not be read", envs, ci)}
+	case envs > 0:
+		return &exitError{code: exitFailed, err: fmt.Errorf("%d environment(s) could not be read", envs)}
+	case ci > 0:
+		return &exitError{code: exitFailed, err: fmt.Errorf("the pipelines of %d service(s) could not be read", ci)}
+	}
+	return nil
+}
+
+// pollOnce fetches every source once, concurrently, into a fresh snapshot:
+// the same provider calls the dashboard makes.
+func pollOnce(ctx context.Context, w *world, timeout time.Duration, now func() time.Time) *model.Snapshot {
+	snap := model.NewSnapshot(w.specs)
+	results := make([]model.FetchResult, len(w.reg.Sources()))
+	ciResults := make([]model.CIFetchResult, len(w.reg.CISources()))
+	var wg sync.WaitGroup
+	for i, src := range w.reg.Sources() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = providers.Poll(ctx, src, timeout, now)
+		}()
+	}
+	for i, src := range w.reg.CISources() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ciResults[i] = providers.PollCI(ctx, src, timeout, now)
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		snap.Merge(r)
+	}
+	for _, r := range ciResults {
+		snap.MergeCI(r)
+	}
+	snap.GeneratedAt = now().UTC()
+	return snap
+}
+
+// failures counts what could not be read: environments, and services whose
+// pipelines could not be.
+func failures(snap *model.Snapshot) (envs, ci int) {
+	for _, s := range snap.Services {
+		if s.CIError != "" {
+			ci++
+		}
+		for _, e := range s.Environments {
+			if e.Error != "" {
+				envs++
+			}
+		}
+	}
+	return envs, ci
+}
+
+// printStatus is the human form of status: one line per environment.
+func printStatus(out io.Writer, snap *model.Snapshot) {
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SERVICE\tENVIRONMENT\tVERSION\tSTATE\tPROGRESS\tSINCE\tREVISION\tNOTE")
+	now := snap.GeneratedAt
+	for _, s := range snap.Services {
+		for _, e := range s.Environments {
+			progress := ""
+			if d := e.Deployment; d != nil && e.Moving() {
+				progress = fmt.Sprintf("%d/%d", d.Running, d.Desired)
+			}
+			since := ""
+			if !e.Since.IsZero() {
+				since = now.Sub(e.Since).Round(time.Second).String()
+			}
+			note := e.Error
+			if note == "" && e.Deployment != nil && e.Deployment.Reason != "" {
+				note = e.Deployment.Reason
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, e.Environment, orDash(e.Version.Short()),
+				strings.ReplaceAll(string(e.State), "_", " "), orDash(progress), orDash(since), orDash(e.Version.Revision), note)
+		}
+	}
+	_ = tw.Flush()
+	printCI(out, snap)
+}
+
+// printCI adds each service's newest pipeline and the gates waiting.
+func printCI(out io.Writer, snap *model.Snapshot) {
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	header := false
+	for _, s := range snap.Services {
+		if len(s.Pipelines) == 0 && s.CIError == "" {
+			continue
+		}
+		if !header {
+			fmt.Fprintln(tw, "\nSERVICE\tPIPELINE\tSHA\tSTATUS\tSUBJECT\tNOTE")
+			header = true
+		}
+		if len(s.Pipelines) == 0 {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t%s\n", s.Name, s.CIError)
+			continue
+		}
+		p := s.Pipelines[0]
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, orDash(pipelineName(p)), orDash(model.ShortSHA(p.SHA)),
+			strings.ReplaceAll(string(p.Status), "_", " "), orDash(p.Subject), s.CIError)
+	}
+	if len(snap.Approvals) > 0 {
+		fmt.Fprintln(tw, "\nWAITING FOR APPROVAL\tSERVICE\tSHA\tWAITING\tSUBJECT")
+		for _, g := range snap.Approvals {
+			waiting := "-"
+			if !g.WaitingSince.IsZero() {
+				waiting = snap.GeneratedAt.Sub(g.WaitingSince).Round(time.Second).String()
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", g.Gate, g.Service, orDash(model.ShortSHA(g.SHA)), waiting, orDash(g.Subject))
+		}
+	}
+	_ = tw.Flush()
+}
+
+// pipelineName is "#123" or the provider's id.
+func pipelineName(p model.Pipeline) string {
+	if p.Number > 0 {
+		return fmt.Sprintf("#%d", p.Number)
+	}
+	return p.ID
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
