@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -185,6 +186,60 @@ func PollCI(ctx context.Context, src CISource, timeout time.Duration, now func()
 // trouble, as Fetch's; the service's own is on CIStatus.Error.
 type CIServiceReader interface {
 	FetchService(ctx context.Context, service string) (model.CIStatus, error)
+}
+
+// CISubsetPoller is a CI source that can poll some of its services, as
+// Fetch polls them all: the dashboard reads each service at its own pace,
+// hot only while its own pipeline moves.
+type CISubsetPoller interface {
+	FetchServices(ctx context.Context, services []string) ([]model.CIStatus, error)
+}
+
+// PollCIServices polls some services of a CI source once with a timeout,
+// packed as the snapshot merges it; a source that cannot read a subset is
+// polled whole.
+func PollCIServices(ctx context.Context, src CISource, services []string, timeout time.Duration, now func() time.Time) model.CIFetchResult {
+	sub, ok := src.(CISubsetPoller)
+	if !ok {
+		return PollCI(ctx, src, timeout, now)
+	}
+	sts, err := within(ctx, timeout, func(ctx context.Context) ([]model.CIStatus, error) { return sub.FetchServices(ctx, services) })
+	return model.CIFetchResult{
+		Source: src.Name(), Kind: src.Kind(), At: now(),
+		Services: sts, Covers: services,
+		Err: err, Throttled: errors.Is(err, ErrThrottled),
+	}
+}
+
+// SelectedAll is the indexes of the services named in only, in the
+// order of services.
+func SelectedAll(services, only []string) []int {
+	var sel []int
+	for i, name := range services {
+		if slices.Contains(only, name) {
+			sel = append(sel, i)
+		}
+	}
+	return sel
+}
+
+// GroupBy groups the indexes sel by key, groups in the order of their
+// first member, members in the order given: the services that can share
+// one read.
+func GroupBy(sel []int, key func(i int) string) [][]int {
+	at := map[string]int{}
+	var groups [][]int
+	for _, i := range sel {
+		k := key(i)
+		g, ok := at[k]
+		if !ok {
+			g = len(groups)
+			at[k] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
 }
 
 // PollCIService reads one service of a CI source once with a timeout and

@@ -96,3 +96,29 @@ func TestFetchServiceReadsOneProjectsGates(t *testing.T) {
 		t.Errorf("unknown service: %v", err)
 	}
 }
+
+// Two services built by one project and branch share one pipeline list a
+// poll; FetchServices polls only the services named, as Fetch polls them.
+func TestSharedListAndSubsetPolls(t *testing.T) {
+	f, _ := twoProjects(t)
+	admin := apiService
+	admin.Name = "api-admin"
+	s := f.source(t, newFakeClock(), apiService, admin, paymentsService)
+	sts, err := s.Fetch(ctx)
+	if err != nil || len(sts) != 3 || len(sts[1].Gates) != 1 {
+		t.Fatalf("%+v, %v", sts, err)
+	}
+	if got := f.count()["listPipelinesForProject"]; got != 2 {
+		t.Errorf("a poll of api, api-admin (one project) and payments listed pipelines %d times, want 2", got)
+	}
+	before := len(f.requests())
+	sts, err = s.FetchServices(ctx, []string{"payments"})
+	if err != nil || len(sts) != 1 || sts[0].Service != "payments" || len(sts[0].Pipelines) != 1 {
+		t.Fatalf("payments alone: %+v, %v", sts, err)
+	}
+	for _, r := range f.requests()[before:] {
+		if strings.Contains(r.Path, "acme/api") {
+			t.Errorf("a poll of payments alone read %s", r.Path)
+		}
+	}
+}

@@ -221,6 +221,13 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 	return s.fetch(ctx, providers.Selected(s.Services(), ""), false)
 }
 
+// FetchServices polls some of the services, as Fetch polls them all, so
+// that each can be read at its own pace (hot while its pipeline runs).
+// Names the source does not read are left out.
+func (s *Source) FetchServices(ctx context.Context, names []string) ([]model.CIStatus, error) {
+	return s.fetch(ctx, providers.SelectedAll(s.Services(), names), false)
+}
+
 // FetchService reads one service for a command about its gates, and
 // nothing of the others, so that their failing reads cannot hold it up:
 // the pipeline list, the workflows of each pipeline, and the jobs of each
@@ -243,13 +250,18 @@ func (s *Source) fetch(ctx context.Context, sel []int, oneOff bool) ([]model.CIS
 	now := s.now()
 	lists := make([][]Pipeline, len(s.services))
 	listErrs := make([]error, len(s.services))
-	providers.Parallel(len(sel), s.conc, func(k int) {
-		i := sel[k]
+	// Services built by one project and branch share one pipeline list.
+	groups := providers.GroupBy(sel, func(i int) string { return s.services[i].Project + "\x00" + s.services[i].Branch })
+	providers.Parallel(len(groups), s.conc, func(k int) {
+		i := groups[k][0]
 		svc := s.services[i]
 		listErrs[i] = providers.Guard("CircleCI", func() (err error) {
 			lists[i], err = s.client.Pipelines(ctx, svc.Project, svc.Branch, s.recent)
 			return err
 		})
+		for _, j := range groups[k][1:] {
+			lists[j], listErrs[j] = lists[i], listErrs[i]
+		}
 	})
 
 	var work []*pipelineWork

@@ -94,7 +94,7 @@ func TestTransportRevalidates(t *testing.T) {
 	}))
 	defer srv.Close()
 	m := &meter{}
-	tr := &transport{next: http.DefaultTransport, cache: newETagCache("", 0, time.Now), meter: m, now: time.Now}
+	tr := &transport{next: http.DefaultTransport, cache: newETagCache("", 0, time.Now), meter: m, sec: newSecondary(), now: time.Now}
 	hc := &http.Client{Transport: tr}
 	// Each GET is made under a ledger that its reader commits: only
 	// answers read that way are cached.

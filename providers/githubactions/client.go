@@ -73,6 +73,7 @@ type Client struct {
 	timeout   time.Duration
 	now       func() time.Time
 	meter     *meter
+	sec       *secondary
 	cache     *etagCache
 }
 
@@ -90,7 +91,7 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if !strings.HasSuffix(base.Path, "/") {
 		base.Path += "/"
 	}
-	c := &Client{token: o.Token, base: base, timeout: o.RequestTimeout, now: o.Now, meter: &meter{}}
+	c := &Client{token: o.Token, base: base, timeout: o.RequestTimeout, now: o.Now, meter: &meter{}, sec: newSecondary()}
 	host := Host(base.String())
 	if c.token.host == "" {
 		c.token.host = host // given without a host: it is for this one
@@ -127,7 +128,7 @@ func NewClient(o ClientOptions) (*Client, error) {
 	tok := c.token
 	hc.Transport = &providers.HostAuth{Origin: origin,
 		Set:  func(h http.Header) { h.Set("Authorization", "Bearer "+tok.reveal()) },
-		Next: &transport{next: next, cache: c.cache, meter: c.meter, now: c.now, base: base.Path}}
+		Next: &transport{next: next, cache: c.cache, meter: c.meter, sec: c.sec, now: c.now, base: base.Path}}
 	hc.CheckRedirect = providers.CheckRedirect(true)
 	gh := github.NewClient(&hc)
 	gh.BaseURL = base

@@ -276,6 +276,17 @@ type runWork struct {
 // trouble, not the source's: see assemble. The error returned alongside
 // is the source's trouble.
 func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
+	return s.poll(ctx, providers.Selected(s.names, ""))
+}
+
+// FetchServices polls some of the services, as Fetch polls them all, so
+// that each can be read at its own pace (hot while its pipeline runs).
+// Names the source does not read are left out.
+func (s *Source) FetchServices(ctx context.Context, names []string) ([]model.CIStatus, error) {
+	return s.poll(ctx, providers.SelectedAll(s.names, names))
+}
+
+func (s *Source) poll(ctx context.Context, sel []int) ([]model.CIStatus, error) {
 	// The poll's own requests make its cost: lineage reads and actions
 	// running meanwhile are one-offs, not what every poll will spend.
 	var cost atomic.Int64
@@ -285,7 +296,7 @@ func (s *Source) Fetch(ctx context.Context) ([]model.CIStatus, error) {
 		s.client.meter.pollDone(cost.Load())
 		s.saveEvery(now)
 	}()
-	return s.fetch(ctx, providers.Selected(s.names, ""), now, false)
+	return s.fetch(ctx, sel, now, false)
 }
 
 // FetchService reads one service for a command about its gates, and
@@ -319,13 +330,22 @@ func (s *Source) fetch(ctx context.Context, sel []int, now time.Time, oneOff boo
 	}
 	lists := make([][]*github.WorkflowRun, len(s.services))
 	listErrs := make([]error, len(s.services))
-	providers.Parallel(len(sel), s.conc, func(k int) {
-		i := sel[k]
+	// Services that share a repository, workflow and branch (a monorepo's
+	// deploy.yml) share one list of runs: it is read once.
+	groups := providers.GroupBy(sel, func(i int) string {
+		svc := s.services[i]
+		return svc.Repo + "\x00" + runsWorkflow(svc.Workflow) + "\x00" + svc.Branch
+	})
+	providers.Parallel(len(groups), s.conc, func(k int) {
+		i := groups[k][0]
 		svc := s.services[i]
 		listErrs[i] = providers.Guard("GitHub", func() (err error) {
 			lists[i], err = s.client.Runs(svcCtx[i], svc.Repo, runsWorkflow(svc.Workflow), svc.Branch, s.recent)
 			return err
 		})
+		for _, j := range groups[k][1:] {
+			lists[j], listErrs[j] = lists[i], listErrs[i]
+		}
 	})
 
 	var work []*runWork

@@ -17,7 +17,10 @@ import (
 // and every answer first:
 //
 //   - it refuses to send while a throttling answer's wait runs or the
-//     primary budget is spent (meter.gate), on our clock;
+//     primary budget is spent (meter.gate), on our clock, or when the
+//     request would overspend flightdeck's share of the secondary limit's
+//     points a minute (secondary.take), and it keeps at most maxInFlight
+//     requests in flight;
 //   - it makes every GET conditional: If-None-Match with the ETag of the
 //     last 200 it cached, and on 304 it hands go-github that 200 again,
 //     body and Link header and all, with the 304's fresh rate headers. A
@@ -34,17 +37,41 @@ type transport struct {
 	next  http.RoundTripper
 	cache *etagCache // nil: no conditional requests
 	meter *meter
+	sec   *secondary
 	now   func() time.Time
 	base  string // the API base path, trimmed off paths in errors
 }
 
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if err := t.meter.gate(t.now()); err != nil {
+	err := t.meter.gate(t.now())
+	if err == nil {
+		err = t.sec.take(t.now(), req)
+	}
+	if err != nil {
 		if req.Body != nil {
 			req.Body.Close()
 		}
 		return nil, err
 	}
+	release, err := t.sec.acquire(req)
+	if err != nil {
+		if req.Body != nil {
+			req.Body.Close()
+		}
+		return nil, err
+	}
+	resp, err := t.send(req)
+	if err != nil || resp.Body == nil {
+		release()
+		return resp, err
+	}
+	resp.Body = releasing{resp.Body, release}
+	return resp, nil
+}
+
+// send makes one request conditional where it can, and reads its answer
+// (see transport).
+func (t *transport) send(req *http.Request) (*http.Response, error) {
 	var hit *entry
 	key := ""
 	p := pendingOf(req.Context())
