@@ -467,6 +467,7 @@ func (m Model) followCI(a model.Action, msg ranMsg) (Model, tea.Cmd) {
 	}
 	var cmds []tea.Cmd
 	if i, ok := m.poll.ciSourceFor(a.Service); ok {
+		m.poll.wake(i, a.Service)
 		cmds = append(cmds, m.poll.start(m.opts.Context, i, m.opts.Now))
 	}
 	if msg.err == nil && a.Kind == model.ActionApprove && a.Environment != "" {

@@ -262,8 +262,11 @@ func (m Model) handleCIFetched(msg ciFetchedMsg) (Model, tea.Cmd) {
 	m.now = m.opts.Now()
 	m.snap.GeneratedAt = m.now
 	m.snap.MarkStale(m.now, m.staleAfter())
-	moving := ciMoving(m.snap, msg.result.Covers)
-	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving), m.announceGates(known), m.readCommits())
+	moving := func(service string) bool {
+		s, ok := m.snap.Service(service)
+		return ok && s.CIMoving()
+	}
+	return m, tea.Batch(m.poll.finishedCI(msg.source, msg.result.Err, moving, m.now), m.announceGates(known), m.readCommits())
 }
 
 // announceGates notifies once per gate that started waiting in a service

@@ -319,7 +319,7 @@ func TestRateLimitInHeaderAndPace(t *testing.T) {
 	m := New(Options{Title: "test", Services: specs, Providers: registry([]providers.DeploySource{src}, ci),
 		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
 	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
-	m = update(t, m, ciFetchCmd(context.Background(), ci, 1, time.Second, m.opts.Now)())
+	m = update(t, m, ciFetchCmd(context.Background(), ci, 1, ci.Services(), time.Second, m.opts.Now)())
 	if v := view(m); !strings.Contains(v, "github 4 812/5 000") {
 		t.Errorf("the header should show the budget:\n%s", v)
 	}

@@ -15,6 +15,11 @@ import (
 // moving, at the idle interval otherwise, and backs off when it fails or is
 // throttled. One fetch per source is ever in flight; a tick that arrives
 // while one is still running is dropped, and the result schedules the next.
+//
+// Inside a CI source that can poll a subset of its services
+// (providers.CISubsetPoller), each service keeps its own pace: hot while
+// its own pipeline runs, idle otherwise. A tick polls the services that
+// are due, together, and the next tick comes when the next one is due.
 
 // fetchedMsg carries one poll of one deploy source.
 type fetchedMsg struct {
@@ -50,6 +55,12 @@ type sourceState struct {
 	failures int
 	lastErr  error
 	follow   follow
+	// due is when each service of a CI source is next read (a service
+	// not in it is due now); polling is what the poll in flight reads.
+	due     map[string]time.Time
+	polling []string
+	// next is the wait the last result scheduled, for tests to read.
+	next time.Duration
 }
 
 // follow keeps a source hot after an action on one of its environments,
@@ -82,18 +93,61 @@ func (p *poller) start(ctx context.Context, i int, now func() time.Time) tea.Cmd
 	if s.inFlight {
 		return nil
 	}
-	s.inFlight = true
 	if s.ci != nil {
-		return ciFetchCmd(ctx, s.ci, i, p.timing.Timeout, now)
+		return p.startCI(ctx, i, now)
 	}
+	s.inFlight = true
 	return fetchCmd(ctx, s.src, i, p.timing.Timeout, now)
 }
+
+// startCI polls the services of CI source i that are due, or, when none
+// is (a tick that came early), schedules the next tick for the first one
+// that will be. A source that cannot poll a subset is polled whole.
+func (p *poller) startCI(ctx context.Context, i int, now func() time.Time) tea.Cmd {
+	s := &p.sources[i]
+	names := s.ci.Services()
+	if _, subset := s.ci.(providers.CISubsetPoller); subset {
+		at := now()
+		due := names[:0:0]
+		for _, name := range names {
+			if !at.Before(s.due[name]) {
+				due = append(due, name)
+			}
+		}
+		if len(due) == 0 {
+			return p.tick(i, s.firstDue(at).Sub(at))
+		}
+		names = due
+	}
+	s.inFlight, s.polling = true, names
+	return ciFetchCmd(ctx, s.ci, i, names, p.timing.Timeout, now)
+}
+
+// firstDue is when the first service of a CI source is due.
+func (s *sourceState) firstDue(now time.Time) time.Time {
+	first := time.Time{}
+	for _, name := range s.ci.Services() {
+		d, ok := s.due[name]
+		if !ok || !d.After(now) {
+			return now
+		}
+		if first.IsZero() || d.Before(first) {
+			first = d
+		}
+	}
+	return first
+}
+
+// wake makes a service of CI source i due now: an action on it wants to
+// see the result at once.
+func (p *poller) wake(i int, service string) { delete(p.sources[i].due, service) }
 
 // startAll begins a fetch of every idle source and obsoletes pending ticks.
 func (p *poller) startAll(ctx context.Context, now func() time.Time) tea.Cmd {
 	cmds := make([]tea.Cmd, 0, len(p.sources))
 	for i := range p.sources {
 		p.sources[i].gen++
+		p.sources[i].due = nil // every service is due
 		cmds = append(cmds, p.start(ctx, i, now))
 	}
 	return tea.Batch(cmds...)
@@ -101,6 +155,32 @@ func (p *poller) startAll(ctx context.Context, now func() time.Time) tea.Cmd {
 
 // finished records a result and schedules the next poll of that source.
 func (p *poller) finished(i int, err error, moving bool) tea.Cmd {
+	p.record(i, err)
+	return p.tick(i, p.delay(i, moving))
+}
+
+// finishedCI records a CI poll and schedules the next: each service it
+// read is next due after its own pace (hot while moving(service)), or
+// after the source's backoff when the poll failed, and the source ticks
+// when its first service is due, no sooner than a metered API allows.
+func (p *poller) finishedCI(i int, err error, moving func(service string) bool, now time.Time) tea.Cmd {
+	p.record(i, err)
+	s := &p.sources[i]
+	if s.due == nil {
+		s.due = map[string]time.Time{}
+	}
+	for _, name := range s.polling {
+		s.due[name] = now.Add(p.delay(i, moving(name)))
+	}
+	s.polling = nil
+	wait := s.firstDue(now).Sub(now)
+	if rr, ok := s.ci.(providers.RateReporter); ok {
+		wait = max(wait, rr.MinInterval())
+	}
+	return p.tick(i, wait)
+}
+
+func (p *poller) record(i int, err error) {
 	s := &p.sources[i]
 	s.inFlight = false
 	s.lastErr = err
@@ -109,9 +189,16 @@ func (p *poller) finished(i int, err error, moving bool) tea.Cmd {
 	} else {
 		s.failures = 0
 	}
+}
+
+// tick schedules the next poll of source i after d, obsoleting any
+// earlier schedule.
+func (p *poller) tick(i int, d time.Duration) tea.Cmd {
+	s := &p.sources[i]
 	s.gen++
+	s.next = d
 	gen := s.gen
-	return tea.Tick(p.delay(i, moving), func(time.Time) tea.Msg { return pollMsg{source: i, gen: gen} })
+	return tea.Tick(d, func(time.Time) tea.Msg { return pollMsg{source: i, gen: gen} })
 }
 
 // delay is how long to wait before the next poll of source i.
@@ -201,21 +288,10 @@ func fetchCmd(ctx context.Context, src providers.DeploySource, i int, timeout ti
 	}
 }
 
-func ciFetchCmd(ctx context.Context, src providers.CISource, i int, timeout time.Duration, now func() time.Time) tea.Cmd {
+func ciFetchCmd(ctx context.Context, src providers.CISource, i int, services []string, timeout time.Duration, now func() time.Time) tea.Cmd {
 	return func() tea.Msg {
-		return ciFetchedMsg{source: i, result: providers.PollCI(ctx, src, timeout, now)}
+		return ciFetchedMsg{source: i, result: providers.PollCIServices(ctx, src, services, timeout, now)}
 	}
-}
-
-// ciMoving reports whether any pipeline of the services a CI source covers
-// is still running.
-func ciMoving(snap *model.Snapshot, services []string) bool {
-	for _, name := range services {
-		if s, ok := snap.Service(name); ok && s.CIMoving() {
-			return true
-		}
-	}
-	return false
 }
 
 // covering reports whether any environment a source covers is moving.
