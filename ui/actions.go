@@ -140,8 +140,9 @@ func (m Model) availability() availability {
 	if why == "" && m.screen != screenBoard && m.screen != screenDetail {
 		why = "go back to the board to act"
 	}
+	sel := m.selection()
 	for _, k := range actionKeys(&m.base) {
-		switch ask, w := m.ask(k.kind); {
+		switch ask, w := sel.ask(k.kind); {
 		case why != "":
 			av.kinds[k.kind] = why
 		case w != "":
@@ -166,40 +167,52 @@ func (m Model) actionsOff() string {
 	return ""
 }
 
-// ask is what an action key asks for, from the selection on screen: the
-// board's cell or the detail screen's panel, and on the detail screen the
-// workflow shown. The planner does the rest.
-func (m Model) ask(kind model.ActionKind) (action.Ask, string) {
-	var service, env string
+// selection is what the action keys act on: the board's cell or the
+// detail screen's panel, and on the detail screen the workflow shown.
+type selection struct {
+	service, env, workflow string
+	onDetail               bool
+}
+
+func (m Model) selection() selection {
+	var sel selection
 	if m.screen == screenDetail {
-		service, env, _ = m.detail.Selection(m.snap)
+		sel.service, sel.env, _ = m.detail.Selection(m.snap)
+		if _, wf, ok := m.detail.Workflow(m.snap); ok {
+			sel.workflow = wf.ID
+		}
+		sel.onDetail = true
 	} else {
-		service, env, _ = m.board.Selection(m.snap)
+		sel.service, sel.env, _ = m.board.Selection(m.snap)
 	}
-	ask := action.Ask{Kind: kind, Service: service}
-	if service == "" {
+	return sel
+}
+
+// ask is what an action key asks for, from the selection on screen; the
+// planner does the rest.
+func (sel selection) ask(kind model.ActionKind) (action.Ask, string) {
+	ask := action.Ask{Kind: kind, Service: sel.service}
+	if sel.service == "" {
 		return ask, "select a service first"
 	}
 	switch kind {
 	case model.ActionApprove, model.ActionReject:
 	case model.ActionRerun, model.ActionCancel:
-		if m.screen != screenDetail {
+		if !sel.onDetail {
 			return ask, "open a service (enter) to act on its workflows"
 		}
-		if _, wf, ok := m.detail.Workflow(m.snap); ok {
-			ask.Workflow = wf.ID
-		}
+		ask.Workflow = sel.workflow
 	case model.ActionPromote:
-		ask.Source = env
+		ask.Source = sel.env
 	default:
-		ask.Environment = env
+		ask.Environment = sel.env
 	}
 	return ask, ""
 }
 
 // propose plans what a key asks for.
 func (m Model) propose(kind model.ActionKind) action.Plan {
-	ask, _ := m.ask(kind)
+	ask, _ := m.selection().ask(kind)
 	return m.opts.Actions.Propose(m.snap, ask)
 }
 
