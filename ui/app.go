@@ -27,6 +27,7 @@ import (
 	"flightdeck/ui/format"
 	"flightdeck/ui/keys"
 	"flightdeck/ui/picker"
+	sc "flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
 
@@ -182,7 +183,36 @@ func (m Model) tick() tea.Cmd {
 // may all have changed.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	next, cmd := m.route(admit(msg))
-	return next.refreshKeys(), cmd
+	return next.refreshKeys().shareKeys(), cmd
+}
+
+// shareKeys hands the detail screen the keys that apply now, as
+// refreshKeys does the board, so its help offers only what would act.
+func (m Model) shareKeys() Model {
+	m.detail.SetKeys(m.km)
+	return m
+}
+
+// ctx is what the screens read of the root: the snapshot, the clock and
+// the repository host's answers.
+func (m Model) ctx() sc.Context {
+	return sc.Context{Snap: m.snap, Now: m.now, Compared: m.compared, Commit: m.commit}
+}
+
+// front is the screen in front, which View draws and whose keys the
+// footer and the ? overlay describe: the modal covers every other.
+func (m *Model) front() sc.Screen {
+	switch {
+	case m.act.phase == phaseConfirming:
+		return &m.modal
+	case m.screen == screenPicker:
+		return &m.picker
+	case m.screen == screenAudit:
+		return &m.audit
+	case m.screen == screenDetail:
+		return &m.detail
+	}
+	return &m.board
 }
 
 func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
@@ -231,12 +261,9 @@ func (m Model) staleAfter() time.Duration { return 2 * m.opts.Refresh }
 func (m Model) handleResize(msg tea.WindowSizeMsg) Model {
 	m.width, m.height = msg.Width, msg.Height
 	m.help.Width = msg.Width
-	body := m.bodyHeight()
-	m.board.SetSize(msg.Width, body)
-	m.detail.SetSize(msg.Width, body)
-	m.picker.SetSize(msg.Width, body)
-	m.audit.SetSize(msg.Width, body)
-	m.modal.SetWidth(msg.Width)
+	for _, s := range []sc.Screen{&m.board, &m.detail, &m.picker, &m.audit, &m.modal} {
+		s.SetSize(msg.Width, m.bodyHeight())
+	}
 	return m
 }
 
@@ -310,7 +337,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	switch {
 	case m.screen == screenBoard && m.board.Filtering():
 		var cmd tea.Cmd
-		m.board, cmd = m.board.Update(msg, m.snap)
+		m.board, cmd = m.board.Update(msg, m.ctx())
 		return m, cmd
 	case m.screen == screenPicker && m.picker.Filtering():
 		return m.handlePickerKey(msg)
@@ -347,7 +374,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		var cmd tea.Cmd
-		m.detail, cmd = m.detail.Update(msg, m.snap, m.now)
+		m.detail, cmd = m.detail.Update(msg, m.ctx())
 		return m, cmd
 	default:
 		if key.Matches(msg, m.km.Open) {
@@ -355,7 +382,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, m.readCommits()
 		}
 		var cmd tea.Cmd
-		m.board, cmd = m.board.Update(msg, m.snap)
+		m.board, cmd = m.board.Update(msg, m.ctx())
 		return m, cmd
 	}
 }
@@ -373,7 +400,7 @@ func (m Model) openDetail() Model {
 			}
 		}
 	}
-	m.detail = detail.New(m.st, m.base, svcName, idx, func(sha string) (model.Commit, bool) { return m.commit(svcName, sha) })
+	m.detail = detail.New(m.st, m.km, svcName, idx)
 	m.detail.SetSize(m.width, m.bodyHeight())
 	m.screen = screenDetail
 	return m
@@ -389,20 +416,15 @@ func (m Model) View() string {
 	}
 	var body string
 	bodyH := m.bodyHeight()
+	front := m.front()
 	switch {
 	case m.act.phase == phaseConfirming:
 		// The modal covers the screen: what is behind it cannot be acted on.
-		body = m.opts.Renderer.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.modal.View())
+		body = m.opts.Renderer.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, front.View(m.ctx()))
 	case m.full:
-		body = m.st.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(m.km.FullHelp())
-	case m.screen == screenPicker:
-		body = m.picker.View(m.now)
-	case m.screen == screenAudit:
-		body = m.audit.View(m.now)
-	case m.screen == screenDetail:
-		body = m.detail.View(m.snap, m.now)
+		body = m.st.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(front.FullHelp())
 	default:
-		body = m.board.View(m.snap, m.now, m.compared, m.commit)
+		body = front.View(m.ctx())
 	}
 	lines := strings.Count(body, "\n") + 1
 	if lines < bodyH {
@@ -411,27 +433,12 @@ func (m Model) View() string {
 	return termsafe.Frame(m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer())
 }
 
-// footer shows only the keys that do something on the current screen.
+// footer shows only the keys that do something on the screen in front;
+// over the ? overlay, how to leave it.
 func (m Model) footer() string {
-	k := m.km
-	var b []key.Binding
-	switch {
-	case m.act.phase == phaseConfirming:
-		b = m.modal.ShortHelp()
-	case m.full:
-		b = []key.Binding{k.Help, k.Quit}
-	case m.screen == screenPicker:
-		b = m.picker.ShortHelp()
-	case m.screen == screenAudit:
-		b = m.audit.ShortHelp()
-	case m.screen == screenDetail:
-		b = []key.Binding{k.Left, k.Right, k.Approve, k.Rerun, k.Cancel, k.Promote, k.Rollback, k.Abort, k.Back, k.Refresh, k.Help, k.Quit}
-	case m.board.Filtering():
-		b = []key.Binding{key.NewBinding(key.WithHelp("enter", "apply")), key.NewBinding(key.WithHelp("esc", "clear"))}
-	case m.board.Filter() != "":
-		b = []key.Binding{k.Open, key.NewBinding(key.WithHelp("esc", "clear filter")), k.Filter, k.Refresh, k.Help, k.Quit}
-	default:
-		b = k.ShortHelp()
+	b := m.front().ShortHelp()
+	if m.full && m.act.phase != phaseConfirming {
+		b = []key.Binding{m.km.Help, m.km.Quit}
 	}
 	return " " + m.help.ShortHelpView(b)
 }

@@ -17,6 +17,7 @@ import (
 	"flightdeck/ui/format"
 	"flightdeck/ui/graph"
 	"flightdeck/ui/keys"
+	"flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
 
@@ -31,20 +32,35 @@ type Model struct {
 	shift   int // the graph's horizontal scroll
 	width   int
 	height  int
-	commit  Commits
 }
 
-// Commits tells what the repository host said of one of the service's
-// commits; ok is false when it has not said (no repository, not read yet).
-type Commits func(sha string) (c model.Commit, ok bool)
+// New opens the detail of a service, with the environment at envIndex
+// selected.
+func New(st theme.Styles, km keys.KeyMap, service string, envIndex int) Model {
+	return Model{st: st, km: km, service: service, env: max(0, envIndex)}
+}
 
-// New opens the detail of a service, with the named environment selected.
-// commit, when not nil, gives the subject and author of the commits shown.
-func New(st theme.Styles, km keys.KeyMap, service string, envIndex int, commit Commits) Model {
-	if commit == nil {
-		commit = func(string) (model.Commit, bool) { return model.Commit{}, false }
+// SetKeys tells the screen which keys apply now (the root disables the
+// actions that would not act), so its help offers only what works.
+func (m *Model) SetKeys(km keys.KeyMap) { m.km = km }
+
+// ShortHelp is the footer while the detail is in front.
+func (m Model) ShortHelp() []key.Binding {
+	k := m.km
+	return []key.Binding{k.Left, k.Right, k.Approve, k.Rerun, k.Cancel, k.Promote, k.Rollback, k.Abort, k.Back, k.Refresh, k.Help, k.Quit}
+}
+
+// FullHelp is the ? overlay on the detail, in columns: the board's table
+// without what only the board does (open, filter).
+func (m Model) FullHelp() [][]key.Binding {
+	k := m.km
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Left, k.Right},
+		{k.Back},
+		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Audit},
+		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel},
+		{k.Refresh, k.Help, k.Quit},
 	}
-	return Model{st: st, km: km, service: service, env: max(0, envIndex), commit: commit}
 }
 
 // Service is the service this screen shows.
@@ -63,8 +79,8 @@ func (m Model) Selection(snap *model.Snapshot) (service, env string, ok bool) {
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
 // Update moves between environment panels and scrolls within the content.
-func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot, now time.Time) (Model, tea.Cmd) {
-	svc, ok := snap.Service(m.service)
+func (m Model) Update(msg tea.KeyMsg, ctx screen.Context) (Model, tea.Cmd) {
+	svc, ok := ctx.Snap.Service(m.service)
 	if !ok {
 		return m, nil
 	}
@@ -76,7 +92,7 @@ func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot, now time.Time) (Mode
 	case key.Matches(msg, m.km.Up):
 		m.scroll = max(0, m.scroll-1)
 	case key.Matches(msg, m.km.Down):
-		m.scroll = min(m.scroll+1, max(0, len(m.lines(svc, now))-m.height))
+		m.scroll = min(m.scroll+1, max(0, len(m.lines(svc, ctx))-m.height))
 	case key.Matches(msg, m.km.OlderRun):
 		m.run, m.shift = min(m.run+1, max(0, len(svc.Pipelines)-1)), 0
 	case key.Matches(msg, m.km.NewerRun):
@@ -107,23 +123,23 @@ func (m Model) Workflow(snap *model.Snapshot) (*model.Pipeline, *model.Workflow,
 }
 
 // View draws the screen, scrolled to the current offset.
-func (m Model) View(snap *model.Snapshot, now time.Time) string {
-	svc, ok := snap.Service(m.service)
+func (m Model) View(ctx screen.Context) string {
+	svc, ok := ctx.Snap.Service(m.service)
 	if !ok {
 		return m.st.Error.Render("service " + m.service + " is no longer configured")
 	}
-	lines := m.lines(svc, now)
+	lines := m.lines(svc, ctx)
 	scroll := min(m.scroll, max(0, len(lines)-m.height))
 	end := min(len(lines), scroll+m.height)
 	return strings.Join(lines[scroll:end], "\n")
 }
 
 // lines is the whole content, before scrolling.
-func (m Model) lines(svc *model.ServiceState, now time.Time) []string {
+func (m Model) lines(svc *model.ServiceState, ctx screen.Context) []string {
 	parts := []string{
 		m.st.Title.Render(svc.Name) + m.st.Dim.Render(repoSuffix(svc.Repo)),
-		m.pipelines(svc, now),
-		m.panels(svc, now),
+		m.pipelines(svc, ctx),
+		m.panels(svc, ctx),
 	}
 	return strings.Split(strings.Join(parts, "\n\n"), "\n")
 }
@@ -137,7 +153,8 @@ func repoSuffix(repo string) string {
 
 // pipelines shows one pipeline (the newest, or an older one picked with
 // [ and ]): commit, status and trigger, then its newest workflow as a graph.
-func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
+func (m Model) pipelines(svc *model.ServiceState, ctx screen.Context) string {
+	now := ctx.Now
 	if len(svc.Pipelines) == 0 {
 		if svc.CIError != "" {
 			return m.st.Warn.Render(theme.GlyphWarn+" CI: ") + svc.CIError
@@ -157,7 +174,7 @@ func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
 	}
 	head += m.st.Dim.Render("  (" + strconv.Itoa(i+1) + " of " + strconv.Itoa(len(svc.Pipelines)) + ", [ ] older/newer)")
 	lines := []string{format.Truncate(head, m.width)}
-	if subject, author := m.byline(p.SHA, p.Subject); subject != "" {
+	if subject, author := m.byline(ctx, p.SHA, p.Subject); subject != "" {
 		lines = append(lines, "  "+format.Byline(`"`+subject+`"`, author, m.width-2))
 	}
 	if svc.CIError != "" {
@@ -250,7 +267,7 @@ func pipelineName(p model.Pipeline) string {
 
 // panels lays the environment panels side by side when they fit, stacked
 // otherwise.
-func (m Model) panels(svc *model.ServiceState, now time.Time) string {
+func (m Model) panels(svc *model.ServiceState, ctx screen.Context) string {
 	n := len(svc.Environments)
 	if n == 0 {
 		return m.st.Dim.Render("no environments")
@@ -260,7 +277,7 @@ func (m Model) panels(svc *model.ServiceState, now time.Time) string {
 	var rows []string
 	var row []string
 	for i := range svc.Environments {
-		row = append(row, m.panel(&svc.Environments[i], now, w, i == m.env))
+		row = append(row, m.panel(&svc.Environments[i], ctx, w, i == m.env))
 		if len(row) == perRow {
 			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 			row = nil
@@ -272,7 +289,8 @@ func (m Model) panels(svc *model.ServiceState, now time.Time) string {
 	return strings.Join(rows, "\n")
 }
 
-func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) string {
+func (m Model) panel(e *model.EnvStatus, ctx screen.Context, w int, selected bool) string {
+	now := ctx.Now
 	inner := max(10, w-4)
 	var lines []string
 	add := func(s string) { lines = append(lines, format.Fit(s, inner)) }
@@ -291,7 +309,7 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 	}
 	if !e.FetchedAt.IsZero() {
 		add("version  " + m.st.Bold.Render(e.Version.Short()) + m.st.Dim.Render(sinceSuffix(now, e.Since)))
-		if subject, author := m.byline(e.Version.SHA, ""); subject != "" {
+		if subject, author := m.byline(ctx, e.Version.SHA, ""); subject != "" {
 			add("commit   " + subject)
 			if author != "" {
 				add("author   " + author)
@@ -319,7 +337,7 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 			verb = "failed deploy "
 		}
 		add(m.st.Bold.Render(verb) + from + " → " + to + started)
-		if subject, author := m.byline(d.ToSHA, ""); subject != "" && !model.SameCommit(d.ToSHA, e.Version.SHA) {
+		if subject, author := m.byline(ctx, d.ToSHA, ""); subject != "" && !model.SameCommit(d.ToSHA, e.Version.SHA) {
 			add(m.st.Dim.Render("  " + to + " " + format.Byline(subject, author, inner-11)))
 		}
 		if d.Reason != "" {
@@ -375,8 +393,11 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 // byline is a commit's subject and author as the host told them, the
 // subject falling back to what the CI provider said (known) while the
 // host has not answered.
-func (m Model) byline(sha, known string) (subject, author string) {
-	if c, ok := m.commit(sha); ok {
+func (m Model) byline(ctx screen.Context, sha, known string) (subject, author string) {
+	if ctx.Commit == nil {
+		return known, ""
+	}
+	if c, ok := ctx.Commit(m.service, sha); ok {
 		return cmp.Or(c.Subject, known), c.Author
 	}
 	return known, ""
