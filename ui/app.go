@@ -196,23 +196,45 @@ func (m Model) shareKeys() Model {
 // ctx is what the screens read of the root: the snapshot, the clock and
 // the repository host's answers.
 func (m Model) ctx() sc.Context {
-	return sc.Context{Snap: m.snap, Now: m.now, Compared: m.compared, Commit: m.commit}
+	h := m.host()
+	return sc.Context{Snap: m.snap, Now: m.now, Compared: h.compared, Commit: h.commit}
 }
 
-// front is the screen in front, which View draws and whose keys the
-// footer and the ? overlay describe: the modal covers every other.
-func (m *Model) front() sc.Screen {
+// shown is what the screen in front gives a frame: its body (or, under
+// the ? overlay, its full help) and its footer.
+type shown struct {
+	body  string
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+// front draws the screen in front, the one whose keys the footer and the
+// ? overlay describe: the modal covers every other.
+func (m Model) front(ctx sc.Context) shown {
 	switch {
 	case m.act.phase == phaseConfirming:
-		return &m.modal
+		return show(m.modal, ctx, false)
 	case m.screen == screenPicker:
-		return &m.picker
+		return show(m.picker, ctx, m.full)
 	case m.screen == screenAudit:
-		return &m.audit
+		return show(m.audit, ctx, m.full)
 	case m.screen == screenDetail:
-		return &m.detail
+		return show(m.detail, ctx, m.full)
 	}
-	return &m.board
+	return show(m.board, ctx, m.full)
+}
+
+// show reaches a screen by its type, not through the sc.Screen interface:
+// a screen in an interface is a copy on the heap, and every screen carries
+// its styles, so that copy would cost kilobytes a frame.
+func show[S interface {
+	View(sc.Context) string
+	help.KeyMap
+}](s S, ctx sc.Context, overlay bool) shown {
+	if overlay {
+		return shown{full: s.FullHelp(), short: s.ShortHelp()}
+	}
+	return shown{body: s.View(ctx), short: s.ShortHelp()}
 }
 
 func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
@@ -416,27 +438,27 @@ func (m Model) View() string {
 	}
 	var body string
 	bodyH := m.bodyHeight()
-	front := m.front()
+	front := m.front(m.ctx())
 	switch {
 	case m.act.phase == phaseConfirming:
 		// The modal covers the screen: what is behind it cannot be acted on.
-		body = m.opts.Renderer.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, front.View(m.ctx()))
+		body = m.opts.Renderer.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, front.body)
 	case m.full:
-		body = m.st.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(front.FullHelp())
+		body = m.st.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(front.full)
 	default:
-		body = front.View(m.ctx())
+		body = front.body
 	}
 	lines := strings.Count(body, "\n") + 1
 	if lines < bodyH {
 		body += strings.Repeat("\n", bodyH-lines)
 	}
-	return termsafe.Frame(m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer())
+	return termsafe.Frame(m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer(front))
 }
 
 // footer shows only the keys that do something on the screen in front;
 // over the ? overlay, how to leave it.
-func (m Model) footer() string {
-	b := m.front().ShortHelp()
+func (m Model) footer(front shown) string {
+	b := front.short
 	if m.full && m.act.phase != phaseConfirming {
 		b = []key.Binding{m.km.Help, m.km.Quit}
 	}

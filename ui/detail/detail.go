@@ -32,12 +32,17 @@ type Model struct {
 	shift   int // the graph's horizontal scroll
 	width   int
 	height  int
+	// plan keeps the shown workflow's graph between frames (see
+	// graph.Plan); copies of the model share it. It is a cache: View
+	// brings it up to date with what it draws, so no path can show a
+	// stale graph.
+	plan *graph.Plan
 }
 
 // New opens the detail of a service, with the environment at envIndex
 // selected.
 func New(st theme.Styles, km keys.KeyMap, service string, envIndex int) Model {
-	return Model{st: st, km: km, service: service, env: max(0, envIndex)}
+	return Model{st: st, km: km, service: service, env: max(0, envIndex), plan: graph.NewPlan(st)}
 }
 
 // SetKeys tells the screen which keys apply now (the root disables the
@@ -92,7 +97,7 @@ func (m Model) Update(msg tea.KeyMsg, ctx screen.Context) (Model, tea.Cmd) {
 	case key.Matches(msg, m.km.Up):
 		m.scroll = max(0, m.scroll-1)
 	case key.Matches(msg, m.km.Down):
-		m.scroll = min(m.scroll+1, max(0, len(m.lines(svc, ctx))-m.height))
+		m.scroll = min(m.scroll+1, max(0, m.page(svc, ctx).len()-m.height))
 	case key.Matches(msg, m.km.OlderRun):
 		m.run, m.shift = min(m.run+1, max(0, len(svc.Pipelines)-1)), 0
 	case key.Matches(msg, m.km.NewerRun):
@@ -128,20 +133,64 @@ func (m Model) View(ctx screen.Context) string {
 	if !ok {
 		return m.st.Error.Render("service " + m.service + " is no longer configured")
 	}
-	lines := m.lines(svc, ctx)
-	scroll := min(m.scroll, max(0, len(lines)-m.height))
-	end := min(len(lines), scroll+m.height)
-	return strings.Join(lines[scroll:end], "\n")
+	pg := m.page(svc, ctx)
+	scroll := min(m.scroll, max(0, pg.len()-m.height))
+	return strings.Join(pg.lines(scroll, scroll+m.height), "\n")
 }
 
-// lines is the whole content, before scrolling.
-func (m Model) lines(svc *model.ServiceState, ctx screen.Context) []string {
-	parts := []string{
-		m.st.Title.Render(svc.Name) + m.st.Dim.Render(repoSuffix(svc.Repo)),
-		m.pipelines(svc, ctx),
-		m.panels(svc, ctx),
+// page is the whole content before scrolling: the title, the pipeline,
+// the environment panels, a blank line apart. The workflow's graph, which
+// can run to thousands of lines, is drawn only where the window falls.
+func (m Model) page(svc *model.ServiceState, ctx screen.Context) page {
+	pre, plan, post := m.pipelines(svc, ctx)
+	p := page{head: splitEach(m.st.Title.Render(svc.Name)+m.st.Dim.Render(repoSuffix(svc.Repo)), "")}
+	p.head = append(p.head, splitEach(pre...)...)
+	if plan != nil {
+		p.plan, p.shift, p.graphLines = plan, m.shift, plan.Height(m.shift)
 	}
-	return strings.Split(strings.Join(parts, "\n\n"), "\n")
+	p.tail = append(splitEach(post...), "")
+	p.tail = append(p.tail, splitEach(m.panels(svc, ctx))...)
+	return p
+}
+
+type page struct {
+	head, tail []string
+	plan       *graph.Plan // drawn between head and tail, indented; nil for none
+	shift      int         // the graph's horizontal scroll
+	graphLines int
+}
+
+func (p page) len() int { return len(p.head) + p.graphLines + len(p.tail) }
+
+// lines are lines [from, to) of the page.
+func (p page) lines(from, to int) []string {
+	out := make([]string, 0, max(0, min(to, p.len())-from))
+	out = append(out, window(p.head, from, to)...)
+	from, to = from-len(p.head), to-len(p.head)
+	if a, b := max(0, from), min(to, p.graphLines); p.plan != nil && a < b {
+		for _, l := range p.plan.Lines(p.shift, a, b) {
+			out = append(out, "  "+l)
+		}
+	}
+	return append(out, window(p.tail, from-p.graphLines, to-p.graphLines)...)
+}
+
+// window is lines [from, to) of s, as far as s has them.
+func window(s []string, from, to int) []string {
+	from, to = max(0, from), min(len(s), to)
+	if from >= to {
+		return nil
+	}
+	return s[from:to]
+}
+
+// splitEach is the lines of each string, in order.
+func splitEach(s ...string) []string {
+	var out []string
+	for _, x := range s {
+		out = append(out, strings.Split(x, "\n")...)
+	}
+	return out
 }
 
 func repoSuffix(repo string) string {
@@ -153,13 +202,15 @@ func repoSuffix(repo string) string {
 
 // pipelines shows one pipeline (the newest, or an older one picked with
 // [ and ]): commit, status and trigger, then its newest workflow as a graph.
-func (m Model) pipelines(svc *model.ServiceState, ctx screen.Context) string {
+// The lines before the graph and after it are apart, and plan is nil when
+// there is no graph to draw.
+func (m Model) pipelines(svc *model.ServiceState, ctx screen.Context) (pre []string, plan *graph.Plan, post []string) {
 	now := ctx.Now
 	if len(svc.Pipelines) == 0 {
 		if svc.CIError != "" {
-			return m.st.Warn.Render(theme.GlyphWarn+" CI: ") + svc.CIError
+			return []string{m.st.Warn.Render(theme.GlyphWarn+" CI: ") + svc.CIError}, nil, nil
 		}
-		return m.st.Dim.Render("CI: no pipelines reported for this service")
+		return []string{m.st.Dim.Render("CI: no pipelines reported for this service")}, nil, nil
 	}
 	i := min(m.run, len(svc.Pipelines)-1)
 	p := svc.Pipelines[i]
@@ -184,7 +235,7 @@ func (m Model) pipelines(svc *model.ServiceState, ctx screen.Context) string {
 		lines = append(lines, m.st.Error.Render("  "+theme.GlyphFailed+" "+format.Truncate(p.Error, m.width-4)))
 	}
 	if len(p.Workflows) == 0 {
-		return strings.Join(append(lines, m.st.Dim.Render("  no workflows yet")), "\n")
+		return append(lines, m.st.Dim.Render("  no workflows yet")), nil, nil
 	}
 	wf := p.Workflows[0]
 	wg, wp := m.st.RunPaint(wf.Status)
@@ -197,20 +248,19 @@ func (m Model) pipelines(svc *model.ServiceState, ctx screen.Context) string {
 		// Without the order the jobs run in, a graph would lie: list them.
 		lines = append(lines, m.st.Warn.Render("  "+theme.GlyphWarn+" no graph: ")+format.Truncate(wf.GraphError, m.width-14))
 		lines = append(lines, m.jobList(wf.Jobs, now)...)
-		return strings.Join(append(lines, m.steps(wf.Jobs)...), "\n")
+		return append(lines, m.steps(wf.Jobs)...), nil, nil
 	}
-	layout, err := model.LayoutGraph(wf.Jobs)
-	if err != nil {
-		return strings.Join(append(lines, m.st.Error.Render("  "+theme.GlyphFailed+" cannot draw the graph: "+err.Error())), "\n")
+	plan = m.plan
+	if plan == nil {
+		plan = graph.NewPlan(m.st) // a zero Model: nothing kept
 	}
-	f := graph.Render(layout, m.st, graph.Options{Width: m.width - 2, Offset: m.shift, Now: now})
-	for _, l := range f.Lines {
-		lines = append(lines, "  "+l)
+	if err := plan.Sync(wf.Jobs, m.width-2, now); err != nil {
+		return append(lines, m.st.Error.Render("  "+theme.GlyphFailed+" cannot draw the graph: "+err.Error())), nil, nil
 	}
-	if f.Width > m.width-2 {
-		lines = append(lines, m.st.Dim.Render("  < > scroll the graph"))
+	if plan.Width() > m.width-2 {
+		post = append(post, m.st.Dim.Render("  < > scroll the graph"))
 	}
-	return strings.Join(append(lines, m.steps(wf.Jobs)...), "\n")
+	return lines, plan, append(post, m.steps(wf.Jobs)...)
 }
 
 // jobList is the jobs as the provider lists them, one a line, for when

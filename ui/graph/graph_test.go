@@ -271,7 +271,7 @@ func TestReadsRight(t *testing.T) {
 		d := newDrawing(g, st, t0)
 		d.route()
 		d.fit(0)
-		c := d.draw(0, d.width)
+		c := d.draw(0, d.width, 0, d.height)
 		ports, _ := d.rows.ports()
 		boxAt := map[[2]int]int{} // left border cell at the port line → job
 		for i := range g.Jobs {
