@@ -97,7 +97,8 @@ func (m Model) Update(msg tea.KeyMsg, ctx screen.Context) (Model, tea.Cmd) {
 	case key.Matches(msg, m.km.Up):
 		m.scroll = max(0, m.scroll-1)
 	case key.Matches(msg, m.km.Down):
-		m.scroll = min(m.scroll+1, max(0, m.page(svc, ctx).len()-m.height))
+		pg := m.page(svc, ctx)
+		m.scroll = pg.clamp(m.scroll+1, m.height)
 	case key.Matches(msg, m.km.OlderRun):
 		m.run, m.shift = min(m.run+1, max(0, len(svc.Pipelines)-1)), 0
 	case key.Matches(msg, m.km.NewerRun):
@@ -134,37 +135,61 @@ func (m Model) View(ctx screen.Context) string {
 		return m.st.Error.Render("service " + m.service + " is no longer configured")
 	}
 	pg := m.page(svc, ctx)
-	scroll := min(m.scroll, max(0, pg.len()-m.height))
+	scroll := pg.clamp(m.scroll, m.height)
 	return strings.Join(pg.lines(scroll, scroll+m.height), "\n")
 }
 
 // page is the whole content before scrolling: the title, the pipeline,
 // the environment panels, a blank line apart. The workflow's graph, which
-// can run to thousands of lines, is drawn only where the window falls.
-func (m Model) page(svc *model.ServiceState, ctx screen.Context) page {
+// can run to thousands of lines, is drawn only where the window falls, and
+// what follows it only when the window reaches it.
+func (m Model) page(svc *model.ServiceState, ctx screen.Context) *page {
 	pre, plan, post := m.pipelines(svc, ctx)
-	p := page{head: splitEach(m.st.Title.Render(svc.Name)+m.st.Dim.Render(repoSuffix(svc.Repo)), "")}
+	p := &page{head: splitEach(m.st.Title.Render(svc.Name)+m.st.Dim.Render(repoSuffix(svc.Repo)), "")}
 	p.head = append(p.head, splitEach(pre...)...)
 	if plan != nil {
 		p.plan, p.shift, p.graphLines = plan, m.shift, plan.Height(m.shift)
 	}
-	p.tail = append(splitEach(post...), "")
-	p.tail = append(p.tail, splitEach(m.panels(svc, ctx))...)
+	p.rest = func() []string {
+		tail := append(splitEach(post...), "")
+		return append(tail, splitEach(m.panels(svc, ctx))...)
+	}
 	return p
 }
 
 type page struct {
-	head, tail []string
-	plan       *graph.Plan // drawn between head and tail, indented; nil for none
+	head       []string
+	plan       *graph.Plan // drawn after head, indented; nil for none
 	shift      int         // the graph's horizontal scroll
 	graphLines int
+	rest       func() []string // the lines after the graph
+	tail       []string        // rest's, once asked
+	built      bool
 }
 
-func (p page) len() int { return len(p.head) + p.graphLines + len(p.tail) }
+func (p *page) after() []string {
+	if !p.built {
+		p.tail, p.built = p.rest(), true
+	}
+	return p.tail
+}
+
+// upTo is the line where the lines after the graph begin.
+func (p *page) upTo() int { return len(p.head) + p.graphLines }
+
+// clamp keeps a scroll position within the page: the last screenful at
+// most. The lines after the graph are built only if the screenful reaches
+// them.
+func (p *page) clamp(scroll, height int) int {
+	if scroll+height <= p.upTo() {
+		return scroll
+	}
+	return min(scroll, max(0, p.upTo()+len(p.after())-height))
+}
 
 // lines are lines [from, to) of the page.
-func (p page) lines(from, to int) []string {
-	out := make([]string, 0, max(0, min(to, p.len())-from))
+func (p *page) lines(from, to int) []string {
+	out := make([]string, 0, max(0, to-from))
 	out = append(out, window(p.head, from, to)...)
 	from, to = from-len(p.head), to-len(p.head)
 	if a, b := max(0, from), min(to, p.graphLines); p.plan != nil && a < b {
@@ -172,7 +197,10 @@ func (p page) lines(from, to int) []string {
 			out = append(out, "  "+l)
 		}
 	}
-	return append(out, window(p.tail, from-p.graphLines, to-p.graphLines)...)
+	if to <= p.graphLines {
+		return out
+	}
+	return append(out, window(p.after(), from-p.graphLines, to-p.graphLines)...)
 }
 
 // window is lines [from, to) of s, as far as s has them.
