@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"flightdeck/model"
+	"flightdeck/ui/format"
 	"flightdeck/ui/theme"
 )
 
@@ -28,6 +29,9 @@ type Plan struct {
 	width  int
 	now    time.Time
 	notes  []string
+	// bottoms remembers the graph's last line per view, [left, w] → line:
+	// finding it visits every box, and Height and Lines both need it.
+	bottoms map[[2]int]int
 }
 
 // NewPlan is an empty plan drawing in the given styles.
@@ -48,7 +52,7 @@ func (p *Plan) Sync(jobs []model.Job, width int, now time.Time) error {
 		switch {
 		case !sameLook(&p.jobs[i], &jobs[i]):
 			p.jobs[i] = copyJob(jobs[i])
-		case now.Equal(p.now) || !timed(&jobs[i]):
+		case now.Equal(p.now) || !timed(&jobs[i]) || !p.retimed(i, now):
 			continue
 		}
 		lb := newLabel(&p.jobs[i], p.st, now)
@@ -81,6 +85,20 @@ func (p *Plan) fit(width int) {
 	p.width = width
 	p.d.fit(width)
 	p.notes = notes(p.layout, p.st, width)
+	clear(p.bottoms)
+}
+
+// bottom is drawing.bottom, remembered until the columns change.
+func (p *Plan) bottom(left, w int) int {
+	if b, ok := p.bottoms[[2]int{left, w}]; ok {
+		return b
+	}
+	if p.bottoms == nil {
+		p.bottoms = map[[2]int]int{}
+	}
+	b := p.d.bottom(left, w)
+	p.bottoms[[2]int{left, w}] = b
+	return b
 }
 
 // Width is how many columns the whole graph takes; more than the width
@@ -98,7 +116,7 @@ func (p *Plan) Height(offset int) int {
 	if p.d == nil {
 		return 0
 	}
-	return p.d.bottom(p.d.view(p.width, offset)) + len(p.notes)
+	return p.bottom(p.d.view(p.width, offset)) + len(p.notes)
 }
 
 // Lines are lines [from, to) of what Render would give at this offset.
@@ -107,7 +125,7 @@ func (p *Plan) Lines(offset, from, to int) []string {
 		return nil
 	}
 	left, w := p.d.view(p.width, offset)
-	graphH := p.d.bottom(left, w)
+	graphH := p.bottom(left, w)
 	out := make([]string, 0, max(0, to-from))
 	if top, end := max(0, from), min(to, graphH); top < end {
 		out = append(out, p.d.draw(left, w, top, end-top).lines()...)
@@ -116,6 +134,13 @@ func (p *Plan) Lines(offset, from, to int) []string {
 		out = append(out, p.notes[i-graphH])
 	}
 	return out
+}
+
+// retimed reports whether job i's time reads differently at now: most
+// ticks change no running job's "3m".
+func (p *Plan) retimed(i int, now time.Time) bool {
+	d, ok := took(&p.jobs[i], now)
+	return !ok || format.Span(d) != p.d.labels[i].status
 }
 
 // copyJob keeps what a plan compares of a job; its needs are copied so
