@@ -27,6 +27,7 @@ import (
 	"flightdeck/ui/format"
 	"flightdeck/ui/keys"
 	"flightdeck/ui/picker"
+	sc "flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
 
@@ -173,7 +174,58 @@ func (m Model) tick() tea.Cmd {
 // may all have changed.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	next, cmd := m.route(admit(msg))
-	return next.refreshKeys(), cmd
+	return next.refreshKeys().shareKeys(), cmd
+}
+
+// shareKeys hands the detail screen the keys that apply now, as
+// refreshKeys does the board, so its help offers only what would act.
+func (m Model) shareKeys() Model {
+	m.detail.SetKeys(m.km)
+	return m
+}
+
+// ctx is what the screens read of the root: the snapshot, the clock and
+// the repository host's answers.
+func (m Model) ctx() sc.Context {
+	h := m.host()
+	return sc.Context{Snap: m.snap, Now: m.now, Compared: h.compared, Commit: h.commit}
+}
+
+// shown is what the screen in front gives a frame: its body (or, under
+// the ? overlay, its full help) and its footer.
+type shown struct {
+	body  string
+	short []key.Binding
+	full  [][]key.Binding
+}
+
+// front draws the screen in front, the one whose keys the footer and the
+// ? overlay describe: the modal covers every other.
+func (m Model) front(ctx sc.Context) shown {
+	switch {
+	case m.act.phase == phaseConfirming:
+		return show(m.modal, ctx, false)
+	case m.screen == screenPicker:
+		return show(m.picker, ctx, m.full)
+	case m.screen == screenAudit:
+		return show(m.audit, ctx, m.full)
+	case m.screen == screenDetail:
+		return show(m.detail, ctx, m.full)
+	}
+	return show(m.board, ctx, m.full)
+}
+
+// show reaches a screen by its type, not through the sc.Screen interface:
+// a screen in an interface is a copy on the heap, and every screen carries
+// its styles, so that copy would cost kilobytes a frame.
+func show[S interface {
+	View(sc.Context) string
+	help.KeyMap
+}](s S, ctx sc.Context, overlay bool) shown {
+	if overlay {
+		return shown{full: s.FullHelp(), short: s.ShortHelp()}
+	}
+	return shown{body: s.View(ctx), short: s.ShortHelp()}
 }
 
 func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
@@ -222,12 +274,9 @@ func (m Model) staleAfter() time.Duration { return 2 * m.opts.Refresh }
 func (m Model) handleResize(msg tea.WindowSizeMsg) Model {
 	m.width, m.height = msg.Width, msg.Height
 	m.help.Width = msg.Width
-	body := m.bodyHeight()
-	m.board.SetSize(msg.Width, body)
-	m.detail.SetSize(msg.Width, body)
-	m.picker.SetSize(msg.Width, body)
-	m.audit.SetSize(msg.Width, body)
-	m.modal.SetWidth(msg.Width)
+	for _, s := range []sc.Screen{&m.board, &m.detail, &m.picker, &m.audit, &m.modal} {
+		s.SetSize(msg.Width, m.bodyHeight())
+	}
 	return m
 }
 
@@ -304,7 +353,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	switch {
 	case m.screen == screenBoard && m.board.Filtering():
 		var cmd tea.Cmd
-		m.board, cmd = m.board.Update(msg, m.snap)
+		m.board, cmd = m.board.Update(msg, m.ctx())
 		return m, cmd
 	case m.screen == screenPicker && m.picker.Filtering():
 		return m.handlePickerKey(msg)
@@ -341,7 +390,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, nil
 		}
 		var cmd tea.Cmd
-		m.detail, cmd = m.detail.Update(msg, m.snap, m.now)
+		m.detail, cmd = m.detail.Update(msg, m.ctx())
 		return m, cmd
 	default:
 		if key.Matches(msg, m.km.Open) {
@@ -349,7 +398,7 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 			return m, m.readCommits()
 		}
 		var cmd tea.Cmd
-		m.board, cmd = m.board.Update(msg, m.snap)
+		m.board, cmd = m.board.Update(msg, m.ctx())
 		return m, cmd
 	}
 }
@@ -367,7 +416,7 @@ func (m Model) openDetail() Model {
 			}
 		}
 	}
-	m.detail = detail.New(m.st, m.base, svcName, idx, func(sha string) (model.Commit, bool) { return m.commit(svcName, sha) })
+	m.detail = detail.New(m.st, m.km, svcName, idx)
 	m.detail.SetSize(m.width, m.bodyHeight())
 	m.screen = screenDetail
 	return m
@@ -383,49 +432,29 @@ func (m Model) View() string {
 	}
 	var body string
 	bodyH := m.bodyHeight()
+	front := m.front(m.ctx())
 	switch {
 	case m.act.phase == phaseConfirming:
 		// The modal covers the screen: what is behind it cannot be acted on.
-		body = m.opts.Renderer.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, m.modal.View())
+		body = m.opts.Renderer.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, front.body)
 	case m.full:
-		body = m.st.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(m.km.FullHelp())
-	case m.screen == screenPicker:
-		body = m.picker.View(m.now)
-	case m.screen == screenAudit:
-		body = m.audit.View(m.now)
-	case m.screen == screenDetail:
-		body = m.detail.View(m.snap, m.now)
+		body = m.st.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(front.full)
 	default:
-		body = m.board.View(m.snap, m.now, m.compared, m.commit)
+		body = front.body
 	}
 	lines := strings.Count(body, "\n") + 1
 	if lines < bodyH {
 		body += strings.Repeat("\n", bodyH-lines)
 	}
-	return termsafe.Frame(m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer())
+	return termsafe.Frame(m.header() + "\n" + body + "\n" + m.statusView() + "\n" + m.footer(front))
 }
 
-// footer shows only the keys that do something on the current screen.
-func (m Model) footer() string {
-	k := m.km
-	var b []key.Binding
-	switch {
-	case m.act.phase == phaseConfirming:
-		b = m.modal.ShortHelp()
-	case m.full:
-		b = []key.Binding{k.Help, k.Quit}
-	case m.screen == screenPicker:
-		b = m.picker.ShortHelp()
-	case m.screen == screenAudit:
-		b = m.audit.ShortHelp()
-	case m.screen == screenDetail:
-		b = []key.Binding{k.Left, k.Right, k.Approve, k.Rerun, k.Cancel, k.Promote, k.Rollback, k.Abort, k.Back, k.Refresh, k.Help, k.Quit}
-	case m.board.Filtering():
-		b = []key.Binding{key.NewBinding(key.WithHelp("enter", "apply")), key.NewBinding(key.WithHelp("esc", "clear"))}
-	case m.board.Filter() != "":
-		b = []key.Binding{k.Open, key.NewBinding(key.WithHelp("esc", "clear filter")), k.Filter, k.Refresh, k.Help, k.Quit}
-	default:
-		b = k.ShortHelp()
+// footer shows only the keys that do something on the screen in front;
+// over the ? overlay, how to leave it.
+func (m Model) footer(front shown) string {
+	b := front.short
+	if m.full && m.act.phase != phaseConfirming {
+		b = []key.Binding{m.km.Help, m.km.Quit}
 	}
 	return " " + m.help.ShortHelpView(b)
 }

@@ -3,15 +3,18 @@ package ui
 import (
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
 	"flightdeck/model"
 	"flightdeck/providers"
+	"flightdeck/ui/internal/workflows"
 )
 
 // bigWorld is 200 services × 4 environments, every cell filled, some rolling.
@@ -78,5 +81,78 @@ func BenchmarkAdmitFetch(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = admit(msg)
+	}
+}
+
+// detailOpen is the root model with api's detail open on a workflow of n
+// jobs, at 160×50 in 24-bit colour, and the clock it reads.
+func detailOpen(b *testing.B, n int) (Model, *clock) {
+	specs, src := world()
+	wf := model.Workflow{ID: "wf-big", Name: "release", Status: model.RunRunning, Jobs: workflows.Monorepo((n-5)/5, t0)}
+	if len(wf.Jobs) != n {
+		b.Fatalf("%d jobs, want %d", len(wf.Jobs), n)
+	}
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	r.SetHasDarkBackground(true)
+	c := &clock{now: t0}
+	m := New(Options{Services: specs, Providers: registry([]providers.DeploySource{src}, &fakeCI{wf: &wf}), Now: c.Now, Renderer: r})
+	next, _ := m.Update(tea.WindowSizeMsg{Width: 160, Height: 50})
+	m = next.(Model)
+	for i, s := range m.poll.sources {
+		var msg tea.Msg
+		if s.ci != nil {
+			msg = ciFetchCmd(b.Context(), s.ci, i, time.Second, m.opts.Now)()
+		} else {
+			msg = fetchCmd(b.Context(), s.src, i, time.Second, m.opts.Now)()
+		}
+		next, _ = m.Update(msg)
+		m = next.(Model)
+	}
+	next, _ = m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	m = next.(Model)
+	if !strings.Contains(ansi.Strip(m.View()), "workflow release") {
+		b.Fatal("the detail does not show the workflow")
+	}
+	return m, c
+}
+
+var detailSizes = []int{50, 200, 1000, 5000}
+
+// BenchmarkDetailKey is one frame after a key on the service detail: ↓ and
+// ↑ in turn, each followed by the View Bubble Tea draws.
+func BenchmarkDetailKey(b *testing.B) {
+	for _, n := range detailSizes {
+		b.Run(fmt.Sprintf("jobs=%d", n), func(b *testing.B) {
+			m, _ := detailOpen(b, n)
+			keys := []tea.KeyMsg{{Type: tea.KeyDown}, {Type: tea.KeyUp}}
+			b.ReportAllocs()
+			b.ResetTimer()
+			i := 0
+			for b.Loop() {
+				next, _ := m.Update(keys[i%2])
+				m = next.(Model)
+				_ = m.View()
+				i++
+			}
+		})
+	}
+}
+
+// BenchmarkDetailTick is one idle second on the service detail: the clock
+// moves, running jobs' times grow, and the frame is drawn again.
+func BenchmarkDetailTick(b *testing.B) {
+	for _, n := range detailSizes {
+		b.Run(fmt.Sprintf("jobs=%d", n), func(b *testing.B) {
+			m, c := detailOpen(b, n)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				c.now = c.now.Add(time.Second)
+				next, _ := m.Update(clockMsg(c.now))
+				m = next.(Model)
+				_ = m.View()
+			}
+		})
 	}
 }

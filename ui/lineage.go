@@ -137,14 +137,27 @@ func commitCmd(ctx context.Context, lr providers.LineageReader, k commitKey, tim
 	}
 }
 
+// hostAnswers is what the screens read of the repository host: small, so
+// that handing its methods to a screen (screen.Context) copies a few
+// words, not the root model, on every frame.
+type hostAnswers struct {
+	providers *providers.Registry
+	cmp       answers[compareKey, model.Comparison]
+	commits   answers[commitKey, model.Commit]
+}
+
+func (m Model) host() hostAnswers {
+	return hostAnswers{providers: m.opts.Providers, cmp: m.cmp, commits: m.commits}
+}
+
 // commit is the screens' view of the commits read: what the host said of
 // a service's commit.
-func (m Model) commit(service, sha string) (model.Commit, bool) {
-	_, repo := m.lineage(service)
+func (h hostAnswers) commit(service, sha string) (model.Commit, bool) {
+	_, repo := h.providers.Lineage(service)
 	if repo == "" || sha == "" {
 		return model.Commit{}, false
 	}
-	return m.commits.get(commitKey{repo: repo, sha: sha})
+	return h.commits.get(commitKey{repo: repo, sha: sha})
 }
 
 // compareKey names one comparison: what head has over base in a repository.
@@ -191,12 +204,12 @@ func compareCmd(ctx context.Context, lr providers.LineageReader, k compareKey, t
 
 // compared is the board's view of the comparisons: what the host said
 // about a service's downstream commit (base) against its upstream (head).
-func (m Model) compared(service, base, head string) (model.Comparison, bool) {
-	_, repo := m.lineage(service)
+func (h hostAnswers) compared(service, base, head string) (model.Comparison, bool) {
+	_, repo := h.providers.Lineage(service)
 	if repo == "" {
 		return model.Comparison{}, false
 	}
-	return m.cmp.get(compareKey{repo: repo, base: base, head: head})
+	return h.cmp.get(compareKey{repo: repo, base: base, head: head})
 }
 
 // lineageCmds asks what the screens need from the repository host.

@@ -14,6 +14,7 @@ import (
 	"flightdeck/providers/audit"
 	"flightdeck/ui/format"
 	"flightdeck/ui/keys"
+	"flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
 
@@ -121,8 +122,15 @@ func (m Model) Update(msg tea.KeyMsg) (Model, Decision) {
 
 func (m Model) rows() int { return max(1, m.height-3) }
 
-// View draws the log. now decides how much of each date to show.
-func (m Model) View(now time.Time) string {
+// FullHelp is the ? overlay while the view is in front.
+func (m Model) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{m.keys.Up, m.keys.Down}, {m.keys.Reload, m.keys.Back}}
+}
+
+// View draws the log. The context's clock decides how much of each date
+// to show.
+func (m Model) View(ctx screen.Context) string {
+	now := ctx.Now
 	title := " " + m.st.Title.Render("Audit log") + m.st.Dim.Render("  "+m.path)
 	switch {
 	case m.loading:

@@ -15,6 +15,7 @@ import (
 	"flightdeck/model"
 	"flightdeck/ui/format"
 	"flightdeck/ui/keys"
+	"flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
 
@@ -54,8 +55,35 @@ func (m Model) Filtering() bool { return m.filtering }
 // Filter is the current filter text.
 func (m Model) Filter() string { return m.filter.Value() }
 
-// Update handles keys for the board. snap is read, never written.
-func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot) (Model, tea.Cmd) {
+// ShortHelp is the footer: the filter's own keys while it has the
+// keyboard or holds text, else the board's.
+func (m Model) ShortHelp() []key.Binding {
+	k := m.km
+	switch {
+	case m.filtering:
+		return keys.Filtering()
+	case m.filter.Value() != "":
+		return []key.Binding{k.Open, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")), k.Filter, k.Refresh, k.Help, k.Quit}
+	}
+	return []key.Binding{k.Open, k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Filter, k.Audit, k.Refresh, k.Help, k.Quit}
+}
+
+// FullHelp is the ? overlay on the board, in columns. The board is home,
+// so its overlay is the whole key table, the detail's keys included.
+func (m Model) FullHelp() [][]key.Binding {
+	k := m.km
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Left, k.Right},
+		{k.Open, k.Back, k.Filter},
+		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Audit},
+		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel},
+		{k.Refresh, k.Help, k.Quit},
+	}
+}
+
+// Update handles keys for the board. The snapshot is read, never written.
+func (m Model) Update(msg tea.KeyMsg, ctx screen.Context) (Model, tea.Cmd) {
+	snap := ctx.Snap
 	if m.filtering {
 		return m.updateFilter(msg, snap)
 	}
@@ -172,12 +200,13 @@ func (m Model) layout(snap *model.Snapshot) layout {
 }
 
 // View draws the board: waiting panel, table header, rows, filter line.
-// compared, when not nil, gives the drift column the repository host's
-// comparisons; commit, when not nil, the waiting panel commit authors.
-func (m Model) View(snap *model.Snapshot, now time.Time, compared Comparer, commit Commits) string {
+// The host's comparisons fill the drift column, its commits the waiting
+// panel's authors.
+func (m Model) View(ctx screen.Context) string {
+	snap, now, compared := ctx.Snap, ctx.Now, ctx.Compared
 	var b strings.Builder
 	selected, _, _ := m.Selection(snap)
-	panel := m.waitingPanel(snap, now, selected, commit)
+	panel := m.waitingPanel(snap, now, selected, ctx.Commit)
 	b.WriteString(panel)
 	l := m.layout(snap)
 	b.WriteString(m.headerRow(l))
@@ -230,7 +259,7 @@ func (m Model) headerRow(l layout) string {
 	return m.st.P.Header.Wrap(b.String())
 }
 
-func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bool, compared Comparer) string {
+func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bool, compared screen.Comparer) string {
 	var b strings.Builder
 	if selected {
 		b.WriteString(m.st.P.Selected.Wrap(theme.GlyphCursor) + " ")

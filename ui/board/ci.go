@@ -9,6 +9,7 @@ import (
 
 	"flightdeck/model"
 	"flightdeck/ui/format"
+	"flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
 
@@ -106,7 +107,7 @@ func jobOrder(jobs []model.Job) []int {
 // waitingPanel lists gates waiting for a human, oldest first, marking the
 // one `a` answers: the oldest gate of the selected service. It is absent
 // when nothing waits, so the table gets the room.
-func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string, commit Commits) string {
+func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string, commit screen.Commits) string {
 	if len(snap.Approvals) == 0 {
 		return ""
 	}
@@ -140,7 +141,7 @@ func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string,
 
 // gateByline is a gate's commit subject, and its author where the host
 // said and the column has room.
-func gateByline(g model.Gate, commit Commits, w int) string {
+func gateByline(g model.Gate, commit screen.Commits, w int) string {
 	subject, author := g.Subject, ""
 	if commit != nil {
 		if c, ok := commit(g.Service, g.SHA); ok {

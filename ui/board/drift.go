@@ -4,23 +4,15 @@ import (
 	"strconv"
 
 	"flightdeck/model"
+	"flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
-
-// Comparer tells what the repository host said comparing a service's
-// downstream commit (base) with its upstream one (head); ok is false when
-// it has not said (no repository, or not asked yet).
-type Comparer func(service, base, head string) (c model.Comparison, ok bool)
-
-// Commits tells what the repository host said of a service's commit; ok
-// is false when it has not said.
-type Commits func(service, sha string) (c model.Commit, ok bool)
 
 // driftLabel summarises how far apart a service's environments are: the
 // furthest-downstream pair that differs, since that is what a release
 // manager promotes next. The host's comparison counts the commits when it
 // has one; else the service's pipelines order them as far as they go.
-func driftLabel(st theme.Styles, svc *model.ServiceState, compared Comparer) string {
+func driftLabel(st theme.Styles, svc *model.ServiceState, compared screen.Comparer) string {
 	envs := svc.Environments
 	if len(envs) < 2 {
 		return ""

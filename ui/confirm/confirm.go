@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"flightdeck/model"
+	"flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
 
@@ -88,11 +89,20 @@ func New(st theme.Styles, req Request) (Model, tea.Cmd) {
 // Action is the action being confirmed.
 func (m Model) Action() model.Action { return m.req.Action }
 
-// SetWidth tells the modal how wide the screen is.
-func (m *Model) SetWidth(w int) { m.width = w }
+// SetSize tells the modal the room of the screen it covers; its box is as
+// tall as its text, and the root centres it.
+func (m *Model) SetSize(w, _ int) { m.width = w }
+
+// SetWidth is SetSize for the action flow (ui/actions.go), which knows
+// only the width when it opens the modal.
+func (m *Model) SetWidth(w int) { m.SetSize(w, 0) }
 
 // ShortHelp is the footer while the modal is open.
 func (m Model) ShortHelp() []key.Binding { return []key.Binding{m.keys.Confirm, m.keys.Cancel} }
+
+// FullHelp is the same keys: the modal takes every key, ? included, so
+// the overlay never shows over it.
+func (m Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
 
 // Update takes every key while the modal is open.
 func (m Model) Update(msg tea.KeyMsg) (Model, Decision, tea.Cmd) {
@@ -122,8 +132,9 @@ func (m Model) mismatch() string {
 	return `"` + typed + `" is not "` + m.req.Action.Environment + `"; the name must match exactly`
 }
 
-// View is the box, not yet centred: the caller places it.
-func (m Model) View() string {
+// View is the box, not yet centred: the caller places it. The modal reads
+// nothing of the context: it shows the request as it was guarded.
+func (m Model) View(screen.Context) string {
 	a := m.req.Action
 	inner := max(30, min(72, m.width-6))
 	fit := m.st.Cell.Width(inner)

@@ -17,6 +17,7 @@ import (
 	"flightdeck/ui/format"
 	"flightdeck/ui/graph"
 	"flightdeck/ui/keys"
+	"flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
 
@@ -31,20 +32,40 @@ type Model struct {
 	shift   int // the graph's horizontal scroll
 	width   int
 	height  int
-	commit  Commits
+	// plan keeps the shown workflow's graph between frames (see
+	// graph.Plan); copies of the model share it. It is a cache: View
+	// brings it up to date with what it draws, so no path can show a
+	// stale graph.
+	plan *graph.Plan
 }
 
-// Commits tells what the repository host said of one of the service's
-// commits; ok is false when it has not said (no repository, not read yet).
-type Commits func(sha string) (c model.Commit, ok bool)
+// New opens the detail of a service, with the environment at envIndex
+// selected.
+func New(st theme.Styles, km keys.KeyMap, service string, envIndex int) Model {
+	return Model{st: st, km: km, service: service, env: max(0, envIndex), plan: graph.NewPlan(st)}
+}
 
-// New opens the detail of a service, with the named environment selected.
-// commit, when not nil, gives the subject and author of the commits shown.
-func New(st theme.Styles, km keys.KeyMap, service string, envIndex int, commit Commits) Model {
-	if commit == nil {
-		commit = func(string) (model.Commit, bool) { return model.Commit{}, false }
+// SetKeys tells the screen which keys apply now (the root disables the
+// actions that would not act), so its help offers only what works.
+func (m *Model) SetKeys(km keys.KeyMap) { m.km = km }
+
+// ShortHelp is the footer while the detail is in front.
+func (m Model) ShortHelp() []key.Binding {
+	k := m.km
+	return []key.Binding{k.Left, k.Right, k.Approve, k.Rerun, k.Cancel, k.Promote, k.Rollback, k.Abort, k.Back, k.Refresh, k.Help, k.Quit}
+}
+
+// FullHelp is the ? overlay on the detail, in columns: the board's table
+// without what only the board does (open, filter).
+func (m Model) FullHelp() [][]key.Binding {
+	k := m.km
+	return [][]key.Binding{
+		{k.Up, k.Down, k.Left, k.Right},
+		{k.Back},
+		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Audit},
+		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel},
+		{k.Refresh, k.Help, k.Quit},
 	}
-	return Model{st: st, km: km, service: service, env: max(0, envIndex), commit: commit}
 }
 
 // Service is the service this screen shows.
@@ -63,8 +84,8 @@ func (m Model) Selection(snap *model.Snapshot) (service, env string, ok bool) {
 func (m *Model) SetSize(w, h int) { m.width, m.height = w, h }
 
 // Update moves between environment panels and scrolls within the content.
-func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot, now time.Time) (Model, tea.Cmd) {
-	svc, ok := snap.Service(m.service)
+func (m Model) Update(msg tea.KeyMsg, ctx screen.Context) (Model, tea.Cmd) {
+	svc, ok := ctx.Snap.Service(m.service)
 	if !ok {
 		return m, nil
 	}
@@ -76,7 +97,8 @@ func (m Model) Update(msg tea.KeyMsg, snap *model.Snapshot, now time.Time) (Mode
 	case key.Matches(msg, m.km.Up):
 		m.scroll = max(0, m.scroll-1)
 	case key.Matches(msg, m.km.Down):
-		m.scroll = min(m.scroll+1, max(0, len(m.lines(svc, now))-m.height))
+		pg := m.page(svc, ctx)
+		m.scroll = pg.clamp(m.scroll+1, m.height)
 	case key.Matches(msg, m.km.OlderRun):
 		m.run, m.shift = min(m.run+1, max(0, len(svc.Pipelines)-1)), 0
 	case key.Matches(msg, m.km.NewerRun):
@@ -107,25 +129,96 @@ func (m Model) Workflow(snap *model.Snapshot) (*model.Pipeline, *model.Workflow,
 }
 
 // View draws the screen, scrolled to the current offset.
-func (m Model) View(snap *model.Snapshot, now time.Time) string {
-	svc, ok := snap.Service(m.service)
+func (m Model) View(ctx screen.Context) string {
+	svc, ok := ctx.Snap.Service(m.service)
 	if !ok {
 		return m.st.Error.Render("service " + m.service + " is no longer configured")
 	}
-	lines := m.lines(svc, now)
-	scroll := min(m.scroll, max(0, len(lines)-m.height))
-	end := min(len(lines), scroll+m.height)
-	return strings.Join(lines[scroll:end], "\n")
+	pg := m.page(svc, ctx)
+	scroll := pg.clamp(m.scroll, m.height)
+	return strings.Join(pg.lines(scroll, scroll+m.height), "\n")
 }
 
-// lines is the whole content, before scrolling.
-func (m Model) lines(svc *model.ServiceState, now time.Time) []string {
-	parts := []string{
-		m.st.Title.Render(svc.Name) + m.st.Dim.Render(repoSuffix(svc.Repo)),
-		m.pipelines(svc, now),
-		m.panels(svc, now),
+// page is the whole content before scrolling: the title, the pipeline,
+// the environment panels, a blank line apart. The workflow's graph, which
+// can run to thousands of lines, is drawn only where the window falls, and
+// what follows it only when the window reaches it.
+func (m Model) page(svc *model.ServiceState, ctx screen.Context) *page {
+	pre, plan, post := m.pipelines(svc, ctx)
+	p := &page{head: splitEach(m.st.Title.Render(svc.Name)+m.st.Dim.Render(repoSuffix(svc.Repo)), "")}
+	p.head = append(p.head, splitEach(pre...)...)
+	if plan != nil {
+		p.plan, p.shift, p.graphLines = plan, m.shift, plan.Height(m.shift)
 	}
-	return strings.Split(strings.Join(parts, "\n\n"), "\n")
+	p.rest = func() []string {
+		tail := append(splitEach(post...), "")
+		return append(tail, splitEach(m.panels(svc, ctx))...)
+	}
+	return p
+}
+
+type page struct {
+	head       []string
+	plan       *graph.Plan // drawn after head, indented; nil for none
+	shift      int         // the graph's horizontal scroll
+	graphLines int
+	rest       func() []string // the lines after the graph
+	tail       []string        // rest's, once asked
+	built      bool
+}
+
+func (p *page) after() []string {
+	if !p.built {
+		p.tail, p.built = p.rest(), true
+	}
+	return p.tail
+}
+
+// upTo is the line where the lines after the graph begin.
+func (p *page) upTo() int { return len(p.head) + p.graphLines }
+
+// clamp keeps a scroll position within the page: the last screenful at
+// most. The lines after the graph are built only if the screenful reaches
+// them.
+func (p *page) clamp(scroll, height int) int {
+	if scroll+height <= p.upTo() {
+		return scroll
+	}
+	return min(scroll, max(0, p.upTo()+len(p.after())-height))
+}
+
+// lines are lines [from, to) of the page.
+func (p *page) lines(from, to int) []string {
+	out := make([]string, 0, max(0, to-from))
+	out = append(out, window(p.head, from, to)...)
+	from, to = from-len(p.head), to-len(p.head)
+	if a, b := max(0, from), min(to, p.graphLines); p.plan != nil && a < b {
+		for _, l := range p.plan.Lines(p.shift, a, b) {
+			out = append(out, "  "+l)
+		}
+	}
+	if to <= p.graphLines {
+		return out
+	}
+	return append(out, window(p.after(), from-p.graphLines, to-p.graphLines)...)
+}
+
+// window is lines [from, to) of s, as far as s has them.
+func window(s []string, from, to int) []string {
+	from, to = max(0, from), min(len(s), to)
+	if from >= to {
+		return nil
+	}
+	return s[from:to]
+}
+
+// splitEach is the lines of each string, in order.
+func splitEach(s ...string) []string {
+	var out []string
+	for _, x := range s {
+		out = append(out, strings.Split(x, "\n")...)
+	}
+	return out
 }
 
 func repoSuffix(repo string) string {
@@ -137,12 +230,15 @@ func repoSuffix(repo string) string {
 
 // pipelines shows one pipeline (the newest, or an older one picked with
 // [ and ]): commit, status and trigger, then its newest workflow as a graph.
-func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
+// The lines before the graph and after it are apart, and plan is nil when
+// there is no graph to draw.
+func (m Model) pipelines(svc *model.ServiceState, ctx screen.Context) (pre []string, plan *graph.Plan, post []string) {
+	now := ctx.Now
 	if len(svc.Pipelines) == 0 {
 		if svc.CIError != "" {
-			return m.st.Warn.Render(theme.GlyphWarn+" CI: ") + svc.CIError
+			return []string{m.st.Warn.Render(theme.GlyphWarn+" CI: ") + svc.CIError}, nil, nil
 		}
-		return m.st.Dim.Render("CI: no pipelines reported for this service")
+		return []string{m.st.Dim.Render("CI: no pipelines reported for this service")}, nil, nil
 	}
 	i := min(m.run, len(svc.Pipelines)-1)
 	p := svc.Pipelines[i]
@@ -157,7 +253,7 @@ func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
 	}
 	head += m.st.Dim.Render("  (" + strconv.Itoa(i+1) + " of " + strconv.Itoa(len(svc.Pipelines)) + ", [ ] older/newer)")
 	lines := []string{format.Truncate(head, m.width)}
-	if subject, author := m.byline(p.SHA, p.Subject); subject != "" {
+	if subject, author := m.byline(ctx, p.SHA, p.Subject); subject != "" {
 		lines = append(lines, "  "+format.Byline(`"`+subject+`"`, author, m.width-2))
 	}
 	if svc.CIError != "" {
@@ -167,7 +263,7 @@ func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
 		lines = append(lines, m.st.Error.Render("  "+theme.GlyphFailed+" "+format.Truncate(p.Error, m.width-4)))
 	}
 	if len(p.Workflows) == 0 {
-		return strings.Join(append(lines, m.st.Dim.Render("  no workflows yet")), "\n")
+		return append(lines, m.st.Dim.Render("  no workflows yet")), nil, nil
 	}
 	wf := p.Workflows[0]
 	wg, wp := m.st.RunPaint(wf.Status)
@@ -180,20 +276,19 @@ func (m Model) pipelines(svc *model.ServiceState, now time.Time) string {
 		// Without the order the jobs run in, a graph would lie: list them.
 		lines = append(lines, m.st.Warn.Render("  "+theme.GlyphWarn+" no graph: ")+format.Truncate(wf.GraphError, m.width-14))
 		lines = append(lines, m.jobList(wf.Jobs, now)...)
-		return strings.Join(append(lines, m.steps(wf.Jobs)...), "\n")
+		return append(lines, m.steps(wf.Jobs)...), nil, nil
 	}
-	layout, err := model.LayoutGraph(wf.Jobs)
-	if err != nil {
-		return strings.Join(append(lines, m.st.Error.Render("  "+theme.GlyphFailed+" cannot draw the graph: "+err.Error())), "\n")
+	plan = m.plan
+	if plan == nil {
+		plan = graph.NewPlan(m.st) // a zero Model: nothing kept
 	}
-	f := graph.Render(layout, m.st, graph.Options{Width: m.width - 2, Offset: m.shift, Now: now})
-	for _, l := range f.Lines {
-		lines = append(lines, "  "+l)
+	if err := plan.Sync(wf.Jobs, m.width-2, now); err != nil {
+		return append(lines, m.st.Error.Render("  "+theme.GlyphFailed+" cannot draw the graph: "+err.Error())), nil, nil
 	}
-	if f.Width > m.width-2 {
-		lines = append(lines, m.st.Dim.Render("  < > scroll the graph"))
+	if plan.Width() > m.width-2 {
+		post = append(post, m.st.Dim.Render("  < > scroll the graph"))
 	}
-	return strings.Join(append(lines, m.steps(wf.Jobs)...), "\n")
+	return lines, plan, append(post, m.steps(wf.Jobs)...)
 }
 
 // jobList is the jobs as the provider lists them, one a line, for when
@@ -250,7 +345,7 @@ func pipelineName(p model.Pipeline) string {
 
 // panels lays the environment panels side by side when they fit, stacked
 // otherwise.
-func (m Model) panels(svc *model.ServiceState, now time.Time) string {
+func (m Model) panels(svc *model.ServiceState, ctx screen.Context) string {
 	n := len(svc.Environments)
 	if n == 0 {
 		return m.st.Dim.Render("no environments")
@@ -260,7 +355,7 @@ func (m Model) panels(svc *model.ServiceState, now time.Time) string {
 	var rows []string
 	var row []string
 	for i := range svc.Environments {
-		row = append(row, m.panel(&svc.Environments[i], now, w, i == m.env))
+		row = append(row, m.panel(&svc.Environments[i], ctx, w, i == m.env))
 		if len(row) == perRow {
 			rows = append(rows, lipgloss.JoinHorizontal(lipgloss.Top, row...))
 			row = nil
@@ -272,7 +367,8 @@ func (m Model) panels(svc *model.ServiceState, now time.Time) string {
 	return strings.Join(rows, "\n")
 }
 
-func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) string {
+func (m Model) panel(e *model.EnvStatus, ctx screen.Context, w int, selected bool) string {
+	now := ctx.Now
 	inner := max(10, w-4)
 	var lines []string
 	add := func(s string) { lines = append(lines, format.Fit(s, inner)) }
@@ -291,7 +387,7 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 	}
 	if !e.FetchedAt.IsZero() {
 		add("version  " + m.st.Bold.Render(e.Version.Short()) + m.st.Dim.Render(sinceSuffix(now, e.Since)))
-		if subject, author := m.byline(e.Version.SHA, ""); subject != "" {
+		if subject, author := m.byline(ctx, e.Version.SHA, ""); subject != "" {
 			add("commit   " + subject)
 			if author != "" {
 				add("author   " + author)
@@ -319,7 +415,7 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 			verb = "failed deploy "
 		}
 		add(m.st.Bold.Render(verb) + from + " → " + to + started)
-		if subject, author := m.byline(d.ToSHA, ""); subject != "" && !model.SameCommit(d.ToSHA, e.Version.SHA) {
+		if subject, author := m.byline(ctx, d.ToSHA, ""); subject != "" && !model.SameCommit(d.ToSHA, e.Version.SHA) {
 			add(m.st.Dim.Render("  " + to + " " + format.Byline(subject, author, inner-11)))
 		}
 		if d.Reason != "" {
@@ -375,8 +471,11 @@ func (m Model) panel(e *model.EnvStatus, now time.Time, w int, selected bool) st
 // byline is a commit's subject and author as the host told them, the
 // subject falling back to what the CI provider said (known) while the
 // host has not answered.
-func (m Model) byline(sha, known string) (subject, author string) {
-	if c, ok := m.commit(sha); ok {
+func (m Model) byline(ctx screen.Context, sha, known string) (subject, author string) {
+	if ctx.Commit == nil {
+		return known, ""
+	}
+	if c, ok := ctx.Commit(m.service, sha); ok {
 		return cmp.Or(c.Subject, known), c.Author
 	}
 	return known, ""

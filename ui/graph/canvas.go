@@ -59,17 +59,18 @@ func (c *cell) blank() bool { return c.r == 0 && c.dirs == 0 }
 // the end so colour codes wrap runs of cells rather than single characters.
 // Drawing is done in graph columns; what falls outside the view is dropped.
 type canvas struct {
-	left, w, h int // first graph column in view, columns in view, lines
-	cells      []cell
-	outside    cell // where writes outside the view go
+	left, w int // first graph column in view, columns in view
+	top, h  int // first graph line in view, lines in view
+	cells   []cell
+	outside cell // where writes outside the view go
 	// codes holds the escape codes before and after text in each paint;
 	// paint id 0 is none.
 	codes  [][2]string
 	paints []theme.Paint
 }
 
-func newCanvas(left, w, h int) *canvas {
-	return &canvas{left: left, w: w, h: h, cells: make([]cell, w*h), codes: [][2]string{{}}, paints: []theme.Paint{{}}}
+func newCanvas(left, w, top, h int) *canvas {
+	return &canvas{left: left, w: w, top: top, h: h, cells: make([]cell, w*h), codes: [][2]string{{}}, paints: []theme.Paint{{}}}
 }
 
 func (c *canvas) paintID(p theme.Paint) uint8 {
@@ -87,7 +88,8 @@ func (c *canvas) paintID(p theme.Paint) uint8 {
 }
 
 func (c *canvas) at(x, y int) *cell {
-	if x -= c.left; x < 0 || x >= c.w {
+	x, y = x-c.left, y-c.top
+	if x < 0 || x >= c.w || y < 0 || y >= c.h {
 		c.outside = cell{}
 		return &c.outside
 	}
@@ -131,26 +133,41 @@ func (c *canvas) text(x, y int, s string, w int, paint uint8) {
 }
 
 // stroke draws a line from (x0, y0) to (x1, y1), across or down. A
-// line's own ends only matter where it meets another at a joint.
+// line's own ends only matter where it meets another at a joint. Only the
+// part in view is visited: a line may run down the whole of a tall graph.
 func (c *canvas) stroke(x0, y0, x1, y1 int, paint uint8) {
-	back, on, dx, dy := uint8(dirUp), uint8(dirDown), 0, 1
 	if y0 == y1 {
-		back, on, dx, dy = dirLeft, dirRight, 1, 0
+		if y0 < c.top || y0 >= c.top+c.h {
+			return
+		}
+		for x := max(x0, c.left); x <= min(x1, c.left+c.w-1); x++ {
+			c.mark(x, y0, x > x0, x < x1, dirLeft, dirRight, paint)
+		}
+		return
 	}
-	for x, y := x0, y0; x <= x1 && y <= y1; x, y = x+dx, y+dy {
-		cl := c.at(x, y)
-		if x > x0 || y > y0 {
-			cl.dirs |= back
-		}
-		if x < x1 || y < y1 {
-			cl.dirs |= on
-		}
-		cl.paint = paint
+	if x0 < c.left || x0 >= c.left+c.w {
+		return
+	}
+	for y := max(y0, c.top); y <= min(y1, c.top+c.h-1); y++ {
+		c.mark(x0, y, y > y0, y < y1, dirUp, dirDown, paint)
 	}
 }
 
-// lines renders the view, trailing blanks cut, and drops blank lines at
-// the bottom. All lines share one buffer.
+// mark is one cell of a stroke: the line goes back (left or up) unless
+// the cell is its first, on unless it is its last.
+func (c *canvas) mark(x, y int, goesBack, goesOn bool, back, on, paint uint8) {
+	cl := c.at(x, y)
+	if goesBack {
+		cl.dirs |= back
+	}
+	if goesOn {
+		cl.dirs |= on
+	}
+	cl.paint = paint
+}
+
+// lines renders the view, trailing blanks cut. All lines share one
+// buffer.
 func (c *canvas) lines() []string {
 	buf := make([]byte, 0, c.h*(3*c.w+16)) // box drawing takes 3 bytes a cell
 	ends := make([]int, 0, c.h)
@@ -194,9 +211,6 @@ func (c *canvas) lines() []string {
 		out[y] = all[start:e]
 		start = e
 	}
-	for len(out) > 0 && out[len(out)-1] == "" {
-		out = out[:len(out)-1]
-	}
 	return out
 }
 
@@ -211,33 +225,45 @@ var (
 	gateBorder = border{'╔', '╗', '╚', '╝', '═', '║', '╢', '╟'}
 )
 
-// draw draws every box, pass-through line and gap in view: width columns
-// from left.
-func (d *drawing) draw(left, width int) *canvas {
-	ports, height := d.rows.ports()
-	c := newCanvas(left, min(width, d.width-left), height)
+// draw draws what falls in view: w columns from left, lines [top,
+// top+h). Boxes, pass-throughs and lines wholly outside it are skipped, so
+// a frame costs what it shows, not the whole graph.
+func (d *drawing) draw(left, w, top, h int) *canvas {
+	c := newCanvas(left, w, top, h)
 	edge := c.paintID(theme.NewPaint(d.st.Border))
 	gate := c.paintID(d.st.P.Hold)
 	for l, layer := range d.g.Layers {
-		x, w := d.x[l], d.boxWidth(l)
-		for _, v := range layer {
-			nd := d.g.Nodes[v]
-			y := ports[nd.Row]
-			if nd.PassThrough() {
-				c.stroke(x, y, x+w-1, y, edge)
-				continue
-			}
-			b, paint := jobBorder, edge
-			if d.g.Jobs[nd.Job].Approval {
-				b, paint = gateBorder, gate
-			}
-			d.box(c, v, l, y-1, b, paint)
+		x, bw := d.x[l], d.boxWidth(l)
+		if x < left+w && x+bw > left {
+			d.layer(c, l, layer, edge, gate)
 		}
 		if l < len(d.gaps) {
-			d.gaps[l].draw(c, x+w, ports, edge)
+			d.gaps[l].draw(c, x+bw, d.ports, edge)
 		}
 	}
 	return c
+}
+
+// layer draws the boxes and pass-throughs of layer l that reach the
+// canvas's lines.
+func (d *drawing) layer(c *canvas, l int, layer []int, edge, gate uint8) {
+	x, w := d.x[l], d.boxWidth(l)
+	for _, v := range layer {
+		nd := d.g.Nodes[v]
+		y := d.ports[nd.Row]
+		if nd.PassThrough() {
+			c.stroke(x, y, x+w-1, y, edge)
+			continue
+		}
+		if y+3 <= c.top || y-1 >= c.top+c.h {
+			continue
+		}
+		b, paint := jobBorder, edge
+		if d.g.Jobs[nd.Job].Approval {
+			b, paint = gateBorder, gate
+		}
+		d.box(c, v, l, y-1, b, paint)
+	}
 }
 
 // box draws a job's box with its top-left corner at line y.

@@ -18,8 +18,10 @@
 //
 // When the graph is wider than the room given, padding goes first, then
 // long names are shortened with "…" down to a floor; past that the graph
-// keeps its size and the caller scrolls it with Options.Offset. A graph
-// taller than the screen is returned whole, for the caller to scroll.
+// keeps its size and the caller scrolls it with Options.Offset. Render
+// returns a graph taller than the screen whole; a Plan keeps the graph
+// between frames and draws only the lines asked for, for a caller that
+// scrolls a large workflow.
 //
 // Colour comes only from the theme, so NO_COLOR and --no-color (the ASCII
 // profile) give plain text. The theme has no ASCII-only glyph mode, so the
@@ -71,24 +73,26 @@ func Render(g *model.GraphLayout, st theme.Styles, o Options) Frame {
 	d := newDrawing(g, st, o.Now)
 	d.route()
 	d.fit(o.Width)
-	view := o.Width
-	if view <= 0 {
-		view = d.width
-	}
-	offset := max(0, min(o.Offset, d.width-view))
-	f := Frame{Lines: d.draw(offset, view).lines(), Width: d.width}
-	if o.Width > 0 && o.Width < 3 {
-		return f // too narrow for a note
+	left, w := d.view(o.Width, o.Offset)
+	lines := d.draw(left, w, 0, d.bottom(left, w)).lines()
+	return Frame{Lines: append(lines, notes(g, st, o.Width)...), Width: d.width}
+}
+
+// notes are the lines below the graph, one per need that names no job.
+func notes(g *model.GraphLayout, st theme.Styles, width int) []string {
+	if width > 0 && width < 3 {
+		return nil // too narrow for a note
 	}
 	warn := st.P.Warn.Wrap(theme.GlyphWarn)
+	out := make([]string, 0, len(g.Missing))
 	for _, m := range g.Missing {
 		note := m.Job + " needs " + m.Need + ", which is not in this workflow"
-		if o.Width > 0 {
-			note = format.Truncate(note, o.Width-2)
+		if width > 0 {
+			note = format.Truncate(note, width-2)
 		}
-		f.Lines = append(f.Lines, warn+" "+note)
+		out = append(out, warn+" "+note)
 	}
-	return f
+	return out
 }
 
 // drawing is one Render's working state, from layout to lines.
@@ -100,6 +104,8 @@ type drawing struct {
 	in, out []bool // per node: has edges from the left, to the right
 	rows    rowPlan
 	gaps    []gap // gaps[l] sits between layers l and l+1
+	ports   []int // per row: the line its port is on (once routed)
+	height  int   // lines of the whole graph, blank ones at the end too
 
 	pad   int   // blank columns either side of a box's text
 	text  []int // per layer: width of the box text
@@ -176,3 +182,50 @@ func (d *drawing) fit(width int) {
 }
 
 func (d *drawing) boxWidth(l int) int { return 2 + 2*d.pad + d.text[l] }
+
+// view is the first column in view and how many columns are, for the
+// room given (0 or less: all of it) and the caller's scroll position.
+func (d *drawing) view(width, offset int) (left, w int) {
+	if width <= 0 {
+		width = d.width
+	}
+	left = max(0, min(offset, d.width-width))
+	return left, min(width, d.width-left)
+}
+
+// bottom is the line below the last one that draws anything in columns
+// [left, left+w): the lines beneath it would be blank, and are left out.
+// Each box's bottom border, each pass-through and each stroke of a line
+// marks every column it spans, so a span in view marks its last line.
+func (d *drawing) bottom(left, w int) int {
+	right, b := left+w, 0
+	in := func(x0, x1 int) bool { return x0 < right && x1 >= left }
+	for l, layer := range d.g.Layers {
+		x, bw := d.x[l], d.boxWidth(l)
+		if in(x, x+bw-1) {
+			for _, v := range layer {
+				nd := d.g.Nodes[v]
+				if nd.PassThrough() {
+					b = max(b, d.ports[nd.Row]+1)
+				} else {
+					b = max(b, d.ports[nd.Row]+3)
+				}
+			}
+		}
+		if l >= len(d.gaps) {
+			continue
+		}
+		gx := x + bw
+		for _, s := range d.gaps[l].across {
+			if s.from < s.to && in(gx+s.from, gx+s.to) {
+				b = max(b, s.at.line(d.ports)+1)
+			}
+		}
+		for _, s := range d.gaps[l].down {
+			if bot := s.bottom.line(d.ports); s.top.line(d.ports) < bot && in(gx+s.x, gx+s.x) {
+				b = max(b, bot+1)
+			}
+		}
+	}
+	return min(b, d.height)
+}

@@ -15,6 +15,7 @@ import (
 
 	"flightdeck/model"
 	"flightdeck/ui/format"
+	"flightdeck/ui/internal/workflows"
 	"flightdeck/ui/theme"
 )
 
@@ -270,7 +271,7 @@ func TestReadsRight(t *testing.T) {
 		d := newDrawing(g, st, t0)
 		d.route()
 		d.fit(0)
-		c := d.draw(0, d.width)
+		c := d.draw(0, d.width, 0, d.height)
 		ports, _ := d.rows.ports()
 		boxAt := map[[2]int]int{} // left border cell at the port line → job
 		for i := range g.Jobs {
@@ -388,46 +389,8 @@ func follow(c *canvas, boxAt map[[2]int]int, x, y int) []int {
 	return out
 }
 
-// monorepo is a 200-job release workflow: per service a build, unit tests
-// and lint; one integration suite needing every unit test; per service a
-// staging deploy needing integration and its lint; smoke tests; one
-// approval; per service a production deploy; a final notification.
-func monorepo() []model.Job {
-	const services = 39
-	done := func(j model.Job, min int) model.Job {
-		j.Status, j.StartedAt, j.StoppedAt = model.RunSuccess, ago(time.Duration(min+3)*time.Minute), ago(time.Duration(min)*time.Minute)
-		return j
-	}
-	js := []model.Job{done(model.Job{Name: "checkout"}, 60)}
-	var units, stagings, prods []string
-	for s := range services {
-		svc := fmt.Sprintf("service-%02d", s)
-		units = append(units, "unit-"+svc)
-		js = append(js,
-			done(model.Job{Name: "build-" + svc, Needs: []string{"checkout"}}, 50),
-			done(model.Job{Name: "unit-" + svc, Needs: []string{"build-" + svc}}, 40),
-			done(model.Job{Name: "lint-" + svc, Needs: []string{"checkout"}}, 55))
-	}
-	js = append(js, done(model.Job{Name: "integration", Needs: units}, 30))
-	for s := range services {
-		svc := fmt.Sprintf("service-%02d", s)
-		stagings = append(stagings, "deploy-staging-"+svc)
-		j := model.Job{Name: "deploy-staging-" + svc, Needs: []string{"integration", "lint-" + svc},
-			Status: model.RunRunning, StartedAt: ago(2 * time.Minute)}
-		if s%3 != 0 {
-			j = done(j, 10)
-		}
-		js = append(js, j)
-	}
-	js = append(js, model.Job{Name: "smoke-staging", Needs: stagings, Status: model.RunQueued},
-		model.Job{Name: "hold-production", Needs: []string{"smoke-staging"}, Approval: true, Status: model.RunBlocked})
-	for s := range services {
-		name := fmt.Sprintf("deploy-production-service-%02d", s)
-		prods = append(prods, name)
-		js = append(js, model.Job{Name: name, Needs: []string{"hold-production"}, Status: model.RunBlocked})
-	}
-	return append(js, model.Job{Name: "notify", Needs: prods, Status: model.RunBlocked})
-}
+// monorepo is a 200-job release workflow (see workflows.Monorepo).
+func monorepo() []model.Job { return workflows.Monorepo(39, t0) }
 
 // BenchmarkLayoutAndRender200 lays out and draws a 200-job workflow at
 // 160 columns: a structured monorepo release, and a random tangle that

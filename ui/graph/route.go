@@ -83,6 +83,12 @@ type spot struct {
 type rowEdge struct{ from, to int }
 
 func (d *drawing) route() {
+	d.routeGaps()
+	// Lanes add lines below rows, so rows are placed once the gaps are.
+	d.ports, d.height = d.rows.ports()
+}
+
+func (d *drawing) routeGaps() {
 	layers := len(d.g.Layers)
 	if layers < 2 {
 		return

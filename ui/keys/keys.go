@@ -1,7 +1,7 @@
 // Package keys holds flightdeck's key bindings as data: one table drives the
-// handlers, the footer's short help and the full help overlay. The root
-// model disables the action bindings that do not apply to the selection,
-// which hides them from both.
+// handlers, and each screen picks from it the bindings its footer and ?
+// overlay show (ShortHelp, FullHelp). The root model disables the action
+// bindings that do not apply to the selection, which hides them from both.
 package keys
 
 import (
@@ -60,18 +60,11 @@ func Pressed(msg fmt.Stringer, b key.Binding) bool {
 	return key.Matches(msg, b)
 }
 
-// ShortHelp is the board's footer line.
-func (k KeyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Open, k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Filter, k.Audit, k.Refresh, k.Help, k.Quit}
-}
-
-// FullHelp is the help overlay, in columns.
-func (k KeyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{
-		{k.Up, k.Down, k.Left, k.Right},
-		{k.Open, k.Back, k.Filter},
-		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Audit},
-		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel},
-		{k.Refresh, k.Help, k.Quit},
+// Filtering is the footer while a filter input has the keyboard: every
+// other key is text then.
+func Filtering() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear")),
 	}
 }

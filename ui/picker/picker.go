@@ -19,6 +19,7 @@ import (
 	"flightdeck/providers"
 	"flightdeck/ui/format"
 	"flightdeck/ui/keys"
+	"flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
 
@@ -180,9 +181,7 @@ func (m Model) distance(at int) string {
 // ShortHelp is the footer while the picker is in front.
 func (m Model) ShortHelp() []key.Binding {
 	if m.filtering {
-		return []key.Binding{
-			key.NewBinding(key.WithHelp("enter", "apply")), key.NewBinding(key.WithHelp("esc", "clear")),
-		}
+		return keys.Filtering()
 	}
 	if m.loading || m.err != nil {
 		return []key.Binding{m.keys.Reload, m.keys.Back}
@@ -284,8 +283,14 @@ func (m Model) visible() []int {
 	return out
 }
 
-// View draws the picker. now dates the ages.
-func (m Model) View(now time.Time) string {
+// FullHelp is the ? overlay while the picker is in front.
+func (m Model) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{m.keys.Up, m.keys.Down}, {m.keys.Choose, m.keys.Filter, m.keys.Reload, m.keys.Back}}
+}
+
+// View draws the picker; the context's clock dates the ages.
+func (m Model) View(ctx screen.Context) string {
+	now := ctx.Now
 	lines := []string{m.title(now)}
 	switch {
 	case m.loading:
