@@ -102,7 +102,7 @@ func detailOpen(b *testing.B, n int) (Model, *clock) {
 	for i, s := range m.poll.sources {
 		var msg tea.Msg
 		if s.ci != nil {
-			msg = ciFetchCmd(b.Context(), s.ci, i, time.Second, m.opts.Now)()
+			msg = ciFetchCmd(b.Context(), s.ci, i, s.ci.Services(), time.Second, m.opts.Now)()
 		} else {
 			msg = fetchCmd(b.Context(), s.src, i, time.Second, m.opts.Now)()
 		}
