@@ -276,8 +276,9 @@ func (m Model) handleHistory(msg picker.LoadedMsg) Model {
 }
 
 func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
-	next, decision, cmd := m.picker.Update(msg)
-	m.picker = next
+	var cmd tea.Cmd
+	m.picker, cmd = m.picker.Update(msg, m.ctx())
+	decision := m.picker.Decision()
 	switch decision {
 	case picker.Back:
 		m.screen = m.prev
@@ -323,8 +324,8 @@ func (m Model) handleAuditLoaded(msg auditview.LoadedMsg) Model {
 }
 
 func (m Model) handleAuditKey(msg tea.KeyMsg) (Model, tea.Cmd) {
-	next, decision := m.audit.Update(msg)
-	m.audit = next
+	m.audit, _ = m.audit.Update(msg, m.ctx())
+	decision := m.audit.Decision()
 	switch decision {
 	case auditview.Back:
 		m.screen = m.prev
@@ -396,8 +397,9 @@ func (m Model) handleGuarded(msg guardedMsg) (Model, tea.Cmd) {
 }
 
 func (m Model) handleModalKey(msg tea.KeyMsg) (Model, tea.Cmd) {
-	next, decision, cmd := m.modal.Update(msg)
-	m.modal = next
+	var cmd tea.Cmd
+	m.modal, cmd = m.modal.Update(msg, m.ctx())
+	decision := m.modal.Decision()
 	switch decision {
 	case confirm.Cancelled:
 		m.act = acting{}

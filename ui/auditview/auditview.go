@@ -63,6 +63,8 @@ type Model struct {
 	scroll  int
 	width   int
 	height  int
+	// decided is what the last key decided.
+	decided Decision
 }
 
 // New opens the view; Load fills it.
@@ -105,8 +107,19 @@ func (m Model) ShortHelp() []key.Binding {
 	return []key.Binding{m.keys.Up, m.keys.Down, m.keys.Reload, m.keys.Back}
 }
 
+// Update handles a key, as every screen's Update does; what the key
+// decided, if anything, is Decision's until the next key.
+func (m Model) Update(msg tea.KeyMsg, _ screen.Context) (Model, tea.Cmd) {
+	m, d := m.decide(msg)
+	m.decided = d
+	return m, nil
+}
+
+// Decision is what the last key decided (Pending: nothing yet).
+func (m Model) Decision() Decision { return m.decided }
+
 // Update handles the view's keys.
-func (m Model) Update(msg tea.KeyMsg) (Model, Decision) {
+func (m Model) decide(msg tea.KeyMsg) (Model, Decision) {
 	switch {
 	case key.Matches(msg, m.keys.Back):
 		return m, Back

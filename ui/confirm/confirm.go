@@ -71,6 +71,8 @@ type Model struct {
 	// why says what enter did not accept, until the next keystroke.
 	why   string
 	width int
+	// decided is what the last key decided.
+	decided Decision
 }
 
 // New opens the modal for a request. The command focuses the name input
@@ -104,8 +106,19 @@ func (m Model) ShortHelp() []key.Binding { return []key.Binding{m.keys.Confirm, 
 // the overlay never shows over it.
 func (m Model) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
 
+// Update handles a key, as every screen's Update does; what the key
+// decided, if anything, is Decision's until the next key.
+func (m Model) Update(msg tea.KeyMsg, _ screen.Context) (Model, tea.Cmd) {
+	m, d, cmd := m.decide(msg)
+	m.decided = d
+	return m, cmd
+}
+
+// Decision is what the last key decided (Pending: nothing yet).
+func (m Model) Decision() Decision { return m.decided }
+
 // Update takes every key while the modal is open.
-func (m Model) Update(msg tea.KeyMsg) (Model, Decision, tea.Cmd) {
+func (m Model) decide(msg tea.KeyMsg) (Model, Decision, tea.Cmd) {
 	switch {
 	case key.Matches(msg, m.keys.Cancel):
 		return m, Cancelled, nil

@@ -107,6 +107,8 @@ type Model struct {
 	why       string // why the last enter did nothing
 	width     int
 	height    int
+	// decided is what the last key decided.
+	decided Decision
 }
 
 // New opens a picker that waits for its history (see Load).
@@ -189,8 +191,19 @@ func (m Model) ShortHelp() []key.Binding {
 	return []key.Binding{m.keys.Up, m.keys.Down, m.keys.Choose, m.keys.Filter, m.keys.Back}
 }
 
+// Update handles a key, as every screen's Update does; what the key
+// decided, if anything, is Decision's until the next key.
+func (m Model) Update(msg tea.KeyMsg, _ screen.Context) (Model, tea.Cmd) {
+	m, d, cmd := m.decide(msg)
+	m.decided = d
+	return m, cmd
+}
+
+// Decision is what the last key decided (Pending: nothing yet).
+func (m Model) Decision() Decision { return m.decided }
+
 // Update handles the picker's keys.
-func (m Model) Update(msg tea.KeyMsg) (Model, Decision, tea.Cmd) {
+func (m Model) decide(msg tea.KeyMsg) (Model, Decision, tea.Cmd) {
 	if m.filtering {
 		return m.updateFilter(msg)
 	}

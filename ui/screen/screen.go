@@ -36,8 +36,9 @@ type Comparer func(service, base, head string) (c model.Comparison, ok bool)
 type Commits func(service, sha string) (c model.Commit, ok bool)
 
 // Screen is the shape every screen has. Keys reach a screen through its
-// own Update(tea.KeyMsg, …), whose result type is the screen's own model;
-// see docs/architecture.md for the two shapes it takes.
+// own Update(tea.KeyMsg, Context) (Model, tea.Cmd), whose result type is
+// the screen's own model; a screen that ends in a decision (the picker,
+// the confirmation, the audit log) also says it through Decision().
 type Screen interface {
 	// SetSize tells the screen the room it has, below the header and above
 	// the status line and footer.
