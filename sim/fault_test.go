@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/encoding/cbor"
+
+	"flightdeck/sim/specs"
 )
 
 func (h *harness) listClusters() error {
@@ -247,7 +249,7 @@ func TestLoseRateECSUpdateServiceGoesThrough(t *testing.T) {
 
 func TestLoseRateCircleCIApproveGoesThrough(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	log := h.w.CheckSpecs(t)
+	log := specs.Check(t, h.w)
 	_, wf := h.waitForJob("api", "hold-production", RunOnHold, 10*time.Minute)
 	hold := jobNamed(h.jobs(wf.ID), "hold-production")
 

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"flightdeck/sim/speccheck"
 )
 
 var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
@@ -156,4 +158,24 @@ func decodeAs[T any](h *harness, what string, code, status int, b []byte) T {
 		h.t.Fatalf("%s: %v in %s", what, err, b)
 	}
 	return v
+}
+
+// wantViolations fails t if an answer broke its spec, or if the request
+// broke it when it should not have (or did not when it should have).
+func wantViolations(t *testing.T, log *speccheck.Log, badRequest bool) {
+	t.Helper()
+	var reqV, respV []string
+	for _, v := range log.Violations() {
+		if v.Response {
+			respV = append(respV, v.String())
+		} else {
+			reqV = append(reqV, v.String())
+		}
+	}
+	if len(respV) > 0 {
+		t.Errorf("response breaks the spec: %v", respV)
+	}
+	if badRequest != (len(reqV) > 0) {
+		t.Errorf("request violations %v, want some: %v", reqV, badRequest)
+	}
 }

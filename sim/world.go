@@ -6,7 +6,8 @@
 // GitHub Actions, commits and compares today; Elastic Beanstalk, ELBv2 and
 // CloudWatch routed and stubbed) on one http.Handler, with faults on
 // demand, so the real clients are the judge of every answer; the CircleCI
-// and GitHub traffic can also be held to their OpenAPI specs (CheckSpecs).
+// and GitHub traffic can also be held to their OpenAPI specs (package
+// sim/specs, for tests, through SetTrafficCheck).
 //
 // The world only moves in Step: every change is an event on a time-ordered
 // queue, so the same seed and the same Step times (and the same requests)
@@ -23,8 +24,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"flightdeck/sim/speccheck"
 )
 
 // Clock tells the world what time it is. Tests pass a fake one.
@@ -80,9 +79,9 @@ type World struct {
 	pageSize  int                  // CI list pages; 0 means the APIs' own default
 	gh        gitHubState          // GitHub ids, rate-limit budgets and what requests cost
 
-	faults  faultState
-	reqs    requestLog
-	specLog atomic.Pointer[speccheck.Log] // non-nil while CheckSpecs is on
+	faults faultState
+	reqs   requestLog
+	check  atomic.Pointer[TrafficCheck] // non-nil while a test checks the traffic (SetTrafficCheck)
 }
 
 // New builds a world at the clock's current time. The demo scenario seeds

@@ -12,6 +12,7 @@ import (
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/sim"
+	"flightdeck/sim/specs"
 )
 
 // The demo scenario's CircleCI services, as `flightdeck sim` configures them.
@@ -32,7 +33,7 @@ func startSimWorld(t *testing.T) *simWorld {
 	t.Helper()
 	clock := newFakeClock()
 	w := sim.New(sim.Options{Seed: 1, Clock: clock})
-	w.CheckSpecs(t)
+	specs.Check(t, w)
 	srv := httptest.NewServer(w.Handler())
 	t.Cleanup(srv.Close)
 	return &simWorld{w: w, clock: clock, url: srv.URL}
@@ -257,7 +258,7 @@ func TestSimRequestsPerPoll(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	sw.w.StopCheckingSpecs() // the spec walk per request is what makes this slow
+	specs.Stop(sw.w) // the spec walk per request is what makes this slow
 	for _, svc := range simServices {
 		active, idle := measure(t, sw, sw.source(t, svc), 15*time.Minute)
 		t.Logf("%s: %s", svc.Name, active)

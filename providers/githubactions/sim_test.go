@@ -10,6 +10,7 @@ import (
 
 	"flightdeck/model"
 	"flightdeck/sim"
+	"flightdeck/sim/specs"
 )
 
 // The demo's GitHub Actions services, as `flightdeck sim` configures them.
@@ -29,7 +30,7 @@ type simWorld struct {
 func startSimWorld(t *testing.T) *simWorld {
 	t.Helper()
 	sw := startUncheckedSimWorld(t)
-	sw.w.CheckSpecs(t)
+	specs.Check(t, sw.w)
 	return sw
 }
 
