@@ -11,7 +11,6 @@ import (
 	"math"
 	"net/http"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -568,7 +567,7 @@ func (w *World) ecsCreateCluster(body []byte) (any, *apiError) {
 	if in.ClusterName == "" {
 		in.ClusterName = "default"
 	}
-	if !nameRE.MatchString(in.ClusterName) {
+	if !validName(in.ClusterName) {
 		return nil, errInvalid("Cluster name can have up to 255 letters, numbers, hyphens and underscores.")
 	}
 	w.mu.Lock()
@@ -580,7 +579,20 @@ func (w *World) ecsCreateCluster(body []byte) (any, *apiError) {
 	return map[string]any{"cluster": w.clusterJSON(c)}, nil
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+// validName says whether s is an ECS name: 1 to 255 letters, digits,
+// hyphens and underscores. A loop, not a regexp: `[…]{1,255}` compiles to
+// 255 copies of the class, 4 ms of every flightdeck start, --help included.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 255 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 func (w *World) ecsDescribeClusters(body []byte) (any, *apiError) {
 	var in struct {
@@ -694,7 +706,7 @@ func (w *World) ecsCreateService(body []byte) (any, *apiError) {
 	if in.ServiceName == "" {
 		return nil, errInvalid("serviceName must be specified.")
 	}
-	if !nameRE.MatchString(in.ServiceName) {
+	if !validName(in.ServiceName) {
 		return nil, errInvalid("Service name can have up to 255 letters, numbers, hyphens and underscores.")
 	}
 	if in.TaskDefinition == "" {
@@ -943,7 +955,7 @@ func (w *World) ecsRegisterTaskDefinition(body []byte) (any, *apiError) {
 	if in.Family == "" {
 		return nil, errClient("Family must be specified.")
 	}
-	if !nameRE.MatchString(in.Family) {
+	if !validName(in.Family) {
 		return nil, errClient("Family contains invalid characters; up to 255 letters, numbers, hyphens and underscores are allowed.")
 	}
 	if len(in.ContainerDefinitions) == 0 {
