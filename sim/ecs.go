@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -10,11 +9,12 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"flightdeck/sim/awsproto"
 )
 
 // ECS over awsJson1_1: POST /, X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>,
@@ -53,81 +53,36 @@ func init() {
 func (w *World) serveECS(rw http.ResponseWriter, r *http.Request, op string) {
 	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, 4<<20))
 	if err != nil {
-		writeECSError(rw, &apiError{400, "SerializationException", "could not read request body: " + err.Error()})
+		awsproto.WriteJSONError(rw, awsproto.NewError(400, "SerializationException", "could not read request body: "+err.Error()))
 		return
 	}
 	fn, ok := ecsOps[op]
 	if !ok {
-		writeECSError(rw, &apiError{400, "UnknownOperationException", "The operation " + op + " is not supported by the flightdeck sim."})
+		awsproto.WriteJSONError(rw, awsproto.NewError(400, "UnknownOperationException", "The operation "+op+" is not supported by the flightdeck sim."))
 		return
 	}
 	out, aerr := fn(w, body)
 	if aerr != nil {
-		writeECSError(rw, aerr)
+		awsproto.WriteJSONError(rw, aerr)
 		return
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		writeECSError(rw, &apiError{500, "ServerException", "encoding response: " + err.Error()})
+		awsproto.WriteJSONError(rw, awsproto.NewError(500, "ServerException", "encoding response: "+err.Error()))
 		return
 	}
-	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	rw.WriteHeader(http.StatusOK)
-	rw.Write(b)
-}
-
-func writeECSError(rw http.ResponseWriter, e *apiError) {
-	b, _ := json.Marshal(map[string]string{"__type": e.code, "message": e.msg})
-	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	rw.Header().Set("X-Amzn-ErrorType", e.code)
-	rw.WriteHeader(e.status)
-	rw.Write(b)
+	awsproto.WriteJSON(rw, b)
 }
 
 // decodeInput reads a JSON object into v. Members v does not declare are
 // ignored, as ECS does, but remembered per operation so tests can assert
 // that everything the SDK sends is understood.
 func (w *World) decodeInput(op string, body []byte, v any) *apiError {
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
+	unknown, e := awsproto.DecodeJSON(body, v)
+	for _, k := range unknown {
+		w.reqs.noteUnknown("ecs:"+op, k)
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(body, &members); err != nil || members == nil {
-		return &apiError{400, "SerializationException", "Start of structure or map found where not expected: request body is not a JSON object."}
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return &apiError{400, "SerializationException", "could not deserialize request: " + err.Error()}
-	}
-	known := knownMembers(v)
-	for k := range members {
-		if !known[k] {
-			w.reqs.noteUnknown("ecs:"+op, k)
-		}
-	}
-	return nil
-}
-
-func knownMembers(v any) map[string]bool {
-	m := map[string]bool{}
-	addMembers(reflect.TypeOf(v), m)
-	return m
-}
-
-func addMembers(t reflect.Type, m map[string]bool) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if f.Anonymous && f.Tag.Get("json") == "" {
-			addMembers(f.Type, m)
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			m[name] = true
-		}
-	}
+	return e
 }
 
 // --- wire types ---
@@ -451,7 +406,7 @@ func parseDeployConfig(raw json.RawMessage, base deployConfig) (deployConfig, *a
 	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
-		return cfg, &apiError{400, "SerializationException", "deploymentConfiguration: " + err.Error()}
+		return cfg, awsproto.NewError(400, "SerializationException", "deploymentConfiguration: "+err.Error())
 	}
 	for k, v := range members {
 		var err error
@@ -491,7 +446,7 @@ func parseDeployConfig(raw json.RawMessage, base deployConfig) (deployConfig, *a
 			cfg.raw[k] = v
 		}
 		if err != nil {
-			return cfg, &apiError{400, "SerializationException", "deploymentConfiguration." + k + ": " + err.Error()}
+			return cfg, awsproto.NewError(400, "SerializationException", "deploymentConfiguration."+k+": "+err.Error())
 		}
 	}
 	return cfg, nil
@@ -972,7 +927,7 @@ func (w *World) ecsRegisterTaskDefinition(body []byte) (any, *apiError) {
 	var fields map[string]json.RawMessage
 	json.Unmarshal(body, &fields)
 	delete(fields, "tags")
-	known := knownMembers(&in)
+	known := awsproto.Members(&in)
 	for k := range fields {
 		if !known[k] {
 			delete(fields, k)
@@ -1251,7 +1206,7 @@ func (w *World) ecsStopServiceDeployment(body []byte) (any, *apiError) {
 	defer w.mu.Unlock()
 	sd, ok := w.sds[in.ServiceDeploymentArn]
 	if !ok {
-		return nil, &apiError{400, "ServiceDeploymentNotFoundException", "The service deployment " + in.ServiceDeploymentArn + " does not exist."}
+		return nil, awsproto.NewError(400, "ServiceDeploymentNotFoundException", "The service deployment "+in.ServiceDeploymentArn+" does not exist.")
 	}
 	if e := w.stopServiceDeployment(sd, in.StopType); e != nil {
 		return nil, e

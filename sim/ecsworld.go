@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"flightdeck/sim/awsproto"
 )
 
 // The ECS part of the world: clusters, services, task definition families,
@@ -51,31 +53,25 @@ const (
 )
 
 // apiError is an ECS error answer: HTTP status, modeled error code, message.
-type apiError struct {
-	status int
-	code   string
-	msg    string
-}
-
-func (e *apiError) Error() string { return e.code + ": " + e.msg }
+type apiError = awsproto.Error
 
 func errClusterNotFound() *apiError {
-	return &apiError{400, "ClusterNotFoundException", "Cluster not found."}
+	return awsproto.NewError(400, "ClusterNotFoundException", "Cluster not found.")
 }
 func errServiceNotFound() *apiError {
-	return &apiError{400, "ServiceNotFoundException", "Service not found."}
+	return awsproto.NewError(400, "ServiceNotFoundException", "Service not found.")
 }
 func errServiceNotActive() *apiError {
-	return &apiError{400, "ServiceNotActiveException", "Service was not ACTIVE."}
+	return awsproto.NewError(400, "ServiceNotActiveException", "Service was not ACTIVE.")
 }
 func errInvalid(format string, a ...any) *apiError {
-	return &apiError{400, "InvalidParameterException", fmt.Sprintf(format, a...)}
+	return awsproto.NewError(400, "InvalidParameterException", fmt.Sprintf(format, a...))
 }
 func errClient(format string, a ...any) *apiError {
-	return &apiError{400, "ClientException", fmt.Sprintf(format, a...)}
+	return awsproto.NewError(400, "ClientException", fmt.Sprintf(format, a...))
 }
 func errConflict(format string, a ...any) *apiError {
-	return &apiError{400, "ConflictException", fmt.Sprintf(format, a...)}
+	return awsproto.NewError(400, "ConflictException", fmt.Sprintf(format, a...))
 }
 
 type tag struct {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"flightdeck/sim/awsproto"
 	"flightdeck/sim/internal/tee"
 )
 
@@ -80,7 +81,7 @@ func (w *World) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	case protoCircleCI:
 		rw.Header().Set("X-Request-Id", id)
 	default:
-		rw.Header()["x-amzn-RequestId"] = []string{id}
+		awsproto.SetRequestID(rw.Header(), id)
 	}
 	w.reqs.count(rt.key())
 
@@ -171,7 +172,7 @@ func (w *World) route(r *http.Request) route {
 			return route{service: SvcECS, op: op, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) { w.serveECS(rw, r, op) }}
 		}
 		return route{op: t, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) {
-			writeECSError(rw, &apiError{400, "UnknownOperationException", "The flightdeck sim does not serve target " + t + "."})
+			awsproto.WriteJSONError(rw, awsproto.NewError(400, "UnknownOperationException", "The flightdeck sim does not serve target "+t+"."))
 		}}
 	}
 	p := r.URL.Path
@@ -186,7 +187,7 @@ func (w *World) route(r *http.Request) route {
 		op, serve := w.gitHubRoute(r, gp)
 		return route{service: SvcGitHub, op: op, proto: protoGitHub, serve: serve}
 	}
-	if isQueryRequest(r) {
+	if awsproto.IsQuery(r) {
 		if err := r.ParseForm(); err == nil {
 			action := r.Form.Get("Action")
 			switch r.Form.Get("Version") {
@@ -198,7 +199,7 @@ func (w *World) route(r *http.Request) route {
 					serve: func(rw http.ResponseWriter, r *http.Request) { w.serveELBv2(rw, r, action) }}
 			}
 			return route{op: action, proto: protoAWSQuery, serve: func(rw http.ResponseWriter, r *http.Request) {
-				writeQueryError(rw, "", 400, "Sender", "InvalidAction",
+				awsproto.WriteQueryError(rw, "", 400, "Sender", "InvalidAction",
 					"The flightdeck sim serves awsQuery only for Version 2010-12-01 (Elastic Beanstalk) and 2015-12-01 (ELBv2).")
 			}}
 		}
@@ -208,27 +209,12 @@ func (w *World) route(r *http.Request) route {
 	}}
 }
 
-func isQueryRequest(r *http.Request) bool {
-	if r.URL.Query().Get("Action") != "" {
-		return true
-	}
-	return r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
-}
-
 func writeJSON(rw http.ResponseWriter, status int, v any) {
 	b, _ := json.Marshal(v)
 	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
 	rw.WriteHeader(status)
 	rw.Write(b)
 	rw.Write([]byte("\n"))
-}
-
-// requestID is the id serveHTTP put on the response for this request.
-func requestID(rw http.ResponseWriter) string {
-	if v := rw.Header()["x-amzn-RequestId"]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
 }
 
 // bufferWriter captures a response so a malformed-body fault can cut it.

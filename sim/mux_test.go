@@ -16,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/smithy-go/encoding/cbor"
 	goyaml "github.com/goccy/go-yaml"
+
+	"flightdeck/sim/awsproto"
 )
 
 // TestRoutesAnswerInTheirProtocol: the protocols to come are routed now and
@@ -29,7 +31,7 @@ func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 	} {
 		form := url.Values{"Action": {"DescribeEnvironments"}, "Version": {c.version}}
 		resp, body := post(t, h.srv.URL+"/", "application/x-www-form-urlencoded; charset=utf-8", form.Encode(), nil)
-		var e queryErrorResponse
+		var e awsproto.QueryError
 		if err := xml.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != 400 || e.Error.Code != "InvalidAction" ||
 			e.RequestID == "" || e.RequestID != resp.Header.Get("X-Amzn-Requestid") || e.XMLNS != c.ns {
 			t.Errorf("%s: %d %s (%v)", c.version, resp.StatusCode, body, err)
