@@ -281,9 +281,9 @@ func TestCircleCIJobGraph(t *testing.T) {
 func TestCircleCIPaging(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
 	specs.Check(t, h.w)
-	h.w.mu.Lock()
+	h.w.loop.Lock()
 	h.w.pageSize = 4
-	h.w.mu.Unlock()
+	h.w.loop.Unlock()
 	want := len(h.w.Pipelines("api"))
 	if want < 9 {
 		t.Fatalf("only %d pipelines to page through", want)
@@ -575,9 +575,9 @@ func TestCircleCIRerunFromFailed(t *testing.T) {
 		t.Fatalf("%d workflows on the pipeline, want 4", n)
 	}
 	// The pipeline's workflows page like any list, newest first.
-	h.w.mu.Lock()
+	h.w.loop.Lock()
 	h.w.pageSize = 3
-	h.w.mu.Unlock()
+	h.w.loop.Unlock()
 	first := circleJSON[ciPage[ciWorkflow]](h, "GET", "/api/v2/pipeline/"+p.ID+"/workflow", "", 200)
 	if len(first.Items) != 3 || first.NextPageToken == nil || first.Items[0].ID != got["workflow_id"] {
 		t.Fatalf("first page %+v", first)

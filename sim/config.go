@@ -15,13 +15,13 @@ import (
 // as api.github.com has it; baseURL + "/api/v3/", GitHub Enterprise's
 // form, reaches the same endpoints.
 func (w *World) WriteConfig(baseURL string) []byte {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	services := w.configServices()
 	circle := slices.ContainsFunc(services, func(s configService) bool { return s.ci == ciCircleCI })
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Written by `flightdeck sim` (scenario %s, seed %d, speed %g).\n", w.scenario, w.seed, w.speed)
+	fmt.Fprintf(&b, "# Written by `flightdeck sim` (scenario %s, seed %d, speed %g).\n", w.scenario, w.seed, w.loop.Speed())
 	b.WriteString("# Every provider points at the simulated world; AWS needs no credentials.\n")
 	if circle {
 		// flightdeck reads CircleCI's token only from the environment (or

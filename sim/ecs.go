@@ -525,8 +525,8 @@ func (w *World) ecsCreateCluster(body []byte) (any, *apiError) {
 	if !validName(in.ClusterName) {
 		return nil, errInvalid("Cluster name can have up to 255 letters, numbers, hyphens and underscores.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	c := w.addCluster(in.ClusterName, defaultRegion)
 	if in.Tags != nil {
 		c.tags = in.Tags
@@ -563,8 +563,8 @@ func (w *World) ecsDescribeClusters(body []byte) (any, *apiError) {
 	if len(in.Clusters) > 100 {
 		return nil, errInvalid("clusters can have at most 100 items.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	out := struct {
 		Clusters []jsonCluster `json:"clusters"`
 		Failures []jsonFailure `json:"failures"`
@@ -600,8 +600,8 @@ func (w *World) ecsListClusters(body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	var arns []string
 	for _, n := range w.clOrder {
 		arns = append(arns, w.clusters[n].arn)
@@ -683,8 +683,8 @@ func (w *World) ecsCreateService(body []byte) (any, *apiError) {
 			return nil, e
 		}
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	c, e := w.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
@@ -728,8 +728,8 @@ func (w *World) ecsDescribeServices(body []byte) (any, *apiError) {
 		}
 		withTags = true
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	c, e := w.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
@@ -773,8 +773,8 @@ func (w *World) ecsListServices(body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	c, e := w.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
@@ -813,8 +813,8 @@ func (w *World) ecsUpdateService(body []byte) (any, *apiError) {
 	if in.DesiredCount != nil && *in.DesiredCount < 0 {
 		return nil, errInvalid("desiredCount can't be negative.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	c, e := w.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
@@ -859,8 +859,8 @@ func (w *World) ecsDeleteService(body []byte) (any, *apiError) {
 	if in.Service == "" {
 		return nil, errInvalid("service must be specified.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	c, e := w.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
@@ -933,8 +933,8 @@ func (w *World) ecsRegisterTaskDefinition(body []byte) (any, *apiError) {
 			delete(fields, k)
 		}
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	td := w.registerTaskDef(in.Family, defaultRegion, fields, in.ContainerDefinitions, in.Tags)
 	return map[string]any{"taskDefinition": w.taskDefJSON(td), "tags": tagsOrEmpty(td.tags)}, nil
 }
@@ -957,8 +957,8 @@ func (w *World) ecsDescribeTaskDefinition(body []byte) (any, *apiError) {
 	if in.TaskDefinition == "" {
 		return nil, errClient("Unable to describe task definition.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	td := w.findTaskDef(in.TaskDefinition)
 	if td == nil {
 		return nil, errClient("Unable to describe task definition.")
@@ -991,8 +991,8 @@ func (w *World) ecsDeregisterTaskDefinition(body []byte) (any, *apiError) {
 	if _, err := strconv.Atoi(rev); err != nil {
 		return nil, errInvalid("Invalid revision number. Number: %s", rev)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	td := w.findTaskDef(ref)
 	if td == nil {
 		return nil, errClient("Unable to describe task definition.")
@@ -1032,8 +1032,8 @@ func (w *World) ecsListTaskDefinitions(body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	arns := []string{}
 	for _, name := range w.sortedFamilies() {
 		if in.FamilyPrefix != "" && name != in.FamilyPrefix {
@@ -1077,8 +1077,8 @@ func (w *World) ecsListTaskDefinitionFamilies(body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	names := []string{}
 	for _, name := range w.sortedFamilies() {
 		if !strings.HasPrefix(name, in.FamilyPrefix) {
@@ -1127,8 +1127,8 @@ func (w *World) ecsListServiceDeployments(body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	c, e := w.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
@@ -1174,8 +1174,8 @@ func (w *World) ecsDescribeServiceDeployments(body []byte) (any, *apiError) {
 	if len(in.ServiceDeploymentArns) > 20 {
 		return nil, errInvalid("serviceDeploymentArns can have at most 20 items.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	out := struct {
 		ServiceDeployments []jsonServiceDeployment `json:"serviceDeployments"`
 		Failures           []jsonFailure           `json:"failures"`
@@ -1202,8 +1202,8 @@ func (w *World) ecsStopServiceDeployment(body []byte) (any, *apiError) {
 	if in.ServiceDeploymentArn == "" {
 		return nil, errInvalid("serviceDeploymentArn must be specified.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	sd, ok := w.sds[in.ServiceDeploymentArn]
 	if !ok {
 		return nil, awsproto.NewError(400, "ServiceDeploymentNotFoundException", "The service deployment "+in.ServiceDeploymentArn+" does not exist.")
@@ -1227,8 +1227,8 @@ func (w *World) ecsDescribeServiceRevisions(body []byte) (any, *apiError) {
 	if len(in.ServiceRevisionArns) > 20 {
 		return nil, errInvalid("serviceRevisionArns can have at most 20 items.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	revs := []map[string]any{}
 	failures := []jsonFailure{}
 	for _, arn := range in.ServiceRevisionArns {

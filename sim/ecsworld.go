@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"flightdeck/sim/awsproto"
+	"flightdeck/sim/internal/ids"
 )
 
 // The ECS part of the world: clusters, services, task definition families,
@@ -236,7 +237,7 @@ func (w *World) addCluster(name, region string) *cluster {
 		name:      name,
 		region:    region,
 		arn:       w.arn(region, "cluster/"+name),
-		createdAt: w.now,
+		createdAt: w.loop.Now(),
 		services:  map[string]*service{},
 	}
 	w.clusters[name] = c
@@ -317,7 +318,7 @@ func (w *World) addRevision(f *family, rev int, region string, fields map[string
 		fields:       fields,
 		containers:   containers,
 		status:       statusActive,
-		registeredAt: w.now,
+		registeredAt: w.loop.Now(),
 		registeredBy: "arn:aws:iam::" + w.account + ":role/deployer",
 		tags:         tags,
 	}
@@ -328,7 +329,7 @@ func (w *World) addRevision(f *family, rev int, region string, fields map[string
 func (w *World) deregisterTaskDef(td *taskDef) {
 	if td.status == statusActive {
 		td.status = statusInactive
-		td.deregistered = w.now
+		td.deregistered = w.loop.Now()
 	}
 }
 
@@ -379,7 +380,7 @@ func (s *service) counts() (running, pending int) {
 
 func (w *World) event(s *service, format string, a ...any) {
 	msg := fmt.Sprintf("(service %s) ", s.name) + fmt.Sprintf(format, a...)
-	s.events = append(s.events, serviceEvent{id: randUUID(w.rng), at: w.now, msg: msg})
+	s.events = append(s.events, serviceEvent{id: ids.UUID(w.loop.Rand()), at: w.loop.Now(), msg: msg})
 	if n := len(s.events); n > 100 {
 		s.events = slices.Delete(s.events, 0, n-100)
 	}
@@ -394,7 +395,7 @@ func (w *World) createService(c *cluster, name string, td *taskDef, desired int,
 		cl:         c,
 		status:     statusActive,
 		desired:    desired,
-		createdAt:  w.now,
+		createdAt:  w.loop.Now(),
 		createdBy:  "arn:aws:iam::" + w.account + ":role/deployer",
 		launchType: "FARGATE",
 		cfg:        cfg,
@@ -408,14 +409,14 @@ func (w *World) createService(c *cluster, name string, td *taskDef, desired int,
 	return s
 }
 
-func (w *World) newDeploymentID() string { return "ecs-svc/" + randDigits(w.rng, 19) }
+func (w *World) newDeploymentID() string { return "ecs-svc/" + ids.Digits(w.loop.Rand(), 19) }
 
 func (w *World) newRevision(s *service, td *taskDef) *serviceRevision {
 	r := &serviceRevision{
-		arn:       w.arn(s.cl.region, "service-revision/"+s.cl.name+"/"+s.name+"/"+randDigits(w.rng, 19)),
+		arn:       w.arn(s.cl.region, "service-revision/"+s.cl.name+"/"+s.name+"/"+ids.Digits(w.loop.Rand(), 19)),
 		svc:       s,
 		td:        td,
-		createdAt: w.now,
+		createdAt: w.loop.Now(),
 	}
 	w.revisions[r.arn] = r
 	return r
@@ -429,8 +430,8 @@ func (w *World) newDeployment(s *service, rev *serviceRevision) *deployment {
 		rev:       rev,
 		desired:   s.desired,
 		rollout:   rolloutInProgress,
-		createdAt: w.now,
-		updatedAt: w.now,
+		createdAt: w.loop.Now(),
+		updatedAt: w.loop.Now(),
 	}
 	d.reason = "ECS deployment " + d.id + " in progress."
 	if rev.deploymentID == "" {
@@ -447,7 +448,7 @@ func (w *World) demote(s *service) *deployment {
 	}
 	p.status = depActive
 	p.pending = ""
-	p.updatedAt = w.now
+	p.updatedAt = w.loop.Now()
 	return p
 }
 
@@ -469,14 +470,14 @@ func (w *World) startDeployment(s *service, td *taskDef) *serviceDeployment {
 		threshold = w.threshold
 	}
 	sd := &serviceDeployment{
-		arn:        w.arn(s.cl.region, "service-deployment/"+s.cl.name+"/"+s.name+"/"+randID(w.rng, 22)),
+		arn:        w.arn(s.cl.region, "service-deployment/"+s.cl.name+"/"+s.name+"/"+ids.Mixed(w.loop.Rand(), 22)),
 		svc:        s,
 		target:     rev,
 		sources:    sources,
 		rollbackTo: s.lastGood,
 		status:     sdPending,
-		createdAt:  w.now,
-		updatedAt:  w.now,
+		createdAt:  w.loop.Now(),
+		updatedAt:  w.loop.Now(),
 		cbStatus:   cbDisabled,
 		threshold:  threshold,
 		cfg:        s.cfg,
@@ -487,14 +488,14 @@ func (w *World) startDeployment(s *service, td *taskDef) *serviceDeployment {
 	d.sd = sd
 	if old := s.primary(); old != nil && old.sd != nil && !old.sd.terminal() {
 		w.finishSD(old.sd, sdStopped, supersededReason)
-		old.sd.stoppedAt = w.now
+		old.sd.stoppedAt = w.loop.Now()
 	}
 	w.demote(s)
 	s.deployments = append([]*deployment{d}, s.deployments...)
 	s.sds = append(s.sds, sd)
 	w.sds[sd.arn] = sd
 	s.settled = false
-	w.reconcileSoon(s, w.pace(time.Second))
+	w.reconcileSoon(s, w.loop.Pace(time.Second))
 	return sd
 }
 
@@ -507,11 +508,11 @@ func (w *World) startRollback(s *service, sd *serviceDeployment, reason, status 
 	d.sd = sd
 	s.deployments = append([]*deployment{d}, s.deployments...)
 	sd.status = status
-	sd.updatedAt = w.now
-	sd.rollback = &sdRollback{reason: reason, rev: to, at: w.now}
+	sd.updatedAt = w.loop.Now()
+	sd.rollback = &sdRollback{reason: reason, rev: to, at: w.loop.Now()}
 	s.settled = false
 	w.event(s, "rolling back to deployment %s.", to.deploymentID)
-	w.reconcileSoon(s, w.pace(time.Second))
+	w.reconcileSoon(s, w.loop.Pace(time.Second))
 }
 
 func (w *World) finishSD(sd *serviceDeployment, status, reason string) {
@@ -519,8 +520,8 @@ func (w *World) finishSD(sd *serviceDeployment, status, reason string) {
 	if reason != "" {
 		sd.statusReason = reason
 	}
-	sd.finishedAt = w.now
-	sd.updatedAt = w.now
+	sd.finishedAt = w.loop.Now()
+	sd.updatedAt = w.loop.Now()
 	if sd.cbStatus == cbMonitoring {
 		sd.cbStatus = cbMonitoringComplete
 	}
@@ -534,7 +535,7 @@ func (w *World) finishSD(sd *serviceDeployment, status, reason string) {
 func (w *World) reconcileSoon(s *service, d time.Duration) {
 	s.gen++
 	g := s.gen
-	w.after(d, func() {
+	w.loop.After(d, func() {
 		if s.gen == g {
 			w.reconcile(s)
 		}
@@ -553,9 +554,9 @@ func (w *World) reconcile(s *service) {
 	if sd := p.sd; sd != nil {
 		switch sd.status {
 		case sdPending:
-			sd.status, sd.startedAt, sd.updatedAt = sdInProgress, w.now, w.now
+			sd.status, sd.startedAt, sd.updatedAt = sdInProgress, w.loop.Now(), w.loop.Now()
 		case sdRollbackRequested:
-			sd.status, sd.updatedAt = sdRollbackInProgress, w.now
+			sd.status, sd.updatedAt = sdRollbackInProgress, w.loop.Now()
 		}
 	}
 
@@ -566,7 +567,7 @@ func (w *World) reconcile(s *service) {
 	if s.status == statusDraining {
 		if d, ok := w.anyRunning(s, nil); ok {
 			w.stopTask(s, d)
-			w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+			w.reconcileSoon(s, w.loop.Between(300*time.Millisecond, 800*time.Millisecond))
 			return
 		}
 		s.status = statusInactive
@@ -579,27 +580,27 @@ func (w *World) reconcile(s *service) {
 	if running > s.desired {
 		if d, ok := w.anyRunning(s, p); ok {
 			w.stopTask(s, d)
-			w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+			w.reconcileSoon(s, w.loop.Between(300*time.Millisecond, 800*time.Millisecond))
 			return
 		}
 	}
 	if len(p.running) < p.desired {
-		id := randHex(w.rng, 32)
+		id := ids.Hex(w.loop.Rand(), 32)
 		p.pending = id
-		p.updatedAt = w.now
+		p.updatedAt = w.loop.Now()
 		s.settled = false
 		w.event(s, "has started 1 tasks: (task %s).", id)
-		w.reconcileSoon(s, w.between(4*time.Second, 8*time.Second))
+		w.reconcileSoon(s, w.loop.Between(4*time.Second, 8*time.Second))
 		return
 	}
 	if len(p.running) > p.desired {
 		w.stopTask(s, p)
-		w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+		w.reconcileSoon(s, w.loop.Between(300*time.Millisecond, 800*time.Millisecond))
 		return
 	}
 	if d, ok := w.anyRunning(s, p); ok {
 		w.stopTask(s, d)
-		w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+		w.reconcileSoon(s, w.loop.Between(300*time.Millisecond, 800*time.Millisecond))
 		return
 	}
 	w.settle(s, p)
@@ -610,10 +611,10 @@ func (w *World) reconcile(s *service) {
 func (w *World) resolveLaunch(s *service, p *deployment) {
 	id := p.pending
 	p.pending = ""
-	p.updatedAt = w.now
+	p.updatedAt = w.loop.Now()
 	if !w.failsToStart(p.td) {
 		p.running = append(p.running, id)
-		w.reconcileSoon(s, w.between(500*time.Millisecond, 1500*time.Millisecond))
+		w.reconcileSoon(s, w.loop.Between(500*time.Millisecond, 1500*time.Millisecond))
 		return
 	}
 	p.failed++
@@ -621,7 +622,7 @@ func (w *World) resolveLaunch(s *service, p *deployment) {
 	sd := p.sd
 	if sd != nil && sd.cbStatus == cbMonitoring {
 		sd.failures = p.failed
-		sd.updatedAt = w.now
+		sd.updatedAt = w.loop.Now()
 	}
 	if sd != nil && sd.cfg.breakerEnable && p.rollout == rolloutInProgress && p.failed >= sd.threshold {
 		w.tripBreaker(s, p)
@@ -629,13 +630,13 @@ func (w *World) resolveLaunch(s *service, p *deployment) {
 	}
 	// ECS keeps retrying with a growing back-off when no breaker watches.
 	backoff := min(time.Duration(p.failed)*time.Second, 30*time.Second)
-	w.reconcileSoon(s, w.pace(time.Second+backoff))
+	w.reconcileSoon(s, w.loop.Pace(time.Second+backoff))
 }
 
 func (w *World) tripBreaker(s *service, p *deployment) {
 	p.rollout = rolloutFailed
 	p.reason = breakerReason
-	p.updatedAt = w.now
+	p.updatedAt = w.loop.Now()
 	w.event(s, "(deployment %s) deployment failed: tasks failed to start.", p.id)
 	sd := p.sd
 	sd.cbStatus = cbTriggered
@@ -676,7 +677,7 @@ func (w *World) stopTask(s *service, d *deployment) {
 	if d.status == depActive {
 		d.desired = len(d.running)
 	}
-	d.updatedAt = w.now
+	d.updatedAt = w.loop.Now()
 	s.settled = false
 	w.event(s, "has stopped 1 running tasks: (task %s).", id)
 }
@@ -690,7 +691,7 @@ func (w *World) settle(s *service, p *deployment) {
 	if p.rollout == rolloutInProgress {
 		p.rollout = rolloutCompleted
 		p.reason = "ECS deployment " + p.id + " completed."
-		p.updatedAt = w.now
+		p.updatedAt = w.loop.Now()
 		s.lastGood = p.rev
 		w.event(s, "(deployment %s) deployment completed.", p.id)
 		if sd := p.sd; sd != nil && !sd.terminal() {
@@ -727,7 +728,7 @@ func (w *World) updateService(s *service, td *taskDef, desired *int, force bool,
 	if p == nil || force || td != p.td {
 		return w.startDeployment(s, td)
 	}
-	w.reconcileSoon(s, w.pace(500*time.Millisecond))
+	w.reconcileSoon(s, w.loop.Pace(500*time.Millisecond))
 	return nil
 }
 
@@ -754,8 +755,8 @@ func (w *World) stopServiceDeployment(sd *serviceDeployment, stopType string) *a
 		p.rollout = rolloutFailed
 		p.reason = abortReason
 		p.pending = ""
-		p.updatedAt = w.now
-		sd.stoppedAt = w.now
+		p.updatedAt = w.loop.Now()
+		sd.stoppedAt = w.loop.Now()
 		w.finishSD(sd, sdStopped, abortReason)
 		w.event(s, "(deployment %s) deployment stopped.", p.id)
 	default:
@@ -772,7 +773,7 @@ func (w *World) deleteService(s *service) {
 		d.desired = 0
 	}
 	s.settled = false
-	w.reconcileSoon(s, w.pace(500*time.Millisecond))
+	w.reconcileSoon(s, w.loop.Pace(500*time.Millisecond))
 }
 
 // sortedFamilies lists family names in byte order, as ECS sorts them.

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"flightdeck/sim/awsproto"
+	"flightdeck/sim/internal/ids"
 	"flightdeck/sim/internal/tee"
 )
 
@@ -253,7 +254,7 @@ func (l *requestLog) init(seed int64) {
 func (l *requestLog) newID() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return randUUID(l.rng)
+	return ids.UUID(l.rng)
 }
 
 func (l *requestLog) count(key string) {
@@ -285,9 +286,9 @@ func (w *World) ResetRequests() {
 	w.reqs.mu.Lock()
 	clear(w.reqs.counts)
 	w.reqs.mu.Unlock()
-	w.mu.Lock()
+	w.loop.Lock()
 	w.gh.usage = GitHubUsage{}
-	w.mu.Unlock()
+	w.loop.Unlock()
 }
 
 // unknownMembers lists, per operation, request members the sim ignored.
