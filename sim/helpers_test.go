@@ -179,3 +179,10 @@ func wantViolations(t *testing.T, log *speccheck.Log, badRequest bool) {
 		t.Errorf("request violations %v, want some: %v", reqV, badRequest)
 	}
 }
+
+// The ECS wire facts the tests pin, spelled as ECS spells them (not read
+// from package sim/ecs, so that a change there shows here).
+const (
+	ecsTargetPrefix = "AmazonEC2ContainerServiceV20141113."
+	breakerReason   = "ECS deployment circuit breaker: tasks failed to start."
+)

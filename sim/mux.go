@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"flightdeck/sim/awsproto"
+	"flightdeck/sim/ecs"
 	"flightdeck/sim/internal/ids"
 	"flightdeck/sim/internal/tee"
 )
@@ -169,8 +170,8 @@ func (w *World) serveChecked(rw http.ResponseWriter, r *http.Request, rt route, 
 // CircleCI, /repos and /rate_limit for GitHub, Action+Version for awsQuery.
 func (w *World) route(r *http.Request) route {
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
-		if op, ok := strings.CutPrefix(t, ecsTargetPrefix); ok {
-			return route{service: SvcECS, op: op, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) { w.serveECS(rw, r, op) }}
+		if op, ok := strings.CutPrefix(t, ecs.TargetPrefix); ok {
+			return route{service: SvcECS, op: op, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) { w.ecs.Serve(rw, r, op) }}
 		}
 		return route{op: t, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) {
 			awsproto.WriteJSONError(rw, awsproto.NewError(400, "UnknownOperationException", "The flightdeck sim does not serve target "+t+"."))

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"flightdeck/sim/ecs"
 	"flightdeck/sim/internal/ids"
 )
 
@@ -488,28 +489,22 @@ func (w *World) runDeploy(p *Pipeline, wf *Workflow, j *Job) {
 	}
 	env := p.cs.env(j.Environment)
 	c := p.commit(w)
-	cl := w.clusters[env.cluster]
-	var s *service
-	if cl != nil {
-		s = cl.services[p.cs.name]
-	}
-	if env == nil || c == nil || s == nil || s.status != statusActive {
+	if env == nil || c == nil || !w.ecs.ServiceActive(env.cluster, p.cs.name) {
 		w.finishJob(p, wf, j, RunFailed)
 		return
 	}
-	td := w.registerForCommit(p.cs, env, c)
-	j.TaskDefinitionArn = td.arn
-	sd := w.updateService(s, td, nil, false, nil)
-	if sd == nil {
+	j.TaskDefinitionArn = w.registerForCommit(p.cs, env, c)
+	sd := w.ecs.Deploy(env.cluster, p.cs.name, j.TaskDefinitionArn)
+	if sd == "" {
 		w.finishJob(p, wf, j, RunSuccess)
 		return
 	}
-	j.ServiceDeploymentArn = sd.arn
-	sd.onDone = append(sd.onDone, func(sd *serviceDeployment) {
-		switch {
-		case sd.status == sdSuccessful:
+	j.ServiceDeploymentArn = sd
+	w.ecs.OnDone(sd, func(o ecs.Outcome) {
+		switch o {
+		case ecs.Succeeded:
 			w.finishJob(p, wf, j, RunSuccess)
-		case sd.statusReason == supersededReason:
+		case ecs.Superseded:
 			w.finishJob(p, wf, j, RunCanceled)
 		default:
 			w.finishJob(p, wf, j, RunFailed)
@@ -894,12 +889,17 @@ func (w *World) imageFor(cs *catalogueService, env *catalogueEnv, c *Commit) str
 	return fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s:%s", w.account, env.region, cs.name, tag)
 }
 
+// revisionLabel is the OCI label that names the commit an image was built
+// from; flightdeck reads the SHA from it, or from the tag without it.
+const revisionLabel = "org.opencontainers.image.revision"
+
 // registerForCommit registers the next revision of the environment's family
-// running the commit's image, then applies the team's retention policy.
-func (w *World) registerForCommit(cs *catalogueService, env *catalogueEnv, c *Commit) *taskDef {
+// running the commit's image, then applies the team's retention policy; it
+// returns the revision's ARN.
+func (w *World) registerForCommit(cs *catalogueService, env *catalogueEnv, c *Commit) string {
 	image := w.imageFor(cs, env, c)
 	if c.bad {
-		w.badImages[image] = true
+		w.ecs.MarkImageBad(image)
 	}
 	labels := map[string]string{
 		"org.opencontainers.image.source": "https://github.com/" + w.repos[cs.name].name,
@@ -932,44 +932,13 @@ func (w *World) registerForCommit(cs *catalogueService, env *catalogueEnv, c *Co
 	set("taskRoleArn", "arn:aws:iam::"+w.account+":role/"+cs.name+"-"+env.name)
 	set("runtimePlatform", map[string]string{"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"})
 
-	fam := cs.name + "-" + env.name
-	if w.families[fam] == nil {
-		w.families[fam] = &family{name: fam, next: env.firstRevision}
-	}
-	td := w.registerTaskDef(fam, env.region, fields, []containerInfo{{Name: cs.name, Image: image, DockerLabels: labels}}, envTags(cs, env))
-	w.retain(w.families[fam], env.keepActive)
-	return td
+	return w.ecs.Register(ecs.Registration{
+		Family: cs.name + "-" + env.name, FirstRevision: env.firstRevision, KeepActive: env.keepActive,
+		Region: env.region, Fields: fields, Tags: envTags(cs, env),
+		Containers: []ecs.Container{{Name: cs.name, Image: image, DockerLabels: labels}},
+	})
 }
 
-func envTags(cs *catalogueService, env *catalogueEnv) []tag {
-	return []tag{{Key: "service", Value: cs.name}, {Key: "environment", Value: env.name}}
-}
-
-// retain keeps the newest keep ACTIVE revisions, deregisters the rest and
-// deletes all but the two newest INACTIVE ones, as a cleanup job would.
-func (w *World) retain(f *family, keep int) {
-	if keep <= 0 {
-		return
-	}
-	active := 0
-	for _, td := range slices.Backward(f.revs) {
-		if td.status != statusActive {
-			continue
-		}
-		active++
-		if active > keep {
-			w.deregisterTaskDef(td)
-		}
-	}
-	inactive := 0
-	gone := map[*taskDef]bool{}
-	for _, td := range slices.Backward(f.revs) {
-		if td.status == statusInactive {
-			inactive++
-			if inactive > 2 {
-				gone[td] = true
-			}
-		}
-	}
-	f.revs = slices.DeleteFunc(f.revs, func(td *taskDef) bool { return gone[td] })
+func envTags(cs *catalogueService, env *catalogueEnv) []ecs.Tag {
+	return []ecs.Tag{{Key: "service", Value: cs.name}, {Key: "environment", Value: env.name}}
 }

@@ -1,6 +1,10 @@
 package sim
 
-import "time"
+import (
+	"time"
+
+	"flightdeck/sim/ecs"
+)
 
 // The demo scenario: four services of a shop (api, web, worker, payments)
 // on ECS clusters named per environment, with about a day and a half of
@@ -91,13 +95,10 @@ func demoCatalogue() []*catalogueService {
 	}
 }
 
-// demoDeployConfig is the demo services' deployment configuration: rolling,
-// with the circuit breaker on and rollback enabled.
-func demoDeployConfig() deployConfig {
-	c := defaultDeployConfig()
-	c.breakerEnable, c.breakerRollback, c.threshold = true, true, 3
-	return c
-}
+// demoBreakerThreshold is the demo services' deployment configuration:
+// rolling, with the circuit breaker on (tripping after 3 failed tasks) and
+// rollback enabled.
+const demoBreakerThreshold = 3
 
 // Scenario timings, before pacing.
 const (
@@ -125,7 +126,7 @@ func (w *World) seedDemo(t0 time.Time) {
 		for _, env := range cs.envs {
 			env.keepActive = 3 + w.loop.Rand().IntN(4)
 			env.firstRevision = 1 + w.loop.Rand().IntN(40)
-			w.addCluster(env.cluster, env.region)
+			w.ecs.AddCluster(env.cluster, env.region)
 		}
 	}
 	// Older releases, shipped to every environment in turn (from before
@@ -138,10 +139,11 @@ func (w *World) seedDemo(t0 time.Time) {
 			c := w.newCommit(cs, false)
 			for _, env := range cs.envs {
 				td := w.registerForCommit(cs, env, c)
-				if s := w.clusters[env.cluster].services[cs.name]; s != nil {
-					w.updateService(s, td, nil, false, nil)
+				if w.ecs.HasService(env.cluster, cs.name) {
+					w.ecs.Deploy(env.cluster, cs.name, td)
 				} else {
-					w.createService(w.clusters[env.cluster], cs.name, td, env.desired, demoDeployConfig(), envTags(cs, env))
+					w.ecs.CreateService(ecs.ServiceSpec{Cluster: env.cluster, Name: cs.name, TaskDef: td, Desired: env.desired,
+						BreakerThreshold: demoBreakerThreshold, Tags: envTags(cs, env)})
 				}
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"flightdeck/sim/ecs"
 	"flightdeck/sim/internal/loop"
 )
 
@@ -43,8 +44,10 @@ const (
 	ScenarioEmpty = "empty"
 )
 
-// World is the simulated release world. All its methods are safe for
-// concurrent use; the HTTP handler and Step share one lock.
+// World is the simulated release world: the scenario and the CI pipelines,
+// with each other simulated service a part in its own package (sim/ecs).
+// All its methods are safe for concurrent use; the HTTP handlers and Step
+// share the loop's one lock.
 type World struct {
 	clock    Clock
 	seed     int64
@@ -54,14 +57,8 @@ type World struct {
 	// guards the world state below; faults and reqs lock themselves.
 	loop *loop.Loop
 
-	account   string
-	clusters  map[string]*cluster
-	clOrder   []string
-	families  map[string]*family
-	sds       map[string]*serviceDeployment // by ARN
-	revisions map[string]*serviceRevision   // by ARN
-	badImages map[string]bool
-	threshold int // circuit-breaker failure threshold when the request sets none
+	account string    // the AWS account of every ARN and image
+	ecs     *ecs.Part // the ECS service: clusters, services, task definitions, deployments
 
 	catalogue []*catalogueService // demo services and their environments
 	tempo     tempo
@@ -97,12 +94,6 @@ func New(o Options) *World {
 		scenario:  o.Scenario,
 		loop:      loop.New(o.Seed, o.Speed, now),
 		account:   "123456789012",
-		clusters:  map[string]*cluster{},
-		families:  map[string]*family{},
-		sds:       map[string]*serviceDeployment{},
-		revisions: map[string]*serviceRevision{},
-		badImages: map[string]bool{},
-		threshold: 3,
 		repos:     map[string]*repo{},
 		pipelines: map[string]*Pipeline{},
 		workflows: map[string]*Pipeline{},
@@ -110,6 +101,7 @@ func New(o Options) *World {
 	}
 	w.faults.init(o.Seed)
 	w.reqs.init(o.Seed)
+	w.ecs = ecs.New(w.loop, w.account, w.reqs.noteUnknown)
 	if o.Scenario == ScenarioDemo {
 		w.loop.Lock()
 		w.seedDemo(now)
@@ -157,17 +149,14 @@ func (w *World) Now() time.Time {
 func (w *World) MarkImageBad(image string) {
 	w.loop.Lock()
 	defer w.loop.Unlock()
-	w.badImages[image] = true
+	w.ecs.MarkImageBad(image)
 }
 
 // SetBreakerThreshold sets the circuit-breaker failure threshold for
 // deployments whose configuration names none (default 3; real ECS uses
 // at least 10, which is too slow for a demo).
 func (w *World) SetBreakerThreshold(n int) {
-	if n < 1 {
-		n = 1
-	}
 	w.loop.Lock()
 	defer w.loop.Unlock()
-	w.threshold = n
+	w.ecs.SetBreakerThreshold(n)
 }
