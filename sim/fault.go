@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"flightdeck/sim/awsproto"
+	"flightdeck/sim/cloudwatch"
 )
 
 // Fault makes one backend misbehave. Each request rolls every rate on the
@@ -226,11 +227,11 @@ func (w *World) writeFaultError(rw http.ResponseWriter, r *http.Request, rt rout
 	case protoCBOR:
 		switch kind {
 		case faultServerError:
-			awsproto.WriteCBORError(rw, cloudWatchNamespace, 500, "InternalServiceFault", "Receiver", "Internal service error (injected by the flightdeck sim).")
+			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 500, "InternalServiceFault", "Receiver", "Internal service error (injected by the flightdeck sim).")
 		case faultThrottle:
-			awsproto.WriteCBORError(rw, cloudWatchNamespace, 400, "Throttling", "Sender", "Rate exceeded")
+			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 400, "Throttling", "Sender", "Rate exceeded")
 		case faultDeny:
-			awsproto.WriteCBORError(rw, cloudWatchNamespace, 403, "AccessDenied", "Sender", "User is not authorized to perform: cloudwatch:"+rt.op)
+			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 403, "AccessDenied", "Sender", "User is not authorized to perform: cloudwatch:"+rt.op)
 		}
 	case protoCircleCI:
 		switch kind {

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/encoding/cbor"
 
+	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/specs"
 )
 
@@ -136,7 +137,7 @@ func TestFaultShapesPerProtocol(t *testing.T) {
 	if resp.StatusCode != 400 || !strings.Contains(body, "<Code>Throttling</Code>") || !strings.Contains(body, "<RequestId>") {
 		t.Fatalf("awsQuery throttle: %d %s", resp.StatusCode, body)
 	}
-	resp, body = post(t, h.srv.URL+cloudWatchPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), map[string]string{"Smithy-Protocol": "rpc-v2-cbor"})
+	resp, body = post(t, h.srv.URL+cloudwatch.PathPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), map[string]string{"Smithy-Protocol": "rpc-v2-cbor"})
 	if resp.StatusCode != 400 || resp.Header.Get("X-Amzn-Query-Error") != "Throttling;Sender" || resp.Header.Get("Content-Type") != "application/cbor" {
 		t.Fatalf("cbor throttle: %d %v", resp.StatusCode, resp.Header)
 	}

@@ -11,7 +11,10 @@ import (
 	"sync"
 
 	"flightdeck/sim/awsproto"
+	"flightdeck/sim/beanstalk"
+	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/ecs"
+	"flightdeck/sim/elbv2"
 	"flightdeck/sim/internal/ids"
 	"flightdeck/sim/internal/tee"
 )
@@ -57,14 +60,6 @@ func (rt route) key() string {
 	}
 	return rt.service + ":" + rt.op
 }
-
-const (
-	cloudWatchPrefix = "/service/GraniteServiceVersion20100801/operation/"
-	beanstalkVersion = "2010-12-01"
-	elbv2Version     = "2015-12-01"
-	beanstalkXMLNS   = "http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/"
-	elbv2XMLNS       = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
-)
 
 // Handler serves every simulated protocol on one mux, plus the control
 // surface under /_sim/.
@@ -178,8 +173,8 @@ func (w *World) route(r *http.Request) route {
 		}}
 	}
 	p := r.URL.Path
-	if op, ok := strings.CutPrefix(p, cloudWatchPrefix); ok {
-		return route{service: SvcCloudWatch, op: op, proto: protoCBOR, serve: func(rw http.ResponseWriter, r *http.Request) { w.serveCloudWatch(rw, r, op) }}
+	if op, ok := strings.CutPrefix(p, cloudwatch.PathPrefix); ok {
+		return route{service: SvcCloudWatch, op: op, proto: protoCBOR, serve: func(rw http.ResponseWriter, r *http.Request) { w.cloudwatch.Serve(rw, r, op) }}
 	}
 	if p == "/api/v2" || strings.HasPrefix(p, "/api/v2/") {
 		op, serve := w.circleCIRoute(r)
@@ -193,12 +188,12 @@ func (w *World) route(r *http.Request) route {
 		if err := r.ParseForm(); err == nil {
 			action := r.Form.Get("Action")
 			switch r.Form.Get("Version") {
-			case beanstalkVersion:
-				return route{service: SvcBeanstalk, op: action, proto: protoAWSQuery, xmlns: beanstalkXMLNS,
-					serve: func(rw http.ResponseWriter, r *http.Request) { w.serveBeanstalk(rw, r, action) }}
-			case elbv2Version:
-				return route{service: SvcELBv2, op: action, proto: protoAWSQuery, xmlns: elbv2XMLNS,
-					serve: func(rw http.ResponseWriter, r *http.Request) { w.serveELBv2(rw, r, action) }}
+			case beanstalk.Version:
+				return route{service: SvcBeanstalk, op: action, proto: protoAWSQuery, xmlns: beanstalk.XMLNS,
+					serve: func(rw http.ResponseWriter, r *http.Request) { w.beanstalk.Serve(rw, r, action) }}
+			case elbv2.Version:
+				return route{service: SvcELBv2, op: action, proto: protoAWSQuery, xmlns: elbv2.XMLNS,
+					serve: func(rw http.ResponseWriter, r *http.Request) { w.elbv2.Serve(rw, r, action) }}
 			}
 			return route{op: action, proto: protoAWSQuery, serve: func(rw http.ResponseWriter, r *http.Request) {
 				awsproto.WriteQueryError(rw, "", 400, "Sender", "InvalidAction",

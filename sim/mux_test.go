@@ -18,6 +18,9 @@ import (
 	goyaml "github.com/goccy/go-yaml"
 
 	"flightdeck/sim/awsproto"
+	"flightdeck/sim/beanstalk"
+	"flightdeck/sim/cloudwatch"
+	"flightdeck/sim/elbv2"
 )
 
 // TestRoutesAnswerInTheirProtocol: the protocols to come are routed now and
@@ -26,8 +29,8 @@ import (
 func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
 	for _, c := range []struct{ version, key, ns string }{
-		{"2010-12-01", "beanstalk:DescribeEnvironments", beanstalkXMLNS},
-		{"2015-12-01", "elbv2:DescribeEnvironments", elbv2XMLNS},
+		{"2010-12-01", "beanstalk:DescribeEnvironments", beanstalk.XMLNS},
+		{"2015-12-01", "elbv2:DescribeEnvironments", elbv2.XMLNS},
 	} {
 		form := url.Values{"Action": {"DescribeEnvironments"}, "Version": {c.version}}
 		resp, body := post(t, h.srv.URL+"/", "application/x-www-form-urlencoded; charset=utf-8", form.Encode(), nil)
@@ -40,7 +43,7 @@ func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 			t.Errorf("not counted as %s: %v", c.key, h.w.Requests())
 		}
 	}
-	resp, body := post(t, h.srv.URL+cloudWatchPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), nil)
+	resp, body := post(t, h.srv.URL+cloudwatch.PathPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), nil)
 	if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("X-Amzn-Query-Error"), "InvalidAction;") {
 		t.Errorf("cloudwatch: %d %v", resp.StatusCode, resp.Header)
 	}

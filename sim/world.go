@@ -19,7 +19,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"flightdeck/sim/beanstalk"
+	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/ecs"
+	"flightdeck/sim/elbv2"
 	"flightdeck/sim/internal/loop"
 )
 
@@ -59,6 +62,11 @@ type World struct {
 
 	account string    // the AWS account of every ARN and image
 	ecs     *ecs.Part // the ECS service: clusters, services, task definitions, deployments
+
+	// The AWS services still to come, routed and stubbed.
+	beanstalk  *beanstalk.Part
+	elbv2      *elbv2.Part
+	cloudwatch *cloudwatch.Part
 
 	catalogue []*catalogueService // demo services and their environments
 	tempo     tempo
@@ -102,6 +110,7 @@ func New(o Options) *World {
 	w.faults.init(o.Seed)
 	w.reqs.init(o.Seed)
 	w.ecs = ecs.New(w.loop, w.account, w.reqs.noteUnknown)
+	w.beanstalk, w.elbv2, w.cloudwatch = beanstalk.New(w.loop), elbv2.New(w.loop), cloudwatch.New(w.loop)
 	if o.Scenario == ScenarioDemo {
 		w.loop.Lock()
 		w.seedDemo(now)
