@@ -90,7 +90,7 @@ func TestFaultUntilAndOtherServices(t *testing.T) {
 	if err := h.listClusters(); err == nil {
 		t.Fatal("fault not applied")
 	}
-	h.clk.set(t0.Add(time.Minute))
+	h.clk.Set(t0.Add(time.Minute))
 	if err := h.listClusters(); err != nil {
 		t.Fatalf("fault outlived its Until: %v", err)
 	}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,34 +14,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/sim/speccheck"
 )
 
 var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
-// fakeClock is a Clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // harness is a world on a test server with a fake clock and a real ECS client.
 type harness struct {
 	t   *testing.T
 	w   *World
-	clk *fakeClock
+	clk *fakeclock.Clock
 	srv *httptest.Server
 	ecs *ecs.Client
 	ctx context.Context
@@ -50,7 +32,7 @@ type harness struct {
 
 func newHarness(t *testing.T, o Options) *harness {
 	t.Helper()
-	clk := &fakeClock{t: t0}
+	clk := fakeclock.New(t0)
 	if o.Clock == nil {
 		o.Clock = clk
 	}
@@ -78,7 +60,7 @@ func (h *harness) advance(d, every time.Duration) {
 		if now.After(end) {
 			now = end
 		}
-		h.clk.set(now)
+		h.clk.Set(now)
 		h.w.Step(now)
 	}
 }

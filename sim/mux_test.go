@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go/encoding/cbor"
 	goyaml "github.com/goccy/go-yaml"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/sim/awsproto"
 	"flightdeck/sim/beanstalk"
 	"flightdeck/sim/cloudwatch"
@@ -182,7 +183,7 @@ type yamlConfig struct {
 }
 
 func TestWriteConfig(t *testing.T) {
-	w := New(Options{Seed: 1, Clock: &fakeClock{t: t0}})
+	w := New(Options{Seed: 1, Clock: fakeclock.New(t0)})
 	raw := w.WriteConfig("http://127.0.0.1:4566")
 	if !strings.HasPrefix(string(raw), "# Written by `flightdeck sim`") {
 		t.Fatalf("no header:\n%s", raw)
@@ -248,7 +249,7 @@ func TestWriteConfig(t *testing.T) {
 }
 
 func TestRunStopsOnCancel(t *testing.T) {
-	clk := &fakeClock{t: t0}
+	clk := fakeclock.New(t0)
 	w := New(Options{Seed: 1, Clock: clk})
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -257,7 +258,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 		w.Run(ctx)
 		close(done)
 	}()
-	clk.set(t0.Add(time.Minute))
+	clk.Set(t0.Add(time.Minute))
 	deadline := time.After(5 * time.Second)
 	for w.Now().Before(t0.Add(time.Minute)) {
 		select {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/sim"
@@ -25,13 +26,13 @@ var simServices = []Service{
 // request and answer checked against the spec.
 type simWorld struct {
 	w     *sim.World
-	clock *fakeClock
+	clock *fakeclock.Clock
 	url   string
 }
 
 func startSimWorld(t *testing.T) *simWorld {
 	t.Helper()
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	w := sim.New(sim.Options{Seed: 1, Clock: clock})
 	specs.Check(t, w)
 	srv := httptest.NewServer(w.Handler())
