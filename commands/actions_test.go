@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers/audit"
 	"flightdeck/sim"
@@ -21,7 +22,7 @@ type actionWorld struct {
 	cfg   string
 	audit string
 	w     *sim.World
-	clk   *fixedClock
+	clk   *fakeclock.Clock
 }
 
 func newActionWorld(t *testing.T) *actionWorld {
@@ -57,8 +58,7 @@ func (aw *actionWorld) until(ok func() bool) bool {
 }
 
 func (aw *actionWorld) step(d time.Duration) {
-	aw.clk.t = aw.clk.t.Add(d)
-	aw.w.Step(aw.clk.t)
+	aw.w.Step(aw.clk.Advance(d))
 }
 
 func (aw *actionWorld) history(service, env string) []model.Revision {

@@ -7,6 +7,7 @@ import (
 	"flightdeck/model"
 	"flightdeck/providers/audit"
 	"flightdeck/sim"
+	"flightdeck/sim/specs"
 )
 
 // These run approve and reject of a GitHub environment's pending
@@ -19,7 +20,7 @@ func TestApproveGitHubDeployment(t *testing.T) {
 	aw := newActionWorld(t)
 	g := aw.waitingGate("web")
 	before := sha(aw.env("web", "production"))
-	specs := aw.w.CheckSpecs(t)
+	checked := specs.Check(t, aw.w)
 	aw.w.ResetRequests()
 	code, out, stderr := aw.run("approve", "web", "production", "--yes", "--wait")
 	if code != exitOK {
@@ -28,7 +29,7 @@ func TestApproveGitHubDeployment(t *testing.T) {
 	if !strings.Contains(stderr, "will ship ") {
 		t.Errorf("approve should say what it ships to production:\n%s", stderr)
 	}
-	if req, resp := specs.Checked(sim.SvcGitHub); req < 3 || resp < 3 {
+	if req, resp := checked.Checked(sim.SvcGitHub); req < 3 || resp < 3 {
 		t.Errorf("the spec checker saw %d GitHub request(s) and %d answer(s); want the poll, the re-check and the review", req, resp)
 	}
 	if !strings.Contains(out, "approve sent: web production ("+model.ShortSHA(g.SHA)+" → production)") {
@@ -53,7 +54,7 @@ func TestApproveGitHubDeployment(t *testing.T) {
 func TestRejectGitHubDeployment(t *testing.T) {
 	aw := newActionWorld(t)
 	g := aw.waitingGate("web")
-	aw.w.CheckSpecs(t)
+	specs.Check(t, aw.w)
 	aw.w.ResetRequests()
 	code, out, stderr := aw.run("reject", "web", "--yes")
 	if code != exitOK {

@@ -13,6 +13,7 @@ import (
 	"flightdeck/model"
 	"flightdeck/providers/audit"
 	"flightdeck/sim"
+	"flightdeck/sim/specs"
 )
 
 // These run approve and reject against the simulated world's CircleCI
@@ -136,13 +137,13 @@ func TestApproveCarriesOut(t *testing.T) {
 	g := aw.waitingGate("api")
 	// Every CircleCI request approve sends, and every answer, is held to
 	// the published spec; violations are reported when the test ends.
-	specs := aw.w.CheckSpecs(t)
+	checked := specs.Check(t, aw.w)
 	aw.w.ResetRequests()
 	code, out, stderr := aw.run("approve", "api", "--yes", "--wait")
 	if code != exitOK {
 		t.Fatalf("approve exit %d: %s\n%s", code, stderr, out)
 	}
-	if req, resp := specs.Checked(sim.SvcCircleCI); req < 3 || resp < 3 {
+	if req, resp := checked.Checked(sim.SvcCircleCI); req < 3 || resp < 3 {
 		t.Errorf("the spec checker saw %d request(s) and %d answer(s); want the poll, the re-check and the approval", req, resp)
 	}
 	for _, want := range []string{
@@ -383,7 +384,7 @@ func TestApproveAmbiguousGate(t *testing.T) {
 func TestRejectCancelsWorkflow(t *testing.T) {
 	aw := newActionWorld(t)
 	g := aw.waitingGate("payments")
-	aw.w.CheckSpecs(t)
+	specs.Check(t, aw.w)
 	aw.w.ResetRequests()
 	code, out, stderr := aw.run("reject", "payments", "--yes", "--wait", "--timeout", "1m")
 	if code != exitOK {

@@ -20,6 +20,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"flightdeck/config"
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/sim"
 	"flightdeck/ui"
@@ -77,7 +78,7 @@ type latencyRig struct {
 
 // newLatencyRig builds the rig on a world that stands still.
 func newLatencyRig(b *testing.B) *latencyRig {
-	return newRigOn(b, sim.Options{Seed: 7, Clock: &fixedClock{t: time.Now()}})
+	return newRigOn(b, sim.Options{Seed: 7, Clock: fakeclock.New(time.Now())})
 }
 
 // newRigOn builds the rig on a world made with o.

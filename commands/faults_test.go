@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"flightdeck/config"
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/providers/action"
@@ -137,7 +138,7 @@ func newFaultRig(t *testing.T, f actionFault) *faultRig {
 	t.Setenv("CIRCLECI_TOKEN", "sim")
 	t.Setenv("GH_TOKEN", "sim")
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	world := sim.New(sim.Options{Seed: 7, Clock: &fixedClock{t: time.Now()}})
+	world := sim.New(sim.Options{Seed: 7, Clock: fakeclock.New(time.Now())})
 	proxy := &faultyProxy{next: world.Handler(), fault: f, hold: faultTimeoutLimit + time.Second}
 	srv := httptest.NewServer(proxy)
 	t.Cleanup(srv.Close)

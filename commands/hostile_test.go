@@ -19,6 +19,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/providers/audit"
 	"flightdeck/secret"
 	"flightdeck/sim"
@@ -443,7 +444,7 @@ func hostileRound(t *testing.T, attack string, failing bool) []string {
 	hostileAudit(t, auditPath, attack)
 	var hs *hostileServer
 	r := newRig(t, rigOptions{
-		world: sim.Options{Seed: 7, Clock: &fixedClock{t: time.Now()}},
+		world: sim.Options{Seed: 7, Clock: fakeclock.New(time.Now())},
 		wrap: func(next http.Handler) http.Handler {
 			hs = newHostileServer(next, attack, failing)
 			return hs

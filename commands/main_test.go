@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"flightdeck/config"
+	"flightdeck/internal/fakeclock"
 	"flightdeck/sim"
 )
 
@@ -23,19 +24,15 @@ func runCmd(t *testing.T, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
-type fixedClock struct{ t time.Time }
-
-func (c *fixedClock) Now() time.Time { return c.t }
-
 // simConfig serves a demo world on httptest and writes its config.
-func simConfig(t testing.TB) (string, *sim.World, *fixedClock) {
+func simConfig(t testing.TB) (string, *sim.World, *fakeclock.Clock) {
 	t.Helper()
 	// The sim wants a CircleCI token, as CircleCI does; any will do.
 	t.Setenv("CIRCLECI_TOKEN", "sim")
 	t.Setenv("GH_TOKEN", "sim")
 	// GitHub answers are cached for conditional requests; keep them here.
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	clk := &fixedClock{t: time.Now()}
+	clk := fakeclock.New(time.Now())
 	w := sim.New(sim.Options{Seed: 7, Clock: clk})
 	srv := httptest.NewServer(w.Handler())
 	t.Cleanup(srv.Close)
@@ -65,8 +62,7 @@ func TestSimConfigIsValid(t *testing.T) {
 // TestStatusJSONContract checks the field names ARCHITECTURE.md promises.
 func TestStatusJSONContract(t *testing.T) {
 	path, w, clk := simConfig(t)
-	clk.t = clk.t.Add(30 * time.Second)
-	w.Step(clk.t)
+	w.Step(clk.Advance(30 * time.Second))
 	code, out, stderr := runCmd(t, "--config", path, "status", "--json")
 	if code != exitOK {
 		t.Fatalf("status exit %d: %s", code, stderr)
@@ -206,11 +202,11 @@ func TestHelpMentionsEveryCommand(t *testing.T) {
 // says rolled_back with the deployment that failed, never steady.
 func TestStatusJSONShowsRollback(t *testing.T) {
 	path, w, clk := simConfig(t)
-	start := clk.t
+	start := clk.Now()
 	var seen string
 	for step := 0; step < 120 && seen == ""; step++ {
-		clk.t = start.Add(time.Duration(step) * 5 * time.Second)
-		w.Step(clk.t)
+		clk.Set(start.Add(time.Duration(step) * 5 * time.Second))
+		w.Step(clk.Now())
 		code, out, stderr := runCmd(t, "--config", path, "status", "--json")
 		if code != exitOK {
 			t.Fatalf("status exit %d: %s", code, stderr)

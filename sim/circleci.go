@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"flightdeck/sim/internal/ids"
 )
 
 // CircleCI API v2 (/api/v2/…), the subset flightdeck reads and acts
@@ -53,7 +55,7 @@ const circlePageSize = 20
 var apiUser = Person{Name: "Alex Rivera", Email: "alex.rivera@acme.example", Login: "arivera"}
 
 // userID is a person's CircleCI user id, stable across runs.
-func userID(p Person) string { return nameUUID("circleci-user", p.Login) }
+func userID(p Person) string { return ids.NameUUID("circleci-user", p.Login) }
 
 type ciEndpoint struct {
 	method  string
@@ -437,8 +439,8 @@ func (w *World) circleWorkflow(id string) (*Pipeline, *Workflow) {
 }
 
 func (w *World) servesCircleWorkflow(id string) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	_, wf := w.circleWorkflow(id)
 	return wf != nil
 }
@@ -452,9 +454,9 @@ func (w *World) ciMe(rw http.ResponseWriter, _ *http.Request, _ []string) {
 // ciRead answers a read: render runs under the world's lock and returns
 // the answer, or the message of a 404.
 func (w *World) ciRead(rw http.ResponseWriter, render func() (any, string)) {
-	w.mu.Lock()
+	w.loop.Lock()
 	v, notFound := render()
-	w.mu.Unlock()
+	w.loop.Unlock()
 	if notFound != "" {
 		ciError(rw, http.StatusNotFound, notFound)
 		return
@@ -601,8 +603,8 @@ func (w *World) ciApprove(rw http.ResponseWriter, _ *http.Request, args []string
 
 // jobName names the job of a workflow with the given id, "" if none.
 func (w *World) jobName(workflowID, jobID string) string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	if _, wf := w.circleWorkflow(workflowID); wf != nil {
 		for _, j := range wf.Jobs {
 			if j.ID == jobID {
@@ -617,13 +619,13 @@ func (w *World) ciCancel(rw http.ResponseWriter, _ *http.Request, args []string)
 	if !validUUID(rw, "workflow id", args[0]) {
 		return
 	}
-	w.mu.Lock()
+	w.loop.Lock()
 	p, wf := w.circleWorkflow(args[0])
 	if wf != nil {
 		by := apiUser
 		w.cancelWorkflow(p, wf, &by)
 	}
-	w.mu.Unlock()
+	w.loop.Unlock()
 	if wf == nil {
 		ciError(rw, http.StatusNotFound, "Workflow not found.")
 		return

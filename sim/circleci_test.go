@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"flightdeck/sim/specs"
 )
 
 // --- helpers ---
@@ -120,7 +122,7 @@ func TestCircleCIAuth(t *testing.T) {
 // spec checker on: requests the spec forbids are the only violations.
 func TestCircleCIEndpoints(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	log := h.w.CheckSpecs(nil) // violations are asserted below, case by case
+	log := specs.Check(nil, h.w) // violations are asserted below, case by case
 	p, wf := h.latestWorkflow("api")
 	hold := jobByName(wf, "hold-production")
 	const unknown = "0b5f3a9e-8d41-4c1a-9e7b-2f6c1d8a4b3e"
@@ -217,7 +219,7 @@ func TestCircleCIEndpoints(t *testing.T) {
 // job number, not-started jobs with a null start.
 func TestCircleCIJobGraph(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	p, wf := h.latestWorkflow("api")
 	_, _, raw := h.circle("GET", "/api/v2/workflow/"+wf.ID+"/job", "")
 	var page struct {
@@ -278,10 +280,10 @@ func TestCircleCIJobGraph(t *testing.T) {
 
 func TestCircleCIPaging(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
-	h.w.mu.Lock()
+	specs.Check(t, h.w)
+	h.w.loop.Lock()
 	h.w.pageSize = 4
-	h.w.mu.Unlock()
+	h.w.loop.Unlock()
 	want := len(h.w.Pipelines("api"))
 	if want < 9 {
 		t.Fatalf("only %d pipelines to page through", want)
@@ -337,7 +339,7 @@ func TestCircleCIPaging(t *testing.T) {
 // over the API runs deploy-production, whose ECS deployment starts.
 func TestCircleCIApproveStartsTheDeploy(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	p, wf := h.waitForJob("api", "hold-production", RunOnHold, 10*time.Minute)
 	if ciw := h.ciWorkflow(wf.ID); ciw.Status != "on_hold" || ciw.StoppedAt != nil {
 		t.Fatalf("held workflow %+v", ciw)
@@ -411,7 +413,7 @@ func (h *harness) latestWorkflowOf(pipelineID string) (Pipeline, *Workflow) {
 
 func TestCircleCICancel(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	_, wf := h.waitForJob("api", "test", RunRunning, 5*time.Minute)
 	got := circleJSON[map[string]string](h, "POST", "/api/v2/workflow/"+wf.ID+"/cancel", "", 202)
 	if got["message"] != "Accepted." {
@@ -469,7 +471,7 @@ func (h *harness) failedPayments() (Pipeline, *Workflow) {
 
 func TestCircleCIRerunFromFailed(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	p, old := h.failedPayments()
 	oldJobs := h.jobs(old.ID)
 
@@ -573,9 +575,9 @@ func TestCircleCIRerunFromFailed(t *testing.T) {
 		t.Fatalf("%d workflows on the pipeline, want 4", n)
 	}
 	// The pipeline's workflows page like any list, newest first.
-	h.w.mu.Lock()
+	h.w.loop.Lock()
 	h.w.pageSize = 3
-	h.w.mu.Unlock()
+	h.w.loop.Unlock()
 	first := circleJSON[ciPage[ciWorkflow]](h, "GET", "/api/v2/pipeline/"+p.ID+"/workflow", "", 200)
 	if len(first.Items) != 3 || first.NextPageToken == nil || first.Items[0].ID != got["workflow_id"] {
 		t.Fatalf("first page %+v", first)
@@ -623,7 +625,7 @@ func TestCircleCIRerunWorld(t *testing.T) {
 
 func TestCircleCIFaults(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	log := h.w.CheckSpecs(t) // injected errors are CircleCI-shaped; truncated bodies are not checked
+	log := specs.Check(t, h.w) // injected errors are CircleCI-shaped; truncated bodies are not checked
 	path := "/api/v2/project/gh/acme/payments/pipeline"
 
 	h.w.SetFault(SvcCircleCI, Fault{ThrottleRate: 1, Until: t0.Add(7 * time.Second)})
@@ -678,7 +680,7 @@ func TestCircleCISpecOverAnHour(t *testing.T) {
 		t.Skip("long run")
 	}
 	h := newHarness(t, Options{Seed: 4})
-	log := h.w.CheckSpecs(t)
+	log := specs.Check(t, h.w)
 	rerun := map[string]bool{}
 	approvals, reruns, cancels := 0, 0, 0
 	for tick := 0; tick < 120; tick++ { // every 30 s for an hour

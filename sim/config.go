@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"flightdeck/sim/ecs"
 )
 
 // WriteConfig returns a flightdeck YAML config that points every provider
@@ -15,13 +17,13 @@ import (
 // as api.github.com has it; baseURL + "/api/v3/", GitHub Enterprise's
 // form, reaches the same endpoints.
 func (w *World) WriteConfig(baseURL string) []byte {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	services := w.configServices()
 	circle := slices.ContainsFunc(services, func(s configService) bool { return s.ci == ciCircleCI })
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "# Written by `flightdeck sim` (scenario %s, seed %d, speed %g).\n", w.scenario, w.seed, w.speed)
+	fmt.Fprintf(&b, "# Written by `flightdeck sim` (scenario %s, seed %d, speed %g).\n", w.scenario, w.seed, w.loop.Speed())
 	b.WriteString("# Every provider points at the simulated world; AWS needs no credentials.\n")
 	if circle {
 		// flightdeck reads CircleCI's token only from the environment (or
@@ -42,7 +44,7 @@ func (w *World) WriteConfig(baseURL string) []byte {
 		b.WriteString("  host: " + strconv.Quote(baseURL) + "\n")
 	}
 	b.WriteString("aws:\n")
-	b.WriteString("  region: " + defaultRegion + "\n")
+	b.WriteString("  region: " + ecs.DefaultRegion + "\n")
 	b.WriteString("  endpoint_url: " + strconv.Quote(baseURL) + "\n")
 	b.WriteString("  anonymous: true\n")
 
@@ -72,7 +74,7 @@ func (w *World) WriteConfig(baseURL string) []byte {
 			if e.protected {
 				b.WriteString("        protected: true\n")
 			}
-			if e.region != defaultRegion {
+			if e.region != ecs.DefaultRegion {
 				b.WriteString("        aws:\n")
 				fmt.Fprintf(&b, "          region: %s\n", yamlScalar(e.region))
 			}
@@ -125,28 +127,17 @@ func (w *World) configServices() []configService {
 		return out
 	}
 	index := map[string]int{}
-	for _, cn := range w.clOrder {
-		c := w.clusters[cn]
-		for _, sn := range c.order {
-			s := c.services[sn]
-			if s.status == statusInactive {
-				continue
-			}
-			i, ok := index[sn]
-			if !ok {
-				i = len(out)
-				index[sn] = i
-				out = append(out, configService{name: sn, repo: "acme/" + sn})
-			}
-			container := sn
-			if p := s.primary(); p != nil && len(p.td.containers) > 0 {
-				container = p.td.containers[0].Name
-			}
-			out[i].envs = append(out[i].envs, configEnv{
-				name: cn, cluster: cn, region: c.region, container: container,
-				protected: strings.Contains(cn, "prod"),
-			})
+	for _, si := range w.ecs.Services() {
+		i, ok := index[si.Name]
+		if !ok {
+			i = len(out)
+			index[si.Name] = i
+			out = append(out, configService{name: si.Name, repo: "acme/" + si.Name})
 		}
+		out[i].envs = append(out[i].envs, configEnv{
+			name: si.Cluster, cluster: si.Cluster, region: si.Region, container: si.Container,
+			protected: strings.Contains(si.Cluster, "prod"),
+		})
 	}
 	return out
 }

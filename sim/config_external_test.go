@@ -6,12 +6,9 @@ import (
 	"time"
 
 	"flightdeck/config"
+	"flightdeck/internal/fakeclock"
 	"flightdeck/sim"
 )
-
-type fixedClock struct{ t time.Time }
-
-func (c fixedClock) Now() time.Time { return c.t }
 
 // TestWrittenConfigParses: flightdeck's own config parser (strict, with
 // validation) accepts what WriteConfig writes, CircleCI and GitHub Actions
@@ -19,7 +16,7 @@ func (c fixedClock) Now() time.Time { return c.t }
 // A test-only import; the sim itself stays free of config.
 func TestWrittenConfigParses(t *testing.T) {
 	for _, scenario := range []string{sim.ScenarioDemo, sim.ScenarioEmpty} {
-		w := sim.New(sim.Options{Seed: 3, Scenario: scenario, Clock: fixedClock{time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)}})
+		w := sim.New(sim.Options{Seed: 3, Scenario: scenario, Clock: fakeclock.New(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC))})
 		raw := w.WriteConfig("http://127.0.0.1:4566")
 		cfg, err := config.Parse(raw, "sim.yaml")
 		if scenario == sim.ScenarioEmpty {

@@ -95,7 +95,7 @@ func (w *World) serveControl(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(rw, http.StatusOK, map[string]any{
-			"name": "flightdeck sim", "seed": w.seed, "speed": w.speed, "scenario": w.scenario,
+			"name": "flightdeck sim", "seed": w.seed, "speed": w.loop.Speed(), "scenario": w.scenario,
 			"world_time": w.Now().Format(time.RFC3339Nano), "services": knownServices,
 			"endpoints": []string{"GET /_sim/faults", "POST /_sim/faults", "DELETE /_sim/faults",
 				"GET /_sim/requests", "DELETE /_sim/requests", "POST /_sim/requests/reset", "GET /_sim/github"},

@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"flightdeck/sim/awsproto"
+	"flightdeck/sim/cloudwatch"
 )
 
 // Fault makes one backend misbehave. Each request rolls every rate on the
@@ -205,30 +208,30 @@ func (w *World) writeFaultError(rw http.ResponseWriter, r *http.Request, rt rout
 	case protoAWSJSON:
 		switch kind {
 		case faultServerError:
-			writeECSError(rw, &apiError{500, "ServerException", "Service unavailable (injected by the flightdeck sim)."})
+			awsproto.WriteJSONError(rw, awsproto.NewError(500, "ServerException", "Service unavailable (injected by the flightdeck sim)."))
 		case faultThrottle:
-			writeECSError(rw, &apiError{400, "ThrottlingException", "Rate exceeded"})
+			awsproto.WriteJSONError(rw, awsproto.NewError(400, "ThrottlingException", "Rate exceeded"))
 		case faultDeny:
-			writeECSError(rw, &apiError{400, "AccessDeniedException",
-				"User: arn:aws:sts::123456789012:assumed-role/flightdeck/sim is not authorized to perform: ecs:" + rt.op})
+			awsproto.WriteJSONError(rw, awsproto.NewError(400, "AccessDeniedException",
+				"User: arn:aws:sts::123456789012:assumed-role/flightdeck/sim is not authorized to perform: ecs:"+rt.op))
 		}
 	case protoAWSQuery:
 		switch kind {
 		case faultServerError:
-			writeQueryError(rw, rt.xmlns, 500, "Receiver", "InternalFailure", "The request processing has failed because of an unknown error (injected by the flightdeck sim).")
+			awsproto.WriteQueryError(rw, rt.xmlns, 500, "Receiver", "InternalFailure", "The request processing has failed because of an unknown error (injected by the flightdeck sim).")
 		case faultThrottle:
-			writeQueryError(rw, rt.xmlns, 400, "Sender", "Throttling", "Rate exceeded")
+			awsproto.WriteQueryError(rw, rt.xmlns, 400, "Sender", "Throttling", "Rate exceeded")
 		case faultDeny:
-			writeQueryError(rw, rt.xmlns, 403, "Sender", "AccessDenied", "User is not authorized to perform: "+rt.op)
+			awsproto.WriteQueryError(rw, rt.xmlns, 403, "Sender", "AccessDenied", "User is not authorized to perform: "+rt.op)
 		}
 	case protoCBOR:
 		switch kind {
 		case faultServerError:
-			writeCBORError(rw, 500, "InternalServiceFault", "Receiver", "Internal service error (injected by the flightdeck sim).")
+			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 500, "InternalServiceFault", "Receiver", "Internal service error (injected by the flightdeck sim).")
 		case faultThrottle:
-			writeCBORError(rw, 400, "Throttling", "Sender", "Rate exceeded")
+			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 400, "Throttling", "Sender", "Rate exceeded")
 		case faultDeny:
-			writeCBORError(rw, 403, "AccessDenied", "Sender", "User is not authorized to perform: cloudwatch:"+rt.op)
+			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 403, "AccessDenied", "Sender", "User is not authorized to perform: cloudwatch:"+rt.op)
 		}
 	case protoCircleCI:
 		switch kind {

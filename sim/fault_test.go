@@ -16,6 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/encoding/cbor"
+
+	"flightdeck/sim/cloudwatch"
+	"flightdeck/sim/specs"
 )
 
 func (h *harness) listClusters() error {
@@ -87,7 +90,7 @@ func TestFaultUntilAndOtherServices(t *testing.T) {
 	if err := h.listClusters(); err == nil {
 		t.Fatal("fault not applied")
 	}
-	h.clk.set(t0.Add(time.Minute))
+	h.clk.Set(t0.Add(time.Minute))
 	if err := h.listClusters(); err != nil {
 		t.Fatalf("fault outlived its Until: %v", err)
 	}
@@ -134,7 +137,7 @@ func TestFaultShapesPerProtocol(t *testing.T) {
 	if resp.StatusCode != 400 || !strings.Contains(body, "<Code>Throttling</Code>") || !strings.Contains(body, "<RequestId>") {
 		t.Fatalf("awsQuery throttle: %d %s", resp.StatusCode, body)
 	}
-	resp, body = post(t, h.srv.URL+cloudWatchPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), map[string]string{"Smithy-Protocol": "rpc-v2-cbor"})
+	resp, body = post(t, h.srv.URL+cloudwatch.PathPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), map[string]string{"Smithy-Protocol": "rpc-v2-cbor"})
 	if resp.StatusCode != 400 || resp.Header.Get("X-Amzn-Query-Error") != "Throttling;Sender" || resp.Header.Get("Content-Type") != "application/cbor" {
 		t.Fatalf("cbor throttle: %d %v", resp.StatusCode, resp.Header)
 	}
@@ -247,7 +250,7 @@ func TestLoseRateECSUpdateServiceGoesThrough(t *testing.T) {
 
 func TestLoseRateCircleCIApproveGoesThrough(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	log := h.w.CheckSpecs(t)
+	log := specs.Check(t, h.w)
 	_, wf := h.waitForJob("api", "hold-production", RunOnHold, 10*time.Minute)
 	hold := jobNamed(h.jobs(wf.ID), "hold-production")
 

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"flightdeck/sim/internal/ids"
 )
 
 // GitHub REST (specs/github-rest-subset.openapi.json), the subset
@@ -190,7 +192,7 @@ func (w *World) serveGitHub(rw http.ResponseWriter, r *http.Request, ep *ghEndpo
 	if ep != nil {
 		doc = ep.doc
 	}
-	w.mu.Lock()
+	w.loop.Lock()
 	budget := w.gitHubBudget(token != "")
 	charge := !free
 	var rep ghReply
@@ -245,7 +247,7 @@ func (w *World) serveGitHub(rw http.ResponseWriter, r *http.Request, ep *ghEndpo
 		w.gh.usage.Unauthenticated++
 	}
 	setRateHeaders(h, budget)
-	w.mu.Unlock()
+	w.loop.Unlock()
 
 	h.Set("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")
 	h.Set("X-GitHub-Media-Type", "github.v3; format=json")
@@ -762,9 +764,9 @@ func (w *World) steps(j *Job) []ghStep {
 			s.Status, s.Conclusion, s.StartedAt, s.CompletedAt = "completed", &c, ghTimePtr(from), ghTimePtr(to)
 		}
 		switch {
-		case end.IsZero() && i < long && !w.now.Before(to):
+		case end.IsZero() && i < long && !w.loop.Now().Before(to):
 			done("success", from, to)
-		case end.IsZero() && i <= long && !w.now.Before(from):
+		case end.IsZero() && i <= long && !w.loop.Now().Before(from):
 			s.Status, s.StartedAt = "in_progress", ghTimePtr(from)
 		case end.IsZero():
 		case i > long:
@@ -997,7 +999,7 @@ func (w *World) ghReviewDeployments(c *ghCall) ghReply {
 		out = append(out, ghDeployment{
 			URL: api, ID: id, NodeID: nodeID("DE", id), SHA: p.SHA, Ref: p.Branch, Task: "deploy",
 			OriginalEnvironment: j.Environment, Environment: j.Environment, Creator: c.user(personOf(gitHubUser)),
-			CreatedAt: ghTime(w.now), UpdatedAt: ghTime(w.now), StatusesURL: api + "/statuses", RepositoryURL: c.repoAPI(),
+			CreatedAt: ghTime(w.loop.Now()), UpdatedAt: ghTime(w.loop.Now()), StatusesURL: api + "/statuses", RepositoryURL: c.repoAPI(),
 			ProductionEnvironment: env != nil && env.protected,
 		})
 	}
@@ -1100,7 +1102,7 @@ func resolveRef(r *repo, ref string) int {
 		return len(r.commits) - 1
 	}
 	ref = strings.ToLower(ref)
-	if len(ref) < 4 || len(ref) > 40 || strings.Trim(ref, hexDigits) != "" {
+	if len(ref) < 4 || len(ref) > 40 || strings.Trim(ref, ids.HexDigits) != "" {
 		return -1
 	}
 	found := -1
@@ -1352,7 +1354,7 @@ func (w *World) ghRateLimit(c *ghCall) ghReply {
 	b := w.gitHubBudget(token != "")
 	core := ghRate{Limit: b.limit, Used: b.used, Remaining: b.remaining(), Reset: b.reset.Unix()}
 	full := func(limit int, window time.Duration) ghRate {
-		return ghRate{Limit: limit, Remaining: limit, Reset: w.now.Truncate(window).Add(window).Unix()}
+		return ghRate{Limit: limit, Remaining: limit, Reset: w.loop.Now().Truncate(window).Add(window).Unix()}
 	}
 	searchLimit, graphQL := 30, 5000
 	if token == "" {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	goyaml "github.com/goccy/go-yaml"
+
+	"flightdeck/sim/specs"
 )
 
 // --- helpers ---
@@ -122,7 +124,7 @@ func TestGitHubAuth(t *testing.T) {
 // GitHub makes of that file, started in the order its needs say.
 func TestGitHubWorkflowFileIsTheRun(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	h.advance(10*time.Minute, time.Second)
 	for _, svc := range []string{"web", "worker"} {
 		p := h.w.Pipelines(svc)[len(h.w.Pipelines(svc))-1]
@@ -254,7 +256,7 @@ func TestGitHubWorkflowFileIsTheRun(t *testing.T) {
 // jobs with steps that move with the job.
 func TestGitHubRunsAndJobs(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	ps := h.w.Pipelines("web")
 	if len(ps) < 8 {
 		t.Fatalf("%d web runs", len(ps))
@@ -371,7 +373,7 @@ func TestGitHubRunsAndJobs(t *testing.T) {
 // and the approval shows who gave it.
 func TestGitHubApproveStartsTheDeploy(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	p, _ := h.waitForJob("web", "deploy-production", RunOnHold, time.Minute)
 	run := h.ghRun(p)
 	dp := ghJobNamed(h.ghJobs(p, ""), "deploy-production")
@@ -431,7 +433,7 @@ func TestGitHubApproveStartsTheDeploy(t *testing.T) {
 // run; rerunning the failed jobs asks for a review again.
 func TestGitHubRejectFailsTheRun(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	p, _ := h.waitForJob("worker", "deploy-production", RunOnHold, 5*time.Minute)
 	before := h.service("production", "worker")
 	kept := h.ghJobs(p, "")
@@ -491,7 +493,7 @@ func TestGitHubRejectFailsTheRun(t *testing.T) {
 // cannot be cancelled; a full rerun is the next attempt.
 func TestGitHubCancelAndRerun(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	p, _ := h.waitForJob("web", "Build image", RunRunning, 5*time.Minute)
 	h.advance(5*time.Second, time.Second)
 	if code, _, body := h.gh("POST", runPath(p)+"/rerun", ""); code != 403 || !strings.Contains(string(body), "This workflow is already running") {
@@ -544,7 +546,7 @@ func TestGitHubCancelAndRerun(t *testing.T) {
 // a matching If-None-Match gets a free 304, and Last-Modified works too.
 func TestGitHubConditionalRequests(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	ps := h.w.Pipelines("web")
 	old := runPath(ps[len(ps)-4])
 	code, hdr, body := h.gh("GET", old+"/jobs", "")
@@ -602,7 +604,7 @@ func TestGitHubConditionalRequests(t *testing.T) {
 // refused in GitHub's primary-limit shape, and comes back after the hour.
 func TestGitHubRateLimit(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	reset := strconv.FormatInt(t0.Add(time.Hour).Unix(), 10)
 	for i, c := range []struct {
 		method, path string
@@ -663,7 +665,7 @@ func TestGitHubRateLimit(t *testing.T) {
 // by SHA, short SHA or branch, and compares along the one main branch.
 func TestGitHubCommitsAndCompare(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	h.w.CheckSpecs(t)
+	specs.Check(t, h.w)
 	for _, svc := range []string{"api", "web", "worker", "payments"} {
 		cs := h.w.Commits(svc)
 		n := len(cs)
@@ -717,7 +719,7 @@ func comparePath(svc, basehead string) string { return "/repos/acme/" + svc + "/
 // checker on: requests the spec forbids are the only violations.
 func TestGitHubEndpoints(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	log := h.w.CheckSpecs(nil) // violations are asserted below, case by case
+	log := specs.Check(nil, h.w) // violations are asserted below, case by case
 	ps := h.w.Pipelines("web")
 	waiting, done := ps[len(ps)-1], ps[len(ps)-4]
 	run, doneRun := runPath(waiting), runPath(done)
@@ -792,7 +794,7 @@ func TestGitHubEndpoints(t *testing.T) {
 
 func TestGitHubFaults(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
-	log := h.w.CheckSpecs(t) // injected errors are GitHub-shaped; truncated bodies are not checked
+	log := specs.Check(t, h.w) // injected errors are GitHub-shaped; truncated bodies are not checked
 	path := "/repos/acme/web/actions/workflows/deploy.yml/runs"
 
 	h.w.SetFault(SvcGitHub, Fault{ThrottleRate: 1, Until: t0.Add(7 * time.Second)})
@@ -842,7 +844,7 @@ func TestGitHubSpecOverAnHour(t *testing.T) {
 		t.Skip("long run")
 	}
 	h := newHarness(t, Options{Seed: 4})
-	log := h.w.CheckSpecs(t)
+	log := specs.Check(t, h.w)
 	etags := map[string]string{}
 	bodies := map[string][]byte{}
 	notModified := 0

@@ -80,8 +80,8 @@ type GitHubUsage struct {
 // GitHubUsage reports the token's rate-limit budget and the request costs
 // counted since the world started (or ResetRequests).
 func (w *World) GitHubUsage() GitHubUsage {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	b := w.gitHubBudget(true)
 	u := w.gh.usage
 	u.Limit, u.Remaining, u.Used, u.Reset = b.limit, b.remaining(), b.used, b.reset
@@ -91,8 +91,8 @@ func (w *World) GitHubUsage() GitHubUsage {
 // SetGitHubRateRemaining sets what is left of the token's budget this
 // hour, so a test reaches the limit without 5000 requests.
 func (w *World) SetGitHubRateRemaining(n int) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	b := w.gitHubBudget(true)
 	b.used = b.limit - min(max(n, 0), b.limit)
 }
@@ -105,7 +105,7 @@ func (w *World) gitHubBudget(token bool) *rateBudget {
 		b = &w.gh.core
 		b.limit = gitHubCoreLimit
 	}
-	b.roll(w.now)
+	b.roll(w.loop.Now())
 	return b
 }
 
@@ -163,12 +163,12 @@ func notModified(r *http.Request, etag string, lastMod time.Time) bool {
 // have drawn on (not charged).
 func (w *World) gitHubFault(rw http.ResponseWriter, r *http.Request, kind faultKind, retry int) {
 	token, _ := gitHubToken(r)
-	w.mu.Lock()
+	w.loop.Lock()
 	setRateHeaders(rw.Header(), w.gitHubBudget(token != ""))
 	if kind == faultThrottle {
 		w.gh.usage.SecondaryLimited++
 	}
-	w.mu.Unlock()
+	w.loop.Unlock()
 	switch kind {
 	case faultServerError:
 		writeGitHubError(rw, http.StatusBadGateway, "Server Error", gitHubDocs)

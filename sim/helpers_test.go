@@ -7,40 +7,24 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"flightdeck/internal/fakeclock"
+	"flightdeck/sim/speccheck"
 )
 
 var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
-
-// fakeClock is a Clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
 
 // harness is a world on a test server with a fake clock and a real ECS client.
 type harness struct {
 	t   *testing.T
 	w   *World
-	clk *fakeClock
+	clk *fakeclock.Clock
 	srv *httptest.Server
 	ecs *ecs.Client
 	ctx context.Context
@@ -48,7 +32,7 @@ type harness struct {
 
 func newHarness(t *testing.T, o Options) *harness {
 	t.Helper()
-	clk := &fakeClock{t: t0}
+	clk := fakeclock.New(t0)
 	if o.Clock == nil {
 		o.Clock = clk
 	}
@@ -76,7 +60,7 @@ func (h *harness) advance(d, every time.Duration) {
 		if now.After(end) {
 			now = end
 		}
-		h.clk.set(now)
+		h.clk.Set(now)
 		h.w.Step(now)
 	}
 }
@@ -157,3 +141,30 @@ func decodeAs[T any](h *harness, what string, code, status int, b []byte) T {
 	}
 	return v
 }
+
+// wantViolations fails t if an answer broke its spec, or if the request
+// broke it when it should not have (or did not when it should have).
+func wantViolations(t *testing.T, log *speccheck.Log, badRequest bool) {
+	t.Helper()
+	var reqV, respV []string
+	for _, v := range log.Violations() {
+		if v.Response {
+			respV = append(respV, v.String())
+		} else {
+			reqV = append(reqV, v.String())
+		}
+	}
+	if len(respV) > 0 {
+		t.Errorf("response breaks the spec: %v", respV)
+	}
+	if badRequest != (len(reqV) > 0) {
+		t.Errorf("request violations %v, want some: %v", reqV, badRequest)
+	}
+}
+
+// The ECS wire facts the tests pin, spelled as ECS spells them (not read
+// from package sim/ecs, so that a change there shows here).
+const (
+	ecsTargetPrefix = "AmazonEC2ContainerServiceV20141113."
+	breakerReason   = "ECS deployment circuit breaker: tasks failed to start."
+)

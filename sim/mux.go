@@ -3,13 +3,20 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"maps"
 	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
 
-	"flightdeck/sim/speccheck"
+	"flightdeck/sim/awsproto"
+	"flightdeck/sim/beanstalk"
+	"flightdeck/sim/cloudwatch"
+	"flightdeck/sim/ecs"
+	"flightdeck/sim/elbv2"
+	"flightdeck/sim/internal/ids"
+	"flightdeck/sim/internal/tee"
 )
 
 // protocol is the wire family a request speaks; it decides the shape of
@@ -54,14 +61,6 @@ func (rt route) key() string {
 	return rt.service + ":" + rt.op
 }
 
-const (
-	cloudWatchPrefix = "/service/GraniteServiceVersion20100801/operation/"
-	beanstalkVersion = "2010-12-01"
-	elbv2Version     = "2015-12-01"
-	beanstalkXMLNS   = "http://elasticbeanstalk.amazonaws.com/docs/2010-12-01/"
-	elbv2XMLNS       = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
-)
-
 // Handler serves every simulated protocol on one mux, plus the control
 // surface under /_sim/.
 func (w *World) Handler() http.Handler { return http.HandlerFunc(w.serveHTTP) }
@@ -79,15 +78,13 @@ func (w *World) serveHTTP(rw http.ResponseWriter, r *http.Request) {
 	case protoCircleCI:
 		rw.Header().Set("X-Request-Id", id)
 	default:
-		rw.Header()["x-amzn-RequestId"] = []string{id}
+		awsproto.SetRequestID(rw.Header(), id)
 	}
 	w.reqs.count(rt.key())
 
-	if log := w.specLog.Load(); log != nil {
-		if spec, _ := specFor(rt.proto); spec != nil {
-			w.serveChecked(rw, r, rt, id, log, spec)
-			return
-		}
+	if check := w.check.Load(); check != nil && rt.service != "" {
+		w.serveChecked(rw, r, rt, id, *check)
+		return
 	}
 	w.serveRoute(rw, r, rt, id)
 }
@@ -116,19 +113,50 @@ func (w *World) serveRoute(rw http.ResponseWriter, r *http.Request, rt route, id
 	return false
 }
 
-// serveChecked is serveRoute with the request and the answer held up to
-// the protocol's spec (World.CheckSpecs). A truncated (malformed-fault)
-// body or a dropped connection is broken on purpose and not checked.
-func (w *World) serveChecked(rw http.ResponseWriter, r *http.Request, rt route, id string, log *speccheck.Log, spec *speccheck.Spec) {
-	body, err := speccheck.ReadBody(r)
-	if err != nil {
-		writeJSON(rw, http.StatusBadRequest, map[string]string{"message": "could not read the request body: " + err.Error()})
+// TrafficCheck judges the sim's traffic for a test (package sim/specs holds
+// it to the published OpenAPI specs): given a request for a service, with
+// its body, it returns what to call with the answer, or nil when it has
+// nothing to say about that service. The type is unnamed (an alias) so a
+// checker can name it without importing sim.
+type TrafficCheck = func(service string, r *http.Request, body []byte) (answer func(status int, header http.Header, body []byte))
+
+// SetTrafficCheck makes every request from now on pass c (nil: none). The
+// checker lives in a test-only package so that its dependencies stay out
+// of the product binary.
+func (w *World) SetTrafficCheck(c TrafficCheck) {
+	if c == nil {
+		w.check.Store(nil)
 		return
 	}
-	op := log.Request(spec, r, body)
-	rec := speccheck.NewRecorder(rw)
+	w.check.Store(&c)
+}
+
+// maxCheckedBody bounds what a checked request's body is read to.
+const maxCheckedBody = 8 << 20
+
+// serveChecked is serveRoute with the request and the answer shown to the
+// traffic check. A truncated (malformed-fault) body or a dropped
+// connection is broken on purpose and not shown.
+func (w *World) serveChecked(rw http.ResponseWriter, r *http.Request, rt route, id string, check TrafficCheck) {
+	var body []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxCheckedBody))
+		r.Body.Close()
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if err != nil {
+			writeJSON(rw, http.StatusBadRequest, map[string]string{"message": "could not read the request body: " + err.Error()})
+			return
+		}
+	}
+	answer := check(rt.service, r, body)
+	if answer == nil {
+		w.serveRoute(rw, r, rt, id)
+		return
+	}
+	rec := tee.New(rw)
 	if w.serveRoute(rec, r, rt, id) && rec.Wrote() {
-		log.Response(op, rec.Status(), rw.Header(), rec.Body())
+		answer(rec.Status(), rw.Header(), rec.Body())
 	}
 }
 
@@ -137,16 +165,16 @@ func (w *World) serveChecked(rw http.ResponseWriter, r *http.Request, rt route, 
 // CircleCI, /repos and /rate_limit for GitHub, Action+Version for awsQuery.
 func (w *World) route(r *http.Request) route {
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
-		if op, ok := strings.CutPrefix(t, ecsTargetPrefix); ok {
-			return route{service: SvcECS, op: op, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) { w.serveECS(rw, r, op) }}
+		if op, ok := strings.CutPrefix(t, ecs.TargetPrefix); ok {
+			return route{service: SvcECS, op: op, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) { w.ecs.Serve(rw, r, op) }}
 		}
 		return route{op: t, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) {
-			writeECSError(rw, &apiError{400, "UnknownOperationException", "The flightdeck sim does not serve target " + t + "."})
+			awsproto.WriteJSONError(rw, awsproto.NewError(400, "UnknownOperationException", "The flightdeck sim does not serve target "+t+"."))
 		}}
 	}
 	p := r.URL.Path
-	if op, ok := strings.CutPrefix(p, cloudWatchPrefix); ok {
-		return route{service: SvcCloudWatch, op: op, proto: protoCBOR, serve: func(rw http.ResponseWriter, r *http.Request) { w.serveCloudWatch(rw, r, op) }}
+	if op, ok := strings.CutPrefix(p, cloudwatch.PathPrefix); ok {
+		return route{service: SvcCloudWatch, op: op, proto: protoCBOR, serve: func(rw http.ResponseWriter, r *http.Request) { w.cloudwatch.Serve(rw, r, op) }}
 	}
 	if p == "/api/v2" || strings.HasPrefix(p, "/api/v2/") {
 		op, serve := w.circleCIRoute(r)
@@ -156,19 +184,19 @@ func (w *World) route(r *http.Request) route {
 		op, serve := w.gitHubRoute(r, gp)
 		return route{service: SvcGitHub, op: op, proto: protoGitHub, serve: serve}
 	}
-	if isQueryRequest(r) {
+	if awsproto.IsQuery(r) {
 		if err := r.ParseForm(); err == nil {
 			action := r.Form.Get("Action")
 			switch r.Form.Get("Version") {
-			case beanstalkVersion:
-				return route{service: SvcBeanstalk, op: action, proto: protoAWSQuery, xmlns: beanstalkXMLNS,
-					serve: func(rw http.ResponseWriter, r *http.Request) { w.serveBeanstalk(rw, r, action) }}
-			case elbv2Version:
-				return route{service: SvcELBv2, op: action, proto: protoAWSQuery, xmlns: elbv2XMLNS,
-					serve: func(rw http.ResponseWriter, r *http.Request) { w.serveELBv2(rw, r, action) }}
+			case beanstalk.Version:
+				return route{service: SvcBeanstalk, op: action, proto: protoAWSQuery, xmlns: beanstalk.XMLNS,
+					serve: func(rw http.ResponseWriter, r *http.Request) { w.beanstalk.Serve(rw, r, action) }}
+			case elbv2.Version:
+				return route{service: SvcELBv2, op: action, proto: protoAWSQuery, xmlns: elbv2.XMLNS,
+					serve: func(rw http.ResponseWriter, r *http.Request) { w.elbv2.Serve(rw, r, action) }}
 			}
 			return route{op: action, proto: protoAWSQuery, serve: func(rw http.ResponseWriter, r *http.Request) {
-				writeQueryError(rw, "", 400, "Sender", "InvalidAction",
+				awsproto.WriteQueryError(rw, "", 400, "Sender", "InvalidAction",
 					"The flightdeck sim serves awsQuery only for Version 2010-12-01 (Elastic Beanstalk) and 2015-12-01 (ELBv2).")
 			}}
 		}
@@ -178,27 +206,12 @@ func (w *World) route(r *http.Request) route {
 	}}
 }
 
-func isQueryRequest(r *http.Request) bool {
-	if r.URL.Query().Get("Action") != "" {
-		return true
-	}
-	return r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
-}
-
 func writeJSON(rw http.ResponseWriter, status int, v any) {
 	b, _ := json.Marshal(v)
 	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
 	rw.WriteHeader(status)
 	rw.Write(b)
 	rw.Write([]byte("\n"))
-}
-
-// requestID is the id serveHTTP put on the response for this request.
-func requestID(rw http.ResponseWriter) string {
-	if v := rw.Header()["x-amzn-RequestId"]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
 }
 
 // bufferWriter captures a response so a malformed-body fault can cut it.
@@ -237,7 +250,7 @@ func (l *requestLog) init(seed int64) {
 func (l *requestLog) newID() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return randUUID(l.rng)
+	return ids.UUID(l.rng)
 }
 
 func (l *requestLog) count(key string) {
@@ -269,9 +282,9 @@ func (w *World) ResetRequests() {
 	w.reqs.mu.Lock()
 	clear(w.reqs.counts)
 	w.reqs.mu.Unlock()
-	w.mu.Lock()
+	w.loop.Lock()
 	w.gh.usage = GitHubUsage{}
-	w.mu.Unlock()
+	w.loop.Unlock()
 }
 
 // unknownMembers lists, per operation, request members the sim ignored.

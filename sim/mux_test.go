@@ -16,6 +16,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/smithy-go/encoding/cbor"
 	goyaml "github.com/goccy/go-yaml"
+
+	"flightdeck/internal/fakeclock"
+	"flightdeck/sim/awsproto"
+	"flightdeck/sim/beanstalk"
+	"flightdeck/sim/cloudwatch"
+	"flightdeck/sim/elbv2"
 )
 
 // TestRoutesAnswerInTheirProtocol: the protocols to come are routed now and
@@ -24,12 +30,12 @@ import (
 func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
 	for _, c := range []struct{ version, key, ns string }{
-		{"2010-12-01", "beanstalk:DescribeEnvironments", beanstalkXMLNS},
-		{"2015-12-01", "elbv2:DescribeEnvironments", elbv2XMLNS},
+		{"2010-12-01", "beanstalk:DescribeEnvironments", beanstalk.XMLNS},
+		{"2015-12-01", "elbv2:DescribeEnvironments", elbv2.XMLNS},
 	} {
 		form := url.Values{"Action": {"DescribeEnvironments"}, "Version": {c.version}}
 		resp, body := post(t, h.srv.URL+"/", "application/x-www-form-urlencoded; charset=utf-8", form.Encode(), nil)
-		var e queryErrorResponse
+		var e awsproto.QueryError
 		if err := xml.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != 400 || e.Error.Code != "InvalidAction" ||
 			e.RequestID == "" || e.RequestID != resp.Header.Get("X-Amzn-Requestid") || e.XMLNS != c.ns {
 			t.Errorf("%s: %d %s (%v)", c.version, resp.StatusCode, body, err)
@@ -38,7 +44,7 @@ func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 			t.Errorf("not counted as %s: %v", c.key, h.w.Requests())
 		}
 	}
-	resp, body := post(t, h.srv.URL+cloudWatchPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), nil)
+	resp, body := post(t, h.srv.URL+cloudwatch.PathPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), nil)
 	if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("X-Amzn-Query-Error"), "InvalidAction;") {
 		t.Errorf("cloudwatch: %d %v", resp.StatusCode, resp.Header)
 	}
@@ -177,7 +183,7 @@ type yamlConfig struct {
 }
 
 func TestWriteConfig(t *testing.T) {
-	w := New(Options{Seed: 1, Clock: &fakeClock{t: t0}})
+	w := New(Options{Seed: 1, Clock: fakeclock.New(t0)})
 	raw := w.WriteConfig("http://127.0.0.1:4566")
 	if !strings.HasPrefix(string(raw), "# Written by `flightdeck sim`") {
 		t.Fatalf("no header:\n%s", raw)
@@ -243,7 +249,7 @@ func TestWriteConfig(t *testing.T) {
 }
 
 func TestRunStopsOnCancel(t *testing.T) {
-	clk := &fakeClock{t: t0}
+	clk := fakeclock.New(t0)
 	w := New(Options{Seed: 1, Clock: clk})
 	before := runtime.NumGoroutine()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -252,7 +258,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 		w.Run(ctx)
 		close(done)
 	}()
-	clk.set(t0.Add(time.Minute))
+	clk.Set(t0.Add(time.Minute))
 	deadline := time.After(5 * time.Second)
 	for w.Now().Before(t0.Add(time.Minute)) {
 		select {

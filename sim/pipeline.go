@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"flightdeck/sim/ecs"
+	"flightdeck/sim/internal/ids"
 )
 
 // The CI part of the world: each service's repository with its commits, and
@@ -164,8 +167,8 @@ type pipelinePlan struct {
 
 // Commits returns a service's commits, oldest first.
 func (w *World) Commits(service string) []Commit {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	r := w.repos[service]
 	if r == nil {
 		return nil
@@ -179,8 +182,8 @@ func (w *World) Commits(service string) []Commit {
 
 // Pipelines returns deep copies of a service's pipelines, oldest first.
 func (w *World) Pipelines(service string) []Pipeline {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	r := w.repos[service]
 	if r == nil {
 		return nil
@@ -210,17 +213,17 @@ func (w *World) newCommit(cs *catalogueService, bad bool) *Commit {
 	if n := len(r.commits); n > 0 {
 		parent = r.commits[n-1].SHA
 	}
-	r.prNumber += 1 + w.rng.IntN(3)
-	subject := cs.subjects[w.rng.IntN(len(cs.subjects))]
-	if w.chance(0.3) {
-		subject = genericSubjects[w.rng.IntN(len(genericSubjects))]
+	r.prNumber += 1 + w.loop.Rand().IntN(3)
+	subject := cs.subjects[w.loop.Rand().IntN(len(cs.subjects))]
+	if w.loop.Chance(0.3) {
+		subject = genericSubjects[w.loop.Rand().IntN(len(genericSubjects))]
 	}
 	c := &Commit{
-		SHA:     randHex(w.rng, 40),
+		SHA:     ids.Hex(w.loop.Rand(), 40),
 		Parent:  parent,
 		Subject: fmt.Sprintf("%s (#%d)", subject, r.prNumber),
-		Author:  team[w.rng.IntN(len(team))],
-		Time:    w.now,
+		Author:  team[w.loop.Rand().IntN(len(team))],
+		Time:    w.loop.Now(),
 		bad:     bad,
 	}
 	r.commits = append(r.commits, c)
@@ -231,25 +234,25 @@ func (w *World) newCommit(cs *catalogueService, bad bool) *Commit {
 func (w *World) startPipeline(cs *catalogueService, c *Commit, plan pipelinePlan) *Pipeline {
 	r := w.repos[cs.name]
 	p := &Pipeline{
-		ID: randUUID(w.rng), Number: len(r.pipelines) + 1, Service: cs.name, Repo: r.name,
-		Branch: "main", SHA: c.SHA, Trigger: c.Author, CreatedAt: w.now, UpdatedAt: w.now,
+		ID: ids.UUID(w.loop.Rand()), Number: len(r.pipelines) + 1, Service: cs.name, Repo: r.name,
+		Branch: "main", SHA: c.SHA, Trigger: c.Author, CreatedAt: w.loop.Now(), UpdatedAt: w.loop.Now(),
 		cs: cs, plan: plan,
 	}
-	wf := &Workflow{ID: randUUID(w.rng), Name: "build-test-deploy", Status: RunRunning, StartedBy: p.Trigger, CreatedAt: w.now}
+	wf := &Workflow{ID: ids.UUID(w.loop.Rand()), Name: "build-test-deploy", Status: RunRunning, StartedBy: p.Trigger, CreatedAt: w.loop.Now()}
 	if r.actions != nil {
 		// One random id per job, as for CircleCI, keeps a seed's story when
 		// the job counts agree (they do for the demo's services).
 		wf.Name = r.actions.name
 		p.RunID = w.newRunID()
 		for _, d := range r.actions.jobs {
-			j := &Job{ID: randUUID(w.rng), Name: d.name, Type: JobBuild, Status: RunBlocked, Needs: slices.Clone(d.needs), Environment: d.env, def: d}
+			j := &Job{ID: ids.UUID(w.loop.Rand()), Name: d.name, Type: JobBuild, Status: RunBlocked, Needs: slices.Clone(d.needs), Environment: d.env, def: d}
 			w.numberGitHubJob(j, 1)
 			wf.Jobs = append(wf.Jobs, j)
 		}
 		return w.addPipeline(r, p, wf)
 	}
 	add := func(name, typ, env string, needs ...string) {
-		j := &Job{ID: randUUID(w.rng), Name: name, Type: typ, Status: RunBlocked, Needs: needs, Environment: env}
+		j := &Job{ID: ids.UUID(w.loop.Rand()), Name: name, Type: typ, Status: RunBlocked, Needs: needs, Environment: env}
 		if typ == JobApproval {
 			j.ApprovalRequestID = approvalRequestID(j.ID)
 		}
@@ -316,7 +319,7 @@ func (j *Job) key() string {
 // and clients must use the field; the sim derives a different id (from
 // the job's, so that it draws nothing from the world's random source) so
 // that a client approving by job id is caught here rather than later.
-func approvalRequestID(jobID string) string { return nameUUID("approval-request", jobID) }
+func approvalRequestID(jobID string) string { return ids.NameUUID("approval-request", jobID) }
 
 func (j *Job) clone() *Job {
 	cp := *j
@@ -376,23 +379,23 @@ func jobByName(wf *Workflow, name string) *Job {
 
 func (w *World) jobDuration(p *Pipeline, name string, lo, hi time.Duration) time.Duration {
 	if d, ok := p.plan.durations[name]; ok {
-		return w.pace(d)
+		return w.loop.Pace(d)
 	}
-	return w.between(lo, hi)
+	return w.loop.Between(lo, hi)
 }
 
 // startJob starts a job whose needs have succeeded: an approval job, or a
 // GitHub job deploying to an environment with required reviewers, waits
 // for a person; any other runs.
 func (w *World) startJob(p *Pipeline, wf *Workflow, j *Job) {
-	p.UpdatedAt = w.now
+	p.UpdatedAt = w.loop.Now()
 	if j.CreatedAt.IsZero() {
-		j.CreatedAt = w.now
+		j.CreatedAt = w.loop.Now()
 	}
 	if j.Type == JobApproval || w.awaitsReview(p, j) {
 		j.Status = RunOnHold
 		if j.Type == JobApproval {
-			j.StartedAt = w.now
+			j.StartedAt = w.loop.Now()
 		}
 		if wf.RerunOf == "" { // auto-cancel is for new pipelines, not for a rerun of an old one
 			w.supersedeHolds(p, j)
@@ -416,21 +419,21 @@ func (w *World) awaitsReview(p *Pipeline, j *Job) bool {
 
 // runJob puts a job on a runner and schedules its end.
 func (w *World) runJob(p *Pipeline, wf *Workflow, j *Job) {
-	p.UpdatedAt = w.now
+	p.UpdatedAt = w.loop.Now()
 	r := w.repos[p.Service]
 	r.jobNumber++
 	j.Number = r.jobNumber
 	j.Status = RunRunning
-	j.StartedAt = w.now
+	j.StartedAt = w.loop.Now()
 	w.updateWorkflow(p, wf)
 	switch key := j.key(); {
 	case key == "build":
 		j.planned = w.jobDuration(p, key, 20*time.Second, 40*time.Second)
-		w.after(j.planned, func() { w.finishJob(p, wf, j, RunSuccess) })
+		w.loop.After(j.planned, func() { w.finishJob(p, wf, j, RunSuccess) })
 	case key == "test":
 		d, fail := w.testOutcome(p, wf, j)
 		j.planned = d
-		w.after(d, func() {
+		w.loop.After(d, func() {
 			if fail {
 				w.finishJob(p, wf, j, RunFailed)
 			} else {
@@ -440,10 +443,10 @@ func (w *World) runJob(p *Pipeline, wf *Workflow, j *Job) {
 	case j.Environment != "":
 		// The deploy job's own set-up (checkout, aws cli) before it calls ECS.
 		j.planned = w.jobDuration(p, key, 3*time.Second, 6*time.Second)
-		w.after(j.planned, func() { w.runDeploy(p, wf, j) })
+		w.loop.After(j.planned, func() { w.runDeploy(p, wf, j) })
 	default:
-		j.planned = w.pace(10 * time.Second)
-		w.after(j.planned, func() { w.finishJob(p, wf, j, RunSuccess) })
+		j.planned = w.loop.Pace(10 * time.Second)
+		w.loop.After(j.planned, func() { w.finishJob(p, wf, j, RunSuccess) })
 	}
 }
 
@@ -454,7 +457,7 @@ func (w *World) runJob(p *Pipeline, wf *Workflow, j *Job) {
 func (w *World) testOutcome(p *Pipeline, wf *Workflow, j *Job) (time.Duration, bool) {
 	g, ok := wf.draws[j.key()]
 	if !ok {
-		g.fail = !p.plan.noTestFail && w.chance(w.tempo.testFailP)
+		g.fail = !p.plan.noTestFail && w.loop.Chance(w.tempo.testFailP)
 		g.d = w.jobDuration(p, j.key(), 30*time.Second, 60*time.Second)
 		if wf.draws == nil {
 			wf.draws = map[string]testDraw{}
@@ -486,28 +489,22 @@ func (w *World) runDeploy(p *Pipeline, wf *Workflow, j *Job) {
 	}
 	env := p.cs.env(j.Environment)
 	c := p.commit(w)
-	cl := w.clusters[env.cluster]
-	var s *service
-	if cl != nil {
-		s = cl.services[p.cs.name]
-	}
-	if env == nil || c == nil || s == nil || s.status != statusActive {
+	if env == nil || c == nil || !w.ecs.ServiceActive(env.cluster, p.cs.name) {
 		w.finishJob(p, wf, j, RunFailed)
 		return
 	}
-	td := w.registerForCommit(p.cs, env, c)
-	j.TaskDefinitionArn = td.arn
-	sd := w.updateService(s, td, nil, false, nil)
-	if sd == nil {
+	j.TaskDefinitionArn = w.registerForCommit(p.cs, env, c)
+	sd := w.ecs.Deploy(env.cluster, p.cs.name, j.TaskDefinitionArn)
+	if sd == "" {
 		w.finishJob(p, wf, j, RunSuccess)
 		return
 	}
-	j.ServiceDeploymentArn = sd.arn
-	sd.onDone = append(sd.onDone, func(sd *serviceDeployment) {
-		switch {
-		case sd.status == sdSuccessful:
+	j.ServiceDeploymentArn = sd
+	w.ecs.OnDone(sd, func(o ecs.Outcome) {
+		switch o {
+		case ecs.Succeeded:
 			w.finishJob(p, wf, j, RunSuccess)
-		case sd.statusReason == supersededReason:
+		case ecs.Superseded:
 			w.finishJob(p, wf, j, RunCanceled)
 		default:
 			w.finishJob(p, wf, j, RunFailed)
@@ -520,8 +517,8 @@ func (w *World) finishJob(p *Pipeline, wf *Workflow, j *Job, st RunStatus) {
 		return
 	}
 	j.Status = st
-	j.StoppedAt = w.now
-	p.UpdatedAt = w.now
+	j.StoppedAt = w.loop.Now()
+	p.UpdatedAt = w.loop.Now()
 	if st == RunSuccess {
 		w.startReadyJobs(p, wf)
 	} else {
@@ -542,7 +539,7 @@ func (w *World) skipBlocked(wf *Workflow) {
 func (w *World) skip(j *Job) {
 	j.Status = RunNotRun
 	if j.CreatedAt.IsZero() {
-		j.CreatedAt = w.now
+		j.CreatedAt = w.loop.Now()
 	}
 }
 
@@ -578,7 +575,7 @@ func (w *World) updateWorkflow(p *Pipeline, wf *Workflow) {
 		wf.Status = RunSuccess
 	}
 	if wf.Status != old && (wf.Status == RunSuccess || wf.Status == RunFailed || wf.Status == RunCanceled) {
-		wf.StoppedAt = w.now
+		wf.StoppedAt = w.loop.Now()
 	}
 }
 
@@ -597,9 +594,9 @@ func (w *World) supersedeHolds(p *Pipeline, hold *Job) {
 				continue
 			}
 			j.Status = RunCanceled
-			j.StoppedAt = w.now
+			j.StoppedAt = w.loop.Now()
 			w.skipBlocked(wf)
-			other.UpdatedAt = w.now
+			other.UpdatedAt = w.loop.Now()
 			w.updateWorkflow(other, wf)
 		}
 	}
@@ -610,18 +607,18 @@ func (w *World) supersedeHolds(p *Pipeline, hold *Job) {
 func (w *World) scheduleColleague(p *Pipeline, wf *Workflow, j *Job) {
 	delay := p.plan.approveAfter
 	if delay == 0 {
-		if !w.chance(w.tempo.approveP) {
+		if !w.loop.Chance(w.tempo.approveP) {
 			return
 		}
-		delay = w.span(w.tempo.approveAfter[0], w.tempo.approveAfter[1])
+		delay = w.loop.Span(w.tempo.approveAfter[0], w.tempo.approveAfter[1])
 	}
 	c := p.commit(w)
-	by := team[w.rng.IntN(len(team))]
+	by := team[w.loop.Rand().IntN(len(team))]
 	if c != nil && by == c.Author {
 		by = team[(slices.Index(team, by)+1)%len(team)]
 	}
 	comment := colleagueComments[hashOf(j.ID)%uint32(len(colleagueComments))]
-	w.after(w.pace(delay), func() {
+	w.loop.After(w.loop.Pace(delay), func() {
 		if j.Status == RunOnHold {
 			w.approve(p, wf, j, by, comment)
 		}
@@ -638,14 +635,14 @@ func (w *World) approve(p *Pipeline, wf *Workflow, j *Job, by Person, comment st
 		w.finishJob(p, wf, j, RunSuccess)
 		return
 	}
-	j.Review = &Review{State: ReviewApproved, By: by, Comment: comment, At: w.now}
+	j.Review = &Review{State: ReviewApproved, By: by, Comment: comment, At: w.loop.Now()}
 	w.runJob(p, wf, j)
 }
 
 // reject turns down a GitHub job's pending deployment: the job fails, and
 // with it the run.
 func (w *World) reject(p *Pipeline, wf *Workflow, j *Job, by Person, comment string) {
-	j.Review = &Review{State: ReviewRejected, By: by, Comment: comment, At: w.now}
+	j.Review = &Review{State: ReviewRejected, By: by, Comment: comment, At: w.loop.Now()}
 	w.finishJob(p, wf, j, RunFailed)
 }
 
@@ -660,8 +657,8 @@ var (
 // approval request id, as CircleCI's approve endpoint does. The error says
 // what stood in the way; the job, when found, comes back either way.
 func (w *World) ApproveRequest(workflowID, requestID string, by Person) (Job, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	p, wf := w.workflow(workflowID)
 	if wf == nil {
 		return Job{}, ErrNoSuchWorkflow
@@ -684,8 +681,8 @@ func (w *World) ApproveRequest(workflowID, requestID string, by Person) (Job, er
 // goes through ApproveRequest, GitHub's through the run's pending
 // deployments); reject by canceling is CancelWorkflow's job.
 func (w *World) ApproveJob(pipelineID, jobID string, by Person) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	p := w.pipelines[pipelineID]
 	if p == nil {
 		return ErrNoSuchJob
@@ -712,8 +709,8 @@ func (w *World) ApproveJob(pipelineID, jobID string, by Person) error {
 // CancelWorkflow cancels a pipeline's workflows: running and held jobs end
 // canceled and nothing after them starts.
 func (w *World) CancelWorkflow(pipelineID string) error {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	p := w.pipelines[pipelineID]
 	if p == nil {
 		return ErrNoSuchJob
@@ -732,7 +729,7 @@ func (w *World) cancelWorkflow(p *Pipeline, wf *Workflow, by *Person) {
 		switch j.Status {
 		case RunRunning, RunOnHold:
 			j.Status = RunCanceled
-			j.StoppedAt = w.now
+			j.StoppedAt = w.loop.Now()
 			j.CanceledBy = by
 			touched = true
 		case RunBlocked:
@@ -744,7 +741,7 @@ func (w *World) cancelWorkflow(p *Pipeline, wf *Workflow, by *Person) {
 		return
 	}
 	wf.CanceledBy = by
-	p.UpdatedAt = w.now
+	p.UpdatedAt = w.loop.Now()
 	w.updateWorkflow(p, wf)
 }
 
@@ -779,8 +776,8 @@ type RerunOptions struct {
 // rerun: cancel it first. For a GitHub run the new workflow is the run's
 // next attempt.
 func (w *World) RerunWorkflow(workflowID string, o RerunOptions) (string, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.loop.Lock()
+	defer w.loop.Unlock()
 	p, old := w.workflow(workflowID)
 	if old == nil {
 		return "", ErrNoSuchWorkflow
@@ -831,15 +828,15 @@ func (w *World) rerunWorkflow(p *Pipeline, old *Workflow, o RerunOptions) (*Work
 		}
 	}
 
-	wf := &Workflow{ID: randUUID(w.rng), Name: old.Name, Status: RunRunning, StartedBy: o.By, RerunOf: old.ID, CreatedAt: w.now}
+	wf := &Workflow{ID: ids.UUID(w.loop.Rand()), Name: old.Name, Status: RunRunning, StartedBy: o.By, RerunOf: old.ID, CreatedAt: w.loop.Now()}
 	for _, oj := range old.Jobs {
-		j := &Job{ID: randUUID(w.rng), Name: oj.Name, Type: oj.Type, Status: RunBlocked, Needs: slices.Clone(oj.Needs), Environment: oj.Environment, def: oj.def}
+		j := &Job{ID: ids.UUID(w.loop.Rand()), Name: oj.Name, Type: oj.Type, Status: RunBlocked, Needs: slices.Clone(oj.Needs), Environment: oj.Environment, def: oj.def}
 		if !rerun[oj.Name] {
 			// Not rerun: the new workflow shows the outcome it had, under
 			// the same job number (the run it refers to is that one), and
 			// on GitHub under the same job id and attempt.
 			j = oj.clone()
-			j.ID = randUUID(w.rng)
+			j.ID = ids.UUID(w.loop.Rand())
 		} else if p.RunID != 0 {
 			w.numberGitHubJob(j, len(p.Workflows)+1)
 		}
@@ -850,7 +847,7 @@ func (w *World) rerunWorkflow(p *Pipeline, old *Workflow, o RerunOptions) (*Work
 	}
 	p.Workflows = append(p.Workflows, wf)
 	w.workflows[wf.ID] = p
-	p.UpdatedAt = w.now
+	p.UpdatedAt = w.loop.Now()
 	w.startReadyJobs(p, wf)
 	// A rerun job whose upstream, kept from the old run, did not succeed
 	// can never start.
@@ -892,12 +889,17 @@ func (w *World) imageFor(cs *catalogueService, env *catalogueEnv, c *Commit) str
 	return fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s:%s", w.account, env.region, cs.name, tag)
 }
 
+// revisionLabel is the OCI label that names the commit an image was built
+// from; flightdeck reads the SHA from it, or from the tag without it.
+const revisionLabel = "org.opencontainers.image.revision"
+
 // registerForCommit registers the next revision of the environment's family
-// running the commit's image, then applies the team's retention policy.
-func (w *World) registerForCommit(cs *catalogueService, env *catalogueEnv, c *Commit) *taskDef {
+// running the commit's image, then applies the team's retention policy; it
+// returns the revision's ARN.
+func (w *World) registerForCommit(cs *catalogueService, env *catalogueEnv, c *Commit) string {
 	image := w.imageFor(cs, env, c)
 	if c.bad {
-		w.badImages[image] = true
+		w.ecs.MarkImageBad(image)
 	}
 	labels := map[string]string{
 		"org.opencontainers.image.source": "https://github.com/" + w.repos[cs.name].name,
@@ -930,44 +932,13 @@ func (w *World) registerForCommit(cs *catalogueService, env *catalogueEnv, c *Co
 	set("taskRoleArn", "arn:aws:iam::"+w.account+":role/"+cs.name+"-"+env.name)
 	set("runtimePlatform", map[string]string{"cpuArchitecture": "ARM64", "operatingSystemFamily": "LINUX"})
 
-	fam := cs.name + "-" + env.name
-	if w.families[fam] == nil {
-		w.families[fam] = &family{name: fam, next: env.firstRevision}
-	}
-	td := w.registerTaskDef(fam, env.region, fields, []containerInfo{{Name: cs.name, Image: image, DockerLabels: labels}}, envTags(cs, env))
-	w.retain(w.families[fam], env.keepActive)
-	return td
+	return w.ecs.Register(ecs.Registration{
+		Family: cs.name + "-" + env.name, FirstRevision: env.firstRevision, KeepActive: env.keepActive,
+		Region: env.region, Fields: fields, Tags: envTags(cs, env),
+		Containers: []ecs.Container{{Name: cs.name, Image: image, DockerLabels: labels}},
+	})
 }
 
-func envTags(cs *catalogueService, env *catalogueEnv) []tag {
-	return []tag{{Key: "service", Value: cs.name}, {Key: "environment", Value: env.name}}
-}
-
-// retain keeps the newest keep ACTIVE revisions, deregisters the rest and
-// deletes all but the two newest INACTIVE ones, as a cleanup job would.
-func (w *World) retain(f *family, keep int) {
-	if keep <= 0 {
-		return
-	}
-	active := 0
-	for _, td := range slices.Backward(f.revs) {
-		if td.status != statusActive {
-			continue
-		}
-		active++
-		if active > keep {
-			w.deregisterTaskDef(td)
-		}
-	}
-	inactive := 0
-	gone := map[*taskDef]bool{}
-	for _, td := range slices.Backward(f.revs) {
-		if td.status == statusInactive {
-			inactive++
-			if inactive > 2 {
-				gone[td] = true
-			}
-		}
-	}
-	f.revs = slices.DeleteFunc(f.revs, func(td *taskDef) bool { return gone[td] })
+func envTags(cs *catalogueService, env *catalogueEnv) []ecs.Tag {
+	return []ecs.Tag{{Key: "service", Value: cs.name}, {Key: "environment", Value: env.name}}
 }

@@ -1,6 +1,10 @@
 package sim
 
-import "time"
+import (
+	"time"
+
+	"flightdeck/sim/ecs"
+)
 
 // The demo scenario: four services of a shop (api, web, worker, payments)
 // on ECS clusters named per environment, with about a day and a half of
@@ -91,13 +95,10 @@ func demoCatalogue() []*catalogueService {
 	}
 }
 
-// demoDeployConfig is the demo services' deployment configuration: rolling,
-// with the circuit breaker on and rollback enabled.
-func demoDeployConfig() deployConfig {
-	c := defaultDeployConfig()
-	c.breakerEnable, c.breakerRollback, c.threshold = true, true, 3
-	return c
-}
+// demoBreakerThreshold is the demo services' deployment configuration:
+// rolling, with the circuit breaker on (tripping after 3 failed tasks) and
+// rollback enabled.
+const demoBreakerThreshold = 3
 
 // Scenario timings, before pacing.
 const (
@@ -111,75 +112,76 @@ const (
 // seedDemo builds the demo world so that at t0 it has history and motion.
 // w.mu is held.
 func (w *World) seedDemo(t0 time.Time) {
-	preroll := t0.Add(-w.pace(preRoll))
-	histEnd := preroll.Add(-w.pace(historyQuiet))
-	w.now = preroll.Add(-w.pace(historyLength))
+	preroll := t0.Add(-w.loop.Pace(preRoll))
+	histEnd := preroll.Add(-w.loop.Pace(historyQuiet))
+	w.loop.SetNow(preroll.Add(-w.loop.Pace(historyLength)))
 	w.tempo = historyTempo
 	w.catalogue = demoCatalogue()
 
 	for _, cs := range w.catalogue {
-		w.repos[cs.name] = &repo{name: "acme/" + cs.name, prNumber: 100 + w.rng.IntN(900)}
+		w.repos[cs.name] = &repo{name: "acme/" + cs.name, prNumber: 100 + w.loop.Rand().IntN(900)}
 		if cs.ci == ciGitHubActions {
 			w.repos[cs.name].actions = newGHWorkflow(cs, w.account)
 		}
 		for _, env := range cs.envs {
-			env.keepActive = 3 + w.rng.IntN(4)
-			env.firstRevision = 1 + w.rng.IntN(40)
-			w.addCluster(env.cluster, env.region)
+			env.keepActive = 3 + w.loop.Rand().IntN(4)
+			env.firstRevision = 1 + w.loop.Rand().IntN(40)
+			w.ecs.AddCluster(env.cluster, env.region)
 		}
 	}
 	// Older releases, shipped to every environment in turn (from before
 	// the CI history the world keeps), so each family has revisions to roll
 	// back to whatever the history below turns out like.
-	start := w.now
+	start := w.loop.Now()
 	for i := 0; i < preHistoryReleases; i++ {
-		w.now = start.Add(-w.pace(time.Duration(preHistoryReleases-i) * 3 * time.Hour))
+		w.loop.SetNow(start.Add(-w.loop.Pace(time.Duration(preHistoryReleases-i) * 3 * time.Hour)))
 		for _, cs := range w.catalogue {
 			c := w.newCommit(cs, false)
 			for _, env := range cs.envs {
 				td := w.registerForCommit(cs, env, c)
-				if s := w.clusters[env.cluster].services[cs.name]; s != nil {
-					w.updateService(s, td, nil, false, nil)
+				if w.ecs.HasService(env.cluster, cs.name) {
+					w.ecs.Deploy(env.cluster, cs.name, td)
 				} else {
-					w.createService(w.clusters[env.cluster], cs.name, td, env.desired, demoDeployConfig(), envTags(cs, env))
+					w.ecs.CreateService(ecs.ServiceSpec{Cluster: env.cluster, Name: cs.name, TaskDef: td, Desired: env.desired,
+						BreakerThreshold: demoBreakerThreshold, Tags: envTags(cs, env)})
 				}
 			}
 		}
-		w.advance(w.now.Add(w.pace(10 * time.Minute)))
+		w.loop.Advance(w.loop.Now().Add(w.loop.Pace(10 * time.Minute)))
 	}
-	w.now = start
+	w.loop.SetNow(start)
 	for _, cs := range w.catalogue {
 		w.scheduleCommits(cs, histEnd)
 	}
-	w.advance(preroll)
+	w.loop.Advance(preroll)
 
 	// Live from here: the team commits every few minutes.
 	w.tempo = liveTempo
 	w.scriptScenes(t0)
 	for _, cs := range w.catalogue {
-		w.at(t0.Add(w.between(60*time.Second, 150*time.Second)), func() {
+		w.loop.At(t0.Add(w.loop.Between(60*time.Second, 150*time.Second)), func() {
 			w.commitAndBuild(cs)
 			w.scheduleCommits(cs, time.Time{})
 		})
 	}
-	w.advance(t0)
+	w.loop.Advance(t0)
 }
 
 // scheduleCommits has the service's next commit land after the tempo's
 // interval, and so on, until end (zero: forever).
 func (w *World) scheduleCommits(cs *catalogueService, end time.Time) {
-	at := w.now.Add(w.between(w.tempo.commitEvery[0], w.tempo.commitEvery[1]))
+	at := w.loop.Now().Add(w.loop.Between(w.tempo.commitEvery[0], w.tempo.commitEvery[1]))
 	if !end.IsZero() && at.After(end) {
 		return
 	}
-	w.at(at, func() {
+	w.loop.At(at, func() {
 		w.commitAndBuild(cs)
 		w.scheduleCommits(cs, end)
 	})
 }
 
 func (w *World) commitAndBuild(cs *catalogueService) {
-	c := w.newCommit(cs, w.chance(w.tempo.badP))
+	c := w.newCommit(cs, w.loop.Chance(w.tempo.badP))
 	w.startPipeline(cs, c, pipelinePlan{})
 }
 
@@ -207,7 +209,7 @@ func (w *World) catalogueService(name string) *catalogueService {
 func (w *World) scriptScenes(t0 time.Time) {
 	scene := func(service string, before time.Duration, bad bool, plan pipelinePlan) {
 		cs := w.catalogueService(service)
-		w.at(t0.Add(-w.pace(before)), func() {
+		w.loop.At(t0.Add(-w.loop.Pace(before)), func() {
 			c := w.newCommit(cs, bad)
 			w.startPipeline(cs, c, plan)
 		})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/providers"
 	"flightdeck/secret"
 )
@@ -29,7 +30,7 @@ func TestSpecExamplesDecode(t *testing.T) {
 			t.Errorf("unexpected %s", op)
 		}
 	})
-	c := api.client(t, newFakeClock())
+	c := api.client(t, fakeclock.New(t0))
 
 	ps, err := c.Pipelines(ctx, "gh/CircleCI-Public/api-preview-docs", "feature/design-new-api", 0)
 	if err != nil {
@@ -101,7 +102,7 @@ func TestPaging(t *testing.T) {
 				}
 				writeJSON(w, 200, body)
 			})
-			jobs, err := api.client(t, newFakeClock()).Jobs(ctx, "wf-1")
+			jobs, err := api.client(t, fakeclock.New(t0)).Jobs(ctx, "wf-1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +143,7 @@ func TestPipelinesLimitStopsPaging(t *testing.T) {
 		body["next_page_token"] = "more" + page
 		writeJSON(w, 200, body)
 	})
-	c := api.client(t, newFakeClock())
+	c := api.client(t, fakeclock.New(t0))
 	ps, err := c.Pipelines(ctx, "gh/acme/api", "main", 5)
 	var ids []string
 	for _, p := range ps {
@@ -166,7 +167,7 @@ func TestPagingBounded(t *testing.T) {
 		body["next_page_token"] = fmt.Sprintf("t%d", n)
 		writeJSON(w, 200, body)
 	})
-	c := api.client(t, newFakeClock())
+	c := api.client(t, fakeclock.New(t0))
 	if _, err := c.Workflows(ctx, "p"); err == nil || !strings.Contains(err.Error(), "more than 20 pages") {
 		t.Errorf("endless paging: %v", err)
 	}
@@ -187,7 +188,7 @@ func TestPagingBounded(t *testing.T) {
 // A 429 becomes a ThrottledError with the Retry-After wait, and the client
 // sends nothing more until the wait is over.
 func TestThrottledRetryAfter(t *testing.T) {
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	throttle := true
 	var api *apiServer
 	api = newAPIServer(t, func(w http.ResponseWriter, r *http.Request, op string) {
@@ -226,7 +227,7 @@ func TestThrottledRetryAfter(t *testing.T) {
 }
 
 func TestThrottledRetryAfterDate(t *testing.T) {
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	api := newAPIServer(t, func(w http.ResponseWriter, r *http.Request, op string) {
 		w.Header().Set("Retry-After", t0.Add(90*time.Second).Format(http.TimeFormat))
 		writeJSON(w, http.StatusTooManyRequests, map[string]string{"message": "slow down"})
@@ -261,7 +262,7 @@ func TestErrorStatuses(t *testing.T) {
 				}
 				writeJSON(w, tc.status, map[string]string{"message": tc.message})
 			})
-			rid, err := api.client(t, newFakeClock()).Approve(ctx, "wf-1", "req-9")
+			rid, err := api.client(t, fakeclock.New(t0)).Approve(ctx, "wf-1", "req-9")
 			if err == nil || err.Error() != tc.want {
 				t.Errorf("error %q, want %q", err, tc.want)
 			}
@@ -288,7 +289,7 @@ func TestMalformedJSON(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write([]byte(body))
 		})
-		_, err := api.client(t, newFakeClock()).Pipelines(ctx, "gh/acme/api", "main", 5)
+		_, err := api.client(t, fakeclock.New(t0)).Pipelines(ctx, "gh/acme/api", "main", 5)
 		var re *ResponseError
 		if !errors.As(err, &re) || re.RequestID != "req-1" || !strings.Contains(err.Error(), "GET /project/gh/acme/api/pipeline: 200 with a malformed body") {
 			t.Errorf("%q: %v", body, err)
@@ -352,7 +353,7 @@ func TestActions(t *testing.T) {
 			t.Errorf("unexpected %s", op)
 		}
 	})
-	c := api.client(t, newFakeClock())
+	c := api.client(t, fakeclock.New(t0))
 	if rid, err := c.Approve(ctx, "wf-1", "req-2"); err != nil || rid != "req-1" {
 		t.Errorf("approve: %q, %v", rid, err)
 	}
@@ -383,7 +384,7 @@ func TestActionAcceptedWithOddBody(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 		w.Write([]byte("accepted"))
 	})
-	c := api.client(t, newFakeClock())
+	c := api.client(t, fakeclock.New(t0))
 	if _, err := c.Approve(ctx, "wf", "req"); err != nil {
 		t.Errorf("approve: %v", err)
 	}

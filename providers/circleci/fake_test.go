@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"flightdeck/internal/fakeclock"
 )
 
 // fakeCI is a small CircleCI in memory: projects with pipelines (newest
@@ -164,7 +166,7 @@ func writePage[T any](w http.ResponseWriter, items []*T, from, size int) {
 }
 
 // source builds a Source over the fake for the given services.
-func (f *fakeCI) source(t *testing.T, clock *fakeClock, services ...Service) *Source {
+func (f *fakeCI) source(t *testing.T, clock *fakeclock.Clock, services ...Service) *Source {
 	t.Helper()
 	s, err := New(Options{Host: f.srv.URL, Token: NewToken(testToken, "CIRCLECI_TOKEN"), Services: services, Now: clock.Now})
 	if err != nil {

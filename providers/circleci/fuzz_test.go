@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/providers/internal/oddanswers"
@@ -58,7 +59,7 @@ func (c canned) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // simAnswers are real answers captured from the demo world, by kind: a
 // few polls of its CircleCI services as the world moves on.
 var simAnswers = sync.OnceValue(func() map[string][][]byte {
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	w := sim.New(sim.Options{Seed: 1, Clock: clock})
 	rec := &oddanswers.Recorder{Handler: w.Handler()}
 	s, err := New(Options{Host: "http://sim.test", Token: NewToken("sim", "CIRCLECI_TOKEN"),
@@ -107,7 +108,7 @@ func cannedSource(t *testing.T, answers canned, now func() time.Time) *Source {
 func fuzzFetch(t *testing.T, kind string, body []byte) {
 	answers := baseAnswers()
 	answers[kind] = body
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	s := cannedSource(t, answers, clock.Now)
 	before := providers.RecoveredPanics()
 	var last []model.CIStatus

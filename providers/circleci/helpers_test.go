@@ -7,27 +7,16 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"flightdeck/internal/fakeclock"
 )
 
 var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
 // testToken is what every fixture server expects in Circle-Token.
 const testToken = "ccipat_test_0123456789abcdef"
-
-// fakeClock is a clock the test moves by hand: nanoseconds after t0.
-type fakeClock struct{ since atomic.Int64 }
-
-func newFakeClock() *fakeClock { return &fakeClock{} }
-
-func (c *fakeClock) Now() time.Time { return t0.Add(time.Duration(c.since.Load())) }
-
-// Advance moves the clock on and returns the new time.
-func (c *fakeClock) Advance(d time.Duration) time.Time {
-	return t0.Add(time.Duration(c.since.Add(int64(d))))
-}
 
 // seenRequest is what a fixture server received.
 type seenRequest struct {
@@ -98,7 +87,7 @@ func (a *apiServer) count() map[string]int {
 	return n
 }
 
-func (a *apiServer) client(t *testing.T, clock *fakeClock) *Client {
+func (a *apiServer) client(t *testing.T, clock *fakeclock.Clock) *Client {
 	t.Helper()
 	c, err := NewClient(ClientOptions{Host: a.srv.URL, Token: NewToken(testToken, "CIRCLECI_TOKEN"), Now: clock.Now, RequestTimeout: 5 * time.Second})
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/providers"
 )
 
@@ -29,7 +30,7 @@ func twoProjects(t *testing.T) (*fakeCI, *Pipeline) {
 
 func TestFailedPipelineIsItsServicesOwn(t *testing.T) {
 	f, old := twoProjects(t)
-	s := f.source(t, newFakeClock(), apiService, paymentsService)
+	s := f.source(t, fakeclock.New(t0), apiService, paymentsService)
 	f.failPath["/pipeline/"+old.ID+"/workflow"] = 502
 	sts, err := s.Fetch(ctx)
 	if err != nil {
@@ -59,7 +60,7 @@ func TestFailedPipelineIsItsServicesOwn(t *testing.T) {
 
 func TestForbiddenProjectIsItsServicesOwn(t *testing.T) {
 	f, _ := twoProjects(t)
-	s := f.source(t, newFakeClock(), apiService, paymentsService)
+	s := f.source(t, fakeclock.New(t0), apiService, paymentsService)
 	f.failPath["/project/gh/acme/payments/"] = 403
 	sts, err := s.Fetch(ctx)
 	if err != nil || sts[0].Error != "" || len(sts[0].Gates) != 1 || !strings.Contains(sts[1].Error, "403") {
@@ -76,7 +77,7 @@ func TestForbiddenProjectIsItsServicesOwn(t *testing.T) {
 // of a finished workflow are left out.
 func TestFetchServiceReadsOneProjectsGates(t *testing.T) {
 	f, _ := twoProjects(t)
-	s := f.source(t, newFakeClock(), apiService, paymentsService)
+	s := f.source(t, fakeclock.New(t0), apiService, paymentsService)
 	// Throttled, payments would hold every request: it is not read.
 	f.failPath["/project/gh/acme/payments/"] = 429
 	st, err := s.FetchService(ctx, "api")
@@ -103,7 +104,7 @@ func TestSharedListAndSubsetPolls(t *testing.T) {
 	f, _ := twoProjects(t)
 	admin := apiService
 	admin.Name = "api-admin"
-	s := f.source(t, newFakeClock(), apiService, admin, paymentsService)
+	s := f.source(t, fakeclock.New(t0), apiService, admin, paymentsService)
 	sts, err := s.Fetch(ctx)
 	if err != nil || len(sts) != 3 || len(sts[1].Gates) != 1 {
 		t.Fatalf("%+v, %v", sts, err)

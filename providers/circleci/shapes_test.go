@@ -3,6 +3,7 @@ package circleci
 import (
 	"testing"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/providers/internal/oddanswers"
@@ -37,7 +38,7 @@ func TestOddShapes(t *testing.T) {
 		{Name: "a date that is not one", Changes: []oddanswers.Change{at(kindJobs, "items.0.started_at", "yesterday")}, Err: "cannot parse"},
 	}, func(t *testing.T, answers map[string][]byte) (model.CIStatus, string) {
 		before := providers.RecoveredPanics()
-		sts, _ := cannedSource(t, answers, newFakeClock().Now).Fetch(ctx)
+		sts, _ := cannedSource(t, answers, fakeclock.New(t0).Now).Fetch(ctx)
 		if providers.RecoveredPanics() != before || len(sts) != 1 {
 			t.Fatalf("a panic was recovered: %+v", sts)
 		}

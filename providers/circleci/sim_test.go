@@ -9,9 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/sim"
+	"flightdeck/sim/specs"
 )
 
 // The demo scenario's CircleCI services, as `flightdeck sim` configures them.
@@ -24,15 +26,15 @@ var simServices = []Service{
 // request and answer checked against the spec.
 type simWorld struct {
 	w     *sim.World
-	clock *fakeClock
+	clock *fakeclock.Clock
 	url   string
 }
 
 func startSimWorld(t *testing.T) *simWorld {
 	t.Helper()
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	w := sim.New(sim.Options{Seed: 1, Clock: clock})
-	w.CheckSpecs(t)
+	specs.Check(t, w)
 	srv := httptest.NewServer(w.Handler())
 	t.Cleanup(srv.Close)
 	return &simWorld{w: w, clock: clock, url: srv.URL}
@@ -257,7 +259,7 @@ func TestSimRequestsPerPoll(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	sw.w.StopCheckingSpecs() // the spec walk per request is what makes this slow
+	specs.Stop(sw.w) // the spec walk per request is what makes this slow
 	for _, svc := range simServices {
 		active, idle := measure(t, sw, sw.source(t, svc), 15*time.Minute)
 		t.Logf("%s: %s", svc.Name, active)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 )
@@ -48,7 +49,7 @@ func fetchOne(t *testing.T, s *Source) model.CIStatus {
 
 func TestFetchMapsPipelineAndGate(t *testing.T) {
 	f := newFakeCI(t)
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	p, w, jobs := heldPipeline(f, 42, shaA, t0.Add(-5*time.Minute))
 	st := fetchOne(t, f.source(t, clock, apiService))
 
@@ -93,7 +94,7 @@ func TestFetchNewestPipelines(t *testing.T) {
 		p := f.addPipeline("gh/acme/api", i, shaA, fmt.Sprint("commit ", i), t0.Add(time.Duration(i-20)*time.Minute))
 		f.addJob(f.addWorkflow(p, "build-test-deploy", "success"), "build", "build", "success")
 	}
-	s := f.source(t, newFakeClock(), apiService)
+	s := f.source(t, fakeclock.New(t0), apiService)
 	st := fetchOne(t, s)
 	var numbers []int64
 	for _, p := range st.Pipelines {
@@ -116,7 +117,7 @@ func TestFetchNewestPipelines(t *testing.T) {
 // The requests a poll costs: everything once, then only what can change.
 func TestRequestsPerPoll(t *testing.T) {
 	f := newFakeCI(t)
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	for i := 1; i <= 4; i++ {
 		p := f.addPipeline("gh/acme/api", i, shaA, "old", t0.Add(-time.Duration(10-i)*time.Hour))
 		w := f.addWorkflow(p, "build-test-deploy", "success")
@@ -171,7 +172,7 @@ func TestRequestsPerPoll(t *testing.T) {
 // updated_at says so.
 func TestRequestsWhileHeld(t *testing.T) {
 	f := newFakeCI(t)
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	p, w, jobs := heldPipeline(f, 1, shaA, t0.Add(-time.Minute))
 	s := f.source(t, clock, apiService)
 	fetchOne(t, s)
@@ -223,7 +224,7 @@ func TestWorkflowFilter(t *testing.T) {
 
 	svc := apiService
 	svc.Workflow = "deploy"
-	st := fetchOne(t, f.source(t, newFakeClock(), svc))
+	st := fetchOne(t, f.source(t, fakeclock.New(t0), svc))
 	if len(st.Pipelines) != 1 || st.Pipelines[0].ID != p.ID || len(st.Pipelines[0].Workflows) != 1 ||
 		st.Pipelines[0].Workflows[0].Name != "deploy" || st.Pipelines[0].Status != model.RunSuccess {
 		t.Errorf("filtered: %+v", st.Pipelines)
@@ -237,7 +238,7 @@ func TestWorkflowFilter(t *testing.T) {
 // whose config failed is failed, with the reason.
 func TestPipelinesWithoutWorkflows(t *testing.T) {
 	f := newFakeCI(t)
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	f.addPipeline("gh/acme/api", 1, shaA, "no workflows ran", t0.Add(-time.Hour))
 	bad := f.addPipeline("gh/acme/api", 2, shaA, "bad config", t0.Add(-time.Hour))
 	f.addPipeline("gh/acme/api", 3, shaB, "just pushed", t0.Add(-10*time.Second))
@@ -260,7 +261,7 @@ func TestFetchErrors(t *testing.T) {
 	setup := func(t *testing.T) (*fakeCI, *Source) {
 		f := newFakeCI(t)
 		heldPipeline(f, 1, shaA, t0.Add(-time.Minute))
-		return f, f.source(t, newFakeClock(), apiService, web)
+		return f, f.source(t, fakeclock.New(t0), apiService, web)
 	}
 
 	t.Run("project not found is the service's own error", func(t *testing.T) {
@@ -327,7 +328,7 @@ func TestFetchErrors(t *testing.T) {
 func TestPollCI(t *testing.T) {
 	f := newFakeCI(t)
 	heldPipeline(f, 1, shaA, t0.Add(-time.Minute))
-	s := f.source(t, newFakeClock(), apiService)
+	s := f.source(t, fakeclock.New(t0), apiService)
 	r := providers.PollCI(ctx, s, time.Second, func() time.Time { return t0 })
 	if r.Source != "circleci "+strings.TrimPrefix(f.srv.URL, "http://") || r.Kind != "circleci" || r.Err != nil || r.Throttled ||
 		!r.At.Equal(t0) || fmt.Sprint(r.Covers) != "[api]" || len(r.Services) != 1 {
@@ -368,7 +369,7 @@ func TestFetchWithoutToken(t *testing.T) {
 func TestApproveAndCheckGate(t *testing.T) {
 	f := newFakeCI(t)
 	_, w, jobs := heldPipeline(f, 1, shaA, t0.Add(-time.Minute))
-	s := f.source(t, newFakeClock(), apiService)
+	s := f.source(t, fakeclock.New(t0), apiService)
 	g := fetchOne(t, s).Gates[0]
 
 	if err := s.CheckGate(ctx, g); err != nil {
@@ -429,7 +430,7 @@ func TestApproveAndCheckGate(t *testing.T) {
 
 func TestRejectRerunCancel(t *testing.T) {
 	f := newFakeCI(t)
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	_, w, _ := heldPipeline(f, 2, shaA, t0.Add(-time.Minute))
 	failed := f.addPipeline("gh/acme/api", 1, shaB, "older", t0.Add(-time.Hour))
 	fw := f.addWorkflow(failed, "build-test-deploy", "failed")

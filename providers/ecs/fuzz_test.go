@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/providers/internal/oddanswers"
@@ -71,7 +72,7 @@ func sdkClient(rt http.RoundTripper) *awsecs.Client {
 // simAnswers are real answers captured from the demo world, by operation:
 // polls of its staging environments while deploys roll, and their History.
 var simAnswers = sync.OnceValue(func() map[string][][]byte {
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	w := sim.New(sim.Options{Seed: 1, Clock: clock})
 	rec := &oddanswers.Recorder{Handler: w.Handler()}
 	envs := []Environment{fuzzEnv,
@@ -136,7 +137,7 @@ func fuzzFetch(t *testing.T, c *awsecs.Client, h *canned, op string, body []byte
 	answers := baseAnswers()
 	answers[op] = body
 	h.answers.Store(&answers)
-	s := newSource(c, testRegion, Options{Environments: []Environment{fuzzEnv}, Now: newFakeClock().Now})
+	s := newSource(c, testRegion, Options{Environments: []Environment{fuzzEnv}, Now: fakeclock.New(t0).Now})
 	before := providers.RecoveredPanics()
 	sts, _ := s.Fetch(context.Background())
 	if len(sts) != 1 || sts[0].Service != "api" || sts[0].Environment != "staging" {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"testing"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/providers/internal/oddanswers"
@@ -53,7 +54,7 @@ func TestOddShapes(t *testing.T) {
 	}, func(t *testing.T, answers map[string][]byte) (model.EnvStatus, string) {
 		h := &canned{}
 		h.answers.Store(&answers)
-		s := newSource(sdkClient(oddanswers.Transport{Handler: h}), testRegion, Options{Environments: []Environment{fuzzEnv}, Now: newFakeClock().Now})
+		s := newSource(sdkClient(oddanswers.Transport{Handler: h}), testRegion, Options{Environments: []Environment{fuzzEnv}, Now: fakeclock.New(t0).Now})
 		before := providers.RecoveredPanics()
 		sts, _ := s.Fetch(context.Background())
 		if providers.RecoveredPanics() != before || len(sts) != 1 {

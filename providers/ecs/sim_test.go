@@ -14,6 +14,7 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/sim"
@@ -24,12 +25,12 @@ import (
 type simBackend struct {
 	*backend
 	world *sim.World
-	clock *fakeClock
+	clock *fakeclock.Clock
 }
 
 func startSim(tb testing.TB) *simBackend {
 	tb.Helper()
-	clock := newFakeClock()
+	clock := fakeclock.New(t0)
 	w := sim.New(sim.Options{Seed: 1, Scenario: "empty", Clock: clock})
 	srv := httptest.NewServer(w.Handler())
 	tb.Cleanup(srv.Close)

@@ -11,10 +11,12 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"flightdeck/internal/fakeclock"
 )
 
 func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {
-	clock := &fakeClock{}
+	clock := fakeclock.New(t0)
 	c := newETagCache("", 100, clock.Now)
 	h := http.Header{"Etag": {`"x"`}, "Content-Type": {"application/json"}, "Authorization": {"Bearer secret"}, "Set-Cookie": {"a=b"}}
 	for i := range 3 {

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/sim/speccheck"
 )
 
@@ -28,7 +29,7 @@ import (
 // 304s do not spend, as GitHub does.
 type fakeGH struct {
 	t     *testing.T
-	clock *fakeClock
+	clock *fakeclock.Clock
 	srv   *httptest.Server
 	log   *speccheck.Log
 
@@ -81,7 +82,7 @@ type reviewReq struct {
 
 const fakeBase = "/api/v3"
 
-func newFakeGH(t *testing.T, clock *fakeClock) *fakeGH {
+func newFakeGH(t *testing.T, clock *fakeclock.Clock) *fakeGH {
 	t.Helper()
 	spec, _ := loadSpec(t)
 	f := &fakeGH{t: t, clock: clock, log: speccheck.NewLog(),

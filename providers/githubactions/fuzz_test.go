@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/providers/internal/oddanswers"
@@ -119,7 +120,7 @@ func (c *cannedGH) requests() []cannedReq {
 // few polls of its GitHub services as the world moves on, and the lineage
 // reads of their runs' commits.
 var simAnswers = sync.OnceValue(func() map[string][][]byte {
-	clock := &fakeClock{}
+	clock := fakeclock.New(t0)
 	w := sim.New(sim.Options{Seed: 1, Clock: clock})
 	rec := &oddanswers.Recorder{Handler: w.Handler()}
 	s, err := New(Options{
@@ -240,7 +241,7 @@ func cannedSource(t *testing.T, gh *cannedGH, dir string, services ...Service) *
 	t.Helper()
 	s, err := New(Options{
 		ClientOptions: ClientOptions{APIURL: "http://gh.test/", Token: NewToken("t", "GH_TOKEN"),
-			HTTPClient: &http.Client{Transport: oddanswers.Transport{Handler: gh}}, CacheDir: dir, Now: (&fakeClock{}).Now},
+			HTTPClient: &http.Client{Transport: oddanswers.Transport{Handler: gh}}, CacheDir: dir, Now: fakeclock.New(t0).Now},
 		Services: services,
 		Recent:   2,
 	})

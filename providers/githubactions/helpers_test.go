@@ -8,10 +8,10 @@ import (
 	"io"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/sim/speccheck"
 )
 
@@ -23,15 +23,6 @@ var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
 
 // testToken is what every fixture server expects after "Bearer ".
 const testToken = "ghp_test0123456789abcdefTOKEN"
-
-// fakeClock is a clock the test moves by hand.
-type fakeClock struct{ since atomic.Int64 }
-
-func (c *fakeClock) Now() time.Time { return t0.Add(time.Duration(c.since.Load())) }
-
-func (c *fakeClock) Advance(d time.Duration) time.Time {
-	return t0.Add(time.Duration(c.since.Add(int64(d))))
-}
 
 // specPath is the in-repo copy of GitHub's REST description (a subset of
 // the official document); CI runs on a clean clone, so tests read this one.
@@ -143,9 +134,9 @@ func newTestSource(t *testing.T, o Options, apiURL string, token Token, now func
 }
 
 // newFake is a fake GitHub and the clock it and its sources share.
-func newFake(t *testing.T) (*fakeGH, *fakeClock) {
+func newFake(t *testing.T) (*fakeGH, *fakeclock.Clock) {
 	t.Helper()
-	clock := &fakeClock{}
+	clock := fakeclock.New(t0)
 	return newFakeGH(t, clock), clock
 }
 

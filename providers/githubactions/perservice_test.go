@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 )
@@ -18,7 +19,7 @@ var workerService = Service{Name: "worker", Repo: "acme/worker", Workflow: "depl
 
 // twoWaiting is waitingWorld's acme/web beside acme/worker, whose one run
 // waits for production too.
-func twoWaiting(t *testing.T) (*fakeGH, *fakeClock) {
+func twoWaiting(t *testing.T) (*fakeGH, *fakeclock.Clock) {
 	t.Helper()
 	f, clock, _ := waitingWorld(t)
 	run := f.addRun("acme/worker", sha(3), "in_progress", "")

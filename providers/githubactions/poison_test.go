@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 )
@@ -75,7 +76,7 @@ func jobsAsked(t *testing.T, gh *cannedGH) (conditional, unconditional int) {
 
 func cachedSource(t *testing.T, url, dir string) *Source {
 	t.Helper()
-	return newTestSource(t, Options{ClientOptions: ClientOptions{CacheDir: dir}, Recent: 2}, url, NewToken(testToken, "GH_TOKEN"), (&fakeClock{}).Now, simServices[:1])
+	return newTestSource(t, Options{ClientOptions: ClientOptions{CacheDir: dir}, Recent: 2}, url, NewToken(testToken, "GH_TOKEN"), fakeclock.New(t0).Now, simServices[:1])
 }
 
 // The answers that crashed flightdeck (issue 12) read, null entries
@@ -221,7 +222,7 @@ func TestPoisonedCacheEntryIsDroppedNotReplayed(t *testing.T) {
 // service's stores it on commit, and on discard forgets it and drops the
 // cached answers it replayed.
 func TestPendingCommitAndDiscard(t *testing.T) {
-	c := newETagCache("", 0, (&fakeClock{}).Now)
+	c := newETagCache("", 0, fakeclock.New(t0).Now)
 	h := http.Header{"Etag": {`"1"`}}
 	c.put("old", h, []byte(`{}`))
 	old := c.get("old")

@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/sim"
+	"flightdeck/sim/specs"
 )
 
 // The demo's GitHub Actions services, as `flightdeck sim` configures them.
@@ -22,14 +24,14 @@ var simServices = []Service{
 // request and answer checked against the spec.
 type simWorld struct {
 	w     *sim.World
-	clock *fakeClock
+	clock *fakeclock.Clock
 	url   string
 }
 
 func startSimWorld(t *testing.T) *simWorld {
 	t.Helper()
 	sw := startUncheckedSimWorld(t)
-	sw.w.CheckSpecs(t)
+	specs.Check(t, sw.w)
 	return sw
 }
 
@@ -37,7 +39,7 @@ func startSimWorld(t *testing.T) *simWorld {
 // measurements: the other tests hold the same traffic to the spec.
 func startUncheckedSimWorld(t *testing.T) *simWorld {
 	t.Helper()
-	clock := &fakeClock{}
+	clock := fakeclock.New(t0)
 	w := sim.New(sim.Options{Seed: 1, Clock: clock})
 	srv := httptest.NewServer(w.Handler())
 	t.Cleanup(srv.Close)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 )
@@ -53,7 +54,7 @@ func sha(n int) string { return fmt.Sprintf("%040x", n) }
 
 // waitingWorld is acme/web with an older finished run and a newer one
 // waiting for its production deployment.
-func waitingWorld(t *testing.T) (*fakeGH, *fakeClock, *fakeRun) {
+func waitingWorld(t *testing.T) (*fakeGH, *fakeclock.Clock, *fakeRun) {
 	t.Helper()
 	f, clock := newFake(t)
 	old := f.addRun("acme/web", sha(1), "completed", "success")

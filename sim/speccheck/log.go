@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"sync"
+
+	"flightdeck/sim/internal/tee"
 )
 
 // Violation is one way a request or a response broke its spec.
@@ -148,38 +150,7 @@ func ReadBody(r *http.Request) ([]byte, error) {
 
 // Recorder passes a response through to the client and keeps a copy of
 // its status and body for Response.
-type Recorder struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
+type Recorder = tee.Writer
 
 // NewRecorder wraps rw.
-func NewRecorder(rw http.ResponseWriter) *Recorder { return &Recorder{ResponseWriter: rw} }
-
-func (r *Recorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *Recorder) Write(p []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	r.body.Write(p)
-	return r.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the connection (to hijack or flush).
-func (r *Recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// Wrote says whether anything was answered.
-func (r *Recorder) Wrote() bool { return r.status != 0 }
-
-// Status is the status written (200 when only a body was).
-func (r *Recorder) Status() int { return r.status }
-
-// Body is the body written so far.
-func (r *Recorder) Body() []byte { return r.body.Bytes() }
+func NewRecorder(rw http.ResponseWriter) *Recorder { return tee.New(rw) }

@@ -1,4 +1,13 @@
-package sim
+// Package specs holds the sim's CircleCI and GitHub traffic to the
+// published OpenAPI subsets kept beside it (Check). It is test support:
+// only _test.go files import it, so kin-openapi, its JSON-schema and YAML
+// packages and the 384 KB of specs stay out of the flightdeck binary,
+// whose every start would otherwise pay their package init.
+//
+// It does not import package sim (sim's own tests use it, and a test may
+// not import what imports its package): it reaches a world through the
+// TrafficCheck hook, whose type is spelled out here as there.
+package specs
 
 import (
 	_ "embed"
@@ -16,12 +25,19 @@ import (
 // in the repository (CI builds from a clean clone), embedded so that tests
 // of any package can check traffic against them without finding files.
 
-//go:embed specs/circleci-v2-subset.openapi.json
+// Service names, as the sim passes them to the hook (sim.SvcCircleCI,
+// sim.SvcGitHub).
+const (
+	CircleCI = "circleci"
+	GitHub   = "github"
+)
+
+//go:embed circleci-v2-subset.openapi.json
 var circleCISpecJSON []byte
 
 // circleCISpec loads the CircleCI spec once per process.
 var circleCISpec = sync.OnceValues(func() (*speccheck.Spec, error) {
-	return speccheck.Load(SvcCircleCI, circleCISpecJSON, speccheck.Options{
+	return speccheck.Load(CircleCI, circleCISpecJSON, speccheck.Options{
 		BasePaths: []string{"/api/v2"},
 		Patch:     patchCircleCI,
 	})
@@ -54,13 +70,13 @@ func patchCircleCI(doc *openapi3.T) error {
 	return nil
 }
 
-//go:embed specs/github-rest-subset.openapi.json
+//go:embed github-rest-subset.openapi.json
 var gitHubSpecJSON []byte
 
 // gitHubSpec loads the GitHub spec once per process. GitHub serves it at
 // the root of api.github.com and under /api/v3 on Enterprise Server.
 var gitHubSpec = sync.OnceValues(func() (*speccheck.Spec, error) {
-	return speccheck.Load(SvcGitHub, gitHubSpecJSON, speccheck.Options{
+	return speccheck.Load(GitHub, gitHubSpecJSON, speccheck.Options{
 		BasePaths: []string{"/api/v3", ""},
 		Patch:     patchGitHub,
 	})
@@ -106,19 +122,19 @@ func patchGitHub(doc *openapi3.T) error {
 	return nil
 }
 
-// specFor is the spec a protocol's traffic is checked against; nil for
-// protocols without one (the AWS ones are judged by the SDKs themselves).
-func specFor(p protocol) (*speccheck.Spec, error) {
-	switch p {
-	case protoCircleCI:
+// specFor is the spec a service's traffic is checked against; nil for
+// services without one (the AWS ones are judged by the SDKs themselves).
+func specFor(service string) (*speccheck.Spec, error) {
+	switch service {
+	case CircleCI:
 		return circleCISpec()
-	case protoGitHub:
+	case GitHub:
 		return gitHubSpec()
 	}
 	return nil, nil
 }
 
-// TB is the part of testing.TB CheckSpecs needs; *testing.T fits.
+// TB is the part of testing.TB Check needs; *testing.T fits.
 type TB interface {
 	Helper()
 	Errorf(format string, args ...any)
@@ -126,22 +142,31 @@ type TB interface {
 	Cleanup(func())
 }
 
-// CheckSpecs turns on spec checking: from now on every request the sim
-// receives for a backend with a published spec (CircleCI, GitHub), and every
-// answer it gives, is checked against that spec, and each violation is
-// reported on t when the test ends. The returned log lets a test look
-// sooner, or count what was checked. Checking costs a schema walk per
-// request, which is why it is off unless asked for. A nil t only records.
+// Hook is sim.TrafficCheck: given a request the sim received for a
+// service, with its body, it returns what to call with the answer (nil:
+// nothing to check).
+type Hook = func(service string, r *http.Request, body []byte) (answer func(status int, header http.Header, body []byte))
+
+// World is what Check attaches to; *sim.World fits.
+type World interface{ SetTrafficCheck(Hook) }
+
+// Check turns on spec checking: from now on every request w receives for
+// a backend with a published spec (CircleCI, GitHub), and every answer it
+// gives, is checked against that spec, and each violation is reported on
+// t when the test ends (and checking stops then). The returned log lets a
+// test look sooner, or count what was checked. Checking costs a schema
+// walk per request, which is why it is off unless asked for. A nil t only
+// records.
 //
-// Deliberately broken answers (the malformed-body and dropped-connection
-// faults) are not checked; injected errors (429, 5xx, 401) are, since they
-// claim to be the service's own error shape.
-func (w *World) CheckSpecs(t TB) *speccheck.Log {
+// The sim leaves deliberately broken answers (the malformed-body and
+// dropped-connection faults) unchecked; injected errors (429, 5xx, 401)
+// are checked, since they claim to be the service's own error shape.
+func Check(t TB, w World) *speccheck.Log {
 	if t != nil {
 		t.Helper()
 	}
-	for _, p := range []protocol{protoCircleCI, protoGitHub} {
-		if _, err := specFor(p); err != nil {
+	for _, svc := range []string{CircleCI, GitHub} {
+		if _, err := specFor(svc); err != nil {
 			if t == nil {
 				panic(err)
 			}
@@ -149,16 +174,27 @@ func (w *World) CheckSpecs(t TB) *speccheck.Log {
 		}
 	}
 	log := speccheck.NewLog()
-	w.specLog.Store(log)
+	w.SetTrafficCheck(hook(log))
 	if t != nil {
 		t.Cleanup(func() {
 			t.Helper()
-			w.specLog.CompareAndSwap(log, nil)
+			w.SetTrafficCheck(nil)
 			log.Report(t)
 		})
 	}
 	return log
 }
 
-// StopCheckingSpecs turns spec checking off again.
-func (w *World) StopCheckingSpecs() { w.specLog.Store(nil) }
+// Stop turns spec checking off again.
+func Stop(w World) { w.SetTrafficCheck(nil) }
+
+func hook(log *speccheck.Log) Hook {
+	return func(service string, r *http.Request, body []byte) func(int, http.Header, []byte) {
+		spec, _ := specFor(service)
+		if spec == nil {
+			return nil
+		}
+		op := log.Request(spec, r, body)
+		return func(status int, header http.Header, body []byte) { log.Response(op, status, header, body) }
+	}
+}

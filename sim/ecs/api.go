@@ -1,7 +1,6 @@
-package sim
+package ecs
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -10,125 +9,83 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"flightdeck/sim/awsproto"
 )
 
 // ECS over awsJson1_1: POST /, X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>,
 // lowerCamel JSON both ways, timestamps as epoch seconds, errors as
 // X-Amzn-ErrorType + {"__type","message"}.
 
-const ecsTargetPrefix = "AmazonEC2ContainerServiceV20141113."
+// TargetPrefix starts the X-Amz-Target of every ECS request; the rest is
+// the operation.
+const TargetPrefix = "AmazonEC2ContainerServiceV20141113."
 
-type ecsOp func(w *World, body []byte) (any, *apiError)
+type ecsOp func(pt *Part, body []byte) (any, *apiError)
 
 var ecsOps map[string]ecsOp
 
 func init() {
 	ecsOps = map[string]ecsOp{
-		"CreateCluster":              (*World).ecsCreateCluster,
-		"DescribeClusters":           (*World).ecsDescribeClusters,
-		"ListClusters":               (*World).ecsListClusters,
-		"CreateService":              (*World).ecsCreateService,
-		"DescribeServices":           (*World).ecsDescribeServices,
-		"ListServices":               (*World).ecsListServices,
-		"UpdateService":              (*World).ecsUpdateService,
-		"DeleteService":              (*World).ecsDeleteService,
-		"RegisterTaskDefinition":     (*World).ecsRegisterTaskDefinition,
-		"DescribeTaskDefinition":     (*World).ecsDescribeTaskDefinition,
-		"DeregisterTaskDefinition":   (*World).ecsDeregisterTaskDefinition,
-		"ListTaskDefinitions":        (*World).ecsListTaskDefinitions,
-		"ListTaskDefinitionFamilies": (*World).ecsListTaskDefinitionFamilies,
-		"ListServiceDeployments":     (*World).ecsListServiceDeployments,
-		"DescribeServiceDeployments": (*World).ecsDescribeServiceDeployments,
-		"StopServiceDeployment":      (*World).ecsStopServiceDeployment,
-		"DescribeServiceRevisions":   (*World).ecsDescribeServiceRevisions,
+		"CreateCluster":              (*Part).ecsCreateCluster,
+		"DescribeClusters":           (*Part).ecsDescribeClusters,
+		"ListClusters":               (*Part).ecsListClusters,
+		"CreateService":              (*Part).ecsCreateService,
+		"DescribeServices":           (*Part).ecsDescribeServices,
+		"ListServices":               (*Part).ecsListServices,
+		"UpdateService":              (*Part).ecsUpdateService,
+		"DeleteService":              (*Part).ecsDeleteService,
+		"RegisterTaskDefinition":     (*Part).ecsRegisterTaskDefinition,
+		"DescribeTaskDefinition":     (*Part).ecsDescribeTaskDefinition,
+		"DeregisterTaskDefinition":   (*Part).ecsDeregisterTaskDefinition,
+		"ListTaskDefinitions":        (*Part).ecsListTaskDefinitions,
+		"ListTaskDefinitionFamilies": (*Part).ecsListTaskDefinitionFamilies,
+		"ListServiceDeployments":     (*Part).ecsListServiceDeployments,
+		"DescribeServiceDeployments": (*Part).ecsDescribeServiceDeployments,
+		"StopServiceDeployment":      (*Part).ecsStopServiceDeployment,
+		"DescribeServiceRevisions":   (*Part).ecsDescribeServiceRevisions,
 	}
 }
 
-// serveECS answers one awsJson1_1 request whose target is op.
-func (w *World) serveECS(rw http.ResponseWriter, r *http.Request, op string) {
+// Serve answers one awsJson1_1 request whose target is op. It takes the
+// world's lock itself, once the body is read and decoded.
+func (pt *Part) Serve(rw http.ResponseWriter, r *http.Request, op string) {
 	body, err := io.ReadAll(http.MaxBytesReader(rw, r.Body, 4<<20))
 	if err != nil {
-		writeECSError(rw, &apiError{400, "SerializationException", "could not read request body: " + err.Error()})
+		awsproto.WriteJSONError(rw, awsproto.NewError(400, "SerializationException", "could not read request body: "+err.Error()))
 		return
 	}
 	fn, ok := ecsOps[op]
 	if !ok {
-		writeECSError(rw, &apiError{400, "UnknownOperationException", "The operation " + op + " is not supported by the flightdeck sim."})
+		awsproto.WriteJSONError(rw, awsproto.NewError(400, "UnknownOperationException", "The operation "+op+" is not supported by the flightdeck sim."))
 		return
 	}
-	out, aerr := fn(w, body)
+	out, aerr := fn(pt, body)
 	if aerr != nil {
-		writeECSError(rw, aerr)
+		awsproto.WriteJSONError(rw, aerr)
 		return
 	}
 	b, err := json.Marshal(out)
 	if err != nil {
-		writeECSError(rw, &apiError{500, "ServerException", "encoding response: " + err.Error()})
+		awsproto.WriteJSONError(rw, awsproto.NewError(500, "ServerException", "encoding response: "+err.Error()))
 		return
 	}
-	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	rw.WriteHeader(http.StatusOK)
-	rw.Write(b)
-}
-
-func writeECSError(rw http.ResponseWriter, e *apiError) {
-	b, _ := json.Marshal(map[string]string{"__type": e.code, "message": e.msg})
-	rw.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	rw.Header().Set("X-Amzn-ErrorType", e.code)
-	rw.WriteHeader(e.status)
-	rw.Write(b)
+	awsproto.WriteJSON(rw, b)
 }
 
 // decodeInput reads a JSON object into v. Members v does not declare are
 // ignored, as ECS does, but remembered per operation so tests can assert
 // that everything the SDK sends is understood.
-func (w *World) decodeInput(op string, body []byte, v any) *apiError {
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
+func (pt *Part) decodeInput(op string, body []byte, v any) *apiError {
+	unknown, e := awsproto.DecodeJSON(body, v)
+	for _, k := range unknown {
+		pt.noteUnknown("ecs:"+op, k)
 	}
-	var members map[string]json.RawMessage
-	if err := json.Unmarshal(body, &members); err != nil || members == nil {
-		return &apiError{400, "SerializationException", "Start of structure or map found where not expected: request body is not a JSON object."}
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return &apiError{400, "SerializationException", "could not deserialize request: " + err.Error()}
-	}
-	known := knownMembers(v)
-	for k := range members {
-		if !known[k] {
-			w.reqs.noteUnknown("ecs:"+op, k)
-		}
-	}
-	return nil
-}
-
-func knownMembers(v any) map[string]bool {
-	m := map[string]bool{}
-	addMembers(reflect.TypeOf(v), m)
-	return m
-}
-
-func addMembers(t reflect.Type, m map[string]bool) {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		if f.Anonymous && f.Tag.Get("json") == "" {
-			addMembers(f.Type, m)
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name != "" && name != "-" {
-			m[name] = true
-		}
-	}
+	return e
 }
 
 // --- wire types ---
@@ -215,7 +172,7 @@ type jsonService struct {
 	PlacementStrategy        []any                 `json:"placementStrategy"`
 	SchedulingStrategy       string                `json:"schedulingStrategy"`
 	DeploymentController     jsonController        `json:"deploymentController"`
-	Tags                     []tag                 `json:"tags,omitempty"`
+	Tags                     []Tag                 `json:"tags,omitempty"`
 	CreatedBy                string                `json:"createdBy,omitempty"`
 	EnableECSManagedTags     bool                  `json:"enableECSManagedTags"`
 	PropagateTags            string                `json:"propagateTags"`
@@ -273,22 +230,22 @@ type jsonCluster struct {
 	PendingTasksCount                 int    `json:"pendingTasksCount"`
 	ActiveServicesCount               int    `json:"activeServicesCount"`
 	Statistics                        []any  `json:"statistics"`
-	Tags                              []tag  `json:"tags"`
+	Tags                              []Tag  `json:"tags"`
 	Settings                          []any  `json:"settings"`
 	CapacityProviders                 []any  `json:"capacityProviders"`
 	DefaultCapacityProviderStrategy   []any  `json:"defaultCapacityProviderStrategy"`
 }
 
-// --- builders (w.mu held) ---
+// --- builders (pt.mu held) ---
 
-func (w *World) clusterJSON(c *cluster) jsonCluster {
+func (pt *Part) clusterJSON(c *cluster) jsonCluster {
 	out := jsonCluster{
 		ClusterArn: c.arn, ClusterName: c.name, Status: statusActive,
 		Statistics: []any{}, Tags: c.tags, Settings: []any{map[string]string{"name": "containerInsights", "value": "disabled"}},
 		CapacityProviders: []any{"FARGATE", "FARGATE_SPOT"}, DefaultCapacityProviderStrategy: []any{},
 	}
 	if out.Tags == nil {
-		out.Tags = []tag{}
+		out.Tags = []Tag{}
 	}
 	for _, name := range c.order {
 		s := c.services[name]
@@ -303,7 +260,7 @@ func (w *World) clusterJSON(c *cluster) jsonCluster {
 	return out
 }
 
-func (w *World) deployConfigJSON(cfg deployConfig) map[string]any {
+func (pt *Part) deployConfigJSON(cfg deployConfig) map[string]any {
 	m := map[string]any{}
 	for k, v := range cfg.raw {
 		m[k] = v
@@ -322,7 +279,7 @@ func (w *World) deployConfigJSON(cfg deployConfig) map[string]any {
 	return m
 }
 
-func (w *World) revisionSummary(r *serviceRevision) jsonRevisionSummary {
+func (pt *Part) revisionSummary(r *serviceRevision) jsonRevisionSummary {
 	out := jsonRevisionSummary{Arn: r.arn}
 	for _, d := range r.svc.deployments {
 		if d.rev != r {
@@ -337,14 +294,14 @@ func (w *World) revisionSummary(r *serviceRevision) jsonRevisionSummary {
 	return out
 }
 
-func (w *World) serviceJSON(s *service, withTags bool) jsonService {
+func (pt *Part) serviceJSON(s *service, withTags bool) jsonService {
 	run, pend := s.counts()
 	out := jsonService{
 		ServiceArn: s.arn, ServiceName: s.name, ClusterArn: s.cl.arn,
 		LoadBalancers: []any{}, ServiceRegistries: []any{},
 		Status: s.status, DesiredCount: s.desired, RunningCount: run, PendingCount: pend,
 		LaunchType: s.launchType, PlatformVersion: "LATEST", PlatformFamily: "Linux",
-		DeploymentConfiguration: w.deployConfigJSON(s.cfg),
+		DeploymentConfiguration: pt.deployConfigJSON(s.cfg),
 		Deployments:             []jsonDeployment{},
 		Events:                  []jsonEvent{},
 		CreatedAt:               epoch(s.createdAt),
@@ -375,7 +332,7 @@ func (w *World) serviceJSON(s *service, withTags bool) jsonService {
 		})
 		if !seen[d.rev] {
 			seen[d.rev] = true
-			out.CurrentServiceRevisions = append(out.CurrentServiceRevisions, w.revisionSummary(d.rev))
+			out.CurrentServiceRevisions = append(out.CurrentServiceRevisions, pt.revisionSummary(d.rev))
 		}
 	}
 	for i := len(s.events) - 1; i >= 0; i-- {
@@ -388,7 +345,7 @@ func (w *World) serviceJSON(s *service, withTags bool) jsonService {
 	return out
 }
 
-func (w *World) sdJSON(sd *serviceDeployment) jsonServiceDeployment {
+func (pt *Part) sdJSON(sd *serviceDeployment) jsonServiceDeployment {
 	s := sd.svc
 	out := jsonServiceDeployment{
 		ServiceDeploymentArn: sd.arn, ServiceArn: s.arn, ClusterArn: s.cl.arn,
@@ -397,15 +354,15 @@ func (w *World) sdJSON(sd *serviceDeployment) jsonServiceDeployment {
 		SourceServiceRevisions:  []jsonRevisionSummary{},
 		Status:                  sd.status,
 		StatusReason:            sd.statusReason,
-		DeploymentConfiguration: w.deployConfigJSON(sd.cfg),
+		DeploymentConfiguration: pt.deployConfigJSON(sd.cfg),
 		DeploymentCircuitBreaker: &jsonSDBreaker{
 			Status: sd.cbStatus, FailureCount: sd.failures, Threshold: sd.threshold,
 		},
 	}
 	for _, r := range sd.sources {
-		out.SourceServiceRevisions = append(out.SourceServiceRevisions, w.revisionSummary(r))
+		out.SourceServiceRevisions = append(out.SourceServiceRevisions, pt.revisionSummary(r))
 	}
-	t := w.revisionSummary(sd.target)
+	t := pt.revisionSummary(sd.target)
 	out.TargetServiceRevision = &t
 	if rb := sd.rollback; rb != nil {
 		out.Rollback = &jsonRollback{Reason: rb.reason, StartedAt: epoch(rb.at), ServiceRevisionArn: rb.rev.arn}
@@ -413,7 +370,7 @@ func (w *World) sdJSON(sd *serviceDeployment) jsonServiceDeployment {
 	return out
 }
 
-func (w *World) taskDefJSON(td *taskDef) map[string]any {
+func (pt *Part) taskDefJSON(td *taskDef) map[string]any {
 	m := map[string]any{}
 	for k, v := range td.fields {
 		m[k] = v
@@ -452,7 +409,7 @@ func parseDeployConfig(raw json.RawMessage, base deployConfig) (deployConfig, *a
 	}
 	var members map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &members); err != nil {
-		return cfg, &apiError{400, "SerializationException", "deploymentConfiguration: " + err.Error()}
+		return cfg, awsproto.NewError(400, "SerializationException", "deploymentConfiguration: "+err.Error())
 	}
 	for k, v := range members {
 		var err error
@@ -492,7 +449,7 @@ func parseDeployConfig(raw json.RawMessage, base deployConfig) (deployConfig, *a
 			cfg.raw[k] = v
 		}
 		if err != nil {
-			return cfg, &apiError{400, "SerializationException", "deploymentConfiguration." + k + ": " + err.Error()}
+			return cfg, awsproto.NewError(400, "SerializationException", "deploymentConfiguration."+k+": "+err.Error())
 		}
 	}
 	return cfg, nil
@@ -552,42 +509,55 @@ func page[T any](items []T, kind string, off, limit int) ([]T, string) {
 
 // --- operations ---
 
-func (w *World) ecsCreateCluster(body []byte) (any, *apiError) {
+func (pt *Part) ecsCreateCluster(body []byte) (any, *apiError) {
 	var in struct {
 		ClusterName                     string          `json:"clusterName"`
-		Tags                            []tag           `json:"tags"`
+		Tags                            []Tag           `json:"tags"`
 		Settings                        json.RawMessage `json:"settings"`
 		Configuration                   json.RawMessage `json:"configuration"`
 		CapacityProviders               json.RawMessage `json:"capacityProviders"`
 		DefaultCapacityProviderStrategy json.RawMessage `json:"defaultCapacityProviderStrategy"`
 		ServiceConnectDefaults          json.RawMessage `json:"serviceConnectDefaults"`
 	}
-	if e := w.decodeInput("CreateCluster", body, &in); e != nil {
+	if e := pt.decodeInput("CreateCluster", body, &in); e != nil {
 		return nil, e
 	}
 	if in.ClusterName == "" {
 		in.ClusterName = "default"
 	}
-	if !nameRE.MatchString(in.ClusterName) {
+	if !validName(in.ClusterName) {
 		return nil, errInvalid("Cluster name can have up to 255 letters, numbers, hyphens and underscores.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c := w.addCluster(in.ClusterName, defaultRegion)
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	c := pt.addCluster(in.ClusterName, DefaultRegion)
 	if in.Tags != nil {
 		c.tags = in.Tags
 	}
-	return map[string]any{"cluster": w.clusterJSON(c)}, nil
+	return map[string]any{"cluster": pt.clusterJSON(c)}, nil
 }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
+// validName says whether s is an ECS name: 1 to 255 letters, digits,
+// hyphens and underscores. A loop, not a regexp: `[…]{1,255}` compiles to
+// 255 copies of the class, 4 ms of every flightdeck start, --help included.
+func validName(s string) bool {
+	if len(s) == 0 || len(s) > 255 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
-func (w *World) ecsDescribeClusters(body []byte) (any, *apiError) {
+func (pt *Part) ecsDescribeClusters(body []byte) (any, *apiError) {
 	var in struct {
 		Clusters []string `json:"clusters"`
 		Include  []string `json:"include"`
 	}
-	if e := w.decodeInput("DescribeClusters", body, &in); e != nil {
+	if e := pt.decodeInput("DescribeClusters", body, &in); e != nil {
 		return nil, e
 	}
 	if len(in.Clusters) == 0 {
@@ -596,33 +566,33 @@ func (w *World) ecsDescribeClusters(body []byte) (any, *apiError) {
 	if len(in.Clusters) > 100 {
 		return nil, errInvalid("clusters can have at most 100 items.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
 	out := struct {
 		Clusters []jsonCluster `json:"clusters"`
 		Failures []jsonFailure `json:"failures"`
 	}{Clusters: []jsonCluster{}, Failures: []jsonFailure{}}
 	for _, ref := range in.Clusters {
-		c, ok := w.clusters[lastSegment(ref)]
+		c, ok := pt.clusters[lastSegment(ref)]
 		if !ok {
 			arn := ref
 			if !strings.HasPrefix(ref, "arn:") {
-				arn = w.arn(defaultRegion, "cluster/"+ref)
+				arn = pt.arn(DefaultRegion, "cluster/"+ref)
 			}
 			out.Failures = append(out.Failures, jsonFailure{Arn: arn, Reason: "MISSING"})
 			continue
 		}
-		out.Clusters = append(out.Clusters, w.clusterJSON(c))
+		out.Clusters = append(out.Clusters, pt.clusterJSON(c))
 	}
 	return out, nil
 }
 
-func (w *World) ecsListClusters(body []byte) (any, *apiError) {
+func (pt *Part) ecsListClusters(body []byte) (any, *apiError) {
 	var in struct {
 		NextToken  string `json:"nextToken"`
 		MaxResults *int   `json:"maxResults"`
 	}
-	if e := w.decodeInput("ListClusters", body, &in); e != nil {
+	if e := pt.decodeInput("ListClusters", body, &in); e != nil {
 		return nil, e
 	}
 	limit, e := pageLimit(in.MaxResults, 100, 100)
@@ -633,11 +603,11 @@ func (w *World) ecsListClusters(body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
 	var arns []string
-	for _, n := range w.clOrder {
-		arns = append(arns, w.clusters[n].arn)
+	for _, n := range pt.clOrder {
+		arns = append(arns, pt.clusters[n].arn)
 	}
 	items, next := page(arns, "clusters", off, limit)
 	return map[string]any{"clusterArns": items, "nextToken": nullable(next)}, nil
@@ -674,27 +644,27 @@ type serviceInput struct {
 	Monitoring                    json.RawMessage `json:"monitoring"`
 }
 
-func (w *World) ecsCreateService(body []byte) (any, *apiError) {
+func (pt *Part) ecsCreateService(body []byte) (any, *apiError) {
 	var in struct {
 		Cluster                 string          `json:"cluster"`
 		ServiceName             string          `json:"serviceName"`
 		TaskDefinition          string          `json:"taskDefinition"`
 		DesiredCount            *int            `json:"desiredCount"`
 		DeploymentConfiguration json.RawMessage `json:"deploymentConfiguration"`
-		Tags                    []tag           `json:"tags"`
+		Tags                    []Tag           `json:"tags"`
 		LaunchType              string          `json:"launchType"`
 		ClientToken             string          `json:"clientToken"`
 		Role                    json.RawMessage `json:"role"`
 		SchedulingStrategy      string          `json:"schedulingStrategy"`
 		serviceInput
 	}
-	if e := w.decodeInput("CreateService", body, &in); e != nil {
+	if e := pt.decodeInput("CreateService", body, &in); e != nil {
 		return nil, e
 	}
 	if in.ServiceName == "" {
 		return nil, errInvalid("serviceName must be specified.")
 	}
-	if !nameRE.MatchString(in.ServiceName) {
+	if !validName(in.ServiceName) {
 		return nil, errInvalid("Service name can have up to 255 letters, numbers, hyphens and underscores.")
 	}
 	if in.TaskDefinition == "" {
@@ -716,36 +686,36 @@ func (w *World) ecsCreateService(body []byte) (any, *apiError) {
 			return nil, e
 		}
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c, e := w.findCluster(in.Cluster)
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	c, e := pt.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
 	}
 	if old := c.services[in.ServiceName]; old != nil && old.status != statusInactive {
 		return nil, errInvalid("Creation of service was not idempotent.")
 	}
-	td := w.findTaskDef(in.TaskDefinition)
+	td := pt.findTaskDef(in.TaskDefinition)
 	if td == nil {
 		return nil, errClient("TaskDefinition not found.")
 	}
 	if td.status != statusActive {
 		return nil, errClient("TaskDefinition is inactive")
 	}
-	s := w.createService(c, in.ServiceName, td, *in.DesiredCount, cfg, in.Tags)
+	s := pt.createService(c, in.ServiceName, td, *in.DesiredCount, cfg, in.Tags)
 	if in.LaunchType != "" {
 		s.launchType = in.LaunchType
 	}
-	return map[string]any{"service": w.serviceJSON(s, true)}, nil
+	return map[string]any{"service": pt.serviceJSON(s, true)}, nil
 }
 
-func (w *World) ecsDescribeServices(body []byte) (any, *apiError) {
+func (pt *Part) ecsDescribeServices(body []byte) (any, *apiError) {
 	var in struct {
 		Cluster  string   `json:"cluster"`
 		Services []string `json:"services"`
 		Include  []string `json:"include"`
 	}
-	if e := w.decodeInput("DescribeServices", body, &in); e != nil {
+	if e := pt.decodeInput("DescribeServices", body, &in); e != nil {
 		return nil, e
 	}
 	if len(in.Services) == 0 {
@@ -761,9 +731,9 @@ func (w *World) ecsDescribeServices(body []byte) (any, *apiError) {
 		}
 		withTags = true
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c, e := w.findCluster(in.Cluster)
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	c, e := pt.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
 	}
@@ -776,17 +746,17 @@ func (w *World) ecsDescribeServices(body []byte) (any, *apiError) {
 		if s == nil {
 			arn := ref
 			if !strings.HasPrefix(ref, "arn:") {
-				arn = w.arn(c.region, "service/"+c.name+"/"+ref)
+				arn = pt.arn(c.region, "service/"+c.name+"/"+ref)
 			}
 			out.Failures = append(out.Failures, jsonFailure{Arn: arn, Reason: "MISSING"})
 			continue
 		}
-		out.Services = append(out.Services, w.serviceJSON(s, withTags))
+		out.Services = append(out.Services, pt.serviceJSON(s, withTags))
 	}
 	return out, nil
 }
 
-func (w *World) ecsListServices(body []byte) (any, *apiError) {
+func (pt *Part) ecsListServices(body []byte) (any, *apiError) {
 	var in struct {
 		Cluster                string `json:"cluster"`
 		NextToken              string `json:"nextToken"`
@@ -795,7 +765,7 @@ func (w *World) ecsListServices(body []byte) (any, *apiError) {
 		SchedulingStrategy     string `json:"schedulingStrategy"`
 		ResourceManagementType string `json:"resourceManagementType"`
 	}
-	if e := w.decodeInput("ListServices", body, &in); e != nil {
+	if e := pt.decodeInput("ListServices", body, &in); e != nil {
 		return nil, e
 	}
 	limit, e := pageLimit(in.MaxResults, 10, 100)
@@ -806,9 +776,9 @@ func (w *World) ecsListServices(body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c, e := w.findCluster(in.Cluster)
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	c, e := pt.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
 	}
@@ -827,7 +797,7 @@ func (w *World) ecsListServices(body []byte) (any, *apiError) {
 	return map[string]any{"serviceArns": items, "nextToken": nullable(next)}, nil
 }
 
-func (w *World) ecsUpdateService(body []byte) (any, *apiError) {
+func (pt *Part) ecsUpdateService(body []byte) (any, *apiError) {
 	var in struct {
 		Cluster                 string          `json:"cluster"`
 		Service                 string          `json:"service"`
@@ -837,7 +807,7 @@ func (w *World) ecsUpdateService(body []byte) (any, *apiError) {
 		DeploymentConfiguration json.RawMessage `json:"deploymentConfiguration"`
 		serviceInput
 	}
-	if e := w.decodeInput("UpdateService", body, &in); e != nil {
+	if e := pt.decodeInput("UpdateService", body, &in); e != nil {
 		return nil, e
 	}
 	if in.Service == "" {
@@ -846,9 +816,9 @@ func (w *World) ecsUpdateService(body []byte) (any, *apiError) {
 	if in.DesiredCount != nil && *in.DesiredCount < 0 {
 		return nil, errInvalid("desiredCount can't be negative.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c, e := w.findCluster(in.Cluster)
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	c, e := pt.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
 	}
@@ -869,32 +839,32 @@ func (w *World) ecsUpdateService(body []byte) (any, *apiError) {
 	}
 	var td *taskDef
 	if in.TaskDefinition != "" {
-		if td = w.findTaskDef(in.TaskDefinition); td == nil {
+		if td = pt.findTaskDef(in.TaskDefinition); td == nil {
 			return nil, errClient("TaskDefinition not found.")
 		}
 		if td.status != statusActive {
 			return nil, errClient("TaskDefinition is inactive")
 		}
 	}
-	w.updateService(s, td, in.DesiredCount, in.ForceNewDeployment, cfg)
-	return map[string]any{"service": w.serviceJSON(s, false)}, nil
+	pt.updateService(s, td, in.DesiredCount, in.ForceNewDeployment, cfg)
+	return map[string]any{"service": pt.serviceJSON(s, false)}, nil
 }
 
-func (w *World) ecsDeleteService(body []byte) (any, *apiError) {
+func (pt *Part) ecsDeleteService(body []byte) (any, *apiError) {
 	var in struct {
 		Cluster string `json:"cluster"`
 		Service string `json:"service"`
 		Force   *bool  `json:"force"`
 	}
-	if e := w.decodeInput("DeleteService", body, &in); e != nil {
+	if e := pt.decodeInput("DeleteService", body, &in); e != nil {
 		return nil, e
 	}
 	if in.Service == "" {
 		return nil, errInvalid("service must be specified.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c, e := w.findCluster(in.Cluster)
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	c, e := pt.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
 	}
@@ -908,16 +878,16 @@ func (w *World) ecsDeleteService(body []byte) (any, *apiError) {
 	if s.desired > 0 && (in.Force == nil || !*in.Force) {
 		return nil, errInvalid("The service cannot be stopped while it is scaled above 0.")
 	}
-	w.deleteService(s)
-	return map[string]any{"service": w.serviceJSON(s, false)}, nil
+	pt.deleteService(s)
+	return map[string]any{"service": pt.serviceJSON(s, false)}, nil
 }
 
 // registerInput lists every RegisterTaskDefinition member; all but tags are
 // echoed back in the task definition.
 type registerInput struct {
 	Family                  string          `json:"family"`
-	ContainerDefinitions    []containerInfo `json:"containerDefinitions"`
-	Tags                    []tag           `json:"tags"`
+	ContainerDefinitions    []Container     `json:"containerDefinitions"`
+	Tags                    []Tag           `json:"tags"`
 	TaskRoleArn             json.RawMessage `json:"taskRoleArn"`
 	ExecutionRoleArn        json.RawMessage `json:"executionRoleArn"`
 	NetworkMode             json.RawMessage `json:"networkMode"`
@@ -935,15 +905,15 @@ type registerInput struct {
 	EnableFaultInjection    json.RawMessage `json:"enableFaultInjection"`
 }
 
-func (w *World) ecsRegisterTaskDefinition(body []byte) (any, *apiError) {
+func (pt *Part) ecsRegisterTaskDefinition(body []byte) (any, *apiError) {
 	var in registerInput
-	if e := w.decodeInput("RegisterTaskDefinition", body, &in); e != nil {
+	if e := pt.decodeInput("RegisterTaskDefinition", body, &in); e != nil {
 		return nil, e
 	}
 	if in.Family == "" {
 		return nil, errClient("Family must be specified.")
 	}
-	if !nameRE.MatchString(in.Family) {
+	if !validName(in.Family) {
 		return nil, errClient("Family contains invalid characters; up to 255 letters, numbers, hyphens and underscores are allowed.")
 	}
 	if len(in.ContainerDefinitions) == 0 {
@@ -960,54 +930,54 @@ func (w *World) ecsRegisterTaskDefinition(body []byte) (any, *apiError) {
 	var fields map[string]json.RawMessage
 	json.Unmarshal(body, &fields)
 	delete(fields, "tags")
-	known := knownMembers(&in)
+	known := awsproto.Members(&in)
 	for k := range fields {
 		if !known[k] {
 			delete(fields, k)
 		}
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	td := w.registerTaskDef(in.Family, defaultRegion, fields, in.ContainerDefinitions, in.Tags)
-	return map[string]any{"taskDefinition": w.taskDefJSON(td), "tags": tagsOrEmpty(td.tags)}, nil
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	td := pt.registerTaskDef(in.Family, DefaultRegion, fields, in.ContainerDefinitions, in.Tags)
+	return map[string]any{"taskDefinition": pt.taskDefJSON(td), "tags": tagsOrEmpty(td.tags)}, nil
 }
 
-func tagsOrEmpty(t []tag) []tag {
+func tagsOrEmpty(t []Tag) []Tag {
 	if t == nil {
-		return []tag{}
+		return []Tag{}
 	}
 	return t
 }
 
-func (w *World) ecsDescribeTaskDefinition(body []byte) (any, *apiError) {
+func (pt *Part) ecsDescribeTaskDefinition(body []byte) (any, *apiError) {
 	var in struct {
 		TaskDefinition string   `json:"taskDefinition"`
 		Include        []string `json:"include"`
 	}
-	if e := w.decodeInput("DescribeTaskDefinition", body, &in); e != nil {
+	if e := pt.decodeInput("DescribeTaskDefinition", body, &in); e != nil {
 		return nil, e
 	}
 	if in.TaskDefinition == "" {
 		return nil, errClient("Unable to describe task definition.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	td := w.findTaskDef(in.TaskDefinition)
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	td := pt.findTaskDef(in.TaskDefinition)
 	if td == nil {
 		return nil, errClient("Unable to describe task definition.")
 	}
-	out := map[string]any{"taskDefinition": w.taskDefJSON(td)}
+	out := map[string]any{"taskDefinition": pt.taskDefJSON(td)}
 	if slices.Contains(in.Include, "TAGS") {
 		out["tags"] = tagsOrEmpty(td.tags)
 	}
 	return out, nil
 }
 
-func (w *World) ecsDeregisterTaskDefinition(body []byte) (any, *apiError) {
+func (pt *Part) ecsDeregisterTaskDefinition(body []byte) (any, *apiError) {
 	var in struct {
 		TaskDefinition string `json:"taskDefinition"`
 	}
-	if e := w.decodeInput("DeregisterTaskDefinition", body, &in); e != nil {
+	if e := pt.decodeInput("DeregisterTaskDefinition", body, &in); e != nil {
 		return nil, e
 	}
 	if in.TaskDefinition == "" {
@@ -1024,17 +994,17 @@ func (w *World) ecsDeregisterTaskDefinition(body []byte) (any, *apiError) {
 	if _, err := strconv.Atoi(rev); err != nil {
 		return nil, errInvalid("Invalid revision number. Number: %s", rev)
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	td := w.findTaskDef(ref)
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	td := pt.findTaskDef(ref)
 	if td == nil {
 		return nil, errClient("Unable to describe task definition.")
 	}
-	w.deregisterTaskDef(td)
-	return map[string]any{"taskDefinition": w.taskDefJSON(td)}, nil
+	pt.deregisterTaskDef(td)
+	return map[string]any{"taskDefinition": pt.taskDefJSON(td)}, nil
 }
 
-func (w *World) ecsListTaskDefinitions(body []byte) (any, *apiError) {
+func (pt *Part) ecsListTaskDefinitions(body []byte) (any, *apiError) {
 	var in struct {
 		FamilyPrefix string `json:"familyPrefix"`
 		Status       string `json:"status"`
@@ -1042,7 +1012,7 @@ func (w *World) ecsListTaskDefinitions(body []byte) (any, *apiError) {
 		NextToken    string `json:"nextToken"`
 		MaxResults   *int   `json:"maxResults"`
 	}
-	if e := w.decodeInput("ListTaskDefinitions", body, &in); e != nil {
+	if e := pt.decodeInput("ListTaskDefinitions", body, &in); e != nil {
 		return nil, e
 	}
 	switch in.Status {
@@ -1065,14 +1035,14 @@ func (w *World) ecsListTaskDefinitions(body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
 	arns := []string{}
-	for _, name := range w.sortedFamilies() {
+	for _, name := range pt.sortedFamilies() {
 		if in.FamilyPrefix != "" && name != in.FamilyPrefix {
 			continue
 		}
-		for _, td := range w.families[name].revs {
+		for _, td := range pt.families[name].revs {
 			if td.status == in.Status {
 				arns = append(arns, td.arn)
 			}
@@ -1085,14 +1055,14 @@ func (w *World) ecsListTaskDefinitions(body []byte) (any, *apiError) {
 	return map[string]any{"taskDefinitionArns": items, "nextToken": nullable(next)}, nil
 }
 
-func (w *World) ecsListTaskDefinitionFamilies(body []byte) (any, *apiError) {
+func (pt *Part) ecsListTaskDefinitionFamilies(body []byte) (any, *apiError) {
 	var in struct {
 		FamilyPrefix string `json:"familyPrefix"`
 		Status       string `json:"status"`
 		NextToken    string `json:"nextToken"`
 		MaxResults   *int   `json:"maxResults"`
 	}
-	if e := w.decodeInput("ListTaskDefinitionFamilies", body, &in); e != nil {
+	if e := pt.decodeInput("ListTaskDefinitionFamilies", body, &in); e != nil {
 		return nil, e
 	}
 	switch in.Status {
@@ -1110,14 +1080,14 @@ func (w *World) ecsListTaskDefinitionFamilies(body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
 	names := []string{}
-	for _, name := range w.sortedFamilies() {
+	for _, name := range pt.sortedFamilies() {
 		if !strings.HasPrefix(name, in.FamilyPrefix) {
 			continue
 		}
-		active := slices.ContainsFunc(w.families[name].revs, func(td *taskDef) bool { return td.status == statusActive })
+		active := slices.ContainsFunc(pt.families[name].revs, func(td *taskDef) bool { return td.status == statusActive })
 		if in.Status == "ALL" || (in.Status == statusActive) == active {
 			names = append(names, name)
 		}
@@ -1129,7 +1099,7 @@ func (w *World) ecsListTaskDefinitionFamilies(body []byte) (any, *apiError) {
 var sdStatuses = []string{sdPending, sdSuccessful, sdStopped, sdStopRequested, sdInProgress,
 	sdRollbackRequested, sdRollbackInProgress, sdRollbackSuccessful, sdRollbackFailed}
 
-func (w *World) ecsListServiceDeployments(body []byte) (any, *apiError) {
+func (pt *Part) ecsListServiceDeployments(body []byte) (any, *apiError) {
 	var in struct {
 		Service   string   `json:"service"`
 		Cluster   string   `json:"cluster"`
@@ -1141,7 +1111,7 @@ func (w *World) ecsListServiceDeployments(body []byte) (any, *apiError) {
 		NextToken  string `json:"nextToken"`
 		MaxResults *int   `json:"maxResults"`
 	}
-	if e := w.decodeInput("ListServiceDeployments", body, &in); e != nil {
+	if e := pt.decodeInput("ListServiceDeployments", body, &in); e != nil {
 		return nil, e
 	}
 	if in.Service == "" {
@@ -1160,9 +1130,9 @@ func (w *World) ecsListServiceDeployments(body []byte) (any, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	c, e := w.findCluster(in.Cluster)
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	c, e := pt.findCluster(in.Cluster)
 	if e != nil {
 		return nil, e
 	}
@@ -1194,11 +1164,11 @@ func (w *World) ecsListServiceDeployments(body []byte) (any, *apiError) {
 	return map[string]any{"serviceDeployments": items, "nextToken": nullable(next)}, nil
 }
 
-func (w *World) ecsDescribeServiceDeployments(body []byte) (any, *apiError) {
+func (pt *Part) ecsDescribeServiceDeployments(body []byte) (any, *apiError) {
 	var in struct {
 		ServiceDeploymentArns []string `json:"serviceDeploymentArns"`
 	}
-	if e := w.decodeInput("DescribeServiceDeployments", body, &in); e != nil {
+	if e := pt.decodeInput("DescribeServiceDeployments", body, &in); e != nil {
 		return nil, e
 	}
 	if len(in.ServiceDeploymentArns) == 0 {
@@ -1207,51 +1177,51 @@ func (w *World) ecsDescribeServiceDeployments(body []byte) (any, *apiError) {
 	if len(in.ServiceDeploymentArns) > 20 {
 		return nil, errInvalid("serviceDeploymentArns can have at most 20 items.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
 	out := struct {
 		ServiceDeployments []jsonServiceDeployment `json:"serviceDeployments"`
 		Failures           []jsonFailure           `json:"failures"`
 	}{ServiceDeployments: []jsonServiceDeployment{}, Failures: []jsonFailure{}}
 	for _, arn := range in.ServiceDeploymentArns {
-		sd, ok := w.sds[arn]
+		sd, ok := pt.sds[arn]
 		if !ok {
 			out.Failures = append(out.Failures, jsonFailure{Arn: arn, Reason: "MISSING"})
 			continue
 		}
-		out.ServiceDeployments = append(out.ServiceDeployments, w.sdJSON(sd))
+		out.ServiceDeployments = append(out.ServiceDeployments, pt.sdJSON(sd))
 	}
 	return out, nil
 }
 
-func (w *World) ecsStopServiceDeployment(body []byte) (any, *apiError) {
+func (pt *Part) ecsStopServiceDeployment(body []byte) (any, *apiError) {
 	var in struct {
 		ServiceDeploymentArn string `json:"serviceDeploymentArn"`
 		StopType             string `json:"stopType"`
 	}
-	if e := w.decodeInput("StopServiceDeployment", body, &in); e != nil {
+	if e := pt.decodeInput("StopServiceDeployment", body, &in); e != nil {
 		return nil, e
 	}
 	if in.ServiceDeploymentArn == "" {
 		return nil, errInvalid("serviceDeploymentArn must be specified.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	sd, ok := w.sds[in.ServiceDeploymentArn]
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	sd, ok := pt.sds[in.ServiceDeploymentArn]
 	if !ok {
-		return nil, &apiError{400, "ServiceDeploymentNotFoundException", "The service deployment " + in.ServiceDeploymentArn + " does not exist."}
+		return nil, awsproto.NewError(400, "ServiceDeploymentNotFoundException", "The service deployment "+in.ServiceDeploymentArn+" does not exist.")
 	}
-	if e := w.stopServiceDeployment(sd, in.StopType); e != nil {
+	if e := pt.stopServiceDeployment(sd, in.StopType); e != nil {
 		return nil, e
 	}
 	return map[string]any{"serviceDeploymentArn": sd.arn}, nil
 }
 
-func (w *World) ecsDescribeServiceRevisions(body []byte) (any, *apiError) {
+func (pt *Part) ecsDescribeServiceRevisions(body []byte) (any, *apiError) {
 	var in struct {
 		ServiceRevisionArns []string `json:"serviceRevisionArns"`
 	}
-	if e := w.decodeInput("DescribeServiceRevisions", body, &in); e != nil {
+	if e := pt.decodeInput("DescribeServiceRevisions", body, &in); e != nil {
 		return nil, e
 	}
 	if len(in.ServiceRevisionArns) == 0 {
@@ -1260,12 +1230,12 @@ func (w *World) ecsDescribeServiceRevisions(body []byte) (any, *apiError) {
 	if len(in.ServiceRevisionArns) > 20 {
 		return nil, errInvalid("serviceRevisionArns can have at most 20 items.")
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
 	revs := []map[string]any{}
 	failures := []jsonFailure{}
 	for _, arn := range in.ServiceRevisionArns {
-		r, ok := w.revisions[arn]
+		r, ok := pt.revisions[arn]
 		if !ok {
 			failures = append(failures, jsonFailure{Arn: arn, Reason: "MISSING"})
 			continue

@@ -1,4 +1,4 @@
-package sim
+package ecs
 
 import (
 	"encoding/json"
@@ -8,11 +8,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"flightdeck/sim/awsproto"
+	"flightdeck/sim/internal/ids"
 )
 
-// The ECS part of the world: clusters, services, task definition families,
-// service revisions and service deployments, and the rolling-update engine
-// that moves tasks one at a time. Every method here expects w.mu held.
+// The ECS state: clusters, services, task definition families, service
+// revisions and service deployments, and the rolling-update engine that
+// moves tasks one at a time. Every method here expects the loop held.
 
 const (
 	statusActive   = "ACTIVE"
@@ -45,40 +48,35 @@ const (
 	userRollbackReason = "Service deployment rolled back because a user requested a rollback."
 	supersededReason   = "Service deployment stopped because a newer deployment of the service started."
 	abortReason        = "Service deployment stopped because a user requested it."
-
-	defaultRegion = "us-east-1"
-	revisionLabel = "org.opencontainers.image.revision"
 )
 
-// apiError is an ECS error answer: HTTP status, modeled error code, message.
-type apiError struct {
-	status int
-	code   string
-	msg    string
-}
+// DefaultRegion is where clusters and task definitions created through the
+// API live (the sim serves one endpoint for every region).
+const DefaultRegion = "us-east-1"
 
-func (e *apiError) Error() string { return e.code + ": " + e.msg }
+// apiError is an ECS error answer: HTTP status, modeled error code, message.
+type apiError = awsproto.Error
 
 func errClusterNotFound() *apiError {
-	return &apiError{400, "ClusterNotFoundException", "Cluster not found."}
+	return awsproto.NewError(400, "ClusterNotFoundException", "Cluster not found.")
 }
 func errServiceNotFound() *apiError {
-	return &apiError{400, "ServiceNotFoundException", "Service not found."}
+	return awsproto.NewError(400, "ServiceNotFoundException", "Service not found.")
 }
 func errServiceNotActive() *apiError {
-	return &apiError{400, "ServiceNotActiveException", "Service was not ACTIVE."}
+	return awsproto.NewError(400, "ServiceNotActiveException", "Service was not ACTIVE.")
 }
 func errInvalid(format string, a ...any) *apiError {
-	return &apiError{400, "InvalidParameterException", fmt.Sprintf(format, a...)}
+	return awsproto.NewError(400, "InvalidParameterException", fmt.Sprintf(format, a...))
 }
 func errClient(format string, a ...any) *apiError {
-	return &apiError{400, "ClientException", fmt.Sprintf(format, a...)}
+	return awsproto.NewError(400, "ClientException", fmt.Sprintf(format, a...))
 }
 func errConflict(format string, a ...any) *apiError {
-	return &apiError{400, "ConflictException", fmt.Sprintf(format, a...)}
+	return awsproto.NewError(400, "ConflictException", fmt.Sprintf(format, a...))
 }
 
-type tag struct {
+type Tag struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
@@ -88,7 +86,7 @@ type cluster struct {
 	createdAt         time.Time
 	services          map[string]*service
 	order             []string
-	tags              []tag
+	tags              []Tag
 }
 
 type serviceEvent struct {
@@ -119,7 +117,7 @@ type service struct {
 	createdBy  string
 	launchType string
 	cfg        deployConfig
-	tags       []tag
+	tags       []Tag
 
 	deployments []*deployment // [0] is the PRIMARY
 	events      []serviceEvent
@@ -195,7 +193,7 @@ type family struct {
 	next int        // lowest revision number the next registration may take
 }
 
-type containerInfo struct {
+type Container struct {
 	Name         string            `json:"name"`
 	Image        string            `json:"image"`
 	DockerLabels map[string]string `json:"dockerLabels,omitempty"`
@@ -206,20 +204,20 @@ type taskDef struct {
 	revision     int
 	arn          string
 	fields       map[string]json.RawMessage // registered members, echoed back
-	containers   []containerInfo
+	containers   []Container
 	status       string
 	registeredAt time.Time
 	deregistered time.Time
 	registeredBy string
-	tags         []tag
+	tags         []Tag
 }
 
 func (td *taskDef) ref() string { return td.family + ":" + strconv.Itoa(td.revision) }
 
 // --- ARNs and lookups ---
 
-func (w *World) arn(region, resource string) string {
-	return "arn:aws:ecs:" + region + ":" + w.account + ":" + resource
+func (pt *Part) arn(region, resource string) string {
+	return "arn:aws:ecs:" + region + ":" + pt.account + ":" + resource
 }
 
 // lastSegment turns a name or an ARN ("…:service/cluster/name") into a name.
@@ -232,27 +230,27 @@ func lastSegment(s string) string {
 	return s
 }
 
-func (w *World) addCluster(name, region string) *cluster {
-	if c, ok := w.clusters[name]; ok {
+func (pt *Part) addCluster(name, region string) *cluster {
+	if c, ok := pt.clusters[name]; ok {
 		return c
 	}
 	c := &cluster{
 		name:      name,
 		region:    region,
-		arn:       w.arn(region, "cluster/"+name),
-		createdAt: w.now,
+		arn:       pt.arn(region, "cluster/"+name),
+		createdAt: pt.loop.Now(),
 		services:  map[string]*service{},
 	}
-	w.clusters[name] = c
-	w.clOrder = append(w.clOrder, name)
+	pt.clusters[name] = c
+	pt.clOrder = append(pt.clOrder, name)
 	return c
 }
 
-func (w *World) findCluster(ref string) (*cluster, *apiError) {
+func (pt *Part) findCluster(ref string) (*cluster, *apiError) {
 	if ref == "" {
 		ref = "default"
 	}
-	c, ok := w.clusters[lastSegment(ref)]
+	c, ok := pt.clusters[lastSegment(ref)]
 	if !ok {
 		return nil, errClusterNotFound()
 	}
@@ -265,12 +263,12 @@ func (c *cluster) service(ref string) *service {
 
 // findTaskDef resolves "family", "family:revision" or a task definition ARN.
 // A bare family means its latest ACTIVE revision.
-func (w *World) findTaskDef(ref string) *taskDef {
+func (pt *Part) findTaskDef(ref string) *taskDef {
 	if i := strings.Index(ref, ":task-definition/"); i >= 0 {
 		ref = ref[i+len(":task-definition/"):]
 	}
 	name, revStr, hasRev := strings.Cut(ref, ":")
-	f := w.families[name]
+	f := pt.families[name]
 	if f == nil {
 		return nil
 	}
@@ -298,49 +296,49 @@ func (w *World) findTaskDef(ref string) *taskDef {
 
 // registerTaskDef adds the next revision of a family. fields are the
 // request members to echo back; containers are parsed from them.
-func (w *World) registerTaskDef(familyName, region string, fields map[string]json.RawMessage, containers []containerInfo, tags []tag) *taskDef {
-	f := w.families[familyName]
+func (pt *Part) registerTaskDef(familyName, region string, fields map[string]json.RawMessage, containers []Container, tags []Tag) *taskDef {
+	f := pt.families[familyName]
 	if f == nil {
 		f = &family{name: familyName}
-		w.families[familyName] = f
+		pt.families[familyName] = f
 	}
 	next := max(1, f.next)
 	if n := len(f.revs); n > 0 {
 		next = max(next, f.revs[n-1].revision+1)
 	}
 	f.next = next + 1
-	return w.addRevision(f, next, region, fields, containers, tags)
+	return pt.addRevision(f, next, region, fields, containers, tags)
 }
 
-func (w *World) addRevision(f *family, rev int, region string, fields map[string]json.RawMessage, containers []containerInfo, tags []tag) *taskDef {
+func (pt *Part) addRevision(f *family, rev int, region string, fields map[string]json.RawMessage, containers []Container, tags []Tag) *taskDef {
 	ref := f.name + ":" + strconv.Itoa(rev)
 	td := &taskDef{
 		family:       f.name,
 		revision:     rev,
-		arn:          w.arn(region, "task-definition/"+ref),
+		arn:          pt.arn(region, "task-definition/"+ref),
 		fields:       fields,
 		containers:   containers,
 		status:       statusActive,
-		registeredAt: w.now,
-		registeredBy: "arn:aws:iam::" + w.account + ":role/deployer",
+		registeredAt: pt.loop.Now(),
+		registeredBy: "arn:aws:iam::" + pt.account + ":role/deployer",
 		tags:         tags,
 	}
 	f.revs = append(f.revs, td)
 	return td
 }
 
-func (w *World) deregisterTaskDef(td *taskDef) {
+func (pt *Part) deregisterTaskDef(td *taskDef) {
 	if td.status == statusActive {
 		td.status = statusInactive
-		td.deregistered = w.now
+		td.deregistered = pt.loop.Now()
 	}
 }
 
 // failsToStart reports whether tasks of td never reach RUNNING: a bad image
 // picked by the scenario, or an image tagged "bad"/"bad-…".
-func (w *World) failsToStart(td *taskDef) bool {
+func (pt *Part) failsToStart(td *taskDef) bool {
 	for _, c := range td.containers {
-		if w.badImages[c.Image] {
+		if pt.badImages[c.Image] {
 			return true
 		}
 		tag := imageTag(c.Image)
@@ -381,9 +379,9 @@ func (s *service) counts() (running, pending int) {
 	return running, pending
 }
 
-func (w *World) event(s *service, format string, a ...any) {
+func (pt *Part) event(s *service, format string, a ...any) {
 	msg := fmt.Sprintf("(service %s) ", s.name) + fmt.Sprintf(format, a...)
-	s.events = append(s.events, serviceEvent{id: randUUID(w.rng), at: w.now, msg: msg})
+	s.events = append(s.events, serviceEvent{id: ids.UUID(pt.loop.Rand()), at: pt.loop.Now(), msg: msg})
 	if n := len(s.events); n > 100 {
 		s.events = slices.Delete(s.events, 0, n-100)
 	}
@@ -391,15 +389,15 @@ func (w *World) event(s *service, format string, a ...any) {
 
 // createService adds a service and starts its first deployment; its tasks
 // start one by one at the scenario's pace.
-func (w *World) createService(c *cluster, name string, td *taskDef, desired int, cfg deployConfig, tags []tag) *service {
+func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int, cfg deployConfig, tags []Tag) *service {
 	s := &service{
 		name:       name,
-		arn:        w.arn(c.region, "service/"+c.name+"/"+name),
+		arn:        pt.arn(c.region, "service/"+c.name+"/"+name),
 		cl:         c,
 		status:     statusActive,
 		desired:    desired,
-		createdAt:  w.now,
-		createdBy:  "arn:aws:iam::" + w.account + ":role/deployer",
+		createdAt:  pt.loop.Now(),
+		createdBy:  "arn:aws:iam::" + pt.account + ":role/deployer",
 		launchType: "FARGATE",
 		cfg:        cfg,
 		tags:       tags,
@@ -408,33 +406,33 @@ func (w *World) createService(c *cluster, name string, td *taskDef, desired int,
 		c.order = append(c.order, name)
 	}
 	c.services[name] = s
-	w.startDeployment(s, td)
+	pt.startDeployment(s, td)
 	return s
 }
 
-func (w *World) newDeploymentID() string { return "ecs-svc/" + randDigits(w.rng, 19) }
+func (pt *Part) newDeploymentID() string { return "ecs-svc/" + ids.Digits(pt.loop.Rand(), 19) }
 
-func (w *World) newRevision(s *service, td *taskDef) *serviceRevision {
+func (pt *Part) newRevision(s *service, td *taskDef) *serviceRevision {
 	r := &serviceRevision{
-		arn:       w.arn(s.cl.region, "service-revision/"+s.cl.name+"/"+s.name+"/"+randDigits(w.rng, 19)),
+		arn:       pt.arn(s.cl.region, "service-revision/"+s.cl.name+"/"+s.name+"/"+ids.Digits(pt.loop.Rand(), 19)),
 		svc:       s,
 		td:        td,
-		createdAt: w.now,
+		createdAt: pt.loop.Now(),
 	}
-	w.revisions[r.arn] = r
+	pt.revisions[r.arn] = r
 	return r
 }
 
-func (w *World) newDeployment(s *service, rev *serviceRevision) *deployment {
+func (pt *Part) newDeployment(s *service, rev *serviceRevision) *deployment {
 	d := &deployment{
-		id:        w.newDeploymentID(),
+		id:        pt.newDeploymentID(),
 		status:    depPrimary,
 		td:        rev.td,
 		rev:       rev,
 		desired:   s.desired,
 		rollout:   rolloutInProgress,
-		createdAt: w.now,
-		updatedAt: w.now,
+		createdAt: pt.loop.Now(),
+		updatedAt: pt.loop.Now(),
 	}
 	d.reason = "ECS deployment " + d.id + " in progress."
 	if rev.deploymentID == "" {
@@ -444,23 +442,23 @@ func (w *World) newDeployment(s *service, rev *serviceRevision) *deployment {
 }
 
 // demote turns the current primary into an ACTIVE deployment that drains.
-func (w *World) demote(s *service) *deployment {
+func (pt *Part) demote(s *service) *deployment {
 	p := s.primary()
 	if p == nil {
 		return nil
 	}
 	p.status = depActive
 	p.pending = ""
-	p.updatedAt = w.now
+	p.updatedAt = pt.loop.Now()
 	return p
 }
 
 // startDeployment begins a rolling deployment of td: a new PRIMARY, the old
 // one ACTIVE, and a service deployment that tracks it. An in-flight
 // deployment is superseded.
-func (w *World) startDeployment(s *service, td *taskDef) *serviceDeployment {
-	rev := w.newRevision(s, td)
-	d := w.newDeployment(s, rev)
+func (pt *Part) startDeployment(s *service, td *taskDef) *serviceDeployment {
+	rev := pt.newRevision(s, td)
+	d := pt.newDeployment(s, rev)
 
 	var sources []*serviceRevision
 	for _, old := range s.deployments {
@@ -470,17 +468,17 @@ func (w *World) startDeployment(s *service, td *taskDef) *serviceDeployment {
 	}
 	threshold := s.cfg.threshold
 	if threshold <= 0 {
-		threshold = w.threshold
+		threshold = pt.threshold
 	}
 	sd := &serviceDeployment{
-		arn:        w.arn(s.cl.region, "service-deployment/"+s.cl.name+"/"+s.name+"/"+randID(w.rng, 22)),
+		arn:        pt.arn(s.cl.region, "service-deployment/"+s.cl.name+"/"+s.name+"/"+ids.Mixed(pt.loop.Rand(), 22)),
 		svc:        s,
 		target:     rev,
 		sources:    sources,
 		rollbackTo: s.lastGood,
 		status:     sdPending,
-		createdAt:  w.now,
-		updatedAt:  w.now,
+		createdAt:  pt.loop.Now(),
+		updatedAt:  pt.loop.Now(),
 		cbStatus:   cbDisabled,
 		threshold:  threshold,
 		cfg:        s.cfg,
@@ -490,41 +488,41 @@ func (w *World) startDeployment(s *service, td *taskDef) *serviceDeployment {
 	}
 	d.sd = sd
 	if old := s.primary(); old != nil && old.sd != nil && !old.sd.terminal() {
-		w.finishSD(old.sd, sdStopped, supersededReason)
-		old.sd.stoppedAt = w.now
+		pt.finishSD(old.sd, sdStopped, supersededReason)
+		old.sd.stoppedAt = pt.loop.Now()
 	}
-	w.demote(s)
+	pt.demote(s)
 	s.deployments = append([]*deployment{d}, s.deployments...)
 	s.sds = append(s.sds, sd)
-	w.sds[sd.arn] = sd
+	pt.sds[sd.arn] = sd
 	s.settled = false
-	w.reconcileSoon(s, w.pace(time.Second))
+	pt.reconcileSoon(s, pt.loop.Pace(time.Second))
 	return sd
 }
 
 // startRollback makes a new PRIMARY deployment of the revision sd rolls back to.
-func (w *World) startRollback(s *service, sd *serviceDeployment, reason, status string) {
+func (pt *Part) startRollback(s *service, sd *serviceDeployment, reason, status string) {
 	to := sd.rollbackTo
-	w.demote(s)
-	d := w.newDeployment(s, to)
+	pt.demote(s)
+	d := pt.newDeployment(s, to)
 	d.isRollback = true
 	d.sd = sd
 	s.deployments = append([]*deployment{d}, s.deployments...)
 	sd.status = status
-	sd.updatedAt = w.now
-	sd.rollback = &sdRollback{reason: reason, rev: to, at: w.now}
+	sd.updatedAt = pt.loop.Now()
+	sd.rollback = &sdRollback{reason: reason, rev: to, at: pt.loop.Now()}
 	s.settled = false
-	w.event(s, "rolling back to deployment %s.", to.deploymentID)
-	w.reconcileSoon(s, w.pace(time.Second))
+	pt.event(s, "rolling back to deployment %s.", to.deploymentID)
+	pt.reconcileSoon(s, pt.loop.Pace(time.Second))
 }
 
-func (w *World) finishSD(sd *serviceDeployment, status, reason string) {
+func (pt *Part) finishSD(sd *serviceDeployment, status, reason string) {
 	sd.status = status
 	if reason != "" {
 		sd.statusReason = reason
 	}
-	sd.finishedAt = w.now
-	sd.updatedAt = w.now
+	sd.finishedAt = pt.loop.Now()
+	sd.updatedAt = pt.loop.Now()
 	if sd.cbStatus == cbMonitoring {
 		sd.cbStatus = cbMonitoringComplete
 	}
@@ -535,12 +533,12 @@ func (w *World) finishSD(sd *serviceDeployment, status, reason string) {
 	}
 }
 
-func (w *World) reconcileSoon(s *service, d time.Duration) {
+func (pt *Part) reconcileSoon(s *service, d time.Duration) {
 	s.gen++
 	g := s.gen
-	w.after(d, func() {
+	pt.loop.After(d, func() {
 		if s.gen == g {
-			w.reconcile(s)
+			pt.reconcile(s)
 		}
 	})
 }
@@ -549,7 +547,7 @@ func (w *World) reconcileSoon(s *service, d time.Duration) {
 // schedules the next: launch a task of the primary, let it come up (or
 // fail), stop one old task, and so on until the primary alone runs the
 // desired count.
-func (w *World) reconcile(s *service) {
+func (pt *Part) reconcile(s *service) {
 	p := s.primary()
 	if p == nil {
 		return
@@ -557,20 +555,20 @@ func (w *World) reconcile(s *service) {
 	if sd := p.sd; sd != nil {
 		switch sd.status {
 		case sdPending:
-			sd.status, sd.startedAt, sd.updatedAt = sdInProgress, w.now, w.now
+			sd.status, sd.startedAt, sd.updatedAt = sdInProgress, pt.loop.Now(), pt.loop.Now()
 		case sdRollbackRequested:
-			sd.status, sd.updatedAt = sdRollbackInProgress, w.now
+			sd.status, sd.updatedAt = sdRollbackInProgress, pt.loop.Now()
 		}
 	}
 
 	if p.pending != "" {
-		w.resolveLaunch(s, p)
+		pt.resolveLaunch(s, p)
 		return
 	}
 	if s.status == statusDraining {
-		if d, ok := w.anyRunning(s, nil); ok {
-			w.stopTask(s, d)
-			w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+		if d, ok := pt.anyRunning(s, nil); ok {
+			pt.stopTask(s, d)
+			pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
 			return
 		}
 		s.status = statusInactive
@@ -581,84 +579,84 @@ func (w *World) reconcile(s *service) {
 	}
 	running, _ := s.counts()
 	if running > s.desired {
-		if d, ok := w.anyRunning(s, p); ok {
-			w.stopTask(s, d)
-			w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+		if d, ok := pt.anyRunning(s, p); ok {
+			pt.stopTask(s, d)
+			pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
 			return
 		}
 	}
 	if len(p.running) < p.desired {
-		id := randHex(w.rng, 32)
+		id := ids.Hex(pt.loop.Rand(), 32)
 		p.pending = id
-		p.updatedAt = w.now
+		p.updatedAt = pt.loop.Now()
 		s.settled = false
-		w.event(s, "has started 1 tasks: (task %s).", id)
-		w.reconcileSoon(s, w.between(4*time.Second, 8*time.Second))
+		pt.event(s, "has started 1 tasks: (task %s).", id)
+		pt.reconcileSoon(s, pt.loop.Between(4*time.Second, 8*time.Second))
 		return
 	}
 	if len(p.running) > p.desired {
-		w.stopTask(s, p)
-		w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+		pt.stopTask(s, p)
+		pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
 		return
 	}
-	if d, ok := w.anyRunning(s, p); ok {
-		w.stopTask(s, d)
-		w.reconcileSoon(s, w.between(300*time.Millisecond, 800*time.Millisecond))
+	if d, ok := pt.anyRunning(s, p); ok {
+		pt.stopTask(s, d)
+		pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
 		return
 	}
-	w.settle(s, p)
+	pt.settle(s, p)
 }
 
 // resolveLaunch brings the primary's pending task to RUNNING, or fails it
 // and lets the circuit breaker judge.
-func (w *World) resolveLaunch(s *service, p *deployment) {
+func (pt *Part) resolveLaunch(s *service, p *deployment) {
 	id := p.pending
 	p.pending = ""
-	p.updatedAt = w.now
-	if !w.failsToStart(p.td) {
+	p.updatedAt = pt.loop.Now()
+	if !pt.failsToStart(p.td) {
 		p.running = append(p.running, id)
-		w.reconcileSoon(s, w.between(500*time.Millisecond, 1500*time.Millisecond))
+		pt.reconcileSoon(s, pt.loop.Between(500*time.Millisecond, 1500*time.Millisecond))
 		return
 	}
 	p.failed++
-	w.event(s, "(task %s) stopped: Essential container in task exited.", id)
+	pt.event(s, "(task %s) stopped: Essential container in task exited.", id)
 	sd := p.sd
 	if sd != nil && sd.cbStatus == cbMonitoring {
 		sd.failures = p.failed
-		sd.updatedAt = w.now
+		sd.updatedAt = pt.loop.Now()
 	}
 	if sd != nil && sd.cfg.breakerEnable && p.rollout == rolloutInProgress && p.failed >= sd.threshold {
-		w.tripBreaker(s, p)
+		pt.tripBreaker(s, p)
 		return
 	}
 	// ECS keeps retrying with a growing back-off when no breaker watches.
 	backoff := min(time.Duration(p.failed)*time.Second, 30*time.Second)
-	w.reconcileSoon(s, w.pace(time.Second+backoff))
+	pt.reconcileSoon(s, pt.loop.Pace(time.Second+backoff))
 }
 
-func (w *World) tripBreaker(s *service, p *deployment) {
+func (pt *Part) tripBreaker(s *service, p *deployment) {
 	p.rollout = rolloutFailed
 	p.reason = breakerReason
-	p.updatedAt = w.now
-	w.event(s, "(deployment %s) deployment failed: tasks failed to start.", p.id)
+	p.updatedAt = pt.loop.Now()
+	pt.event(s, "(deployment %s) deployment failed: tasks failed to start.", p.id)
 	sd := p.sd
 	sd.cbStatus = cbTriggered
 	sd.failures = p.failed
 	switch {
 	case p.isRollback:
-		w.finishSD(sd, sdRollbackFailed, breakerReason)
+		pt.finishSD(sd, sdRollbackFailed, breakerReason)
 		return
 	case !sd.cfg.breakerRollback || sd.rollbackTo == nil:
-		w.finishSD(sd, sdStopped, breakerReason)
+		pt.finishSD(sd, sdStopped, breakerReason)
 		return
 	}
-	w.startRollback(s, sd, breakerReason, sdRollbackInProgress)
+	pt.startRollback(s, sd, breakerReason, sdRollbackInProgress)
 }
 
 // anyRunning picks the deployment to stop a task from: an ACTIVE one
 // running another task definition first, then any other ACTIVE one; the
 // primary only when except is nil.
-func (w *World) anyRunning(s *service, except *deployment) (*deployment, bool) {
+func (pt *Part) anyRunning(s *service, except *deployment) (*deployment, bool) {
 	for pass := 0; pass < 2; pass++ {
 		for i := len(s.deployments) - 1; i >= 0; i-- {
 			d := s.deployments[i]
@@ -674,46 +672,46 @@ func (w *World) anyRunning(s *service, except *deployment) (*deployment, bool) {
 	return nil, false
 }
 
-func (w *World) stopTask(s *service, d *deployment) {
+func (pt *Part) stopTask(s *service, d *deployment) {
 	id := d.running[0]
 	d.running = d.running[1:]
 	if d.status == depActive {
 		d.desired = len(d.running)
 	}
-	d.updatedAt = w.now
+	d.updatedAt = pt.loop.Now()
 	s.settled = false
-	w.event(s, "has stopped 1 running tasks: (task %s).", id)
+	pt.event(s, "has stopped 1 running tasks: (task %s).", id)
 }
 
 // settle ends a rollout: the drained deployments go, the primary is
 // COMPLETED, and the service deployment records how it ended.
-func (w *World) settle(s *service, p *deployment) {
+func (pt *Part) settle(s *service, p *deployment) {
 	if len(s.deployments) > 1 {
 		s.deployments = s.deployments[:1]
 	}
 	if p.rollout == rolloutInProgress {
 		p.rollout = rolloutCompleted
 		p.reason = "ECS deployment " + p.id + " completed."
-		p.updatedAt = w.now
+		p.updatedAt = pt.loop.Now()
 		s.lastGood = p.rev
-		w.event(s, "(deployment %s) deployment completed.", p.id)
+		pt.event(s, "(deployment %s) deployment completed.", p.id)
 		if sd := p.sd; sd != nil && !sd.terminal() {
 			if p.isRollback {
-				w.finishSD(sd, sdRollbackSuccessful, "")
+				pt.finishSD(sd, sdRollbackSuccessful, "")
 			} else {
-				w.finishSD(sd, sdSuccessful, "")
+				pt.finishSD(sd, sdSuccessful, "")
 			}
 		}
 	}
 	if !s.settled {
 		s.settled = true
-		w.event(s, "has reached a steady state.")
+		pt.event(s, "has reached a steady state.")
 	}
 }
 
 // updateService applies an UpdateService call: a new task definition (or a
 // forced redeploy) starts a deployment; a new desired count alone scales.
-func (w *World) updateService(s *service, td *taskDef, desired *int, force bool, cfg *deployConfig) *serviceDeployment {
+func (pt *Part) updateService(s *service, td *taskDef, desired *int, force bool, cfg *deployConfig) *serviceDeployment {
 	if cfg != nil {
 		s.cfg = *cfg
 	}
@@ -729,14 +727,14 @@ func (w *World) updateService(s *service, td *taskDef, desired *int, force bool,
 		td = p.td
 	}
 	if p == nil || force || td != p.td {
-		return w.startDeployment(s, td)
+		return pt.startDeployment(s, td)
 	}
-	w.reconcileSoon(s, w.pace(500*time.Millisecond))
+	pt.reconcileSoon(s, pt.loop.Pace(500*time.Millisecond))
 	return nil
 }
 
 // stopServiceDeployment implements StopServiceDeployment.
-func (w *World) stopServiceDeployment(sd *serviceDeployment, stopType string) *apiError {
+func (pt *Part) stopServiceDeployment(sd *serviceDeployment, stopType string) *apiError {
 	s := sd.svc
 	p := s.primary()
 	if sd.terminal() || p == nil || p.sd != sd {
@@ -753,15 +751,15 @@ func (w *World) stopServiceDeployment(sd *serviceDeployment, stopType string) *a
 		if sd.cbStatus == cbMonitoring {
 			sd.cbStatus = cbMonitoringComplete
 		}
-		w.startRollback(s, sd, userRollbackReason, sdRollbackRequested)
+		pt.startRollback(s, sd, userRollbackReason, sdRollbackRequested)
 	case "ABORT":
 		p.rollout = rolloutFailed
 		p.reason = abortReason
 		p.pending = ""
-		p.updatedAt = w.now
-		sd.stoppedAt = w.now
-		w.finishSD(sd, sdStopped, abortReason)
-		w.event(s, "(deployment %s) deployment stopped.", p.id)
+		p.updatedAt = pt.loop.Now()
+		sd.stoppedAt = pt.loop.Now()
+		pt.finishSD(sd, sdStopped, abortReason)
+		pt.event(s, "(deployment %s) deployment stopped.", p.id)
 	default:
 		return errInvalid("Invalid stopType %q: valid values are ROLLBACK and ABORT.", stopType)
 	}
@@ -769,20 +767,20 @@ func (w *World) stopServiceDeployment(sd *serviceDeployment, stopType string) *a
 }
 
 // deleteService drains a service to zero and marks it INACTIVE.
-func (w *World) deleteService(s *service) {
+func (pt *Part) deleteService(s *service) {
 	s.status = statusDraining
 	s.desired = 0
 	for _, d := range s.deployments {
 		d.desired = 0
 	}
 	s.settled = false
-	w.reconcileSoon(s, w.pace(500*time.Millisecond))
+	pt.reconcileSoon(s, pt.loop.Pace(500*time.Millisecond))
 }
 
 // sortedFamilies lists family names in byte order, as ECS sorts them.
-func (w *World) sortedFamilies() []string {
-	names := make([]string, 0, len(w.families))
-	for n := range w.families {
+func (pt *Part) sortedFamilies() []string {
+	names := make([]string, 0, len(pt.families))
+	for n := range pt.families {
 		names = append(names, n)
 	}
 	sort.Strings(names)

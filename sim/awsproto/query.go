@@ -1,0 +1,49 @@
+package awsproto
+
+import (
+	"encoding/xml"
+	"net/http"
+	"strings"
+)
+
+// awsQuery (Elastic Beanstalk 2010-12-01, ELBv2 2015-12-01): form POST with
+// Action and Version, XML answers <OpResponse><OpResult>…</OpResult>
+// <ResponseMetadata><RequestId/></ResponseMetadata></OpResponse>, errors as
+// <ErrorResponse><Error><Type/><Code/><Message/></Error><RequestId/></ErrorResponse>.
+
+// IsQuery says whether r looks like an awsQuery request: an Action in the
+// URL, or a form POST (whose Action is in the body).
+func IsQuery(r *http.Request) bool {
+	if r.URL.Query().Get("Action") != "" {
+		return true
+	}
+	return r.Method == http.MethodPost && strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded")
+}
+
+// QueryError is the body of an awsQuery error, for writing and for tests
+// that read one.
+type QueryError struct {
+	XMLName xml.Name `xml:"ErrorResponse"`
+	XMLNS   string   `xml:"xmlns,attr,omitempty"`
+	Error   struct {
+		Type    string `xml:"Type"`
+		Code    string `xml:"Code"`
+		Message string `xml:"Message"`
+	} `xml:"Error"`
+	RequestID string `xml:"RequestId"`
+}
+
+// WriteQueryError writes an awsQuery error in the service's namespace
+// (xmlns, may be ""); the SDK reads Code, Message and RequestId from it.
+// typ is "Sender" or "Receiver".
+func WriteQueryError(rw http.ResponseWriter, xmlns string, status int, typ, code, msg string) {
+	var e QueryError
+	e.XMLNS = xmlns
+	e.Error.Type, e.Error.Code, e.Error.Message = typ, code, msg
+	e.RequestID = RequestID(rw)
+	b, _ := xml.Marshal(e)
+	rw.Header().Set("Content-Type", "text/xml")
+	rw.WriteHeader(status)
+	rw.Write([]byte(xml.Header))
+	rw.Write(b)
+}

@@ -1,0 +1,33 @@
+// Package elbv2 is the Elastic Load Balancing v2 part of the simulated
+// world (awsQuery, API version 2015-12-01). It is routed and answers every
+// action "not implemented yet"; load balancers, target groups and target
+// health arrive here as the part's own state on the world's loop (see
+// sim/ecs for the pattern).
+package elbv2
+
+import (
+	"net/http"
+
+	"flightdeck/sim/awsproto"
+	"flightdeck/sim/internal/loop"
+)
+
+// The request Version that routes here, and the namespace of the answers.
+const (
+	Version = "2015-12-01"
+	XMLNS   = "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/"
+)
+
+// Part is the ELBv2 service of one world.
+type Part struct {
+	loop *loop.Loop // time, randomness and the lock, once there is state
+}
+
+// New is an ELBv2 with nothing in it, on the world's loop.
+func New(l *loop.Loop) *Part { return &Part{loop: l} }
+
+// Serve answers one awsQuery request for action.
+func (pt *Part) Serve(rw http.ResponseWriter, r *http.Request, action string) {
+	awsproto.WriteQueryError(rw, XMLNS, http.StatusBadRequest, "Sender", "InvalidAction",
+		"The action "+action+" is not implemented by the flightdeck sim yet (ELBv2).")
+}
