@@ -295,7 +295,7 @@ func (m Model) handleFetched(msg fetchedMsg) (Model, tea.Cmd) {
 		m.status = statusLine{text: "superseded by " + by.Short() + ": another deploy replaced the one flightdeck sent", tone: toneWarn}
 	}
 	moving := covering(m.snap, msg.result.Covers) || following
-	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving), m.lineageCmds())
+	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving, m.now), m.lineageCmds())
 }
 
 func (m Model) handleCIFetched(msg ciFetchedMsg) (Model, tea.Cmd) {
@@ -559,11 +559,16 @@ func (m Model) health() []string {
 		}
 	}
 	sort.Strings(order)
+	slow := m.poll.slowest()
 	out := make([]string, 0, len(order))
 	for _, k := range order {
 		a := kinds[k]
 		rate, metered := m.rate(k)
 		switch {
+		case a.failed == 0 && slow[k] > 0:
+			// Polls that take longer than the pace they are meant to keep:
+			// the next waits for the last, so the board lags by this much.
+			out = append(out, k+" "+m.st.Warn.Render(theme.GlyphWarn+" slow: a poll takes "+format.Age(slow[k])))
 		case metered && rate.remaining == 0:
 			out = append(out, k+" "+m.st.Failed.Render(theme.GlyphFailed+" rate limit spent, resets "+rate.reset.Local().Format("15:04")))
 		case a.failed == 0 && metered:

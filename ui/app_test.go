@@ -220,7 +220,7 @@ func TestOneFetchInFlightPerSource(t *testing.T) {
 func TestPollDelays(t *testing.T) {
 	timing := pollTiming{Idle: 10 * time.Second, Hot: 2 * time.Second, Timeout: time.Second, MaxBackoff: time.Minute}
 	p := newPoller([]providers.DeploySource{&fakeSource{}}, nil, timing)
-	p.finished(0, nil, false)
+	p.finished(0, nil, false, t0)
 	if d := p.delay(0, false); d != 10*time.Second {
 		t.Errorf("idle delay %v", d)
 	}
@@ -228,22 +228,22 @@ func TestPollDelays(t *testing.T) {
 		t.Errorf("hot delay %v", d)
 	}
 	for i, want := range []time.Duration{4 * time.Second, 8 * time.Second, 16 * time.Second} {
-		p.finished(0, errBoom, true)
+		p.finished(0, errBoom, true, t0)
 		if d := p.delay(0, true); d != want {
 			t.Errorf("failure %d: backoff %v, want %v", i+1, d, want)
 		}
 	}
 	for range 10 {
-		p.finished(0, errBoom, false)
+		p.finished(0, errBoom, false, t0)
 	}
 	if d := p.delay(0, false); d != time.Minute {
 		t.Errorf("backoff should cap at a minute, got %v", d)
 	}
-	p.finished(0, &providers.ThrottledError{RetryAfter: 30 * time.Second, Err: errBoom}, false)
+	p.finished(0, &providers.ThrottledError{RetryAfter: 30 * time.Second, Err: errBoom}, false, t0)
 	if d := p.delay(0, false); d != 30*time.Second {
 		t.Errorf("throttled delay should honour Retry-After, got %v", d)
 	}
-	p.finished(0, nil, true)
+	p.finished(0, nil, true, t0)
 	if d := p.delay(0, true); d != 2*time.Second {
 		t.Errorf("success should reset backoff, got %v", d)
 	}
@@ -367,7 +367,7 @@ func TestInitLeavesScheduleToUpdate(t *testing.T) {
 
 func TestRetryAfterIsCapped(t *testing.T) {
 	p := newPoller([]providers.DeploySource{&fakeSource{}}, nil, pollTiming{Idle: 10 * time.Second, Hot: 2 * time.Second, MaxBackoff: time.Minute})
-	p.finished(0, &providers.ThrottledError{RetryAfter: time.Hour, Err: errBoom}, false)
+	p.finished(0, &providers.ThrottledError{RetryAfter: time.Hour, Err: errBoom}, false, t0)
 	if d := p.delay(0, false); d != time.Minute {
 		t.Errorf("a huge Retry-After should be capped, got %v", d)
 	}

@@ -3,11 +3,14 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"flightdeck/model"
 	"flightdeck/providers"
+
+	tea "github.com/charmbracelet/bubbletea"
 )
 
 // subsetCI is a CI source that can read some of its services; the poller
@@ -76,4 +79,30 @@ func TestCIPacePerService(t *testing.T) {
 		t.Errorf("one busy service costs %d reads, more than two busy (%d)", total(one), total(two))
 	}
 	t.Logf("reads in %s of 50 services: 1 busy %d, 2 busy %d (all hot would be %d)", span, total(one), total(two), 50*int(span/(2*time.Second)))
+}
+
+// A poll that takes longer than the pace it keeps is shown in the header,
+// and the next is scheduled after it ends, not stacked behind it.
+func TestSlowPollIsMarked(t *testing.T) {
+	specs, src := world()
+	at := t0
+	m := New(Options{Title: "test", Services: specs, Providers: registry([]providers.DeploySource{src}),
+		Refresh: 10 * time.Second, Now: func() time.Time { return at }, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 30})
+	cmd := m.poll.start(context.Background(), 0, m.opts.Now)
+	if again := m.poll.start(context.Background(), 0, m.opts.Now); again != nil {
+		t.Fatal("a second poll of a source with one in flight was started")
+	}
+	msg := cmd()
+	at = t0.Add(14 * time.Second) // the answer took 14 s; the board polls every 10 s
+	m = update(t, m, msg)
+	if v := view(m); !strings.Contains(v, "aws ⚠ slow: a poll takes 14s") {
+		t.Errorf("the header should say the polls cannot keep up:\n%s", v)
+	}
+	cmd = m.poll.start(context.Background(), 0, m.opts.Now)
+	at = at.Add(time.Second)
+	m = update(t, m, cmd())
+	if v := view(m); strings.Contains(v, "slow") {
+		t.Errorf("a poll that kept up clears the mark:\n%s", v)
+	}
 }

@@ -61,6 +61,12 @@ type sourceState struct {
 	polling []string
 	// next is the wait the last result scheduled, for tests to read.
 	next time.Duration
+	// started is when the poll in flight began; slow is how long the
+	// last poll took when that was longer than the pace it was meant to
+	// keep (0 otherwise): a poll that cannot finish in its interval is
+	// shown, and the next waits for it instead of piling up behind it.
+	started time.Time
+	slow    time.Duration
 }
 
 // follow keeps a source hot after an action on one of its environments,
@@ -96,7 +102,7 @@ func (p *poller) start(ctx context.Context, i int, now func() time.Time) tea.Cmd
 	if s.ci != nil {
 		return p.startCI(ctx, i, now)
 	}
-	s.inFlight = true
+	s.inFlight, s.started = true, now()
 	return fetchCmd(ctx, s.src, i, p.timing.Timeout, now)
 }
 
@@ -119,7 +125,7 @@ func (p *poller) startCI(ctx context.Context, i int, now func() time.Time) tea.C
 		}
 		names = due
 	}
-	s.inFlight, s.polling = true, names
+	s.inFlight, s.polling, s.started = true, names, now()
 	return ciFetchCmd(ctx, s.ci, i, names, p.timing.Timeout, now)
 }
 
@@ -154,8 +160,8 @@ func (p *poller) startAll(ctx context.Context, now func() time.Time) tea.Cmd {
 }
 
 // finished records a result and schedules the next poll of that source.
-func (p *poller) finished(i int, err error, moving bool) tea.Cmd {
-	p.record(i, err)
+func (p *poller) finished(i int, err error, moving bool, now time.Time) tea.Cmd {
+	p.record(i, err, now, moving)
 	return p.tick(i, p.delay(i, moving))
 }
 
@@ -164,8 +170,12 @@ func (p *poller) finished(i int, err error, moving bool) tea.Cmd {
 // after the source's backoff when the poll failed, and the source ticks
 // when its first service is due, no sooner than a metered API allows.
 func (p *poller) finishedCI(i int, err error, moving func(service string) bool, now time.Time) tea.Cmd {
-	p.record(i, err)
 	s := &p.sources[i]
+	hot := false
+	for _, name := range s.polling {
+		hot = hot || moving(name)
+	}
+	p.record(i, err, now, hot)
 	if s.due == nil {
 		s.due = map[string]time.Time{}
 	}
@@ -180,7 +190,7 @@ func (p *poller) finishedCI(i int, err error, moving func(service string) bool, 
 	return p.tick(i, wait)
 }
 
-func (p *poller) record(i int, err error) {
+func (p *poller) record(i int, err error, now time.Time, moving bool) {
 	s := &p.sources[i]
 	s.inFlight = false
 	s.lastErr = err
@@ -189,6 +199,33 @@ func (p *poller) record(i int, err error) {
 	} else {
 		s.failures = 0
 	}
+	s.slow = 0
+	pace := p.timing.Idle
+	if moving {
+		pace = p.timing.Hot
+	}
+	if took := now.Sub(s.started); !s.started.IsZero() && took > pace {
+		s.slow = took
+	}
+}
+
+// slowest is, per provider kind, the longest a source's last poll took
+// beyond its pace (kinds whose polls keep up are left out).
+func (p *poller) slowest() map[string]time.Duration {
+	out := map[string]time.Duration{}
+	for _, s := range p.sources {
+		if s.slow == 0 {
+			continue
+		}
+		kind := ""
+		if s.ci != nil {
+			kind = s.ci.Kind()
+		} else {
+			kind = s.src.Kind()
+		}
+		out[kind] = max(out[kind], s.slow)
+	}
+	return out
 }
 
 // tick schedules the next poll of source i after d, obsoleting any

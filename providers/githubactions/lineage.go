@@ -2,7 +2,6 @@ package githubactions
 
 import (
 	"context"
-	"regexp"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -19,17 +18,32 @@ const (
 	maxComparisons = 256
 )
 
-var (
-	fullSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	hexRef  = regexp.MustCompile(`^[0-9a-fA-F]{7,40}$`) // a SHA as git abbreviates it, or whole
-)
+// isFullSHA: 40 lower-case hex digits, as GitHub writes a commit.
+func isFullSHA(s string) bool { return len(s) == 40 && isHex(s, false) }
+
+// isHexRef: a SHA as git abbreviates it (7 or more), or whole, any case.
+func isHexRef(s string) bool { return len(s) >= 7 && len(s) <= 40 && isHex(s, true) }
+
+// isHex checks by hand what a regexp would: compiling one costs every
+// start of the binary, --help included.
+func isHex(s string, upper bool) bool {
+	for _, c := range []byte(s) {
+		switch {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
+		case upper && c >= 'A' && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // normRef trims a ref and lower-cases it when it is a SHA, so that one
 // commit has one cache key; branch and tag names keep their case, which
 // git and GitHub respect.
 func normRef(ref string) string {
 	ref = strings.TrimSpace(ref)
-	if hexRef.MatchString(ref) {
+	if isHexRef(ref) {
 		return strings.ToLower(ref)
 	}
 	return ref
@@ -56,7 +70,7 @@ func (s *Source) Commit(ctx context.Context, repo, sha string) (model.Commit, er
 		return model.Commit{}, err
 	}
 	c := toCommit(rc)
-	if fullSHA.MatchString(sha) {
+	if isFullSHA(sha) {
 		s.lineage.commits.put(key, c)
 	}
 	if c.SHA != "" {
@@ -94,7 +108,7 @@ func (s *Source) Compare(ctx context.Context, repo, base, head string) (model.Co
 		}
 	}
 	out.Truncated = len(out.Commits) < max(out.AheadBy, cc.GetTotalCommits())
-	if fullSHA.MatchString(base) && fullSHA.MatchString(head) {
+	if isFullSHA(base) && isFullSHA(head) {
 		s.lineage.comparisons.put(key, out)
 	}
 	return out, nil
