@@ -223,7 +223,7 @@ func TestRollbackBadInput(t *testing.T) {
 		{[]string{"rollback", "nope", "production", "--to", "abcdef1", "--yes"}, exitUsage, "services: api"},
 		{[]string{"rollback", "api", "qa", "--to", "abcdef1", "--yes"}, exitUsage, "environments:"},
 		{[]string{"rollback", "api", "production", "--to", "deadbeefdeadbeef", "--yes"}, exitUsage, "deployable versions"},
-		{[]string{"rollback", "api", "production", "--to", "xyz", "--yes"}, exitUsage, "not a commit SHA"},
+		{[]string{"rollback", "api", "production", "--to", "xyz", "--yes"}, exitUsage, "neither a commit SHA"},
 		{[]string{"rollback", "api", "production", "--yes"}, exitUsage, "exactly one of --to SHA or --abort"},
 		{[]string{"rollback", "api", "production", "--abort", "--yes"}, exitRefused, "no deploy in flight"},
 		{[]string{"--read-only", "rollback", "api", "production", "--to", "abcdef1", "--yes"}, exitUsage, "never ran"},

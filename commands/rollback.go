@@ -21,11 +21,13 @@ type rollbackOptions struct {
 func newRollbackCmd(g *globals, io streams) *cobra.Command {
 	var o rollbackOptions
 	cmd := &cobra.Command{
-		Use:   "rollback SERVICE ENV (--to SHA | --abort)",
+		Use:   "rollback SERVICE ENV (--to SHA|REVISION|DIGEST | --abort)",
 		Short: "Point an environment at an older version, or abort the deploy in flight",
 		Long: `rollback points SERVICE's ENV at the newest deployable revision that carries
-SHA (see 'flightdeck history SERVICE ENV'). A rollback may supersede a deploy in
-flight. With --abort it instead stops the deploy in flight and rolls back.
+SHA (see 'flightdeck history SERVICE ENV'), or at the revision named (api-prod:7),
+or at the one whose image has the digest (sha256:…), for images that carry no
+commit. A rollback may supersede a deploy in flight. With --abort it instead
+stops the deploy in flight and rolls back.
 
 It asks for confirmation on a terminal (a protected environment's name must be
 typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
@@ -35,7 +37,7 @@ typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
 			return runRollback(cmd.Context(), g, io, o)
 		},
 	}
-	cmd.Flags().StringVar(&o.to, "to", "", "the commit SHA to roll back to (7 to 40 hex characters)")
+	cmd.Flags().StringVar(&o.to, "to", "", "what to roll back to: a commit SHA (7 to 40 hex characters), a revision (api-prod:7) or an image digest (sha256:…)")
 	cmd.Flags().BoolVar(&o.abort, "abort", false, "stop the deploy in flight and roll back")
 	o.act.register(cmd)
 	g.yesFlag(cmd)
@@ -49,8 +51,12 @@ func runRollback(ctx context.Context, g *globals, io streams, o rollbackOptions)
 	if (o.to == "") == !o.abort {
 		return usageErr("give exactly one of --to SHA or --abort")
 	}
-	if o.to != "" && (len(o.to) < 7 || model.SHAFromTag(o.to) == "") {
-		return usageErr("--to %q is not a commit SHA (7 to 40 hex characters)", o.to)
+	var want revisionRef
+	if o.to != "" {
+		var ok bool
+		if want, ok = parseRevisionRef(o.to); !ok {
+			return usageErr("--to %q is neither a commit SHA (7 to 40 hex characters), a revision (api-prod:7) nor an image digest (sha256:…)", o.to)
+		}
 	}
 	s, err := openSession(ctx, g, io)
 	if err != nil {
@@ -77,9 +83,9 @@ func runRollback(ctx context.Context, g *globals, io streams, o rollbackOptions)
 	if err != nil {
 		return s.failedBefore(kind, o.service, o.env, err)
 	}
-	rev, err := pickRevision(revs, o.to, t)
+	rev, err := pickRevision(revs, want, t)
 	if err != nil {
-		a := model.Action{Kind: kind, Service: t.key.Service, Environment: t.key.Environment, From: live.Version, To: model.Version{SHA: o.to}}
+		a := model.Action{Kind: kind, Service: t.key.Service, Environment: t.key.Environment, From: live.Version, To: want.version()}
 		_ = s.p.Failed(a, err)
 		if model.IsRefusal(err) {
 			s.report(a, nil, err)
@@ -91,13 +97,64 @@ func runRollback(ctx context.Context, g *globals, io streams, o rollbackOptions)
 	return s.act(ctx, s.p.Propose(model.SnapshotOf(live), ask), o.act)
 }
 
-// pickRevision finds the newest deployable revision carrying sha. A SHA
-// never deployed here is a usage error naming what exists; a SHA whose
+// revisionRef is what --to names: a commit, a provider revision, or an
+// image digest, whichever the environment's history can be searched by
+// (an image pushed by digest alone has no commit to name).
+type revisionRef struct{ sha, revision, digest string }
+
+func parseRevisionRef(s string) (revisionRef, bool) {
+	s = strings.TrimSpace(s)
+	switch {
+	case len(s) >= 7 && len(s) <= 40 && isHex(strings.ToLower(s)):
+		return revisionRef{sha: strings.ToLower(s)}, true
+	case strings.HasPrefix(s, "sha256:") && len(s) == len("sha256:")+64 && isHex(s[len("sha256:"):]):
+		return revisionRef{digest: s}, true
+	}
+	family, rev, ok := strings.Cut(s, ":")
+	if ok && family != "" && rev != "" && strings.Trim(rev, "0123456789") == "" {
+		return revisionRef{revision: s}, true
+	}
+	return revisionRef{}, false
+}
+
+func isHex(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789abcdef") == ""
+}
+
+// matches says whether a revision in the history is the one named.
+func (r revisionRef) matches(v model.Version) bool {
+	switch {
+	case r.sha != "":
+		return model.SameCommit(v.SHA, r.sha)
+	case r.digest != "":
+		return strings.HasSuffix(v.Artifact, "@"+r.digest)
+	}
+	return v.Revision == r.revision
+}
+
+// version is what the ref names, as an action's target when no revision
+// of the history carries it.
+func (r revisionRef) version() model.Version {
+	return model.Version{SHA: r.sha, Revision: r.revision, Artifact: r.digest}
+}
+
+func (r revisionRef) String() string {
+	switch {
+	case r.sha != "":
+		return model.ShortSHA(r.sha)
+	case r.digest != "":
+		return r.digest
+	}
+	return r.revision
+}
+
+// pickRevision finds the newest deployable revision the ref names. One
+// never deployed here is a usage error naming what exists; one whose
 // revisions are all deregistered is a refusal saying so.
-func pickRevision(revs []model.Revision, sha string, t target) (model.Revision, error) {
+func pickRevision(revs []model.Revision, want revisionRef, t target) (model.Revision, error) {
 	var gone []string
 	for _, r := range revs {
-		if !model.SameCommit(r.Version.SHA, sha) {
+		if !want.matches(r.Version) {
 			continue
 		}
 		if r.Available {
@@ -106,7 +163,7 @@ func pickRevision(revs []model.Revision, sha string, t target) (model.Revision, 
 		gone = append(gone, r.Version.Revision+" ("+r.Why+")")
 	}
 	if len(gone) > 0 {
-		return model.Revision{}, model.Refuse("%s/%s: no deployable revision carries %s; %s", t.key.Service, t.key.Environment, model.ShortSHA(sha), strings.Join(gone, ", "))
+		return model.Revision{}, model.Refuse("%s/%s: no deployable revision carries %s; %s", t.key.Service, t.key.Environment, want, strings.Join(gone, ", "))
 	}
 	known := make([]string, 0, len(revs))
 	for _, r := range revs {
@@ -115,5 +172,5 @@ func pickRevision(revs []model.Revision, sha string, t target) (model.Revision, 
 		}
 	}
 	return model.Revision{}, usageErr("%s/%s never ran %s; deployable versions: %s (see flightdeck history %s %s)",
-		t.key.Service, t.key.Environment, sha, strings.Join(known, ", "), t.key.Service, t.key.Environment)
+		t.key.Service, t.key.Environment, want, strings.Join(known, ", "), t.key.Service, t.key.Environment)
 }

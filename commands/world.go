@@ -65,7 +65,7 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 				k := awsKey{a.Region, a.Profile, a.EndpointURL, a.Anonymous}
 				groups[k] = append(groups[k], ecs.Environment{
 					Key:     model.EnvKey{Service: s.Name, Environment: e.Name},
-					Cluster: e.ECS.Cluster, Service: e.ECS.Service, Container: e.ECS.Container,
+					Cluster: e.ECS.Cluster, Service: e.ECS.Service, Container: e.ECS.Container, SHAFromTag: s.TagPattern(),
 				})
 			case e.Beanstalk != nil:
 				es.Target = model.TargetBeanstalk

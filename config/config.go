@@ -1,5 +1,7 @@
 package config
 
+import "regexp"
+
 // Config is a parsed, defaulted and validated configuration file.
 type Config struct {
 	// Path is the file the configuration came from, as given to Load or Parse.
@@ -55,7 +57,12 @@ type Service struct {
 	Name string `yaml:"name"`
 	// Repo is the GitHub "owner/name" that commits, subjects and compares come from.
 	Repo string `yaml:"repo,omitempty"`
-	CI   *CI    `yaml:"ci,omitempty"`
+	// SHAFromTag reads the commit out of the service's image tags when
+	// they are not one of the usual shapes: a regexp whose one group is the
+	// SHA, such as `\.g([0-9a-f]{7,40})$`. The OCI revision label is read
+	// first either way.
+	SHAFromTag string `yaml:"sha_from_tag,omitempty"`
+	CI         *CI    `yaml:"ci,omitempty"`
 	// Environments are listed in promotion order: staging before production.
 	Environments []Environment `yaml:"environments,omitempty"`
 }
@@ -150,6 +157,19 @@ func (e Environment) EffectiveAWS(global AWS) AWS {
 	}
 	out.Anonymous = out.Anonymous || e.AWS.Anonymous
 	return out
+}
+
+// TagPattern is the compiled sha_from_tag, or nil for the usual shapes
+// (model.SHAFromTag). Validate has checked that it compiles with one group.
+func (s *Service) TagPattern() *regexp.Regexp {
+	if s.SHAFromTag == "" {
+		return nil
+	}
+	re, err := regexp.Compile(s.SHAFromTag)
+	if err != nil || re.NumSubexp() != 1 {
+		return nil
+	}
+	return re
 }
 
 // Target reports what the environment deploys to: "ecs", "beanstalk", or ""

@@ -95,7 +95,7 @@ func TestParseProblems(t *testing.T) {
 			name: "unknown key with nothing close lists allowed keys only",
 			src:  "services:\n  - name: api\n    colour: red" + okEnvs,
 			wants: []want{{"services[0].colour", 3, 5,
-				`unknown key "colour"; allowed keys: name, repo, ci, environments`}},
+				`unknown key "colour"; allowed keys: name, repo, sha_from_tag, ci, environments`}},
 		},
 		{
 			name: "wrong types",
@@ -640,5 +640,18 @@ func TestLoadMissingFile(t *testing.T) {
 	var errs *Errors
 	if errors.As(err, &errs) {
 		t.Errorf("a read failure came back as *Errors")
+	}
+}
+
+func TestSHAFromTagPattern(t *testing.T) {
+	base := "services:\n  - name: api\n    sha_from_tag: %s\n    environments:\n      - name: prod\n        ecs: {cluster: c, service: s}\n"
+	checkProblems(t, problems(t, fmt.Sprintf(base, `'build-(\d+'`)), []want{{"services[0].sha_from_tag", 3, 0, "is not a regular expression"}})
+	checkProblems(t, problems(t, fmt.Sprintf(base, `'\.g[0-9a-f]+$'`)), []want{{"services[0].sha_from_tag", 3, 0, "needs exactly one group"}})
+	cfg, err := parse([]byte(fmt.Sprintf(base, `'\.g([0-9a-f]{7,40})$'`)), "config.yaml", testEnv)
+	if err != nil {
+		t.Fatalf("a good pattern: %v", err)
+	}
+	if re := cfg.Services[0].TagPattern(); re == nil || re.FindStringSubmatch("build-42.g3f2a1c9")[1] != "3f2a1c9" {
+		t.Errorf("the pattern as compiled: %v", re)
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 )
@@ -134,6 +135,15 @@ func (c checker) service(path string, s *Service) {
 	if s.Repo != "" && !isOwnerName(s.Repo) {
 		p := joinPath(path, "repo")
 		c.addf(p, c.valueAt(p), "%q is not a GitHub owner/name such as acme/api", s.Repo)
+	}
+	if s.SHAFromTag != "" {
+		p := joinPath(path, "sha_from_tag")
+		switch re, err := regexp.Compile(s.SHAFromTag); {
+		case err != nil:
+			c.addf(p, c.valueAt(p), "is not a regular expression: %v", err)
+		case re.NumSubexp() != 1:
+			c.addf(p, c.valueAt(p), "needs exactly one group, the SHA, such as \\.g([0-9a-f]{7,40})$; it has %d", re.NumSubexp())
+		}
 	}
 	if s.CI != nil {
 		c.ci(joinPath(path, "ci"), s)

@@ -41,23 +41,52 @@ func SameCommit(a, b string) bool {
 	return len(a) >= 7 && strings.HasPrefix(b, a)
 }
 
-// SHAFromTag reads a commit SHA out of an image tag: 7 to 40 hex characters,
-// optionally prefixed with "sha-" (the docker/metadata-action convention).
-// It returns "" when the tag is not a SHA (latest, v1.2.3). An all-digit
-// tag (a date, a build number) is valid hex and is returned: the
-// org.opencontainers.image.revision label, when present, is read first.
+// SHAFromTag reads a commit SHA out of an image tag, the ways builds
+// write one: bare ("3f2a1c9"), prefixed "sha-" (docker/metadata-action),
+// after a branch ("main-3f2a1c9") or before a platform ("3f2a1c9-arm64").
+// A SHA is 7 to 40 hex characters; one shorter than 40 must mix digits
+// and letters, since an all-digit tag is a date or a build number
+// ("20241205") and a letters-only one a word ("deadbeefcafe"), far more
+// often than an abbreviated commit. A tag where no part, or more than one,
+// reads as a SHA gives "". The org.opencontainers.image.revision label,
+// when present, is read before any tag.
 func SHAFromTag(tag string) string {
-	t := strings.ToLower(tag)
-	t = strings.TrimPrefix(t, "sha-")
-	if len(t) < 7 || len(t) > 40 {
-		return ""
+	t := strings.ToLower(strings.TrimSpace(tag))
+	if rest, ok := strings.CutPrefix(t, "sha-"); ok && isHex(rest) && len(rest) >= 7 && len(rest) <= 40 {
+		return rest // marked as a SHA: taken whatever its digits
 	}
-	for _, c := range t {
+	found := ""
+	for _, part := range strings.FieldsFunc(t, func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+		if !looksLikeSHA(part) {
+			continue
+		}
+		if found != "" {
+			return "" // two candidates: a guess either way
+		}
+		found = part
+	}
+	return found
+}
+
+// looksLikeSHA: 7 to 40 hex characters, mixing digits and letters unless
+// it is all 40.
+func looksLikeSHA(s string) bool {
+	if len(s) < 7 || len(s) > 40 || !isHex(s) {
+		return false
+	}
+	if len(s) == 40 {
+		return true
+	}
+	return strings.ContainsAny(s, "0123456789") && strings.ContainsAny(s, "abcdef")
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return ""
+			return false
 		}
 	}
-	return t
+	return s != ""
 }
 
 // ImageTag splits the tag off an image reference. A digest reference

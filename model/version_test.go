@@ -8,10 +8,20 @@ func TestSHAFromTag(t *testing.T) {
 		{"sha-3f2a1c9", "3f2a1c9"},
 		{"SHA-3F2A1C9", "3f2a1c9"},
 		{"3f2a1c9d4e5f60718293a4b5c6d7e8f901234567", "3f2a1c9d4e5f60718293a4b5c6d7e8f901234567"},
-		{"3f2a1c", ""},           // too short to be a SHA
-		{"latest", ""},           // not hex
-		{"v1.2.3", ""},           // a release tag
-		{"20261121", "20261121"}, // all-digit dates are hex too; the label wins when present
+		{"3f2a1c", ""},       // too short to be a SHA
+		{"latest", ""},       // not hex
+		{"v1.2.3", ""},       // a release tag
+		{"20261121", ""},     // a date, not a commit
+		{"deadbeefcafe", ""}, // a word, not a commit
+		{"1234567890123456789012345678901234567890", "1234567890123456789012345678901234567890"}, // whole: taken
+		{"sha-1234567", "1234567"},           // marked as a SHA
+		{"main-3f2a1c9", "3f2a1c9"},          // <branch>-<sha>
+		{"feature_login-3f2a1c9", "3f2a1c9"}, // a branch with an underscore
+		{"3f2a1c9-arm64", "3f2a1c9"},         // <sha>-<arch>
+		{"v1.4.2-3f2a1c9", "3f2a1c9"},        // a release and its commit
+		{"20241205-3f2a1c9", "3f2a1c9"},      // a date and the commit
+		{"3f2a1c9-4e5f607", ""},              // two candidates: no guess
+		{"edge", ""}, {"1.25-alpine", ""},
 		{"3f2a1c9d4e5f60718293a4b5c6d7e8f9012345678", ""}, // 41 chars
 		{"", ""},
 	} {

@@ -60,7 +60,7 @@ func (s *Source) Rollback(ctx context.Context, key model.EnvKey, to model.Versio
 	if err != nil {
 		return rc, err
 	}
-	target, err := s.resolveRollback(ctx, familyOf(cur), e.Container, to)
+	target, err := s.resolveRollback(ctx, familyOf(cur), e.reading(), to)
 	if err != nil {
 		return rc, err
 	}
@@ -87,12 +87,12 @@ func (s *Source) Rollback(ctx context.Context, key model.EnvKey, to model.Versio
 }
 
 // resolveRollback finds the revision of family a rollback to `to` deploys.
-func (s *Source) resolveRollback(ctx context.Context, family, containerName string, to model.Version) (*taskDef, error) {
+func (s *Source) resolveRollback(ctx context.Context, family string, r reading, to model.Version) (*taskDef, error) {
 	carries := func(td *taskDef) bool {
 		if to.SHA == "" {
 			return true
 		}
-		v, err := td.version(containerName)
+		v, err := td.version(r)
 		return err == nil && model.SameCommit(v.SHA, to.SHA)
 	}
 	if to.Revision != "" && familyOf(to.Revision) == family && revisionNumber(to.Revision) > 0 {
@@ -278,13 +278,10 @@ func registration(base *types.TaskDefinition, tags []types.Tag, containerName st
 			in.Tags = append(in.Tags, t)
 		}
 	}
-	ci := chooseContainer(in.ContainerDefinitions, containerName)
+	ci, err := chooseContainer(in.ContainerDefinitions, containerName)
 	rev := newTaskDef(base).Revision()
-	if ci < 0 {
-		if containerName == "" {
-			return nil, 0, fmt.Errorf("ecs: task definition %s has no containers", rev)
-		}
-		return nil, 0, fmt.Errorf("ecs: container %q not in task definition %s", containerName, rev)
+	if err != nil {
+		return nil, 0, fmt.Errorf("ecs: task definition %s: %w", rev, err)
 	}
 	c := &in.ContainerDefinitions[ci]
 	if aws.ToString(c.Image) == artifact.Artifact {
@@ -304,19 +301,13 @@ func registration(base *types.TaskDefinition, tags []types.Tag, containerName st
 	return in, ci, nil
 }
 
-// chooseContainer is the index of the named container, or with no name the
-// first essential one (a container without the flag is essential), or the
-// first; -1 when there is none.
-func chooseContainer(defs []types.ContainerDefinition, want string) int {
+// chooseContainer is pickContainer over container definitions.
+func chooseContainer(defs []types.ContainerDefinition, want string) (int, error) {
+	names, images, essential := make([]string, len(defs)), make([]string, len(defs)), make([]bool, len(defs))
 	for i, c := range defs {
-		if want != "" && aws.ToString(c.Name) == want || want == "" && (c.Essential == nil || *c.Essential) {
-			return i
-		}
+		names[i], images[i], essential[i] = aws.ToString(c.Name), aws.ToString(c.Image), c.Essential == nil || *c.Essential
 	}
-	if want == "" && len(defs) > 0 {
-		return 0
-	}
-	return -1
+	return pickContainer(names, images, essential, want)
 }
 
 // Abort stops the deploy in flight with a rollback: it finds the service

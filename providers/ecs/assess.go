@@ -220,7 +220,7 @@ type lookupFunc func(ref string) (*taskDef, error)
 // assess turns one described service into an environment's status, using
 // and updating what the source remembers of it. verdict is this poll's
 // ListServiceDeployments answer when called is true. Called with s.mu held.
-func assess(svc *types.Service, containerName string, lookup lookupFunc, mem *serviceMemory, verdict lsdVerdict, called bool) (model.EnvStatus, error) {
+func assess(svc *types.Service, r reading, lookup lookupFunc, mem *serviceMemory, verdict lsdVerdict, called bool) (model.EnvStatus, error) {
 	set := deploymentSet(svc)
 	switch {
 	case called:
@@ -238,7 +238,7 @@ func assess(svc *types.Service, containerName string, lookup lookupFunc, mem *se
 		if err != nil {
 			return model.Version{Revision: revisionFromRef(ref)}, err
 		}
-		return td.version(containerName)
+		return td.version(r)
 	}
 
 	var st model.EnvStatus
@@ -330,7 +330,7 @@ func assess(svc *types.Service, containerName string, lookup lookupFunc, mem *se
 		// The version being undone: the failed deployment, or (a rollback a
 		// user asked for) the newest other deployment.
 		if undone := firstDeployment(failed, newestOther(svc.Deployments, primary)); undone != nil {
-			memo.fromSHA[containerName] = shaOf[aws.ToString(undone.Id)]
+			memo.fromSHA[r.container] = shaOf[aws.ToString(undone.Id)]
 		}
 		if failed != nil {
 			if r := aws.ToString(failed.RolloutStateReason); r != "" {
@@ -341,7 +341,7 @@ func assess(svc *types.Service, containerName string, lookup lookupFunc, mem *se
 			memo.reason = firstNonEmpty(mem.verdict.reason, rollbackReason(primary), rbEvent)
 		}
 		mem.rollback = memo
-		progress.FromSHA, progress.Reason = memo.fromSHA[containerName], memo.reason
+		progress.FromSHA, progress.Reason = memo.fromSHA[r.container], memo.reason
 		st.Deployment = progress
 		switch {
 		case state == rolloutFailed || mem.verdict.kind == verdictRollbackFailed:

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -48,7 +49,7 @@ func newFakeAPI() *fakeAPI {
 		f.taskDefs[ref] = types.TaskDefinition{
 			Family: aws.String("api"), Revision: int32(i + 1),
 			TaskDefinitionArn:    tdArn(ref),
-			ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("api"), Image: aws.String("acme/api:" + sha)}},
+			ContainerDefinitions: []types.ContainerDefinition{{Name: aws.String("api"), Image: aws.String("acme/api:sha-" + sha)}},
 		}
 	}
 	return f
@@ -415,15 +416,69 @@ func TestContainerChoice(t *testing.T) {
 		want      model.Version
 		err       bool
 	}{
-		{"", model.Version{SHA: "abcdef1", Artifact: "acme/web:sha-ABCDEF1", Revision: "web:3"}, false},
+		// web and worker could each be the application: no guess.
+		{"", model.Version{Revision: "web:3"}, true},
+		{"web", model.Version{SHA: "abcdef1", Artifact: "acme/web:sha-ABCDEF1", Revision: "web:3"}, false},
 		{"log", model.Version{SHA: "", Artifact: "fluent/bit:2.1", Revision: "web:3"}, false},
 		{"worker", model.Version{SHA: "deadbeef1234567", Artifact: "acme/worker@sha256:abc", Revision: "web:3"}, false},
 		{"nope", model.Version{Revision: "web:3"}, true},
 	}
 	for _, c := range cases {
-		v, err := td.version(c.container)
+		v, err := td.version(reading{container: c.container})
 		if v != c.want || (err != nil) != c.err {
 			t.Errorf("container %q: %+v %v, want %+v err=%v", c.container, v, err, c.want, c.err)
+		}
+	}
+}
+
+// Real task definitions put sidecars first: a FireLens log router, a
+// Datadog agent, an App Mesh Envoy. None of them is ever the version;
+// images pushed by digest alone read their commit from the OCI label; a
+// service's own tag pattern reads its tags.
+func TestVersionOfRealTaskDefinitions(t *testing.T) {
+	def := func(name, image string, essential bool, labels map[string]string) types.ContainerDefinition {
+		return types.ContainerDefinition{Name: aws.String(name), Image: aws.String(image), Essential: aws.Bool(essential), DockerLabels: labels}
+	}
+	firelens := def("log_router", "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable", true, nil)
+	datadog := def("datadog-agent", "public.ecr.aws/datadog/agent:7", true, nil)
+	envoy := def("envoy", "840364872350.dkr.ecr.us-west-2.amazonaws.com/aws-appmesh-envoy:v1.29.6.0-prod", true, nil)
+	xray := def("xray", "amazon/aws-xray-daemon:3.x", false, nil)
+	app := def("api", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api:main-3f2a1c9", true, nil)
+	byDigest := def("api", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/api@sha256:"+strings.Repeat("ab", 32), true,
+		map[string]string{RevisionLabel: "7d3e2a11c0ffee00000000000000000000000000"})
+	public := def("web", "nginx", true, nil)
+	cases := []struct {
+		name   string
+		defs   []types.ContainerDefinition
+		r      reading
+		sha    string
+		errHas string
+	}{
+		{"FireLens and Datadog listed first", []types.ContainerDefinition{firelens, datadog, app}, reading{}, "3f2a1c9", ""},
+		{"App Mesh Envoy and an X-Ray daemon", []types.ContainerDefinition{envoy, app, xray}, reading{}, "3f2a1c9", ""},
+		{"digest only, commit in the OCI label", []types.ContainerDefinition{firelens, byDigest}, reading{}, "7d3e2a11c0ffee00000000000000000000000000", ""},
+		{"a public image alone", []types.ContainerDefinition{public}, reading{}, "", ""},
+		{"sidecars only", []types.ContainerDefinition{firelens, datadog}, reading{}, "", "every container is a sidecar"},
+		{"two applications", []types.ContainerDefinition{app, public}, reading{}, "", "several containers could be the application (api, web)"},
+		{"the config names it", []types.ContainerDefinition{app, public}, reading{container: "api"}, "3f2a1c9", ""},
+		{"the service's tag pattern", []types.ContainerDefinition{def("api", "acme/api:build-42.g3f2a1c9", true, nil)},
+			reading{shaFromTag: regexp.MustCompile(`\.g([0-9a-f]{7,40})$`)}, "3f2a1c9", ""},
+		{"a pattern whose group is no SHA", []types.ContainerDefinition{def("api", "acme/api:build-42", true, nil)},
+			reading{shaFromTag: regexp.MustCompile(`build-(\d+)`)}, "", ""},
+	}
+	for _, c := range cases {
+		td := newTaskDef(&types.TaskDefinition{Family: aws.String("api"), Revision: 9, ContainerDefinitions: c.defs})
+		v, err := td.version(c.r)
+		switch {
+		case c.errHas != "" && (err == nil || !strings.Contains(err.Error(), c.errHas)):
+			t.Errorf("%s: error %v, want it to say %q", c.name, err, c.errHas)
+		case c.errHas == "" && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case v.SHA != c.sha:
+			t.Errorf("%s: SHA %q, want %q (%+v)", c.name, v.SHA, c.sha, v)
+		}
+		if err == nil && isSidecar("", v.Artifact) {
+			t.Errorf("%s: a sidecar became the version: %+v", c.name, v)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -36,9 +37,18 @@ type Environment struct {
 	Key     model.EnvKey
 	Cluster string
 	Service string // name or ARN
-	// Container names the container whose image is the version; "" means
-	// the first essential container of the task definition.
+	// Container names the container whose image is the version; ""
+	// lets flightdeck choose (see pickContainer).
 	Container string
+	// SHAFromTag reads the commit from the chosen image's tag: a regexp
+	// whose one group is the SHA; nil reads the usual shapes
+	// (model.SHAFromTag). The OCI revision label is read first either way.
+	SHAFromTag *regexp.Regexp
+}
+
+// reading is how the environment's version is read from a task definition.
+func (e Environment) reading() reading {
+	return reading{container: e.Container, shaFromTag: e.SHAFromTag}
 }
 
 // Options configure a Source. Region, Profile and EndpointURL follow the AWS
@@ -451,7 +461,7 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 		v, called := fresh[ref]
 		var a model.EnvStatus
 		err := providers.Guard("", func() (err error) { // wrapped below
-			a, err = assess(r.svc, e.Container, lookup, mem, v, called)
+			a, err = assess(r.svc, e.reading(), lookup, mem, v, called)
 			return err
 		})
 		if err != nil {

@@ -81,7 +81,7 @@ func (s *Source) History(ctx context.Context, key model.EnvKey) ([]model.Revisio
 	out := make([]model.Revision, 0, len(revs))
 	for i, r := range revs {
 		td := tds[i]
-		v, _ := td.version(e.Container) // a revision without the container still shows, by name
+		v, _ := td.version(e.reading()) // a revision without the container still shows, by name
 		rev := model.Revision{
 			Version:   v,
 			Current:   sameTaskDef(td.arn, cur) || sameTaskDef(td.Revision(), cur),

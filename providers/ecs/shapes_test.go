@@ -49,7 +49,7 @@ func TestOddShapes(t *testing.T) {
 		{Name: "a string for a count", Changes: []oddanswers.Change{at(opDescribeServices, api+".runningCount", "3")}, Err: "expected"},
 		{Name: "a date that is not one", Changes: []oddanswers.Change{at(opDescribeServices, api+".createdAt", "yesterday")}, Err: "expected"},
 		{Name: "null containers", Changes: []oddanswers.Change{at(opDescribeTaskDefinition, "taskDefinition.containerDefinitions", []any{nil})},
-			Err: `container "api" not in task definition`},
+			Err: `container "api" is not in it (it has: (unnamed))`},
 		{Name: "no task definition", Changes: []oddanswers.Change{at(opDescribeTaskDefinition, "taskDefinition", nil)}, Err: "empty answer"},
 	}, func(t *testing.T, answers map[string][]byte) (model.EnvStatus, string) {
 		h := &canned{}

@@ -1,8 +1,11 @@
 package ecs
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,35 +49,119 @@ func (t *taskDef) Revision() string {
 	return t.family + ":" + strconv.Itoa(int(t.revision))
 }
 
-// version names what the chosen container runs. want "" picks the first
-// essential container (ECS treats a container without the flag as essential).
-func (t *taskDef) version(want string) (model.Version, error) {
-	var c *container
-	for i := range t.containers {
-		cc := &t.containers[i]
-		if want != "" && cc.name == want || want == "" && cc.essential {
-			c = cc
-			break
-		}
+// reading says how an environment reads its version from a task
+// definition: which container (see pickContainer), and how its tag names
+// the commit.
+type reading struct {
+	container  string
+	shaFromTag *regexp.Regexp
+}
+
+// sha reads the commit from an image tag.
+func (r reading) sha(tag string) string {
+	if r.shaFromTag == nil {
+		return model.SHAFromTag(tag)
 	}
-	if c == nil && want == "" && len(t.containers) > 0 {
-		c = &t.containers[0]
+	m := r.shaFromTag.FindStringSubmatch(tag)
+	if len(m) < 2 {
+		return ""
 	}
-	if c == nil {
-		names := make([]string, len(t.containers))
-		for i, cc := range t.containers {
-			names[i] = cc.name
-		}
-		if want == "" {
-			return model.Version{Revision: t.Revision()}, fmt.Errorf("task definition %s has no containers", t.Revision())
-		}
-		return model.Version{Revision: t.Revision()}, fmt.Errorf("container %q not in task definition %s (it has: %s)", want, t.Revision(), strings.Join(names, ", "))
+	sha := strings.ToLower(m[1])
+	if len(sha) < 7 || len(sha) > 40 || strings.Trim(sha, "0123456789abcdef") != "" {
+		return "" // the pattern's group must still be a SHA
 	}
+	return sha
+}
+
+// version names what the chosen container runs.
+func (t *taskDef) version(r reading) (model.Version, error) {
+	names, images, essential := make([]string, len(t.containers)), make([]string, len(t.containers)), make([]bool, len(t.containers))
+	for i, c := range t.containers {
+		names[i], images[i], essential[i] = c.name, c.image, c.essential
+	}
+	i, err := pickContainer(names, images, essential, r.container)
+	if err != nil {
+		return model.Version{Revision: t.Revision()}, fmt.Errorf("task definition %s: %w", t.Revision(), err)
+	}
+	c := t.containers[i]
 	sha := c.labelSHA
 	if sha == "" {
-		sha = model.SHAFromTag(model.ImageTag(c.image))
+		sha = r.sha(model.ImageTag(c.image))
 	}
 	return model.Version{SHA: sha, Artifact: c.image, Revision: t.Revision()}, nil
+}
+
+// sidecars are the images of containers that run beside an application
+// and are never its version: log routers, agents, meshes, collectors.
+var sidecars = []string{
+	"aws-for-fluent-bit", "fluent-bit", "fluentd", "datadog/agent", "datadog/docker-dd-agent",
+	"aws-appmesh-envoy", "envoyproxy/envoy", "aws-xray-daemon", "cloudwatch-agent",
+	"aws-otel-collector", "opentelemetry-collector", "newrelic/infrastructure", "newrelic/nri-",
+	"ecs-service-connect-agent", "splunk/fluentd", "amazon/aws-for-fluent-bit",
+}
+
+// sidecarNames are container names that mark one, whatever its image.
+var sidecarNames = []string{"log_router", "log-router", "firelens", "datadog-agent", "envoy", "xray-daemon", "otel-collector", "cwagent"}
+
+// isSidecar says whether a container is a known sidecar, by image or name.
+func isSidecar(name, image string) bool {
+	img, n := strings.ToLower(image), strings.ToLower(name)
+	for _, p := range sidecars {
+		if strings.Contains(img, p) {
+			return true
+		}
+	}
+	return slices.Contains(sidecarNames, n)
+}
+
+// listNames lists container names for an error, an unnamed one as such.
+func listNames(names []string) string {
+	if len(names) == 0 {
+		return "no containers"
+	}
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = cmp.Or(n, "(unnamed)")
+	}
+	return strings.Join(out, ", ")
+}
+
+// pickContainer chooses, deliberately, the container whose image is the
+// service's version: the one the config names; else the only essential
+// container that is not a known sidecar (a FireLens log router or a
+// Datadog agent listed first must never become the version, or a
+// rollback act on its image); else the only container there is. Anything
+// else is an error naming the containers, asking for container: in the
+// config, never a guess.
+func pickContainer(names, images []string, essential []bool, want string) (int, error) {
+	if want != "" {
+		if i := slices.Index(names, want); i >= 0 {
+			return i, nil
+		}
+		return -1, fmt.Errorf("container %q is not in it (it has: %s)", want, listNames(names))
+	}
+	if len(names) == 1 {
+		return 0, nil
+	}
+	var apps []int
+	for i := range names {
+		if essential[i] && !isSidecar(names[i], images[i]) {
+			apps = append(apps, i)
+		}
+	}
+	switch {
+	case len(names) == 0:
+		return -1, fmt.Errorf("it has no containers")
+	case len(apps) == 1:
+		return apps[0], nil
+	case len(apps) == 0:
+		return -1, fmt.Errorf("every container is a sidecar or not essential (%s); name the application's in the config (container:)", listNames(names))
+	}
+	picked := make([]string, len(apps))
+	for k, i := range apps {
+		picked[k] = names[i]
+	}
+	return -1, fmt.Errorf("several containers could be the application (%s); name the one whose image is the version in the config (container:)", strings.Join(picked, ", "))
 }
 
 func newTaskDef(td *types.TaskDefinition) *taskDef {
