@@ -117,22 +117,21 @@ var (
 // New builds a Source from the AWS default configuration chain plus the
 // options. It fails when no region can be found, naming the environments.
 func New(ctx context.Context, o Options) (*Source, error) {
-	cfg, err := awsx.Load(ctx, o.aws())
+	cfg, err := awsx.LoadFor(ctx, "ecs", o.aws(), o.keys())
 	if err != nil {
-		return nil, fmt.Errorf("ecs: load AWS config for %s: %w", envNames(o.Environments), err)
+		return nil, err
 	}
-	if cfg.Region == "" {
-		return nil, fmt.Errorf("ecs: no AWS region for %s: set aws.region in the config, AWS_REGION, or a region in the profile", envNames(o.Environments))
-	}
-	client := awsecs.NewFromConfig(cfg, func(eo *awsecs.Options) {
-		// Set here rather than on the config: LoadDefaultConfig would try to
-		// add AWS_CA_BUNDLE to it and refuse a plain *http.Client.
-		if o.HTTPClient != nil {
-			eo.HTTPClient = o.HTTPClient
-		}
-		eo.HTTPClient = awsx.BodyWithoutWriteTo{Inner: eo.HTTPClient}
-	})
+	client := awsecs.NewFromConfig(cfg, func(so *awsecs.Options) { so.HTTPClient = awsx.HTTPClient(o.HTTPClient, so.HTTPClient) })
 	return newSource(client, cfg.Region, o), nil
+}
+
+// keys are the environments' keys, for messages.
+func (o Options) keys() []model.EnvKey {
+	keys := make([]model.EnvKey, len(o.Environments))
+	for i, e := range o.Environments {
+		keys[i] = e.Key
+	}
+	return keys
 }
 
 // aws is the part of the options that configures the AWS client.
@@ -161,17 +160,6 @@ func newSource(client api, region string, o Options) *Source {
 		memory:      make(map[string]*serviceMemory),
 		svcRevs:     make(map[string]string),
 	}
-}
-
-func envNames(envs []Environment) string {
-	if len(envs) == 0 {
-		return "(no environments)"
-	}
-	names := make([]string, 0, len(envs))
-	for _, e := range envs {
-		names = append(names, e.Key.Service+"/"+e.Key.Environment)
-	}
-	return "environment(s) " + strings.Join(names, ", ")
 }
 
 // Name identifies the source on screen and in the health summary, e.g.

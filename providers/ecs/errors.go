@@ -45,7 +45,8 @@ func classify(err error, profile string, now time.Time) error {
 }
 
 var (
-	errorCode   = awsx.ErrorCode
-	httpStatus  = awsx.HTTPStatus
-	unsupported = awsx.Unsupported
+	errorCode      = awsx.ErrorCode
+	httpStatus     = awsx.HTTPStatus
+	unsupported    = awsx.Unsupported
+	notImplemented = awsx.NotImplemented
 )

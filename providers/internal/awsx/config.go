@@ -2,7 +2,9 @@ package awsx
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -12,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/smithy-go/logging"
+
+	"flightdeck/model"
 )
 
 // Options select the account, region and endpoint of one AWS client.
@@ -120,4 +124,37 @@ func endpointHost(endpoint string) string {
 		host += p
 	}
 	return host
+}
+
+// LoadFor is Load for a backend's environments, failing with the
+// backend's name and theirs when the configuration cannot be loaded or
+// names no region.
+func LoadFor(ctx context.Context, backend string, o Options, envs []model.EnvKey) (aws.Config, error) {
+	names := "(no environments)"
+	if len(envs) > 0 {
+		keys := make([]string, len(envs))
+		for i, k := range envs {
+			keys[i] = k.Service + "/" + k.Environment
+		}
+		names = "environment(s) " + strings.Join(keys, ", ")
+	}
+	cfg, err := Load(ctx, o)
+	if err != nil {
+		return cfg, fmt.Errorf("%s: load AWS config for %s: %w", backend, names, err)
+	}
+	if cfg.Region == "" {
+		return cfg, fmt.Errorf("%s: no AWS region for %s: set aws.region in the config, AWS_REGION, or a region in the profile", backend, names)
+	}
+	return cfg, nil
+}
+
+// HTTPClient is the client a service client sends with: the test's own
+// when given, else the SDK's default, with BodyWithoutWriteTo around it.
+// Set on the service's options rather than on the config: LoadDefaultConfig
+// would try to add AWS_CA_BUNDLE to it and refuse a plain *http.Client.
+func HTTPClient(override *http.Client, sdkDefault aws.HTTPClient) aws.HTTPClient {
+	if override != nil {
+		sdkDefault = override
+	}
+	return BodyWithoutWriteTo{Inner: sdkDefault}
 }

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"flightdeck/providers"
@@ -176,4 +178,29 @@ func Unsupported(err error) bool {
 		return true
 	}
 	return false
+}
+
+// NotImplemented recognises an endpoint that lacks an operation: one that
+// says so (see Unsupported), or answers a bare HTTP 500 that is not an AWS
+// error, as moto does for the operations it has not implemented.
+func NotImplemented(err error) bool {
+	if Unsupported(err) {
+		return true
+	}
+	code := ErrorCode(err)
+	return HTTPStatus(err) == 500 && (code == "" || code == "UnknownError")
+}
+
+// RequestID is the request id AWS gave a call: from its answer's metadata,
+// or from its error when the service answered one.
+func RequestID(md middleware.Metadata, err error) string {
+	if err != nil {
+		var re interface{ ServiceRequestID() string }
+		if errors.As(err, &re) {
+			return re.ServiceRequestID()
+		}
+		return ""
+	}
+	id, _ := awsmiddleware.GetRequestIDMetadata(md)
+	return id
 }
