@@ -65,6 +65,11 @@ func (s *Source) remember(ref envRef, d types.EnvironmentDescription, extras map
 		m.take(x.events)
 	}
 	m.observe(d)
+	if x.wanted && !x.asked {
+		// The change was not read: forget having seen it, so that the
+		// next poll asks for the events again.
+		m.updated = time.Time{}
+	}
 	x.taken = true
 }
 

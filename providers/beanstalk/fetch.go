@@ -92,6 +92,7 @@ type described struct {
 type extra struct {
 	health *model.Health
 	events []types.EventDescription
+	wanted bool // events were due: the environment moved
 	asked  bool // events were asked for and answered
 	taken  bool // remembered: the memory has this poll's answers
 }
@@ -225,7 +226,7 @@ func (s *Source) readExtras(ctx context.Context, found map[envRef]types.Environm
 		x := &extra{}
 		_ = providers.Guard("beanstalk", func() error {
 			x.health = s.health(ctx, j.d)
-			if j.events {
+			if x.wanted = j.events; x.wanted {
 				x.events, x.asked = s.events(ctx, j.ref.app, j.d, j.since)
 			}
 			return nil

@@ -337,9 +337,55 @@ func TestSHAFromVersion(t *testing.T) {
 			t.Errorf("%q / %q: %+v, want sha %q", c.label, c.desc, got, c.want)
 		}
 	}
-	for p, ok := range map[string]bool{`([0-9a-f]{7,40})`: true, `[0-9a-f]+`: false, `(a)(b)`: false, `(`: false} {
-		if (CheckSHAPattern(p) == "") != ok {
-			t.Errorf("CheckSHAPattern(%q) = %q", p, CheckSHAPattern(p))
-		}
+}
+
+// TestEventsReadAgainAfterAFailure: a change whose events could not be
+// read is asked about again on the next poll, and the failure fails
+// nothing but the events.
+func TestEventsReadAgainAfterAFailure(t *testing.T) {
+	w := newWorld(t)
+	w.env(envDesc("web", "web-prod", "v1", "Ready", "Green", ""))
+	s := w.source(t, nil, Environment{Key: key("web", "production"), Application: "web", Name: "web-prod"})
+	s.Fetch(context.Background())
+	w.set("web-prod", map[string]any{"DateUpdated": t0.Add(time.Minute).Format(time.RFC3339)})
+	w.event("web-prod", t0.Add(time.Minute), "WARN", "Environment health has transitioned from Ok to Warning.")
+	w.fail["DescribeEvents"] = &apiError{500, "InternalFailure", "try again"}
+	sts, err := s.Fetch(context.Background())
+	if err != nil || sts[0].Error != "" {
+		t.Fatalf("an events failure failed the environment: %v %+v", err, sts)
+	}
+	delete(w.fail, "DescribeEvents")
+	w.srv.take()
+	sts, _ = s.Fetch(context.Background())
+	if w.srv.take()["DescribeEvents"] != 1 || len(sts[0].Events) != 1 {
+		t.Fatalf("events not read again: %+v", sts[0].Events)
+	}
+}
+
+// TestOddShapes: outside text is data, kept exact (the UI cleans it);
+// missing fields and unknown values read as unknown, never a panic.
+func TestOddShapes(t *testing.T) {
+	w := newWorld(t)
+	// XML 1.0 cannot carry ESC or BEL (the encoder sends U+FFFD); a bidi
+	// override and markup-looking text it can.
+	hostile := "v1 <b>]0;pwned\u202e\u200b"
+	w.env(map[string]any{"ApplicationName": "web", "EnvironmentName": "web-prod", "VersionLabel": hostile})
+	w.env(map[string]any{"ApplicationName": "odd", "EnvironmentName": "web-odd", "Status": "Frobnicating", "Health": "Plaid", "HealthStatus": "Weird", "AbortableOperationInProgress": "maybe"})
+	w.event("web-prod", t0, "INFO", "Batch 99999999999: Starting application deployment on instance(s) [].\x1b[2J")
+	s := w.source(t, nil,
+		Environment{Key: key("web", "production"), Application: "web", Name: "web-prod"},
+		Environment{Key: key("web", "odd"), Application: "odd", Name: "web-odd"})
+	before := providers.RecoveredPanics()
+	sts, _ := s.Fetch(context.Background())
+	if providers.RecoveredPanics() != before {
+		t.Fatal("a panic was recovered")
+	}
+	if st := sts[0]; st.Version.Revision != hostile || st.Version.SHA != "" || st.State != model.StateUnknown || len(st.Events) != 1 || !strings.Contains(st.Events[0].Message, "[2J") {
+		t.Errorf("hostile: %+v", st)
+	}
+	// A value of the wrong type fails the decode of its application's
+	// answer: that application's environments, not the source.
+	if st := sts[1]; !strings.Contains(st.Error, "AbortableOperationInProgress") {
+		t.Errorf("odd: %+v", st)
 	}
 }

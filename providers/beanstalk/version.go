@@ -2,7 +2,6 @@ package beanstalk
 
 import (
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,26 +17,6 @@ import (
 // 3f2a1c9d…". Among several runs, the first with a letter in it wins over
 // digits only, which are more often a date or a build number.
 var DefaultSHAPattern = regexp.MustCompile(`(?i)(?:^|[^0-9a-z])([0-9a-f]{7,40})(?:$|[^0-9a-z])`)
-
-// CheckSHAPattern says what is wrong with a configured sha_pattern, or ""
-// when it can be used: it must compile and have exactly one group.
-func CheckSHAPattern(p string) string {
-	re, err := regexp.Compile(p)
-	if err != nil {
-		return err.Error()
-	}
-	if n := re.NumSubexp(); n != 1 {
-		return "it has " + plural(n, "group") + "; it needs exactly one, around the commit"
-	}
-	return ""
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return strconv.Itoa(n) + " " + what + "s"
-}
 
 // shaIn finds the commit in text with pattern (nil: the default), lower
 // case, or "" when there is none or what the group caught is not hex of

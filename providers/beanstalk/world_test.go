@@ -21,7 +21,7 @@ func TestMain(m *testing.M) { awstest.Main(m) }
 
 const testRegion = "us-east-1"
 
-var testCreds = credentials.NewStaticCredentialsProvider("AKIDBEANSTALKTEST", "SECRETBEANSTALKTEST", "")
+var testCreds = credentials.NewStaticCredentialsProvider("AKIDEBTEST0000001", "eb-test-secret-0000001", "")
 
 var t0 = time.Date(2026, 5, 20, 10, 0, 0, 0, time.UTC)
 
