@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 
 	"flightdeck/config"
@@ -14,6 +15,7 @@ import (
 	"flightdeck/providers"
 	"flightdeck/providers/action"
 	"flightdeck/providers/audit"
+	"flightdeck/providers/beanstalk"
 	"flightdeck/providers/circleci"
 	"flightdeck/providers/ecs"
 	"flightdeck/providers/githubactions"
@@ -37,11 +39,14 @@ type awsKey struct {
 
 // buildWorld wires concrete providers for a config. ECS environments are
 // grouped by account, region and endpoint so that one source polls each
-// group and batches its DescribeServices calls.
+// group and batches its DescribeServices calls; Elastic Beanstalk
+// environments likewise, one source per group, batching its
+// DescribeEnvironments per application.
 func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, error) {
 	w := &world{reg: providers.NewRegistry()}
 	repos := map[string]string{}
 	groups := map[awsKey][]ecs.Environment{}
+	ebGroups := map[awsKey][]beanstalk.Environment{}
 	var circle []circleci.Service
 	var gha []githubactions.Service
 	for _, s := range cfg.Services {
@@ -69,21 +74,32 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 				})
 			case e.Beanstalk != nil:
 				es.Target = model.TargetBeanstalk
-				es.Unsupported = "Elastic Beanstalk environments are not read yet"
+				a := e.EffectiveAWS(cfg.AWS)
+				k := awsKey{a.Region, a.Profile, a.EndpointURL, a.Anonymous}
+				env, err := beanstalkEnv(s.Name, e)
+				if err != nil {
+					return nil, &exitError{code: exitUsage, err: err}
+				}
+				ebGroups[k] = append(ebGroups[k], env)
 			}
 			spec.Environments = append(spec.Environments, es)
 		}
 		w.specs = append(w.specs, spec)
 	}
-	keys := make([]awsKey, 0, len(groups))
-	for k := range groups {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
-	for _, k := range keys {
+	for _, k := range sortedKeys(groups) {
 		src, err := ecs.New(ctx, ecs.Options{
 			Region: k.region, Profile: k.profile, EndpointURL: k.endpoint, Anonymous: k.anonymous,
 			Environments: groups[k],
+		})
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
+		w.reg.AddSource(src)
+	}
+	for _, k := range sortedKeys(ebGroups) {
+		src, err := beanstalk.New(ctx, beanstalk.Options{
+			Region: k.region, Profile: k.profile, EndpointURL: k.endpoint, Anonymous: k.anonymous,
+			Environments: ebGroups[k],
 		})
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: err}
@@ -121,6 +137,34 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		w.reg.OnClose(src.SaveCache)
 	}
 	return w, nil
+}
+
+// sortedKeys are a grouping's AWS keys in a stable order.
+func sortedKeys[E any](groups map[awsKey][]E) []awsKey {
+	keys := make([]awsKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return fmt.Sprint(keys[i]) < fmt.Sprint(keys[j]) })
+	return keys
+}
+
+// beanstalkEnv is the provider's view of a beanstalk environment of the
+// config. The config's validation already checked sha_pattern.
+func beanstalkEnv(service string, e config.Environment) (beanstalk.Environment, error) {
+	b := e.Beanstalk
+	env := beanstalk.Environment{
+		Key:         model.EnvKey{Service: service, Environment: e.Name},
+		Application: b.Application, Name: b.Environment, Standby: b.Standby,
+	}
+	if b.SHAPattern != "" {
+		re, err := regexp.Compile(b.SHAPattern)
+		if err != nil {
+			return env, fmt.Errorf("%s/%s: beanstalk.sha_pattern: %w", service, e.Name, err)
+		}
+		env.SHAPattern = re
+	}
+	return env, nil
 }
 
 // gitHub is the GitHub API root and token for this run: github.api_url

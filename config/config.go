@@ -119,6 +119,10 @@ type Beanstalk struct {
 	Environment string `yaml:"environment"`
 	// Standby is the idle twin for blue/green by CNAME swap; optional.
 	Standby string `yaml:"standby,omitempty"`
+	// SHAPattern is a regular expression with one group that finds the
+	// commit in a version label or description; optional (the default
+	// finds a run of 7 to 40 hex digits).
+	SHAPattern string `yaml:"sha_pattern,omitempty"`
 }
 
 // BlueGreen is an ALB listener that forwards to one of two target groups.

@@ -170,6 +170,26 @@ services:
 			wants: []want{{"services[0].environments[0].beanstalk.standby", 5, 72, `is the live environment itself`}},
 		},
 		{
+			name: "beanstalk sha_pattern that is no regexp, or has no group or two",
+			src: `services:
+  - name: web
+    environments:
+      - name: a
+        beanstalk: { application: web, environment: a, sha_pattern: "([0-9a-f" }
+      - name: b
+        beanstalk: { application: web, environment: b, sha_pattern: "[0-9a-f]{7}" }
+      - name: c
+        beanstalk: { application: web, environment: c, sha_pattern: "(v)-([0-9a-f]+)" }
+      - name: d
+        beanstalk: { application: web, environment: d, sha_pattern: "commit ([0-9a-f]{7,40})" }
+`,
+			wants: []want{
+				{"services[0].environments[0].beanstalk.sha_pattern", 5, 69, `is not a regular expression`},
+				{"services[0].environments[1].beanstalk.sha_pattern", 7, 69, `has 0 groups; it needs exactly one`},
+				{"services[0].environments[2].beanstalk.sha_pattern", 9, 69, `has 2 groups`},
+			},
+		},
+		{
 			name:  "ci without provider",
 			src:   "services:\n  - name: api\n    ci: { project: gh/acme/api }" + okEnvs,
 			wants: []want{{"services[0].ci.provider", 3, 5, `missing required key "provider"`}},

@@ -221,6 +221,9 @@ func (c checker) environment(path string, e *Environment) {
 			sp := joinPath(p, "standby")
 			c.addf(sp, c.valueAt(sp), "standby %q is the live environment itself; name its blue/green twin", b.Standby)
 		}
+		if b.SHAPattern != "" {
+			c.shaPattern(joinPath(p, "sha_pattern"), b.SHAPattern)
+		}
 	}
 	if bg := e.BlueGreen; bg != nil {
 		p := joinPath(path, "blue_green")
@@ -236,6 +239,19 @@ func (c checker) environment(path string, e *Environment) {
 		c.arn(p, "canary_target_group_arn", cn.CanaryTargetGroupARN, "targetgroup")
 		c.distinct(p, "canary_target_group_arn", "stable_target_group_arn", cn.CanaryTargetGroupARN, cn.StableTargetGroupARN)
 		c.steps(joinPath(p, "steps"), cn.Steps)
+	}
+}
+
+// shaPattern requires a regular expression with exactly one group, the
+// commit: with none there is nothing to take, with more it would be a
+// guess which one is meant.
+func (c checker) shaPattern(path, p string) {
+	re, err := regexp.Compile(p)
+	switch {
+	case err != nil:
+		c.addf(path, c.valueAt(path), "%q is not a regular expression: %v", p, err)
+	case re.NumSubexp() != 1:
+		c.addf(path, c.valueAt(path), "%q has %d groups; it needs exactly one, around the commit, e.g. \"commit ([0-9a-f]{7,40})\"", p, re.NumSubexp())
 	}
 }
 

@@ -15,6 +15,9 @@ const (
 	ActionRollback ActionKind = "rollback"
 	ActionPromote  ActionKind = "promote"
 	ActionAbort    ActionKind = "abort"
+	// ActionSwitch swaps a blue/green pair (providers.Switcher). Its
+	// planner case and key come with the switch command.
+	ActionSwitch ActionKind = "switch"
 	// CI actions: they act on a pipeline, not on an environment.
 	ActionApprove ActionKind = "approve"
 	ActionReject  ActionKind = "reject"

@@ -55,6 +55,11 @@ type Deployment struct {
 	// Rollback says whether this deployment restores an older version after
 	// a failure, and how that is going; "" for an ordinary deploy.
 	Rollback RollbackPhase `json:"rollback,omitempty"`
+	// Batch and Batches say which batch of a deploy that goes batch by
+	// batch (Elastic Beanstalk's rolling policies) is underway: batch 2 of
+	// 3. Zero when the deploy has no batches or the provider did not say.
+	Batch   int `json:"batch,omitempty"`
+	Batches int `json:"batches,omitempty"`
 }
 
 // RollbackPhase is how far a rollback (circuit breaker or requested) is.
@@ -92,6 +97,90 @@ type EnvStatus struct {
 	// Unsupported says why no provider reads this environment yet. It is
 	// not an error: nothing failed.
 	Unsupported string `json:"unsupported,omitempty"`
+	// Health is the platform's own verdict on the environment, where it
+	// gives one (Elastic Beanstalk); nil otherwise.
+	Health *Health `json:"health,omitempty"`
+	// BlueGreen describes a blue/green pair swapped by name (an Elastic
+	// Beanstalk CNAME swap): the rest of the status is the live side's.
+	BlueGreen *BlueGreen `json:"blue_green,omitempty"`
+}
+
+// Health is an environment's health as its platform reports it. With
+// basic health only the colour is known; enhanced health adds a status,
+// its causes, request counts and latencies over the last window, and how
+// many instances are in each state.
+type Health struct {
+	// Color is Green, Yellow, Red or Grey (no data).
+	Color string `json:"color"`
+	// Status is the enhanced status: Ok, Info, Warning, Degraded, Severe,
+	// Pending, NoData, Unknown or Suspended; "" with basic health.
+	Status   string `json:"status,omitempty"`
+	Enhanced bool   `json:"enhanced"`
+	// Causes are the platform's words on why the status is not Ok.
+	Causes    []string        `json:"causes,omitempty"`
+	Requests  *Requests       `json:"requests,omitempty"`
+	Instances *InstanceCounts `json:"instances,omitempty"`
+	// RefreshedAt is when the platform computed this health.
+	RefreshedAt time.Time `json:"refreshed_at,omitzero"`
+}
+
+// Bad reports health that must show on the board whatever the deploy
+// state says: red, or an enhanced status of Severe.
+func (h *Health) Bad() bool {
+	return h != nil && (h.Color == "Red" || h.Status == "Severe")
+}
+
+// Requests are what an environment's load balancer saw over the last
+// window: counts by status class and latency percentiles, in seconds.
+type Requests struct {
+	WindowSeconds int     `json:"window_seconds"`
+	Count         int     `json:"count"`
+	Status2xx     int     `json:"status_2xx"`
+	Status3xx     int     `json:"status_3xx"`
+	Status4xx     int     `json:"status_4xx"`
+	Status5xx     int     `json:"status_5xx"`
+	P50           float64 `json:"p50"`
+	P90           float64 `json:"p90"`
+	P99           float64 `json:"p99"`
+}
+
+// InstanceCounts is how many instances are in each health state.
+type InstanceCounts struct {
+	Ok       int `json:"ok"`
+	Info     int `json:"info"`
+	Warning  int `json:"warning"`
+	Degraded int `json:"degraded"`
+	Severe   int `json:"severe"`
+	Pending  int `json:"pending"`
+	Unknown  int `json:"unknown"`
+	NoData   int `json:"no_data"`
+}
+
+// Total is the number of instances counted.
+func (c InstanceCounts) Total() int {
+	return c.Ok + c.Info + c.Warning + c.Degraded + c.Severe + c.Pending + c.Unknown + c.NoData
+}
+
+// BlueGreen is a pair of environments of which one holds the production
+// name (for Elastic Beanstalk, the production CNAME) and the other stands
+// by. A switch swaps them. The environment's status is the live side's;
+// this says which side that is and what the standby looks like, which is
+// what a switch's guard needs.
+type BlueGreen struct {
+	// Live is the provider's name of the side holding the production name;
+	// Standby the other's.
+	Live    string `json:"live"`
+	Standby string `json:"standby"`
+	// CNAME is the production name Live holds.
+	CNAME string `json:"cname,omitempty"`
+	// StandbyVersion, StandbyStatus (the provider's own word: Ready,
+	// Updating…) and StandbyHealth describe the standby.
+	StandbyVersion Version `json:"standby_version"`
+	StandbyStatus  string  `json:"standby_status"`
+	StandbyHealth  *Health `json:"standby_health,omitempty"`
+	// Blocked says why a switch may not go ahead now ("" when it may):
+	// either side updating, or the standby not ready and healthy.
+	Blocked string `json:"blocked,omitempty"`
 }
 
 // EnvKey names one environment of one service.

@@ -148,6 +148,15 @@ type Aborter interface {
 	Abort(ctx context.Context, key model.EnvKey, dryRun bool) (Receipt, error)
 }
 
+// Switcher swaps a blue/green pair (an Elastic Beanstalk CNAME swap): the
+// standby takes the production name and the live side stands by. It
+// refuses (a *model.Refusal) while either side is updating or the standby
+// is not ready and healthy, as read live just before; the status's
+// model.BlueGreen.Blocked carries the same verdict for the planner.
+type Switcher interface {
+	Switch(ctx context.Context, key model.EnvKey, dryRun bool) (Receipt, error)
+}
+
 // CISource reads the CI pipelines of a group of services in one poll: for
 // CircleCI, every service on one host. The UI never runs two Fetch calls of
 // one source at once.

@@ -424,17 +424,6 @@ func (s *Source) inFlight(ctx context.Context, e Environment, svc *types.Service
 	return aws.ToString(latest.ServiceDeploymentArn), nil
 }
 
-// notImplemented recognises an endpoint that lacks an operation: one that
-// says so (see unsupported), or answers a bare HTTP 500 that is not an ECS
-// error, as moto does for the operations it has not implemented.
-func notImplemented(err error) bool {
-	if unsupported(err) {
-		return true
-	}
-	code := errorCode(err)
-	return httpStatus(err) == 500 && (code == "" || code == "UnknownError")
-}
-
 func abortUnsupported(op string, err error) error {
 	return fmt.Errorf("ecs: this endpoint does not support aborting a deploy: it does not implement %s (ECS service deployments), which stopping a deploy needs: %w", op, err)
 }

@@ -9,9 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,15 +19,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go/logging"
 
 	"flightdeck/model"
 	"flightdeck/providers"
+	"flightdeck/providers/internal/awsx"
 )
 
 // Environment maps one flightdeck environment to an ECS service.
@@ -131,57 +127,27 @@ var (
 // New builds a Source from the AWS default configuration chain plus the
 // options. It fails when no region can be found, naming the environments.
 func New(ctx context.Context, o Options) (*Source, error) {
-	loads := []func(*config.LoadOptions) error{
-		// The poller backs off by itself; the SDK retries once, quickly, and
-		// without its client-side retry quota (which would turn a long
-		// throttling spell into "retry quota exceeded" errors).
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(so *retry.StandardOptions) {
-				so.MaxAttempts = 2
-				so.MaxBackoff = time.Second
-				so.RateLimiter = ratelimit.None
-			})
-		}),
-	}
-	logger := o.Logger
-	if logger == nil {
-		logger = logging.Nop{}
-	}
-	loads = append(loads, config.WithLogger(logger))
-	if o.Region != "" {
-		loads = append(loads, config.WithRegion(o.Region))
-	}
-	if o.Profile != "" {
-		loads = append(loads, config.WithSharedConfigProfile(o.Profile))
-	}
-	if o.EndpointURL != "" {
-		loads = append(loads, config.WithBaseEndpoint(o.EndpointURL))
-	}
-	switch {
-	case o.Credentials != nil:
-		loads = append(loads, config.WithCredentialsProvider(o.Credentials))
-	case o.Anonymous:
-		loads = append(loads, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, loads...)
+	cfg, err := awsx.LoadFor(ctx, "ecs", o.aws(), o.keys())
 	if err != nil {
-		return nil, fmt.Errorf("ecs: load AWS config for %s: %w", envNames(o.Environments), classify(err, o.Profile, time.Now()))
+		return nil, err
 	}
-	if cfg.Credentials != nil {
-		cfg.Credentials = secretCredentials{cfg.Credentials}
-	}
-	if cfg.Region == "" {
-		return nil, fmt.Errorf("ecs: no AWS region for %s: set aws.region in the config, AWS_REGION, or a region in the profile", envNames(o.Environments))
-	}
-	client := awsecs.NewFromConfig(cfg, func(eo *awsecs.Options) {
-		// Set here rather than on the config: LoadDefaultConfig would try to
-		// add AWS_CA_BUNDLE to it and refuse a plain *http.Client.
-		if o.HTTPClient != nil {
-			eo.HTTPClient = o.HTTPClient
-		}
-		eo.HTTPClient = bodyWithoutWriteTo{inner: eo.HTTPClient}
-	})
+	client := awsecs.NewFromConfig(cfg, func(so *awsecs.Options) { so.HTTPClient = awsx.HTTPClient(o.HTTPClient, so.HTTPClient) })
 	return newSource(client, cfg.Region, o), nil
+}
+
+// keys are the environments' keys, for messages.
+func (o Options) keys() []model.EnvKey {
+	keys := make([]model.EnvKey, len(o.Environments))
+	for i, e := range o.Environments {
+		keys[i] = e.Key
+	}
+	return keys
+}
+
+// aws is the part of the options that configures the AWS client.
+func (o Options) aws() awsx.Options {
+	return awsx.Options{Region: o.Region, Profile: o.Profile, EndpointURL: o.EndpointURL,
+		Anonymous: o.Anonymous, Credentials: o.Credentials, Logger: o.Logger}
 }
 
 func newSource(client api, region string, o Options) *Source {
@@ -195,7 +161,7 @@ func newSource(client api, region string, o Options) *Source {
 	}
 	return &Source{
 		client:      client,
-		name:        sourceName(region, o),
+		name:        awsx.SourceName("aws", region, o.aws()),
 		profile:     o.Profile,
 		envs:        append([]Environment(nil), o.Environments...),
 		now:         now,
@@ -204,58 +170,6 @@ func newSource(client api, region string, o Options) *Source {
 		memory:      make(map[string]*serviceMemory),
 		svcRevs:     make(map[string]string),
 	}
-}
-
-func envNames(envs []Environment) string {
-	if len(envs) == 0 {
-		return "(no environments)"
-	}
-	names := make([]string, 0, len(envs))
-	for _, e := range envs {
-		names = append(names, e.Key.Service+"/"+e.Key.Environment)
-	}
-	return "environment(s) " + strings.Join(names, ", ")
-}
-
-// sourceName is "aws <region>" or "aws <profile>@<region>", followed by
-// " via <host:port>" when an endpoint is set and " (anonymous)" for unsigned
-// requests: every setting that makes two sources differ shows in the name,
-// since the health of sources with one name is one.
-func sourceName(region string, o Options) string {
-	name := "aws " + region
-	if o.Profile != "" {
-		name = "aws " + o.Profile + "@" + region
-	}
-	if o.EndpointURL != "" {
-		name += " via " + endpointHost(o.EndpointURL)
-	}
-	if o.Anonymous && o.Credentials == nil {
-		name += " (anonymous)"
-	}
-	return name
-}
-
-// endpointHost is an endpoint URL's host:port (the scheme's port when the
-// URL names none), plus its path if it has one; the URL as given when it
-// has no host.
-func endpointHost(endpoint string) string {
-	u, err := url.Parse(endpoint)
-	if err != nil || u.Host == "" {
-		return endpoint
-	}
-	host := u.Host
-	if u.Port() == "" {
-		switch strings.ToLower(u.Scheme) {
-		case "http":
-			host = net.JoinHostPort(u.Hostname(), "80")
-		case "https":
-			host = net.JoinHostPort(u.Hostname(), "443")
-		}
-	}
-	if p := strings.TrimRight(u.EscapedPath(), "/"); p != "" {
-		host += p
-	}
-	return host
 }
 
 // Name identifies the source on screen and in the health summary, e.g.

@@ -3,16 +3,11 @@ package ecs
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,26 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
 	"flightdeck/model"
+	"flightdeck/providers/internal/awstest"
 )
 
-// TestMain keeps the tests hermetic: no AWS configuration, profile, region
-// or endpoint from the machine running them, and no instance metadata.
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ecs-test-aws")
-	if err != nil {
-		panic(err)
-	}
-	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
-		"AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} {
-		os.Unsetenv(k)
-	}
-	os.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config"))
-	os.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
-	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+// TestMain keeps the tests hermetic (see awstest.Main).
+func TestMain(m *testing.M) { awstest.Main(m) }
 
 const testRegion = "us-east-1"
 
@@ -143,78 +123,17 @@ func (b *backend) source(t *testing.T, envs []Environment, hc *http.Client) *Sou
 	return s
 }
 
-// startMoto runs moto_server on a free loopback port for the test, or
-// skips the test when moto_server is not installed (fails instead when
-// FLIGHTDECK_REQUIRE_MOTO=1).
+// startMoto runs moto_server for the test (see motoserver.Start), its
+// services reporting their deployment COMPLETED with two tasks running.
 func startMoto(t *testing.T) *backend {
 	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		if os.Getenv("FLIGHTDECK_REQUIRE_MOTO") == "1" {
-			t.Fatalf("moto_server not on PATH and FLIGHTDECK_REQUIRE_MOTO=1")
-		}
-		t.Skip("moto_server not on PATH: skipping the moto half (set FLIGHTDECK_REQUIRE_MOTO=1 to make this a failure)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	// Services report their deployment COMPLETED with this many tasks running.
-	cmd.Env = append(os.Environ(), "MOTO_ECS_SERVICE_RUNNING=2")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var logs strings.Builder
-	cmd.Stdout, cmd.Stderr = &syncWriter{w: &logs}, &syncWriter{w: &logs}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start moto_server: %v", err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		// moto_server was started in its own process group: end that group.
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-	})
-
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(url + "/moto-api/")
-		if err == nil {
-			resp.Body.Close()
-			break
-		}
-		select {
-		case <-done:
-			t.Fatalf("moto_server exited: %s", logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("moto_server did not answer on %s: %v", url, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 	return &backend{
 		name:     "moto",
-		endpoint: url,
+		endpoint: awstest.Start(t, "MOTO_ECS_SERVICE_RUNNING=2"),
 		settle:   func(*testing.T) {},
 		step:     func(*testing.T, time.Duration) {},
 		now:      time.Now,
 	}
-}
-
-type syncWriter struct {
-	mu sync.Mutex
-	w  *strings.Builder
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
 }
 
 // --- seeding through the SDK ---

@@ -1,4 +1,4 @@
-package ecs
+package awsx
 
 import (
 	"io"
@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// bodyWithoutWriteTo wraps the SDK's HTTP client so that request bodies
+// BodyWithoutWriteTo wraps the SDK's HTTP client so that request bodies
 // reach net/http as plain readers.
 //
 // Why: smithy-go closes a request body once the response headers arrive,
@@ -19,12 +19,12 @@ import (
 // our mutating calls are sent once and must not fail after the service has
 // acted. Hiding WriteTo avoids the race without changing the client's
 // transport settings (proxies, AWS_CA_BUNDLE).
-type bodyWithoutWriteTo struct{ inner aws.HTTPClient }
+type BodyWithoutWriteTo struct{ Inner aws.HTTPClient }
 
-func (c bodyWithoutWriteTo) Do(r *http.Request) (*http.Response, error) {
+func (c BodyWithoutWriteTo) Do(r *http.Request) (*http.Response, error) {
 	if r.Body != nil && r.Body != http.NoBody {
 		r = r.Clone(r.Context()) // the caller's request stays as it was
 		r.Body = struct{ io.ReadCloser }{r.Body}
 	}
-	return c.inner.Do(r)
+	return c.Inner.Do(r)
 }
