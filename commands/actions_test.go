@@ -363,3 +363,21 @@ func TestRollbackSupersedesADeployInFlight(t *testing.T) {
 		t.Errorf("production should settle back on %s: %v", model.ShortSHA(sha(before)), aw.env("api", "production"))
 	}
 }
+
+// switch goes through the planner like every action: an unknown name is a
+// usage error naming what exists, and an ECS service (no blue/green pair
+// of CNAMEs) is refused with why, exit 3, audited.
+func TestSwitchRefusedWhereNoPair(t *testing.T) {
+	aw := newActionWorld(t)
+	if code, _, stderr := aw.run("switch", "api", "qa", "--yes"); code != exitUsage || !strings.Contains(stderr, "environments:") {
+		t.Errorf("unknown environment: %d %s", code, stderr)
+	}
+	code, _, stderr := aw.run("switch", "api", "production", "--yes")
+	if code != exitRefused || !strings.Contains(stderr, "its provider cannot switch") {
+		t.Errorf("an ECS service: %d %s", code, stderr)
+	}
+	recs, _, err := audit.Read(aw.audit)
+	if err != nil || len(recs) != 2 || recs[1].Action != "switch" || recs[1].Result != audit.ResultRefused {
+		t.Errorf("audit: %+v %v", recs, err)
+	}
+}

@@ -100,6 +100,9 @@ type Action struct {
 	Gate *Gate
 	// Workflow is the workflow a rerun or cancel acts on (its ID and name).
 	Workflow *Workflow
+	// Live and Standby are a switch's sides as planned: Standby takes the
+	// production name from Live. From and To are what each runs.
+	Live, Standby string
 }
 
 // Key is the environment the action changes.
@@ -119,6 +122,8 @@ func (a Action) Summary() string {
 		return fmt.Sprintf("%s: stop the deploy of %s and roll back to %s", a.Environment, a.To.Short(), a.From.Short())
 	case ActionPromote:
 		return fmt.Sprintf("%s: %s → %s (what %s runs)", a.Environment, a.From.Short(), a.To.Short(), a.SourceEnv)
+	case ActionSwitch:
+		return fmt.Sprintf("%s: %s (%s) takes over from %s (%s)", a.Environment, a.Standby, a.To.Short(), a.Live, a.From.Short())
 	default:
 		return fmt.Sprintf("%s: %s → %s", a.Environment, a.From.Short(), a.To.Short())
 	}
@@ -190,6 +195,8 @@ func CheckPreconditions(a Action, now EnvStatus) error {
 			return Refuse("%s/%s has no deploy in flight to abort", a.Service, a.Environment)
 		}
 		return nil
+	case ActionSwitch:
+		return checkSwitch(a, now)
 	case ActionPromote:
 		if now.Moving() {
 			return Refuse("%s/%s is already deploying (%s); wait for it to finish or abort it first", a.Service, a.Environment, now.Rollout())
@@ -200,6 +207,24 @@ func CheckPreconditions(a Action, now EnvStatus) error {
 	}
 	if !now.Moving() && SameVersion(now.Version, a.To) {
 		return Refuse("%s/%s already runs %s", a.Service, a.Environment, a.To.Short())
+	}
+	return nil
+}
+
+// checkSwitch refuses a switch of an environment that is not a blue/green
+// pair, one the provider says may not switch now (a side updating, the
+// standby not ready and healthy), or one whose sides swapped since the
+// plan. Both sides may run one version: a switch still changes which
+// machines serve.
+func checkSwitch(a Action, now EnvStatus) error {
+	bg := now.BlueGreen
+	switch {
+	case bg == nil:
+		return Refuse("%s/%s is not a blue/green pair (no standby configured)", a.Service, a.Environment)
+	case bg.Blocked != "":
+		return Refuse("%s/%s cannot switch now: %s", a.Service, a.Environment, bg.Blocked)
+	case a.Standby != "" && bg.Standby != a.Standby:
+		return Refuse("%s/%s switched meanwhile: %s is live now; look again before acting", a.Service, a.Environment, bg.Live)
 	}
 	return nil
 }

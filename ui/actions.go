@@ -101,6 +101,7 @@ func actionKeys(km *keys.KeyMap) []struct {
 		kind model.ActionKind
 	}{
 		{&km.Rollback, model.ActionRollback}, {&km.Promote, model.ActionPromote}, {&km.Abort, model.ActionAbort},
+		{&km.Switch, model.ActionSwitch},
 		{&km.Approve, model.ActionApprove}, {&km.Reject, model.ActionReject},
 		{&km.Rerun, model.ActionRerun}, {&km.Cancel, model.ActionCancel},
 	}

@@ -133,6 +133,8 @@ func (p *Pipeline) capability(a model.Action) (any, error) {
 		_, ok = prov.(providers.Promoter)
 	case model.ActionAbort:
 		_, ok = prov.(providers.Aborter)
+	case model.ActionSwitch:
+		_, ok = prov.(providers.Switcher)
 	}
 	if !ok {
 		return nil, model.Refuse("%s/%s: its provider cannot %s", a.Service, a.Environment, a.Kind)
@@ -337,6 +339,8 @@ func execute(ctx context.Context, prov any, a model.Action, dryRun bool) (provid
 		return prov.(providers.Promoter).Promote(ctx, a.Key(), a.To, dryRun)
 	case model.ActionAbort:
 		return prov.(providers.Aborter).Abort(ctx, a.Key(), dryRun)
+	case model.ActionSwitch:
+		return prov.(providers.Switcher).Switch(ctx, a.Key(), dryRun)
 	}
 	return providers.Receipt{}, fmt.Errorf("unknown action %q", a.Kind)
 }

@@ -22,8 +22,12 @@ type Landing struct {
 // once nothing moves; anything else once the environment is steady on what
 // it asked for, or failed, or was replaced by someone else's deploy.
 func Landed(a model.Action, e model.EnvStatus) Landing {
-	if a.Kind == model.ActionAbort {
+	switch a.Kind {
+	case model.ActionAbort:
 		return Landing{Done: !e.Moving()}
+	case model.ActionSwitch:
+		// Landed once the standby holds the name; the versions may match.
+		return Landing{Done: e.BlueGreen != nil && e.BlueGreen.Live == a.Standby}
 	}
 	if v, ok := model.Superseded(a.From, a.To, e); ok {
 		return Landing{Done: true, Superseded: &v, Err: fmt.Errorf("superseded by %s: another deploy replaced this %s; %s/%s is %s on %s",

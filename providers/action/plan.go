@@ -72,6 +72,8 @@ func title(a model.Action) string {
 		return "Promote " + a.Service + " · " + a.SourceEnv + " → " + a.Environment
 	case model.ActionAbort:
 		return "Abort the deploy in " + where
+	case model.ActionSwitch:
+		return "Switch " + where + " to " + a.Standby
 	}
 	return "Roll back " + where
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"flightdeck/model"
+	"flightdeck/providers"
 )
 
 func (s *stub) Describe(a model.Action) string { return "UpdateService to " + a.To.Revision }
@@ -136,5 +137,64 @@ func TestProposeAGate(t *testing.T) {
 	blocked.Approvals[0].ApproveBlocked = "you are not a required reviewer of production"
 	if pl := p.Propose(blocked, Ask{Kind: model.ActionApprove, Service: "api"}); !strings.Contains(pl.Why, "required reviewer") {
 		t.Errorf("a gate the user cannot answer: %+v", pl)
+	}
+}
+
+func (s *stub) Switch(_ context.Context, _ model.EnvKey, dry bool) (providers.Receipt, error) {
+	return s.exec("switch", dry)
+}
+
+// A switch hands a blue/green pair's name to the standby: planned from
+// the pair as seen, refused where there is no pair or the provider says it
+// may not switch, and judged done by which side is live, not by versions
+// (both sides may run one).
+func TestSwitch(t *testing.T) {
+	p, s, path := setup(t, false)
+	pair := s.live
+	pair.BlueGreen = &model.BlueGreen{Live: "api-blue", Standby: "api-green", StandbyVersion: model.Version{SHA: "7d3e2a11"}, StandbyStatus: "Ready"}
+	s.live = pair
+	ask := Ask{Kind: model.ActionSwitch, Service: "api", Environment: "production"}
+	pl := p.Propose(model.SnapshotOf(pair), ask)
+	if pl.Why != "" || pl.Title != "Switch api · production to api-green" || pl.Action.Live != "api-blue" || pl.Action.To.SHA != "7d3e2a11" {
+		t.Fatalf("plan: %+v", pl)
+	}
+	if why := p.Check(model.SnapshotOf(seenWorld(&stub{live: s.live}).Services[0].Environments[0]), Ask{Kind: model.ActionSwitch, Service: "api", Environment: "staging"}); why == "" {
+		t.Error("a switch where no provider serves was offered")
+	}
+	plain := pair
+	plain.BlueGreen = nil
+	if why := p.Check(model.SnapshotOf(plain), ask); !strings.Contains(why, "not a blue/green pair") {
+		t.Errorf("no pair: %q", why)
+	}
+	blocked := pair
+	bg := *pair.BlueGreen
+	bg.Blocked = "api-green is Updating"
+	blocked.BlueGreen = &bg
+	if why := p.Check(model.SnapshotOf(blocked), ask); !strings.Contains(why, "cannot switch now: api-green is Updating") {
+		t.Errorf("blocked: %q", why)
+	}
+
+	swapped := pair
+	swapped.Version = model.Version{SHA: "7d3e2a11"}
+	swapped.BlueGreen = &model.BlueGreen{Live: "api-green", Standby: "api-blue", StandbyVersion: pair.Version, StandbyStatus: "Ready"}
+	s.after = &swapped
+	if _, err := p.Run(context.Background(), pl.Action); err != nil || len(s.executed) != 1 || s.executed[0] != "switch" {
+		t.Fatalf("run: %v %v", err, s.executed)
+	}
+	if l := Landed(pl.Action, swapped); !l.Done || l.Err != nil {
+		t.Errorf("the standby took the name: %+v", l)
+	}
+	if l := Landed(pl.Action, pair); l.Done {
+		t.Error("not landed while the old side is live")
+	}
+	if v := judgeEnv(pl.Action, swapped); !v.done || !strings.Contains(v.text, "api-green is live") {
+		t.Errorf("judged: %+v", v)
+	}
+	// Planned again on the old look, it is refused: the pair switched.
+	if _, err := p.Run(context.Background(), pl.Action); !model.IsRefusal(err) {
+		t.Errorf("a second switch on a stale plan: %v", err)
+	}
+	if recs := lines(t, path); len(recs) != 2 || recs[0].Action != "switch" || recs[1].Result != "refused" {
+		t.Errorf("audit: %+v", recs)
 	}
 }

@@ -85,6 +85,8 @@ func (p *Pipeline) shape(snap *model.Snapshot, ask Ask) (a model.Action, seen mo
 		a, seen, why = p.shapePromote(svc, ask)
 	case model.ActionAbort:
 		a, seen, why = p.shapeAbort(svc, ask)
+	case model.ActionSwitch:
+		a, seen, why = p.shapeSwitch(svc, ask)
 	case model.ActionApprove, model.ActionReject:
 		a, note, why = p.shapeGate(snap, svc, ask)
 	case model.ActionRerun, model.ActionCancel:
@@ -155,6 +157,24 @@ func (p *Pipeline) shapeAbort(svc *model.ServiceState, ask Ask) (model.Action, m
 		a.From, a.To = model.Version{SHA: d.FromSHA}, model.Version{SHA: d.ToSHA}
 	}
 	return a, Seen(e), readable(e)
+}
+
+// shapeSwitch hands the production name of a blue/green pair to the
+// standby: from what the live side runs to what the standby runs.
+func (p *Pipeline) shapeSwitch(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string) {
+	a := model.Action{Kind: ask.Kind, Service: svc.Name, Environment: ask.Environment}
+	e, why := envOf(svc, ask.Environment)
+	if why != "" {
+		return a, model.EnvStatus{}, why
+	}
+	a.Protected = p.protected(e.Key())
+	if why := readable(e); why != "" {
+		return a, model.EnvStatus{}, why
+	}
+	if bg := e.BlueGreen; bg != nil {
+		a.From, a.To, a.Live, a.Standby = e.Version, bg.StandbyVersion, bg.Live, bg.Standby
+	}
+	return a, Seen(e), ""
 }
 
 // shapeGate answers the asked gate, or the service's oldest waiting one;
@@ -260,6 +280,10 @@ func Seen(e *model.EnvStatus) model.EnvStatus {
 	if e.Deployment != nil {
 		d := *e.Deployment
 		c.Deployment = &d
+	}
+	if e.BlueGreen != nil {
+		bg := *e.BlueGreen
+		c.BlueGreen = &bg
 	}
 	return c
 }

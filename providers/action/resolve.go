@@ -126,6 +126,14 @@ func judgeEnv(a model.Action, live model.EnvStatus) verdict {
 		now = "runs " + now
 	}
 	switch a.Kind {
+	case model.ActionSwitch:
+		switch bg := live.BlueGreen; {
+		case bg != nil && bg.Live == a.Standby:
+			return verdict{known: true, done: true, text: fmt.Sprintf("the switch went through: %s is live in %s and %s", a.Standby, a.Environment, now)}
+		case bg != nil && bg.Live == a.Live:
+			return verdict{known: true, text: fmt.Sprintf("the switch did not take: %s is still live in %s", a.Live, a.Environment)}
+		}
+		return verdict{text: fmt.Sprintf("%s cannot tell which side is live", a.Environment)}
 	case model.ActionAbort:
 		d := live.Deployment
 		if live.Moving() && d != nil && model.SameCommit(d.ToSHA, a.To.SHA) && live.State == model.StateDeploying {

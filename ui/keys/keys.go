@@ -17,7 +17,7 @@ type KeyMap struct {
 	Refresh, Filter       key.Binding
 	Help, Quit            key.Binding
 	// Release actions on the selected environment, and the audit log.
-	Rollback, Promote, Abort, Audit key.Binding
+	Rollback, Promote, Abort, Switch, Audit key.Binding
 	// Gates: approve or reject the selected service's oldest waiting gate.
 	Approve, Reject key.Binding
 	// Service detail, CI: older and newer pipelines, scroll a wide graph,
@@ -41,6 +41,7 @@ func Default() KeyMap {
 		Rollback:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rollback")),
 		Promote:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
 		Abort:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "abort deploy")),
+		Switch:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "switch blue/green")),
 		Audit:      key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "audit log")),
 		Approve:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
 		Reject:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),

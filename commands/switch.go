@@ -1,0 +1,60 @@
+package commands
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"flightdeck/model"
+	"flightdeck/providers/action"
+)
+
+// switchOptions are switch's arguments and flags.
+type switchOptions struct {
+	service, env string
+	act          actionFlags
+}
+
+func newSwitchCmd(g *globals, io streams) *cobra.Command {
+	var o switchOptions
+	cmd := &cobra.Command{
+		Use:   "switch SERVICE ENV",
+		Short: "Hand a blue/green pair's production name to its standby",
+		Long: `switch swaps the two sides of ENV's blue/green pair (an Elastic Beanstalk
+CNAME swap, for an environment configured with a standby): the standby takes
+the production name and the live side stands by, so switching again swaps
+back. It refuses (exit 3) while either side is updating or the standby is not
+ready and healthy, and when the pair switched since it was read.
+
+It asks for confirmation on a terminal (a protected environment's name must be
+typed); without a terminal it needs --yes.`,
+		Args: exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.service, o.env = args[0], args[1]
+			return runSwitch(cmd.Context(), g, io, o)
+		},
+	}
+	o.act.register(cmd)
+	g.yesFlag(cmd)
+	g.jsonFlag(cmd)
+	return cmd
+}
+
+// runSwitch reads the pair live and switches it through the planner.
+func runSwitch(ctx context.Context, g *globals, io streams, o switchOptions) error {
+	s, err := openSession(ctx, g, io)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	t, err := resolve(s.cfg, o.service, o.env)
+	if err != nil {
+		return s.failedBefore(model.ActionSwitch, o.service, o.env, err)
+	}
+	live, err := s.live(ctx, t)
+	if err != nil {
+		return s.failedBefore(model.ActionSwitch, o.service, o.env, err)
+	}
+	ask := action.Ask{Kind: model.ActionSwitch, Service: t.key.Service, Environment: t.key.Environment}
+	return s.act(ctx, s.p.Propose(model.SnapshotOf(live), ask), o.act)
+}
