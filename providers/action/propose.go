@@ -97,13 +97,24 @@ func (p *Pipeline) shape(snap *model.Snapshot, ask Ask) (a model.Action, seen mo
 	return a, seen, note, why
 }
 
-func (p *Pipeline) shapeRollback(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string) {
-	a := model.Action{Kind: ask.Kind, Service: svc.Name, Environment: ask.Environment, To: ask.To}
+// onEnv starts an action on the environment the ask names: the action
+// with the environment's protection, the environment, or why there is none.
+func (p *Pipeline) onEnv(svc *model.ServiceState, ask Ask) (model.Action, *model.EnvStatus, string) {
+	a := model.Action{Kind: ask.Kind, Service: svc.Name, Environment: ask.Environment}
 	e, why := envOf(svc, ask.Environment)
+	if why != "" {
+		return a, nil, why
+	}
+	a.Protected = p.protected(e.Key())
+	return a, e, ""
+}
+
+func (p *Pipeline) shapeRollback(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string) {
+	a, e, why := p.onEnv(svc, ask)
 	if why != "" {
 		return a, model.EnvStatus{}, why
 	}
-	a.From, a.Protected = e.Version, p.protected(e.Key())
+	a.From, a.To = e.Version, ask.To
 	if prov, ok := p.o.Providers.Env(e.Key()); ok {
 		if _, ok := prov.(providers.HistoryReader); !ok {
 			return a, model.EnvStatus{}, e.Service + "/" + e.Environment + ": its provider cannot list the revisions to roll back to"
@@ -147,12 +158,10 @@ func (p *Pipeline) shapePromote(svc *model.ServiceState, ask Ask) (model.Action,
 }
 
 func (p *Pipeline) shapeAbort(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string) {
-	a := model.Action{Kind: ask.Kind, Service: svc.Name, Environment: ask.Environment}
-	e, why := envOf(svc, ask.Environment)
+	a, e, why := p.onEnv(svc, ask)
 	if why != "" {
 		return a, model.EnvStatus{}, why
 	}
-	a.Protected = p.protected(e.Key())
 	if d := e.Deployment; d != nil {
 		a.From, a.To = model.Version{SHA: d.FromSHA}, model.Version{SHA: d.ToSHA}
 	}
@@ -162,19 +171,14 @@ func (p *Pipeline) shapeAbort(svc *model.ServiceState, ask Ask) (model.Action, m
 // shapeSwitch hands the production name of a blue/green pair to the
 // standby: from what the live side runs to what the standby runs.
 func (p *Pipeline) shapeSwitch(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string) {
-	a := model.Action{Kind: ask.Kind, Service: svc.Name, Environment: ask.Environment}
-	e, why := envOf(svc, ask.Environment)
+	a, e, why := p.onEnv(svc, ask)
 	if why != "" {
-		return a, model.EnvStatus{}, why
-	}
-	a.Protected = p.protected(e.Key())
-	if why := readable(e); why != "" {
 		return a, model.EnvStatus{}, why
 	}
 	if bg := e.BlueGreen; bg != nil {
 		a.From, a.To, a.Live, a.Standby = e.Version, bg.StandbyVersion, bg.Live, bg.Standby
 	}
-	return a, Seen(e), ""
+	return a, Seen(e), readable(e)
 }
 
 // shapeGate answers the asked gate, or the service's oldest waiting one;
