@@ -281,12 +281,22 @@ func SameVersion(a, b Version) bool {
 	return a.Artifact == b.Artifact
 }
 
-// Rollout says how far a rollout has come: "195de80 → fce382d, 2/4 tasks".
+// Rollout says how far a rollout has come: "195de80 → fce382d, 2/4 tasks",
+// or for Elastic Beanstalk "…, 2/4 instances, batch 1 of 2".
 func (e EnvStatus) Rollout() string {
-	if d := e.Deployment; d != nil {
-		return fmt.Sprintf("%s → %s, %d/%d tasks", ShortSHA(d.FromSHA), ShortSHA(d.ToSHA), d.Running, d.Desired)
+	d := e.Deployment
+	if d == nil {
+		return "a rollout is in progress"
 	}
-	return "a rollout is in progress"
+	unit := "tasks"
+	if e.Target == TargetBeanstalk {
+		unit = "instances"
+	}
+	s := fmt.Sprintf("%s → %s, %d/%d %s", ShortSHA(d.FromSHA), ShortSHA(d.ToSHA), d.Running, d.Desired, unit)
+	if d.Batches > 0 {
+		s += fmt.Sprintf(", batch %d of %d", d.Batch, d.Batches)
+	}
+	return s
 }
 
 // family is the part of "family:revision" before the colon.

@@ -27,8 +27,11 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int) string {
 	head := e.Version.Short() + " " + gs.Wrap(glyph) + " "
 	used := len(e.Version.Short()) + 3
 	warn, warnW := "", 0
+	if e.BlueGreen != nil {
+		warn, warnW = " "+st.P.Dim.Wrap(theme.GlyphPair), 2
+	}
 	if e.Error != "" {
-		warn, warnW = " "+st.P.Warn.Wrap(theme.GlyphWarn), 2
+		warn, warnW = warn+" "+st.P.Warn.Wrap(theme.GlyphWarn), warnW+2
 	}
 	if e.Stale {
 		// Old data says so before anything else, so no width cuts it off;
@@ -58,11 +61,23 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int) string {
 		b.WriteString("failed")
 	case e.State == model.StateRolledBack:
 		b.WriteString("rolled back")
+	case e.Health.Bad():
+		// Red or Severe shows whatever the deploy state says.
+		b.WriteString(st.P.Failed.Wrap(theme.GlyphFailed) + " " + healthWord(e.Health))
 	default:
 		b.WriteString(format.Since(now, e.Since))
 	}
 	b.WriteString(warn)
 	return format.Fit(b.String(), w)
+}
+
+// healthWord is the platform's word for an environment's health: the
+// enhanced status where there is one, else the colour.
+func healthWord(h *model.Health) string {
+	if h.Status != "" {
+		return h.Status
+	}
+	return h.Color
 }
 
 // ShortError keeps the end of a wrapped error chain, which is where the

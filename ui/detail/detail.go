@@ -5,6 +5,7 @@ package detail
 
 import (
 	"cmp"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -395,6 +396,12 @@ func (m Model) panel(e *model.EnvStatus, ctx screen.Context, w int, selected boo
 		}
 		add("image    " + format.TruncateLeft(e.Version.Artifact, inner-9))
 		add("revision " + e.Version.Revision)
+		for _, l := range m.healthLines(e.Health, inner) {
+			add(l)
+		}
+		for _, l := range m.pairLines(e.BlueGreen, inner) {
+			add(l)
+		}
 	}
 	if d := e.Deployment; d != nil {
 		add("")
@@ -479,6 +486,87 @@ func (m Model) byline(ctx screen.Context, sha, known string) (subject, author st
 		return cmp.Or(c.Subject, known), c.Author
 	}
 	return known, ""
+}
+
+// healthLines are the platform's verdict on an environment: its word,
+// what the load balancer saw, the instances by state, and its causes.
+func (m Model) healthLines(h *model.Health, inner int) []string {
+	if h == nil {
+		return nil
+	}
+	glyph, style := theme.GlyphOK, m.st.OK
+	switch {
+	case h.Bad() || h.Status == "Degraded":
+		glyph, style = theme.GlyphFailed, m.st.Failed
+	case h.Color == "Yellow" || h.Status == "Warning":
+		glyph, style = theme.GlyphWarn, m.st.Warn
+	case h.Color == "Grey" || h.Color == "":
+		glyph, style = theme.GlyphUnknown, m.st.Dim
+	}
+	word := h.Color
+	if h.Status != "" {
+		word = h.Status
+	}
+	lines := []string{"health   " + style.Render(glyph) + " " + word}
+	if r := h.Requests; r != nil && r.Count > 0 {
+		lines = append(lines, "         "+m.st.Dim.Render(fmt.Sprintf("%d req/%ds · 5xx %.1f%% · p99 %.2fs",
+			r.Count, r.WindowSeconds, 100*float64(r.Status5xx)/float64(r.Count), r.P99)))
+	}
+	if c := h.Instances; c != nil {
+		var parts []string
+		for _, p := range []struct {
+			n    int
+			word string
+		}{{c.Ok, "ok"}, {c.Warning, "warning"}, {c.Degraded, "degraded"}, {c.Severe, "severe"}, {c.Pending, "pending"}, {c.NoData, "no data"}} {
+			if p.n > 0 {
+				parts = append(parts, strconv.Itoa(p.n)+" "+p.word)
+			}
+		}
+		if len(parts) > 0 {
+			lines = append(lines, "         "+m.st.Dim.Render("instances "+strings.Join(parts, ", ")))
+		}
+	}
+	for _, cause := range h.Causes {
+		for i, l := range wrap(cause, inner-2) {
+			lead := "  "
+			if i == 0 {
+				lead = m.st.Warn.Render(theme.GlyphWarn) + " "
+			}
+			lines = append(lines, lead+l)
+		}
+	}
+	return lines
+}
+
+// pairLines say which side of a blue/green pair holds the production name
+// and what the standby runs, and why a switch would be refused now.
+func (m Model) pairLines(bg *model.BlueGreen, inner int) []string {
+	if bg == nil {
+		return nil
+	}
+	live := "live     " + bg.Live
+	if bg.CNAME != "" {
+		live += m.st.Dim.Render(" (" + bg.CNAME + ")")
+	}
+	runs := "         runs " + m.st.Bold.Render(bg.StandbyVersion.Short()) + " · " + bg.StandbyStatus
+	if h := bg.StandbyHealth; h != nil {
+		word := h.Color
+		if h.Status != "" {
+			word = h.Status
+		}
+		runs += " · " + word
+	}
+	lines := []string{live, "standby  " + bg.Standby, runs}
+	if bg.Blocked != "" {
+		for i, l := range wrap("switch blocked: "+bg.Blocked, inner-2) {
+			lead := "  "
+			if i == 0 {
+				lead = m.st.Warn.Render(theme.GlyphWarn) + " "
+			}
+			lines = append(lines, lead+l)
+		}
+	}
+	return lines
 }
 
 func sinceSuffix(now, t time.Time) string {

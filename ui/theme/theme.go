@@ -20,6 +20,8 @@ const (
 	GlyphRolledBack = "↺"
 	GlyphUnknown    = "·"
 	GlyphCursor     = "▸"
+	// GlyphPair marks a blue/green pair: the cell is its live side.
+	GlyphPair = "⇄"
 )
 
 // Styles is every style a screen uses.
