@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"flightdeck/sim/ci"
 	"flightdeck/sim/internal/ids"
 )
 
@@ -306,7 +307,7 @@ func avatarURL(p Person) *string {
 // ciPipelineOf renders a pipeline; w.mu is held.
 func (w *World) ciPipelineOf(p *Pipeline) ciPipeline {
 	subject, body := "", ""
-	if c := p.commit(w); c != nil {
+	if c := p.Commit(); c != nil {
 		subject = c.Subject
 	}
 	repoURL := "https://github.com/" + p.Repo
@@ -343,7 +344,7 @@ func (w *World) ciJobOf(p *Pipeline, wf *Workflow, j *Job) ciJob {
 		out.JobNumber = j.Number
 	}
 	for _, n := range j.Needs {
-		if up := jobByName(wf, n); up != nil {
+		if up := wf.Job(n); up != nil {
 			out.Dependencies = append(out.Dependencies, up.ID)
 		}
 	}
@@ -412,12 +413,12 @@ func offsetPage[T any](items []T, from, size int, kind string) ciPage[T] {
 
 // repoBySlug finds the repository of a project slug: gh/ORG/REPO (or the
 // long form github/ORG/REPO, which CircleCI also accepts).
-func (w *World) repoBySlug(vcs, org, name string) *repo {
+func (w *World) repoBySlug(vcs, org, name string) *ci.Repo {
 	if vcs != "gh" && vcs != "github" {
 		return nil
 	}
-	for _, r := range w.repos {
-		if r.name == org+"/"+name && r.actions == nil {
+	for _, r := range w.ci.Repos() {
+		if r.Name == org+"/"+name && r.Actions == nil {
 			return r
 		}
 	}
@@ -425,14 +426,14 @@ func (w *World) repoBySlug(vcs, org, name string) *repo {
 }
 
 func (w *World) circlePipeline(id string) *Pipeline {
-	if p := w.pipelines[id]; p != nil && p.RunID == 0 {
+	if p := w.ci.Pipeline(id); p != nil && p.RunID == 0 {
 		return p
 	}
 	return nil
 }
 
 func (w *World) circleWorkflow(id string) (*Pipeline, *Workflow) {
-	if p, wf := w.workflow(id); p != nil && p.RunID == 0 {
+	if p, wf := w.ci.Workflow(id); p != nil && p.RunID == 0 {
 		return p, wf
 	}
 	return nil, nil
@@ -477,7 +478,7 @@ func (w *World) ciListPipelines(rw http.ResponseWriter, r *http.Request, args []
 		}
 		page := ciPage[ciPipeline]{Items: []ciPipeline{}}
 		size := w.ciPageSize()
-		for _, p := range slices.Backward(rp.pipelines) {
+		for _, p := range slices.Backward(rp.Pipelines) {
 			if (before > 0 && p.Number >= before) || (branch != "" && p.Branch != branch) {
 				continue
 			}
@@ -502,10 +503,10 @@ func (w *World) ciGetPipelineByNumber(rw http.ResponseWriter, _ *http.Request, a
 		switch {
 		case rp == nil:
 			return nil, "Project not found."
-		case n > len(rp.pipelines):
+		case n > len(rp.Pipelines):
 			return nil, "Pipeline not found."
 		}
-		return w.ciPipelineOf(rp.pipelines[n-1]), "" // numbers count from 1 in creation order
+		return w.ciPipelineOf(rp.Pipelines[n-1]), "" // numbers count from 1 in creation order
 	})
 }
 
@@ -623,7 +624,7 @@ func (w *World) ciCancel(rw http.ResponseWriter, _ *http.Request, args []string)
 	p, wf := w.circleWorkflow(args[0])
 	if wf != nil {
 		by := apiUser
-		w.cancelWorkflow(p, wf, &by)
+		w.ci.Cancel(p, wf, &by)
 	}
 	w.loop.Unlock()
 	if wf == nil {

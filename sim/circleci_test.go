@@ -66,7 +66,7 @@ func (h *harness) waitForJob(service, name string, st RunStatus, limit time.Dura
 	ok := h.until(limit, func() bool {
 		for _, q := range slices.Backward(h.w.Pipelines(service)) {
 			for _, w := range slices.Backward(q.Workflows) {
-				if j := jobByName(w, name); j != nil && j.Status == st {
+				if j := w.Job(name); j != nil && j.Status == st {
 					p, wf = q, w
 					return true
 				}
@@ -124,7 +124,7 @@ func TestCircleCIEndpoints(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
 	log := specs.Check(nil, h.w) // violations are asserted below, case by case
 	p, wf := h.latestWorkflow("api")
-	hold := jobByName(wf, "hold-production")
+	hold := wf.Job("hold-production")
 	const unknown = "0b5f3a9e-8d41-4c1a-9e7b-2f6c1d8a4b3e"
 	n := strconv.Itoa(p.Number)
 
@@ -374,7 +374,7 @@ func TestCircleCIApproveStartsTheDeploy(t *testing.T) {
 	var arn string
 	if !h.until(30*time.Second, func() bool {
 		_, wf := h.latestWorkflowOf(p.ID)
-		arn = jobByName(wf, "deploy-production").TaskDefinitionArn
+		arn = wf.Job("deploy-production").TaskDefinitionArn
 		return arn != ""
 	}) {
 		t.Fatal("deploy-production never reached ECS")
@@ -457,7 +457,7 @@ func (h *harness) failedPayments() (Pipeline, *Workflow) {
 	var wf *Workflow
 	if !h.until(3*time.Minute, func() bool {
 		for _, q := range h.w.Pipelines("payments") {
-			if w := q.Workflows[0]; w.Status == RunFailed && jobByName(w, "deploy-staging").Status == RunFailed && q.CreatedAt.After(t0.Add(-5*time.Minute)) {
+			if w := q.Workflows[0]; w.Status == RunFailed && w.Job("deploy-staging").Status == RunFailed && q.CreatedAt.After(t0.Add(-5*time.Minute)) {
 				p, wf = q, w
 				return true
 			}
@@ -552,7 +552,7 @@ func TestCircleCIRerunFromFailed(t *testing.T) {
 	// The rerun deploy goes to ECS again.
 	if !h.until(30*time.Second, func() bool {
 		_, wf := h.latestWorkflowOf(p.ID)
-		return jobByName(wf, "deploy-staging").TaskDefinitionArn != ""
+		return wf.Job("deploy-staging").TaskDefinitionArn != ""
 	}) {
 		t.Fatal("rerun deploy-staging never reached ECS")
 	}

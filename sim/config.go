@@ -118,7 +118,7 @@ func (w *World) configServices() []configService {
 	var out []configService
 	if len(w.catalogue) > 0 {
 		for _, cs := range w.catalogue {
-			s := configService{name: cs.name, repo: w.repos[cs.name].name, ci: cs.ci, branch: "main"}
+			s := configService{name: cs.name, repo: w.ci.Repo(cs.name).Name, ci: cs.ci, branch: "main"}
 			for _, e := range cs.envs {
 				s.envs = append(s.envs, configEnv{name: e.name, cluster: e.cluster, region: e.region, container: cs.name, protected: e.protected})
 			}

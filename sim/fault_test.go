@@ -280,7 +280,7 @@ func TestLoseRateWithLatencyGitHubReviewGoesThrough(t *testing.T) {
 	h.w.SetFault(SvcGitHub, Fault{LoseRate: 1, Latency: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(h.ctx, 100*time.Millisecond)
 	defer cancel()
-	body := fmt.Sprintf(`{"environment_ids":[%d],"state":"approved","comment":"Ship it"}`, environmentID(h.w.repos["web"], "production"))
+	body := fmt.Sprintf(`{"environment_ids":[%d],"state":"approved","comment":"Ship it"}`, environmentID(h.w.ci.Repo("web"), "production"))
 	start := time.Now()
 	err := h.lost(ctx, "POST", runPath(p)+"/pending_deployments", body, map[string]string{"Authorization": "Bearer sim", "Accept": "application/vnd.github+json"})
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {

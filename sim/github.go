@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"flightdeck/sim/ci"
 	"flightdeck/sim/internal/ids"
 )
 
@@ -150,14 +151,15 @@ func (w *World) gitHubRoute(r *http.Request, gp string) (string, http.HandlerFun
 
 // ghCall is one request to an endpoint.
 type ghCall struct {
-	r    *http.Request
-	args []string // owner, repo, then the pattern's wildcards
-	repo *repo    // the repository named, nil for /rate_limit
-	api  string   // the API root as the client reached it, ending in "/"
+	r       *http.Request
+	args    []string    // owner, repo, then the pattern's wildcards
+	repo    *ci.Repo    // the repository named, nil for /rate_limit
+	actions *ghWorkflow // its workflow files, nil for a CircleCI service
+	api     string      // the API root as the client reached it, ending in "/"
 }
 
 // repoAPI is the repository's API URL.
-func (c *ghCall) repoAPI() string { return c.api + "repos/" + c.repo.name }
+func (c *ghCall) repoAPI() string { return c.api + "repos/" + c.repo.Name }
 
 func (c *ghCall) query(name string) string { return c.r.URL.Query().Get(name) }
 
@@ -208,6 +210,9 @@ func (w *World) serveGitHub(rw http.ResponseWriter, r *http.Request, ep *ghEndpo
 		c := &ghCall{r: r, args: args, api: gitHubAPIRoot(r)}
 		if len(args) >= 2 {
 			c.repo = w.repoByName(args[0] + "/" + args[1])
+			if c.repo != nil {
+				c.actions = w.actions[c.repo.Name]
+			}
 		}
 		if c.repo == nil && !free {
 			rep = ghNotFound
@@ -287,9 +292,9 @@ func gitHubAPIRoot(r *http.Request) string {
 }
 
 // repoByName finds a repository by owner/name, case-insensitively as GitHub does.
-func (w *World) repoByName(full string) *repo {
-	for _, r := range w.repos {
-		if strings.EqualFold(r.name, full) {
+func (w *World) repoByName(full string) *ci.Repo {
+	for _, r := range w.ci.Repos() {
+		if strings.EqualFold(r.Name, full) {
 			return r
 		}
 	}
@@ -312,24 +317,24 @@ func nodeID(kind string, id int64) string {
 	return kind + "_kwDO" + base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 36)))
 }
 
-func repoID(r *repo) int64 { return 700_000_000 + int64(hashOf("repo", r.name)%100_000_000) }
+func repoID(r *ci.Repo) int64 { return 700_000_000 + int64(ids.Hash("repo", r.Name)%100_000_000) }
 
-func workflowID(r *repo, path string) int64 {
-	return 60_000_000 + int64(hashOf("workflow", r.name, path)%40_000_000)
+func workflowID(r *ci.Repo, path string) int64 {
+	return 60_000_000 + int64(ids.Hash("workflow", r.Name, path)%40_000_000)
 }
 
-func environmentID(r *repo, env string) int64 {
-	return 1_100_000_000 + int64(hashOf("environment", r.name, env)%800_000_000)
+func environmentID(r *ci.Repo, env string) int64 {
+	return 1_100_000_000 + int64(ids.Hash("environment", r.Name, env)%800_000_000)
 }
 
 func checkSuiteID(runID int64) int64 { return 29_000_000_000 + runID%1_000_000_000 }
 
 // repoCreated is when the repository's history starts.
-func repoCreated(r *repo) time.Time {
-	if len(r.commits) == 0 {
+func repoCreated(r *ci.Repo) time.Time {
+	if len(r.Commits) == 0 {
 		return time.Time{}
 	}
-	return r.commits[0].Time
+	return r.Commits[0].Time
 }
 
 type ghPerson struct {
@@ -379,14 +384,14 @@ func (c *ghCall) user(p ghPerson) ghUser {
 }
 
 // repoObject is a minimal-repository.
-func (c *ghCall) repoObject(r *repo) map[string]any {
-	api := c.api + "repos/" + r.name
-	owner, name, _ := strings.Cut(r.name, "/")
+func (c *ghCall) repoObject(r *ci.Repo) map[string]any {
+	api := c.api + "repos/" + r.Name
+	owner, name, _ := strings.Cut(r.Name, "/")
 	id := repoID(r)
 	m := map[string]any{
-		"id": id, "node_id": nodeID("R", id), "name": name, "full_name": r.name, "private": true,
-		"owner":    c.user(ghPerson{Login: owner, ID: 40_000_000 + int64(hashOf("org", owner)%10_000_000), Type: "Organization"}),
-		"html_url": "https://github.com/" + r.name, "description": nil, "fork": false, "url": api,
+		"id": id, "node_id": nodeID("R", id), "name": name, "full_name": r.Name, "private": true,
+		"owner":    c.user(ghPerson{Login: owner, ID: 40_000_000 + int64(ids.Hash("org", owner)%10_000_000), Type: "Organization"}),
+		"html_url": "https://github.com/" + r.Name, "description": nil, "fork": false, "url": api,
 		"visibility": "private", "default_branch": "main",
 	}
 	for _, u := range []string{
@@ -428,8 +433,8 @@ func (c *ghCall) workflowObject(f *ghWorkflowFile) ghWorkflowObject {
 	return ghWorkflowObject{
 		ID: id, NodeID: nodeID("W", id), Name: f.name, Path: f.path, State: "active", CreatedAt: created, UpdatedAt: created,
 		URL:      c.repoAPI() + "/actions/workflows/" + strconv.FormatInt(id, 10),
-		HTMLURL:  "https://github.com/" + c.repo.name + "/blob/main/" + f.path,
-		BadgeURL: "https://github.com/" + c.repo.name + "/workflows/" + url.PathEscape(f.name) + "/badge.svg",
+		HTMLURL:  "https://github.com/" + c.repo.Name + "/blob/main/" + f.path,
+		BadgeURL: "https://github.com/" + c.repo.Name + "/workflows/" + url.PathEscape(f.name) + "/badge.svg",
 	}
 }
 
@@ -438,7 +443,7 @@ func (w *World) ghListWorkflows(c *ghCall) ghReply {
 		TotalCount int                `json:"total_count"`
 		Workflows  []ghWorkflowObject `json:"workflows"`
 	}{Workflows: []ghWorkflowObject{}}
-	if gw := c.repo.actions; gw != nil {
+	if gw := c.actions; gw != nil {
 		for i := range gw.files {
 			out.Workflows = append(out.Workflows, c.workflowObject(&gw.files[i]))
 		}
@@ -451,7 +456,7 @@ func (w *World) ghListWorkflows(c *ghCall) ghReply {
 
 // workflowFile finds a workflow by id or file name, as workflow_id may be.
 func (c *ghCall) workflowFile(id string) *ghWorkflowFile {
-	gw := c.repo.actions
+	gw := c.actions
 	if gw == nil {
 		return nil
 	}
@@ -567,7 +572,7 @@ func (w *World) runObject(c *ghCall, p *Pipeline, n int) ghRun {
 		ID: p.RunID, Name: wf.Name, NodeID: nodeID("WFR", p.RunID), CheckSuiteID: checkSuiteID(p.RunID),
 		CheckSuiteNodeID: nodeID("CS", checkSuiteID(p.RunID)), HeadBranch: p.Branch, HeadSHA: p.SHA, Path: deployWorkflowPath,
 		RunNumber: p.Number, Event: "push", WorkflowID: wfID, URL: runURL,
-		HTMLURL:      "https://github.com/" + c.repo.name + "/actions/runs/" + strconv.FormatInt(p.RunID, 10),
+		HTMLURL:      "https://github.com/" + c.repo.Name + "/actions/runs/" + strconv.FormatInt(p.RunID, 10),
 		PullRequests: []any{}, CreatedAt: ghTime(p.CreatedAt), UpdatedAt: ghTime(p.UpdatedAt),
 		Actor: c.user(personOf(p.Trigger)), RunAttempt: n, ReferencedWorkflows: []ghReferenced{},
 		RunStartedAt: ghTime(wf.CreatedAt), TriggeringActor: c.user(personOf(wf.StartedBy)),
@@ -581,10 +586,10 @@ func (w *World) runObject(c *ghCall, p *Pipeline, n int) ghRun {
 		prev := runURL + "/attempts/" + strconv.Itoa(n-1)
 		out.PreviousAttemptURL = &prev
 	}
-	for _, f := range c.repo.actions.files[1:] {
-		out.ReferencedWorkflows = append(out.ReferencedWorkflows, ghReferenced{Path: c.repo.name + "/" + f.path + "@" + p.SHA, SHA: p.SHA, Ref: "refs/heads/" + p.Branch})
+	for _, f := range c.actions.files[1:] {
+		out.ReferencedWorkflows = append(out.ReferencedWorkflows, ghReferenced{Path: c.repo.Name + "/" + f.path + "@" + p.SHA, SHA: p.SHA, Ref: "refs/heads/" + p.Branch})
 	}
-	if cm := p.commit(w); cm != nil {
+	if cm := p.Commit(); cm != nil {
 		out.DisplayTitle = cm.Subject
 		out.HeadCommit = ghHeadCommit{
 			ID: cm.SHA, TreeID: treeSHA(cm), Message: cm.Subject, Timestamp: ghTime(cm.Time),
@@ -616,7 +621,7 @@ func (w *World) ghListWorkflowRuns(c *ghCall) ghReply {
 func (w *World) ghRunList(c *ghCall) ghReply {
 	q := c.r.URL.Query()
 	var match []*Pipeline
-	for _, p := range slices.Backward(c.repo.pipelines) {
+	for _, p := range slices.Backward(c.repo.Pipelines) {
 		if p.RunID == 0 {
 			continue
 		}
@@ -643,7 +648,7 @@ func (w *World) ghRunList(c *ghCall) ghReply {
 // run finds the run named by the first wildcard, in the call's repository.
 func (w *World) run(c *ghCall) *Pipeline {
 	id, err := strconv.ParseInt(c.args[2], 10, 64)
-	if p := w.runs[id]; err == nil && p != nil && p.Repo == c.repo.name {
+	if p := w.ci.Run(id); err == nil && p != nil && p.Repo == c.repo.Name {
 		return p
 	}
 	return nil
@@ -716,14 +721,14 @@ func (w *World) jobObject(c *ghCall, p *Pipeline, wf *Workflow, j *Job) ghJob {
 	out := ghJob{
 		ID: j.GitHubID, RunID: p.RunID, WorkflowName: wf.Name, HeadBranch: p.Branch, RunURL: runURL, RunAttempt: j.Attempt,
 		NodeID: nodeID("CR", j.GitHubID), HeadSHA: p.SHA, URL: c.repoAPI() + "/actions/jobs/" + id,
-		HTMLURL:   "https://github.com/" + c.repo.name + "/actions/runs/" + strconv.FormatInt(p.RunID, 10) + "/job/" + id,
+		HTMLURL:   "https://github.com/" + c.repo.Name + "/actions/runs/" + strconv.FormatInt(p.RunID, 10) + "/job/" + id,
 		CreatedAt: ghTime(created), StartedAt: ghTime(created), Name: j.Name, Steps: w.steps(j),
 		CheckRunURL: c.repoAPI() + "/check-runs/" + id, Labels: []string{"ubuntu-latest"},
 	}
 	out.Status, out.Conclusion = runStatus(j.Status)
 	if !j.StartedAt.IsZero() {
 		out.StartedAt = ghTime(j.StartedAt)
-		runner, group, groupName := int64(1+hashOf(id)%60), int64(0), "GitHub Actions"
+		runner, group, groupName := int64(1+ids.Hash(id)%60), int64(0), "GitHub Actions"
 		name := fmt.Sprintf("GitHub Actions %d", runner)
 		out.RunnerID, out.RunnerName, out.RunnerGroupID, out.RunnerGroupName = &runner, &name, &group, &groupName
 	}
@@ -744,17 +749,17 @@ func (w *World) jobObject(c *ghCall, p *Pipeline, wf *Workflow, j *Job) ghJob {
 // anyway. A job that has not run (waiting, skipped, rejected) has none.
 func (w *World) steps(j *Job) []ghStep {
 	out := []ghStep{}
-	if j.def == nil || j.StartedAt.IsZero() {
+	if j.Def() == nil || j.StartedAt.IsZero() {
 		return out
 	}
-	start, end, long := j.StartedAt, j.StoppedAt, j.def.longStep
-	setup := j.planned / 3
+	start, end, long := j.StartedAt, j.StoppedAt, j.Def().LongStep
+	setup := j.Planned() / 3
 	if j.Environment != "" {
-		setup = j.planned
+		setup = j.Planned()
 	}
 	_, concl := runStatus(j.Status)
 	ended := false // an earlier step ended the job
-	for i, name := range j.def.steps {
+	for i, name := range j.Def().Steps {
 		s := ghStep{Name: name, Number: i + 1, Status: "queued"}
 		from, to := start.Add(setup), end
 		if i < long {
@@ -831,7 +836,7 @@ func (w *World) ghGetJob(c *ghCall) ghReply {
 	if err != nil {
 		return ghNotFound
 	}
-	for _, p := range c.repo.pipelines {
+	for _, p := range c.repo.Pipelines {
 		for _, wf := range p.Workflows {
 			for _, j := range wf.Jobs {
 				if j.GitHubID == id && listed(j) && p.RunID != 0 {
@@ -859,7 +864,7 @@ func (c *ghCall) envRef(env string) ghEnvRef {
 	id := environmentID(c.repo, env)
 	return ghEnvRef{
 		ID: id, NodeID: nodeID("EN", id), Name: env, URL: c.repoAPI() + "/environments/" + url.PathEscape(env),
-		HTMLURL: "https://github.com/" + c.repo.name + "/deployments/activity_log?environments_filter=" + url.QueryEscape(env),
+		HTMLURL: "https://github.com/" + c.repo.Name + "/deployments/activity_log?environments_filter=" + url.QueryEscape(env),
 	}
 }
 
@@ -879,9 +884,9 @@ type ghReviewer struct {
 // reviewers are who may approve a protected environment: the release
 // managers' team (whose member the sim's token is) and the team's lead.
 func (c *ghCall) reviewers() []ghReviewer {
-	org, _, _ := strings.Cut(c.repo.name, "/")
-	teamID := int64(5_000_000 + hashOf("team", org)%1_000_000)
-	teamURL := c.api + "organizations/" + strconv.FormatInt(40_000_000+int64(hashOf("org", org)%10_000_000), 10) + "/team/" + strconv.FormatInt(teamID, 10)
+	org, _, _ := strings.Cut(c.repo.Name, "/")
+	teamID := int64(5_000_000 + ids.Hash("team", org)%1_000_000)
+	teamURL := c.api + "organizations/" + strconv.FormatInt(40_000_000+int64(ids.Hash("org", org)%10_000_000), 10) + "/team/" + strconv.FormatInt(teamID, 10)
 	return []ghReviewer{
 		{Type: "Team", Reviewer: map[string]any{
 			"id": teamID, "node_id": nodeID("T", teamID), "name": "Release managers", "slug": "release-managers",
@@ -898,7 +903,7 @@ func waitingJobs(p *Pipeline) (*Workflow, []*Job) {
 	wf := p.Workflows[len(p.Workflows)-1]
 	var out []*Job
 	for _, j := range wf.Jobs {
-		if j.def != nil && j.Status == RunOnHold {
+		if j.Def() != nil && j.Status == RunOnHold {
 			out = append(out, j)
 		}
 	}
@@ -989,18 +994,17 @@ func (w *World) ghReviewDeployments(c *ghCall) ghReply {
 	out := []ghDeployment{}
 	for _, j := range chosen {
 		if *req.State == ReviewRejected {
-			w.reject(p, wf, j, gitHubUser, *req.Comment)
+			w.ci.Reject(p, wf, j, gitHubUser, *req.Comment)
 			continue
 		}
-		w.approve(p, wf, j, gitHubUser, *req.Comment)
+		w.ci.Approve(p, wf, j, gitHubUser, *req.Comment)
 		id := w.newGitHubDeploymentID()
 		api := c.repoAPI() + "/deployments/" + strconv.FormatInt(id, 10)
-		env := p.cs.env(j.Environment)
 		out = append(out, ghDeployment{
 			URL: api, ID: id, NodeID: nodeID("DE", id), SHA: p.SHA, Ref: p.Branch, Task: "deploy",
 			OriginalEnvironment: j.Environment, Environment: j.Environment, Creator: c.user(personOf(gitHubUser)),
 			CreatedAt: ghTime(w.loop.Now()), UpdatedAt: ghTime(w.loop.Now()), StatusesURL: api + "/statuses", RepositoryURL: c.repoAPI(),
-			ProductionEnvironment: env != nil && env.protected,
+			ProductionEnvironment: p.Protected(j.Environment),
 		})
 	}
 	return ghOK(out)
@@ -1056,7 +1060,7 @@ func (w *World) ghRerunWith(c *ghCall, failed bool) ghReply {
 	if err := readJSONBody(c.r, &req); err != nil {
 		return ghFail(http.StatusBadRequest, "Problems parsing JSON")
 	}
-	_, err := w.rerunWorkflow(p, p.Workflows[len(p.Workflows)-1], RerunOptions{FromFailed: failed, By: gitHubUser})
+	_, err := w.ci.Rerun(p, p.Workflows[len(p.Workflows)-1], RerunOptions{FromFailed: failed, By: gitHubUser})
 	switch err {
 	case nil:
 		return ghReply{status: http.StatusCreated, body: struct{}{}}
@@ -1077,7 +1081,7 @@ func (w *World) ghCancel(c *ghCall) ghReply {
 		return ghFail(http.StatusConflict, "Cannot cancel a workflow run that is completed.")
 	}
 	by := gitHubUser
-	w.cancelWorkflow(p, wf, &by)
+	w.ci.Cancel(p, wf, &by)
 	return ghReply{status: http.StatusAccepted, body: struct{}{}}
 }
 
@@ -1096,17 +1100,17 @@ func readJSONBody(r *http.Request, v any) error {
 // --- commits and compare ---
 
 // resolveRef finds the commit a ref names; -1 when none does.
-func resolveRef(r *repo, ref string) int {
+func resolveRef(r *ci.Repo, ref string) int {
 	switch ref {
 	case "", "main", "heads/main", "refs/heads/main", "HEAD":
-		return len(r.commits) - 1
+		return len(r.Commits) - 1
 	}
 	ref = strings.ToLower(ref)
 	if len(ref) < 4 || len(ref) > 40 || strings.Trim(ref, ids.HexDigits) != "" {
 		return -1
 	}
 	found := -1
-	for i, c := range r.commits {
+	for i, c := range r.Commits {
 		if strings.HasPrefix(c.SHA, ref) {
 			if found >= 0 {
 				return -1 // ambiguous
@@ -1163,7 +1167,7 @@ type ghCommitStats struct {
 // commitObject renders a commit; stats are for the single-commit answer.
 func (c *ghCall) commitObject(cm *Commit, stats bool) ghCommit {
 	api := c.repoAPI() + "/commits/" + cm.SHA
-	html := "https://github.com/" + c.repo.name + "/commit/" + cm.SHA
+	html := "https://github.com/" + c.repo.Name + "/commit/" + cm.SHA
 	author, committer := c.user(personOf(cm.Author)), c.user(webFlow)
 	date := ghTime(cm.Time)
 	out := ghCommit{
@@ -1179,10 +1183,10 @@ func (c *ghCall) commitObject(cm *Commit, stats bool) ghCommit {
 	}
 	if cm.Parent != "" {
 		out.Parents = append(out.Parents, ghCommitParent{SHA: cm.Parent, URL: c.repoAPI() + "/commits/" + cm.Parent,
-			HTMLURL: "https://github.com/" + c.repo.name + "/commit/" + cm.Parent})
+			HTMLURL: "https://github.com/" + c.repo.Name + "/commit/" + cm.Parent})
 	}
 	if stats {
-		h := hashOf(cm.SHA)
+		h := ids.Hash(cm.SHA)
 		add, del := int(5+h%180), int(h/180%60)
 		out.Stats = &ghCommitStats{Additions: add, Deletions: del, Total: add + del}
 	}
@@ -1195,7 +1199,7 @@ func (w *World) ghGetCommit(c *ghCall) ghReply {
 	if i < 0 {
 		return ghFail(http.StatusUnprocessableEntity, "No commit found for SHA: "+ref)
 	}
-	cm := c.repo.commits[i]
+	cm := c.repo.Commits[i]
 	return ghReply{status: http.StatusOK, body: c.commitObject(cm, true), lastMod: cm.Time}
 }
 
@@ -1226,13 +1230,13 @@ func (w *World) ghCompare(c *ghCall) ghReply {
 	if b < 0 || h < 0 || base == "" || head == "" {
 		return ghNotFound
 	}
-	html := "https://github.com/" + c.repo.name + "/compare/" + basehead
-	owner, _, _ := strings.Cut(c.repo.name, "/")
+	html := "https://github.com/" + c.repo.Name + "/compare/" + basehead
+	owner, _, _ := strings.Cut(c.repo.Name, "/")
 	out := ghComparison{
 		URL: c.repoAPI() + "/compare/" + basehead, HTMLURL: html,
-		PermalinkURL: "https://github.com/" + c.repo.name + "/compare/" + owner + ":" + c.repo.commits[b].SHA + "..." + owner + ":" + c.repo.commits[h].SHA,
+		PermalinkURL: "https://github.com/" + c.repo.Name + "/compare/" + owner + ":" + c.repo.Commits[b].SHA + "..." + owner + ":" + c.repo.Commits[h].SHA,
 		DiffURL:      html + ".diff", PatchURL: html + ".patch",
-		BaseCommit: c.commitObject(c.repo.commits[b], false), MergeBaseCommit: c.commitObject(c.repo.commits[min(b, h)], false),
+		BaseCommit: c.commitObject(c.repo.Commits[b], false), MergeBaseCommit: c.commitObject(c.repo.Commits[min(b, h)], false),
 		Commits: []ghCommit{},
 	}
 	switch {
@@ -1244,7 +1248,7 @@ func (w *World) ghCompare(c *ghCall) ghReply {
 		out.Status = "identical"
 	}
 	out.TotalCommits = out.AheadBy
-	ahead := c.repo.commits[b+1 : b+1+out.AheadBy]
+	ahead := c.repo.Commits[b+1 : b+1+out.AheadBy]
 	// Without paging, GitHub lists at most 250 commits, ending with the
 	// newest of the comparison; with it, pages from the oldest.
 	from, to := max(0, len(ahead)-250), len(ahead)
@@ -1288,8 +1292,8 @@ type ghContentFile struct {
 func (c *ghCall) contentEntry(f *ghWorkflowFile, ref string) ghContentEntry {
 	self := c.repoAPI() + "/contents/" + f.path + "?ref=" + url.QueryEscape(ref)
 	git := c.repoAPI() + "/git/blobs/" + f.blobSHA
-	html := "https://github.com/" + c.repo.name + "/blob/" + ref + "/" + f.path
-	raw := "https://raw.githubusercontent.com/" + c.repo.name + "/" + ref + "/" + f.path
+	html := "https://github.com/" + c.repo.Name + "/blob/" + ref + "/" + f.path
+	raw := "https://raw.githubusercontent.com/" + c.repo.Name + "/" + ref + "/" + f.path
 	e := ghContentEntry{Type: "file", Size: len(f.content), Name: path.Base(f.path), Path: f.path, SHA: f.blobSHA,
 		URL: self, GitURL: &git, HTMLURL: &html, DownloadURL: &raw}
 	e.Links.Git, e.Links.HTML, e.Links.Self = &git, &html, self
@@ -1308,7 +1312,7 @@ func (w *World) ghGetContent(c *ghCall) ghReply {
 		ref = "main"
 	}
 	p := strings.Trim(c.args[2], "/")
-	gw := c.repo.actions
+	gw := c.actions
 	if gw == nil {
 		return ghNotFound
 	}

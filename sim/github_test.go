@@ -71,7 +71,7 @@ func conclusion(c *string) string {
 // review approves or rejects a run's pending deployments to env.
 func (h *harness) review(p Pipeline, env, state, comment string) (int, []byte) {
 	h.t.Helper()
-	body := fmt.Sprintf(`{"environment_ids":[%d],"state":%q,"comment":%q}`, environmentID(h.w.repos[p.Service], env), state, comment)
+	body := fmt.Sprintf(`{"environment_ids":[%d],"state":%q,"comment":%q}`, environmentID(h.w.ci.Repo(p.Service), env), state, comment)
 	code, _, b := h.gh("POST", runPath(p)+"/pending_deployments", body)
 	return code, b
 }
@@ -206,7 +206,7 @@ func TestGitHubWorkflowFileIsTheRun(t *testing.T) {
 					// Nothing started before what it needs had succeeded.
 					began := j.CreatedAt
 					for _, n := range j.Needs {
-						if up := jobByName(w, n); !began.IsZero() && j.Status != RunNotRun && (up.Status != RunSuccess || up.StoppedAt.After(began)) {
+						if up := w.Job(n); !began.IsZero() && j.Status != RunNotRun && (up.Status != RunSuccess || up.StoppedAt.After(began)) {
 							t.Errorf("%s run %d: %s began %v, before %s (%s at %v)", svc, q.Number, j.Name, began, n, up.Status, up.StoppedAt)
 						}
 					}
@@ -381,7 +381,7 @@ func TestGitHubApproveStartsTheDeploy(t *testing.T) {
 		t.Fatalf("waiting run %s, job %+v", run.Status, dp)
 	}
 	pending := ghJSON[[]ghPending](h, "GET", runPath(p)+"/pending_deployments", "", 200)
-	if len(pending) != 1 || pending[0].Environment.Name != "production" || pending[0].Environment.ID != environmentID(h.w.repos["web"], "production") ||
+	if len(pending) != 1 || pending[0].Environment.Name != "production" || pending[0].Environment.ID != environmentID(h.w.ci.Repo("web"), "production") ||
 		!pending[0].CurrentUserCanApprove || len(pending[0].Reviewers) != 2 || pending[0].Reviewers[0].Type != "Team" || pending[0].Reviewers[1].Type != "User" ||
 		pending[0].WaitTimerStartedAt == nil {
 		t.Fatalf("pending %+v", pending)
@@ -412,7 +412,7 @@ func TestGitHubApproveStartsTheDeploy(t *testing.T) {
 	// deploy-production sets up, then updates the ECS service.
 	if !h.until(30*time.Second, func() bool {
 		_, wf := h.latestWorkflowOf(p.ID)
-		return jobByName(wf, "deploy-production").TaskDefinitionArn != ""
+		return wf.Job("deploy-production").TaskDefinitionArn != ""
 	}) {
 		t.Fatal("deploy-production never reached ECS")
 	}
@@ -724,7 +724,7 @@ func TestGitHubEndpoints(t *testing.T) {
 	waiting, done := ps[len(ps)-1], ps[len(ps)-4]
 	run, doneRun := runPath(waiting), runPath(done)
 	jobID := strconv.FormatInt(done.Workflows[0].Jobs[0].GitHubID, 10)
-	wfID := strconv.FormatInt(workflowID(h.w.repos["web"], deployWorkflowPath), 10)
+	wfID := strconv.FormatInt(workflowID(h.w.ci.Repo("web"), deployWorkflowPath), 10)
 	cases := []struct {
 		name, method, path, body string
 		status                   int

@@ -40,11 +40,11 @@ const (
 	gitHubSecondaryDocs  = "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 )
 
-// gitHubState is the world's GitHub bookkeeping; w.mu guards it.
+// gitHubState is the world's GitHub bookkeeping; the loop's lock guards it.
 type gitHubState struct {
-	runs, jobs, deployments int64 // id counters
-	core, anon              rateBudget
-	usage                   GitHubUsage // the counters part
+	deployments int64 // id counter
+	core, anon  rateBudget
+	usage       GitHubUsage // the counters part
 }
 
 type rateBudget struct {
@@ -95,6 +95,14 @@ func (w *World) SetGitHubRateRemaining(n int) {
 	defer w.loop.Unlock()
 	b := w.gitHubBudget(true)
 	b.used = b.limit - min(max(n, 0), b.limit)
+}
+
+// newGitHubDeploymentID counts up as newRunID does (sim/ci): from where
+// a busy installation's ids would be, in steps, drawing nothing from the
+// world's random source.
+func (w *World) newGitHubDeploymentID() int64 {
+	w.gh.deployments++
+	return 1_900_000_000 + w.gh.deployments*97
 }
 
 // gitHubBudget is the budget a request draws on, its window rolled to now.

@@ -10,6 +10,8 @@ import (
 	"text/template"
 
 	"github.com/goccy/go-yaml"
+
+	"flightdeck/sim/ci"
 )
 
 // The GitHub Actions services' workflow files. Each service's repository
@@ -193,7 +195,7 @@ type ghWorkflowFile struct {
 type ghWorkflow struct {
 	name  string // the file's name: key, the run's name
 	files []ghWorkflowFile
-	jobs  []*ghJobDef
+	jobs  []*ci.JobDef
 }
 
 func (gw *ghWorkflow) file(path string) *ghWorkflowFile {
@@ -203,17 +205,6 @@ func (gw *ghWorkflow) file(path string) *ghWorkflowFile {
 		}
 	}
 	return nil
-}
-
-// ghJobDef is one job of a run as GitHub names it.
-type ghJobDef struct {
-	name      string   // as the API names it
-	key       string   // the deploy.yml job it comes from; scenario plans and draws go by it
-	needs     []string // API names of the jobs it waits for
-	env       string   // the deployment environment, "" for none
-	steps     []string // step names as the API lists them
-	longStep  int      // the step that lasts (a deploy's ECS rollout, a test run)
-	leg, legs int      // its place in a matrix (legs 1 when there is none)
 }
 
 var workflowDelims = [2]string{"[[", "]]"}
@@ -367,12 +358,12 @@ var inputExpr = regexp.MustCompile(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}`)
 // values in parentheses; a job that calls a reusable workflow becomes that
 // workflow's jobs, named "<caller> / <callee>". A job that needs another
 // needs every job it became.
-func expandWorkflow(src []byte, load func(path string) ([]byte, error)) (string, []*ghJobDef, error) {
+func expandWorkflow(src []byte, load func(path string) ([]byte, error)) (string, []*ci.JobDef, error) {
 	name, ids, jobs, err := parseWorkflow(src)
 	if err != nil {
 		return "", nil, err
 	}
-	var out []*ghJobDef
+	var out []*ci.JobDef
 	became := map[string][]string{} // job id → API names
 	for _, id := range ids {
 		y := jobs[id]
@@ -403,31 +394,31 @@ func expandWorkflow(src []byte, load func(path string) ([]byte, error)) (string,
 				if cname == "" {
 					cname = cid
 				}
-				d := &ghJobDef{name: display + " / " + cname, key: id, needs: needs, leg: 0, legs: 1}
+				d := &ci.JobDef{Name: display + " / " + cname, Key: id, Needs: needs, Leg: 0, Legs: 1}
 				if len(cj.Needs) > 0 {
-					d.needs = nil
+					d.Needs = nil
 					for _, n := range cj.Needs {
-						d.needs = append(d.needs, inner[n]...)
+						d.Needs = append(d.Needs, inner[n]...)
 					}
 				}
-				d.env = inputExpr.ReplaceAllStringFunc(cj.Environment.Name, func(expr string) string {
+				d.Env = inputExpr.ReplaceAllStringFunc(cj.Environment.Name, func(expr string) string {
 					return fmt.Sprint(y.With[inputExpr.FindStringSubmatch(expr)[1]])
 				})
-				d.steps, d.longStep = jobSteps(cj)
-				inner[cid] = []string{d.name}
-				became[id] = append(became[id], d.name)
+				d.Steps, d.LongStep = jobSteps(cj)
+				inner[cid] = []string{d.Name}
+				became[id] = append(became[id], d.Name)
 				out = append(out, d)
 			}
 			continue
 		}
 		legs := matrixLegs(y.Strategy.Matrix)
 		for i, leg := range legs {
-			d := &ghJobDef{name: display, key: id, needs: needs, env: y.Environment.Name, leg: i, legs: len(legs)}
+			d := &ci.JobDef{Name: display, Key: id, Needs: needs, Env: y.Environment.Name, Leg: i, Legs: len(legs)}
 			if leg != "" {
-				d.name += " (" + leg + ")"
+				d.Name += " (" + leg + ")"
 			}
-			d.steps, d.longStep = jobSteps(y)
-			became[id] = append(became[id], d.name)
+			d.Steps, d.LongStep = jobSteps(y)
+			became[id] = append(became[id], d.Name)
 			out = append(out, d)
 		}
 	}
