@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"flightdeck/sim/internal/rest"
 )
 
 // The control surface, JSON under /_sim/, for e2e tests and standalone
@@ -94,7 +96,7 @@ func (w *World) serveControl(rw http.ResponseWriter, r *http.Request) {
 			controlError(rw, http.StatusMethodNotAllowed, "use GET")
 			return
 		}
-		writeJSON(rw, http.StatusOK, map[string]any{
+		rest.WriteJSON(rw, http.StatusOK, map[string]any{
 			"name": "flightdeck sim", "seed": w.seed, "speed": w.loop.Speed(), "scenario": w.scenario,
 			"world_time": w.Now().Format(time.RFC3339Nano), "services": knownServices,
 			"endpoints": []string{"GET /_sim/faults", "POST /_sim/faults", "DELETE /_sim/faults",
@@ -105,10 +107,10 @@ func (w *World) serveControl(rw http.ResponseWriter, r *http.Request) {
 	case "/_sim/requests":
 		switch r.Method {
 		case http.MethodGet:
-			writeJSON(rw, http.StatusOK, w.Requests())
+			rest.WriteJSON(rw, http.StatusOK, w.Requests())
 		case http.MethodDelete:
 			w.ResetRequests()
-			writeJSON(rw, http.StatusOK, map[string]int{})
+			rest.WriteJSON(rw, http.StatusOK, map[string]int{})
 		default:
 			controlError(rw, http.StatusMethodNotAllowed, "use GET or DELETE")
 		}
@@ -117,14 +119,14 @@ func (w *World) serveControl(rw http.ResponseWriter, r *http.Request) {
 			controlError(rw, http.StatusMethodNotAllowed, "use GET")
 			return
 		}
-		writeJSON(rw, http.StatusOK, w.GitHubUsage())
+		rest.WriteJSON(rw, http.StatusOK, w.GitHubUsage())
 	case "/_sim/requests/reset":
 		if r.Method != http.MethodPost {
 			controlError(rw, http.StatusMethodNotAllowed, "use POST")
 			return
 		}
 		w.ResetRequests()
-		writeJSON(rw, http.StatusOK, map[string]int{})
+		rest.WriteJSON(rw, http.StatusOK, map[string]int{})
 	default:
 		controlError(rw, http.StatusNotFound, "no such control endpoint: "+r.URL.Path)
 	}
@@ -171,9 +173,9 @@ func (w *World) writeFaults(rw http.ResponseWriter) {
 			out = append(out, specOf(svc, f))
 		}
 	}
-	writeJSON(rw, http.StatusOK, map[string]any{"faults": out})
+	rest.WriteJSON(rw, http.StatusOK, map[string]any{"faults": out})
 }
 
 func controlError(rw http.ResponseWriter, status int, msg string) {
-	writeJSON(rw, status, map[string]string{"message": msg})
+	rest.WriteJSON(rw, status, map[string]string{"message": msg})
 }

@@ -10,6 +10,7 @@ import (
 
 	"flightdeck/sim/awsproto"
 	"flightdeck/sim/cloudwatch"
+	"flightdeck/sim/internal/rest"
 )
 
 // Fault makes one backend misbehave. Each request rolls every rate on the
@@ -236,18 +237,18 @@ func (w *World) writeFaultError(rw http.ResponseWriter, r *http.Request, rt rout
 	case protoCircleCI:
 		switch kind {
 		case faultServerError:
-			writeJSON(rw, 500, map[string]string{"message": "Internal server error"})
+			rest.WriteJSON(rw, 500, map[string]string{"message": "Internal server error"})
 		case faultThrottle:
 			rw.Header().Set("Retry-After", strconv.Itoa(retry))
-			writeJSON(rw, 429, map[string]string{"message": "Rate limit exceeded"})
+			rest.WriteJSON(rw, 429, map[string]string{"message": "Rate limit exceeded"})
 		case faultDeny:
-			writeJSON(rw, 401, map[string]string{"message": "You must log in first."})
+			rest.WriteJSON(rw, 401, map[string]string{"message": "You must log in first."})
 		}
 	case protoGitHub:
 		// Throttling is the secondary limit; the primary one is the
 		// world's own budget (githubrate.go).
 		w.gitHubFault(rw, r, kind, retry)
 	default:
-		writeJSON(rw, 500, map[string]string{"message": "fault"})
+		rest.WriteJSON(rw, 500, map[string]string{"message": "fault"})
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/encoding/cbor"
 
+	"flightdeck/sim/circleci"
 	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/specs"
 )
@@ -258,7 +259,7 @@ func TestLoseRateCircleCIApproveGoesThrough(t *testing.T) {
 	h.lost(h.ctx, "POST", "/api/v2/workflow/"+wf.ID+"/approve/"+hold.ApprovalRequestID, "", map[string]string{"Circle-Token": "sim"})
 	h.w.SetFault(SvcCircleCI, Fault{})
 
-	if j := jobNamed(h.jobs(wf.ID), "hold-production"); j.Status != "success" || j.ApprovedBy != userID(apiUser) {
+	if j := jobNamed(h.jobs(wf.ID), "hold-production"); j.Status != "success" || j.ApprovedBy != circleci.UserID(apiUser) {
 		t.Fatalf("the lost approval was not recorded: %+v", j)
 	}
 	if st := h.ciWorkflow(wf.ID).Status; st != "running" {

@@ -19,6 +19,7 @@ import (
 
 	"flightdeck/sim/ci"
 	"flightdeck/sim/internal/ids"
+	"flightdeck/sim/internal/rest"
 )
 
 // GitHub REST (specs/github-rest-subset.openapi.json), the subset
@@ -136,7 +137,7 @@ func (w *World) gitHubRoute(r *http.Request, gp string) (string, http.HandlerFun
 	case len(segs) >= 3 && segs[0] == "repos" && segs[1] != "" && segs[2] != "":
 		for i := range gitHubEndpoints {
 			ep := &gitHubEndpoints[i]
-			if a, ok := matchSegments(strings.Split(ep.pattern, "/"), segs[3:]); ok && ep.method == r.Method {
+			if a, ok := rest.Match(strings.Split(ep.pattern, "/"), segs[3:]); ok && ep.method == r.Method {
 				found, args = ep, append(segs[1:3:3], a...)
 				break
 			}
@@ -275,7 +276,7 @@ func (w *World) rateLimitMessage(token bool, r *http.Request) string {
 		}
 		return "API rate limit exceeded for " + host + ". (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)"
 	}
-	return fmt.Sprintf("API rate limit exceeded for user ID %d.", githubUserID(gitHubUser))
+	return fmt.Sprintf("API rate limit exceeded for user ID %d.", gitHubUser.GitHubID())
 }
 
 // gitHubAPIRoot is the API's root URL as the request reached it.
@@ -343,7 +344,7 @@ type ghPerson struct {
 	Type  string
 }
 
-func personOf(p Person) ghPerson { return ghPerson{Login: p.Login, ID: githubUserID(p), Type: "User"} }
+func personOf(p Person) ghPerson { return ghPerson{Login: p.Login, ID: p.GitHubID(), Type: "User"} }
 
 type ghUser struct {
 	Login             string `json:"login"`

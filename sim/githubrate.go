@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"flightdeck/sim/internal/rest"
 )
 
 // GitHub's conditional requests and rate limits, as the REST API documents
@@ -198,5 +200,5 @@ type gitHubErrorBody struct {
 }
 
 func writeGitHubError(rw http.ResponseWriter, status int, msg, doc string) {
-	writeJSON(rw, status, gitHubErrorBody{Message: msg, DocumentationURL: doc, Status: strconv.Itoa(status)})
+	rest.WriteJSON(rw, status, gitHubErrorBody{Message: msg, DocumentationURL: doc, Status: strconv.Itoa(status)})
 }

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"maps"
 	"math/rand/v2"
@@ -16,6 +15,7 @@ import (
 	"flightdeck/sim/ecs"
 	"flightdeck/sim/elbv2"
 	"flightdeck/sim/internal/ids"
+	"flightdeck/sim/internal/rest"
 	"flightdeck/sim/internal/tee"
 )
 
@@ -145,7 +145,7 @@ func (w *World) serveChecked(rw http.ResponseWriter, r *http.Request, rt route, 
 		r.Body.Close()
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if err != nil {
-			writeJSON(rw, http.StatusBadRequest, map[string]string{"message": "could not read the request body: " + err.Error()})
+			rest.WriteJSON(rw, http.StatusBadRequest, map[string]string{"message": "could not read the request body: " + err.Error()})
 			return
 		}
 	}
@@ -177,7 +177,7 @@ func (w *World) route(r *http.Request) route {
 		return route{service: SvcCloudWatch, op: op, proto: protoCBOR, serve: func(rw http.ResponseWriter, r *http.Request) { w.cloudwatch.Serve(rw, r, op) }}
 	}
 	if p == "/api/v2" || strings.HasPrefix(p, "/api/v2/") {
-		op, serve := w.circleCIRoute(r)
+		op, serve := w.circle.Route(r)
 		return route{service: SvcCircleCI, op: op, proto: protoCircleCI, serve: serve}
 	}
 	if gp := strings.TrimPrefix(p, "/api/v3"); strings.HasPrefix(gp, "/repos/") || gp == "/rate_limit" {
@@ -202,16 +202,8 @@ func (w *World) route(r *http.Request) route {
 		}
 	}
 	return route{op: r.Method + " " + p, proto: protoNone, serve: func(rw http.ResponseWriter, r *http.Request) {
-		writeJSON(rw, http.StatusNotFound, map[string]string{"message": "Not Found: the flightdeck sim has no route for " + r.Method + " " + r.URL.Path})
+		rest.WriteJSON(rw, http.StatusNotFound, map[string]string{"message": "Not Found: the flightdeck sim has no route for " + r.Method + " " + r.URL.Path})
 	}}
-}
-
-func writeJSON(rw http.ResponseWriter, status int, v any) {
-	b, _ := json.Marshal(v)
-	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
-	rw.WriteHeader(status)
-	rw.Write(b)
-	rw.Write([]byte("\n"))
 }
 
 // bufferWriter captures a response so a malformed-body fault can cut it.

@@ -273,6 +273,10 @@ func (w *World) scriptScenes(t0 time.Time) {
 	})
 }
 
+// apiUser owns the sim's CircleCI and GitHub tokens: the release manager
+// at the keyboard, not one of the team who commit and approve on their own.
+var apiUser = Person{Name: "Alex Rivera", Email: "alex.rivera@acme.example", Login: "arivera"}
+
 var team = []Person{
 	{Name: "Priya Raman", Email: "priya.raman@acme.example", Login: "praman"},
 	{Name: "Tomás Ortega", Email: "tomas.ortega@acme.example", Login: "tortega"},

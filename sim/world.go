@@ -21,6 +21,7 @@ import (
 
 	"flightdeck/sim/beanstalk"
 	"flightdeck/sim/ci"
+	"flightdeck/sim/circleci"
 	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/ecs"
 	"flightdeck/sim/elbv2"
@@ -70,14 +71,14 @@ type World struct {
 	elbv2      *elbv2.Part
 	cloudwatch *cloudwatch.Part
 
-	ci *ci.Part // the CI: repositories, commits, pipelines and the job engine
+	ci     *ci.Part       // the CI: repositories, commits, pipelines and the job engine
+	circle *circleci.Part // CircleCI's API over it
 
 	catalogue []*catalogueService // demo services and their environments
 	tempo     tempo
 	prNumber  map[string]int         // each service's last pull request number
 	bad       map[string]bool        // commits (by SHA) whose images crash on start
 	actions   map[string]*ghWorkflow // GitHub Actions services' workflow files, by repository
-	pageSize  int                    // CI list pages; 0 means the APIs' own default
 	gh        gitHubState            // GitHub rate-limit budgets and what requests cost
 
 	faults faultState
@@ -113,6 +114,7 @@ func New(o Options) *World {
 	w.reqs.init(o.Seed)
 	w.ecs = ecs.New(w.loop, w.account, w.reqs.noteUnknown)
 	w.ci = ci.New(w.loop, deployGlue{w}, team)
+	w.circle = circleci.New(w.loop, w.ci, apiUser)
 	w.beanstalk, w.elbv2, w.cloudwatch = beanstalk.New(w.loop), elbv2.New(w.loop), cloudwatch.New(w.loop)
 	if o.Scenario == ScenarioDemo {
 		w.loop.Lock()

@@ -1,6 +1,7 @@
 package ci
 
 import (
+	"hash/fnv"
 	"slices"
 	"time"
 
@@ -12,6 +13,14 @@ type Person struct {
 	Name  string `json:"name"`
 	Email string `json:"email"`
 	Login string `json:"login"`
+}
+
+// GitHubID is the person's GitHub user id, stable across runs: their
+// avatar's on CircleCI too.
+func (p Person) GitHubID() int64 {
+	h := fnv.New32a()
+	h.Write([]byte(p.Login))
+	return int64(1000000 + h.Sum32()%90000000)
 }
 
 // Commit is one commit on a repository's main branch.
