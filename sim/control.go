@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"flightdeck/sim/github"
 	"flightdeck/sim/internal/rest"
 )
 
@@ -175,6 +176,19 @@ func (w *World) writeFaults(rw http.ResponseWriter) {
 	}
 	rest.WriteJSON(rw, http.StatusOK, map[string]any{"faults": out})
 }
+
+// GitHubUsage is the sim's GitHub rate limit and what requests have cost,
+// for tests: a client using conditional requests well shows NotModified
+// growing while Counted does not.
+type GitHubUsage = github.Usage
+
+// GitHubUsage reports the GitHub token's rate-limit budget and the request
+// costs counted since the world started (or ResetRequests).
+func (w *World) GitHubUsage() GitHubUsage { return w.github.Usage() }
+
+// SetGitHubRateRemaining sets what is left of the GitHub token's budget
+// this hour, so a test reaches the limit without 5000 requests.
+func (w *World) SetGitHubRateRemaining(n int) { w.github.SetRateRemaining(n) }
 
 func controlError(rw http.ResponseWriter, status int, msg string) {
 	rest.WriteJSON(rw, status, map[string]string{"message": msg})

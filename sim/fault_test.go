@@ -19,6 +19,7 @@ import (
 
 	"flightdeck/sim/circleci"
 	"flightdeck/sim/cloudwatch"
+	"flightdeck/sim/github"
 	"flightdeck/sim/specs"
 )
 
@@ -281,7 +282,7 @@ func TestLoseRateWithLatencyGitHubReviewGoesThrough(t *testing.T) {
 	h.w.SetFault(SvcGitHub, Fault{LoseRate: 1, Latency: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(h.ctx, 100*time.Millisecond)
 	defer cancel()
-	body := fmt.Sprintf(`{"environment_ids":[%d],"state":"approved","comment":"Ship it"}`, environmentID(h.w.ci.Repo("web"), "production"))
+	body := fmt.Sprintf(`{"environment_ids":[%d],"state":"approved","comment":"Ship it"}`, github.EnvironmentID("acme/web", "production"))
 	start := time.Now()
 	err := h.lost(ctx, "POST", runPath(p)+"/pending_deployments", body, map[string]string{"Authorization": "Bearer sim", "Accept": "application/vnd.github+json"})
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
@@ -291,14 +292,14 @@ func TestLoseRateWithLatencyGitHubReviewGoesThrough(t *testing.T) {
 
 	// The server acted before it started to hold the answer; on a slow
 	// machine that may still be after the client's timeout, so wait for it.
-	var approvals []ghApproval
+	var approvals []github.Approval
 	for deadline := time.Now().Add(5 * time.Second); len(approvals) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		approvals = ghJSON[[]ghApproval](h, "GET", runPath(p)+"/approvals", "", 200)
+		approvals = ghJSON[[]github.Approval](h, "GET", runPath(p)+"/approvals", "", 200)
 	}
 	if len(approvals) != 1 || approvals[0].State != "approved" || approvals[0].Comment != "Ship it" {
 		t.Fatalf("the timed-out review was not recorded: %+v", approvals)
 	}
-	if got := ghJSON[[]ghPending](h, "GET", runPath(p)+"/pending_deployments", "", 200); len(got) != 0 {
+	if got := ghJSON[[]github.Pending](h, "GET", runPath(p)+"/pending_deployments", "", 200); len(got) != 0 {
 		t.Fatalf("still pending: %+v", got)
 	}
 	if st := h.ghRun(p).Status; st != "in_progress" {

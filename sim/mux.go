@@ -181,7 +181,7 @@ func (w *World) route(r *http.Request) route {
 		return route{service: SvcCircleCI, op: op, proto: protoCircleCI, serve: serve}
 	}
 	if gp := strings.TrimPrefix(p, "/api/v3"); strings.HasPrefix(gp, "/repos/") || gp == "/rate_limit" {
-		op, serve := w.gitHubRoute(r, gp)
+		op, serve := w.github.Route(r, gp)
 		return route{service: SvcGitHub, op: op, proto: protoGitHub, serve: serve}
 	}
 	if awsproto.IsQuery(r) {
@@ -274,9 +274,7 @@ func (w *World) ResetRequests() {
 	w.reqs.mu.Lock()
 	clear(w.reqs.counts)
 	w.reqs.mu.Unlock()
-	w.loop.Lock()
-	w.gh.usage = GitHubUsage{}
-	w.loop.Unlock()
+	w.github.ResetUsage()
 }
 
 // unknownMembers lists, per operation, request members the sim ignored.

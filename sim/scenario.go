@@ -6,6 +6,7 @@ import (
 
 	"flightdeck/sim/ci"
 	"flightdeck/sim/ecs"
+	"flightdeck/sim/github"
 	"flightdeck/sim/internal/ids"
 )
 
@@ -116,7 +117,7 @@ const (
 )
 
 // seedDemo builds the demo world so that at t0 it has history and motion.
-// w.mu is held.
+// The loop is held.
 func (w *World) seedDemo(t0 time.Time) {
 	preroll := t0.Add(-w.loop.Pace(preRoll))
 	histEnd := preroll.Add(-w.loop.Pace(historyQuiet))
@@ -133,9 +134,13 @@ func (w *World) seedDemo(t0 time.Time) {
 		}
 		var actions *ci.Actions
 		if cs.ci == ciGitHubActions {
-			gw := newGHWorkflow(cs, w.account)
-			w.actions[repo] = gw
-			actions = &ci.Actions{Name: gw.name, Jobs: gw.jobs}
+			svc := github.Service{Name: cs.name, Account: w.account, Labelled: cs.labelled}
+			for _, e := range cs.envs {
+				svc.Envs = append(svc.Envs, github.Env{Name: e.name, Cluster: e.cluster, Region: e.region, Protected: e.protected})
+			}
+			files := github.NewFiles(svc)
+			w.github.AddFiles(repo, files)
+			actions = files.Actions()
 		}
 		w.ci.AddRepo(cs.name, repo, envs, actions)
 		for _, env := range cs.envs {

@@ -25,6 +25,7 @@ import (
 	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/ecs"
 	"flightdeck/sim/elbv2"
+	"flightdeck/sim/github"
 	"flightdeck/sim/internal/loop"
 )
 
@@ -73,13 +74,12 @@ type World struct {
 
 	ci     *ci.Part       // the CI: repositories, commits, pipelines and the job engine
 	circle *circleci.Part // CircleCI's API over it
+	github *github.Part   // GitHub's, with the workflow files and the rate limits
 
 	catalogue []*catalogueService // demo services and their environments
 	tempo     tempo
-	prNumber  map[string]int         // each service's last pull request number
-	bad       map[string]bool        // commits (by SHA) whose images crash on start
-	actions   map[string]*ghWorkflow // GitHub Actions services' workflow files, by repository
-	gh        gitHubState            // GitHub rate-limit budgets and what requests cost
+	prNumber  map[string]int  // each service's last pull request number
+	bad       map[string]bool // commits (by SHA) whose images crash on start
 
 	faults faultState
 	reqs   requestLog
@@ -108,13 +108,13 @@ func New(o Options) *World {
 		account:  "123456789012",
 		prNumber: map[string]int{},
 		bad:      map[string]bool{},
-		actions:  map[string]*ghWorkflow{},
 	}
 	w.faults.init(o.Seed)
 	w.reqs.init(o.Seed)
 	w.ecs = ecs.New(w.loop, w.account, w.reqs.noteUnknown)
 	w.ci = ci.New(w.loop, deployGlue{w}, team)
 	w.circle = circleci.New(w.loop, w.ci, apiUser)
+	w.github = github.New(w.loop, w.ci, apiUser, team[0]) // the engineering lead reviews production too
 	w.beanstalk, w.elbv2, w.cloudwatch = beanstalk.New(w.loop), elbv2.New(w.loop), cloudwatch.New(w.loop)
 	if o.Scenario == ScenarioDemo {
 		w.loop.Lock()

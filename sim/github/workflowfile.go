@@ -1,4 +1,4 @@
-package sim
+package github
 
 import (
 	"bytes"
@@ -27,9 +27,9 @@ import (
 // run in the sim is a push to main.
 
 const (
-	deployWorkflowPath = ".github/workflows/deploy.yml"
+	DeployWorkflowPath = ".github/workflows/deploy.yml"
 	ecsDeployPath      = ".github/workflows/ecs-deploy.yml"
-	deployWorkflowFile = "deploy.yml"
+	DeployWorkflowFile = "deploy.yml"
 )
 
 // deployYAML is deploy.yml. The templates use [[ ]] so that GitHub's own
@@ -183,22 +183,25 @@ type workflowEnv struct {
 	Protected                    bool
 }
 
-// ghWorkflowFile is one file of a service's repository.
-type ghWorkflowFile struct {
+// file is one file of a service's repository.
+type file struct {
 	path, name string // name: the file's own name: key
 	content    []byte
 	blobSHA    string // git's blob id of the content, as the contents API gives it
 }
 
-// ghWorkflow is a service's deploy workflow: its files and the jobs a run
+// Files is a service's deploy workflow: its files and the jobs a run
 // of it has, in file order.
-type ghWorkflow struct {
+type Files struct {
 	name  string // the file's name: key, the run's name
-	files []ghWorkflowFile
+	files []file
 	jobs  []*ci.JobDef
 }
 
-func (gw *ghWorkflow) file(path string) *ghWorkflowFile {
+// Actions is the job graph of a run of the workflow, for the CI part.
+func (gw *Files) Actions() *ci.Actions { return &ci.Actions{Name: gw.name, Jobs: gw.jobs} }
+
+func (gw *Files) file(path string) *file {
 	for i := range gw.files {
 		if gw.files[i].path == path {
 			return &gw.files[i]
@@ -209,10 +212,25 @@ func (gw *ghWorkflow) file(path string) *ghWorkflowFile {
 
 var workflowDelims = [2]string{"[[", "]]"}
 
-// newGHWorkflow writes a service's workflow files and parses them into the
+// Service is what a service's workflow files say about it: its name, the
+// AWS account its images and roles are in, whether its images carry the
+// revision label, and its environments in deploy order.
+type Service struct {
+	Name, Account string
+	Labelled      bool
+	Envs          []Env
+}
+
+// Env is an environment the workflow deploys to.
+type Env struct {
+	Name, Cluster, Region string
+	Protected             bool // has required reviewers
+}
+
+// NewFiles writes a service's workflow files and parses them into the
 // jobs a run has. The files are the sim's own, so an error is a bug.
-func newGHWorkflow(cs *catalogueService, account string) *ghWorkflow {
-	m, ok := testMatrices[cs.name]
+func NewFiles(svc Service) *Files {
+	m, ok := testMatrices[svc.Name]
 	if !ok {
 		m = defaultMatrix
 	}
@@ -221,14 +239,14 @@ func newGHWorkflow(cs *catalogueService, account string) *ghWorkflow {
 		Labelled                                 bool
 		Matrix                                   testMatrix
 		Envs                                     []workflowEnv
-	}{Service: cs.name, Account: account, BuildRegion: cs.envs[0].region, Labelled: cs.labelled, Matrix: m}
-	if !cs.labelled {
+	}{Service: svc.Name, Account: svc.Account, BuildRegion: svc.Envs[0].Region, Labelled: svc.Labelled, Matrix: m}
+	if !svc.Labelled {
 		data.TagPrefix = "sha-"
 	}
 	prev := "test"
-	for _, e := range cs.envs {
-		data.Envs = append(data.Envs, workflowEnv{Name: e.name, Cluster: e.cluster, Region: e.region, Needs: "[build, " + prev + "]", Protected: e.protected})
-		prev = "deploy-" + e.name
+	for _, e := range svc.Envs {
+		data.Envs = append(data.Envs, workflowEnv{Name: e.Name, Cluster: e.Cluster, Region: e.Region, Needs: "[build, " + prev + "]", Protected: e.Protected})
+		prev = "deploy-" + e.Name
 	}
 	render := func(text string) []byte {
 		var b bytes.Buffer
@@ -238,8 +256,8 @@ func newGHWorkflow(cs *catalogueService, account string) *ghWorkflow {
 		}
 		return b.Bytes()
 	}
-	gw := &ghWorkflow{files: []ghWorkflowFile{
-		{path: deployWorkflowPath, content: render(deployYAML)},
+	gw := &Files{files: []file{
+		{path: DeployWorkflowPath, content: render(deployYAML)},
 		{path: ecsDeployPath, content: render(ecsDeployYAML)},
 	}}
 	for i := range gw.files {
@@ -249,7 +267,7 @@ func newGHWorkflow(cs *catalogueService, account string) *ghWorkflow {
 			Name string `yaml:"name"`
 		}
 		if err := yaml.Unmarshal(f.content, &head); err != nil {
-			panic(fmt.Sprintf("sim: %s's %s: %v", cs.name, f.path, err))
+			panic(fmt.Sprintf("sim: %s's %s: %v", svc.Name, f.path, err))
 		}
 		f.name = head.Name
 	}
@@ -260,7 +278,7 @@ func newGHWorkflow(cs *catalogueService, account string) *ghWorkflow {
 		return nil, fmt.Errorf("no file %s", path)
 	})
 	if err != nil {
-		panic(fmt.Sprintf("sim: %s's %s: %v", cs.name, deployWorkflowPath, err))
+		panic(fmt.Sprintf("sim: %s's %s: %v", svc.Name, DeployWorkflowPath, err))
 	}
 	gw.name, gw.jobs = name, jobs
 	return gw
