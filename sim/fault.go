@@ -4,14 +4,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/internal/faultkind"
-	"flightdeck/sim/internal/rest"
 )
 
 // Fault makes one backend misbehave. Each request rolls every rate on the
@@ -152,11 +148,11 @@ func (w *World) applyFault(rw http.ResponseWriter, r *http.Request, rt route, id
 	case fr.drop:
 		dropConnection(rw)
 	case fr.serverErr:
-		w.writeFaultError(rw, r, rt, faultkind.ServerError, retryAfter(fr.until, w.clock.Now()))
+		rt.fault(rw, r, rt.op, faultkind.ServerError, retryAfter(fr.until, w.clock.Now()))
 	case fr.throttle:
-		w.writeFaultError(rw, r, rt, faultkind.Throttle, retryAfter(fr.until, w.clock.Now()))
+		rt.fault(rw, r, rt.op, faultkind.Throttle, retryAfter(fr.until, w.clock.Now()))
 	case fr.deny:
-		w.writeFaultError(rw, r, rt, faultkind.Deny, 0)
+		rt.fault(rw, r, rt.op, faultkind.Deny, 0)
 	default:
 		return fr.malfm, false
 	}
@@ -194,54 +190,4 @@ func retryAfter(until, now time.Time) int {
 		return 1
 	}
 	return max(1, int(until.Sub(now).Seconds()+0.999))
-}
-
-// writeFaultError answers in the error shape of the request's protocol.
-func (w *World) writeFaultError(rw http.ResponseWriter, r *http.Request, rt route, kind faultkind.Kind, retry int) {
-	switch rt.proto {
-	case protoAWSJSON:
-		switch kind {
-		case faultkind.ServerError:
-			awsproto.WriteJSONError(rw, awsproto.NewError(500, "ServerException", "Service unavailable (injected by the flightdeck sim)."))
-		case faultkind.Throttle:
-			awsproto.WriteJSONError(rw, awsproto.NewError(400, "ThrottlingException", "Rate exceeded"))
-		case faultkind.Deny:
-			awsproto.WriteJSONError(rw, awsproto.NewError(400, "AccessDeniedException",
-				"User: arn:aws:sts::123456789012:assumed-role/flightdeck/sim is not authorized to perform: ecs:"+rt.op))
-		}
-	case protoAWSQuery:
-		switch kind {
-		case faultkind.ServerError:
-			awsproto.WriteQueryError(rw, rt.xmlns, 500, "Receiver", "InternalFailure", "The request processing has failed because of an unknown error (injected by the flightdeck sim).")
-		case faultkind.Throttle:
-			awsproto.WriteQueryError(rw, rt.xmlns, 400, "Sender", "Throttling", "Rate exceeded")
-		case faultkind.Deny:
-			awsproto.WriteQueryError(rw, rt.xmlns, 403, "Sender", "AccessDenied", "User is not authorized to perform: "+rt.op)
-		}
-	case protoCBOR:
-		switch kind {
-		case faultkind.ServerError:
-			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 500, "InternalServiceFault", "Receiver", "Internal service error (injected by the flightdeck sim).")
-		case faultkind.Throttle:
-			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 400, "Throttling", "Sender", "Rate exceeded")
-		case faultkind.Deny:
-			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 403, "AccessDenied", "Sender", "User is not authorized to perform: cloudwatch:"+rt.op)
-		}
-	case protoCircleCI:
-		switch kind {
-		case faultkind.ServerError:
-			rest.WriteJSON(rw, 500, map[string]string{"message": "Internal server error"})
-		case faultkind.Throttle:
-			rw.Header().Set("Retry-After", strconv.Itoa(retry))
-			rest.WriteJSON(rw, 429, map[string]string{"message": "Rate limit exceeded"})
-		case faultkind.Deny:
-			rest.WriteJSON(rw, 401, map[string]string{"message": "You must log in first."})
-		}
-	case protoGitHub:
-		// Throttling is the secondary limit; the primary one is the
-		// world's own budget (sim/github/rate.go).
-		w.github.WriteFault(rw, r, kind, retry)
-	default:
-		rest.WriteJSON(rw, 500, map[string]string{"message": "fault"})
-	}
 }

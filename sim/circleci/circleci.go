@@ -46,6 +46,7 @@ import (
 	"time"
 
 	"flightdeck/sim/ci"
+	"flightdeck/sim/internal/faultkind"
 	"flightdeck/sim/internal/ids"
 	"flightdeck/sim/internal/loop"
 	"flightdeck/sim/internal/rest"
@@ -147,6 +148,20 @@ func circleAuthed(r *http.Request) bool {
 	}
 	user, _, ok := r.BasicAuth()
 	return ok && user != ""
+}
+
+// WriteFault answers an injected fault as CircleCI does: a 500, a 429
+// with Retry-After, or a 401.
+func (pt *Part) WriteFault(rw http.ResponseWriter, _ *http.Request, _ string, kind faultkind.Kind, retry int) {
+	switch kind {
+	case faultkind.ServerError:
+		ciError(rw, http.StatusInternalServerError, "Internal server error")
+	case faultkind.Throttle:
+		rw.Header().Set("Retry-After", strconv.Itoa(retry))
+		ciError(rw, http.StatusTooManyRequests, "Rate limit exceeded")
+	case faultkind.Deny:
+		ciError(rw, http.StatusUnauthorized, "You must log in first.")
+	}
 }
 
 func ciError(rw http.ResponseWriter, status int, msg string) {

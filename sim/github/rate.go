@@ -180,7 +180,8 @@ func notModified(r *http.Request, etag string, lastMod time.Time) bool {
 // WriteFault answers a request the fault injection throttles, fails or
 // denies, in GitHub's shapes, with the rate headers of the budget it would
 // have drawn on (not charged); a throttled one waits retry seconds.
-func (pt *Part) WriteFault(rw http.ResponseWriter, r *http.Request, kind faultkind.Kind, retry int) {
+// Throttling is the secondary limit; the primary one is the budget above.
+func (pt *Part) WriteFault(rw http.ResponseWriter, r *http.Request, _ string, kind faultkind.Kind, retry int) {
 	token, _ := gitHubToken(r)
 	pt.loop.Lock()
 	setRateHeaders(rw.Header(), pt.gitHubBudget(token != ""))
