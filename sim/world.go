@@ -50,10 +50,10 @@ const (
 	ScenarioEmpty = "empty"
 )
 
-// World is the simulated release world: the scenario and the protocol
-// handlers of CircleCI and GitHub, with each simulated service a part in
-// its own package (sim/ci, sim/ecs).
-// All its methods are safe for concurrent use; the HTTP handlers and Step
+// World is the simulated release world assembled: the scenario, and each
+// simulated service a part in its own package (sim/ecs; sim/ci with the
+// CircleCI and GitHub protocols over it, sim/circleci and sim/github; the
+// AWS services to come). All its methods are safe for concurrent use; the HTTP handlers and Step
 // share the loop's one lock.
 type World struct {
 	clock    Clock
