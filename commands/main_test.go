@@ -14,6 +14,7 @@ import (
 	"flightdeck/config"
 	"flightdeck/internal/fakeclock"
 	"flightdeck/sim"
+	"flightdeck/sim/simtest"
 )
 
 // runCmd runs the command line in-process and returns exit code and output.
@@ -32,15 +33,12 @@ func simConfig(t testing.TB) (string, *sim.World, *fakeclock.Clock) {
 	t.Setenv("GH_TOKEN", "sim")
 	// GitHub answers are cached for conditional requests; keep them here.
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	clk := fakeclock.New(time.Now())
-	w := sim.New(sim.Options{Seed: 7, Clock: clk})
-	srv := httptest.NewServer(w.Handler())
-	t.Cleanup(srv.Close)
+	srv := simtest.Start(t, time.Now(), sim.Options{Seed: 7})
 	path := filepath.Join(t.TempDir(), "sim.yaml")
-	if err := os.WriteFile(path, w.WriteConfig(srv.URL), 0o600); err != nil {
+	if err := os.WriteFile(path, srv.World.WriteConfig(srv.URL), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path, w, clk
+	return path, srv.World, srv.Clock
 }
 
 func TestSimConfigIsValid(t *testing.T) {

@@ -1,9 +1,11 @@
 package sim
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,10 +14,14 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
+	"flightdeck/sim/circleci"
 	"flightdeck/sim/specs"
 )
 
 // --- helpers ---
+
+// uuidRE is what a CircleCI id looks like.
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // circle sends a CircleCI request with a token, as a client would.
 func (h *harness) circle(method, path, body string) (int, http.Header, []byte) {
@@ -30,23 +36,23 @@ func circleJSON[T any](h *harness, method, path, body string, status int) T {
 	return decodeAs[T](h, method+" "+path, code, status, b)
 }
 
-func (h *harness) jobs(workflowID string) []ciJob {
+func (h *harness) jobs(workflowID string) []circleci.Job {
 	h.t.Helper()
-	return circleJSON[ciPage[ciJob]](h, "GET", "/api/v2/workflow/"+workflowID+"/job", "", 200).Items
+	return circleJSON[circleci.Page[circleci.Job]](h, "GET", "/api/v2/workflow/"+workflowID+"/job", "", 200).Items
 }
 
-func (h *harness) ciWorkflow(id string) ciWorkflow {
+func (h *harness) ciWorkflow(id string) circleci.Workflow {
 	h.t.Helper()
-	return circleJSON[ciWorkflow](h, "GET", "/api/v2/workflow/"+id, "", 200)
+	return circleJSON[circleci.Workflow](h, "GET", "/api/v2/workflow/"+id, "", 200)
 }
 
-func jobNamed(jobs []ciJob, name string) ciJob {
+func jobNamed(jobs []circleci.Job, name string) circleci.Job {
 	for _, j := range jobs {
 		if j.Name == name {
 			return j
 		}
 	}
-	return ciJob{}
+	return circleci.Job{}
 }
 
 // latestWorkflow is the newest pipeline of a service and its newest
@@ -66,7 +72,7 @@ func (h *harness) waitForJob(service, name string, st RunStatus, limit time.Dura
 	ok := h.until(limit, func() bool {
 		for _, q := range slices.Backward(h.w.Pipelines(service)) {
 			for _, w := range slices.Backward(q.Workflows) {
-				if j := jobByName(w, name); j != nil && j.Status == st {
+				if j := w.Job(name); j != nil && j.Status == st {
 					p, wf = q, w
 					return true
 				}
@@ -124,7 +130,7 @@ func TestCircleCIEndpoints(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
 	log := specs.Check(nil, h.w) // violations are asserted below, case by case
 	p, wf := h.latestWorkflow("api")
-	hold := jobByName(wf, "hold-production")
+	hold := wf.Job("hold-production")
 	const unknown = "0b5f3a9e-8d41-4c1a-9e7b-2f6c1d8a4b3e"
 	n := strconv.Itoa(p.Number)
 
@@ -144,7 +150,7 @@ func TestCircleCIEndpoints(t *testing.T) {
 		check                    check
 		badRequest               bool // the request itself breaks the spec
 	}{
-		{"me", "GET", "/api/v2/me", "", 200, has(`"login":"arivera"`, `"name":"Alex Rivera"`, `"id":"`+userID(apiUser)+`"`), false},
+		{"me", "GET", "/api/v2/me", "", 200, has(`"login":"arivera"`, `"name":"Alex Rivera"`, `"id":"`+circleci.UserID(apiUser)+`"`), false},
 		{"pipelines", "GET", "/api/v2/project/gh/acme/api/pipeline", "", 200, has(`"id":"`+p.ID+`"`, `"revision":"`+p.SHA+`"`, `"next_page_token":`), false},
 		{"pipelines, escaped slug", "GET", "/api/v2/project/gh%2Facme%2Fapi/pipeline", "", 200, has(`"id":"` + p.ID + `"`), false},
 		{"pipelines, long vcs", "GET", "/api/v2/project/github/acme/api/pipeline", "", 200, has(`"project_slug":"gh/acme/api"`), false},
@@ -162,11 +168,11 @@ func TestCircleCIEndpoints(t *testing.T) {
 		{"pipeline id not a uuid", "GET", "/api/v2/pipeline/42", "", 400, has(`must be a UUID`), true},
 		{"workflows", "GET", "/api/v2/pipeline/" + p.ID + "/workflow", "", 200, has(`"id":"`+wf.ID+`"`, `"pipeline_number":`+n, `"next_page_token":null`), false},
 		{"workflows of unknown pipeline", "GET", "/api/v2/pipeline/" + unknown + "/workflow", "", 404, has(`Pipeline not found`), false},
-		{"workflow", "GET", "/api/v2/workflow/" + wf.ID, "", 200, has(`"pipeline_id":"`+p.ID+`"`, `"started_by":"`+userID(p.Trigger)+`"`, `"stopped_at":`), false},
+		{"workflow", "GET", "/api/v2/workflow/" + wf.ID, "", 200, has(`"pipeline_id":"`+p.ID+`"`, `"started_by":"`+circleci.UserID(p.Trigger)+`"`, `"stopped_at":`), false},
 		{"unknown workflow", "GET", "/api/v2/workflow/" + unknown, "", 404, has(`"message":"Workflow not found."`), false},
 		{"workflow id not a uuid", "GET", "/api/v2/workflow/abc", "", 400, has(`must be a UUID`), true},
 		{"jobs", "GET", "/api/v2/workflow/" + wf.ID + "/job", "", 200, has(`"name":"build"`, `"approval_request_id":"`+hold.ApprovalRequestID+`"`), false},
-		{"jobs, bad page-token", "GET", "/api/v2/workflow/" + wf.ID + "/job?page-token=" + *pageToken("pipeline", 3), "", 400, has(`Invalid page-token`), false},
+		{"jobs, bad page-token", "GET", "/api/v2/workflow/" + wf.ID + "/job?page-token=" + base64.RawURLEncoding.EncodeToString([]byte("pipeline:3")), "", 400, has(`Invalid page-token`), false},
 		{"jobs of unknown workflow", "GET", "/api/v2/workflow/" + unknown + "/job", "", 404, has(`Workflow not found`), false},
 		{"approve unknown workflow", "POST", "/api/v2/workflow/" + unknown + "/approve/" + unknown, "", 404, has(`Workflow not found`), false},
 		{"approve unknown request", "POST", "/api/v2/workflow/" + wf.ID + "/approve/" + unknown, "", 404, has(`"message":"Approval request not found."`), false},
@@ -265,25 +271,12 @@ func TestCircleCIJobGraph(t *testing.T) {
 	if p.Service != "api" {
 		t.Fatal(p.Service)
 	}
-
-	// Run statuses map onto CircleCI's job and workflow enums.
-	for _, st := range []RunStatus{RunBlocked, RunRunning, RunOnHold, RunSuccess, RunFailed, RunCanceled, RunNotRun, RunFailing} {
-		job, flow := ciJobStatus(st), ciWorkflowStatus(st)
-		if !slices.Contains([]string{"success", "running", "not_run", "failed", "on_hold", "blocked", "canceled"}, job) {
-			t.Errorf("job status %s → %s", st, job)
-		}
-		if !slices.Contains([]string{"success", "running", "not_run", "failed", "failing", "on_hold", "canceled"}, flow) {
-			t.Errorf("workflow status %s → %s", st, flow)
-		}
-	}
 }
 
 func TestCircleCIPaging(t *testing.T) {
 	h := newHarness(t, Options{Seed: 2})
 	specs.Check(t, h.w)
-	h.w.loop.Lock()
-	h.w.pageSize = 4
-	h.w.loop.Unlock()
+	h.w.circle.SetPageSize(4)
 	want := len(h.w.Pipelines("api"))
 	if want < 9 {
 		t.Fatalf("only %d pipelines to page through", want)
@@ -291,7 +284,7 @@ func TestCircleCIPaging(t *testing.T) {
 	var numbers []int
 	path := "/api/v2/project/gh/acme/api/pipeline?branch=main"
 	for pages := 0; ; pages++ {
-		page := circleJSON[ciPage[ciPipeline]](h, "GET", path, "", 200)
+		page := circleJSON[circleci.Page[circleci.Pipeline]](h, "GET", path, "", 200)
 		if len(page.Items) > 4 || pages > want {
 			t.Fatalf("page of %d", len(page.Items))
 		}
@@ -317,7 +310,7 @@ func TestCircleCIPaging(t *testing.T) {
 	var names []string
 	path = "/api/v2/workflow/" + wf.ID + "/job"
 	for {
-		page := circleJSON[ciPage[ciJob]](h, "GET", path, "", 200)
+		page := circleJSON[circleci.Page[circleci.Job]](h, "GET", path, "", 200)
 		for _, j := range page.Items {
 			names = append(names, j.Name)
 		}
@@ -330,7 +323,7 @@ func TestCircleCIPaging(t *testing.T) {
 		t.Fatalf("jobs paged %v", names)
 	}
 	// An empty page-token is no token (the spec allows it empty).
-	if page := circleJSON[ciPage[ciJob]](h, "GET", "/api/v2/workflow/"+wf.ID+"/job?page-token=", "", 200); len(page.Items) != 4 {
+	if page := circleJSON[circleci.Page[circleci.Job]](h, "GET", "/api/v2/workflow/"+wf.ID+"/job?page-token=", "", 200); len(page.Items) != 4 {
 		t.Fatalf("empty token: %d items", len(page.Items))
 	}
 }
@@ -358,7 +351,7 @@ func TestCircleCIApproveStartsTheDeploy(t *testing.T) {
 		t.Fatalf("approve: %v", got)
 	}
 	jobs := h.jobs(wf.ID)
-	if j := jobNamed(jobs, "hold-production"); j.Status != "success" || j.ApprovedBy != userID(apiUser) || j.StoppedAt == nil {
+	if j := jobNamed(jobs, "hold-production"); j.Status != "success" || j.ApprovedBy != circleci.UserID(apiUser) || j.StoppedAt == nil {
 		t.Fatalf("approved hold %+v", j)
 	}
 	if st := h.ciWorkflow(wf.ID).Status; st != "running" {
@@ -374,7 +367,7 @@ func TestCircleCIApproveStartsTheDeploy(t *testing.T) {
 	var arn string
 	if !h.until(30*time.Second, func() bool {
 		_, wf := h.latestWorkflowOf(p.ID)
-		arn = jobByName(wf, "deploy-production").TaskDefinitionArn
+		arn = wf.Job("deploy-production").TaskDefinitionArn
 		return arn != ""
 	}) {
 		t.Fatal("deploy-production never reached ECS")
@@ -419,7 +412,7 @@ func TestCircleCICancel(t *testing.T) {
 	if got["message"] != "Accepted." {
 		t.Fatalf("cancel: %v", got)
 	}
-	me := userID(apiUser)
+	me := circleci.UserID(apiUser)
 	ciw := h.ciWorkflow(wf.ID)
 	if ciw.Status != "canceled" || ciw.CanceledBy != me || ciw.StoppedAt == nil {
 		t.Fatalf("canceled workflow %+v", ciw)
@@ -457,7 +450,7 @@ func (h *harness) failedPayments() (Pipeline, *Workflow) {
 	var wf *Workflow
 	if !h.until(3*time.Minute, func() bool {
 		for _, q := range h.w.Pipelines("payments") {
-			if w := q.Workflows[0]; w.Status == RunFailed && jobByName(w, "deploy-staging").Status == RunFailed && q.CreatedAt.After(t0.Add(-5*time.Minute)) {
+			if w := q.Workflows[0]; w.Status == RunFailed && w.Job("deploy-staging").Status == RunFailed && q.CreatedAt.After(t0.Add(-5*time.Minute)) {
 				p, wf = q, w
 				return true
 			}
@@ -506,8 +499,8 @@ func TestCircleCIRerunFromFailed(t *testing.T) {
 		t.Fatalf("rerun answered %v", got)
 	}
 	// The pipeline now has two workflows, the rerun first.
-	wfs := circleJSON[ciPage[ciWorkflow]](h, "GET", "/api/v2/pipeline/"+p.ID+"/workflow", "", 200).Items
-	if len(wfs) != 2 || wfs[0].ID != newID || wfs[1].ID != old.ID || wfs[0].StartedBy != userID(apiUser) || wfs[0].Name != wfs[1].Name {
+	wfs := circleJSON[circleci.Page[circleci.Workflow]](h, "GET", "/api/v2/pipeline/"+p.ID+"/workflow", "", 200).Items
+	if len(wfs) != 2 || wfs[0].ID != newID || wfs[1].ID != old.ID || wfs[0].StartedBy != circleci.UserID(apiUser) || wfs[0].Name != wfs[1].Name {
 		t.Fatalf("workflows after rerun %+v", wfs)
 	}
 	jobs := h.jobs(newID)
@@ -552,7 +545,7 @@ func TestCircleCIRerunFromFailed(t *testing.T) {
 	// The rerun deploy goes to ECS again.
 	if !h.until(30*time.Second, func() bool {
 		_, wf := h.latestWorkflowOf(p.ID)
-		return jobByName(wf, "deploy-staging").TaskDefinitionArn != ""
+		return wf.Job("deploy-staging").TaskDefinitionArn != ""
 	}) {
 		t.Fatal("rerun deploy-staging never reached ECS")
 	}
@@ -575,14 +568,12 @@ func TestCircleCIRerunFromFailed(t *testing.T) {
 		t.Fatalf("%d workflows on the pipeline, want 4", n)
 	}
 	// The pipeline's workflows page like any list, newest first.
-	h.w.loop.Lock()
-	h.w.pageSize = 3
-	h.w.loop.Unlock()
-	first := circleJSON[ciPage[ciWorkflow]](h, "GET", "/api/v2/pipeline/"+p.ID+"/workflow", "", 200)
+	h.w.circle.SetPageSize(3)
+	first := circleJSON[circleci.Page[circleci.Workflow]](h, "GET", "/api/v2/pipeline/"+p.ID+"/workflow", "", 200)
 	if len(first.Items) != 3 || first.NextPageToken == nil || first.Items[0].ID != got["workflow_id"] {
 		t.Fatalf("first page %+v", first)
 	}
-	rest := circleJSON[ciPage[ciWorkflow]](h, "GET", "/api/v2/pipeline/"+p.ID+"/workflow?page-token="+*first.NextPageToken, "", 200)
+	rest := circleJSON[circleci.Page[circleci.Workflow]](h, "GET", "/api/v2/pipeline/"+p.ID+"/workflow?page-token="+*first.NextPageToken, "", 200)
 	if len(rest.Items) != 1 || rest.NextPageToken != nil || rest.Items[0].ID != old.ID {
 		t.Fatalf("last page %+v", rest)
 	}
@@ -598,7 +589,7 @@ func mustJSON(t *testing.T, v any) string {
 
 const unknownUUID = "0b5f3a9e-8d41-4c1a-9e7b-2f6c1d8a4b3e"
 
-func jobNameByID(jobs []ciJob, id string) string {
+func jobNameByID(jobs []circleci.Job, id string) string {
 	for _, j := range jobs {
 		if j.ID == id {
 			return j.Name
@@ -689,13 +680,13 @@ func TestCircleCISpecOverAnHour(t *testing.T) {
 			if tick%2 == 1 {
 				slug = "gh%2Facme%2F" + svc
 			}
-			page := circleJSON[ciPage[ciPipeline]](h, "GET", "/api/v2/project/"+slug+"/pipeline?branch=main", "", 200)
+			page := circleJSON[circleci.Page[circleci.Pipeline]](h, "GET", "/api/v2/project/"+slug+"/pipeline?branch=main", "", 200)
 			if tick%20 == 0 && page.NextPageToken != nil {
-				circleJSON[ciPage[ciPipeline]](h, "GET", "/api/v2/project/"+slug+"/pipeline?branch=main&page-token="+*page.NextPageToken, "", 200)
+				circleJSON[circleci.Page[circleci.Pipeline]](h, "GET", "/api/v2/project/"+slug+"/pipeline?branch=main&page-token="+*page.NextPageToken, "", 200)
 			}
 			for _, p := range page.Items[:min(3, len(page.Items))] {
-				circleJSON[ciPipeline](h, "GET", "/api/v2/pipeline/"+p.ID, "", 200)
-				for _, wf := range circleJSON[ciPage[ciWorkflow]](h, "GET", "/api/v2/pipeline/"+p.ID+"/workflow", "", 200).Items {
+				circleJSON[circleci.Pipeline](h, "GET", "/api/v2/pipeline/"+p.ID, "", 200)
+				for _, wf := range circleJSON[circleci.Page[circleci.Workflow]](h, "GET", "/api/v2/pipeline/"+p.ID+"/workflow", "", 200).Items {
 					h.ciWorkflow(wf.ID)
 					for _, j := range h.jobs(wf.ID) {
 						switch {
@@ -718,7 +709,7 @@ func TestCircleCISpecOverAnHour(t *testing.T) {
 				}
 			}
 		}
-		circleJSON[ciUser](h, "GET", "/api/v2/me", "", 200)
+		circleJSON[circleci.User](h, "GET", "/api/v2/me", "", 200)
 		h.advance(30*time.Second, time.Second)
 	}
 	reqs, resps := log.Checked(SvcCircleCI)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"flightdeck/sim/ecs"
+	"flightdeck/sim/github"
 )
 
 // WriteConfig returns a flightdeck YAML config that points every provider
@@ -65,7 +66,7 @@ func (w *World) WriteConfig(baseURL string) []byte {
 		case ciGitHubActions:
 			b.WriteString("    ci:\n")
 			b.WriteString("      provider: github-actions\n")
-			fmt.Fprintf(&b, "      workflow: %s\n", yamlScalar(deployWorkflowFile))
+			fmt.Fprintf(&b, "      workflow: %s\n", yamlScalar(github.DeployWorkflowFile))
 			fmt.Fprintf(&b, "      branch: %s\n", yamlScalar(s.branch))
 		}
 		b.WriteString("    environments:\n")
@@ -113,12 +114,12 @@ type configService struct {
 	envs       []configEnv
 }
 
-// configServices lists what the config names; w.mu is held.
+// configServices lists what the config names; the loop is held.
 func (w *World) configServices() []configService {
 	var out []configService
 	if len(w.catalogue) > 0 {
 		for _, cs := range w.catalogue {
-			s := configService{name: cs.name, repo: w.repos[cs.name].name, ci: cs.ci, branch: "main"}
+			s := configService{name: cs.name, repo: w.ci.Repo(cs.name).Name, ci: cs.ci, branch: "main"}
 			for _, e := range cs.envs {
 				s.envs = append(s.envs, configEnv{name: e.name, cluster: e.cluster, region: e.region, container: cs.name, protected: e.protected})
 			}

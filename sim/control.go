@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"flightdeck/sim/github"
+	"flightdeck/sim/internal/rest"
 )
 
 // The control surface, JSON under /_sim/, for e2e tests and standalone
@@ -94,7 +97,7 @@ func (w *World) serveControl(rw http.ResponseWriter, r *http.Request) {
 			controlError(rw, http.StatusMethodNotAllowed, "use GET")
 			return
 		}
-		writeJSON(rw, http.StatusOK, map[string]any{
+		rest.WriteJSON(rw, http.StatusOK, map[string]any{
 			"name": "flightdeck sim", "seed": w.seed, "speed": w.loop.Speed(), "scenario": w.scenario,
 			"world_time": w.Now().Format(time.RFC3339Nano), "services": knownServices,
 			"endpoints": []string{"GET /_sim/faults", "POST /_sim/faults", "DELETE /_sim/faults",
@@ -105,10 +108,10 @@ func (w *World) serveControl(rw http.ResponseWriter, r *http.Request) {
 	case "/_sim/requests":
 		switch r.Method {
 		case http.MethodGet:
-			writeJSON(rw, http.StatusOK, w.Requests())
+			rest.WriteJSON(rw, http.StatusOK, w.Requests())
 		case http.MethodDelete:
 			w.ResetRequests()
-			writeJSON(rw, http.StatusOK, map[string]int{})
+			rest.WriteJSON(rw, http.StatusOK, map[string]int{})
 		default:
 			controlError(rw, http.StatusMethodNotAllowed, "use GET or DELETE")
 		}
@@ -117,14 +120,14 @@ func (w *World) serveControl(rw http.ResponseWriter, r *http.Request) {
 			controlError(rw, http.StatusMethodNotAllowed, "use GET")
 			return
 		}
-		writeJSON(rw, http.StatusOK, w.GitHubUsage())
+		rest.WriteJSON(rw, http.StatusOK, w.GitHubUsage())
 	case "/_sim/requests/reset":
 		if r.Method != http.MethodPost {
 			controlError(rw, http.StatusMethodNotAllowed, "use POST")
 			return
 		}
 		w.ResetRequests()
-		writeJSON(rw, http.StatusOK, map[string]int{})
+		rest.WriteJSON(rw, http.StatusOK, map[string]int{})
 	default:
 		controlError(rw, http.StatusNotFound, "no such control endpoint: "+r.URL.Path)
 	}
@@ -171,9 +174,22 @@ func (w *World) writeFaults(rw http.ResponseWriter) {
 			out = append(out, specOf(svc, f))
 		}
 	}
-	writeJSON(rw, http.StatusOK, map[string]any{"faults": out})
+	rest.WriteJSON(rw, http.StatusOK, map[string]any{"faults": out})
 }
 
+// GitHubUsage is the sim's GitHub rate limit and what requests have cost,
+// for tests: a client using conditional requests well shows NotModified
+// growing while Counted does not.
+type GitHubUsage = github.Usage
+
+// GitHubUsage reports the GitHub token's rate-limit budget and the request
+// costs counted since the world started (or ResetRequests).
+func (w *World) GitHubUsage() GitHubUsage { return w.github.Usage() }
+
+// SetGitHubRateRemaining sets what is left of the GitHub token's budget
+// this hour, so a test reaches the limit without 5000 requests.
+func (w *World) SetGitHubRateRemaining(n int) { w.github.SetRateRemaining(n) }
+
 func controlError(rw http.ResponseWriter, status int, msg string) {
-	writeJSON(rw, status, map[string]string{"message": msg})
+	rest.WriteJSON(rw, status, map[string]string{"message": msg})
 }

@@ -4,12 +4,10 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/cloudwatch"
+	"flightdeck/sim/internal/faultkind"
 )
 
 // Fault makes one backend misbehave. Each request rolls every rate on the
@@ -150,11 +148,11 @@ func (w *World) applyFault(rw http.ResponseWriter, r *http.Request, rt route, id
 	case fr.drop:
 		dropConnection(rw)
 	case fr.serverErr:
-		w.writeFaultError(rw, r, rt, faultServerError, retryAfter(fr.until, w.clock.Now()))
+		rt.fault(rw, r, rt.op, faultkind.ServerError, retryAfter(fr.until, w.clock.Now()))
 	case fr.throttle:
-		w.writeFaultError(rw, r, rt, faultThrottle, retryAfter(fr.until, w.clock.Now()))
+		rt.fault(rw, r, rt.op, faultkind.Throttle, retryAfter(fr.until, w.clock.Now()))
 	case fr.deny:
-		w.writeFaultError(rw, r, rt, faultDeny, 0)
+		rt.fault(rw, r, rt.op, faultkind.Deny, 0)
 	default:
 		return fr.malfm, false
 	}
@@ -192,62 +190,4 @@ func retryAfter(until, now time.Time) int {
 		return 1
 	}
 	return max(1, int(until.Sub(now).Seconds()+0.999))
-}
-
-type faultKind int
-
-const (
-	faultServerError faultKind = iota
-	faultThrottle
-	faultDeny
-)
-
-// writeFaultError answers in the error shape of the request's protocol.
-func (w *World) writeFaultError(rw http.ResponseWriter, r *http.Request, rt route, kind faultKind, retry int) {
-	switch rt.proto {
-	case protoAWSJSON:
-		switch kind {
-		case faultServerError:
-			awsproto.WriteJSONError(rw, awsproto.NewError(500, "ServerException", "Service unavailable (injected by the flightdeck sim)."))
-		case faultThrottle:
-			awsproto.WriteJSONError(rw, awsproto.NewError(400, "ThrottlingException", "Rate exceeded"))
-		case faultDeny:
-			awsproto.WriteJSONError(rw, awsproto.NewError(400, "AccessDeniedException",
-				"User: arn:aws:sts::123456789012:assumed-role/flightdeck/sim is not authorized to perform: ecs:"+rt.op))
-		}
-	case protoAWSQuery:
-		switch kind {
-		case faultServerError:
-			awsproto.WriteQueryError(rw, rt.xmlns, 500, "Receiver", "InternalFailure", "The request processing has failed because of an unknown error (injected by the flightdeck sim).")
-		case faultThrottle:
-			awsproto.WriteQueryError(rw, rt.xmlns, 400, "Sender", "Throttling", "Rate exceeded")
-		case faultDeny:
-			awsproto.WriteQueryError(rw, rt.xmlns, 403, "Sender", "AccessDenied", "User is not authorized to perform: "+rt.op)
-		}
-	case protoCBOR:
-		switch kind {
-		case faultServerError:
-			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 500, "InternalServiceFault", "Receiver", "Internal service error (injected by the flightdeck sim).")
-		case faultThrottle:
-			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 400, "Throttling", "Sender", "Rate exceeded")
-		case faultDeny:
-			awsproto.WriteCBORError(rw, cloudwatch.Namespace, 403, "AccessDenied", "Sender", "User is not authorized to perform: cloudwatch:"+rt.op)
-		}
-	case protoCircleCI:
-		switch kind {
-		case faultServerError:
-			writeJSON(rw, 500, map[string]string{"message": "Internal server error"})
-		case faultThrottle:
-			rw.Header().Set("Retry-After", strconv.Itoa(retry))
-			writeJSON(rw, 429, map[string]string{"message": "Rate limit exceeded"})
-		case faultDeny:
-			writeJSON(rw, 401, map[string]string{"message": "You must log in first."})
-		}
-	case protoGitHub:
-		// Throttling is the secondary limit; the primary one is the
-		// world's own budget (githubrate.go).
-		w.gitHubFault(rw, r, kind, retry)
-	default:
-		writeJSON(rw, 500, map[string]string{"message": "fault"})
-	}
 }

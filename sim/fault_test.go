@@ -17,7 +17,9 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/encoding/cbor"
 
+	"flightdeck/sim/circleci"
 	"flightdeck/sim/cloudwatch"
+	"flightdeck/sim/github"
 	"flightdeck/sim/specs"
 )
 
@@ -258,7 +260,7 @@ func TestLoseRateCircleCIApproveGoesThrough(t *testing.T) {
 	h.lost(h.ctx, "POST", "/api/v2/workflow/"+wf.ID+"/approve/"+hold.ApprovalRequestID, "", map[string]string{"Circle-Token": "sim"})
 	h.w.SetFault(SvcCircleCI, Fault{})
 
-	if j := jobNamed(h.jobs(wf.ID), "hold-production"); j.Status != "success" || j.ApprovedBy != userID(apiUser) {
+	if j := jobNamed(h.jobs(wf.ID), "hold-production"); j.Status != "success" || j.ApprovedBy != circleci.UserID(apiUser) {
 		t.Fatalf("the lost approval was not recorded: %+v", j)
 	}
 	if st := h.ciWorkflow(wf.ID).Status; st != "running" {
@@ -280,7 +282,7 @@ func TestLoseRateWithLatencyGitHubReviewGoesThrough(t *testing.T) {
 	h.w.SetFault(SvcGitHub, Fault{LoseRate: 1, Latency: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(h.ctx, 100*time.Millisecond)
 	defer cancel()
-	body := fmt.Sprintf(`{"environment_ids":[%d],"state":"approved","comment":"Ship it"}`, environmentID(h.w.repos["web"], "production"))
+	body := fmt.Sprintf(`{"environment_ids":[%d],"state":"approved","comment":"Ship it"}`, github.EnvironmentID("acme/web", "production"))
 	start := time.Now()
 	err := h.lost(ctx, "POST", runPath(p)+"/pending_deployments", body, map[string]string{"Authorization": "Bearer sim", "Accept": "application/vnd.github+json"})
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 5*time.Second {
@@ -290,14 +292,14 @@ func TestLoseRateWithLatencyGitHubReviewGoesThrough(t *testing.T) {
 
 	// The server acted before it started to hold the answer; on a slow
 	// machine that may still be after the client's timeout, so wait for it.
-	var approvals []ghApproval
+	var approvals []github.Approval
 	for deadline := time.Now().Add(5 * time.Second); len(approvals) == 0 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		approvals = ghJSON[[]ghApproval](h, "GET", runPath(p)+"/approvals", "", 200)
+		approvals = ghJSON[[]github.Approval](h, "GET", runPath(p)+"/approvals", "", 200)
 	}
 	if len(approvals) != 1 || approvals[0].State != "approved" || approvals[0].Comment != "Ship it" {
 		t.Fatalf("the timed-out review was not recorded: %+v", approvals)
 	}
-	if got := ghJSON[[]ghPending](h, "GET", runPath(p)+"/pending_deployments", "", 200); len(got) != 0 {
+	if got := ghJSON[[]github.Pending](h, "GET", runPath(p)+"/pending_deployments", "", 200); len(got) != 0 {
 		t.Fatalf("still pending: %+v", got)
 	}
 	if st := h.ghRun(p).Status; st != "in_progress" {

@@ -15,6 +15,7 @@ import (
 
 	goyaml "github.com/goccy/go-yaml"
 
+	"flightdeck/sim/github"
 	"flightdeck/sim/specs"
 )
 
@@ -42,23 +43,23 @@ func runPath(p Pipeline) string {
 	return "/repos/" + p.Repo + "/actions/runs/" + strconv.FormatInt(p.RunID, 10)
 }
 
-func (h *harness) ghRun(p Pipeline) ghRun {
+func (h *harness) ghRun(p Pipeline) github.Run {
 	h.t.Helper()
-	return ghJSON[ghRun](h, "GET", runPath(p), "", 200)
+	return ghJSON[github.Run](h, "GET", runPath(p), "", 200)
 }
 
-func (h *harness) ghJobs(p Pipeline, query string) []ghJob {
+func (h *harness) ghJobs(p Pipeline, query string) []github.Job {
 	h.t.Helper()
-	return ghJSON[ghJobList](h, "GET", runPath(p)+"/jobs"+query, "", 200).Jobs
+	return ghJSON[github.JobList](h, "GET", runPath(p)+"/jobs"+query, "", 200).Jobs
 }
 
-func ghJobNamed(jobs []ghJob, name string) ghJob {
+func ghJobNamed(jobs []github.Job, name string) github.Job {
 	for _, j := range jobs {
 		if j.Name == name {
 			return j
 		}
 	}
-	return ghJob{}
+	return github.Job{}
 }
 
 func conclusion(c *string) string {
@@ -71,7 +72,7 @@ func conclusion(c *string) string {
 // review approves or rejects a run's pending deployments to env.
 func (h *harness) review(p Pipeline, env, state, comment string) (int, []byte) {
 	h.t.Helper()
-	body := fmt.Sprintf(`{"environment_ids":[%d],"state":%q,"comment":%q}`, environmentID(h.w.repos[p.Service], env), state, comment)
+	body := fmt.Sprintf(`{"environment_ids":[%d],"state":%q,"comment":%q}`, github.EnvironmentID(p.Repo, env), state, comment)
 	code, _, b := h.gh("POST", runPath(p)+"/pending_deployments", body)
 	return code, b
 }
@@ -102,7 +103,7 @@ func TestGitHubAuth(t *testing.T) {
 			if want == 200 && strings.HasSuffix(path, "nowhere") {
 				want = 404
 			}
-			var e gitHubErrorBody
+			var e github.ErrorBody
 			json.Unmarshal(body, &e)
 			if code != want || (want == 401 && (e.Message != c.message || e.DocumentationURL == "" || e.Status != "401")) {
 				t.Errorf("%s %s: %d %s, want %d", c.name, path, code, body, want)
@@ -128,10 +129,10 @@ func TestGitHubWorkflowFileIsTheRun(t *testing.T) {
 	h.advance(10*time.Minute, time.Second)
 	for _, svc := range []string{"web", "worker"} {
 		p := h.w.Pipelines(svc)[len(h.w.Pipelines(svc))-1]
-		file := ghJSON[ghContentFile](h, "GET", "/repos/acme/"+svc+"/contents/.github/workflows/deploy.yml?ref="+p.SHA, "", 200)
+		file := ghJSON[github.ContentFile](h, "GET", "/repos/acme/"+svc+"/contents/.github/workflows/deploy.yml?ref="+p.SHA, "", 200)
 		raw, err := base64.StdEncoding.DecodeString(strings.ReplaceAll(file.Content, "\n", ""))
 		if err != nil || file.Encoding != "base64" || file.Type != "file" || file.Name != "deploy.yml" || file.Size != len(raw) {
-			t.Fatalf("%s deploy.yml: %+v %v", svc, file.ghContentEntry, err)
+			t.Fatalf("%s deploy.yml: %+v %v", svc, file.ContentEntry, err)
 		}
 		if lines := strings.Split(strings.TrimSuffix(file.Content, "\n"), "\n"); len(lines) < 2 || len(lines[0]) != 60 {
 			t.Errorf("content is not wrapped as GitHub wraps it: %q", lines[0])
@@ -173,7 +174,7 @@ func TestGitHubWorkflowFileIsTheRun(t *testing.T) {
 			env["name"] != "production" {
 			t.Fatalf("%s deploy.yml is not the file the world runs:\n%s", svc, raw)
 		}
-		called := ghJSON[ghContentFile](h, "GET", "/repos/acme/"+svc+"/contents/.github/workflows/ecs-deploy.yml?ref=main", "", 200)
+		called := ghJSON[github.ContentFile](h, "GET", "/repos/acme/"+svc+"/contents/.github/workflows/ecs-deploy.yml?ref=main", "", 200)
 		craw, _ := base64.StdEncoding.DecodeString(strings.ReplaceAll(called.Content, "\n", ""))
 		var callee struct {
 			On   map[string]any `yaml:"on"`
@@ -206,7 +207,7 @@ func TestGitHubWorkflowFileIsTheRun(t *testing.T) {
 					// Nothing started before what it needs had succeeded.
 					began := j.CreatedAt
 					for _, n := range j.Needs {
-						if up := jobByName(w, n); !began.IsZero() && j.Status != RunNotRun && (up.Status != RunSuccess || up.StoppedAt.After(began)) {
+						if up := w.Job(n); !began.IsZero() && j.Status != RunNotRun && (up.Status != RunSuccess || up.StoppedAt.After(began)) {
 							t.Errorf("%s run %d: %s began %v, before %s (%s at %v)", svc, q.Number, j.Name, began, n, up.Status, up.StoppedAt)
 						}
 					}
@@ -230,14 +231,14 @@ func TestGitHubWorkflowFileIsTheRun(t *testing.T) {
 			t.Errorf("%s run path %s, referenced %+v", svc, run.Path, run.ReferencedWorkflows)
 		}
 		// The workflow named by the run is deploy.yml.
-		flow := ghJSON[ghWorkflowObject](h, "GET", "/repos/acme/"+svc+"/actions/workflows/"+strconv.FormatInt(run.WorkflowID, 10), "", 200)
+		flow := ghJSON[github.Workflow](h, "GET", "/repos/acme/"+svc+"/actions/workflows/"+strconv.FormatInt(run.WorkflowID, 10), "", 200)
 		if flow.Path != ".github/workflows/deploy.yml" || flow.Name != "Deploy" || flow.State != "active" {
 			t.Errorf("%s workflow %+v", svc, flow)
 		}
 	}
 
 	// The directory lists both files; CircleCI repositories have none.
-	dir := ghJSON[[]ghContentEntry](h, "GET", "/repos/acme/web/contents/.github/workflows", "", 200)
+	dir := ghJSON[[]github.ContentEntry](h, "GET", "/repos/acme/web/contents/.github/workflows", "", 200)
 	if len(dir) != 2 || dir[0].Name != "deploy.yml" || dir[1].Name != "ecs-deploy.yml" {
 		t.Errorf("dir %+v", dir)
 	}
@@ -261,7 +262,7 @@ func TestGitHubRunsAndJobs(t *testing.T) {
 	if len(ps) < 8 {
 		t.Fatalf("%d web runs", len(ps))
 	}
-	runs := ghJSON[ghRunList](h, "GET", "/repos/acme/web/actions/workflows/deploy.yml/runs?branch=main&per_page=3", "", 200)
+	runs := ghJSON[github.RunList](h, "GET", "/repos/acme/web/actions/workflows/deploy.yml/runs?branch=main&per_page=3", "", 200)
 	if runs.TotalCount != len(ps) || len(runs.WorkflowRuns) != 3 {
 		t.Fatalf("%d runs of %d", len(runs.WorkflowRuns), runs.TotalCount)
 	}
@@ -284,7 +285,7 @@ func TestGitHubRunsAndJobs(t *testing.T) {
 	path := "/repos/acme/web/actions/runs?per_page=4"
 	for pages := 0; path != ""; pages++ {
 		code, hdr, body := h.gh("GET", path, "")
-		page := decodeAs[ghRunList](h, path, code, 200, body)
+		page := decodeAs[github.RunList](h, path, code, 200, body)
 		for _, x := range page.WorkflowRuns {
 			if seen[x.ID] {
 				t.Fatalf("run %d twice", x.ID)
@@ -307,7 +308,7 @@ func TestGitHubRunsAndJobs(t *testing.T) {
 	// Filters.
 	completed := 0
 	for _, p := range ps {
-		if st, _ := runStatus(p.Workflows[0].Status); st == "completed" {
+		if slices.Contains([]RunStatus{RunSuccess, RunFailed, RunCanceled, RunNotRun}, p.Workflows[0].Status) { // completed
 			completed++
 		}
 	}
@@ -315,12 +316,12 @@ func TestGitHubRunsAndJobs(t *testing.T) {
 		"status=waiting": 1, "status=completed": completed, "status=success": -1, "branch=feature": 0, "head_sha=" + newest.SHA: 1,
 		"event=pull_request": 0, "actor=" + newest.Trigger.Login: -1,
 	} {
-		got := ghJSON[ghRunList](h, "GET", "/repos/acme/web/actions/workflows/deploy.yml/runs?"+q, "", 200).TotalCount
+		got := ghJSON[github.RunList](h, "GET", "/repos/acme/web/actions/workflows/deploy.yml/runs?"+q, "", 200).TotalCount
 		if want >= 0 && got != want || want < 0 && got == 0 {
 			t.Errorf("%s: %d runs, want %d", q, got, want)
 		}
 	}
-	if n := ghJSON[ghRunList](h, "GET", "/repos/acme/web/actions/workflows/ecs-deploy.yml/runs", "", 200).TotalCount; n != 0 {
+	if n := ghJSON[github.RunList](h, "GET", "/repos/acme/web/actions/workflows/ecs-deploy.yml/runs", "", 200).TotalCount; n != 0 {
 		t.Errorf("a reusable workflow has %d runs of its own", n)
 	}
 
@@ -344,7 +345,7 @@ func TestGitHubRunsAndJobs(t *testing.T) {
 				}
 			}
 		}
-		one := ghJSON[ghJob](h, "GET", "/repos/acme/web/actions/jobs/"+strconv.FormatInt(j.ID, 10), "", 200)
+		one := ghJSON[github.Job](h, "GET", "/repos/acme/web/actions/jobs/"+strconv.FormatInt(j.ID, 10), "", 200)
 		if mustJSON(t, one) != mustJSON(t, j) {
 			t.Errorf("job by id differs from the list: %+v", one)
 		}
@@ -380,8 +381,8 @@ func TestGitHubApproveStartsTheDeploy(t *testing.T) {
 	if run.Status != "waiting" || dp.Status != "waiting" || len(dp.Steps) != 0 || dp.RunnerName != nil {
 		t.Fatalf("waiting run %s, job %+v", run.Status, dp)
 	}
-	pending := ghJSON[[]ghPending](h, "GET", runPath(p)+"/pending_deployments", "", 200)
-	if len(pending) != 1 || pending[0].Environment.Name != "production" || pending[0].Environment.ID != environmentID(h.w.repos["web"], "production") ||
+	pending := ghJSON[[]github.Pending](h, "GET", runPath(p)+"/pending_deployments", "", 200)
+	if len(pending) != 1 || pending[0].Environment.Name != "production" || pending[0].Environment.ID != github.EnvironmentID("acme/web", "production") ||
 		!pending[0].CurrentUserCanApprove || len(pending[0].Reviewers) != 2 || pending[0].Reviewers[0].Type != "Team" || pending[0].Reviewers[1].Type != "User" ||
 		pending[0].WaitTimerStartedAt == nil {
 		t.Fatalf("pending %+v", pending)
@@ -389,19 +390,19 @@ func TestGitHubApproveStartsTheDeploy(t *testing.T) {
 	before := h.service("production", "web")
 
 	code, body := h.review(p, "production", "approved", "Ship it")
-	var deps []ghDeployment
+	var deps []github.Deployment
 	if err := json.Unmarshal(body, &deps); code != 200 || err != nil || len(deps) != 1 || deps[0].Environment != "production" ||
-		deps[0].SHA != p.SHA || deps[0].Creator.Login != gitHubUser.Login || !deps[0].ProductionEnvironment {
+		deps[0].SHA != p.SHA || deps[0].Creator.Login != apiUser.Login || !deps[0].ProductionEnvironment {
 		t.Fatalf("approve: %d %s", code, body)
 	}
 	if st := h.ghRun(p).Status; st != "in_progress" {
 		t.Fatalf("run after approval: %s", st)
 	}
-	if got := ghJSON[[]ghPending](h, "GET", runPath(p)+"/pending_deployments", "", 200); len(got) != 0 {
+	if got := ghJSON[[]github.Pending](h, "GET", runPath(p)+"/pending_deployments", "", 200); len(got) != 0 {
 		t.Fatalf("still pending: %+v", got)
 	}
-	approvals := ghJSON[[]ghApproval](h, "GET", runPath(p)+"/approvals", "", 200)
-	if len(approvals) != 1 || approvals[0].State != "approved" || approvals[0].User.Login != gitHubUser.Login || approvals[0].Comment != "Ship it" ||
+	approvals := ghJSON[[]github.Approval](h, "GET", runPath(p)+"/approvals", "", 200)
+	if len(approvals) != 1 || approvals[0].State != "approved" || approvals[0].User.Login != apiUser.Login || approvals[0].Comment != "Ship it" ||
 		approvals[0].Environments[0].Name != "production" {
 		t.Fatalf("approvals %+v", approvals)
 	}
@@ -412,7 +413,7 @@ func TestGitHubApproveStartsTheDeploy(t *testing.T) {
 	// deploy-production sets up, then updates the ECS service.
 	if !h.until(30*time.Second, func() bool {
 		_, wf := h.latestWorkflowOf(p.ID)
-		return jobByName(wf, "deploy-production").TaskDefinitionArn != ""
+		return wf.Job("deploy-production").TaskDefinitionArn != ""
 	}) {
 		t.Fatal("deploy-production never reached ECS")
 	}
@@ -451,7 +452,7 @@ func TestGitHubRejectFailsTheRun(t *testing.T) {
 		len(j.Steps) != 0 || j.CompletedAt == nil {
 		t.Fatalf("rejected: run %s/%s, job %+v", run.Status, conclusion(run.Conclusion), j)
 	}
-	approvals := ghJSON[[]ghApproval](h, "GET", runPath(p)+"/approvals", "", 200)
+	approvals := ghJSON[[]github.Approval](h, "GET", runPath(p)+"/approvals", "", 200)
 	if len(approvals) != 1 || approvals[0].State != "rejected" || approvals[0].Comment != "Error rate is up in staging" {
 		t.Fatalf("approvals %+v", approvals)
 	}
@@ -466,7 +467,7 @@ func TestGitHubRejectFailsTheRun(t *testing.T) {
 	}
 	run = h.ghRun(p)
 	if run.RunAttempt != 2 || run.Status != "waiting" || run.PreviousAttemptURL == nil || !strings.HasSuffix(*run.PreviousAttemptURL, "/attempts/1") ||
-		run.TriggeringActor.Login != gitHubUser.Login || run.Actor.Login != p.Trigger.Login {
+		run.TriggeringActor.Login != apiUser.Login || run.Actor.Login != p.Trigger.Login {
 		t.Fatalf("second attempt %+v", run)
 	}
 	latest := h.ghJobs(p, "")
@@ -481,10 +482,10 @@ func TestGitHubRejectFailsTheRun(t *testing.T) {
 	if all := h.ghJobs(p, "?filter=all"); len(all) != 6 {
 		t.Errorf("filter=all: %d jobs", len(all))
 	}
-	if a1 := ghJSON[ghRun](h, "GET", runPath(p)+"/attempts/1", "", 200); a1.RunAttempt != 1 || conclusion(a1.Conclusion) != "failure" {
+	if a1 := ghJSON[github.Run](h, "GET", runPath(p)+"/attempts/1", "", 200); a1.RunAttempt != 1 || conclusion(a1.Conclusion) != "failure" {
 		t.Errorf("attempt 1 %+v", a1)
 	}
-	if pending := ghJSON[[]ghPending](h, "GET", runPath(p)+"/pending_deployments", "", 200); len(pending) != 1 {
+	if pending := ghJSON[[]github.Pending](h, "GET", runPath(p)+"/pending_deployments", "", 200); len(pending) != 1 {
 		t.Errorf("a rerun is reviewed again: %+v", pending)
 	}
 }
@@ -623,8 +624,8 @@ func TestGitHubRateLimit(t *testing.T) {
 	}
 	// /rate_limit is free and says the same.
 	rl := ghJSON[struct {
-		Resources map[string]ghRate `json:"resources"`
-		Rate      ghRate            `json:"rate"`
+		Resources map[string]github.Rate `json:"resources"`
+		Rate      github.Rate            `json:"rate"`
 	}](h, "GET", "/rate_limit", "", 200)
 	if rl.Rate.Used != 4 || rl.Rate.Remaining != 4996 || rl.Resources["core"] != rl.Rate || strconv.FormatInt(rl.Rate.Reset, 10) != reset {
 		t.Fatalf("rate_limit %+v", rl)
@@ -636,7 +637,7 @@ func TestGitHubRateLimit(t *testing.T) {
 	}
 	for _, conditional := range []string{"", "*"} {
 		code, hdr, body := h.gh("GET", "/repos/acme/web/actions/runs", "", "If-None-Match", conditional)
-		var e gitHubErrorBody
+		var e github.ErrorBody
 		json.Unmarshal(body, &e)
 		if code != 403 || hdr.Get("X-RateLimit-Remaining") != "0" || hdr.Get("X-RateLimit-Used") != "5000" || hdr.Get("Retry-After") != "" ||
 			!strings.HasPrefix(e.Message, "API rate limit exceeded for user ID ") || !strings.HasSuffix(e.DocumentationURL, "rate-limits-for-the-rest-api") {
@@ -671,7 +672,7 @@ func TestGitHubCommitsAndCompare(t *testing.T) {
 		n := len(cs)
 		head := cs[n-1]
 		for _, ref := range []string{"main", "heads/main", head.SHA, head.SHA[:7]} {
-			c := ghJSON[ghCommit](h, "GET", "/repos/acme/"+svc+"/commits/"+ref, "", 200)
+			c := ghJSON[github.Commit](h, "GET", "/repos/acme/"+svc+"/commits/"+ref, "", 200)
 			if c.SHA != head.SHA || c.Commit.Message != head.Subject || c.Author.Login != head.Author.Login || c.Commit.Author.Name != head.Author.Name ||
 				c.Committer.Login != "web-flow" || len(c.Parents) != 1 || c.Parents[0].SHA != head.Parent || c.Stats == nil {
 				t.Fatalf("%s commit %s: %+v", svc, ref, c)
@@ -681,7 +682,7 @@ func TestGitHubCommitsAndCompare(t *testing.T) {
 			t.Fatalf("%s unknown ref: %d %s", svc, code, body)
 		}
 		base := comparePath(svc, cs[n-6].SHA+"..."+head.SHA)
-		cmp := ghJSON[ghComparison](h, "GET", base, "", 200)
+		cmp := ghJSON[github.Comparison](h, "GET", base, "", 200)
 		var shas []string
 		for _, c := range cmp.Commits {
 			shas = append(shas, c.SHA)
@@ -694,14 +695,14 @@ func TestGitHubCommitsAndCompare(t *testing.T) {
 			cmp.BaseCommit.SHA != cs[n-6].SHA || cmp.MergeBaseCommit.SHA != cs[n-6].SHA {
 			t.Fatalf("%s compare ahead: %+v", svc, cmp)
 		}
-		if back := ghJSON[ghComparison](h, "GET", comparePath(svc, head.SHA[:10]+"..."+cs[n-6].SHA[:8]), "", 200); back.Status != "behind" || back.BehindBy != 5 || len(back.Commits) != 0 {
+		if back := ghJSON[github.Comparison](h, "GET", comparePath(svc, head.SHA[:10]+"..."+cs[n-6].SHA[:8]), "", 200); back.Status != "behind" || back.BehindBy != 5 || len(back.Commits) != 0 {
 			t.Fatalf("%s compare behind: %+v", svc, back)
 		}
-		if same := ghJSON[ghComparison](h, "GET", comparePath(svc, "main..."+head.SHA), "", 200); same.Status != "identical" || same.TotalCommits != 0 {
+		if same := ghJSON[github.Comparison](h, "GET", comparePath(svc, "main..."+head.SHA), "", 200); same.Status != "identical" || same.TotalCommits != 0 {
 			t.Fatalf("%s compare identical: %+v", svc, same)
 		}
 		code, hdr, body := h.gh("GET", base+"?per_page=2&page=2", "")
-		paged := decodeAs[ghComparison](h, "paged compare", code, 200, body)
+		paged := decodeAs[github.Comparison](h, "paged compare", code, 200, body)
 		if len(paged.Commits) != 2 || paged.Commits[0].SHA != want[2] || !strings.Contains(hdr.Get("Link"), `rel="next"`) || !strings.Contains(hdr.Get("Link"), `rel="prev"`) {
 			t.Fatalf("%s paged compare: %d commits, Link %s", svc, len(paged.Commits), hdr.Get("Link"))
 		}
@@ -724,7 +725,7 @@ func TestGitHubEndpoints(t *testing.T) {
 	waiting, done := ps[len(ps)-1], ps[len(ps)-4]
 	run, doneRun := runPath(waiting), runPath(done)
 	jobID := strconv.FormatInt(done.Workflows[0].Jobs[0].GitHubID, 10)
-	wfID := strconv.FormatInt(workflowID(h.w.repos["web"], deployWorkflowPath), 10)
+	wfID := strconv.FormatInt(github.WorkflowID("acme/web", github.DeployWorkflowPath), 10)
 	cases := []struct {
 		name, method, path, body string
 		status                   int
@@ -799,7 +800,7 @@ func TestGitHubFaults(t *testing.T) {
 
 	h.w.SetFault(SvcGitHub, Fault{ThrottleRate: 1, Until: t0.Add(7 * time.Second)})
 	code, hdr, body := h.gh("GET", path, "")
-	var e gitHubErrorBody
+	var e github.ErrorBody
 	json.Unmarshal(body, &e)
 	if code != 403 || hdr.Get("Retry-After") != "7" || hdr.Get("X-RateLimit-Remaining") != "5000" || !strings.HasSuffix(e.DocumentationURL, "secondary-rate-limits") ||
 		!strings.Contains(e.Message, "secondary rate limit") || !strings.Contains(e.Message, hdr.Get("X-GitHub-Request-Id")) {
@@ -870,7 +871,7 @@ func TestGitHubSpecOverAnHour(t *testing.T) {
 			if tick%3 == 1 {
 				prefix = "/api/v3" + prefix
 			}
-			var list ghRunList
+			var list github.RunList
 			json.Unmarshal(get(prefix+"/actions/workflows/deploy.yml/runs?branch=main&per_page=5"), &list)
 			for i, r := range list.WorkflowRuns[:min(3, len(list.WorkflowRuns))] {
 				p := fmt.Sprintf("%s/actions/runs/%d", prefix, r.ID)
@@ -882,7 +883,7 @@ func TestGitHubSpecOverAnHour(t *testing.T) {
 				}
 				switch {
 				case r.Status == "waiting":
-					var pending []ghPending
+					var pending []github.Pending
 					json.Unmarshal(get(p+"/pending_deployments"), &pending)
 					if len(pending) == 0 {
 						t.Fatalf("run %d waits with nothing pending", r.ID)
@@ -896,7 +897,7 @@ func TestGitHubSpecOverAnHour(t *testing.T) {
 					}
 					if state != "" {
 						body := fmt.Sprintf(`{"environment_ids":[%d],"state":%q,"comment":"from the hour-long test"}`, pending[0].Environment.ID, state)
-						ghJSON[[]ghDeployment](h, "POST", p+"/pending_deployments", body, 200)
+						ghJSON[[]github.Deployment](h, "POST", p+"/pending_deployments", body, 200)
 						get(p + "/approvals")
 					}
 				case r.Status == "in_progress" && tick%15 == 7:

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"encoding/json"
 	"io"
 	"maps"
 	"math/rand/v2"
@@ -15,7 +14,9 @@ import (
 	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/ecs"
 	"flightdeck/sim/elbv2"
+	"flightdeck/sim/internal/faultkind"
 	"flightdeck/sim/internal/ids"
+	"flightdeck/sim/internal/rest"
 	"flightdeck/sim/internal/tee"
 )
 
@@ -50,9 +51,13 @@ type route struct {
 	service string
 	op      string
 	proto   protocol
-	xmlns   string // awsQuery namespace for error bodies
 	serve   http.HandlerFunc
+	fault   faultWriter // the part's answer to an injected fault; nil for a request no part serves
 }
+
+// faultWriter answers an injected fault to a request for op in the
+// shape of the part that serves it (WriteFault of every part).
+type faultWriter func(rw http.ResponseWriter, r *http.Request, op string, kind faultkind.Kind, retry int)
 
 func (rt route) key() string {
 	if rt.service == "" {
@@ -145,7 +150,7 @@ func (w *World) serveChecked(rw http.ResponseWriter, r *http.Request, rt route, 
 		r.Body.Close()
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if err != nil {
-			writeJSON(rw, http.StatusBadRequest, map[string]string{"message": "could not read the request body: " + err.Error()})
+			rest.WriteJSON(rw, http.StatusBadRequest, map[string]string{"message": "could not read the request body: " + err.Error()})
 			return
 		}
 	}
@@ -166,7 +171,8 @@ func (w *World) serveChecked(rw http.ResponseWriter, r *http.Request, rt route, 
 func (w *World) route(r *http.Request) route {
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		if op, ok := strings.CutPrefix(t, ecs.TargetPrefix); ok {
-			return route{service: SvcECS, op: op, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) { w.ecs.Serve(rw, r, op) }}
+			return route{service: SvcECS, op: op, proto: protoAWSJSON, fault: w.ecs.WriteFault,
+				serve: func(rw http.ResponseWriter, r *http.Request) { w.ecs.Serve(rw, r, op) }}
 		}
 		return route{op: t, proto: protoAWSJSON, serve: func(rw http.ResponseWriter, r *http.Request) {
 			awsproto.WriteJSONError(rw, awsproto.NewError(400, "UnknownOperationException", "The flightdeck sim does not serve target "+t+"."))
@@ -174,25 +180,26 @@ func (w *World) route(r *http.Request) route {
 	}
 	p := r.URL.Path
 	if op, ok := strings.CutPrefix(p, cloudwatch.PathPrefix); ok {
-		return route{service: SvcCloudWatch, op: op, proto: protoCBOR, serve: func(rw http.ResponseWriter, r *http.Request) { w.cloudwatch.Serve(rw, r, op) }}
+		return route{service: SvcCloudWatch, op: op, proto: protoCBOR, fault: w.cloudwatch.WriteFault,
+			serve: func(rw http.ResponseWriter, r *http.Request) { w.cloudwatch.Serve(rw, r, op) }}
 	}
 	if p == "/api/v2" || strings.HasPrefix(p, "/api/v2/") {
-		op, serve := w.circleCIRoute(r)
-		return route{service: SvcCircleCI, op: op, proto: protoCircleCI, serve: serve}
+		op, serve := w.circle.Route(r)
+		return route{service: SvcCircleCI, op: op, proto: protoCircleCI, serve: serve, fault: w.circle.WriteFault}
 	}
 	if gp := strings.TrimPrefix(p, "/api/v3"); strings.HasPrefix(gp, "/repos/") || gp == "/rate_limit" {
-		op, serve := w.gitHubRoute(r, gp)
-		return route{service: SvcGitHub, op: op, proto: protoGitHub, serve: serve}
+		op, serve := w.github.Route(r, gp)
+		return route{service: SvcGitHub, op: op, proto: protoGitHub, serve: serve, fault: w.github.WriteFault}
 	}
 	if awsproto.IsQuery(r) {
 		if err := r.ParseForm(); err == nil {
 			action := r.Form.Get("Action")
 			switch r.Form.Get("Version") {
 			case beanstalk.Version:
-				return route{service: SvcBeanstalk, op: action, proto: protoAWSQuery, xmlns: beanstalk.XMLNS,
+				return route{service: SvcBeanstalk, op: action, proto: protoAWSQuery, fault: w.beanstalk.WriteFault,
 					serve: func(rw http.ResponseWriter, r *http.Request) { w.beanstalk.Serve(rw, r, action) }}
 			case elbv2.Version:
-				return route{service: SvcELBv2, op: action, proto: protoAWSQuery, xmlns: elbv2.XMLNS,
+				return route{service: SvcELBv2, op: action, proto: protoAWSQuery, fault: w.elbv2.WriteFault,
 					serve: func(rw http.ResponseWriter, r *http.Request) { w.elbv2.Serve(rw, r, action) }}
 			}
 			return route{op: action, proto: protoAWSQuery, serve: func(rw http.ResponseWriter, r *http.Request) {
@@ -202,16 +209,8 @@ func (w *World) route(r *http.Request) route {
 		}
 	}
 	return route{op: r.Method + " " + p, proto: protoNone, serve: func(rw http.ResponseWriter, r *http.Request) {
-		writeJSON(rw, http.StatusNotFound, map[string]string{"message": "Not Found: the flightdeck sim has no route for " + r.Method + " " + r.URL.Path})
+		rest.WriteJSON(rw, http.StatusNotFound, map[string]string{"message": "Not Found: the flightdeck sim has no route for " + r.Method + " " + r.URL.Path})
 	}}
-}
-
-func writeJSON(rw http.ResponseWriter, status int, v any) {
-	b, _ := json.Marshal(v)
-	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
-	rw.WriteHeader(status)
-	rw.Write(b)
-	rw.Write([]byte("\n"))
 }
 
 // bufferWriter captures a response so a malformed-body fault can cut it.
@@ -282,9 +281,7 @@ func (w *World) ResetRequests() {
 	w.reqs.mu.Lock()
 	clear(w.reqs.counts)
 	w.reqs.mu.Unlock()
-	w.loop.Lock()
-	w.gh.usage = GitHubUsage{}
-	w.loop.Unlock()
+	w.github.ResetUsage()
 }
 
 // unknownMembers lists, per operation, request members the sim ignored.

@@ -1,9 +1,13 @@
 package sim
 
 import (
+	"fmt"
 	"time"
 
+	"flightdeck/sim/ci"
 	"flightdeck/sim/ecs"
+	"flightdeck/sim/github"
+	"flightdeck/sim/internal/ids"
 )
 
 // The demo scenario: four services of a shop (api, web, worker, payments)
@@ -46,28 +50,31 @@ func (cs *catalogueService) env(name string) *catalogueEnv {
 	return nil
 }
 
-// tempo is how busy the team is: commit rate, how often and how soon a
-// colleague approves a production gate, and how often things break.
+// tempo is how busy the team is: commit rate and how often a build is
+// bad, and (the CI part's) how often and how soon a colleague approves a
+// production gate and how often tests fail.
 type tempo struct {
-	commitEvery  [2]time.Duration
-	approveP     float64
-	approveAfter [2]time.Duration
-	testFailP    float64
-	badP         float64
+	commitEvery [2]time.Duration
+	badP        float64
+	ci          ci.Tempo
 }
 
 var (
 	historyTempo = tempo{
-		commitEvery: [2]time.Duration{40 * time.Minute, 150 * time.Minute},
-		approveP:    0.35, approveAfter: [2]time.Duration{5 * time.Minute, 40 * time.Minute},
-		testFailP: 0.05, badP: 0.06,
+		commitEvery: [2]time.Duration{40 * time.Minute, 150 * time.Minute}, badP: 0.06,
+		ci: ci.Tempo{ApproveP: 0.35, ApproveAfter: [2]time.Duration{5 * time.Minute, 40 * time.Minute}, TestFailP: 0.05},
 	}
 	liveTempo = tempo{
-		commitEvery: [2]time.Duration{60 * time.Second, 180 * time.Second},
-		approveP:    0.75, approveAfter: [2]time.Duration{30 * time.Second, 120 * time.Second},
-		testFailP: 0.05, badP: 0.1,
+		commitEvery: [2]time.Duration{60 * time.Second, 180 * time.Second}, badP: 0.1,
+		ci: ci.Tempo{ApproveP: 0.75, ApproveAfter: [2]time.Duration{30 * time.Second, 120 * time.Second}, TestFailP: 0.05},
 	}
 )
+
+// setTempo sets the tempo, the CI part's included.
+func (w *World) setTempo(t tempo) {
+	w.tempo = t
+	w.ci.SetTempo(t.ci)
+}
 
 const (
 	clusterDev        = "dev"
@@ -110,19 +117,32 @@ const (
 )
 
 // seedDemo builds the demo world so that at t0 it has history and motion.
-// w.mu is held.
+// The loop is held.
 func (w *World) seedDemo(t0 time.Time) {
 	preroll := t0.Add(-w.loop.Pace(preRoll))
 	histEnd := preroll.Add(-w.loop.Pace(historyQuiet))
 	w.loop.SetNow(preroll.Add(-w.loop.Pace(historyLength)))
-	w.tempo = historyTempo
+	w.setTempo(historyTempo)
 	w.catalogue = demoCatalogue()
 
 	for _, cs := range w.catalogue {
-		w.repos[cs.name] = &repo{name: "acme/" + cs.name, prNumber: 100 + w.loop.Rand().IntN(900)}
-		if cs.ci == ciGitHubActions {
-			w.repos[cs.name].actions = newGHWorkflow(cs, w.account)
+		repo := "acme/" + cs.name
+		w.prNumber[cs.name] = 100 + w.loop.Rand().IntN(900)
+		var envs []ci.Env
+		for _, e := range cs.envs {
+			envs = append(envs, ci.Env{Name: e.name, Protected: e.protected})
 		}
+		var actions *ci.Actions
+		if cs.ci == ciGitHubActions {
+			svc := github.Service{Name: cs.name, Account: w.account, Labelled: cs.labelled}
+			for _, e := range cs.envs {
+				svc.Envs = append(svc.Envs, github.Env{Name: e.name, Cluster: e.cluster, Region: e.region, Protected: e.protected})
+			}
+			files := github.NewFiles(svc)
+			w.github.AddFiles(repo, files)
+			actions = files.Actions()
+		}
+		w.ci.AddRepo(cs.name, repo, envs, actions)
 		for _, env := range cs.envs {
 			env.keepActive = 3 + w.loop.Rand().IntN(4)
 			env.firstRevision = 1 + w.loop.Rand().IntN(40)
@@ -138,7 +158,7 @@ func (w *World) seedDemo(t0 time.Time) {
 		for _, cs := range w.catalogue {
 			c := w.newCommit(cs, false)
 			for _, env := range cs.envs {
-				td := w.registerForCommit(cs, env, c)
+				td := w.registerForCommit(cs, env, c.SHA)
 				if w.ecs.HasService(env.cluster, cs.name) {
 					w.ecs.Deploy(env.cluster, cs.name, td)
 				} else {
@@ -156,7 +176,7 @@ func (w *World) seedDemo(t0 time.Time) {
 	w.loop.Advance(preroll)
 
 	// Live from here: the team commits every few minutes.
-	w.tempo = liveTempo
+	w.setTempo(liveTempo)
 	w.scriptScenes(t0)
 	for _, cs := range w.catalogue {
 		w.loop.At(t0.Add(w.loop.Between(60*time.Second, 150*time.Second)), func() {
@@ -182,7 +202,27 @@ func (w *World) scheduleCommits(cs *catalogueService, end time.Time) {
 
 func (w *World) commitAndBuild(cs *catalogueService) {
 	c := w.newCommit(cs, w.loop.Chance(w.tempo.badP))
-	w.startPipeline(cs, c, pipelinePlan{})
+	w.ci.Start(cs.name, c, ci.Plan{})
+}
+
+// newCommit lands a commit of a teammate's on the service's main branch;
+// bad builds an image that crashes on start.
+func (w *World) newCommit(cs *catalogueService, bad bool) *Commit {
+	w.prNumber[cs.name] += 1 + w.loop.Rand().IntN(3)
+	subject := cs.subjects[w.loop.Rand().IntN(len(cs.subjects))]
+	if w.loop.Chance(0.3) {
+		subject = genericSubjects[w.loop.Rand().IntN(len(genericSubjects))]
+	}
+	c := ci.Commit{
+		SHA:     ids.Hex(w.loop.Rand(), 40),
+		Subject: fmt.Sprintf("%s (#%d)", subject, w.prNumber[cs.name]),
+		Author:  team[w.loop.Rand().IntN(len(team))],
+		Time:    w.loop.Now(),
+	}
+	if bad {
+		w.bad[c.SHA] = true
+	}
+	return w.ci.AddCommit(cs.name, c)
 }
 
 func (w *World) catalogueService(name string) *catalogueService {
@@ -207,11 +247,11 @@ func (w *World) catalogueService(name string) *catalogueService {
 // Durations are keyed by the job's name in its workflow: "test" for a
 // GitHub matrix's legs, "deploy-staging" for a reusable workflow's jobs.
 func (w *World) scriptScenes(t0 time.Time) {
-	scene := func(service string, before time.Duration, bad bool, plan pipelinePlan) {
+	scene := func(service string, before time.Duration, bad bool, plan ci.Plan) {
 		cs := w.catalogueService(service)
 		w.loop.At(t0.Add(-w.loop.Pace(before)), func() {
 			c := w.newCommit(cs, bad)
-			w.startPipeline(cs, c, plan)
+			w.ci.Start(cs.name, c, plan)
 		})
 	}
 	d := func(kv ...any) map[string]time.Duration {
@@ -222,21 +262,25 @@ func (w *World) scriptScenes(t0 time.Time) {
 		return m
 	}
 	s := time.Second
-	scene("web", 4*time.Minute, false, pipelinePlan{
-		durations:    d("build", 30*s, "test", 50*s, "deploy-staging", 4*s),
-		approveAfter: 170 * s, noTestFail: true,
+	scene("web", 4*time.Minute, false, ci.Plan{
+		Durations:    d("build", 30*s, "test", 50*s, "deploy-staging", 4*s),
+		ApproveAfter: 170 * s, NoTestFail: true,
 	})
-	scene("api", 100*s, false, pipelinePlan{
-		durations:  d("build", 25*s, "test", 45*s, "deploy-dev", 3*s, "deploy-staging", 3*s),
-		noTestFail: true, approveAfter: 150 * s,
+	scene("api", 100*s, false, ci.Plan{
+		Durations:  d("build", 25*s, "test", 45*s, "deploy-dev", 3*s, "deploy-staging", 3*s),
+		NoTestFail: true, ApproveAfter: 150 * s,
 	})
-	scene("payments", 60*s, true, pipelinePlan{
-		durations: d("build", 25*s, "test", 35*s, "deploy-staging", 5*s), noTestFail: true,
+	scene("payments", 60*s, true, ci.Plan{
+		Durations: d("build", 25*s, "test", 35*s, "deploy-staging", 5*s), NoTestFail: true,
 	})
-	scene("worker", 40*s, false, pipelinePlan{
-		durations: d("build", 20*s, "test", 55*s, "deploy-staging", 4*s), noTestFail: true,
+	scene("worker", 40*s, false, ci.Plan{
+		Durations: d("build", 20*s, "test", 55*s, "deploy-staging", 4*s), NoTestFail: true,
 	})
 }
+
+// apiUser owns the sim's CircleCI and GitHub tokens: the release manager
+// at the keyboard, not one of the team who commit and approve on their own.
+var apiUser = Person{Name: "Alex Rivera", Email: "alex.rivera@acme.example", Login: "arivera"}
 
 var team = []Person{
 	{Name: "Priya Raman", Email: "priya.raman@acme.example", Login: "praman"},

@@ -20,9 +20,12 @@ import (
 	"time"
 
 	"flightdeck/sim/beanstalk"
+	"flightdeck/sim/ci"
+	"flightdeck/sim/circleci"
 	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/ecs"
 	"flightdeck/sim/elbv2"
+	"flightdeck/sim/github"
 	"flightdeck/sim/internal/loop"
 )
 
@@ -47,9 +50,10 @@ const (
 	ScenarioEmpty = "empty"
 )
 
-// World is the simulated release world: the scenario and the CI pipelines,
-// with each other simulated service a part in its own package (sim/ecs).
-// All its methods are safe for concurrent use; the HTTP handlers and Step
+// World is the simulated release world assembled: the scenario, and each
+// simulated service a part in its own package (sim/ecs; sim/ci with the
+// CircleCI and GitHub protocols over it, sim/circleci and sim/github; the
+// AWS services to come). All its methods are safe for concurrent use; the HTTP handlers and Step
 // share the loop's one lock.
 type World struct {
 	clock    Clock
@@ -68,14 +72,14 @@ type World struct {
 	elbv2      *elbv2.Part
 	cloudwatch *cloudwatch.Part
 
+	ci     *ci.Part       // the CI: repositories, commits, pipelines and the job engine
+	circle *circleci.Part // CircleCI's API over it
+	github *github.Part   // GitHub's, with the workflow files and the rate limits
+
 	catalogue []*catalogueService // demo services and their environments
 	tempo     tempo
-	repos     map[string]*repo     // by service name
-	pipelines map[string]*Pipeline // by ID
-	workflows map[string]*Pipeline // the pipeline of each workflow, by workflow ID
-	runs      map[int64]*Pipeline  // GitHub Actions pipelines, by run id
-	pageSize  int                  // CI list pages; 0 means the APIs' own default
-	gh        gitHubState          // GitHub ids, rate-limit budgets and what requests cost
+	prNumber  map[string]int  // each service's last pull request number
+	bad       map[string]bool // commits (by SHA) whose images crash on start
 
 	faults faultState
 	reqs   requestLog
@@ -97,19 +101,20 @@ func New(o Options) *World {
 	}
 	now := o.Clock.Now().Round(0).UTC()
 	w := &World{
-		clock:     o.Clock,
-		seed:      o.Seed,
-		scenario:  o.Scenario,
-		loop:      loop.New(o.Seed, o.Speed, now),
-		account:   "123456789012",
-		repos:     map[string]*repo{},
-		pipelines: map[string]*Pipeline{},
-		workflows: map[string]*Pipeline{},
-		runs:      map[int64]*Pipeline{},
+		clock:    o.Clock,
+		seed:     o.Seed,
+		scenario: o.Scenario,
+		loop:     loop.New(o.Seed, o.Speed, now),
+		account:  "123456789012",
+		prNumber: map[string]int{},
+		bad:      map[string]bool{},
 	}
 	w.faults.init(o.Seed)
 	w.reqs.init(o.Seed)
 	w.ecs = ecs.New(w.loop, w.account, w.reqs.noteUnknown)
+	w.ci = ci.New(w.loop, deployGlue{w}, team)
+	w.circle = circleci.New(w.loop, w.ci, apiUser)
+	w.github = github.New(w.loop, w.ci, apiUser, team[0]) // the engineering lead reviews production too
 	w.beanstalk, w.elbv2, w.cloudwatch = beanstalk.New(w.loop), elbv2.New(w.loop), cloudwatch.New(w.loop)
 	if o.Scenario == ScenarioDemo {
 		w.loop.Lock()

@@ -3,16 +3,15 @@ package circleci
 import (
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/sim"
+	"flightdeck/sim/simtest"
 	"flightdeck/sim/specs"
 )
 
@@ -24,37 +23,28 @@ var simServices = []Service{
 
 // simWorld is the demo world on loopback with a fake clock, every CircleCI
 // request and answer checked against the spec.
-type simWorld struct {
-	w     *sim.World
-	clock *fakeclock.Clock
-	url   string
-}
+type simWorld struct{ *simtest.Server }
 
 func startSimWorld(t *testing.T) *simWorld {
 	t.Helper()
-	clock := fakeclock.New(t0)
-	w := sim.New(sim.Options{Seed: 1, Clock: clock})
-	specs.Check(t, w)
-	srv := httptest.NewServer(w.Handler())
-	t.Cleanup(srv.Close)
-	return &simWorld{w: w, clock: clock, url: srv.URL}
+	sw := &simWorld{simtest.Start(t, t0, sim.Options{Seed: 1})}
+	specs.Check(t, sw.World)
+	return sw
 }
 
 func (sw *simWorld) source(t *testing.T, services ...Service) *Source {
 	t.Helper()
-	s, err := New(Options{Host: sw.url, Token: NewToken("sim", "CIRCLECI_TOKEN"), Services: services, Now: sw.clock.Now})
+	s, err := New(Options{Host: sw.URL, Token: NewToken("sim", "CIRCLECI_TOKEN"), Services: services, Now: sw.Clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func (sw *simWorld) step(d time.Duration) { sw.w.Step(sw.clock.Advance(d)) }
-
 // circleRequests totals the sim's CircleCI request counts.
 func (sw *simWorld) circleRequests() (int, map[string]int) {
 	total, ops := 0, map[string]int{}
-	for k, n := range sw.w.Requests() {
+	for k, n := range sw.World.Requests() {
 		if op, ok := strings.CutPrefix(k, sim.SvcCircleCI+":"); ok {
 			ops[op] += n
 			total += n
@@ -129,7 +119,7 @@ func TestSimApproveGate(t *testing.T) {
 
 	var g model.Gate
 	for i := 0; i < 300 && g.ID == ""; i++ {
-		sw.step(2 * time.Second)
+		sw.Step(2 * time.Second)
 		for _, st := range simFetch(t, s) {
 			if len(st.Gates) > 0 {
 				g = st.Gates[0]
@@ -145,7 +135,7 @@ func TestSimApproveGate(t *testing.T) {
 	if err := s.CheckGate(ctx, g); err != nil {
 		t.Fatalf("re-check of a held gate: %v", err)
 	}
-	sw.w.ResetRequests()
+	sw.World.ResetRequests()
 	rc, err := s.Approve(ctx, g, true)
 	if n, _ := sw.circleRequests(); err != nil || n != 0 || len(rc.Calls) != 1 {
 		t.Fatalf("dry run: %+v, %v, %d requests", rc, err, n)
@@ -181,7 +171,7 @@ func TestSimApproveGate(t *testing.T) {
 		t.Fatalf("workflow %s gone from the poll", g.WorkflowID)
 		return model.Workflow{}, nil
 	}
-	sw.step(time.Second)
+	sw.Step(time.Second)
 	w, gates := find(simFetch(t, s))
 	for _, other := range gates {
 		if other.ID == g.ID {
@@ -202,7 +192,7 @@ func TestSimApproveGate(t *testing.T) {
 		t.Fatalf("after approval: workflow %s, hold %+v, next %+v", w.Status, hold, after)
 	}
 	for i := 0; i < 600 && !isSettled(w.Status); i++ {
-		sw.step(2 * time.Second)
+		sw.Step(2 * time.Second)
 		w, _ = find(simFetch(t, s))
 	}
 	t.Logf("workflow ended %s: %s", w.Status, jobLine(w))
@@ -233,8 +223,8 @@ func TestSimRequestsPerPoll(t *testing.T) {
 	simFetch(t, s)
 
 	// The world holds still: what does a poll of it cost?
-	sw.clock.Advance(2 * time.Second)
-	sw.w.ResetRequests()
+	sw.Clock.Advance(2 * time.Second)
+	sw.World.ResetRequests()
 	sts := simFetch(t, s)
 	want := map[string]int{"listPipelinesForProject": len(simServices)}
 	for _, st := range sts {
@@ -259,7 +249,7 @@ func TestSimRequestsPerPoll(t *testing.T) {
 	if testing.Short() {
 		return
 	}
-	specs.Stop(sw.w) // the spec walk per request is what makes this slow
+	specs.Stop(sw.World) // the spec walk per request is what makes this slow
 	for _, svc := range simServices {
 		active, idle := measure(t, sw, sw.source(t, svc), 15*time.Minute)
 		t.Logf("%s: %s", svc.Name, active)
@@ -296,13 +286,13 @@ func (p pollStats) String() string {
 func measure(t *testing.T, sw *simWorld, s *Source, span time.Duration) (active, idle pollStats) {
 	active.kind, idle.kind = "while a pipeline runs (2 s polls)", "while nothing runs (10 s polls)"
 	moving := false
-	for end := sw.clock.Now().Add(span); sw.clock.Now().Before(end); {
+	for end := sw.Clock.Now().Add(span); sw.Clock.Now().Before(end); {
 		interval, stats := 10*time.Second, &idle
 		if moving {
 			interval, stats = 2*time.Second, &active
 		}
-		sw.step(interval)
-		sw.w.ResetRequests()
+		sw.Step(interval)
+		sw.World.ResetRequests()
 		sts := simFetch(t, s)
 		n, _ := sw.circleRequests()
 		stats.polls++
@@ -325,32 +315,32 @@ func TestSimFaults(t *testing.T) {
 	s := sw.source(t, simServices...)
 	simFetch(t, s)
 
-	sw.w.SetFault(sim.SvcCircleCI, sim.Fault{ThrottleRate: 1})
+	sw.World.SetFault(sim.SvcCircleCI, sim.Fault{ThrottleRate: 1})
 	_, err := s.Fetch(ctx)
 	d, _ := providers.RetryAfter(err)
 	if !errors.Is(err, providers.ErrThrottled) || d <= 0 || !strings.Contains(err.Error(), "Rate limit exceeded") {
 		t.Errorf("throttled: %v (retry after %s)", err, d)
 	}
-	sw.w.SetFault(sim.SvcCircleCI, sim.Fault{})
-	sw.clock.Advance(d)
+	sw.World.SetFault(sim.SvcCircleCI, sim.Fault{})
+	sw.Clock.Advance(d)
 
-	sw.w.SetFault(sim.SvcCircleCI, sim.Fault{DenyRate: 1})
+	sw.World.SetFault(sim.SvcCircleCI, sim.Fault{DenyRate: 1})
 	_, err = s.Fetch(ctx)
 	if !errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "check CIRCLECI_TOKEN") {
 		t.Errorf("denied: %v", err)
 	}
 
-	sw.w.SetFault(sim.SvcCircleCI, sim.Fault{MalformedRate: 1})
+	sw.World.SetFault(sim.SvcCircleCI, sim.Fault{MalformedRate: 1})
 	if _, err = s.Fetch(ctx); err == nil || !strings.Contains(err.Error(), "malformed") {
 		t.Errorf("malformed: %v", err)
 	}
 
-	sw.w.SetFault(sim.SvcCircleCI, sim.Fault{ErrorRate: 1})
+	sw.World.SetFault(sim.SvcCircleCI, sim.Fault{ErrorRate: 1})
 	if _, err = s.Fetch(ctx); err == nil || !strings.Contains(err.Error(), "500") {
 		t.Errorf("server error: %v", err)
 	}
 
-	sw.w.SetFault(sim.SvcCircleCI, sim.Fault{})
+	sw.World.SetFault(sim.SvcCircleCI, sim.Fault{})
 	if sts := simFetch(t, s); len(sts[0].Pipelines) == 0 {
 		t.Error("no pipelines after the faults cleared")
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/sim"
+	"flightdeck/sim/simtest"
 )
 
 // simBackend is a fresh simulated world with an empty scenario on loopback,
@@ -30,12 +30,9 @@ type simBackend struct {
 
 func startSim(tb testing.TB) *simBackend {
 	tb.Helper()
-	clock := fakeclock.New(t0)
-	w := sim.New(sim.Options{Seed: 1, Scenario: "empty", Clock: clock})
-	srv := httptest.NewServer(w.Handler())
-	tb.Cleanup(srv.Close)
-	sb := &simBackend{world: w, clock: clock}
-	step := func(_ *testing.T, d time.Duration) { w.Step(clock.Advance(d)) }
+	srv := simtest.Start(tb, t0, sim.Options{Seed: 1, Scenario: sim.ScenarioEmpty})
+	sb := &simBackend{world: srv.World, clock: srv.Clock}
+	step := func(_ *testing.T, d time.Duration) { srv.Step(d) }
 	sb.backend = &backend{
 		name:      "sim",
 		endpoint:  srv.URL,
@@ -44,7 +41,7 @@ func startSim(tb testing.TB) *simBackend {
 		// Deploys roll a task every few seconds; ten minutes settles any
 		// rollout of the sizes used here.
 		settle: func(t *testing.T) { step(t, 10*time.Minute) },
-		now:    clock.Now,
+		now:    srv.Clock.Now,
 	}
 	return sb
 }

@@ -2,15 +2,14 @@ package githubactions
 
 import (
 	"fmt"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"flightdeck/internal/fakeclock"
 	"flightdeck/model"
 	"flightdeck/sim"
+	"flightdeck/sim/simtest"
 	"flightdeck/sim/specs"
 )
 
@@ -22,16 +21,12 @@ var simServices = []Service{
 
 // simWorld is the demo world on loopback with a fake clock, every GitHub
 // request and answer checked against the spec.
-type simWorld struct {
-	w     *sim.World
-	clock *fakeclock.Clock
-	url   string
-}
+type simWorld struct{ *simtest.Server }
 
 func startSimWorld(t *testing.T) *simWorld {
 	t.Helper()
 	sw := startUncheckedSimWorld(t)
-	specs.Check(t, sw.w)
+	specs.Check(t, sw.World)
 	return sw
 }
 
@@ -39,21 +34,15 @@ func startSimWorld(t *testing.T) *simWorld {
 // measurements: the other tests hold the same traffic to the spec.
 func startUncheckedSimWorld(t *testing.T) *simWorld {
 	t.Helper()
-	clock := fakeclock.New(t0)
-	w := sim.New(sim.Options{Seed: 1, Clock: clock})
-	srv := httptest.NewServer(w.Handler())
-	t.Cleanup(srv.Close)
-	return &simWorld{w: w, clock: clock, url: srv.URL}
+	return &simWorld{simtest.Start(t, t0, sim.Options{Seed: 1})}
 }
 
 // source points a source at the sim as `flightdeck sim` writes the config:
 // github.api_url is the sim's root, and any token works.
 func (sw *simWorld) source(t *testing.T, o Options, services ...Service) *Source {
 	t.Helper()
-	return newTestSource(t, o, sw.url+"/", NewToken("sim", "GH_TOKEN"), sw.clock.Now, services)
+	return newTestSource(t, o, sw.URL+"/", NewToken("sim", "GH_TOKEN"), sw.Clock.Now, services)
 }
-
-func (sw *simWorld) step(d time.Duration) { sw.w.Step(sw.clock.Advance(d)) }
 
 var sha40 = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
@@ -121,7 +110,7 @@ func simGate(t *testing.T, sw *simWorld, s *Source) model.Gate {
 				}
 			}
 		}
-		sw.step(2 * time.Second)
+		sw.Step(2 * time.Second)
 	}
 	t.Fatal("no production deployment waiting within twenty simulated minutes")
 	return model.Gate{}
@@ -166,7 +155,7 @@ func TestSimApproveProduction(t *testing.T) {
 	var p model.Pipeline
 	var gates []model.Gate
 	for range 600 {
-		sw.step(2 * time.Second)
+		sw.Step(2 * time.Second)
 		p, gates = pipelineOf(fetchOK(t, s), g)
 		if p.Status == model.RunSuccess || p.Status == model.RunFailed {
 			break
@@ -195,7 +184,7 @@ func TestSimRejectAndCancel(t *testing.T) {
 	if _, err := s.Reject(ctx, g, false); err != nil {
 		t.Fatalf("Reject: %v", err)
 	}
-	sw.step(2 * time.Second)
+	sw.Step(2 * time.Second)
 	p, _ := pipelineOf(fetchOK(t, s), g)
 	if p.Status != model.RunFailed {
 		t.Errorf("after reject: %s", p.Status)
@@ -206,7 +195,7 @@ func TestSimRejectAndCancel(t *testing.T) {
 
 	// Cancel the next run that moves, wherever it is.
 	for range 600 {
-		sw.step(2 * time.Second)
+		sw.Step(2 * time.Second)
 		for _, st := range fetchOK(t, s) {
 			for _, p := range st.Pipelines {
 				if !p.Moving() {
@@ -215,7 +204,7 @@ func TestSimRejectAndCancel(t *testing.T) {
 				if _, err := s.CancelWorkflow(ctx, st.Service, p.ID, false); err != nil {
 					t.Fatalf("cancel %s run %s: %v", st.Service, p.ID, err)
 				}
-				sw.step(2 * time.Second)
+				sw.Step(2 * time.Second)
 				for _, st2 := range fetchOK(t, s) {
 					for _, p2 := range st2.Pipelines {
 						if p2.ID == p.ID && p2.Status != model.RunCanceled {
@@ -234,7 +223,7 @@ func TestSimRejectAndCancel(t *testing.T) {
 type usage struct{ counted, notModified, sent int }
 
 func (sw *simWorld) usageSince(before sim.GitHubUsage) usage {
-	now := sw.w.GitHubUsage()
+	now := sw.World.GitHubUsage()
 	return usage{counted: now.Counted - before.Counted, notModified: now.NotModified - before.NotModified,
 		sent: now.Counted - before.Counted + now.NotModified - before.NotModified}
 }
@@ -265,10 +254,10 @@ func TestSimRateBudget(t *testing.T) {
 		}
 		s := sw.source(t, Options{}, ten...)
 		fetchOK(t, s)
-		before := sw.w.GitHubUsage()
+		before := sw.World.GitHubUsage()
 		polls := 0
 		for at := time.Duration(0); at < time.Hour; at += idle {
-			sw.clock.Advance(idle)
+			sw.Clock.Advance(idle)
 			fetchOK(t, s)
 			polls++
 		}
@@ -290,7 +279,7 @@ func TestSimRateBudget(t *testing.T) {
 		sw := startSimWorld(t)
 		dir := t.TempDir()
 		fetchOK(t, sw.source(t, Options{ClientOptions: ClientOptions{CacheDir: dir}}, simServices...))
-		before := sw.w.GitHubUsage()
+		before := sw.World.GitHubUsage()
 		fetchOK(t, sw.source(t, Options{ClientOptions: ClientOptions{CacheDir: dir}}, simServices...))
 		u := sw.usageSince(before)
 		t.Logf("first poll after a restart, 2 services: %d requests sent, %d counted, %d answered 304", u.sent, u.counted, u.notModified)
@@ -306,7 +295,7 @@ func TestSimRateBudget(t *testing.T) {
 		sw := startUncheckedSimWorld(t)
 		s := sw.source(t, Options{}, simServices...)
 		sts := fetchOK(t, s)
-		before := sw.w.GitHubUsage()
+		before := sw.World.GitHubUsage()
 		polls, hotPolls := 0, 0
 		var slowest time.Duration
 		for at := time.Duration(0); at < time.Hour; {
@@ -319,7 +308,7 @@ func TestSimRateBudget(t *testing.T) {
 				interval = m
 			}
 			slowest = max(slowest, interval)
-			sw.step(interval)
+			sw.Step(interval)
 			at += interval
 			sts = fetchOK(t, s)
 			polls++

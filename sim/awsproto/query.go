@@ -2,6 +2,7 @@ package awsproto
 
 import (
 	"encoding/xml"
+	"flightdeck/sim/internal/faultkind"
 	"net/http"
 	"strings"
 )
@@ -46,4 +47,17 @@ func WriteQueryError(rw http.ResponseWriter, xmlns string, status int, typ, code
 	rw.WriteHeader(status)
 	rw.Write([]byte(xml.Header))
 	rw.Write(b)
+}
+
+// WriteQueryFault answers an injected fault (a 5xx, a throttle, a
+// denial of action) as an awsQuery service in namespace xmlns does.
+func WriteQueryFault(rw http.ResponseWriter, xmlns, action string, kind faultkind.Kind) {
+	switch kind {
+	case faultkind.ServerError:
+		WriteQueryError(rw, xmlns, 500, "Receiver", "InternalFailure", "The request processing has failed because of an unknown error (injected by the flightdeck sim).")
+	case faultkind.Throttle:
+		WriteQueryError(rw, xmlns, 400, "Sender", "Throttling", "Rate exceeded")
+	case faultkind.Deny:
+		WriteQueryError(rw, xmlns, 403, "Sender", "AccessDenied", "User is not authorized to perform: "+action)
+	}
 }

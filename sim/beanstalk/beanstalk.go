@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"flightdeck/sim/awsproto"
+	"flightdeck/sim/internal/faultkind"
 	"flightdeck/sim/internal/loop"
 )
 
@@ -30,4 +31,9 @@ func New(l *loop.Loop) *Part { return &Part{loop: l} }
 func (pt *Part) Serve(rw http.ResponseWriter, r *http.Request, action string) {
 	awsproto.WriteQueryError(rw, XMLNS, http.StatusBadRequest, "Sender", "InvalidAction",
 		"The action "+action+" is not implemented by the flightdeck sim yet (Elastic Beanstalk).")
+}
+
+// WriteFault answers an injected fault in the service's own shape.
+func (pt *Part) WriteFault(rw http.ResponseWriter, _ *http.Request, action string, kind faultkind.Kind, _ int) {
+	awsproto.WriteQueryFault(rw, XMLNS, action, kind)
 }

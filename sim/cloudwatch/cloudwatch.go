@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"flightdeck/sim/awsproto"
+	"flightdeck/sim/internal/faultkind"
 	"flightdeck/sim/internal/loop"
 )
 
@@ -30,4 +31,16 @@ func New(l *loop.Loop) *Part { return &Part{loop: l} }
 func (pt *Part) Serve(rw http.ResponseWriter, r *http.Request, op string) {
 	awsproto.WriteCBORError(rw, Namespace, http.StatusBadRequest, "InvalidAction", "Sender",
 		"The operation "+op+" is not implemented by the flightdeck sim yet (CloudWatch).")
+}
+
+// WriteFault answers an injected fault in CloudWatch's shape.
+func (pt *Part) WriteFault(rw http.ResponseWriter, _ *http.Request, op string, kind faultkind.Kind, _ int) {
+	switch kind {
+	case faultkind.ServerError:
+		awsproto.WriteCBORError(rw, Namespace, 500, "InternalServiceFault", "Receiver", "Internal service error (injected by the flightdeck sim).")
+	case faultkind.Throttle:
+		awsproto.WriteCBORError(rw, Namespace, 400, "Throttling", "Sender", "Rate exceeded")
+	case faultkind.Deny:
+		awsproto.WriteCBORError(rw, Namespace, 403, "AccessDenied", "Sender", "User is not authorized to perform: cloudwatch:"+op)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"flightdeck/sim/awsproto"
+	"flightdeck/sim/internal/faultkind"
 )
 
 // ECS over awsJson1_1: POST /, X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>,
@@ -75,6 +76,19 @@ func (pt *Part) Serve(rw http.ResponseWriter, r *http.Request, op string) {
 		return
 	}
 	awsproto.WriteJSON(rw, b)
+}
+
+// WriteFault answers an injected fault as ECS does.
+func (pt *Part) WriteFault(rw http.ResponseWriter, _ *http.Request, op string, kind faultkind.Kind, _ int) {
+	switch kind {
+	case faultkind.ServerError:
+		awsproto.WriteJSONError(rw, awsproto.NewError(500, "ServerException", "Service unavailable (injected by the flightdeck sim)."))
+	case faultkind.Throttle:
+		awsproto.WriteJSONError(rw, awsproto.NewError(400, "ThrottlingException", "Rate exceeded"))
+	case faultkind.Deny:
+		awsproto.WriteJSONError(rw, awsproto.NewError(400, "AccessDeniedException",
+			"User: arn:aws:sts::"+pt.account+":assumed-role/flightdeck/sim is not authorized to perform: ecs:"+op))
+	}
 }
 
 // decodeInput reads a JSON object into v. Members v does not declare are

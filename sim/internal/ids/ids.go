@@ -7,6 +7,7 @@ package ids
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"hash/fnv"
 	"math/rand/v2"
 	"strings"
 )
@@ -53,6 +54,17 @@ func NameUUID(parts ...string) string {
 	sum[8] = sum[8]&0x3f | 0x80
 	h := hex.EncodeToString(sum[:16])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Hash is a stable number from strings, for ids and choices that must
+// not draw on the world's random source.
+func Hash(parts ...string) uint32 {
+	h := fnv.New32a()
+	for _, s := range parts {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return h.Sum32()
 }
 
 const idAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

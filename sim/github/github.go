@@ -1,33 +1,14 @@
-package sim
-
-import (
-	"bytes"
-	"crypto/sha1"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/url"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
-
-	"flightdeck/sim/internal/ids"
-)
-
-// GitHub REST (specs/github-rest-subset.openapi.json), the subset
+// Package github is GitHub REST over the world's CI part (sim/ci)
+// (sim/specs/github-rest-subset.openapi.json): the subset
 // flightdeck's GitHub Actions provider reads and acts through, at the root
 // (/repos/…, /rate_limit, as api.github.com serves it) and under /api/v3
 // (as GitHub Enterprise Server does). It serves the world's GitHub Actions
 // services (web and worker in the demo: their runs, attempts, jobs with
 // steps, pending deployments and reviews, the workflow files), and commits
 // and compares of every service's repository. Conditional requests and
-// rate limits are in githubrate.go.
+// rate limits are in rate.go, the workflow files in workflowfile.go. The
+// answers' shapes (Run, Job, Pending, …) are exported for the sim's tests
+// to decode into.
 //
 // Where the spec is silent the sim chooses, and says so here:
 //
@@ -61,9 +42,55 @@ import (
 //   - lists page with per_page (default 30, at most 100) and page, a Link
 //     header with next, last, first and prev as GitHub writes it; created
 //     is accepted and not applied.
+package github
 
-// gitHubUser owns the sim's GitHub token, as apiUser owns the CircleCI one.
-var gitHubUser = apiUser
+import (
+	"bytes"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"flightdeck/sim/ci"
+	"flightdeck/sim/internal/ids"
+	"flightdeck/sim/internal/loop"
+	"flightdeck/sim/internal/rest"
+)
+
+// Part is GitHub's REST API over one world's CI part.
+type Part struct {
+	loop  *loop.Loop
+	ci    *ci.Part
+	user  ci.Person         // who owns the token: reviews, reruns and cancels are theirs
+	lead  ci.Person         // a protected environment's reviewer besides the team
+	files map[string]*Files // the GitHub Actions services' workflow files, by repository
+
+	deployments int64 // id counter
+	core, anon  rateBudget
+	usage       Usage
+}
+
+// New is GitHub's API over c, on the world's loop; user owns the token
+// every request with one is taken to carry, lead is a reviewer of every
+// protected environment.
+func New(l *loop.Loop, c *ci.Part, user, lead ci.Person) *Part {
+	return &Part{loop: l, ci: c, user: user, lead: lead, files: map[string]*Files{}}
+}
+
+// AddFiles serves a repository's workflow files (its runs are the CI
+// part's, which has their job graph). The loop is held, as the scenario
+// holds it.
+func (pt *Part) AddFiles(repo string, f *Files) { pt.files[repo] = f }
 
 // webFlow commits what a pull request merged in the web UI becomes.
 var webFlow = ghPerson{Login: "web-flow", ID: 19864447, Type: "User"}
@@ -73,7 +100,7 @@ type ghEndpoint struct {
 	pattern string // under /repos/{owner}/{repo}/; "*" is a segment, a last "**" the rest of the path
 	op      string // the spec's operationId, also the request-count key
 	doc     string // documentation_url of its errors
-	serve   func(w *World, c *ghCall) ghReply
+	serve   func(pt *Part, c *ghCall) ghReply
 }
 
 const (
@@ -88,25 +115,25 @@ const (
 )
 
 var gitHubEndpoints = []ghEndpoint{
-	{http.MethodGet, "actions/workflows", "actions/list-repo-workflows", docFlows, (*World).ghListWorkflows},
-	{http.MethodGet, "actions/workflows/*", "actions/get-workflow", docFlows, (*World).ghGetWorkflow},
-	{http.MethodGet, "actions/workflows/*/runs", "actions/list-workflow-runs", docRuns, (*World).ghListWorkflowRuns},
-	{http.MethodGet, "actions/runs", "actions/list-workflow-runs-for-repo", docRuns, (*World).ghListRepoRuns},
-	{http.MethodGet, "actions/runs/*", "actions/get-workflow-run", docRuns, (*World).ghGetRun},
+	{http.MethodGet, "actions/workflows", "actions/list-repo-workflows", docFlows, (*Part).ghListWorkflows},
+	{http.MethodGet, "actions/workflows/*", "actions/get-workflow", docFlows, (*Part).ghGetWorkflow},
+	{http.MethodGet, "actions/workflows/*/runs", "actions/list-workflow-runs", docRuns, (*Part).ghListWorkflowRuns},
+	{http.MethodGet, "actions/runs", "actions/list-workflow-runs-for-repo", docRuns, (*Part).ghListRepoRuns},
+	{http.MethodGet, "actions/runs/*", "actions/get-workflow-run", docRuns, (*Part).ghGetRun},
 	{http.MethodDelete, "actions/runs/*", "actions/delete-workflow-run", docRuns, ghNotSimulated},
-	{http.MethodGet, "actions/runs/*/attempts/*", "actions/get-workflow-run-attempt", docRuns, (*World).ghGetRunAttempt},
-	{http.MethodGet, "actions/runs/*/jobs", "actions/list-jobs-for-workflow-run", docJobs, (*World).ghListJobs},
-	{http.MethodGet, "actions/jobs/*", "actions/get-job-for-workflow-run", docJobs, (*World).ghGetJob},
-	{http.MethodGet, "actions/runs/*/pending_deployments", "actions/get-pending-deployments-for-run", docRuns, (*World).ghPendingDeployments},
-	{http.MethodPost, "actions/runs/*/pending_deployments", "actions/review-pending-deployments-for-run", docRuns, (*World).ghReviewDeployments},
-	{http.MethodGet, "actions/runs/*/approvals", "actions/get-reviews-for-run", docRuns, (*World).ghApprovals},
-	{http.MethodPost, "actions/runs/*/rerun", "actions/re-run-workflow", docRuns, (*World).ghRerun},
-	{http.MethodPost, "actions/runs/*/rerun-failed-jobs", "actions/re-run-workflow-failed-jobs", docRuns, (*World).ghRerunFailed},
-	{http.MethodPost, "actions/runs/*/cancel", "actions/cancel-workflow-run", docRuns, (*World).ghCancel},
+	{http.MethodGet, "actions/runs/*/attempts/*", "actions/get-workflow-run-attempt", docRuns, (*Part).ghGetRunAttempt},
+	{http.MethodGet, "actions/runs/*/jobs", "actions/list-jobs-for-workflow-run", docJobs, (*Part).ghListJobs},
+	{http.MethodGet, "actions/jobs/*", "actions/get-job-for-workflow-run", docJobs, (*Part).ghGetJob},
+	{http.MethodGet, "actions/runs/*/pending_deployments", "actions/get-pending-deployments-for-run", docRuns, (*Part).ghPendingDeployments},
+	{http.MethodPost, "actions/runs/*/pending_deployments", "actions/review-pending-deployments-for-run", docRuns, (*Part).ghReviewDeployments},
+	{http.MethodGet, "actions/runs/*/approvals", "actions/get-reviews-for-run", docRuns, (*Part).ghApprovals},
+	{http.MethodPost, "actions/runs/*/rerun", "actions/re-run-workflow", docRuns, (*Part).ghRerun},
+	{http.MethodPost, "actions/runs/*/rerun-failed-jobs", "actions/re-run-workflow-failed-jobs", docRuns, (*Part).ghRerunFailed},
+	{http.MethodPost, "actions/runs/*/cancel", "actions/cancel-workflow-run", docRuns, (*Part).ghCancel},
 	{http.MethodGet, "commits", "repos/list-commits", docCommits, ghNotSimulated},
-	{http.MethodGet, "commits/**", "repos/get-commit", docCommits, (*World).ghGetCommit},
-	{http.MethodGet, "compare/**", "repos/compare-commits-with-basehead", docCommits, (*World).ghCompare},
-	{http.MethodGet, "contents/**", "repos/get-content", docContents, (*World).ghGetContent},
+	{http.MethodGet, "commits/**", "repos/get-commit", docCommits, (*Part).ghGetCommit},
+	{http.MethodGet, "compare/**", "repos/compare-commits-with-basehead", docCommits, (*Part).ghCompare},
+	{http.MethodGet, "contents/**", "repos/get-content", docContents, (*Part).ghGetContent},
 	{http.MethodPut, "contents/**", "repos/create-or-update-file-contents", docContents, ghNotSimulated},
 	{http.MethodDelete, "contents/**", "repos/delete-file", docContents, ghNotSimulated},
 	{http.MethodGet, "deployments", "repos/list-deployments", docDeploys, ghNotSimulated},
@@ -121,11 +148,11 @@ var gitHubEndpoints = []ghEndpoint{
 	{http.MethodDelete, "environments/*", "repos/delete-an-environment", docEnvs, ghNotSimulated},
 }
 
-var rateLimitEndpoint = ghEndpoint{http.MethodGet, "", opRateLimit, gitHubRateDocs, (*World).ghRateLimit}
+var rateLimitEndpoint = ghEndpoint{http.MethodGet, "", opRateLimit, gitHubRateDocs, (*Part).ghRateLimit}
 
-// gitHubRoute finds the endpoint for a request whose path, /api/v3 taken
-// off, is gp: its operation name (for the request counts) and the handler.
-func (w *World) gitHubRoute(r *http.Request, gp string) (string, http.HandlerFunc) {
+// Route finds the endpoint for a request whose path, /api/v3 taken off,
+// is gp: its operation name (for the request counts) and the handler.
+func (pt *Part) Route(r *http.Request, gp string) (string, http.HandlerFunc) {
 	var found *ghEndpoint
 	var args []string
 	segs := strings.Split(strings.TrimPrefix(gp, "/"), "/")
@@ -135,7 +162,7 @@ func (w *World) gitHubRoute(r *http.Request, gp string) (string, http.HandlerFun
 	case len(segs) >= 3 && segs[0] == "repos" && segs[1] != "" && segs[2] != "":
 		for i := range gitHubEndpoints {
 			ep := &gitHubEndpoints[i]
-			if a, ok := matchSegments(strings.Split(ep.pattern, "/"), segs[3:]); ok && ep.method == r.Method {
+			if a, ok := rest.Match(strings.Split(ep.pattern, "/"), segs[3:]); ok && ep.method == r.Method {
 				found, args = ep, append(segs[1:3:3], a...)
 				break
 			}
@@ -145,19 +172,20 @@ func (w *World) gitHubRoute(r *http.Request, gp string) (string, http.HandlerFun
 	if found != nil {
 		op = found.op
 	}
-	return op, func(rw http.ResponseWriter, r *http.Request) { w.serveGitHub(rw, r, found, args) }
+	return op, func(rw http.ResponseWriter, r *http.Request) { pt.serveGitHub(rw, r, found, args) }
 }
 
 // ghCall is one request to an endpoint.
 type ghCall struct {
-	r    *http.Request
-	args []string // owner, repo, then the pattern's wildcards
-	repo *repo    // the repository named, nil for /rate_limit
-	api  string   // the API root as the client reached it, ending in "/"
+	r       *http.Request
+	args    []string // owner, repo, then the pattern's wildcards
+	repo    *ci.Repo // the repository named, nil for /rate_limit
+	actions *Files   // its workflow files, nil for a CircleCI service
+	api     string   // the API root as the client reached it, ending in "/"
 }
 
 // repoAPI is the repository's API URL.
-func (c *ghCall) repoAPI() string { return c.api + "repos/" + c.repo.name }
+func (c *ghCall) repoAPI() string { return c.api + "repos/" + c.repo.Name }
 
 func (c *ghCall) query(name string) string { return c.r.URL.Query().Get(name) }
 
@@ -178,28 +206,28 @@ func ghOK(v any) ghReply { return ghReply{status: http.StatusOK, body: v} }
 
 var ghNotFound = ghFail(http.StatusNotFound, "Not Found")
 
-func ghNotSimulated(_ *World, c *ghCall) ghReply {
+func ghNotSimulated(_ *Part, c *ghCall) ghReply {
 	return ghFail(http.StatusNotImplemented, "The flightdeck sim does not simulate "+c.r.Method+" "+c.r.URL.Path+".")
 }
 
 // serveGitHub answers a GitHub request: auth, the rate limit, the handler
 // (under the world's lock, so an answer is one moment of the world), then
-// the conditional-request and rate-limit bookkeeping of githubrate.go.
-func (w *World) serveGitHub(rw http.ResponseWriter, r *http.Request, ep *ghEndpoint, args []string) {
+// the conditional-request and rate-limit bookkeeping of rate.go.
+func (pt *Part) serveGitHub(rw http.ResponseWriter, r *http.Request, ep *ghEndpoint, args []string) {
 	token, authProblem := gitHubToken(r)
 	free := ep != nil && ep.op == opRateLimit
 	doc := gitHubDocs
 	if ep != nil {
 		doc = ep.doc
 	}
-	w.loop.Lock()
-	budget := w.gitHubBudget(token != "")
+	pt.loop.Lock()
+	budget := pt.gitHubBudget(token != "")
 	charge := !free
 	var rep ghReply
 	switch {
 	case budget.remaining() == 0 && !free:
-		rep, charge, doc = ghFail(http.StatusForbidden, w.rateLimitMessage(token != "", r)), false, gitHubRateDocs
-		w.gh.usage.RateLimited++
+		rep, charge, doc = ghFail(http.StatusForbidden, pt.rateLimitMessage(token != "", r)), false, gitHubRateDocs
+		pt.usage.RateLimited++
 	case authProblem != "" && !free:
 		rep = ghFail(http.StatusUnauthorized, authProblem)
 	case ep == nil:
@@ -207,16 +235,19 @@ func (w *World) serveGitHub(rw http.ResponseWriter, r *http.Request, ep *ghEndpo
 	default:
 		c := &ghCall{r: r, args: args, api: gitHubAPIRoot(r)}
 		if len(args) >= 2 {
-			c.repo = w.repoByName(args[0] + "/" + args[1])
+			c.repo = pt.repoByName(args[0] + "/" + args[1])
+			if c.repo != nil {
+				c.actions = pt.files[c.repo.Name]
+			}
 		}
 		if c.repo == nil && !free {
 			rep = ghNotFound
 		} else {
-			rep = ep.serve(w, c)
+			rep = ep.serve(pt, c)
 		}
 	}
 	if msg, ok := rep.body.(ghMessage); ok {
-		rep.body = gitHubErrorBody{Message: string(msg), DocumentationURL: doc, Status: strconv.Itoa(rep.status)}
+		rep.body = ErrorBody{Message: string(msg), DocumentationURL: doc, Status: strconv.Itoa(rep.status)}
 	}
 	var body []byte
 	if rep.body != nil {
@@ -234,20 +265,20 @@ func (w *World) serveGitHub(rw http.ResponseWriter, r *http.Request, ep *ghEndpo
 		h.Set("Cache-Control", "private, max-age=60, s-maxage=60")
 		if notModified(r, etag, rep.lastMod) {
 			status, body, charge = http.StatusNotModified, nil, false
-			w.gh.usage.NotModified++
+			pt.usage.NotModified++
 		}
 	}
 	if charge {
 		budget.used++
 		if token != "" {
-			w.gh.usage.Counted++
+			pt.usage.Counted++
 		}
 	}
 	if token == "" {
-		w.gh.usage.Unauthenticated++
+		pt.usage.Unauthenticated++
 	}
 	setRateHeaders(h, budget)
-	w.loop.Unlock()
+	pt.loop.Unlock()
 
 	h.Set("Vary", "Accept, Authorization, Cookie, X-GitHub-OTP")
 	h.Set("X-GitHub-Media-Type", "github.v3; format=json")
@@ -262,7 +293,7 @@ func (w *World) serveGitHub(rw http.ResponseWriter, r *http.Request, ep *ghEndpo
 	rw.Write(body)
 }
 
-func (w *World) rateLimitMessage(token bool, r *http.Request) string {
+func (pt *Part) rateLimitMessage(token bool, r *http.Request) string {
 	if !token {
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
@@ -270,7 +301,7 @@ func (w *World) rateLimitMessage(token bool, r *http.Request) string {
 		}
 		return "API rate limit exceeded for " + host + ". (But here's the good news: Authenticated requests get a higher rate limit. Check out the documentation for more details.)"
 	}
-	return fmt.Sprintf("API rate limit exceeded for user ID %d.", githubUserID(gitHubUser))
+	return fmt.Sprintf("API rate limit exceeded for user ID %d.", pt.user.GitHubID())
 }
 
 // gitHubAPIRoot is the API's root URL as the request reached it.
@@ -287,9 +318,9 @@ func gitHubAPIRoot(r *http.Request) string {
 }
 
 // repoByName finds a repository by owner/name, case-insensitively as GitHub does.
-func (w *World) repoByName(full string) *repo {
-	for _, r := range w.repos {
-		if strings.EqualFold(r.name, full) {
+func (pt *Part) repoByName(full string) *ci.Repo {
+	for _, r := range pt.ci.Repos() {
+		if strings.EqualFold(r.Name, full) {
 			return r
 		}
 	}
@@ -312,24 +343,26 @@ func nodeID(kind string, id int64) string {
 	return kind + "_kwDO" + base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(id, 36)))
 }
 
-func repoID(r *repo) int64 { return 700_000_000 + int64(hashOf("repo", r.name)%100_000_000) }
+func repoID(r *ci.Repo) int64 { return 700_000_000 + int64(ids.Hash("repo", r.Name)%100_000_000) }
 
-func workflowID(r *repo, path string) int64 {
-	return 60_000_000 + int64(hashOf("workflow", r.name, path)%40_000_000)
+// WorkflowID is the id of a repository's workflow file (path).
+func WorkflowID(repo, path string) int64 {
+	return 60_000_000 + int64(ids.Hash("workflow", repo, path)%40_000_000)
 }
 
-func environmentID(r *repo, env string) int64 {
-	return 1_100_000_000 + int64(hashOf("environment", r.name, env)%800_000_000)
+// EnvironmentID is the id of a repository's deployment environment.
+func EnvironmentID(repo, env string) int64 {
+	return 1_100_000_000 + int64(ids.Hash("environment", repo, env)%800_000_000)
 }
 
 func checkSuiteID(runID int64) int64 { return 29_000_000_000 + runID%1_000_000_000 }
 
 // repoCreated is when the repository's history starts.
-func repoCreated(r *repo) time.Time {
-	if len(r.commits) == 0 {
+func repoCreated(r *ci.Repo) time.Time {
+	if len(r.Commits) == 0 {
 		return time.Time{}
 	}
-	return r.commits[0].Time
+	return r.Commits[0].Time
 }
 
 type ghPerson struct {
@@ -338,7 +371,7 @@ type ghPerson struct {
 	Type  string
 }
 
-func personOf(p Person) ghPerson { return ghPerson{Login: p.Login, ID: githubUserID(p), Type: "User"} }
+func personOf(p ci.Person) ghPerson { return ghPerson{Login: p.Login, ID: p.GitHubID(), Type: "User"} }
 
 type ghUser struct {
 	Login             string `json:"login"`
@@ -379,14 +412,14 @@ func (c *ghCall) user(p ghPerson) ghUser {
 }
 
 // repoObject is a minimal-repository.
-func (c *ghCall) repoObject(r *repo) map[string]any {
-	api := c.api + "repos/" + r.name
-	owner, name, _ := strings.Cut(r.name, "/")
+func (c *ghCall) repoObject(r *ci.Repo) map[string]any {
+	api := c.api + "repos/" + r.Name
+	owner, name, _ := strings.Cut(r.Name, "/")
 	id := repoID(r)
 	m := map[string]any{
-		"id": id, "node_id": nodeID("R", id), "name": name, "full_name": r.name, "private": true,
-		"owner":    c.user(ghPerson{Login: owner, ID: 40_000_000 + int64(hashOf("org", owner)%10_000_000), Type: "Organization"}),
-		"html_url": "https://github.com/" + r.name, "description": nil, "fork": false, "url": api,
+		"id": id, "node_id": nodeID("R", id), "name": name, "full_name": r.Name, "private": true,
+		"owner":    c.user(ghPerson{Login: owner, ID: 40_000_000 + int64(ids.Hash("org", owner)%10_000_000), Type: "Organization"}),
+		"html_url": "https://github.com/" + r.Name, "description": nil, "fork": false, "url": api,
 		"visibility": "private", "default_branch": "main",
 	}
 	for _, u := range []string{
@@ -409,7 +442,7 @@ func (c *ghCall) repoObject(r *repo) map[string]any {
 
 // --- workflows ---
 
-type ghWorkflowObject struct {
+type Workflow struct {
 	ID        int64  `json:"id"`
 	NodeID    string `json:"node_id"`
 	Name      string `json:"name"`
@@ -422,23 +455,23 @@ type ghWorkflowObject struct {
 	BadgeURL  string `json:"badge_url"`
 }
 
-func (c *ghCall) workflowObject(f *ghWorkflowFile) ghWorkflowObject {
-	id := workflowID(c.repo, f.path)
+func (c *ghCall) workflowObject(f *file) Workflow {
+	id := WorkflowID(c.repo.Name, f.path)
 	created := ghTime(repoCreated(c.repo))
-	return ghWorkflowObject{
+	return Workflow{
 		ID: id, NodeID: nodeID("W", id), Name: f.name, Path: f.path, State: "active", CreatedAt: created, UpdatedAt: created,
 		URL:      c.repoAPI() + "/actions/workflows/" + strconv.FormatInt(id, 10),
-		HTMLURL:  "https://github.com/" + c.repo.name + "/blob/main/" + f.path,
-		BadgeURL: "https://github.com/" + c.repo.name + "/workflows/" + url.PathEscape(f.name) + "/badge.svg",
+		HTMLURL:  "https://github.com/" + c.repo.Name + "/blob/main/" + f.path,
+		BadgeURL: "https://github.com/" + c.repo.Name + "/workflows/" + url.PathEscape(f.name) + "/badge.svg",
 	}
 }
 
-func (w *World) ghListWorkflows(c *ghCall) ghReply {
+func (pt *Part) ghListWorkflows(c *ghCall) ghReply {
 	out := struct {
-		TotalCount int                `json:"total_count"`
-		Workflows  []ghWorkflowObject `json:"workflows"`
-	}{Workflows: []ghWorkflowObject{}}
-	if gw := c.repo.actions; gw != nil {
+		TotalCount int        `json:"total_count"`
+		Workflows  []Workflow `json:"workflows"`
+	}{Workflows: []Workflow{}}
+	if gw := c.actions; gw != nil {
 		for i := range gw.files {
 			out.Workflows = append(out.Workflows, c.workflowObject(&gw.files[i]))
 		}
@@ -450,21 +483,21 @@ func (w *World) ghListWorkflows(c *ghCall) ghReply {
 }
 
 // workflowFile finds a workflow by id or file name, as workflow_id may be.
-func (c *ghCall) workflowFile(id string) *ghWorkflowFile {
-	gw := c.repo.actions
+func (c *ghCall) workflowFile(id string) *file {
+	gw := c.actions
 	if gw == nil {
 		return nil
 	}
 	for i := range gw.files {
 		f := &gw.files[i]
-		if id == strconv.FormatInt(workflowID(c.repo, f.path), 10) || id == path.Base(f.path) {
+		if id == strconv.FormatInt(WorkflowID(c.repo.Name, f.path), 10) || id == path.Base(f.path) {
 			return f
 		}
 	}
 	return nil
 }
 
-func (w *World) ghGetWorkflow(c *ghCall) ghReply {
+func (pt *Part) ghGetWorkflow(c *ghCall) ghReply {
 	if f := c.workflowFile(c.args[2]); f != nil {
 		return ghOK(c.workflowObject(f))
 	}
@@ -473,7 +506,7 @@ func (w *World) ghGetWorkflow(c *ghCall) ghReply {
 
 // --- runs ---
 
-type ghRun struct {
+type Run struct {
 	ID                  int64          `json:"id"`
 	Name                string         `json:"name"`
 	NodeID              string         `json:"node_id"`
@@ -535,39 +568,39 @@ type ghGitActor struct {
 
 var gitHubCommitter = ghGitActor{Name: "GitHub", Email: "noreply@github.com"}
 
-func treeSHA(c *Commit) string {
+func treeSHA(c *ci.Commit) string {
 	sum := sha1.Sum([]byte("tree\x00" + c.SHA))
 	return hex.EncodeToString(sum[:])
 }
 
 // runStatus is a run's (or a job's) status and conclusion in GitHub's words.
-func runStatus(s RunStatus) (string, *string) {
+func runStatus(s ci.RunStatus) (string, *string) {
 	conclude := func(c string) (string, *string) { return "completed", &c }
 	switch s {
-	case RunOnHold:
+	case ci.RunOnHold:
 		return "waiting", nil
-	case RunSuccess:
+	case ci.RunSuccess:
 		return conclude("success")
-	case RunFailed:
+	case ci.RunFailed:
 		return conclude("failure")
-	case RunCanceled:
+	case ci.RunCanceled:
 		return conclude("cancelled")
-	case RunNotRun:
+	case ci.RunNotRun:
 		return conclude("skipped")
 	}
 	return "in_progress", nil
 }
 
 // runObject renders a run as one attempt (n, from 1) shows it.
-func (w *World) runObject(c *ghCall, p *Pipeline, n int) ghRun {
+func (pt *Part) runObject(c *ghCall, p *ci.Pipeline, n int) Run {
 	wf := p.Workflows[n-1]
 	runURL := c.repoAPI() + "/actions/runs/" + strconv.FormatInt(p.RunID, 10)
-	wfID := workflowID(c.repo, deployWorkflowPath)
-	out := ghRun{
+	wfID := WorkflowID(c.repo.Name, DeployWorkflowPath)
+	out := Run{
 		ID: p.RunID, Name: wf.Name, NodeID: nodeID("WFR", p.RunID), CheckSuiteID: checkSuiteID(p.RunID),
-		CheckSuiteNodeID: nodeID("CS", checkSuiteID(p.RunID)), HeadBranch: p.Branch, HeadSHA: p.SHA, Path: deployWorkflowPath,
+		CheckSuiteNodeID: nodeID("CS", checkSuiteID(p.RunID)), HeadBranch: p.Branch, HeadSHA: p.SHA, Path: DeployWorkflowPath,
 		RunNumber: p.Number, Event: "push", WorkflowID: wfID, URL: runURL,
-		HTMLURL:      "https://github.com/" + c.repo.name + "/actions/runs/" + strconv.FormatInt(p.RunID, 10),
+		HTMLURL:      "https://github.com/" + c.repo.Name + "/actions/runs/" + strconv.FormatInt(p.RunID, 10),
 		PullRequests: []any{}, CreatedAt: ghTime(p.CreatedAt), UpdatedAt: ghTime(p.UpdatedAt),
 		Actor: c.user(personOf(p.Trigger)), RunAttempt: n, ReferencedWorkflows: []ghReferenced{},
 		RunStartedAt: ghTime(wf.CreatedAt), TriggeringActor: c.user(personOf(wf.StartedBy)),
@@ -581,10 +614,10 @@ func (w *World) runObject(c *ghCall, p *Pipeline, n int) ghRun {
 		prev := runURL + "/attempts/" + strconv.Itoa(n-1)
 		out.PreviousAttemptURL = &prev
 	}
-	for _, f := range c.repo.actions.files[1:] {
-		out.ReferencedWorkflows = append(out.ReferencedWorkflows, ghReferenced{Path: c.repo.name + "/" + f.path + "@" + p.SHA, SHA: p.SHA, Ref: "refs/heads/" + p.Branch})
+	for _, f := range c.actions.files[1:] {
+		out.ReferencedWorkflows = append(out.ReferencedWorkflows, ghReferenced{Path: c.repo.Name + "/" + f.path + "@" + p.SHA, SHA: p.SHA, Ref: "refs/heads/" + p.Branch})
 	}
-	if cm := p.commit(w); cm != nil {
+	if cm := p.Commit(); cm != nil {
 		out.DisplayTitle = cm.Subject
 		out.HeadCommit = ghHeadCommit{
 			ID: cm.SHA, TreeID: treeSHA(cm), Message: cm.Subject, Timestamp: ghTime(cm.Time),
@@ -594,29 +627,29 @@ func (w *World) runObject(c *ghCall, p *Pipeline, n int) ghRun {
 	return out
 }
 
-type ghRunList struct {
-	TotalCount   int     `json:"total_count"`
-	WorkflowRuns []ghRun `json:"workflow_runs"`
+type RunList struct {
+	TotalCount   int   `json:"total_count"`
+	WorkflowRuns []Run `json:"workflow_runs"`
 }
 
-func (w *World) ghListRepoRuns(c *ghCall) ghReply { return w.ghRunList(c) }
+func (pt *Part) ghListRepoRuns(c *ghCall) ghReply { return pt.runList(c) }
 
-func (w *World) ghListWorkflowRuns(c *ghCall) ghReply {
+func (pt *Part) ghListWorkflowRuns(c *ghCall) ghReply {
 	f := c.workflowFile(c.args[2])
 	switch {
 	case f == nil:
 		return ghNotFound
-	case f.path != deployWorkflowPath: // a reusable workflow runs inside its callers' runs
-		return ghOK(ghRunList{WorkflowRuns: []ghRun{}})
+	case f.path != DeployWorkflowPath: // a reusable workflow runs inside its callers' runs
+		return ghOK(RunList{WorkflowRuns: []Run{}})
 	}
-	return w.ghRunList(c)
+	return pt.runList(c)
 }
 
-// ghRunList lists the repository's runs, newest first, filtered as asked.
-func (w *World) ghRunList(c *ghCall) ghReply {
+// runList lists the repository's runs, newest first, filtered as asked.
+func (pt *Part) runList(c *ghCall) ghReply {
 	q := c.r.URL.Query()
-	var match []*Pipeline
-	for _, p := range slices.Backward(c.repo.pipelines) {
+	var match []*ci.Pipeline
+	for _, p := range slices.Backward(c.repo.Pipelines) {
 		if p.RunID == 0 {
 			continue
 		}
@@ -633,41 +666,41 @@ func (w *World) ghRunList(c *ghCall) ghReply {
 		}
 	}
 	page, link := c.page(len(match))
-	out := ghRunList{TotalCount: len(match), WorkflowRuns: []ghRun{}}
+	out := RunList{TotalCount: len(match), WorkflowRuns: []Run{}}
 	for _, p := range match[page[0]:page[1]] {
-		out.WorkflowRuns = append(out.WorkflowRuns, w.runObject(c, p, len(p.Workflows)))
+		out.WorkflowRuns = append(out.WorkflowRuns, pt.runObject(c, p, len(p.Workflows)))
 	}
 	return ghReply{status: http.StatusOK, body: out, link: link}
 }
 
 // run finds the run named by the first wildcard, in the call's repository.
-func (w *World) run(c *ghCall) *Pipeline {
+func (pt *Part) run(c *ghCall) *ci.Pipeline {
 	id, err := strconv.ParseInt(c.args[2], 10, 64)
-	if p := w.runs[id]; err == nil && p != nil && p.Repo == c.repo.name {
+	if p := pt.ci.Run(id); err == nil && p != nil && p.Repo == c.repo.Name {
 		return p
 	}
 	return nil
 }
 
-func (w *World) ghGetRun(c *ghCall) ghReply {
-	if p := w.run(c); p != nil {
-		return ghOK(w.runObject(c, p, len(p.Workflows)))
+func (pt *Part) ghGetRun(c *ghCall) ghReply {
+	if p := pt.run(c); p != nil {
+		return ghOK(pt.runObject(c, p, len(p.Workflows)))
 	}
 	return ghNotFound
 }
 
-func (w *World) ghGetRunAttempt(c *ghCall) ghReply {
-	p := w.run(c)
+func (pt *Part) ghGetRunAttempt(c *ghCall) ghReply {
+	p := pt.run(c)
 	n, err := strconv.Atoi(c.args[3])
 	if p == nil || err != nil || n < 1 || n > len(p.Workflows) {
 		return ghNotFound
 	}
-	return ghOK(w.runObject(c, p, n))
+	return ghOK(pt.runObject(c, p, n))
 }
 
 // --- jobs ---
 
-type ghJob struct {
+type Job struct {
 	ID              int64    `json:"id"`
 	RunID           int64    `json:"run_id"`
 	WorkflowName    string   `json:"workflow_name"`
@@ -704,33 +737,33 @@ type ghStep struct {
 
 // listed says whether the jobs API shows a job: GitHub creates a job when
 // its needs are met (or it is skipped), not before.
-func listed(j *Job) bool { return j.Status != RunBlocked }
+func listed(j *ci.Job) bool { return j.Status != ci.RunBlocked }
 
-func (w *World) jobObject(c *ghCall, p *Pipeline, wf *Workflow, j *Job) ghJob {
+func (pt *Part) jobObject(c *ghCall, p *ci.Pipeline, wf *ci.Workflow, j *ci.Job) Job {
 	runURL := c.repoAPI() + "/actions/runs/" + strconv.FormatInt(p.RunID, 10)
 	id := strconv.FormatInt(j.GitHubID, 10)
 	created := j.CreatedAt
 	if created.IsZero() {
 		created = j.StartedAt
 	}
-	out := ghJob{
+	out := Job{
 		ID: j.GitHubID, RunID: p.RunID, WorkflowName: wf.Name, HeadBranch: p.Branch, RunURL: runURL, RunAttempt: j.Attempt,
 		NodeID: nodeID("CR", j.GitHubID), HeadSHA: p.SHA, URL: c.repoAPI() + "/actions/jobs/" + id,
-		HTMLURL:   "https://github.com/" + c.repo.name + "/actions/runs/" + strconv.FormatInt(p.RunID, 10) + "/job/" + id,
-		CreatedAt: ghTime(created), StartedAt: ghTime(created), Name: j.Name, Steps: w.steps(j),
+		HTMLURL:   "https://github.com/" + c.repo.Name + "/actions/runs/" + strconv.FormatInt(p.RunID, 10) + "/job/" + id,
+		CreatedAt: ghTime(created), StartedAt: ghTime(created), Name: j.Name, Steps: pt.steps(j),
 		CheckRunURL: c.repoAPI() + "/check-runs/" + id, Labels: []string{"ubuntu-latest"},
 	}
 	out.Status, out.Conclusion = runStatus(j.Status)
 	if !j.StartedAt.IsZero() {
 		out.StartedAt = ghTime(j.StartedAt)
-		runner, group, groupName := int64(1+hashOf(id)%60), int64(0), "GitHub Actions"
+		runner, group, groupName := int64(1+ids.Hash(id)%60), int64(0), "GitHub Actions"
 		name := fmt.Sprintf("GitHub Actions %d", runner)
 		out.RunnerID, out.RunnerName, out.RunnerGroupID, out.RunnerGroupName = &runner, &name, &group, &groupName
 	}
 	switch {
 	case !j.StoppedAt.IsZero():
 		out.CompletedAt = ghTimePtr(j.StoppedAt)
-	case j.Status == RunNotRun:
+	case j.Status == ci.RunNotRun:
 		out.CompletedAt = ghTimePtr(created)
 	}
 	return out
@@ -742,19 +775,19 @@ func (w *World) jobObject(c *ghCall, p *Pipeline, wf *Workflow, j *Job) ghJob {
 // job. The step a job fails or is cancelled in carries its conclusion and
 // the steps after it are skipped, but for the post steps, which run
 // anyway. A job that has not run (waiting, skipped, rejected) has none.
-func (w *World) steps(j *Job) []ghStep {
+func (pt *Part) steps(j *ci.Job) []ghStep {
 	out := []ghStep{}
-	if j.def == nil || j.StartedAt.IsZero() {
+	if j.Def() == nil || j.StartedAt.IsZero() {
 		return out
 	}
-	start, end, long := j.StartedAt, j.StoppedAt, j.def.longStep
-	setup := j.planned / 3
+	start, end, long := j.StartedAt, j.StoppedAt, j.Def().LongStep
+	setup := j.Planned() / 3
 	if j.Environment != "" {
-		setup = j.planned
+		setup = j.Planned()
 	}
 	_, concl := runStatus(j.Status)
 	ended := false // an earlier step ended the job
-	for i, name := range j.def.steps {
+	for i, name := range j.Def().Steps {
 		s := ghStep{Name: name, Number: i + 1, Status: "queued"}
 		from, to := start.Add(setup), end
 		if i < long {
@@ -764,9 +797,9 @@ func (w *World) steps(j *Job) []ghStep {
 			s.Status, s.Conclusion, s.StartedAt, s.CompletedAt = "completed", &c, ghTimePtr(from), ghTimePtr(to)
 		}
 		switch {
-		case end.IsZero() && i < long && !w.loop.Now().Before(to):
+		case end.IsZero() && i < long && !pt.loop.Now().Before(to):
 			done("success", from, to)
-		case end.IsZero() && i <= long && !w.loop.Now().Before(from):
+		case end.IsZero() && i <= long && !pt.loop.Now().Before(from):
 			s.Status, s.StartedAt = "in_progress", ghTimePtr(from)
 		case end.IsZero():
 		case i > long:
@@ -786,13 +819,13 @@ func (w *World) steps(j *Job) []ghStep {
 
 func strPtr(s string) *string { return &s }
 
-type ghJobList struct {
-	TotalCount int     `json:"total_count"`
-	Jobs       []ghJob `json:"jobs"`
+type JobList struct {
+	TotalCount int   `json:"total_count"`
+	Jobs       []Job `json:"jobs"`
 }
 
-func (w *World) ghListJobs(c *ghCall) ghReply {
-	p := w.run(c)
+func (pt *Part) ghListJobs(c *ghCall) ghReply {
+	p := pt.run(c)
 	if p == nil {
 		return ghNotFound
 	}
@@ -801,8 +834,8 @@ func (w *World) ghListJobs(c *ghCall) ghReply {
 		return ghFail(http.StatusUnprocessableEntity, "Invalid request.\n\n"+strconv.Quote(filter)+" is not a valid filter: use latest or all.")
 	}
 	type entry struct {
-		wf *Workflow
-		j  *Job
+		wf *ci.Workflow
+		j  *ci.Job
 	}
 	var all []entry
 	seen := map[int64]bool{}
@@ -819,23 +852,23 @@ func (w *World) ghListJobs(c *ghCall) ghReply {
 		}
 	}
 	page, link := c.page(len(all))
-	out := ghJobList{TotalCount: len(all), Jobs: []ghJob{}}
+	out := JobList{TotalCount: len(all), Jobs: []Job{}}
 	for _, e := range all[page[0]:page[1]] {
-		out.Jobs = append(out.Jobs, w.jobObject(c, p, e.wf, e.j))
+		out.Jobs = append(out.Jobs, pt.jobObject(c, p, e.wf, e.j))
 	}
 	return ghReply{status: http.StatusOK, body: out, link: link}
 }
 
-func (w *World) ghGetJob(c *ghCall) ghReply {
+func (pt *Part) ghGetJob(c *ghCall) ghReply {
 	id, err := strconv.ParseInt(c.args[2], 10, 64)
 	if err != nil {
 		return ghNotFound
 	}
-	for _, p := range c.repo.pipelines {
+	for _, p := range c.repo.Pipelines {
 		for _, wf := range p.Workflows {
 			for _, j := range wf.Jobs {
 				if j.GitHubID == id && listed(j) && p.RunID != 0 {
-					return ghOK(w.jobObject(c, p, wf, j))
+					return ghOK(pt.jobObject(c, p, wf, j))
 				}
 			}
 		}
@@ -856,14 +889,14 @@ type ghEnvRef struct {
 }
 
 func (c *ghCall) envRef(env string) ghEnvRef {
-	id := environmentID(c.repo, env)
+	id := EnvironmentID(c.repo.Name, env)
 	return ghEnvRef{
 		ID: id, NodeID: nodeID("EN", id), Name: env, URL: c.repoAPI() + "/environments/" + url.PathEscape(env),
-		HTMLURL: "https://github.com/" + c.repo.name + "/deployments/activity_log?environments_filter=" + url.QueryEscape(env),
+		HTMLURL: "https://github.com/" + c.repo.Name + "/deployments/activity_log?environments_filter=" + url.QueryEscape(env),
 	}
 }
 
-type ghPending struct {
+type Pending struct {
 	Environment           ghEnvRef     `json:"environment"`
 	WaitTimer             int          `json:"wait_timer"`
 	WaitTimerStartedAt    *string      `json:"wait_timer_started_at"`
@@ -878,10 +911,10 @@ type ghReviewer struct {
 
 // reviewers are who may approve a protected environment: the release
 // managers' team (whose member the sim's token is) and the team's lead.
-func (c *ghCall) reviewers() []ghReviewer {
-	org, _, _ := strings.Cut(c.repo.name, "/")
-	teamID := int64(5_000_000 + hashOf("team", org)%1_000_000)
-	teamURL := c.api + "organizations/" + strconv.FormatInt(40_000_000+int64(hashOf("org", org)%10_000_000), 10) + "/team/" + strconv.FormatInt(teamID, 10)
+func (c *ghCall) reviewers(lead ci.Person) []ghReviewer {
+	org, _, _ := strings.Cut(c.repo.Name, "/")
+	teamID := int64(5_000_000 + ids.Hash("team", org)%1_000_000)
+	teamURL := c.api + "organizations/" + strconv.FormatInt(40_000_000+int64(ids.Hash("org", org)%10_000_000), 10) + "/team/" + strconv.FormatInt(teamID, 10)
 	return []ghReviewer{
 		{Type: "Team", Reviewer: map[string]any{
 			"id": teamID, "node_id": nodeID("T", teamID), "name": "Release managers", "slug": "release-managers",
@@ -889,36 +922,36 @@ func (c *ghCall) reviewers() []ghReviewer {
 			"permission": "push", "url": teamURL, "html_url": "https://github.com/orgs/" + org + "/teams/release-managers",
 			"members_url": teamURL + "/members{/member}", "repositories_url": teamURL + "/repos", "parent": nil, "type": "organization",
 		}},
-		{Type: "User", Reviewer: c.user(personOf(team[0]))}, // the engineering lead
+		{Type: "User", Reviewer: c.user(personOf(lead))}, // the engineering lead
 	}
 }
 
 // waitingJobs are the latest attempt's jobs waiting for a reviewer.
-func waitingJobs(p *Pipeline) (*Workflow, []*Job) {
+func waitingJobs(p *ci.Pipeline) (*ci.Workflow, []*ci.Job) {
 	wf := p.Workflows[len(p.Workflows)-1]
-	var out []*Job
+	var out []*ci.Job
 	for _, j := range wf.Jobs {
-		if j.def != nil && j.Status == RunOnHold {
+		if j.Def() != nil && j.Status == ci.RunOnHold {
 			out = append(out, j)
 		}
 	}
 	return wf, out
 }
 
-func (w *World) ghPendingDeployments(c *ghCall) ghReply {
-	p := w.run(c)
+func (pt *Part) ghPendingDeployments(c *ghCall) ghReply {
+	p := pt.run(c)
 	if p == nil {
 		return ghNotFound
 	}
-	out := []ghPending{}
+	out := []Pending{}
 	_, jobs := waitingJobs(p)
 	for _, j := range jobs {
-		if slices.ContainsFunc(out, func(pd ghPending) bool { return pd.Environment.Name == j.Environment }) {
+		if slices.ContainsFunc(out, func(pd Pending) bool { return pd.Environment.Name == j.Environment }) {
 			continue
 		}
-		out = append(out, ghPending{
+		out = append(out, Pending{
 			Environment: c.envRef(j.Environment), WaitTimerStartedAt: ghTimePtr(j.CreatedAt),
-			CurrentUserCanApprove: true, Reviewers: c.reviewers(),
+			CurrentUserCanApprove: true, Reviewers: c.reviewers(pt.lead),
 		})
 	}
 	return ghOK(out)
@@ -930,7 +963,7 @@ type ghReviewRequest struct {
 	Comment        *string  `json:"comment"`
 }
 
-type ghDeployment struct {
+type Deployment struct {
 	URL                   string   `json:"url"`
 	ID                    int64    `json:"id"`
 	NodeID                string   `json:"node_id"`
@@ -950,8 +983,8 @@ type ghDeployment struct {
 	ProductionEnvironment bool     `json:"production_environment"`
 }
 
-func (w *World) ghReviewDeployments(c *ghCall) ghReply {
-	p := w.run(c)
+func (pt *Part) ghReviewDeployments(c *ghCall) ghReply {
+	p := pt.run(c)
 	if p == nil {
 		return ghNotFound
 	}
@@ -967,13 +1000,13 @@ func (w *World) ghReviewDeployments(c *ghCall) ghReply {
 			return ghFail(http.StatusUnprocessableEntity, "Invalid request.\n\n\""+missing.name+"\" wasn't supplied.")
 		}
 	}
-	if *req.State != ReviewApproved && *req.State != ReviewRejected {
+	if *req.State != ci.ReviewApproved && *req.State != ci.ReviewRejected {
 		return ghFail(http.StatusUnprocessableEntity, "Invalid request.\n\n"+strconv.Quote(*req.State)+" is not a member of [\"approved\", \"rejected\"].")
 	}
 	wf, waiting := waitingJobs(p)
-	var chosen []*Job
+	var chosen []*ci.Job
 	for _, id := range *req.EnvironmentIDs {
-		i := slices.IndexFunc(waiting, func(j *Job) bool { return environmentID(c.repo, j.Environment) == id })
+		i := slices.IndexFunc(waiting, func(j *ci.Job) bool { return EnvironmentID(c.repo.Name, j.Environment) == id })
 		if i < 0 {
 			return ghFail(http.StatusUnprocessableEntity, "No pending deployment requests to approve or reject")
 		}
@@ -986,27 +1019,26 @@ func (w *World) ghReviewDeployments(c *ghCall) ghReply {
 	if len(chosen) == 0 {
 		return ghFail(http.StatusUnprocessableEntity, "No pending deployment requests to approve or reject")
 	}
-	out := []ghDeployment{}
+	out := []Deployment{}
 	for _, j := range chosen {
-		if *req.State == ReviewRejected {
-			w.reject(p, wf, j, gitHubUser, *req.Comment)
+		if *req.State == ci.ReviewRejected {
+			pt.ci.Reject(p, wf, j, pt.user, *req.Comment)
 			continue
 		}
-		w.approve(p, wf, j, gitHubUser, *req.Comment)
-		id := w.newGitHubDeploymentID()
+		pt.ci.Approve(p, wf, j, pt.user, *req.Comment)
+		id := pt.newGitHubDeploymentID()
 		api := c.repoAPI() + "/deployments/" + strconv.FormatInt(id, 10)
-		env := p.cs.env(j.Environment)
-		out = append(out, ghDeployment{
+		out = append(out, Deployment{
 			URL: api, ID: id, NodeID: nodeID("DE", id), SHA: p.SHA, Ref: p.Branch, Task: "deploy",
-			OriginalEnvironment: j.Environment, Environment: j.Environment, Creator: c.user(personOf(gitHubUser)),
-			CreatedAt: ghTime(w.loop.Now()), UpdatedAt: ghTime(w.loop.Now()), StatusesURL: api + "/statuses", RepositoryURL: c.repoAPI(),
-			ProductionEnvironment: env != nil && env.protected,
+			OriginalEnvironment: j.Environment, Environment: j.Environment, Creator: c.user(personOf(pt.user)),
+			CreatedAt: ghTime(pt.loop.Now()), UpdatedAt: ghTime(pt.loop.Now()), StatusesURL: api + "/statuses", RepositoryURL: c.repoAPI(),
+			ProductionEnvironment: p.Protected(j.Environment),
 		})
 	}
 	return ghOK(out)
 }
 
-type ghApproval struct {
+type Approval struct {
 	Environments []ghEnvRef `json:"environments"`
 	State        string     `json:"state"`
 	User         ghUser     `json:"user"`
@@ -1015,38 +1047,38 @@ type ghApproval struct {
 
 // ghApprovals lists who reviewed the run's deployments, in every attempt,
 // oldest first.
-func (w *World) ghApprovals(c *ghCall) ghReply {
-	p := w.run(c)
+func (pt *Part) ghApprovals(c *ghCall) ghReply {
+	p := pt.run(c)
 	if p == nil {
 		return ghNotFound
 	}
-	var reviewed []*Job
+	var reviewed []*ci.Job
 	for _, wf := range p.Workflows {
 		for _, j := range wf.Jobs {
-			if j.Review != nil && !slices.ContainsFunc(reviewed, func(o *Job) bool { return o.GitHubID == j.GitHubID }) {
+			if j.Review != nil && !slices.ContainsFunc(reviewed, func(o *ci.Job) bool { return o.GitHubID == j.GitHubID }) {
 				reviewed = append(reviewed, j)
 			}
 		}
 	}
-	slices.SortStableFunc(reviewed, func(a, b *Job) int { return a.Review.At.Compare(b.Review.At) })
-	out := []ghApproval{}
+	slices.SortStableFunc(reviewed, func(a, b *ci.Job) int { return a.Review.At.Compare(b.Review.At) })
+	out := []Approval{}
 	created := ghTimePtr(repoCreated(c.repo))
 	for _, j := range reviewed {
 		env := c.envRef(j.Environment)
 		env.CreatedAt, env.UpdatedAt = created, created
-		out = append(out, ghApproval{Environments: []ghEnvRef{env}, State: j.Review.State, User: c.user(personOf(j.Review.By)), Comment: j.Review.Comment})
+		out = append(out, Approval{Environments: []ghEnvRef{env}, State: j.Review.State, User: c.user(personOf(j.Review.By)), Comment: j.Review.Comment})
 	}
 	return ghOK(out)
 }
 
 // --- rerun and cancel ---
 
-func (w *World) ghRerun(c *ghCall) ghReply { return w.ghRerunWith(c, false) }
+func (pt *Part) ghRerun(c *ghCall) ghReply { return pt.ghRerunWith(c, false) }
 
-func (w *World) ghRerunFailed(c *ghCall) ghReply { return w.ghRerunWith(c, true) }
+func (pt *Part) ghRerunFailed(c *ghCall) ghReply { return pt.ghRerunWith(c, true) }
 
-func (w *World) ghRerunWith(c *ghCall, failed bool) ghReply {
-	p := w.run(c)
+func (pt *Part) ghRerunWith(c *ghCall, failed bool) ghReply {
+	p := pt.run(c)
 	if p == nil {
 		return ghNotFound
 	}
@@ -1056,19 +1088,19 @@ func (w *World) ghRerunWith(c *ghCall, failed bool) ghReply {
 	if err := readJSONBody(c.r, &req); err != nil {
 		return ghFail(http.StatusBadRequest, "Problems parsing JSON")
 	}
-	_, err := w.rerunWorkflow(p, p.Workflows[len(p.Workflows)-1], RerunOptions{FromFailed: failed, By: gitHubUser})
+	_, err := pt.ci.Rerun(p, p.Workflows[len(p.Workflows)-1], ci.RerunOptions{FromFailed: failed, By: pt.user})
 	switch err {
 	case nil:
 		return ghReply{status: http.StatusCreated, body: struct{}{}}
-	case ErrWorkflowActive:
+	case ci.ErrWorkflowActive:
 		return ghFail(http.StatusForbidden, "This workflow is already running")
 	default:
 		return ghFail(http.StatusForbidden, "This workflow run cannot be retried")
 	}
 }
 
-func (w *World) ghCancel(c *ghCall) ghReply {
-	p := w.run(c)
+func (pt *Part) ghCancel(c *ghCall) ghReply {
+	p := pt.run(c)
 	if p == nil {
 		return ghNotFound
 	}
@@ -1076,8 +1108,8 @@ func (w *World) ghCancel(c *ghCall) ghReply {
 	if st, _ := runStatus(wf.Status); st == "completed" {
 		return ghFail(http.StatusConflict, "Cannot cancel a workflow run that is completed.")
 	}
-	by := gitHubUser
-	w.cancelWorkflow(p, wf, &by)
+	by := pt.user
+	pt.ci.Cancel(p, wf, &by)
 	return ghReply{status: http.StatusAccepted, body: struct{}{}}
 }
 
@@ -1096,17 +1128,17 @@ func readJSONBody(r *http.Request, v any) error {
 // --- commits and compare ---
 
 // resolveRef finds the commit a ref names; -1 when none does.
-func resolveRef(r *repo, ref string) int {
+func resolveRef(r *ci.Repo, ref string) int {
 	switch ref {
 	case "", "main", "heads/main", "refs/heads/main", "HEAD":
-		return len(r.commits) - 1
+		return len(r.Commits) - 1
 	}
 	ref = strings.ToLower(ref)
 	if len(ref) < 4 || len(ref) > 40 || strings.Trim(ref, ids.HexDigits) != "" {
 		return -1
 	}
 	found := -1
-	for i, c := range r.commits {
+	for i, c := range r.Commits {
 		if strings.HasPrefix(c.SHA, ref) {
 			if found >= 0 {
 				return -1 // ambiguous
@@ -1117,7 +1149,7 @@ func resolveRef(r *repo, ref string) int {
 	return found
 }
 
-type ghCommit struct {
+type Commit struct {
 	URL         string           `json:"url"`
 	SHA         string           `json:"sha"`
 	NodeID      string           `json:"node_id"`
@@ -1161,12 +1193,12 @@ type ghCommitStats struct {
 }
 
 // commitObject renders a commit; stats are for the single-commit answer.
-func (c *ghCall) commitObject(cm *Commit, stats bool) ghCommit {
+func (c *ghCall) commitObject(cm *ci.Commit, stats bool) Commit {
 	api := c.repoAPI() + "/commits/" + cm.SHA
-	html := "https://github.com/" + c.repo.name + "/commit/" + cm.SHA
+	html := "https://github.com/" + c.repo.Name + "/commit/" + cm.SHA
 	author, committer := c.user(personOf(cm.Author)), c.user(webFlow)
 	date := ghTime(cm.Time)
-	out := ghCommit{
+	out := Commit{
 		URL: api, SHA: cm.SHA, NodeID: "C_kwDO" + cm.SHA[:20], HTMLURL: html, CommentsURL: api + "/comments",
 		Commit: ghCommitDetail{
 			URL:       c.repoAPI() + "/git/commits/" + cm.SHA,
@@ -1179,44 +1211,44 @@ func (c *ghCall) commitObject(cm *Commit, stats bool) ghCommit {
 	}
 	if cm.Parent != "" {
 		out.Parents = append(out.Parents, ghCommitParent{SHA: cm.Parent, URL: c.repoAPI() + "/commits/" + cm.Parent,
-			HTMLURL: "https://github.com/" + c.repo.name + "/commit/" + cm.Parent})
+			HTMLURL: "https://github.com/" + c.repo.Name + "/commit/" + cm.Parent})
 	}
 	if stats {
-		h := hashOf(cm.SHA)
+		h := ids.Hash(cm.SHA)
 		add, del := int(5+h%180), int(h/180%60)
 		out.Stats = &ghCommitStats{Additions: add, Deletions: del, Total: add + del}
 	}
 	return out
 }
 
-func (w *World) ghGetCommit(c *ghCall) ghReply {
+func (pt *Part) ghGetCommit(c *ghCall) ghReply {
 	ref := c.args[2]
 	i := resolveRef(c.repo, ref)
 	if i < 0 {
 		return ghFail(http.StatusUnprocessableEntity, "No commit found for SHA: "+ref)
 	}
-	cm := c.repo.commits[i]
+	cm := c.repo.Commits[i]
 	return ghReply{status: http.StatusOK, body: c.commitObject(cm, true), lastMod: cm.Time}
 }
 
-type ghComparison struct {
-	URL             string     `json:"url"`
-	HTMLURL         string     `json:"html_url"`
-	PermalinkURL    string     `json:"permalink_url"`
-	DiffURL         string     `json:"diff_url"`
-	PatchURL        string     `json:"patch_url"`
-	BaseCommit      ghCommit   `json:"base_commit"`
-	MergeBaseCommit ghCommit   `json:"merge_base_commit"`
-	Status          string     `json:"status"`
-	AheadBy         int        `json:"ahead_by"`
-	BehindBy        int        `json:"behind_by"`
-	TotalCommits    int        `json:"total_commits"`
-	Commits         []ghCommit `json:"commits"`
+type Comparison struct {
+	URL             string   `json:"url"`
+	HTMLURL         string   `json:"html_url"`
+	PermalinkURL    string   `json:"permalink_url"`
+	DiffURL         string   `json:"diff_url"`
+	PatchURL        string   `json:"patch_url"`
+	BaseCommit      Commit   `json:"base_commit"`
+	MergeBaseCommit Commit   `json:"merge_base_commit"`
+	Status          string   `json:"status"`
+	AheadBy         int      `json:"ahead_by"`
+	BehindBy        int      `json:"behind_by"`
+	TotalCommits    int      `json:"total_commits"`
+	Commits         []Commit `json:"commits"`
 }
 
 // ghCompare compares base...head on the one linear branch: the commits
 // after base up to head, oldest first, when head is ahead.
-func (w *World) ghCompare(c *ghCall) ghReply {
+func (pt *Part) ghCompare(c *ghCall) ghReply {
 	basehead := c.args[2]
 	base, head, ok := strings.Cut(basehead, "...")
 	if !ok {
@@ -1226,14 +1258,14 @@ func (w *World) ghCompare(c *ghCall) ghReply {
 	if b < 0 || h < 0 || base == "" || head == "" {
 		return ghNotFound
 	}
-	html := "https://github.com/" + c.repo.name + "/compare/" + basehead
-	owner, _, _ := strings.Cut(c.repo.name, "/")
-	out := ghComparison{
+	html := "https://github.com/" + c.repo.Name + "/compare/" + basehead
+	owner, _, _ := strings.Cut(c.repo.Name, "/")
+	out := Comparison{
 		URL: c.repoAPI() + "/compare/" + basehead, HTMLURL: html,
-		PermalinkURL: "https://github.com/" + c.repo.name + "/compare/" + owner + ":" + c.repo.commits[b].SHA + "..." + owner + ":" + c.repo.commits[h].SHA,
+		PermalinkURL: "https://github.com/" + c.repo.Name + "/compare/" + owner + ":" + c.repo.Commits[b].SHA + "..." + owner + ":" + c.repo.Commits[h].SHA,
 		DiffURL:      html + ".diff", PatchURL: html + ".patch",
-		BaseCommit: c.commitObject(c.repo.commits[b], false), MergeBaseCommit: c.commitObject(c.repo.commits[min(b, h)], false),
-		Commits: []ghCommit{},
+		BaseCommit: c.commitObject(c.repo.Commits[b], false), MergeBaseCommit: c.commitObject(c.repo.Commits[min(b, h)], false),
+		Commits: []Commit{},
 	}
 	switch {
 	case h > b:
@@ -1244,7 +1276,7 @@ func (w *World) ghCompare(c *ghCall) ghReply {
 		out.Status = "identical"
 	}
 	out.TotalCommits = out.AheadBy
-	ahead := c.repo.commits[b+1 : b+1+out.AheadBy]
+	ahead := c.repo.Commits[b+1 : b+1+out.AheadBy]
 	// Without paging, GitHub lists at most 250 commits, ending with the
 	// newest of the comparison; with it, pages from the oldest.
 	from, to := max(0, len(ahead)-250), len(ahead)
@@ -1262,7 +1294,7 @@ func (w *World) ghCompare(c *ghCall) ghReply {
 
 // --- contents ---
 
-type ghContentEntry struct {
+type ContentEntry struct {
 	Type        string  `json:"type"`
 	Size        int     `json:"size"`
 	Name        string  `json:"name"`
@@ -1279,18 +1311,18 @@ type ghContentEntry struct {
 	} `json:"_links"`
 }
 
-type ghContentFile struct {
-	ghContentEntry
+type ContentFile struct {
+	ContentEntry
 	Content  string `json:"content"`
 	Encoding string `json:"encoding"`
 }
 
-func (c *ghCall) contentEntry(f *ghWorkflowFile, ref string) ghContentEntry {
+func (c *ghCall) contentEntry(f *file, ref string) ContentEntry {
 	self := c.repoAPI() + "/contents/" + f.path + "?ref=" + url.QueryEscape(ref)
 	git := c.repoAPI() + "/git/blobs/" + f.blobSHA
-	html := "https://github.com/" + c.repo.name + "/blob/" + ref + "/" + f.path
-	raw := "https://raw.githubusercontent.com/" + c.repo.name + "/" + ref + "/" + f.path
-	e := ghContentEntry{Type: "file", Size: len(f.content), Name: path.Base(f.path), Path: f.path, SHA: f.blobSHA,
+	html := "https://github.com/" + c.repo.Name + "/blob/" + ref + "/" + f.path
+	raw := "https://raw.githubusercontent.com/" + c.repo.Name + "/" + ref + "/" + f.path
+	e := ContentEntry{Type: "file", Size: len(f.content), Name: path.Base(f.path), Path: f.path, SHA: f.blobSHA,
 		URL: self, GitURL: &git, HTMLURL: &html, DownloadURL: &raw}
 	e.Links.Git, e.Links.HTML, e.Links.Self = &git, &html, self
 	return e
@@ -1299,7 +1331,7 @@ func (c *ghCall) contentEntry(f *ghWorkflowFile, ref string) ghContentEntry {
 // ghGetContent serves the workflow files (and their directory) at a ref.
 // The files are the same at every commit, so their Last-Modified is the
 // repository's first commit.
-func (w *World) ghGetContent(c *ghCall) ghReply {
+func (pt *Part) ghGetContent(c *ghCall) ghReply {
 	ref := c.query("ref")
 	if resolveRef(c.repo, ref) < 0 {
 		return ghFail(http.StatusNotFound, "No commit found for the ref "+ref)
@@ -1308,16 +1340,16 @@ func (w *World) ghGetContent(c *ghCall) ghReply {
 		ref = "main"
 	}
 	p := strings.Trim(c.args[2], "/")
-	gw := c.repo.actions
+	gw := c.actions
 	if gw == nil {
 		return ghNotFound
 	}
 	if f := gw.file(p); f != nil {
-		out := ghContentFile{ghContentEntry: c.contentEntry(f, ref), Encoding: "base64", Content: wrapBase64(f.content)}
+		out := ContentFile{ContentEntry: c.contentEntry(f, ref), Encoding: "base64", Content: wrapBase64(f.content)}
 		return ghReply{status: http.StatusOK, body: out, lastMod: repoCreated(c.repo)}
 	}
-	if p == path.Dir(deployWorkflowPath) {
-		out := []ghContentEntry{}
+	if p == path.Dir(DeployWorkflowPath) {
+		out := []ContentEntry{}
 		for i := range gw.files {
 			out = append(out, c.contentEntry(&gw.files[i], ref))
 		}
@@ -1340,7 +1372,7 @@ func wrapBase64(b []byte) string {
 
 // --- rate limit ---
 
-type ghRate struct {
+type Rate struct {
 	Limit     int   `json:"limit"`
 	Used      int   `json:"used"`
 	Remaining int   `json:"remaining"`
@@ -1349,19 +1381,19 @@ type ghRate struct {
 
 // ghRateLimit reports the budget of the caller's kind (token or none);
 // the other resources are never drawn on here.
-func (w *World) ghRateLimit(c *ghCall) ghReply {
+func (pt *Part) ghRateLimit(c *ghCall) ghReply {
 	token, _ := gitHubToken(c.r)
-	b := w.gitHubBudget(token != "")
-	core := ghRate{Limit: b.limit, Used: b.used, Remaining: b.remaining(), Reset: b.reset.Unix()}
-	full := func(limit int, window time.Duration) ghRate {
-		return ghRate{Limit: limit, Remaining: limit, Reset: w.loop.Now().Truncate(window).Add(window).Unix()}
+	b := pt.gitHubBudget(token != "")
+	core := Rate{Limit: b.limit, Used: b.used, Remaining: b.remaining(), Reset: b.reset.Unix()}
+	full := func(limit int, window time.Duration) Rate {
+		return Rate{Limit: limit, Remaining: limit, Reset: pt.loop.Now().Truncate(window).Add(window).Unix()}
 	}
 	searchLimit, graphQL := 30, 5000
 	if token == "" {
 		searchLimit, graphQL = 10, 0
 	}
 	return ghOK(map[string]any{
-		"resources": map[string]ghRate{
+		"resources": map[string]Rate{
 			"core": core, "search": full(searchLimit, time.Minute), "graphql": full(graphQL, time.Hour),
 			"code_search": full(10, time.Minute), "integration_manifest": full(5000, time.Hour),
 		},

@@ -1,26 +1,10 @@
-package sim
-
-import (
-	"encoding/base64"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"hash/fnv"
-	"io"
-	"net/http"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
-	"time"
-
-	"flightdeck/sim/internal/ids"
-)
-
-// CircleCI API v2 (/api/v2/…), the subset flightdeck reads and acts
-// through (specs/circleci-v2-subset.openapi.json), serving the commits,
-// pipelines, workflows and jobs the world keeps (pipeline.go). Every answer
-// is JSON; every error is {"message": "…"} with a real status code.
+// Package circleci is CircleCI's API v2 (/api/v2/…) over the world's CI
+// part (sim/ci): the subset flightdeck reads and acts through
+// (sim/specs/circleci-v2-subset.openapi.json), serving the CircleCI
+// services' pipelines, workflows and jobs. The answers' shapes (Pipeline,
+// Workflow, Job, User, Page) are exported for the sim's tests to decode
+// into. Every answer is JSON; every error is {"message": "…"} with a real
+// status code.
 //
 // Where the spec is silent the sim chooses, and says so here:
 //
@@ -46,48 +30,87 @@ import (
 //     first); from_failed with no failed job → 400; enable_ssh and
 //     sparse_tree need jobs and exclude from_failed → 400; enable_ssh
 //     and sparse_tree are otherwise accepted and change nothing.
+package circleci
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"flightdeck/sim/ci"
+	"flightdeck/sim/internal/faultkind"
+	"flightdeck/sim/internal/ids"
+	"flightdeck/sim/internal/loop"
+	"flightdeck/sim/internal/rest"
+)
 
 // circlePageSize is how many items a CircleCI list page holds.
 const circlePageSize = 20
 
-// apiUser owns the sim's CircleCI token: the release manager at the
-// keyboard, not one of the team who commit and approve on their own.
-var apiUser = Person{Name: "Alex Rivera", Email: "alex.rivera@acme.example", Login: "arivera"}
+// Part is CircleCI's API over one world's CI part.
+type Part struct {
+	loop     *loop.Loop
+	ci       *ci.Part
+	user     ci.Person // who owns the token: approvals, reruns and cancels are theirs
+	pageSize int       // list pages; 0 means the API's own default
+}
 
-// userID is a person's CircleCI user id, stable across runs.
-func userID(p Person) string { return ids.NameUUID("circleci-user", p.Login) }
+// New is CircleCI's API over c, on the world's loop; user owns the token
+// every request is taken to carry.
+func New(l *loop.Loop, c *ci.Part, user ci.Person) *Part {
+	return &Part{loop: l, ci: c, user: user}
+}
+
+// SetPageSize sets how many items a list page holds (0: CircleCI's 20),
+// so a test pages through few pipelines.
+func (pt *Part) SetPageSize(n int) {
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	pt.pageSize = n
+}
+
+// UserID is a person's CircleCI user id, stable across runs.
+func UserID(p ci.Person) string { return ids.NameUUID("circleci-user", p.Login) }
 
 type ciEndpoint struct {
 	method  string
 	pattern string // path under /api/v2; "*" matches one non-empty segment
 	op      string // the spec's operationId, also the request-count key
-	serve   func(w *World, rw http.ResponseWriter, r *http.Request, args []string)
+	serve   func(pt *Part, rw http.ResponseWriter, r *http.Request, args []string)
 }
 
 var circleCIEndpoints = []ciEndpoint{
-	{http.MethodGet, "me", "getCurrentUser", (*World).ciMe},
+	{http.MethodGet, "me", "getCurrentUser", (*Part).ciMe},
 	// A project slug is three segments, whether its slashes came escaped
 	// (gh%2Facme%2Fapi) or not: r.URL.Path has them decoded either way.
-	{http.MethodGet, "project/*/*/*/pipeline", "listPipelinesForProject", (*World).ciListPipelines},
+	{http.MethodGet, "project/*/*/*/pipeline", "listPipelinesForProject", (*Part).ciListPipelines},
 	{http.MethodPost, "project/*/*/*/pipeline", "triggerPipeline", ciNotSimulated},
-	{http.MethodGet, "project/*/*/*/pipeline/*", "getPipelineByNumber", (*World).ciGetPipelineByNumber},
+	{http.MethodGet, "project/*/*/*/pipeline/*", "getPipelineByNumber", (*Part).ciGetPipelineByNumber},
 	{http.MethodGet, "project/*/*/*/job/*", "getJobDetails", ciNotSimulated},
-	{http.MethodGet, "pipeline/*", "getPipelineById", (*World).ciGetPipeline},
-	{http.MethodGet, "pipeline/*/workflow", "listWorkflowsByPipelineId", (*World).ciListWorkflows},
-	{http.MethodGet, "workflow/*", "getWorkflowById", (*World).ciGetWorkflow},
-	{http.MethodGet, "workflow/*/job", "listWorkflowJobs", (*World).ciListJobs},
-	{http.MethodPost, "workflow/*/approve/*", "approvePendingApprovalJobById", (*World).ciApprove},
-	{http.MethodPost, "workflow/*/cancel", "cancelWorkflow", (*World).ciCancel},
-	{http.MethodPost, "workflow/*/rerun", "rerunWorkflow", (*World).ciRerun},
+	{http.MethodGet, "pipeline/*", "getPipelineById", (*Part).ciGetPipeline},
+	{http.MethodGet, "pipeline/*/workflow", "listWorkflowsByPipelineId", (*Part).ciListWorkflows},
+	{http.MethodGet, "workflow/*", "getWorkflowById", (*Part).ciGetWorkflow},
+	{http.MethodGet, "workflow/*/job", "listWorkflowJobs", (*Part).ciListJobs},
+	{http.MethodPost, "workflow/*/approve/*", "approvePendingApprovalJobById", (*Part).ciApprove},
+	{http.MethodPost, "workflow/*/cancel", "cancelWorkflow", (*Part).ciCancel},
+	{http.MethodPost, "workflow/*/rerun", "rerunWorkflow", (*Part).ciRerun},
 }
 
-// circleCIRoute finds the endpoint for a request: its operation name (for
-// the request counts) and the handler, which checks auth first.
-func (w *World) circleCIRoute(r *http.Request) (string, http.HandlerFunc) {
+// Route finds the endpoint for a request under /api/v2: its operation
+// name (for the request counts) and the handler, which checks auth first.
+func (pt *Part) Route(r *http.Request) (string, http.HandlerFunc) {
 	segs := strings.Split(strings.TrimPrefix(strings.TrimPrefix(r.URL.Path, "/api/v2"), "/"), "/")
 	var allowed []string
 	for _, ep := range circleCIEndpoints {
-		args, ok := matchSegments(strings.Split(ep.pattern, "/"), segs)
+		args, ok := rest.Match(strings.Split(ep.pattern, "/"), segs)
 		if !ok {
 			continue
 		}
@@ -97,7 +120,7 @@ func (w *World) circleCIRoute(r *http.Request) (string, http.HandlerFunc) {
 		}
 		return ep.op, func(rw http.ResponseWriter, r *http.Request) {
 			if circleAuthed(r) {
-				ep.serve(w, rw, r, args)
+				ep.serve(pt, rw, r, args)
 			} else {
 				ciError(rw, http.StatusUnauthorized, "You must log in first.")
 			}
@@ -116,31 +139,6 @@ func (w *World) circleCIRoute(r *http.Request) (string, http.HandlerFunc) {
 	}
 }
 
-// matchSegments matches path segments to a pattern whose "*" is one
-// non-empty segment and whose last "**" is the rest of the path, one
-// segment or more (as a GitHub contents path is); it returns what the
-// wildcards matched.
-func matchSegments(pattern, segs []string) ([]string, bool) {
-	if n := len(pattern); n > 0 && pattern[n-1] == "**" && len(segs) >= n {
-		rest := strings.Join(segs[n-1:], "/")
-		args, ok := matchSegments(pattern[:n-1], segs[:n-1])
-		return append(args, rest), ok && !slices.Contains(segs[n-1:], "")
-	}
-	if len(pattern) != len(segs) {
-		return nil, false
-	}
-	var args []string
-	for i, p := range pattern {
-		switch {
-		case p == "*" && segs[i] != "":
-			args = append(args, segs[i])
-		case p != segs[i]:
-			return nil, false
-		}
-	}
-	return args, true
-}
-
 // circleAuthed accepts any non-empty personal token, sent as CircleCI
 // documents: the Circle-Token header, or basic auth with the token as the
 // username.
@@ -152,11 +150,25 @@ func circleAuthed(r *http.Request) bool {
 	return ok && user != ""
 }
 
-func ciError(rw http.ResponseWriter, status int, msg string) {
-	writeJSON(rw, status, map[string]string{"message": msg})
+// WriteFault answers an injected fault as CircleCI does: a 500, a 429
+// with Retry-After, or a 401.
+func (pt *Part) WriteFault(rw http.ResponseWriter, _ *http.Request, _ string, kind faultkind.Kind, retry int) {
+	switch kind {
+	case faultkind.ServerError:
+		ciError(rw, http.StatusInternalServerError, "Internal server error")
+	case faultkind.Throttle:
+		rw.Header().Set("Retry-After", strconv.Itoa(retry))
+		ciError(rw, http.StatusTooManyRequests, "Rate limit exceeded")
+	case faultkind.Deny:
+		ciError(rw, http.StatusUnauthorized, "You must log in first.")
+	}
 }
 
-func ciNotSimulated(_ *World, rw http.ResponseWriter, r *http.Request, _ []string) {
+func ciError(rw http.ResponseWriter, status int, msg string) {
+	rest.WriteJSON(rw, status, map[string]string{"message": msg})
+}
+
+func ciNotSimulated(_ *Part, rw http.ResponseWriter, r *http.Request, _ []string) {
 	ciError(rw, http.StatusNotImplemented, "The flightdeck sim does not simulate "+r.Method+" "+r.URL.Path+".")
 }
 
@@ -173,13 +185,15 @@ func validUUID(rw http.ResponseWriter, what, id string) bool {
 
 // --- wire shapes (the spec's required fields always present) ---
 
-type ciUser struct {
+// User is the answer of GET /me.
+type User struct {
 	ID    string `json:"id"`
 	Login string `json:"login"`
 	Name  string `json:"name"`
 }
 
-type ciPipeline struct {
+// Pipeline is a pipeline as CircleCI answers it.
+type Pipeline struct {
 	ID          string         `json:"id"`
 	Errors      []ciConfigErr  `json:"errors"`
 	ProjectSlug string         `json:"project_slug"`
@@ -222,7 +236,8 @@ type ciCommit struct {
 	Body    *string `json:"body"`
 }
 
-type ciWorkflow struct {
+// Workflow is a workflow as CircleCI answers it.
+type Workflow struct {
 	PipelineID     string  `json:"pipeline_id"`
 	CanceledBy     string  `json:"canceled_by,omitempty"`
 	ID             string  `json:"id"`
@@ -235,7 +250,8 @@ type ciWorkflow struct {
 	StoppedAt      *string `json:"stopped_at"`
 }
 
-type ciJob struct {
+// Job is a job of a workflow as CircleCI lists it.
+type Job struct {
 	CanceledBy        string   `json:"canceled_by,omitempty"`
 	Dependencies      []string `json:"dependencies"`
 	JobNumber         int      `json:"job_number,omitempty"` // none for approval jobs and jobs not yet started
@@ -250,7 +266,8 @@ type ciJob struct {
 	ApprovalRequestID string   `json:"approval_request_id,omitempty"`
 }
 
-type ciPage[T any] struct {
+// Page is one page of a list.
+type Page[T any] struct {
 	Items         []T     `json:"items"`
 	NextPageToken *string `json:"next_page_token"`
 }
@@ -267,50 +284,43 @@ func ciTime(t time.Time) *string {
 
 func ciTimeStr(t time.Time) string { return *ciTime(t) }
 
-func projectSlug(p *Pipeline) string { return "gh/" + p.Repo }
+func projectSlug(p *ci.Pipeline) string { return "gh/" + p.Repo }
 
 // ciJobStatus maps the world's run states to CircleCI job statuses. Each
 // is spelled as CircleCI spells it; failing only describes workflows.
-func ciJobStatus(s RunStatus) string {
+func ciJobStatus(s ci.RunStatus) string {
 	switch s {
-	case RunBlocked, RunRunning, RunOnHold, RunSuccess, RunFailed, RunCanceled, RunNotRun:
+	case ci.RunBlocked, ci.RunRunning, ci.RunOnHold, ci.RunSuccess, ci.RunFailed, ci.RunCanceled, ci.RunNotRun:
 		return string(s)
-	case RunFailing:
-		return string(RunFailed)
+	case ci.RunFailing:
+		return string(ci.RunFailed)
 	}
-	return string(RunRunning)
+	return string(ci.RunRunning)
 }
 
 // ciWorkflowStatus maps run states to CircleCI workflow statuses (which
 // have no "blocked": a workflow waiting on its first job is running).
-func ciWorkflowStatus(s RunStatus) string {
+func ciWorkflowStatus(s ci.RunStatus) string {
 	switch s {
-	case RunRunning, RunOnHold, RunSuccess, RunFailed, RunCanceled, RunNotRun, RunFailing:
+	case ci.RunRunning, ci.RunOnHold, ci.RunSuccess, ci.RunFailed, ci.RunCanceled, ci.RunNotRun, ci.RunFailing:
 		return string(s)
 	}
-	return string(RunRunning)
+	return string(ci.RunRunning)
 }
 
-// githubUserID is a person's GitHub user id, stable across runs.
-func githubUserID(p Person) int64 {
-	h := fnv.New32a()
-	h.Write([]byte(p.Login))
-	return int64(1000000 + h.Sum32()%90000000)
-}
-
-func avatarURL(p Person) *string {
-	s := fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", githubUserID(p))
+func avatarURL(p ci.Person) *string {
+	s := fmt.Sprintf("https://avatars.githubusercontent.com/u/%d?v=4", p.GitHubID())
 	return &s
 }
 
-// ciPipelineOf renders a pipeline; w.mu is held.
-func (w *World) ciPipelineOf(p *Pipeline) ciPipeline {
+// ciPipelineOf renders a pipeline; the loop is held.
+func (pt *Part) ciPipelineOf(p *ci.Pipeline) Pipeline {
 	subject, body := "", ""
-	if c := p.commit(w); c != nil {
+	if c := p.Commit(); c != nil {
 		subject = c.Subject
 	}
 	repoURL := "https://github.com/" + p.Repo
-	return ciPipeline{
+	return Pipeline{
 		ID: p.ID, Errors: []ciConfigErr{}, ProjectSlug: projectSlug(p),
 		UpdatedAt: ciTimeStr(p.UpdatedAt), Number: p.Number, State: "created", CreatedAt: ciTimeStr(p.CreatedAt),
 		Trigger: ciTrigger{Type: "webhook", ReceivedAt: ciTimeStr(p.CreatedAt), Actor: ciActor{Login: p.Trigger.Login, AvatarURL: avatarURL(p.Trigger)}},
@@ -321,37 +331,37 @@ func (w *World) ciPipelineOf(p *Pipeline) ciPipeline {
 	}
 }
 
-func (w *World) ciWorkflowOf(p *Pipeline, wf *Workflow) ciWorkflow {
-	out := ciWorkflow{
+func (pt *Part) ciWorkflowOf(p *ci.Pipeline, wf *ci.Workflow) Workflow {
+	out := Workflow{
 		PipelineID: p.ID, ID: wf.ID, Name: wf.Name, ProjectSlug: projectSlug(p),
-		Status: ciWorkflowStatus(wf.Status), StartedBy: userID(wf.StartedBy), PipelineNumber: p.Number,
+		Status: ciWorkflowStatus(wf.Status), StartedBy: UserID(wf.StartedBy), PipelineNumber: p.Number,
 		CreatedAt: ciTimeStr(wf.CreatedAt), StoppedAt: ciTime(wf.StoppedAt),
 	}
 	if wf.CanceledBy != nil {
-		out.CanceledBy = userID(*wf.CanceledBy)
+		out.CanceledBy = UserID(*wf.CanceledBy)
 	}
 	return out
 }
 
-func (w *World) ciJobOf(p *Pipeline, wf *Workflow, j *Job) ciJob {
-	out := ciJob{
+func (pt *Part) ciJobOf(p *ci.Pipeline, wf *ci.Workflow, j *ci.Job) Job {
+	out := Job{
 		Dependencies: []string{}, ID: j.ID, StartedAt: ciTime(j.StartedAt), Name: j.Name,
 		ProjectSlug: projectSlug(p), Status: ciJobStatus(j.Status), Type: j.Type, StoppedAt: ciTime(j.StoppedAt),
 		ApprovalRequestID: j.ApprovalRequestID,
 	}
-	if j.Type != JobApproval {
+	if j.Type != ci.JobApproval {
 		out.JobNumber = j.Number
 	}
 	for _, n := range j.Needs {
-		if up := jobByName(wf, n); up != nil {
+		if up := wf.Job(n); up != nil {
 			out.Dependencies = append(out.Dependencies, up.ID)
 		}
 	}
 	if j.ApprovedBy != nil {
-		out.ApprovedBy = userID(*j.ApprovedBy)
+		out.ApprovedBy = UserID(*j.ApprovedBy)
 	}
 	if j.CanceledBy != nil {
-		out.CanceledBy = userID(*j.CanceledBy)
+		out.CanceledBy = UserID(*j.CanceledBy)
 	}
 	return out
 }
@@ -384,16 +394,16 @@ func readPageToken(rw http.ResponseWriter, r *http.Request, kind string) (int, b
 	return n, true
 }
 
-func (w *World) ciPageSize() int {
-	if w.pageSize > 0 {
-		return w.pageSize
+func (pt *Part) ciPageSize() int {
+	if pt.pageSize > 0 {
+		return pt.pageSize
 	}
 	return circlePageSize
 }
 
 // offsetPage cuts items[from:] to a page.
-func offsetPage[T any](items []T, from, size int, kind string) ciPage[T] {
-	page := ciPage[T]{Items: []T{}}
+func offsetPage[T any](items []T, from, size int, kind string) Page[T] {
+	page := Page[T]{Items: []T{}}
 	if from < len(items) {
 		end := min(from+size, len(items))
 		page.Items = append(page.Items, items[from:end]...)
@@ -404,7 +414,7 @@ func offsetPage[T any](items []T, from, size int, kind string) ciPage[T] {
 	return page
 }
 
-// --- lookups (w.mu held) ---
+// --- lookups (the loop held) ---
 
 // The CircleCI API serves the CircleCI services only: a GitHub Actions
 // service's repository is no CircleCI project, and its runs are no
@@ -412,72 +422,65 @@ func offsetPage[T any](items []T, from, size int, kind string) ciPage[T] {
 
 // repoBySlug finds the repository of a project slug: gh/ORG/REPO (or the
 // long form github/ORG/REPO, which CircleCI also accepts).
-func (w *World) repoBySlug(vcs, org, name string) *repo {
+func (pt *Part) repoBySlug(vcs, org, name string) *ci.Repo {
 	if vcs != "gh" && vcs != "github" {
 		return nil
 	}
-	for _, r := range w.repos {
-		if r.name == org+"/"+name && r.actions == nil {
+	for _, r := range pt.ci.Repos() {
+		if r.Name == org+"/"+name && r.Actions == nil {
 			return r
 		}
 	}
 	return nil
 }
 
-func (w *World) circlePipeline(id string) *Pipeline {
-	if p := w.pipelines[id]; p != nil && p.RunID == 0 {
+func (pt *Part) circlePipeline(id string) *ci.Pipeline {
+	if p := pt.ci.Pipeline(id); p != nil && p.RunID == 0 {
 		return p
 	}
 	return nil
 }
 
-func (w *World) circleWorkflow(id string) (*Pipeline, *Workflow) {
-	if p, wf := w.workflow(id); p != nil && p.RunID == 0 {
+func (pt *Part) circleWorkflow(id string) (*ci.Pipeline, *ci.Workflow) {
+	if p, wf := pt.ci.Workflow(id); p != nil && p.RunID == 0 {
 		return p, wf
 	}
 	return nil, nil
 }
 
-func (w *World) servesCircleWorkflow(id string) bool {
-	w.loop.Lock()
-	defer w.loop.Unlock()
-	_, wf := w.circleWorkflow(id)
-	return wf != nil
-}
-
 // --- handlers ---
 
-func (w *World) ciMe(rw http.ResponseWriter, _ *http.Request, _ []string) {
-	writeJSON(rw, http.StatusOK, ciUser{ID: userID(apiUser), Login: apiUser.Login, Name: apiUser.Name})
+func (pt *Part) ciMe(rw http.ResponseWriter, _ *http.Request, _ []string) {
+	rest.WriteJSON(rw, http.StatusOK, User{ID: UserID(pt.user), Login: pt.user.Login, Name: pt.user.Name})
 }
 
 // ciRead answers a read: render runs under the world's lock and returns
 // the answer, or the message of a 404.
-func (w *World) ciRead(rw http.ResponseWriter, render func() (any, string)) {
-	w.loop.Lock()
+func (pt *Part) ciRead(rw http.ResponseWriter, render func() (any, string)) {
+	pt.loop.Lock()
 	v, notFound := render()
-	w.loop.Unlock()
+	pt.loop.Unlock()
 	if notFound != "" {
 		ciError(rw, http.StatusNotFound, notFound)
 		return
 	}
-	writeJSON(rw, http.StatusOK, v)
+	rest.WriteJSON(rw, http.StatusOK, v)
 }
 
-func (w *World) ciListPipelines(rw http.ResponseWriter, r *http.Request, args []string) {
+func (pt *Part) ciListPipelines(rw http.ResponseWriter, r *http.Request, args []string) {
 	before, ok := readPageToken(rw, r, "pipeline")
 	if !ok {
 		return
 	}
 	branch := r.URL.Query().Get("branch")
-	w.ciRead(rw, func() (any, string) {
-		rp := w.repoBySlug(args[0], args[1], args[2])
+	pt.ciRead(rw, func() (any, string) {
+		rp := pt.repoBySlug(args[0], args[1], args[2])
 		if rp == nil {
 			return nil, "Project not found."
 		}
-		page := ciPage[ciPipeline]{Items: []ciPipeline{}}
-		size := w.ciPageSize()
-		for _, p := range slices.Backward(rp.pipelines) {
+		page := Page[Pipeline]{Items: []Pipeline{}}
+		size := pt.ciPageSize()
+		for _, p := range slices.Backward(rp.Pipelines) {
 			if (before > 0 && p.Number >= before) || (branch != "" && p.Branch != branch) {
 				continue
 			}
@@ -485,43 +488,43 @@ func (w *World) ciListPipelines(rw http.ResponseWriter, r *http.Request, args []
 				page.NextPageToken = pageToken("pipeline", page.Items[size-1].Number)
 				break
 			}
-			page.Items = append(page.Items, w.ciPipelineOf(p))
+			page.Items = append(page.Items, pt.ciPipelineOf(p))
 		}
 		return page, ""
 	})
 }
 
-func (w *World) ciGetPipelineByNumber(rw http.ResponseWriter, _ *http.Request, args []string) {
+func (pt *Part) ciGetPipelineByNumber(rw http.ResponseWriter, _ *http.Request, args []string) {
 	n, err := strconv.Atoi(args[3])
 	if err != nil || n <= 0 {
 		ciError(rw, http.StatusBadRequest, fmt.Sprintf("Invalid pipeline number %q.", args[3]))
 		return
 	}
-	w.ciRead(rw, func() (any, string) {
-		rp := w.repoBySlug(args[0], args[1], args[2])
+	pt.ciRead(rw, func() (any, string) {
+		rp := pt.repoBySlug(args[0], args[1], args[2])
 		switch {
 		case rp == nil:
 			return nil, "Project not found."
-		case n > len(rp.pipelines):
+		case n > len(rp.Pipelines):
 			return nil, "Pipeline not found."
 		}
-		return w.ciPipelineOf(rp.pipelines[n-1]), "" // numbers count from 1 in creation order
+		return pt.ciPipelineOf(rp.Pipelines[n-1]), "" // numbers count from 1 in creation order
 	})
 }
 
-func (w *World) ciGetPipeline(rw http.ResponseWriter, _ *http.Request, args []string) {
+func (pt *Part) ciGetPipeline(rw http.ResponseWriter, _ *http.Request, args []string) {
 	if !validUUID(rw, "pipeline id", args[0]) {
 		return
 	}
-	w.ciRead(rw, func() (any, string) {
-		if p := w.circlePipeline(args[0]); p != nil {
-			return w.ciPipelineOf(p), ""
+	pt.ciRead(rw, func() (any, string) {
+		if p := pt.circlePipeline(args[0]); p != nil {
+			return pt.ciPipelineOf(p), ""
 		}
 		return nil, "Pipeline not found."
 	})
 }
 
-func (w *World) ciListWorkflows(rw http.ResponseWriter, r *http.Request, args []string) {
+func (pt *Part) ciListWorkflows(rw http.ResponseWriter, r *http.Request, args []string) {
 	if !validUUID(rw, "pipeline id", args[0]) {
 		return
 	}
@@ -529,32 +532,32 @@ func (w *World) ciListWorkflows(rw http.ResponseWriter, r *http.Request, args []
 	if !ok {
 		return
 	}
-	w.ciRead(rw, func() (any, string) {
-		p := w.circlePipeline(args[0])
+	pt.ciRead(rw, func() (any, string) {
+		p := pt.circlePipeline(args[0])
 		if p == nil {
 			return nil, "Pipeline not found."
 		}
-		var all []ciWorkflow
+		var all []Workflow
 		for _, wf := range slices.Backward(p.Workflows) {
-			all = append(all, w.ciWorkflowOf(p, wf))
+			all = append(all, pt.ciWorkflowOf(p, wf))
 		}
-		return offsetPage(all, from, w.ciPageSize(), "workflow"), ""
+		return offsetPage(all, from, pt.ciPageSize(), "workflow"), ""
 	})
 }
 
-func (w *World) ciGetWorkflow(rw http.ResponseWriter, _ *http.Request, args []string) {
+func (pt *Part) ciGetWorkflow(rw http.ResponseWriter, _ *http.Request, args []string) {
 	if !validUUID(rw, "workflow id", args[0]) {
 		return
 	}
-	w.ciRead(rw, func() (any, string) {
-		if p, wf := w.circleWorkflow(args[0]); wf != nil {
-			return w.ciWorkflowOf(p, wf), ""
+	pt.ciRead(rw, func() (any, string) {
+		if p, wf := pt.circleWorkflow(args[0]); wf != nil {
+			return pt.ciWorkflowOf(p, wf), ""
 		}
 		return nil, "Workflow not found."
 	})
 }
 
-func (w *World) ciListJobs(rw http.ResponseWriter, r *http.Request, args []string) {
+func (pt *Part) ciListJobs(rw http.ResponseWriter, r *http.Request, args []string) {
 	if !validUUID(rw, "workflow id", args[0]) {
 		return
 	}
@@ -562,70 +565,65 @@ func (w *World) ciListJobs(rw http.ResponseWriter, r *http.Request, args []strin
 	if !ok {
 		return
 	}
-	w.ciRead(rw, func() (any, string) {
-		p, wf := w.circleWorkflow(args[0])
+	pt.ciRead(rw, func() (any, string) {
+		p, wf := pt.circleWorkflow(args[0])
 		if wf == nil {
 			return nil, "Workflow not found."
 		}
-		all := make([]ciJob, 0, len(wf.Jobs))
+		all := make([]Job, 0, len(wf.Jobs))
 		for _, j := range wf.Jobs {
-			all = append(all, w.ciJobOf(p, wf, j))
+			all = append(all, pt.ciJobOf(p, wf, j))
 		}
-		return offsetPage(all, from, w.ciPageSize(), "job"), ""
+		return offsetPage(all, from, pt.ciPageSize(), "job"), ""
 	})
 }
 
-func (w *World) ciApprove(rw http.ResponseWriter, _ *http.Request, args []string) {
+func (pt *Part) ciApprove(rw http.ResponseWriter, _ *http.Request, args []string) {
 	wfID, reqID := args[0], args[1]
 	if !validUUID(rw, "workflow id", wfID) || !validUUID(rw, "approval request id", reqID) {
 		return
 	}
-	if !w.servesCircleWorkflow(wfID) {
-		ciError(rw, http.StatusNotFound, "Workflow not found.")
-		return
+	status, msg := pt.approve(wfID, reqID)
+	ciError(rw, status, msg)
+}
+
+// approve approves a workflow's approval request, under the loop's lock,
+// and says how to answer.
+func (pt *Part) approve(wfID, reqID string) (int, string) {
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	_, wf := pt.circleWorkflow(wfID)
+	if wf == nil {
+		return http.StatusNotFound, "Workflow not found."
 	}
-	j, err := w.ApproveRequest(wfID, reqID, apiUser)
+	j, err := pt.ci.ApproveRequest(wfID, reqID, pt.user)
 	switch {
 	case err == nil:
-		ciError(rw, http.StatusAccepted, "Accepted.")
-	case errors.Is(err, ErrNoSuchWorkflow):
-		ciError(rw, http.StatusNotFound, "Workflow not found.")
-	case errors.Is(err, ErrNotOnHold):
-		ciError(rw, http.StatusBadRequest, fmt.Sprintf("Job %s is not on hold; it is %s.", j.Name, ciJobStatus(j.Status)))
-	default:
-		msg := "Approval request not found."
-		if name := w.jobName(wfID, reqID); name != "" {
-			msg = fmt.Sprintf("Approval request not found: %s is the id of job %s; approve with its approval_request_id.", reqID, name)
-		}
-		ciError(rw, http.StatusNotFound, msg)
+		return http.StatusAccepted, "Accepted."
+	case errors.Is(err, ci.ErrNoSuchWorkflow):
+		return http.StatusNotFound, "Workflow not found."
+	case errors.Is(err, ci.ErrNotOnHold):
+		return http.StatusBadRequest, fmt.Sprintf("Job %s is not on hold; it is %s.", j.Name, ciJobStatus(j.Status))
 	}
-}
-
-// jobName names the job of a workflow with the given id, "" if none.
-func (w *World) jobName(workflowID, jobID string) string {
-	w.loop.Lock()
-	defer w.loop.Unlock()
-	if _, wf := w.circleWorkflow(workflowID); wf != nil {
-		for _, j := range wf.Jobs {
-			if j.ID == jobID {
-				return j.Name
-			}
+	for _, j := range wf.Jobs {
+		if j.ID == reqID {
+			return http.StatusNotFound, fmt.Sprintf("Approval request not found: %s is the id of job %s; approve with its approval_request_id.", reqID, j.Name)
 		}
 	}
-	return ""
+	return http.StatusNotFound, "Approval request not found."
 }
 
-func (w *World) ciCancel(rw http.ResponseWriter, _ *http.Request, args []string) {
+func (pt *Part) ciCancel(rw http.ResponseWriter, _ *http.Request, args []string) {
 	if !validUUID(rw, "workflow id", args[0]) {
 		return
 	}
-	w.loop.Lock()
-	p, wf := w.circleWorkflow(args[0])
+	pt.loop.Lock()
+	p, wf := pt.circleWorkflow(args[0])
 	if wf != nil {
-		by := apiUser
-		w.cancelWorkflow(p, wf, &by)
+		by := pt.user
+		pt.ci.Cancel(p, wf, &by)
 	}
-	w.loop.Unlock()
+	pt.loop.Unlock()
 	if wf == nil {
 		ciError(rw, http.StatusNotFound, "Workflow not found.")
 		return
@@ -642,7 +640,7 @@ type ciRerunRequest struct {
 	EnableSSH  bool     `json:"enable_ssh"`
 }
 
-func (w *World) ciRerun(rw http.ResponseWriter, r *http.Request, args []string) {
+func (pt *Part) ciRerun(rw http.ResponseWriter, r *http.Request, args []string) {
 	if !validUUID(rw, "workflow id", args[0]) {
 		return
 	}
@@ -671,20 +669,22 @@ func (w *World) ciRerun(rw http.ResponseWriter, r *http.Request, args []string) 
 			return
 		}
 	}
-	if !w.servesCircleWorkflow(args[0]) {
-		ciError(rw, http.StatusNotFound, "Workflow not found.")
-		return
+	var id string
+	err = ci.ErrNoSuchWorkflow
+	pt.loop.Lock()
+	if _, wf := pt.circleWorkflow(args[0]); wf != nil {
+		id, err = pt.ci.RerunWorkflow(args[0], ci.RerunOptions{FromFailed: req.FromFailed, Jobs: req.Jobs, By: pt.user})
 	}
-	id, err := w.RerunWorkflow(args[0], RerunOptions{FromFailed: req.FromFailed, Jobs: req.Jobs, By: apiUser})
-	var notIn *JobNotInWorkflowError
+	pt.loop.Unlock()
+	var notIn *ci.JobNotInWorkflowError
 	switch {
 	case err == nil:
-		writeJSON(rw, http.StatusAccepted, map[string]string{"workflow_id": id})
-	case errors.Is(err, ErrNoSuchWorkflow):
+		rest.WriteJSON(rw, http.StatusAccepted, map[string]string{"workflow_id": id})
+	case errors.Is(err, ci.ErrNoSuchWorkflow):
 		ciError(rw, http.StatusNotFound, "Workflow not found.")
-	case errors.Is(err, ErrWorkflowActive):
+	case errors.Is(err, ci.ErrWorkflowActive):
 		ciError(rw, http.StatusBadRequest, "Workflow is still running; cancel it or wait for it to finish before rerunning.")
-	case errors.Is(err, ErrNoFailedJobs):
+	case errors.Is(err, ci.ErrNoFailedJobs):
 		ciError(rw, http.StatusBadRequest, "Workflow has no failed jobs to rerun.")
 	case errors.As(err, &notIn):
 		ciError(rw, http.StatusBadRequest, "Job "+notIn.JobID+" is not part of this workflow.")

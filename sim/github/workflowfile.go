@@ -1,4 +1,4 @@
-package sim
+package github
 
 import (
 	"bytes"
@@ -10,6 +10,8 @@ import (
 	"text/template"
 
 	"github.com/goccy/go-yaml"
+
+	"flightdeck/sim/ci"
 )
 
 // The GitHub Actions services' workflow files. Each service's repository
@@ -25,9 +27,9 @@ import (
 // run in the sim is a push to main.
 
 const (
-	deployWorkflowPath = ".github/workflows/deploy.yml"
+	DeployWorkflowPath = ".github/workflows/deploy.yml"
 	ecsDeployPath      = ".github/workflows/ecs-deploy.yml"
-	deployWorkflowFile = "deploy.yml"
+	DeployWorkflowFile = "deploy.yml"
 )
 
 // deployYAML is deploy.yml. The templates use [[ ]] so that GitHub's own
@@ -181,22 +183,25 @@ type workflowEnv struct {
 	Protected                    bool
 }
 
-// ghWorkflowFile is one file of a service's repository.
-type ghWorkflowFile struct {
+// file is one file of a service's repository.
+type file struct {
 	path, name string // name: the file's own name: key
 	content    []byte
 	blobSHA    string // git's blob id of the content, as the contents API gives it
 }
 
-// ghWorkflow is a service's deploy workflow: its files and the jobs a run
+// Files is a service's deploy workflow: its files and the jobs a run
 // of it has, in file order.
-type ghWorkflow struct {
+type Files struct {
 	name  string // the file's name: key, the run's name
-	files []ghWorkflowFile
-	jobs  []*ghJobDef
+	files []file
+	jobs  []*ci.JobDef
 }
 
-func (gw *ghWorkflow) file(path string) *ghWorkflowFile {
+// Actions is the job graph of a run of the workflow, for the CI part.
+func (gw *Files) Actions() *ci.Actions { return &ci.Actions{Name: gw.name, Jobs: gw.jobs} }
+
+func (gw *Files) file(path string) *file {
 	for i := range gw.files {
 		if gw.files[i].path == path {
 			return &gw.files[i]
@@ -205,23 +210,27 @@ func (gw *ghWorkflow) file(path string) *ghWorkflowFile {
 	return nil
 }
 
-// ghJobDef is one job of a run as GitHub names it.
-type ghJobDef struct {
-	name      string   // as the API names it
-	key       string   // the deploy.yml job it comes from; scenario plans and draws go by it
-	needs     []string // API names of the jobs it waits for
-	env       string   // the deployment environment, "" for none
-	steps     []string // step names as the API lists them
-	longStep  int      // the step that lasts (a deploy's ECS rollout, a test run)
-	leg, legs int      // its place in a matrix (legs 1 when there is none)
-}
-
 var workflowDelims = [2]string{"[[", "]]"}
 
-// newGHWorkflow writes a service's workflow files and parses them into the
+// Service is what a service's workflow files say about it: its name, the
+// AWS account its images and roles are in, whether its images carry the
+// revision label, and its environments in deploy order.
+type Service struct {
+	Name, Account string
+	Labelled      bool
+	Envs          []Env
+}
+
+// Env is an environment the workflow deploys to.
+type Env struct {
+	Name, Cluster, Region string
+	Protected             bool // has required reviewers
+}
+
+// NewFiles writes a service's workflow files and parses them into the
 // jobs a run has. The files are the sim's own, so an error is a bug.
-func newGHWorkflow(cs *catalogueService, account string) *ghWorkflow {
-	m, ok := testMatrices[cs.name]
+func NewFiles(svc Service) *Files {
+	m, ok := testMatrices[svc.Name]
 	if !ok {
 		m = defaultMatrix
 	}
@@ -230,14 +239,14 @@ func newGHWorkflow(cs *catalogueService, account string) *ghWorkflow {
 		Labelled                                 bool
 		Matrix                                   testMatrix
 		Envs                                     []workflowEnv
-	}{Service: cs.name, Account: account, BuildRegion: cs.envs[0].region, Labelled: cs.labelled, Matrix: m}
-	if !cs.labelled {
+	}{Service: svc.Name, Account: svc.Account, BuildRegion: svc.Envs[0].Region, Labelled: svc.Labelled, Matrix: m}
+	if !svc.Labelled {
 		data.TagPrefix = "sha-"
 	}
 	prev := "test"
-	for _, e := range cs.envs {
-		data.Envs = append(data.Envs, workflowEnv{Name: e.name, Cluster: e.cluster, Region: e.region, Needs: "[build, " + prev + "]", Protected: e.protected})
-		prev = "deploy-" + e.name
+	for _, e := range svc.Envs {
+		data.Envs = append(data.Envs, workflowEnv{Name: e.Name, Cluster: e.Cluster, Region: e.Region, Needs: "[build, " + prev + "]", Protected: e.Protected})
+		prev = "deploy-" + e.Name
 	}
 	render := func(text string) []byte {
 		var b bytes.Buffer
@@ -247,8 +256,8 @@ func newGHWorkflow(cs *catalogueService, account string) *ghWorkflow {
 		}
 		return b.Bytes()
 	}
-	gw := &ghWorkflow{files: []ghWorkflowFile{
-		{path: deployWorkflowPath, content: render(deployYAML)},
+	gw := &Files{files: []file{
+		{path: DeployWorkflowPath, content: render(deployYAML)},
 		{path: ecsDeployPath, content: render(ecsDeployYAML)},
 	}}
 	for i := range gw.files {
@@ -258,7 +267,7 @@ func newGHWorkflow(cs *catalogueService, account string) *ghWorkflow {
 			Name string `yaml:"name"`
 		}
 		if err := yaml.Unmarshal(f.content, &head); err != nil {
-			panic(fmt.Sprintf("sim: %s's %s: %v", cs.name, f.path, err))
+			panic(fmt.Sprintf("sim: %s's %s: %v", svc.Name, f.path, err))
 		}
 		f.name = head.Name
 	}
@@ -269,7 +278,7 @@ func newGHWorkflow(cs *catalogueService, account string) *ghWorkflow {
 		return nil, fmt.Errorf("no file %s", path)
 	})
 	if err != nil {
-		panic(fmt.Sprintf("sim: %s's %s: %v", cs.name, deployWorkflowPath, err))
+		panic(fmt.Sprintf("sim: %s's %s: %v", svc.Name, DeployWorkflowPath, err))
 	}
 	gw.name, gw.jobs = name, jobs
 	return gw
@@ -367,12 +376,12 @@ var inputExpr = regexp.MustCompile(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}`)
 // values in parentheses; a job that calls a reusable workflow becomes that
 // workflow's jobs, named "<caller> / <callee>". A job that needs another
 // needs every job it became.
-func expandWorkflow(src []byte, load func(path string) ([]byte, error)) (string, []*ghJobDef, error) {
+func expandWorkflow(src []byte, load func(path string) ([]byte, error)) (string, []*ci.JobDef, error) {
 	name, ids, jobs, err := parseWorkflow(src)
 	if err != nil {
 		return "", nil, err
 	}
-	var out []*ghJobDef
+	var out []*ci.JobDef
 	became := map[string][]string{} // job id → API names
 	for _, id := range ids {
 		y := jobs[id]
@@ -403,31 +412,31 @@ func expandWorkflow(src []byte, load func(path string) ([]byte, error)) (string,
 				if cname == "" {
 					cname = cid
 				}
-				d := &ghJobDef{name: display + " / " + cname, key: id, needs: needs, leg: 0, legs: 1}
+				d := &ci.JobDef{Name: display + " / " + cname, Key: id, Needs: needs, Leg: 0, Legs: 1}
 				if len(cj.Needs) > 0 {
-					d.needs = nil
+					d.Needs = nil
 					for _, n := range cj.Needs {
-						d.needs = append(d.needs, inner[n]...)
+						d.Needs = append(d.Needs, inner[n]...)
 					}
 				}
-				d.env = inputExpr.ReplaceAllStringFunc(cj.Environment.Name, func(expr string) string {
+				d.Env = inputExpr.ReplaceAllStringFunc(cj.Environment.Name, func(expr string) string {
 					return fmt.Sprint(y.With[inputExpr.FindStringSubmatch(expr)[1]])
 				})
-				d.steps, d.longStep = jobSteps(cj)
-				inner[cid] = []string{d.name}
-				became[id] = append(became[id], d.name)
+				d.Steps, d.LongStep = jobSteps(cj)
+				inner[cid] = []string{d.Name}
+				became[id] = append(became[id], d.Name)
 				out = append(out, d)
 			}
 			continue
 		}
 		legs := matrixLegs(y.Strategy.Matrix)
 		for i, leg := range legs {
-			d := &ghJobDef{name: display, key: id, needs: needs, env: y.Environment.Name, leg: i, legs: len(legs)}
+			d := &ci.JobDef{Name: display, Key: id, Needs: needs, Env: y.Environment.Name, Leg: i, Legs: len(legs)}
 			if leg != "" {
-				d.name += " (" + leg + ")"
+				d.Name += " (" + leg + ")"
 			}
-			d.steps, d.longStep = jobSteps(y)
-			became[id] = append(became[id], d.name)
+			d.Steps, d.LongStep = jobSteps(y)
+			became[id] = append(became[id], d.Name)
 			out = append(out, d)
 		}
 	}

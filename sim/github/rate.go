@@ -1,4 +1,4 @@
-package sim
+package github
 
 import (
 	"crypto/sha256"
@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"flightdeck/sim/internal/faultkind"
+	"flightdeck/sim/internal/rest"
 )
 
 // GitHub's conditional requests and rate limits, as the REST API documents
@@ -40,11 +43,11 @@ const (
 	gitHubSecondaryDocs  = "https://docs.github.com/free-pro-team@latest/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits"
 )
 
-// gitHubState is the world's GitHub bookkeeping; w.mu guards it.
+// gitHubState is the world's GitHub bookkeeping; the loop's lock guards it.
 type gitHubState struct {
-	runs, jobs, deployments int64 // id counters
-	core, anon              rateBudget
-	usage                   GitHubUsage // the counters part
+	deployments int64 // id counter
+	core, anon  rateBudget
+	usage       Usage // the counters part
 }
 
 type rateBudget struct {
@@ -62,10 +65,10 @@ func (b *rateBudget) roll(now time.Time) {
 
 func (b *rateBudget) remaining() int { return max(0, b.limit-b.used) }
 
-// GitHubUsage is the sim's GitHub rate limit and what requests have cost,
+// Usage is the sim's GitHub rate limit and what requests have cost,
 // for tests: a client using conditional requests well shows NotModified
 // growing while Counted does not.
-type GitHubUsage struct {
+type Usage struct {
 	Limit            int       `json:"limit"` // the token's budget this hour
 	Remaining        int       `json:"remaining"`
 	Used             int       `json:"used"`
@@ -77,35 +80,51 @@ type GitHubUsage struct {
 	Unauthenticated  int       `json:"unauthenticated"`   // requests without a token (charged to their own 60 an hour)
 }
 
-// GitHubUsage reports the token's rate-limit budget and the request costs
-// counted since the world started (or ResetRequests).
-func (w *World) GitHubUsage() GitHubUsage {
-	w.loop.Lock()
-	defer w.loop.Unlock()
-	b := w.gitHubBudget(true)
-	u := w.gh.usage
+// Usage reports the token's rate-limit budget and the request costs
+// counted since the world started (or ResetUsage).
+func (pt *Part) Usage() Usage {
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	b := pt.gitHubBudget(true)
+	u := pt.usage
 	u.Limit, u.Remaining, u.Used, u.Reset = b.limit, b.remaining(), b.used, b.reset
 	return u
 }
 
-// SetGitHubRateRemaining sets what is left of the token's budget this
-// hour, so a test reaches the limit without 5000 requests.
-func (w *World) SetGitHubRateRemaining(n int) {
-	w.loop.Lock()
-	defer w.loop.Unlock()
-	b := w.gitHubBudget(true)
+// ResetUsage zeroes the request costs counted (the budget is the world's,
+// and stays as it is).
+func (pt *Part) ResetUsage() {
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	pt.usage = Usage{}
+}
+
+// SetRateRemaining sets what is left of the token's budget this hour, so
+// a test reaches the limit without 5000 requests.
+func (pt *Part) SetRateRemaining(n int) {
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	b := pt.gitHubBudget(true)
 	b.used = b.limit - min(max(n, 0), b.limit)
 }
 
+// newGitHubDeploymentID counts up as newRunID does (sim/ci): from where
+// a busy installation's ids would be, in steps, drawing nothing from the
+// world's random source.
+func (pt *Part) newGitHubDeploymentID() int64 {
+	pt.deployments++
+	return 1_900_000_000 + pt.deployments*97
+}
+
 // gitHubBudget is the budget a request draws on, its window rolled to now.
-func (w *World) gitHubBudget(token bool) *rateBudget {
-	b := &w.gh.anon
+func (pt *Part) gitHubBudget(token bool) *rateBudget {
+	b := &pt.anon
 	b.limit = gitHubAnonymousLimit
 	if token {
-		b = &w.gh.core
+		b = &pt.core
 		b.limit = gitHubCoreLimit
 	}
-	b.roll(w.loop.Now())
+	b.roll(pt.loop.Now())
 	return b
 }
 
@@ -158,37 +177,38 @@ func notModified(r *http.Request, etag string, lastMod time.Time) bool {
 	return false
 }
 
-// gitHubFault answers a request the fault injection throttles, fails or
+// WriteFault answers a request the fault injection throttles, fails or
 // denies, in GitHub's shapes, with the rate headers of the budget it would
-// have drawn on (not charged).
-func (w *World) gitHubFault(rw http.ResponseWriter, r *http.Request, kind faultKind, retry int) {
+// have drawn on (not charged); a throttled one waits retry seconds.
+// Throttling is the secondary limit; the primary one is the budget above.
+func (pt *Part) WriteFault(rw http.ResponseWriter, r *http.Request, _ string, kind faultkind.Kind, retry int) {
 	token, _ := gitHubToken(r)
-	w.loop.Lock()
-	setRateHeaders(rw.Header(), w.gitHubBudget(token != ""))
-	if kind == faultThrottle {
-		w.gh.usage.SecondaryLimited++
+	pt.loop.Lock()
+	setRateHeaders(rw.Header(), pt.gitHubBudget(token != ""))
+	if kind == faultkind.Throttle {
+		pt.usage.SecondaryLimited++
 	}
-	w.loop.Unlock()
+	pt.loop.Unlock()
 	switch kind {
-	case faultServerError:
+	case faultkind.ServerError:
 		writeGitHubError(rw, http.StatusBadGateway, "Server Error", gitHubDocs)
-	case faultThrottle:
+	case faultkind.Throttle:
 		rw.Header().Set("Retry-After", strconv.Itoa(retry))
 		writeGitHubError(rw, http.StatusForbidden, "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "+
 			"If you reach out to GitHub Support for help, please include the request ID "+rw.Header().Get("X-GitHub-Request-Id")+".", gitHubSecondaryDocs)
-	case faultDeny:
+	case faultkind.Deny:
 		writeGitHubError(rw, http.StatusUnauthorized, "Bad credentials", gitHubDocs)
 	}
 }
 
-// gitHubErrorBody is GitHub's error: message, documentation_url and the
+// ErrorBody is GitHub's error: message, documentation_url and the
 // status as a string, as the API sends it today.
-type gitHubErrorBody struct {
+type ErrorBody struct {
 	Message          string `json:"message"`
 	DocumentationURL string `json:"documentation_url"`
 	Status           string `json:"status"`
 }
 
 func writeGitHubError(rw http.ResponseWriter, status int, msg, doc string) {
-	writeJSON(rw, status, gitHubErrorBody{Message: msg, DocumentationURL: doc, Status: strconv.Itoa(status)})
+	rest.WriteJSON(rw, status, ErrorBody{Message: msg, DocumentationURL: doc, Status: strconv.Itoa(status)})
 }
