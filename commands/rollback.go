@@ -105,9 +105,9 @@ type revisionRef struct{ sha, revision, digest string }
 func parseRevisionRef(s string) (revisionRef, bool) {
 	s = strings.TrimSpace(s)
 	switch {
-	case len(s) >= 7 && len(s) <= 40 && isHex(strings.ToLower(s)):
+	case len(s) >= 7 && len(s) <= 40 && model.IsHex(strings.ToLower(s)):
 		return revisionRef{sha: strings.ToLower(s)}, true
-	case strings.HasPrefix(s, "sha256:") && len(s) == len("sha256:")+64 && isHex(s[len("sha256:"):]):
+	case strings.HasPrefix(s, "sha256:") && len(s) == len("sha256:")+64 && model.IsHex(s[len("sha256:"):]):
 		return revisionRef{digest: s}, true
 	}
 	family, rev, ok := strings.Cut(s, ":")
@@ -115,10 +115,6 @@ func parseRevisionRef(s string) (revisionRef, bool) {
 		return revisionRef{revision: s}, true
 	}
 	return revisionRef{}, false
-}
-
-func isHex(s string) bool {
-	return s != "" && strings.Trim(s, "0123456789abcdef") == ""
 }
 
 // matches says whether a revision in the history is the one named.

@@ -52,7 +52,7 @@ func SameCommit(a, b string) bool {
 // when present, is read before any tag.
 func SHAFromTag(tag string) string {
 	t := strings.ToLower(strings.TrimSpace(tag))
-	if rest, ok := strings.CutPrefix(t, "sha-"); ok && isHex(rest) && len(rest) >= 7 && len(rest) <= 40 {
+	if rest, ok := strings.CutPrefix(t, "sha-"); ok && IsHex(rest) && len(rest) >= 7 && len(rest) <= 40 {
 		return rest // marked as a SHA: taken whatever its digits
 	}
 	found := ""
@@ -71,7 +71,7 @@ func SHAFromTag(tag string) string {
 // looksLikeSHA: 7 to 40 hex characters, mixing digits and letters unless
 // it is all 40.
 func looksLikeSHA(s string) bool {
-	if len(s) < 7 || len(s) > 40 || !isHex(s) {
+	if len(s) < 7 || len(s) > 40 || !IsHex(s) {
 		return false
 	}
 	if len(s) == 40 {
@@ -80,7 +80,8 @@ func looksLikeSHA(s string) bool {
 	return strings.ContainsAny(s, "0123456789") && strings.ContainsAny(s, "abcdef")
 }
 
-func isHex(s string) bool {
+// IsHex reports whether s is lower-case hex digits, at least one.
+func IsHex(s string) bool {
 	for _, c := range s {
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
 			return false

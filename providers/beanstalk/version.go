@@ -145,13 +145,5 @@ func versionOf(e Environment, label string, v *appVersion) model.Version {
 
 // isHexSHA: 7 to 40 hex digits and nothing else.
 func isHexSHA(s string) bool {
-	if len(s) < 7 || len(s) > 40 {
-		return false
-	}
-	for _, c := range strings.ToLower(s) {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
+	return len(s) >= 7 && len(s) <= 40 && model.IsHex(strings.ToLower(s))
 }

@@ -19,24 +19,10 @@ const (
 )
 
 // isFullSHA: 40 lower-case hex digits, as GitHub writes a commit.
-func isFullSHA(s string) bool { return len(s) == 40 && isHex(s, false) }
+func isFullSHA(s string) bool { return len(s) == 40 && model.IsHex(s) }
 
 // isHexRef: a SHA as git abbreviates it (7 or more), or whole, any case.
-func isHexRef(s string) bool { return len(s) >= 7 && len(s) <= 40 && isHex(s, true) }
-
-// isHex checks by hand what a regexp would: compiling one costs every
-// start of the binary, --help included.
-func isHex(s string, upper bool) bool {
-	for _, c := range []byte(s) {
-		switch {
-		case c >= '0' && c <= '9', c >= 'a' && c <= 'f':
-		case upper && c >= 'A' && c <= 'F':
-		default:
-			return false
-		}
-	}
-	return true
-}
+func isHexRef(s string) bool { return len(s) >= 7 && len(s) <= 40 && model.IsHex(strings.ToLower(s)) }
 
 // normRef trims a ref and lower-cases it when it is a SHA, so that one
 // commit has one cache key; branch and tag names keep their case, which
