@@ -163,8 +163,8 @@ func newRootCmd(io streams) *cobra.Command {
 		Use:   "flightdeck",
 		Short: "A terminal release dashboard for CI pipelines and deploys",
 		Long: `flightdeck shows, live on one screen, every service's CI pipelines and the
-version running in each of its environments (AWS ECS, Elastic Beanstalk), with deploys rolling,
-failing and rolling back as they happen.
+version running in each of its environments (AWS ECS, Elastic Beanstalk),
+with deploys rolling, failing and rolling back as they happen.
 
 With no command it opens the dashboard for the config found by the lookup
 order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
