@@ -79,7 +79,7 @@ func (w *World) seedBeanstalk(t0 time.Time) {
 	w.beanstalk.AddEnvironment(beanstalk.EnvSpec{App: ebShop, Name: ebShopBlue, CNAME: ebShopCNAMEPrefix,
 		Label: labels[0], Instances: 4, RPS: 40, At: created})
 	w.beanstalk.AddEnvironment(beanstalk.EnvSpec{App: ebShop, Name: ebShopGreen, CNAME: ebShopCNAMEPrefix + "-standby",
-		Label: labels[0], Instances: 4, Standby: true, At: created})
+		Label: labels[0], Instances: 4, RPS: 40, Standby: true, At: created})
 	// Each release reaches staging after its build, production (the live
 	// side) once approved; the standby keeps the release before.
 	for i, label := range labels {
