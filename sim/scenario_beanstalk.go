@@ -36,6 +36,9 @@ type ebService struct {
 	name, app string
 	envs      []ebEnv
 	rng       *rand.Rand // its own random source: commits and pipelines
+	// canaryBad: commits that pass staging but fail under production's
+	// traffic (a traffic-splitting canary that goes bad).
+	canaryBad map[string]bool
 }
 
 type ebEnv struct {
@@ -63,7 +66,7 @@ func (w *World) seedBeanstalk(t0 time.Time) {
 
 	start := t0.Add(-w.loop.Pace(time.Duration(ebShopReleases+1) * ebShopReleaseGap))
 	var labels []string
-	es := &ebService{name: ebShop, app: ebShop, rng: r}
+	es := &ebService{name: ebShop, app: ebShop, rng: r, canaryBad: map[string]bool{}}
 	for i := range ebShopReleases {
 		at := start.Add(w.loop.Pace(time.Duration(i)*ebShopReleaseGap + time.Duration(r.IntN(60))*time.Minute))
 		c := w.shopCommit(es)
@@ -77,9 +80,9 @@ func (w *World) seedBeanstalk(t0 time.Time) {
 	w.beanstalk.AddEnvironment(beanstalk.EnvSpec{App: ebShop, Name: ebShopStaging, CNAME: "shop-staging",
 		Label: labels[0], Instances: 2, RPS: 3, At: created})
 	w.beanstalk.AddEnvironment(beanstalk.EnvSpec{App: ebShop, Name: ebShopBlue, CNAME: ebShopCNAMEPrefix,
-		Label: labels[0], Instances: 4, RPS: 40, At: created})
+		Label: labels[0], Instances: 4, RPS: 40, At: created, Policy: beanstalk.PolicyTrafficSplitting})
 	w.beanstalk.AddEnvironment(beanstalk.EnvSpec{App: ebShop, Name: ebShopGreen, CNAME: ebShopCNAMEPrefix + "-standby",
-		Label: labels[0], Instances: 4, RPS: 40, Standby: true, At: created})
+		Label: labels[0], Instances: 4, RPS: 40, Standby: true, At: created, Policy: beanstalk.PolicyTrafficSplitting})
 	// Each release reaches staging after its build, production (the live
 	// side) once approved; the standby keeps the release before.
 	for i, label := range labels {
@@ -103,18 +106,26 @@ func (w *World) seedBeanstalk(t0 time.Time) {
 	w.ebServices = []*ebService{es}
 
 	// Live: a commit is in its tests at t0, reaches staging at about
-	// t0+15 s (two batches), waits at hold-production until a colleague
-	// approves it about three minutes in, then production's live side
-	// rolls in two batches of two; from then on the team commits every
-	// few minutes, each commit built, deployed to staging and held.
+	// t0+15 s (a rolling deploy, two batches), waits at hold-production
+	// until a colleague approves it about three minutes in, then
+	// production (traffic splitting) sends a canary 10 % of the traffic
+	// and, after the evaluation, all of it (about t0+6 min). The next
+	// commit passes staging but its canary goes bad in production: the
+	// canary degrades and the deploy is rolled back (about t0+12 min).
+	// From then on the team commits every few minutes, each commit built,
+	// deployed to staging and held.
 	s := time.Second
-	w.loop.At(t0.Add(-w.loop.Pace(50*s)), func() {
-		w.ci.Start(ebShop, w.shopCommit(es), ci.Plan{
-			Durations:  map[string]time.Duration{"build": 20 * s, "test": 40 * s, "deploy-staging": 3 * s, "deploy-production": 3 * s},
-			NoTestFail: true, ApproveAfter: 150 * s,
-		})
+	plan := ci.Plan{
+		Durations:  map[string]time.Duration{"build": 20 * s, "test": 40 * s, "deploy-staging": 3 * s, "deploy-production": 3 * s},
+		NoTestFail: true, ApproveAfter: 150 * s,
+	}
+	w.loop.At(t0.Add(-w.loop.Pace(50*s)), func() { w.ci.Start(ebShop, w.shopCommit(es), plan) })
+	w.loop.At(t0.Add(w.loop.Pace(4*time.Minute)), func() {
+		c := w.shopCommit(es)
+		es.canaryBad[c.SHA] = true
+		w.ci.Start(ebShop, c, plan)
 	})
-	w.loop.At(t0.Add(w.loop.Pace(4*time.Minute)), func() { w.shopCommits(es) })
+	w.loop.At(t0.Add(w.loop.Pace(14*time.Minute)), func() { w.shopCommits(es) })
 }
 
 // shopCommits lands shop's next commit and builds it, then schedules the
@@ -172,7 +183,7 @@ func (w *World) deployBeanstalk(es *ebService, envName, sha string) (string, str
 		}
 	}
 	w.beanstalk.AddVersion(es.app, label, subject+" ("+sha+")", ebShopBucket, es.app+"/"+label+".zip", w.loop.Now())
-	if w.bad[sha] {
+	if w.bad[sha] || es.canaryBad[sha] && e.standby != "" {
 		w.beanstalk.MarkBad(es.app, label)
 	}
 	if w.beanstalk.Label(target) == label {

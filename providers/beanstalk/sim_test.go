@@ -193,7 +193,7 @@ func TestSimPipelineDeploys(t *testing.T) {
 	if prod.BlueGreen == nil || prod.BlueGreen.Live != "shop-blue" {
 		t.Errorf("production deploys %+v, want the live side shop-blue", prod.BlueGreen)
 	}
-	fetchUntil(t, srv, s, 3*time.Minute, "steady on the new commit in production", func(_, prod model.EnvStatus) bool {
+	fetchUntil(t, srv, s, 5*time.Minute, "steady on the new commit in production", func(_, prod model.EnvStatus) bool {
 		return prod.State == model.StateSteady && sameCommit(prod.Version, building.SHA)
 	})
 	for _, p := range srv.World.Pipelines("shop") {
@@ -221,7 +221,7 @@ func TestSimRollbackAbortSwitch(t *testing.T) {
 	if d := prod.Deployment; d == nil || d.ToSHA == "" || !strings.HasPrefix(older.SHA, d.ToSHA) {
 		t.Errorf("deployment %+v, want to %s", prod.Deployment, older.SHA[:7])
 	}
-	fetchUntil(t, srv, s, 2*time.Minute, "rolled back", func(_, prod model.EnvStatus) bool {
+	fetchUntil(t, srv, s, 4*time.Minute, "rolled back", func(_, prod model.EnvStatus) bool {
 		return prod.State == model.StateSteady && sameCommit(prod.Version, older.SHA)
 	})
 	// A rollback to what runs is refused.
@@ -292,4 +292,46 @@ func TestSimMissingEnvironment(t *testing.T) {
 // seven digits).
 func sameCommit(v model.Version, sha string) bool {
 	return len(v.SHA) >= 7 && strings.HasPrefix(sha, v.SHA)
+}
+
+// TestSimCanaryGoesBad: the demo's second shop commit passes staging, but
+// its traffic-splitting canary in production degrades: the provider sees
+// the deploy fail (Red health on the way) and then rolled back to what
+// ran, and the pipeline's production deploy fails.
+func TestSimCanaryGoesBad(t *testing.T) {
+	srv, s := startDemoSim(t)
+	first := srv.World.Commits("shop")[len(srv.World.Commits("shop"))-1]
+	fetchUntil(t, srv, s, 8*time.Minute, "steady on the first commit in production", func(_, prod model.EnvStatus) bool {
+		return prod.State == model.StateSteady && sameCommit(prod.Version, first.SHA)
+	})
+	all := srv.World.Commits("shop")
+	canary := all[len(all)-1]
+	if canary.SHA == first.SHA {
+		t.Fatal("no second commit yet")
+	}
+	_, prod := fetchUntil(t, srv, s, 8*time.Minute, "red while the canary runs", func(_, prod model.EnvStatus) bool {
+		return prod.State == model.StateDeploying && prod.Health.Bad()
+	})
+	if d := prod.Deployment; d == nil || !strings.HasPrefix(canary.SHA, d.ToSHA) || d.ToSHA == "" {
+		t.Errorf("deployment %+v, want to the canary %s", prod.Deployment, canary.SHA[:7])
+	}
+	_, prod = fetchUntil(t, srv, s, 3*time.Minute, "failed", func(_, prod model.EnvStatus) bool {
+		return prod.State == model.StateFailed || prod.State == model.StateRolledBack
+	})
+	if d := prod.Deployment; d == nil || !strings.Contains(d.Reason, "Traffic-splitting deployment failed") {
+		t.Errorf("failed deployment %+v, want the canary's failure as the reason", prod.Deployment)
+	}
+	_, prod = fetchUntil(t, srv, s, 2*time.Minute, "rolled back", func(_, prod model.EnvStatus) bool {
+		return prod.State == model.StateRolledBack
+	})
+	if !sameCommit(prod.Version, first.SHA) || prod.Health.Bad() {
+		t.Errorf("after the rollback production runs %+v (health %+v), want %s and healthy", prod.Version, prod.Health, first.SHA[:7])
+	}
+	for _, p := range srv.World.Pipelines("shop") {
+		if p.SHA == canary.SHA {
+			if st := p.Workflows[len(p.Workflows)-1].Status; st != sim.RunFailed {
+				t.Errorf("the canary's pipeline is %s, want failed", st)
+			}
+		}
+	}
 }

@@ -15,6 +15,10 @@ import (
 const (
 	batchTime = 20 * time.Second
 	abortTime = 12 * time.Second
+	// A traffic-splitting deploy sends canaryPercent of the traffic to
+	// new instances for canaryEvaluation before shifting it all.
+	canaryPercent    = 10
+	canaryEvaluation = 2 * time.Minute
 )
 
 // Outcome is how an update ended, for whoever waits on it (OnDone).
@@ -91,6 +95,10 @@ func (pt *Part) startUpdate(e *environment, label string) (string, *awsproto.Err
 		from: e.label, to: label, gen: e.gen, batches: batchesOf(e.instanceIDs)}
 	e.upd, e.label, e.status, e.abortable, e.updated = u, label, StatusUpdating, true, now
 	pt.note(e, now, "INFO", u.requestID, "Environment update is starting.")
+	if e.deployPolicy == PolicyTrafficSplitting {
+		pt.after(e, u, 3*time.Second, func() { pt.startCanary(e, u) })
+		return u.requestID, nil
+	}
 	pt.after(e, u, 3*time.Second, func() {
 		pt.note(e, pt.loop.Now(), "INFO", u.requestID,
 			fmt.Sprintf("Deploying new version to instance(s) in %d batches.", len(u.batches)))
@@ -129,6 +137,42 @@ func (pt *Part) nextBatch(e *environment, u *update) {
 	})
 }
 
+// startCanary launches new instances for a traffic-splitting deploy and
+// sends them canaryPercent of the traffic for the evaluation; a bad
+// version's canary turns Degraded halfway and the deploy is rolled back
+// at the end, a good one takes all the traffic.
+func (pt *Part) startCanary(e *environment, u *update) {
+	now := pt.loop.Now()
+	n := max(1, e.instances/2)
+	pt.note(e, now, "INFO", u.requestID, fmt.Sprintf("Starting traffic-splitting deployment: launching %d new instance(s) running %s.", n, u.to))
+	pt.after(e, u, 30*time.Second, func() {
+		pt.note(e, pt.loop.Now(), "INFO", u.requestID, fmt.Sprintf("Sending %d percent of incoming client traffic to the new instance(s) for a %d-minute evaluation.",
+			canaryPercent, int(canaryEvaluation/time.Minute)))
+		bad := pt.bad[e.app+"\x00"+u.to]
+		if bad {
+			pt.after(e, u, canaryEvaluation/2, func() {
+				e.color, e.health = ColorRed, HealthDegraded
+				e.causes = []string{fmt.Sprintf("38.2 %% of the requests to the new instances (%s) are failing with HTTP 5xx.", u.to)}
+				pt.note(e, pt.loop.Now(), "WARN", u.requestID, "Environment health has transitioned from Ok to Degraded. 38.2 % of the requests to the new instances are failing with HTTP 5xx.")
+			})
+		}
+		pt.after(e, u, canaryEvaluation, func() {
+			now := pt.loop.Now()
+			if !bad {
+				pt.note(e, now, "INFO", u.requestID, "Shifting all incoming client traffic to the new instance(s).")
+				pt.note(e, now, "INFO", u.requestID, "New application version was deployed to running EC2 instances.")
+				pt.note(e, now, "INFO", u.requestID, "Environment update completed successfully.")
+				pt.settle(e, u, Succeeded)
+				return
+			}
+			e.abortable = false
+			pt.note(e, now, "ERROR", u.requestID, "Traffic-splitting deployment failed: the new instances were not healthy during the evaluation.")
+			pt.note(e, now, "INFO", u.requestID, "Rolling back: all incoming client traffic returns to the instances running "+u.from+".")
+			pt.rollBack(e, u, "; the new instances are terminated.")
+		})
+	})
+}
+
 // failUpdate: the batch's instances did not start the new version;
 // Beanstalk stops the update and redeploys the one before.
 func (pt *Part) failUpdate(e *environment, u *update, batch []string) {
@@ -139,10 +183,16 @@ func (pt *Part) failUpdate(e *environment, u *update, batch []string) {
 	pt.note(e, now, "ERROR", u.requestID, fmt.Sprintf("Unsuccessful command execution on instance id(s) '%s'. Aborting the operation.", strings.Join(batch, "', '")))
 	pt.note(e, now, "ERROR", u.requestID, "Failed to deploy application.")
 	pt.note(e, now, "INFO", u.requestID, "Rolling back to the previous application version "+u.from+".")
+	pt.rollBack(e, u, ".")
+}
+
+// rollBack ends a failed update after abortTime: the version before runs
+// again, healthy; the event says so, ending with tail.
+func (pt *Part) rollBack(e *environment, u *update, tail string) {
 	pt.after(e, u, abortTime, func() {
 		e.label, e.causes = u.from, nil
 		e.color, e.health = ColorGreen, HealthOk
-		pt.note(e, pt.loop.Now(), "INFO", u.requestID, "Rolled back to application version "+u.from+".")
+		pt.note(e, pt.loop.Now(), "INFO", u.requestID, "Rolled back to application version "+u.from+tail)
 		pt.settle(e, u, Failed)
 	})
 }

@@ -156,3 +156,36 @@ func TestUpdateRollsInBatches(t *testing.T) {
 		t.Errorf("%d batches, want 3", starts)
 	}
 }
+
+// A bad version fails its first batch, the environment turns Red and is
+// rolled back to the version before.
+func TestBadVersionFailsAndRollsBack(t *testing.T) {
+	pt := testPart()
+	pt.loop.Lock()
+	defer pt.loop.Unlock()
+	pt.MarkBad("shop", "shop-aaaaaaa")
+	rid, e := pt.Update("shop-staging", "shop-aaaaaaa")
+	if e != nil {
+		t.Fatal(e)
+	}
+	var got []Outcome
+	pt.OnDone(rid, func(o Outcome) { got = append(got, o) })
+	pt.loop.Advance(t0.Add(25 * time.Second))
+	if en := pt.env("shop-staging"); en.color != ColorRed || en.status != StatusUpdating {
+		t.Errorf("mid-failure: %s %s", en.color, en.status)
+	}
+	pt.loop.Advance(t0.Add(time.Minute))
+	en := pt.env("shop-staging")
+	if len(got) != 1 || got[0] != Failed || en.label != "shop-bbbbbbb" || en.status != StatusReady || en.color != ColorGreen {
+		t.Fatalf("outcomes %v, env %s %s %s", got, en.label, en.status, en.color)
+	}
+	msgs := ""
+	for _, ev := range en.events {
+		msgs += ev.msg + "\n"
+	}
+	for _, want := range []string{"Failed to deploy application.", "Rolling back", "Rolled back to application version shop-bbbbbbb."} {
+		if !strings.Contains(msgs, want) {
+			t.Errorf("no event %q in\n%s", want, msgs)
+		}
+	}
+}

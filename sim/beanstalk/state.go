@@ -31,6 +31,10 @@ const (
 	HealthWarning  = "Warning"
 	HealthDegraded = "Degraded"
 	HealthSevere   = "Severe"
+
+	// Deployment policies (aws:elasticbeanstalk:command DeploymentPolicy).
+	PolicyRolling          = "Rolling"
+	PolicyTrafficSplitting = "TrafficSplitting"
 )
 
 type application struct {
@@ -118,7 +122,7 @@ func (pt *Part) AddEnvironment(s EnvSpec) string {
 		cname: s.CNAME + "." + pt.region + ".elasticbeanstalk.com", rps: s.RPS, requestsOffline: s.Standby,
 		deployPolicy: s.Policy}
 	if e.deployPolicy == "" {
-		e.deployPolicy = "Rolling"
+		e.deployPolicy = PolicyRolling
 	}
 	if s.Unenhanced {
 		e.health = ""
@@ -151,11 +155,18 @@ func (pt *Part) Deployed(env, label string, at time.Time) {
 	}
 	e.label = label
 	pt.note(e, t, "INFO", rid, "Environment update is starting.")
-	batches := batchesOf(e.instanceIDs)
-	step(5*time.Second, fmt.Sprintf("Deploying new version to instance(s) in %d batches.", len(batches)))
-	for i, b := range batches {
-		step(10*time.Second, fmt.Sprintf("Batch %d: Starting application deployment on instance(s) [%s].", i+1, strings.Join(b, ", ")))
-		step(40*time.Second, fmt.Sprintf("Batch %d: Completed application deployment.", i+1))
+	if e.deployPolicy == PolicyTrafficSplitting {
+		step(3*time.Second, fmt.Sprintf("Starting traffic-splitting deployment: launching %d new instance(s) running %s.", max(1, e.instances/2), label))
+		step(30*time.Second, fmt.Sprintf("Sending %d percent of incoming client traffic to the new instance(s) for a %d-minute evaluation.",
+			canaryPercent, int(canaryEvaluation/time.Minute)))
+		step(canaryEvaluation, "Shifting all incoming client traffic to the new instance(s).")
+	} else {
+		batches := batchesOf(e.instanceIDs)
+		step(5*time.Second, fmt.Sprintf("Deploying new version to instance(s) in %d batches.", len(batches)))
+		for i, b := range batches {
+			step(10*time.Second, fmt.Sprintf("Batch %d: Starting application deployment on instance(s) [%s].", i+1, strings.Join(b, ", ")))
+			step(40*time.Second, fmt.Sprintf("Batch %d: Completed application deployment.", i+1))
+		}
 	}
 	step(5*time.Second, "New application version was deployed to running EC2 instances.")
 	step(2*time.Second, "Environment update completed successfully.")
