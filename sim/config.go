@@ -79,6 +79,15 @@ func (w *World) WriteConfig(baseURL string) []byte {
 				b.WriteString("        aws:\n")
 				fmt.Fprintf(&b, "          region: %s\n", yamlScalar(e.region))
 			}
+			if e.eb != nil {
+				b.WriteString("        beanstalk:\n")
+				fmt.Fprintf(&b, "          application: %s\n", yamlScalar(e.eb.app))
+				fmt.Fprintf(&b, "          environment: %s\n", yamlScalar(e.eb.env))
+				if e.eb.standby != "" {
+					fmt.Fprintf(&b, "          standby: %s\n", yamlScalar(e.eb.standby))
+				}
+				continue
+			}
 			b.WriteString("        ecs:\n")
 			fmt.Fprintf(&b, "          cluster: %s\n", yamlScalar(e.cluster))
 			fmt.Fprintf(&b, "          service: %s\n", yamlScalar(s.name))
@@ -106,7 +115,11 @@ func yamlScalar(s string) string {
 type configEnv struct {
 	name, cluster, region, container string
 	protected                        bool
+	eb                               *configEB // on Elastic Beanstalk instead of ECS
 }
+
+// configEB is an environment's beanstalk block.
+type configEB struct{ app, env, standby string }
 
 type configService struct {
 	name, repo string
@@ -122,6 +135,14 @@ func (w *World) configServices() []configService {
 			s := configService{name: cs.name, repo: w.ci.Repo(cs.name).Name, ci: cs.ci, branch: "main"}
 			for _, e := range cs.envs {
 				s.envs = append(s.envs, configEnv{name: e.name, cluster: e.cluster, region: e.region, container: cs.name, protected: e.protected})
+			}
+			out = append(out, s)
+		}
+		for _, es := range w.ebServices {
+			s := configService{name: es.name, repo: w.ci.Repo(es.name).Name, ci: ciCircleCI, branch: "main"}
+			for _, e := range es.envs {
+				s.envs = append(s.envs, configEnv{name: e.name, region: ecs.DefaultRegion, protected: e.protected,
+					eb: &configEB{app: es.app, env: e.env, standby: e.standby}})
 			}
 			out = append(out, s)
 		}

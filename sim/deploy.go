@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
+	"flightdeck/sim/beanstalk"
 	"flightdeck/sim/ci"
 	"flightdeck/sim/ecs"
 )
@@ -106,6 +108,9 @@ type deployGlue struct{ w *World }
 
 func (g deployGlue) Deploy(service, envName, sha string) (string, string, bool) {
 	w := g.w
+	if es := w.ebService(service); es != nil {
+		return w.deployBeanstalk(es, envName, sha)
+	}
 	cs := w.catalogueService(service)
 	var env *catalogueEnv
 	if cs != nil {
@@ -119,6 +124,16 @@ func (g deployGlue) Deploy(service, envName, sha string) (string, string, bool) 
 }
 
 func (g deployGlue) OnDone(deployment string, fn func(ci.RunStatus)) {
+	if rid, ok := strings.CutPrefix(deployment, ebDeployment); ok {
+		g.w.beanstalk.OnDone(rid, func(o beanstalk.Outcome) {
+			if o == beanstalk.Succeeded {
+				fn(ci.RunSuccess)
+				return
+			}
+			fn(ci.RunFailed)
+		})
+		return
+	}
 	g.w.ecs.OnDone(deployment, func(o ecs.Outcome) {
 		switch o {
 		case ecs.Succeeded:

@@ -29,11 +29,13 @@ import (
 // answer.
 func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 	h := newHarness(t, Options{Seed: 1, Scenario: ScenarioEmpty})
-	for _, c := range []struct{ version, key, ns string }{
-		{"2010-12-01", "beanstalk:DescribeEnvironments", beanstalk.XMLNS},
-		{"2015-12-01", "elbv2:DescribeEnvironments", elbv2.XMLNS},
+	// Operations a part does not implement are InvalidAction in its own
+	// namespace.
+	for _, c := range []struct{ version, action, key, ns string }{
+		{"2010-12-01", "RebuildEnvironment", "beanstalk:RebuildEnvironment", beanstalk.XMLNS},
+		{"2015-12-01", "DescribeEnvironments", "elbv2:DescribeEnvironments", elbv2.XMLNS},
 	} {
-		form := url.Values{"Action": {"DescribeEnvironments"}, "Version": {c.version}}
+		form := url.Values{"Action": {c.action}, "Version": {c.version}}
 		resp, body := post(t, h.srv.URL+"/", "application/x-www-form-urlencoded; charset=utf-8", form.Encode(), nil)
 		var e awsproto.QueryError
 		if err := xml.Unmarshal([]byte(body), &e); err != nil || resp.StatusCode != 400 || e.Error.Code != "InvalidAction" ||
@@ -178,6 +180,11 @@ type yamlConfig struct {
 				Service   string `yaml:"service"`
 				Container string `yaml:"container"`
 			} `yaml:"ecs"`
+			Beanstalk *struct {
+				Application string `yaml:"application"`
+				Environment string `yaml:"environment"`
+				Standby     string `yaml:"standby"`
+			} `yaml:"beanstalk"`
 		} `yaml:"environments"`
 	} `yaml:"services"`
 }
@@ -207,8 +214,24 @@ func TestWriteConfig(t *testing.T) {
 	if c.GitHub.APIURL != "http://127.0.0.1:4566/" {
 		t.Fatalf("github: %+v", c.GitHub)
 	}
-	if len(c.Services) != len(demoCatalogue()) {
+	if len(c.Services) != len(demoCatalogue())+1 {
 		t.Fatalf("%d services", len(c.Services))
+	}
+	// The last is shop, on Elastic Beanstalk.
+	shop := c.Services[len(c.Services)-1]
+	if shop.Name != "shop" || shop.Repo != "acme/shop" || len(shop.Environments) != 2 || shop.CI == nil ||
+		shop.CI.Provider != "circleci" || shop.CI.Project != "gh/acme/shop" {
+		t.Fatalf("shop: %+v", shop)
+	}
+	if stg, prod := shop.Environments[0], shop.Environments[1]; stg.Name != "staging" || stg.Beanstalk == nil ||
+		*stg.Beanstalk != (struct {
+			Application string `yaml:"application"`
+			Environment string `yaml:"environment"`
+			Standby     string `yaml:"standby"`
+		}{"shop", "shop-staging", ""}) ||
+		prod.Name != "production" || !prod.Protected || prod.Beanstalk == nil || prod.Beanstalk.Environment != "shop-blue" ||
+		prod.Beanstalk.Standby != "shop-green" || prod.ECS.Cluster != "" {
+		t.Fatalf("shop environments: %+v", shop.Environments)
 	}
 	for i, cs := range demoCatalogue() {
 		s := c.Services[i]

@@ -184,6 +184,7 @@ func (w *World) seedDemo(t0 time.Time) {
 			w.scheduleCommits(cs, time.Time{})
 		})
 	}
+	w.seedBeanstalk(t0)
 	w.loop.Advance(t0)
 }
 

@@ -3,8 +3,8 @@
 // deploys that roll task by task and trip a circuit breaker, all driven by a
 // seeded random source and an injectable clock. It serves the real wire
 // protocols (ECS awsJson1_1, CircleCI API v2 and the GitHub REST subset of
-// GitHub Actions, commits and compares today; Elastic Beanstalk, ELBv2 and
-// CloudWatch routed and stubbed) on one http.Handler, with faults on
+// GitHub Actions, commits and compares today; Elastic Beanstalk's reads;
+// ELBv2 and CloudWatch routed and stubbed) on one http.Handler, with faults on
 // demand, so the real clients are the judge of every answer; the CircleCI
 // and GitHub traffic can also be held to their OpenAPI specs (package
 // sim/specs, for tests, through SetTrafficCheck).
@@ -67,8 +67,9 @@ type World struct {
 	account string    // the AWS account of every ARN and image
 	ecs     *ecs.Part // the ECS service: clusters, services, task definitions, deployments
 
+	beanstalk *beanstalk.Part // Elastic Beanstalk: the demo's shop service
+
 	// The AWS services still to come, routed and stubbed.
-	beanstalk  *beanstalk.Part
 	elbv2      *elbv2.Part
 	cloudwatch *cloudwatch.Part
 
@@ -76,10 +77,11 @@ type World struct {
 	circle *circleci.Part // CircleCI's API over it
 	github *github.Part   // GitHub's, with the workflow files and the rate limits
 
-	catalogue []*catalogueService // demo services and their environments
-	tempo     tempo
-	prNumber  map[string]int  // each service's last pull request number
-	bad       map[string]bool // commits (by SHA) whose images crash on start
+	catalogue  []*catalogueService // demo services and their environments
+	ebServices []*ebService        // the demo's services on Elastic Beanstalk
+	tempo      tempo
+	prNumber   map[string]int  // each service's last pull request number
+	bad        map[string]bool // commits (by SHA) whose images crash on start
 
 	faults faultState
 	reqs   requestLog
@@ -115,7 +117,7 @@ func New(o Options) *World {
 	w.ci = ci.New(w.loop, deployGlue{w}, team)
 	w.circle = circleci.New(w.loop, w.ci, apiUser)
 	w.github = github.New(w.loop, w.ci, apiUser, team[0]) // the engineering lead reviews production too
-	w.beanstalk, w.elbv2, w.cloudwatch = beanstalk.New(w.loop), elbv2.New(w.loop), cloudwatch.New(w.loop)
+	w.beanstalk, w.elbv2, w.cloudwatch = beanstalk.New(w.loop, w.account, ecs.DefaultRegion), elbv2.New(w.loop), cloudwatch.New(w.loop)
 	if o.Scenario == ScenarioDemo {
 		w.loop.Lock()
 		w.seedDemo(now)

@@ -15,25 +15,25 @@ import (
 func (pt *Part) Start(service string, c *Commit, plan Plan) *Pipeline {
 	r := pt.repos[service]
 	p := &Pipeline{
-		ID: ids.UUID(pt.loop.Rand()), Number: len(r.Pipelines) + 1, Service: service, Repo: r.Name,
+		ID: ids.UUID(pt.rnd(r)), Number: len(r.Pipelines) + 1, Service: service, Repo: r.Name,
 		Branch: "main", SHA: c.SHA, Trigger: c.Author, CreatedAt: pt.loop.Now(), UpdatedAt: pt.loop.Now(),
 		repo: r, plan: plan,
 	}
-	wf := &Workflow{ID: ids.UUID(pt.loop.Rand()), Name: "build-test-deploy", Status: RunRunning, StartedBy: p.Trigger, CreatedAt: pt.loop.Now()}
+	wf := &Workflow{ID: ids.UUID(pt.rnd(r)), Name: "build-test-deploy", Status: RunRunning, StartedBy: p.Trigger, CreatedAt: pt.loop.Now()}
 	if r.Actions != nil {
 		// One random id per job, as for CircleCI, keeps a seed's story when
 		// the job counts agree (they do for the demo's services).
 		wf.Name = r.Actions.Name
 		p.RunID = pt.newRunID()
 		for _, d := range r.Actions.Jobs {
-			j := &Job{ID: ids.UUID(pt.loop.Rand()), Name: d.Name, Type: JobBuild, Status: RunBlocked, Needs: slices.Clone(d.Needs), Environment: d.Env, def: d}
+			j := &Job{ID: ids.UUID(pt.rnd(r)), Name: d.Name, Type: JobBuild, Status: RunBlocked, Needs: slices.Clone(d.Needs), Environment: d.Env, def: d}
 			pt.numberGitHubJob(j, 1)
 			wf.Jobs = append(wf.Jobs, j)
 		}
 		return pt.addPipeline(r, p, wf)
 	}
 	add := func(name, typ, env string, needs ...string) {
-		j := &Job{ID: ids.UUID(pt.loop.Rand()), Name: name, Type: typ, Status: RunBlocked, Needs: needs, Environment: env}
+		j := &Job{ID: ids.UUID(pt.rnd(r)), Name: name, Type: typ, Status: RunBlocked, Needs: needs, Environment: env}
 		if typ == JobApproval {
 			j.ApprovalRequestID = approvalRequestID(j.ID)
 		}
@@ -117,7 +117,7 @@ func (pt *Part) jobDuration(p *Pipeline, name string, lo, hi time.Duration) time
 	if d, ok := p.plan.Durations[name]; ok {
 		return pt.loop.Pace(d)
 	}
-	return pt.loop.Between(lo, hi)
+	return pt.loop.Pace(pt.span(p.repo, lo, hi))
 }
 
 // startJob starts a job whose needs have succeeded: an approval job, or a
@@ -191,7 +191,7 @@ func (pt *Part) runJob(p *Pipeline, wf *Workflow, j *Job) {
 func (pt *Part) testOutcome(p *Pipeline, wf *Workflow, j *Job) (time.Duration, bool) {
 	g, ok := wf.draws[j.Key()]
 	if !ok {
-		g.fail = !p.plan.NoTestFail && pt.loop.Chance(pt.tempo.TestFailP)
+		g.fail = !p.plan.NoTestFail && pt.chance(p.repo, pt.tempo.TestFailP)
 		g.d = pt.jobDuration(p, j.Key(), 30*time.Second, 60*time.Second)
 		if wf.draws == nil {
 			wf.draws = map[string]testDraw{}
@@ -324,14 +324,14 @@ func (pt *Part) supersedeHolds(p *Pipeline, hold *Job) {
 func (pt *Part) scheduleColleague(p *Pipeline, wf *Workflow, j *Job) {
 	delay := p.plan.ApproveAfter
 	if delay == 0 {
-		if !pt.loop.Chance(pt.tempo.ApproveP) {
+		if !pt.chance(p.repo, pt.tempo.ApproveP) {
 			return
 		}
-		delay = pt.loop.Span(pt.tempo.ApproveAfter[0], pt.tempo.ApproveAfter[1])
+		delay = pt.span(p.repo, pt.tempo.ApproveAfter[0], pt.tempo.ApproveAfter[1])
 	}
 	c := p.Commit()
 	team := pt.team
-	by := team[pt.loop.Rand().IntN(len(team))]
+	by := team[pt.rnd(p.repo).IntN(len(team))]
 	if c != nil && by == c.Author {
 		by = team[(slices.Index(team, by)+1)%len(team)]
 	}
@@ -537,15 +537,15 @@ func (pt *Part) Rerun(p *Pipeline, old *Workflow, o RerunOptions) (*Workflow, er
 		}
 	}
 
-	wf := &Workflow{ID: ids.UUID(pt.loop.Rand()), Name: old.Name, Status: RunRunning, StartedBy: o.By, RerunOf: old.ID, CreatedAt: pt.loop.Now()}
+	wf := &Workflow{ID: ids.UUID(pt.rnd(p.repo)), Name: old.Name, Status: RunRunning, StartedBy: o.By, RerunOf: old.ID, CreatedAt: pt.loop.Now()}
 	for _, oj := range old.Jobs {
-		j := &Job{ID: ids.UUID(pt.loop.Rand()), Name: oj.Name, Type: oj.Type, Status: RunBlocked, Needs: slices.Clone(oj.Needs), Environment: oj.Environment, def: oj.def}
+		j := &Job{ID: ids.UUID(pt.rnd(p.repo)), Name: oj.Name, Type: oj.Type, Status: RunBlocked, Needs: slices.Clone(oj.Needs), Environment: oj.Environment, def: oj.def}
 		if !rerun[oj.Name] {
 			// Not rerun: the new workflow shows the outcome it had, under
 			// the same job number (the run it refers to is that one), and
 			// on GitHub under the same job id and attempt.
 			j = oj.clone()
-			j.ID = ids.UUID(pt.loop.Rand())
+			j.ID = ids.UUID(pt.rnd(p.repo))
 		} else if p.RunID != 0 {
 			pt.numberGitHubJob(j, len(p.Workflows)+1)
 		}

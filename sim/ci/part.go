@@ -18,6 +18,7 @@
 package ci
 
 import (
+	"math/rand/v2"
 	"slices"
 	"time"
 
@@ -109,8 +110,33 @@ type Repo struct {
 	Actions   *Actions // GitHub Actions services; nil for CircleCI
 	Commits   []*Commit
 	Pipelines []*Pipeline
+	// Rand, when set, is the source its pipelines draw from (ids,
+	// durations, test outcomes, a colleague's approval) instead of the
+	// loop's: a repository added to a scenario that must not change what
+	// the others draw.
+	Rand *rand.Rand
 
 	jobNumber int
+}
+
+// rnd is the random source of a repository's pipelines.
+func (pt *Part) rnd(r *Repo) *rand.Rand {
+	if r != nil && r.Rand != nil {
+		return r.Rand
+	}
+	return pt.loop.Rand()
+}
+
+// chance is true with probability p, drawn from r's source.
+func (pt *Part) chance(r *Repo, p float64) bool { return pt.rnd(r).Float64() < p }
+
+// span is an unpaced duration in [lo, hi] drawn from r's source (as the
+// loop's Span draws).
+func (pt *Part) span(r *Repo, lo, hi time.Duration) time.Duration {
+	if hi <= lo {
+		return lo
+	}
+	return lo + time.Duration(pt.rnd(r).Int64N(int64(hi-lo)+1))
 }
 
 // AddRepo adds a service's repository.

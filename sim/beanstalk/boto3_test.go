@@ -1,0 +1,85 @@
+package beanstalk_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"flightdeck/sim"
+	"flightdeck/sim/simtest"
+)
+
+// TestBoto3ParsesTheAnswers: boto3 (botocore's Elastic Beanstalk model)
+// sends every operation the provider uses to the demo world and parses
+// the answers. Skipped only where python3 or boto3 is missing and
+// FLIGHTDECK_REQUIRE_MOTO is unset.
+func TestBoto3ParsesTheAnswers(t *testing.T) {
+	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
+		if os.Getenv("FLIGHTDECK_REQUIRE_MOTO") != "" {
+			t.Fatalf("python3 with boto3 is required (FLIGHTDECK_REQUIRE_MOTO is set): %v", err)
+		}
+		t.Skipf("python3 with boto3 not available: %v", err)
+	}
+	srv := simtest.Start(t, time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC), sim.Options{Seed: 3})
+	cmd := exec.Command("python3", "testdata/boto3_reads.py", srv.URL)
+	cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	raw, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("boto3: %v\n%s", err, stderr)
+	}
+	var got struct {
+		Environments []map[string]any `json:"environments"`
+		Health       map[string]any   `json:"health"`
+		Events       []map[string]any `json:"events"`
+		EventsSince  []map[string]any `json:"events_since"`
+		Versions     []map[string]any `json:"versions"`
+		Update       map[string]any   `json:"update"`
+		Created      map[string]any   `json:"created"`
+		Error        map[string]any   `json:"error"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("%v\n%s", err, raw)
+	}
+	if len(got.Environments) != 3 {
+		t.Fatalf("environments: %v", got.Environments)
+	}
+	for _, e := range got.Environments {
+		for _, k := range []string{"EnvironmentName", "EnvironmentId", "VersionLabel", "CNAME", "Status", "Health", "HealthStatus", "DateUpdated", "AbortableOperationInProgress", "Tier", "EnvironmentArn"} {
+			if _, ok := e[k]; !ok {
+				t.Errorf("environment %v: no %s", e["EnvironmentName"], k)
+			}
+		}
+	}
+	am, _ := got.Health["ApplicationMetrics"].(map[string]any)
+	ih, _ := got.Health["InstancesHealth"].(map[string]any)
+	if got.Health["HealthStatus"] != "Ok" || am == nil || am["RequestCount"] == nil || am["Latency"] == nil || ih == nil || ih["Ok"] != 2.0 {
+		t.Errorf("health: %v", got.Health)
+	}
+	if len(got.Events) != 5 || got.Events[0]["Message"] == nil || got.Events[0]["EventDate"] == nil {
+		t.Errorf("events: %v", got.Events)
+	}
+	if len(got.EventsSince) < 1 || got.EventsSince[0]["Message"] != got.Events[0]["Message"] {
+		t.Errorf("events since %v: %v", got.Events[len(got.Events)-1]["EventDate"], got.EventsSince)
+	}
+	sb, _ := got.Versions[0]["SourceBundle"].(map[string]any)
+	if len(got.Versions) != 3 || sb == nil || sb["S3Bucket"] == nil || got.Versions[0]["Status"] != "Processed" {
+		t.Errorf("versions: %v", got.Versions)
+	}
+	if got.Update["Status"] != "Updating" || got.Update["AbortableOperationInProgress"] != true {
+		t.Errorf("update: %v", got.Update)
+	}
+	if got.Created["VersionLabel"] != "shop-boto3" {
+		t.Errorf("created: %v", got.Created)
+	}
+	if got.Error["code"] != "InvalidParameterValue" || got.Error["status"] != 400.0 || !strings.Contains(fmt.Sprint(got.Error["message"]), "nope") {
+		t.Errorf("error: %v", got.Error)
+	}
+}
