@@ -58,3 +58,29 @@ func TestGoldenBeanstalk(t *testing.T) {
 	}
 	golden.RequireEqual(t, []byte(board+"\n---\n"+out))
 }
+
+// What Beanstalk says is outside text like any other: a cause, a side's
+// name or a CNAME that carries escapes or bidi overrides reaches the
+// screen only as printable text.
+func TestBeanstalkTextIsPrintable(t *testing.T) {
+	specs, src := beanstalkWorld()
+	prod := &src.envs[1]
+	prod.Health.Causes = []string{"\x1b]52;c;ZXZpbA==\x07clipboard", "\u202eevil"}
+	prod.BlueGreen.Standby = "shop-green\x1b[2J"
+	prod.BlueGreen.CNAME = "shop.example.com\x1b]8;;https://evil\x1b\\"
+	m := New(Options{Title: "hostile", Services: specs, Providers: registry([]providers.DeploySource{src}),
+		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 120, Height: 40})
+	m = fetchAll(t, m)
+	m = update(t, m, keyMsg("enter"))
+	m = update(t, m, keyMsg("l"))
+	out := m.View()
+	for _, bad := range []string{"\x1b]", "\x1b[2J", "\x07", "\u202e"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the detail let %q through:\n%s", bad, out)
+		}
+	}
+	if !strings.Contains(out, "clipboard") || !strings.Contains(out, "shop-green") {
+		t.Errorf("the text should still show, made printable:\n%s", out)
+	}
+}
