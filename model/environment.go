@@ -103,6 +103,9 @@ type EnvStatus struct {
 	// BlueGreen describes a blue/green pair swapped by name (an Elastic
 	// Beanstalk CNAME swap): the rest of the status is the live side's.
 	BlueGreen *BlueGreen `json:"blue_green,omitempty"`
+	// Canary is the canary in force, with its weights, both sides' traffic
+	// and the verdict; nil when no canary runs.
+	Canary *Canary `json:"canary,omitempty"`
 }
 
 // Health is an environment's health as its platform reports it. With
