@@ -18,6 +18,11 @@ const (
 	// ActionSwitch swaps a blue/green pair (providers.Switcher). Its
 	// planner case and key come with the switch command.
 	ActionSwitch ActionKind = "switch"
+	// ActionCanaryPromote moves a canary one step up (the next weight, or a
+	// native deployment continued); ActionCanaryAbort sends all traffic back
+	// to the stable side (weights to 0, or a native rollback).
+	ActionCanaryPromote ActionKind = "canary_promote"
+	ActionCanaryAbort   ActionKind = "canary_abort"
 	// CI actions: they act on a pipeline, not on an environment.
 	ActionApprove ActionKind = "approve"
 	ActionReject  ActionKind = "reject"

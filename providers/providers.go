@@ -157,6 +157,15 @@ type Switcher interface {
 	Switch(ctx context.Context, key model.EnvKey, dryRun bool) (Receipt, error)
 }
 
+// CanaryStepper moves a canary's traffic (model.EnvStatus.Canary): promote
+// one step up (the next of Canary.Steps, or a native deployment continued),
+// or abort back to the stable side (weights to 0, or a native rollback).
+// Like Switcher, it re-reads what it acts on and refuses (a *model.Refusal)
+// when the canary moved since, or the service is mid-deploy.
+type CanaryStepper interface {
+	StepCanary(ctx context.Context, key model.EnvKey, promote, dryRun bool) (Receipt, error)
+}
+
 // CISource reads the CI pipelines of a group of services in one poll: for
 // CircleCI, every service on one host. The UI never runs two Fetch calls of
 // one source at once.
