@@ -3,10 +3,12 @@ package commands
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"fmt"
 	"hash/fnv"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -147,6 +149,14 @@ func (h *hostileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		var v any
 		if json.Unmarshal(body, &v) == nil {
 			body, _ = json.Marshal(walkJSON(v, "", func(_, s string) string { return h.unpoisoned(s) }))
+		} else if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
+			for k, vs := range form {
+				for i := range vs {
+					vs[i] = h.unpoisoned(vs[i])
+				}
+				form[k] = vs
+			}
+			body = []byte(form.Encode())
 		}
 	}
 	r2.Body = io.NopCloser(bytes.NewReader(body))
@@ -155,9 +165,15 @@ func (h *hostileServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.next.ServeHTTP(rec, r2)
 	out := rec.body.Bytes()
 	var v any
-	if len(out) > 0 && json.Unmarshal(out, &v) == nil {
-		route := routeOf(r)
-		out, _ = json.Marshal(walkJSON(v, "", func(path, s string) string { return h.poisoned(route+" "+path, s) }))
+	route := routeOf(r, body)
+	poison := func(path, s string) string { return h.poisoned(route+" "+path, s) }
+	switch {
+	case len(out) > 0 && json.Unmarshal(out, &v) == nil:
+		out, _ = json.Marshal(walkJSON(v, "", poison))
+	case bytes.HasPrefix(bytes.TrimSpace(out), []byte("<")):
+		if x, err := walkXML(out, poison); err == nil {
+			out = x
+		}
 	}
 	for k, vs := range rec.header {
 		w.Header()[k] = vs
@@ -175,6 +191,11 @@ func (h *hostileServer) fail(w http.ResponseWriter, r *http.Request) {
 	msg := "invalid credentials " + creds + " " + h.attack + " " + strings.Repeat("padding ", 40) + creds
 	w.Header().Set("Content-Type", "application/json")
 	switch {
+	case r.Header.Get("Content-Type") == "application/x-www-form-urlencoded":
+		// awsQuery (Elastic Beanstalk): an XML error document.
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code><Message>%s</Message></Error><RequestId>r-1</RequestId></ErrorResponse>`, xmlText(msg))
 	case r.Header.Get("X-Amz-Target") != "":
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.Header().Set("X-Amzn-Errortype", "UnrecognizedClientException")
@@ -195,9 +216,12 @@ func (h *hostileServer) fail(w http.ResponseWriter, r *http.Request) {
 
 // routeOf names an API call for the report: the AWS operation, or the
 // path with its ids starred.
-func routeOf(r *http.Request) string {
+func routeOf(r *http.Request, body []byte) string {
 	if t := r.Header.Get("X-Amz-Target"); t != "" {
 		return "ecs " + t[strings.LastIndex(t, ".")+1:]
+	}
+	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") != "" {
+		return "beanstalk " + form.Get("Action")
 	}
 	var parts []string
 	for _, p := range strings.Split(strings.Trim(r.URL.Path, "/"), "/") {
@@ -228,6 +252,69 @@ func walkJSON(v any, path string, f func(path, s string) string) any {
 		return f(path, x)
 	}
 	return v
+}
+
+// xmlKeep are the awsQuery elements whose text the client needs as it
+// is: enumerations, the names it matches to what it asked, and what the
+// SDK parses as a number, a boolean or a time (kept by xmlTyped).
+var xmlKeep = map[string]bool{
+	"Status": true, "Health": true, "HealthStatus": true, "Color": true, "Severity": true,
+	"EnvironmentName": true, "ApplicationName": true, "Namespace": true, "OptionName": true,
+	"Code": true, "Type": true, "RequestId": true,
+}
+
+var xmlTypedRe = regexp.MustCompile(`^(-?[0-9.]+(E-?[0-9]+)?|true|false|\d{4}-\d\d-\d\dT[0-9:.]+Z)$`)
+
+// walkXML applies f to the text of every awsQuery answer element but the
+// kept ones, with the element's path. It writes the text back escaped for
+// XML's markup only, so the attack's bytes arrive raw: where XML forbids
+// them (ESC, NUL…), the client's decoder must refuse the answer, and that
+// refusal is what must reach the outputs safely.
+func walkXML(doc []byte, f func(path, s string) string) ([]byte, error) {
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	var out bytes.Buffer
+	var path []string
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			return out.Bytes(), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case xml.ProcInst:
+			fmt.Fprintf(&out, "<?%s %s?>", t.Target, t.Inst)
+		case xml.StartElement:
+			path = append(path, t.Name.Local)
+			out.WriteString("<" + qname(t.Name))
+			for _, a := range t.Attr {
+				fmt.Fprintf(&out, ` %s="%s"`, qname(a.Name), xmlText(a.Value))
+			}
+			out.WriteString(">")
+		case xml.EndElement:
+			path = path[:len(path)-1]
+			out.WriteString("</" + qname(t.Name) + ">")
+		case xml.CharData:
+			text := string(t)
+			if len(path) > 0 && strings.TrimSpace(text) != "" && !xmlKeep[path[len(path)-1]] && !xmlTypedRe.MatchString(text) {
+				text = f(strings.Join(path[1:], "."), text)
+			}
+			out.WriteString(xmlText(text))
+		}
+	}
+}
+
+func qname(n xml.Name) string {
+	if n.Space != "" {
+		return n.Space + ":" + n.Local
+	}
+	return n.Local
+}
+
+// xmlText escapes XML's markup characters and nothing else.
+func xmlText(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;").Replace(s)
 }
 
 type recorder struct {
@@ -335,7 +422,9 @@ func screens(t *testing.T, r *latencyRig) map[string]string {
 	}
 	r.settle(300 * time.Millisecond)
 	out["board"] = r.m.View()
-	for i := range 4 {
+	// Every service of the world, the Beanstalk one included.
+	services := bytes.Count(r.world.WriteConfig(r.base), []byte("\n  - name: "))
+	for i := range services {
 		key("enter")
 		r.settle(150 * time.Millisecond) // the commits the detail reads
 		out[fmt.Sprintf("detail %d", i)] = r.m.View()
