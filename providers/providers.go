@@ -326,6 +326,14 @@ type Rejecter interface {
 	Reject(ctx context.Context, gate model.Gate, dryRun bool) (Receipt, error)
 }
 
+// JobLogReader reads the end of a CI job's log on demand (never in a
+// poll): CircleCI's failed step output, GitHub's job log. The log is read
+// from wherever the host points (a storage host), with no credential sent
+// there, and only its tail is kept (see ReadTail).
+type JobLogReader interface {
+	JobLog(ctx context.Context, service string, job model.Job) (model.JobLog, error)
+}
+
 // Rerunner reruns a failed workflow from its failed jobs. The rerun is a
 // new workflow in the same pipeline; Receipt.Detail names it.
 type Rerunner interface {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"maps"
 	"math/rand/v2"
@@ -11,9 +12,11 @@ import (
 
 	"flightdeck/sim/awsproto"
 	"flightdeck/sim/beanstalk"
+	"flightdeck/sim/circleci"
 	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/ecs"
 	"flightdeck/sim/elbv2"
+	"flightdeck/sim/github"
 	"flightdeck/sim/internal/faultkind"
 	"flightdeck/sim/internal/ids"
 	"flightdeck/sim/internal/rest"
@@ -31,6 +34,7 @@ const (
 	protoCBOR
 	protoCircleCI
 	protoGitHub
+	protoStorage // the storage host logs are read from (no token, no faults)
 )
 
 // Fault keys, one per simulated backend.
@@ -41,9 +45,28 @@ const (
 	SvcBeanstalk  = "beanstalk"
 	SvcELBv2      = "elbv2"
 	SvcCloudWatch = "cloudwatch"
+	// SvcStorage is the storage host CI logs are downloaded from, with no
+	// token (CircleCI's step output, GitHub's job logs).
+	SvcStorage = "storage"
 )
 
 var knownServices = []string{SvcECS, SvcCircleCI, SvcGitHub, SvcBeanstalk, SvcELBv2, SvcCloudWatch}
+
+// storageFault answers an injected fault as a storage host does: a
+// plain status with a short XML body (S3's and Azure's errors are XML).
+func storageFault(rw http.ResponseWriter, _ *http.Request, _ string, kind faultkind.Kind, retry int) {
+	status, code := http.StatusInternalServerError, "InternalError"
+	switch kind {
+	case faultkind.Throttle:
+		status, code = http.StatusServiceUnavailable, "SlowDown"
+		rw.Header().Set("Retry-After", fmt.Sprint(retry))
+	case faultkind.Deny:
+		status, code = http.StatusForbidden, "AccessDenied"
+	}
+	rw.Header().Set("Content-Type", "application/xml")
+	rw.WriteHeader(status)
+	fmt.Fprintf(rw, "<Error><Code>%s</Code><Message>injected by the sim</Message></Error>", code)
+}
 
 // route is where one request goes: which backend (for faults and counts),
 // which operation, which protocol, and the handler that answers it.
@@ -182,6 +205,16 @@ func (w *World) route(r *http.Request) route {
 	if op, ok := strings.CutPrefix(p, cloudwatch.PathPrefix); ok {
 		return route{service: SvcCloudWatch, op: op, proto: protoCBOR, fault: w.cloudwatch.WriteFault,
 			serve: func(rw http.ResponseWriter, r *http.Request) { w.cloudwatch.Serve(rw, r, op) }}
+	}
+	if strings.HasPrefix(p, "/api/v1.1/") {
+		op, serve := w.circle.RouteV1(r)
+		return route{service: SvcCircleCI, op: op, proto: protoCircleCI, serve: serve, fault: w.circle.WriteFault}
+	}
+	if strings.HasPrefix(p, circleci.OutputPrefix) {
+		return route{service: SvcStorage, op: "circleci-output", proto: protoStorage, serve: w.circle.ServeOutput, fault: storageFault}
+	}
+	if strings.HasPrefix(p, github.LogPrefix) {
+		return route{service: SvcStorage, op: "github-log", proto: protoStorage, serve: w.github.ServeLog, fault: storageFault}
 	}
 	if p == "/api/v2" || strings.HasPrefix(p, "/api/v2/") {
 		op, serve := w.circle.Route(r)

@@ -123,6 +123,10 @@ func (m Model) refreshKeys() Model {
 		k.b.SetEnabled(m.why.kinds[k.kind] == "")
 	}
 	km.Audit.SetEnabled(m.why.audit == "")
+	_, _, _, noLog := m.logTarget()
+	_, noEvents := m.eventsOf()
+	km.Log.SetEnabled(noLog == "")
+	km.Events.SetEnabled(noEvents == "")
 	m.km = km
 	// The waiting panel offers only the keys that would act.
 	m.board.SetKeys(km)

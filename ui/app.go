@@ -28,6 +28,7 @@ import (
 	"flightdeck/ui/keys"
 	"flightdeck/ui/picker"
 	sc "flightdeck/ui/screen"
+	"flightdeck/ui/textview"
 	"flightdeck/ui/theme"
 )
 
@@ -69,6 +70,7 @@ const (
 	screenDetail
 	screenPicker
 	screenAudit
+	screenText // a job's log or an environment's events (textview)
 )
 
 // clockMsg redraws ages and re-evaluates staleness once a second.
@@ -94,6 +96,7 @@ type Model struct {
 	detail detail.Model
 	picker picker.Model
 	audit  auditview.Model
+	text   textview.Model
 	modal  confirm.Model
 	act    acting
 	reqs   int // last request id handed out (history, audit, guard, run)
@@ -209,6 +212,8 @@ func (m Model) front(ctx sc.Context) shown {
 		return show(m.picker, ctx, m.full)
 	case m.screen == screenAudit:
 		return show(m.audit, ctx, m.full)
+	case m.screen == screenText:
+		return show(m.text, ctx, m.full)
 	case m.screen == screenDetail:
 		return show(m.detail, ctx, m.full)
 	}
@@ -253,6 +258,8 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 		return m.handleHistory(msg), nil
 	case auditview.LoadedMsg:
 		return m.handleAuditLoaded(msg), nil
+	case logMsg:
+		return m.handleLog(msg), nil
 	case guardedMsg:
 		return m.handleGuarded(msg)
 	case ranMsg:
@@ -274,7 +281,7 @@ func (m Model) staleAfter() time.Duration { return 2 * m.opts.Refresh }
 func (m Model) handleResize(msg tea.WindowSizeMsg) Model {
 	m.width, m.height = msg.Width, msg.Height
 	m.help.Width = msg.Width
-	for _, s := range []sc.Screen{&m.board, &m.detail, &m.picker, &m.audit, &m.modal} {
+	for _, s := range []sc.Screen{&m.board, &m.detail, &m.picker, &m.audit, &m.text, &m.modal} {
 		s.SetSize(msg.Width, m.bodyHeight())
 	}
 	return m
@@ -376,6 +383,8 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m.handlePickerKey(msg)
 	case screenAudit:
 		return m.handleAuditKey(msg)
+	case screenText:
+		return m.handleTextKey(msg)
 	}
 	if next, cmd, ok := m.handleActionKey(msg); ok {
 		return next, cmd
@@ -385,9 +394,14 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	}
 	switch m.screen {
 	case screenDetail:
-		if key.Matches(msg, m.km.Back) {
+		switch {
+		case key.Matches(msg, m.km.Back):
 			m.screen = screenBoard
 			return m, nil
+		case keys.Pressed(msg, m.km.Log):
+			return m.openLog()
+		case keys.Pressed(msg, m.km.Events):
+			return m.openEvents()
 		}
 		var cmd tea.Cmd
 		m.detail, cmd = m.detail.Update(msg, m.ctx())

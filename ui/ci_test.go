@@ -29,6 +29,10 @@ type fakeCI struct {
 	checkErr error
 	// wf, when set, replaces the pipeline's workflow.
 	wf *model.Workflow
+	// logsRead lists the job logs read (JobLog, in reading_test.go);
+	// logErr fails them.
+	logsRead []string
+	logErr   error
 }
 
 func (f *fakeCI) Name() string       { return "circleci" }

@@ -179,6 +179,8 @@ type call struct {
 	method, path string
 	query        url.Values
 	body         any
+	// v1 sends the call to API v1.1 instead (path under /api/v1.1).
+	v1 bool
 }
 
 // do sends one request and decodes a 2xx JSON answer into out. It returns
@@ -210,6 +212,9 @@ func (c *Client) send(ctx context.Context, r call) (rid string, status int, body
 	defer cancel()
 
 	target := c.base + r.path
+	if r.v1 {
+		target = strings.TrimSuffix(c.base, "/api/v2") + "/api/v1.1" + r.path
+	}
 	if len(r.query) > 0 {
 		target += "?" + r.query.Encode()
 	}

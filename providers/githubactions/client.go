@@ -75,6 +75,9 @@ type Client struct {
 	meter     *meter
 	sec       *secondary
 	cache     *etagCache
+	// plain downloads from the storage hosts GitHub redirects to (job
+	// logs): no credential, whatever the host.
+	plain *http.Client
 }
 
 // NewClient builds a client. A zero Token is accepted: every request then
@@ -130,6 +133,7 @@ func NewClient(o ClientOptions) (*Client, error) {
 		Set:  func(h http.Header) { h.Set("Authorization", "Bearer "+tok.reveal()) },
 		Next: &transport{next: next, cache: c.cache, meter: c.meter, sec: c.sec, now: c.now, base: base.Path}}
 	hc.CheckRedirect = providers.CheckRedirect(true)
+	c.plain = &http.Client{Transport: &providers.HostAuth{Next: next}, CheckRedirect: providers.CheckRedirect(true)}
 	gh := github.NewClient(&hc)
 	gh.BaseURL = base
 	gh.UserAgent = "flightdeck"

@@ -124,6 +124,7 @@ var gitHubEndpoints = []ghEndpoint{
 	{http.MethodGet, "actions/runs/*/attempts/*", "actions/get-workflow-run-attempt", docRuns, (*Part).ghGetRunAttempt},
 	{http.MethodGet, "actions/runs/*/jobs", "actions/list-jobs-for-workflow-run", docJobs, (*Part).ghListJobs},
 	{http.MethodGet, "actions/jobs/*", "actions/get-job-for-workflow-run", docJobs, (*Part).ghGetJob},
+	{http.MethodGet, "actions/jobs/*/logs", "actions/download-job-logs-for-workflow-run", docJobs, (*Part).ghJobLogs},
 	{http.MethodGet, "actions/runs/*/pending_deployments", "actions/get-pending-deployments-for-run", docRuns, (*Part).ghPendingDeployments},
 	{http.MethodPost, "actions/runs/*/pending_deployments", "actions/review-pending-deployments-for-run", docRuns, (*Part).ghReviewDeployments},
 	{http.MethodGet, "actions/runs/*/approvals", "actions/get-reviews-for-run", docRuns, (*Part).ghApprovals},
@@ -195,6 +196,8 @@ type ghReply struct {
 	body    any       // JSON; a ghMessage for errors
 	lastMod time.Time // Last-Modified, where GitHub dates the resource
 	link    string    // Link, for lists
+	// location is a redirect's target (a 302 with no body).
+	location string
 }
 
 // ghMessage is an error's message; serveGitHub adds the endpoint's docs.
@@ -285,6 +288,9 @@ func (pt *Part) serveGitHub(rw http.ResponseWriter, r *http.Request, ep *ghEndpo
 	h.Set("X-GitHub-Api-Version-Selected", "2022-11-28")
 	if rep.link != "" {
 		h.Set("Link", rep.link)
+	}
+	if rep.location != "" {
+		h.Set("Location", rep.location)
 	}
 	if body != nil {
 		h.Set("Content-Type", "application/json; charset=utf-8")
@@ -864,16 +870,24 @@ func (pt *Part) ghGetJob(c *ghCall) ghReply {
 	if err != nil {
 		return ghNotFound
 	}
+	if p, wf, j := c.job(id); j != nil {
+		return ghOK(pt.jobObject(c, p, wf, j))
+	}
+	return ghNotFound
+}
+
+// job finds a listed job of the call's repository by its id.
+func (c *ghCall) job(id int64) (*ci.Pipeline, *ci.Workflow, *ci.Job) {
 	for _, p := range c.repo.Pipelines {
 		for _, wf := range p.Workflows {
 			for _, j := range wf.Jobs {
 				if j.GitHubID == id && listed(j) && p.RunID != 0 {
-					return ghOK(pt.jobObject(c, p, wf, j))
+					return p, wf, j
 				}
 			}
 		}
 	}
-	return ghNotFound
+	return nil, nil, nil
 }
 
 // --- pending deployments and reviews ---

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -191,7 +192,10 @@ func Stop(w World) { w.SetTrafficCheck(nil) }
 func hook(log *speccheck.Log) Hook {
 	return func(service string, r *http.Request, body []byte) func(int, http.Header, []byte) {
 		spec, _ := specFor(service)
-		if spec == nil {
+		if spec == nil || strings.HasPrefix(r.URL.Path, "/api/v1.1/") {
+			// CircleCI API v1.1 (the step output flightdeck reads on
+			// demand) has no published OpenAPI document; its shapes are
+			// tested where the provider reads them.
 			return nil
 		}
 		op := log.Request(spec, r, body)

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 
 	"flightdeck/model"
 	"flightdeck/ui/format"
@@ -53,7 +54,7 @@ func (m *Model) SetKeys(km keys.KeyMap) { m.km = km }
 // ShortHelp is the footer while the detail is in front.
 func (m Model) ShortHelp() []key.Binding {
 	k := m.km
-	return []key.Binding{k.Left, k.Right, k.Approve, k.Rerun, k.Cancel, k.Promote, k.Rollback, k.Abort, k.Switch, k.Back, k.Refresh, k.Help, k.Quit}
+	return []key.Binding{k.Left, k.Right, k.Approve, k.Rerun, k.Cancel, k.Promote, k.Rollback, k.Abort, k.Switch, k.Log, k.Events, k.Back, k.Refresh, k.Help, k.Quit}
 }
 
 // FullHelp is the ? overlay on the detail, in columns: the board's table
@@ -64,7 +65,7 @@ func (m Model) FullHelp() [][]key.Binding {
 		{k.Up, k.Down, k.Left, k.Right},
 		{k.Back},
 		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Audit},
-		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel},
+		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel, k.Log, k.Events},
 		{k.Refresh, k.Help, k.Quit},
 	}
 }
@@ -593,14 +594,7 @@ func wrap(s string, w int) []string {
 	if w < 10 {
 		return []string{s}
 	}
-	var out []string
-	for len(s) > w {
-		cut := strings.LastIndex(s[:w], " ")
-		if cut <= 0 {
-			cut = w
-		}
-		out = append(out, s[:cut])
-		s = strings.TrimLeft(s[cut:], " ")
-	}
-	return append(out, s)
+	// By terminal cells, at spaces where it can: a byte count cuts a
+	// rune in two and a wide rune's line overflows its panel.
+	return strings.Split(ansi.Wrap(s, w, ""), "\n")
 }

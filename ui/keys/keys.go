@@ -23,6 +23,9 @@ type KeyMap struct {
 	// Service detail, CI: older and newer pipelines, scroll a wide graph,
 	// rerun the shown workflow from its failed jobs, cancel it.
 	OlderRun, NewerRun, GraphLeft, GraphRight, Rerun, Cancel key.Binding
+	// Why it failed: the shown workflow's failed job's log, and the
+	// selected environment's events in full.
+	Log, Events key.Binding
 }
 
 // Default returns a fresh key map; callers may disable bindings on it.
@@ -51,6 +54,8 @@ func Default() KeyMap {
 		GraphRight: key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "scroll graph")),
 		Rerun:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "rerun failed")),
 		Cancel:     key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "cancel workflow")),
+		Log:        key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "job log")),
+		Events:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "all events")),
 	}
 }
 
