@@ -428,6 +428,17 @@ func screens(t *testing.T, r *latencyRig) map[string]string {
 		key("enter")
 		r.settle(150 * time.Millisecond) // the commits the detail reads
 		out[fmt.Sprintf("detail %d", i)] = r.m.View()
+		key("v")
+		if r.shows("Log of ") {
+			r.until(t, "the job log", 10*time.Second, func() bool { return !r.shows("reading the log") })
+			out[fmt.Sprintf("job log %d", i)] = r.m.View()
+			key("esc")
+		}
+		key("e")
+		out[fmt.Sprintf("events %d", i)] = r.m.View()
+		if r.shows("Events of ") {
+			key("esc")
+		}
 		key("l")
 		out[fmt.Sprintf("detail %d, second environment", i)] = r.m.View()
 		key("r")
