@@ -301,3 +301,9 @@ func TestTroubleIsSaid(t *testing.T) {
 		t.Fatalf("%v %+v", err, out)
 	}
 }
+
+func newServer(t *testing.T, pt *cloudwatch.Part) string {
+	srv := httptest.NewServer(pt.Handler())
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
