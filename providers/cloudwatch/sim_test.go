@@ -51,7 +51,7 @@ func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f
 
 // startSim is an empty world whose CloudWatch publishes both groups of
 // the load balancer, drawn from tr, and a client of it.
-func startSim(t *testing.T, tr cloudwatch.Traffic) (*simtest.Server, *Client, *counting) {
+func startSim(t testing.TB, tr cloudwatch.Traffic) (*simtest.Server, *Client, *counting) {
 	t.Helper()
 	srv := simtest.Start(t, simT0, sim.Options{Seed: 1, Scenario: sim.ScenarioEmpty})
 	srv.World.SetCloudWatchTraffic(tr, map[string]string{stableARN: lbARN, canaryARN: lbARN})
