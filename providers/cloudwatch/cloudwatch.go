@@ -81,8 +81,9 @@ const maxPages = 3
 // unknown, not quiet.
 var ErrIncomplete = errors.New("CloudWatch's answer is incomplete")
 
-// Sides reads both sides of the canary behind the load balancer lb (ARNs
-// of ELBv2) over the window of whole minutes ending at now's minute: one
+// Sides reads both sides of the canary behind the load balancer lb (the
+// ARN of the load balancer, or of the listener or rule the canary is
+// configured on; ELBv2 ARNs all) over the window of whole minutes ending at now's minute: one
 // GetMetricData call with every query of both sides. On any error the
 // sides are NoData: an unreadable answer is never zero traffic.
 func (c *Client) Sides(ctx context.Context, lb, stableTG, canaryTG string, window time.Duration, now time.Time) (stable, canary model.CanarySide, err error) {

@@ -2,6 +2,7 @@ package cloudwatch
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -14,27 +15,31 @@ import (
 //	arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-blue/73e2d6bc24d8a067
 //	                                       TargetGroup  = targetgroup/web-blue/73e2d6bc24d8a067
 
-// LoadBalancerDimension is the LoadBalancer dimension value of an
-// Application Load Balancer's ARN ("app/<name>/<id>"). A network or
-// gateway load balancer is refused: its metrics are in other namespaces
-// under other names.
+// LoadBalancerDimension is the LoadBalancer dimension value
+// ("app/<name>/<id>") of an Application Load Balancer, from its ARN or the
+// ARN of one of its listeners or listener rules, which carry it
+// (…:listener/app/<name>/<id>/<listener-id>, …:listener-rule/app/<name>/<id>/<listener-id>/<rule-id>):
+// the config names a canary by its listener. A network or gateway load
+// balancer is refused: its metrics are in other namespaces under other
+// names.
 func LoadBalancerDimension(arn string) (string, error) {
 	res, err := elbResource(arn)
 	if err != nil {
 		return "", err
 	}
-	rest, ok := strings.CutPrefix(res, "loadbalancer/")
-	if !ok {
-		return "", fmt.Errorf("%q is not a load balancer ARN (want …:loadbalancer/app/NAME/ID)", arn)
-	}
+	kind, rest, _ := strings.Cut(res, "/")
 	parts := strings.Split(rest, "/")
-	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
-		return "", fmt.Errorf("%q: the load balancer ARN should end in loadbalancer/app/NAME/ID", arn)
+	want := map[string]int{"loadbalancer": 3, "listener": 4, "listener-rule": 5}[kind]
+	switch {
+	case want == 0:
+		return "", fmt.Errorf("%q is not a load balancer, listener or rule ARN (want …:loadbalancer/app/NAME/ID)", arn)
+	case len(parts) != want || slices.Contains(parts, ""):
+		return "", fmt.Errorf("%q: a %s ARN should end in %s/app/NAME/ID%s", arn, kind, kind,
+			strings.Repeat("/ID", want-3))
+	case parts[0] != "app":
+		return "", fmt.Errorf("%q is a %q load balancer's; canary metrics need an Application Load Balancer (app)", arn, parts[0])
 	}
-	if parts[0] != "app" {
-		return "", fmt.Errorf("%q is a %q load balancer; canary metrics need an Application Load Balancer (app)", arn, parts[0])
-	}
-	return rest, nil
+	return strings.Join(parts[:3], "/"), nil
 }
 
 // TargetGroupDimension is the TargetGroup dimension value of a target

@@ -143,7 +143,8 @@ func count(xs []float64, v float64) int {
 }
 
 // TestNoData: a side with no traffic at all is NoData (not zero traffic)
-// with NaN minutes; a side that starts mid-window has NaN before it.
+// with NaN minutes; a side that starts mid-window has NaN before it. The
+// canary is named by its listener, as the config names it.
 func TestNoData(t *testing.T) {
 	start := time.Date(2026, 11, 21, 9, 45, 0, 0, time.UTC)
 	tr := cloudwatch.WeightedTraffic{Seed: 1, PerMinute: 1000, Weight: func(tg string, m time.Time) float64 {
@@ -153,7 +154,8 @@ func TestNoData(t *testing.T) {
 		return 0
 	}}
 	_, c, _ := startSim(t, tr)
-	stable, canary, err := c.Sides(context.Background(), lbARN, stableARN, canaryARN, Window, simT0)
+	listener := "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2"
+	stable, canary, err := c.Sides(context.Background(), listener, stableARN, canaryARN, Window, simT0)
 	if err != nil {
 		t.Fatal(err)
 	}
