@@ -348,3 +348,24 @@ func TestAnswersBuiltFromTheModel(t *testing.T) {
 		t.Error("mapping panicked")
 	}
 }
+
+// TestIntegersWhereDoublesAre: CBOR lets a server write 3 for 3.0; the
+// SDK reads an integer datapoint as a double and the counts are the same.
+func TestIntegersWhereDoublesAre(t *testing.T) {
+	seed := simAnswer(t)
+	read := func(body []byte) (int64, int64, error) {
+		srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { rw.Write(body) }))
+		defer srv.Close()
+		s, c, err := newTestClient(srv.URL).Sides(context.Background(), lbARN, stableARN, canaryARN, Window, simT0)
+		return s.Requests, c.Requests, err
+	}
+	v, err := cbor.Decode(seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s1, c1, err1 := read(seed)
+	s2, c2, err2 := read(cbor.Encode(withIntegers(v)))
+	if err1 != nil || err2 != nil || s1 != s2 || c1 != c2 || c1 == 0 {
+		t.Errorf("floats: %d %d %v; integers: %d %d %v", s1, c1, err1, s2, c2, err2)
+	}
+}
