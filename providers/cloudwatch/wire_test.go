@@ -179,6 +179,7 @@ func TestRequestsFollowTheModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("the poll's request: %d bytes of CBOR", len(bodies[0]))
 	if problems := conform(m, m.Operations["GetMetricData"].Input.Shape, "GetMetricDataInput", v); len(problems) > 0 {
 		t.Errorf("the request departs from botocore's model:\n%s", strings.Join(problems, "\n"))
 	}

@@ -81,11 +81,12 @@ func TestSDKReadsEveryStatistic(t *testing.T) {
 		metricQuery("avg", cloudwatch.MetricResponseTime, "Average", 60, tgADim),
 		metricQuery("win", cloudwatch.MetricResponseTime, "p99", 900, tgADim),
 		metricQuery("b", cloudwatch.MetricRequestCount, "Sum", 60, "targetgroup/web-green/2453ed029918f21f"),
+		metricQuery("sum5", cloudwatch.MetricRequestCount, "Sum", 300, tgADim),
 	))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.MetricDataResults) != 6 || out.NextToken != nil {
+	if len(out.MetricDataResults) != 7 || out.NextToken != nil {
 		t.Fatalf("results %d, token %v", len(out.MetricDataResults), out.NextToken)
 	}
 	byID := map[string]types.MetricDataResult{}
@@ -121,6 +122,20 @@ func TestSDKReadsEveryStatistic(t *testing.T) {
 	if w := byID["win"]; len(w.Values) != 1 || !w.Timestamps[0].Equal(t0.Add(-15*time.Minute)) ||
 		w.Values[0] < 4.6 || w.Values[0] > 6.0 {
 		t.Errorf("window p99 %v at %v: want one value between the minutes' p99s (4.6..6.0)", w.Values, w.Timestamps)
+	}
+	if s5 := byID["sum5"]; len(s5.Values) != 3 {
+		t.Errorf("five-minute sums: %v", s5.Values)
+	} else {
+		for i, ts := range s5.Timestamps {
+			var want float64
+			for m := ts; m.Before(ts.Add(5 * time.Minute)); m = m.Add(time.Minute) {
+				r, _, _, _ := fakeTraffic(tgA, m)
+				want += r
+			}
+			if s5.Values[i] != want {
+				t.Errorf("five minutes from %v: %v, want %v", ts, s5.Values[i], want)
+			}
+		}
 	}
 	if len(byID["b"].Values) != 0 {
 		t.Errorf("group B had no traffic and has %v", byID["b"].Values)
