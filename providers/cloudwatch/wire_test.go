@@ -145,21 +145,34 @@ func conform(m *serviceModel, shape, at string, v cbor.Value) []string {
 
 // TestRequestsFollowTheModel: the poll's request, as the Go SDK sends it,
 // uses only the model's member names and types, every required member,
-// on the path and headers of rpcv2Cbor for the model's service.
+// on the path and headers of rpcv2Cbor for the model's service; the sim's
+// answer to it does as well.
 func TestRequestsFollowTheModel(t *testing.T) {
 	m := loadModel()
 	if !slices.Contains(m.Metadata.Protocols, "smithy-rpc-v2-cbor") {
 		t.Fatalf("the model offers %v", m.Metadata.Protocols)
 	}
 	pt := cloudwatch.NewStandalone(func() time.Time { return simT0 })
+	pt.Locked(func() {
+		pt.SetTraffic(split(2, cloudwatch.Healthy))
+		pt.Publish(lbARN, stableARN)
+		pt.Publish(lbARN, canaryARN)
+	})
 	var got []*http.Request
-	var bodies [][]byte
+	var bodies, answers [][]byte
 	inner := pt.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		got, bodies = append(got, r), append(bodies, b)
 		r.Body = io.NopCloser(bytes.NewReader(b))
-		inner.ServeHTTP(rw, r)
+		rec := httptest.NewRecorder()
+		inner.ServeHTTP(rec, r)
+		answers = append(answers, rec.Body.Bytes())
+		for k, v := range rec.Header() {
+			rw.Header()[k] = v
+		}
+		rw.WriteHeader(rec.Code)
+		rw.Write(rec.Body.Bytes())
 	}))
 	defer srv.Close()
 	if _, _, err := newTestClient(srv.URL).Sides(context.Background(), lbARN, stableARN, canaryARN, Window, simT0); err != nil {
@@ -185,6 +198,17 @@ func TestRequestsFollowTheModel(t *testing.T) {
 	}
 	if qs := v.(cbor.Map)["MetricDataQueries"].(cbor.List); len(qs) != 8 {
 		t.Errorf("%d queries, want 8 (4 a side)", len(qs))
+	}
+	// And the sim's answer to it follows the model's output shape.
+	a, err := cbor.Decode(answers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if problems := conform(m, m.Operations["GetMetricData"].Output.Shape, "GetMetricDataOutput", a); len(problems) > 0 {
+		t.Errorf("the sim's answer departs from botocore's model:\n%s", strings.Join(problems, "\n"))
+	}
+	if rs := a.(cbor.Map)["MetricDataResults"].(cbor.List); len(rs) != 8 || len(rs[0].(cbor.Map)["Values"].(cbor.List)) != 15 {
+		t.Errorf("the answer: %v", a)
 	}
 }
 
