@@ -119,11 +119,11 @@ func (pt *Part) points(q query, req *request, now time.Time) []point {
 			if m.Before(first) {
 				continue
 			}
-			reqs, errs, p99, ok := pt.traffic.Traffic(tg, m)
-			if !ok {
+			tr := pt.trafficAt(tg, m)
+			if !tr.ok {
 				continue
 			}
-			if s, ok := minuteSample(q.metric, reqs, errs, p99); ok {
+			if s, ok := minuteSample(q.metric, tr.requests, tr.errs, tr.p99); ok {
 				ss = append(ss, s)
 			}
 		}

@@ -46,7 +46,10 @@ const (
 // with a 5xx from the targets, and the p99 response time in seconds. ok
 // is false for a minute with no traffic, which has no datapoints. It is
 // called with the world's lock held and must not draw on the world's
-// random source: the same question gets the same answer.
+// random source: the same question gets the same answer. It is asked
+// about past minutes, possibly for the first time long after them, so it
+// must answer for a minute as things were then (weights and versions by
+// their history, not as they are now); the part keeps each answer.
 type Traffic interface {
 	Traffic(tgARN string, minute time.Time) (requests, errors5xx, p99Seconds float64, ok bool)
 }
@@ -65,11 +68,20 @@ type Part struct {
 	now  func() time.Time // the world's time
 
 	traffic Traffic
+	// seen keeps each minute once read: a finished minute's datapoints
+	// never change in CloudWatch, whatever the source says later.
+	seen map[string]map[int64]minute
 	// groups are the published target groups, by their dimension pair.
 	groups map[dims]string // → target group ARN
 	// status, when set, is the StatusCode every result carries, with
 	// statusMsg as its message: CloudWatch having trouble.
 	status, statusMsg string
+}
+
+// minute is one group's traffic in one minute.
+type minute struct {
+	requests, errs, p99 float64
+	ok                  bool
 }
 
 // dims is the LoadBalancer and TargetGroup dimension values of a metric.
@@ -84,12 +96,31 @@ func New(l *loop.Loop) *Part { return newPart(l, l.Now) }
 func NewStandalone(now func() time.Time) *Part { return newPart(&sync.Mutex{}, now) }
 
 func newPart(l sync.Locker, now func() time.Time) *Part {
-	return &Part{lock: l, now: now, groups: map[dims]string{}}
+	return &Part{lock: l, now: now, groups: map[dims]string{}, seen: map[string]map[int64]minute{}}
 }
 
-// SetTraffic sets where the metrics come from; nil publishes none.
-// With a world, call it with the loop held (the world's methods do).
-func (pt *Part) SetTraffic(t Traffic) { pt.traffic = t }
+// SetTraffic sets where the metrics come from (nil publishes none), and
+// forgets the minutes read so far. With a world, call it with the loop
+// held (the world's methods do).
+func (pt *Part) SetTraffic(t Traffic) {
+	pt.traffic, pt.seen = t, map[string]map[int64]minute{}
+}
+
+// trafficAt is the group's minute m, read from the source once.
+func (pt *Part) trafficAt(tg string, m time.Time) minute {
+	byMinute := pt.seen[tg]
+	if byMinute == nil {
+		byMinute = map[int64]minute{}
+		pt.seen[tg] = byMinute
+	}
+	k := m.Unix() / 60
+	got, ok := byMinute[k]
+	if !ok {
+		got.requests, got.errs, got.p99, got.ok = pt.traffic.Traffic(tg, m)
+		byMinute[k] = got
+	}
+	return got
+}
 
 // Publish makes the target group's metrics exist under its load
 // balancer, as an ALB publishes them once the group is attached to one of

@@ -322,3 +322,30 @@ func newServer(t *testing.T, pt *cloudwatch.Part) string {
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
+
+// TestFinishedMinutesStay: a minute's datapoints, once read, do not move
+// when the source would now say otherwise (a weight changed since); a new
+// source starts afresh.
+func TestFinishedMinutesStay(t *testing.T) {
+	var extra float64
+	pt, c := start(t, cloudwatch.TrafficFunc(func(tg string, m time.Time) (float64, float64, float64, bool) {
+		r, e, p, ok := fakeTraffic(tg, m)
+		return r + extra, e, p, ok
+	}))
+	read := func() float64 {
+		out, err := c.GetMetricData(context.Background(), window(metricQuery("req", cloudwatch.MetricRequestCount, "Sum", 900, tgADim)))
+		if err != nil || len(out.MetricDataResults[0].Values) != 1 {
+			t.Fatalf("%v %+v", err, out)
+		}
+		return out.MetricDataResults[0].Values[0]
+	}
+	first := read()
+	extra = 1000
+	if again := read(); again != first {
+		t.Errorf("read %v, then %v", first, again)
+	}
+	pt.Locked(func() { pt.SetTraffic(cloudwatch.TrafficFunc(fakeTraffic)) })
+	if fresh := read(); fresh != first {
+		t.Errorf("a new source of the same traffic: %v, want %v", fresh, first)
+	}
+}
