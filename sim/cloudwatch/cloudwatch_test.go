@@ -344,8 +344,13 @@ func TestFinishedMinutesStay(t *testing.T) {
 	if again := read(); again != first {
 		t.Errorf("read %v, then %v", first, again)
 	}
-	pt.Locked(func() { pt.SetTraffic(cloudwatch.TrafficFunc(fakeTraffic)) })
-	if fresh := read(); fresh != first {
-		t.Errorf("a new source of the same traffic: %v, want %v", fresh, first)
+	pt.Locked(func() {
+		pt.SetTraffic(cloudwatch.TrafficFunc(func(tg string, m time.Time) (float64, float64, float64, bool) {
+			r, e, p, ok := fakeTraffic(tg, m)
+			return r + 1000, e, p, ok
+		}))
+	})
+	if fresh := read(); fresh != first+11*1000 { // 11 minutes with traffic
+		t.Errorf("a new source: %v, want %v", fresh, first+11000)
 	}
 }
