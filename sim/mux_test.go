@@ -46,7 +46,7 @@ func TestRoutesAnswerInTheirProtocol(t *testing.T) {
 			t.Errorf("not counted as %s: %v", c.key, h.w.Requests())
 		}
 	}
-	resp, body := post(t, h.srv.URL+cloudwatch.PathPrefix+"GetMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), nil)
+	resp, body := post(t, h.srv.URL+cloudwatch.PathPrefix+"PutMetricData", "application/cbor", string(cbor.Encode(cbor.Map{})), nil)
 	if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("X-Amzn-Query-Error"), "InvalidAction;") {
 		t.Errorf("cloudwatch: %d %v", resp.StatusCode, resp.Header)
 	}
