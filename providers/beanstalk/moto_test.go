@@ -58,7 +58,8 @@ func (c *opCounter) take() map[string]int {
 // DescribeApplications) read through the real client. moto ignores
 // DescribeEnvironments' filters, reports every version label as "1" and
 // health "No Data", and answers the operations it lacks (DescribeEvents,
-// DescribeEnvironmentHealth, DescribeApplicationVersions) with a bare 500:
+// DescribeEnvironmentHealth, DescribeApplicationVersions,
+// DescribeConfigurationSettings) with a bare 500:
 // none of that may fail an environment, and each lacking operation is
 // asked once, not every poll.
 func TestMoto(t *testing.T) {
@@ -102,7 +103,7 @@ func TestMoto(t *testing.T) {
 		}
 		ops := cnt.take()
 		t.Logf("moto, 4 environments in 2 applications, poll %d: %s", poll, formatOps(ops))
-		if poll == 2 && (ops["DescribeEnvironments"] != 2 || ops["DescribeEvents"]+ops["DescribeEnvironmentHealth"]+ops["DescribeApplicationVersions"] != 0) {
+		if poll == 2 && (ops["DescribeEnvironments"] != 2 || ops["DescribeEvents"]+ops["DescribeEnvironmentHealth"]+ops["DescribeApplicationVersions"]+ops["DescribeConfigurationSettings"]+ops["DescribeInstancesHealth"] != 0) {
 			t.Errorf("poll 2 asked %s; want DescribeEnvironments=2 and nothing moto lacks", formatOps(ops))
 		}
 	}
