@@ -325,6 +325,8 @@ func TestCallsPerPoll(t *testing.T) {
 
 func TestSHAFromVersion(t *testing.T) {
 	custom := regexp.MustCompile(`commit:([0-9a-f]+)`)
+	const full = "3f2a1c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f7"
+	const other = "0123456789abcdef0123456789abcdef01234567"
 	cases := []struct {
 		label, desc string
 		pattern     *regexp.Regexp
@@ -343,6 +345,18 @@ func TestSHAFromVersion(t *testing.T) {
 		{"", "3f2a1c9", nil, ""},
 		{"web_3f2a1c9\x1b[0m", "", nil, "3f2a1c9"},
 		{"\x1b[31m3f2a1c9", "", nil, ""}, // "m3f2a1c9" is no run of hex
+		// A full commit in the description beats a short run in the label,
+		// not a label that is a commit itself.
+		{"shop-3f2a1c9", "Fix the basket (3F2A1C9D0E1F2A3B4C5D6E7F8091A2B3C4D5E6F7)", nil, full},
+		{"web-20250101", "deploy " + full + " of main", nil, full},
+		{"web-20250101", "deploy 3f2a1c9 of main", nil, "20250101"},
+		{"3f2a1c9", "reverts " + other, nil, "3f2a1c9"},
+		{"shop-3f2a1c9", "run " + full + "0", nil, "3f2a1c9"}, // 41 digits: no commit
+		{"shop-3f2a1c9", "short abcdef0 then " + full, nil, full},
+		// With sha_pattern, the pattern finds both.
+		{"v42-abcdef1", "commit:" + full, custom, full},
+		{"commit:abcdef0", "commit:" + full, custom, full},
+		{"commit:abcdef0", "sha " + full, custom, "abcdef0"},
 	}
 	for _, c := range cases {
 		var v *appVersion
