@@ -24,6 +24,7 @@ var (
 func startDemoSim(t *testing.T) (*simtest.Server, *Source) {
 	t.Helper()
 	srv := simtest.Start(t, simT0, sim.Options{Seed: 7})
+	holdToBotocore(t, srv)
 	s, err := New(context.Background(), Options{
 		Region: "us-east-1", EndpointURL: srv.URL, Anonymous: true, Now: srv.Clock.Now,
 		Environments: []Environment{
@@ -271,6 +272,7 @@ func TestSimRollbackAbortSwitch(t *testing.T) {
 // cell's own error, naming those that exist.
 func TestSimMissingEnvironment(t *testing.T) {
 	srv := simtest.Start(t, simT0, sim.Options{Seed: 7})
+	holdToBotocore(t, srv)
 	s, err := New(context.Background(), Options{
 		Region: "us-east-1", EndpointURL: srv.URL, Anonymous: true, Now: srv.Clock.Now,
 		Environments: []Environment{{Key: simStaging, Application: "shop", Name: "shop-nope"}},
