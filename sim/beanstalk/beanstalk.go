@@ -4,8 +4,8 @@
 // as it changes. It answers the reads a release dashboard makes
 // (DescribeEnvironments, DescribeEnvironmentHealth, DescribeEvents,
 // DescribeApplicationVersions, DescribeConfigurationSettings,
-// DescribeInstancesHealth), CreateApplication and CreateEnvironment (as
-// moto has them), and the release actions (UpdateEnvironment
+// DescribeInstancesHealth, DescribeApplications), CreateApplication and
+// CreateEnvironment (as moto has them), and the release actions (UpdateEnvironment
 // as a rolling deploy in batches over simulated time,
 // AbortEnvironmentUpdate, SwapEnvironmentCNAMEs, CreateApplicationVersion);
 // every other action is "not implemented" in the service's own error
@@ -85,6 +85,7 @@ var actions = map[string]func(*Part, form) (any, *awsproto.Error){
 	"DescribeApplicationVersions":   (*Part).describeApplicationVersions,
 	"DescribeConfigurationSettings": (*Part).describeConfigurationSettings,
 	"DescribeInstancesHealth":       (*Part).describeInstancesHealth,
+	"DescribeApplications":          (*Part).describeApplications,
 	"CreateApplication":             (*Part).createApplication,
 	"CreateEnvironment":             (*Part).createEnvironment,
 	"UpdateEnvironment":             (*Part).updateEnvironment,

@@ -47,6 +47,7 @@ func TestBoto3ParsesTheAnswers(t *testing.T) {
 		Config       []map[string]any `json:"config"`
 		Instances    map[string]any   `json:"instances"`
 		CreatedApp   map[string]any   `json:"created_app"`
+		Apps         []map[string]any `json:"apps"`
 		CreatedEnv   map[string]any   `json:"created_env"`
 	}
 	if err := json.Unmarshal(raw, &got); err != nil {
@@ -112,6 +113,11 @@ func TestBoto3ParsesTheAnswers(t *testing.T) {
 			am["RequestCount"] == nil || sc["Status5xx"] == nil || lat["P99"] == nil || sys["CPUUtilization"] == nil || in["LaunchedAt"] == nil {
 			t.Errorf("instance: %v", in)
 		}
+	}
+	if len(got.Apps) != 1 {
+		t.Errorf("applications: %v", got.Apps)
+	} else if vs, _ := got.Apps[0]["Versions"].([]any); got.Apps[0]["ApplicationName"] != "shop" || len(vs) == 0 || got.Apps[0]["DateCreated"] == nil {
+		t.Errorf("applications: %v", got.Apps)
 	}
 	if got.CreatedApp["ApplicationName"] != "boto3-app" || got.CreatedEnv["Status"] != "Launching" || got.CreatedEnv["EnvironmentName"] != "boto3-env" {
 		t.Errorf("created: %v %v", got.CreatedApp, got.CreatedEnv)

@@ -3,6 +3,7 @@ package beanstalk
 import (
 	"encoding/xml"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,8 +11,8 @@ import (
 	"flightdeck/sim/internal/ids"
 )
 
-// CreateApplication and CreateEnvironment, the calls moto_server also
-// implements, so that a test can build the same applications and
+// CreateApplication, CreateEnvironment and DescribeApplications, calls
+// moto_server also implements, so that a test can build the same applications and
 // environments in both and read them back through the provider.
 
 type applicationXML struct {
@@ -40,12 +41,38 @@ func (pt *Part) createApplication(f form) (any, *awsproto.Error) {
 		return nil, errInvalid("Application " + name + " already exists.")
 	}
 	pt.AddApplication(name)
-	a := pt.apps[name]
-	return createApplicationResult{Application: applicationXML{
-		ApplicationArn:  fmt.Sprintf("arn:aws:elasticbeanstalk:%s:%s:application/%s", pt.region, pt.account, name),
-		ApplicationName: name, Description: f.str("Description"),
-		DateCreated: isoTime(a.created), DateUpdated: isoTime(a.created),
-	}}, nil
+	x := pt.applicationXML(pt.apps[name])
+	x.Description = f.str("Description")
+	return createApplicationResult{Application: x}, nil
+}
+
+type describeApplicationsResult struct {
+	XMLName      xml.Name         `xml:"DescribeApplicationsResult"`
+	Applications []applicationXML `xml:"Applications>member"`
+}
+
+func (pt *Part) applicationXML(a *application) applicationXML {
+	x := applicationXML{
+		ApplicationArn:  fmt.Sprintf("arn:aws:elasticbeanstalk:%s:%s:application/%s", pt.region, pt.account, a.name),
+		ApplicationName: a.name, DateCreated: isoTime(a.created), DateUpdated: isoTime(a.created),
+	}
+	for _, v := range a.versions {
+		x.Versions = append(x.Versions, v.label)
+	}
+	return x
+}
+
+// describeApplications lists the applications (those named, when
+// ApplicationNames is given), by name.
+func (pt *Part) describeApplications(f form) (any, *awsproto.Error) {
+	names := f.list("ApplicationNames")
+	out := describeApplicationsResult{Applications: []applicationXML{}}
+	for _, n := range pt.appNames() {
+		if len(names) == 0 || slices.Contains(names, n) {
+			out.Applications = append(out.Applications, pt.applicationXML(pt.apps[n]))
+		}
+	}
+	return out, nil
 }
 
 type createEnvironmentResult struct {

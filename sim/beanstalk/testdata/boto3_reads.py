@@ -29,6 +29,7 @@ out["events_since"] = eb.describe_events(ApplicationName="shop", EnvironmentName
 cfg = eb.describe_configuration_settings(ApplicationName="shop", EnvironmentName="shop-blue")
 out["config"] = cfg["ConfigurationSettings"]
 out["instances"] = eb.describe_instances_health(EnvironmentName="shop-blue", AttributeNames=["All"])
+out["apps"] = eb.describe_applications(ApplicationNames=["shop"])["Applications"]
 out["created_app"] = eb.create_application(ApplicationName="boto3-app")["Application"]
 out["created_env"] = eb.create_environment(ApplicationName="boto3-app", EnvironmentName="boto3-env",
                                            SolutionStackName="64bit Amazon Linux 2023 v4.3.0 running Docker",
