@@ -122,6 +122,7 @@ type sideSum struct {
 	// whole are not in the answer; this is the closest honest figure).
 	p99Weighted float64
 	metrics     bool // some instance carried application metrics
+	instances   int
 }
 
 // instanceRead is one DescribeInstancesHealth answer, summed by version
@@ -183,6 +184,7 @@ func (r *instanceRead) add(ih types.SingleInstanceHealth) {
 		side = &sideSum{}
 		r.byLabel[label] = side
 	}
+	side.instances++
 	am := ih.ApplicationMetrics
 	if am == nil {
 		return
@@ -206,6 +208,9 @@ type canaryMemory struct {
 	stable   sideSum
 	canary   sideSum
 	newSince time.Time // the new instances' first deployment
+	// oldLabel is the label most of the other instances carry, for a
+	// deploy whose start this source did not see.
+	oldLabel string
 }
 
 // take sums one read into the deploy's sides, once per ten-second
@@ -218,6 +223,15 @@ func (c *canaryMemory) take(r *instanceRead, u update, to string) {
 		return
 	}
 	c.last = r.refreshed
+	best, most := "", 0
+	for label, sum := range r.byLabel {
+		if label != to && label != "" && (sum.instances > most || sum.instances == most && label < best) {
+			best, most = label, sum.instances
+		}
+	}
+	if best != "" {
+		c.oldLabel = best
+	}
 	for label, sum := range r.byLabel {
 		side := &c.stable
 		if label == to {
@@ -248,8 +262,12 @@ func (s *Source) canary(e Environment, d types.EnvironmentDescription, m *envMem
 	if cm.started != u.started || cm.to != to {
 		cm = canaryMemory{} // nothing read of this deploy yet
 	}
+	from := u.from
+	if from == "" {
+		from = cm.oldLabel
+	}
 	c := &model.Canary{Source: string(model.TargetBeanstalk), Steps: []int{m.cfg.percent, 100}, Step: -1,
-		Stable: s.side(e, u.from, cm.stable), Canary: s.side(e, to, cm.canary)}
+		Stable: s.side(e, from, cm.stable), Canary: s.side(e, to, cm.canary)}
 	start := u.split
 	if start.IsZero() {
 		start = cm.newSince
@@ -257,7 +275,7 @@ func (s *Source) canary(e Environment, d types.EnvironmentDescription, m *envMem
 	switch {
 	case u.failed || u.rollingBack || u.aborted:
 		c.Stage = "rolling back"
-		c.Blocked = fmt.Sprintf("the deploy failed; Beanstalk is sending all traffic back to %s", orNone(u.from))
+		c.Blocked = fmt.Sprintf("the deploy failed; Beanstalk is sending all traffic back to %s", orNone(from))
 	case start.IsZero():
 		// The new instances are launching: no traffic is theirs yet.
 		c.Stage = "launching"

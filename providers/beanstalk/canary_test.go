@@ -174,3 +174,21 @@ func TestFuzzSeedsReachTheCanary(t *testing.T) {
 		t.Fatalf("canary %+v", c)
 	}
 }
+
+// TestCanarySeenMidDeploy: a source that first reads an environment in
+// the middle of a traffic-splitting deploy takes the old side's version
+// from its instances.
+func TestCanarySeenMidDeploy(t *testing.T) {
+	w := newWorld(t)
+	w.env(envDesc("web", "web-prod", "web-2222222", "Updating", "Green", ""))
+	w.config("web-prod", "TrafficSplitting", 10, 5)
+	w.event("web-prod", t0.Add(30*time.Second), "INFO", "Sending 10 percent of incoming client traffic to the new instance(s) for a 5-minute evaluation.", "web-2222222")
+	w.instances("web-prod", t0.Add(40*time.Second), instance("i-1", "web-1111111", 90, 0, 0.05), instance("i-2", "web-1111111", 90, 0, 0.05),
+		instance("i-9", "web-0000000", 5, 0, 0.05), instance("i-3", "web-2222222", 20, 0, 0.05))
+	s := w.source(t, nil, Environment{Key: key("web", "production"), Application: "web", Name: "web-prod"})
+	sts, _ := s.Fetch(context.Background())
+	c := sts[0].Canary
+	if c == nil || c.Stable.Target != "web-1111111" || c.Stable.Requests != 185 || c.Canary.Requests != 20 || c.Weight != 10 || !c.EndsAt.Equal(t0.Add(5*time.Minute+30*time.Second)) {
+		t.Fatalf("canary %+v", c)
+	}
+}

@@ -101,7 +101,7 @@ func (u *update) apply(ev types.EventDescription, prevLabel string) {
 	if reSucceeded.MatchString(msg) && !u.failed {
 		u.succeeded = true
 	}
-	if m := reSplit.FindStringSubmatch(msg); m != nil && u.split.IsZero() && u.inProgress() {
+	if m := reSplit.FindStringSubmatch(msg); m != nil && u.split.IsZero() && !u.succeeded && !u.failed {
 		u.split, u.splitPercent = at, atoi(m[1])
 	}
 	u.progress(msg)
