@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	eb "github.com/aws/aws-sdk-go-v2/service/elasticbeanstalk"
@@ -228,6 +229,11 @@ func (s *Source) Abort(ctx context.Context, key model.EnvKey, dryRun bool) (prov
 	if err != nil {
 		return providers.Receipt{}, err
 	}
+	return s.abort(ctx, live, dryRun)
+}
+
+// abort sends AbortEnvironmentUpdate for the environment as just read.
+func (s *Source) abort(ctx context.Context, live types.EnvironmentDescription, dryRun bool) (providers.Receipt, error) {
 	name := aws.ToString(live.EnvironmentName)
 	if !aws.ToBool(live.AbortableOperationInProgress) {
 		why := ""
@@ -244,6 +250,80 @@ func (s *Source) Abort(ctx context.Context, key model.EnvKey, dryRun bool) (prov
 		}
 		return awsx.RequestID(out.ResultMetadata, nil), "aborted the update of " + name + "; Beanstalk is rolling back", nil
 	})
+}
+
+// StepCanary acts on a traffic-splitting deploy (providers.CanaryStepper).
+// Abort is AbortEnvironmentUpdate: Beanstalk sends all traffic back to
+// the old instances and terminates the new. Promote is refused: Beanstalk
+// moves the traffic itself when the evaluation ends, and has no call to
+// hurry it; the refusal says when. Both refuse unless the environment (its
+// live side) is Updating with the TrafficSplitting policy.
+//
+// Calls: DescribeEnvironments 1, DescribeConfigurationSettings 1 when the
+// policy is not known yet, then AbortEnvironmentUpdate 1 for an abort
+// (none with dryRun).
+func (s *Source) StepCanary(ctx context.Context, key model.EnvKey, promote, dryRun bool) (providers.Receipt, error) {
+	e, err := s.env(key)
+	if err != nil {
+		return providers.Receipt{}, err
+	}
+	live, _, _, err := s.pair(ctx, e)
+	if err != nil {
+		return providers.Receipt{}, err
+	}
+	name := aws.ToString(live.EnvironmentName)
+	cfg := s.knownConfig(ctx, e.Application, live)
+	if live.Status != types.EnvironmentStatusUpdating || !cfg.trafficSplitting() {
+		policy := "unknown"
+		if cfg != nil && !cfg.failed {
+			policy = orNone(cfg.policy)
+		}
+		return providers.Receipt{}, model.Refuse("%s has no traffic-splitting deploy in flight (it is %s; deployment policy %s)", name, describeStatus(live), policy)
+	}
+	if promote {
+		return providers.Receipt{}, model.Refuse("%s", s.promoteRefusal(e, live, cfg))
+	}
+	return s.abort(ctx, live, dryRun)
+}
+
+// knownConfig is the environment's deploy configuration: remembered, or
+// read now when it never was or the read failed.
+func (s *Source) knownConfig(ctx context.Context, app string, d types.EnvironmentDescription) *deployConfig {
+	ref := envRef{app, aws.ToString(d.EnvironmentName)}
+	s.mu.Lock()
+	cfg := s.mem(ref).cfg
+	s.mu.Unlock()
+	if cfg != nil && !cfg.failed {
+		return cfg
+	}
+	cfg = s.readConfig(ctx, app, d)
+	s.mu.Lock()
+	s.mem(ref).cfg = cfg
+	s.mu.Unlock()
+	return cfg
+}
+
+// promoteRefusal says why a traffic-splitting canary cannot be promoted,
+// and when Beanstalk will move the traffic by itself.
+func (s *Source) promoteRefusal(e Environment, live types.EnvironmentDescription, cfg *deployConfig) string {
+	name := aws.ToString(live.EnvironmentName)
+	s.mu.Lock()
+	c := s.canary(e, live, s.mem(envRef{e.Application, name}))
+	s.mu.Unlock()
+	what := fmt.Sprintf("Elastic Beanstalk moves a traffic-splitting deploy's traffic itself: %s sends all of it to the new instances when the %s evaluation ends",
+		name, minutes(cfg.evaluation))
+	switch {
+	case c != nil && c.Stage == "rolling back":
+		return what + "; this deploy failed and is being rolled back"
+	case c != nil && !c.EndsAt.IsZero():
+		left := c.EndsAt.Sub(s.now()).Round(time.Second)
+		if left > 0 {
+			return fmt.Sprintf("%s, at %s (in %s) if the new instances stay healthy; abort to send it back instead",
+				what, c.EndsAt.UTC().Format("15:04:05 UTC"), left)
+		}
+		return fmt.Sprintf("%s; it ended at %s and Beanstalk is shifting the traffic now", what, c.EndsAt.UTC().Format("15:04:05 UTC"))
+	}
+	return what + ", which begins once the new instances take their share of the traffic; abort to stop the deploy instead"
 }
 
 // Switch swaps the CNAMEs of a blue/green pair: the standby takes the

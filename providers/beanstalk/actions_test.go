@@ -134,4 +134,12 @@ func TestDescribe(t *testing.T) {
 	if got := s.Describe(a); !strings.Contains(got, "CreateApplicationVersion first") {
 		t.Errorf("%s", got)
 	}
+	a.Kind, a.From = model.ActionCanaryAbort, model.Version{SHA: "2222222"}
+	if got := s.Describe(a); !strings.Contains(got, "AbortEnvironmentUpdate: stop the traffic-splitting deploy") || !strings.Contains(got, "2222222") {
+		t.Errorf("%s", got)
+	}
+	a.Kind = model.ActionCanaryPromote
+	if got := s.Describe(a); !strings.Contains(got, "nothing is sent") {
+		t.Errorf("%s", got)
+	}
 }

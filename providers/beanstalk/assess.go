@@ -64,6 +64,16 @@ func (s *Source) remember(ref envRef, d types.EnvironmentDescription, extras map
 	if x.asked {
 		m.take(x.events)
 	}
+	if x.cfg != nil {
+		m.cfg = x.cfg
+	}
+	if x.inst != nil {
+		to := m.upd.to
+		if to == "" {
+			to = aws.ToString(d.VersionLabel)
+		}
+		m.canary.take(x.inst, m.upd, to)
+	}
 	m.observe(d)
 	if x.wanted && !x.asked {
 		// The change was not read: forget having seen it, so that the
@@ -104,6 +114,7 @@ func (s *Source) assess(e Environment, d types.EnvironmentDescription, extras ma
 		if st.State == model.StateFailed {
 			st.Deployment.Rollback = model.RollbackInProgress
 		}
+		st.Canary = s.canary(e, d, m)
 	case types.EnvironmentStatusReady:
 		if u.failed {
 			st.State, st.Deployment = s.afterFailure(e, label, u)

@@ -93,6 +93,8 @@ type api interface {
 	DescribeEvents(context.Context, *eb.DescribeEventsInput, ...func(*eb.Options)) (*eb.DescribeEventsOutput, error)
 	DescribeApplicationVersions(context.Context, *eb.DescribeApplicationVersionsInput, ...func(*eb.Options)) (*eb.DescribeApplicationVersionsOutput, error)
 	DescribeApplications(context.Context, *eb.DescribeApplicationsInput, ...func(*eb.Options)) (*eb.DescribeApplicationsOutput, error)
+	DescribeConfigurationSettings(context.Context, *eb.DescribeConfigurationSettingsInput, ...func(*eb.Options)) (*eb.DescribeConfigurationSettingsOutput, error)
+	DescribeInstancesHealth(context.Context, *eb.DescribeInstancesHealthInput, ...func(*eb.Options)) (*eb.DescribeInstancesHealthOutput, error)
 
 	// The release actions (actions.go).
 	UpdateEnvironment(context.Context, *eb.UpdateEnvironmentInput, ...func(*eb.Options)) (*eb.UpdateEnvironmentOutput, error)
@@ -136,6 +138,7 @@ var (
 	_ providers.Promoter      = (*Source)(nil)
 	_ providers.Aborter       = (*Source)(nil)
 	_ providers.Switcher      = (*Source)(nil)
+	_ providers.CanaryStepper = (*Source)(nil)
 	_ providers.Describer     = (*Source)(nil)
 )
 

@@ -27,6 +27,11 @@ func (s *Source) Describe(a model.Action) string {
 			a.SourceEnv, versionName(a.To), where, orNone(a.To.Artifact), e.Application)
 	case model.ActionAbort:
 		return fmt.Sprintf("AbortEnvironmentUpdate: stop the update of %s to %s; Beanstalk rolls back to %s", where, a.To.Short(), a.From.Short())
+	case model.ActionCanaryAbort:
+		return fmt.Sprintf("AbortEnvironmentUpdate: stop the traffic-splitting deploy of %s to %s; Beanstalk sends all traffic back to the instances running %s and terminates the new ones",
+			where, a.To.Short(), a.From.Short())
+	case model.ActionCanaryPromote:
+		return "nothing is sent: Elastic Beanstalk moves a traffic-splitting deploy's traffic itself when its evaluation time ends"
 	case model.ActionSwitch:
 		return fmt.Sprintf("SwapEnvironmentCNAMEs: %s and %s of %s trade CNAMEs; the standby takes the production name", e.Name, e.Standby, e.Application)
 	}

@@ -38,6 +38,10 @@ var (
 	reRollingBack = regexp.MustCompile(`(?i)\broll(?:ing)? ?back\b|\brollback (?:is )?(?:starting|in progress)\b`)
 	reRolledBack  = regexp.MustCompile(`(?i)\brolled back\b|\brollback (?:completed|complete|succeeded|successful)\b`)
 	reAborted     = regexp.MustCompile(`(?i)\babort(?:ed|ing)?\b`)
+	// A traffic-splitting deploy sends its share of the traffic to the new
+	// instances: "Sending 10 percent of incoming client traffic to the new
+	// instance(s) for a 5-minute evaluation." The evaluation runs from here.
+	reSplit = regexp.MustCompile(`(?i)\b(\d{1,3}) ?(?:percent|%) of (?:the )?(?:incoming )?(?:client )?traffic\b`)
 	// The update ended well.
 	reSucceeded = regexp.MustCompile(`(?i)update completed successfully|new application version was deployed|successfully launched environment`)
 )
@@ -56,6 +60,10 @@ type update struct {
 	rollingBack, rolledBack, aborted bool
 	succeeded                        bool
 	batch, batches                   int
+	// split is when a traffic-splitting deploy sent the new instances
+	// their share of the traffic (splitPercent): its evaluation's start.
+	split        time.Time
+	splitPercent int
 	// batchInstances counts the instances each batch deploys to; updated
 	// sums those of completed batches.
 	batchInstances map[int]int
@@ -92,6 +100,9 @@ func (u *update) apply(ev types.EventDescription, prevLabel string) {
 	}
 	if reSucceeded.MatchString(msg) && !u.failed {
 		u.succeeded = true
+	}
+	if m := reSplit.FindStringSubmatch(msg); m != nil && u.split.IsZero() && !u.succeeded && !u.failed {
+		u.split, u.splitPercent = at, atoi(m[1])
 	}
 	u.progress(msg)
 }
@@ -164,6 +175,10 @@ type envMemory struct {
 	// cname is the CNAME the environment held when first read: for a
 	// blue/green pair, the production name.
 	cname string
+	// cfg is the environment's deploy configuration (nil: never read);
+	// canary the traffic of its traffic-splitting deploy, read so far.
+	cfg    *deployConfig
+	canary canaryMemory
 }
 
 // changed reports whether the environment moved since the last poll, or

@@ -20,14 +20,16 @@ import (
 // Operation names, as the counting tests, Receipt.Calls and the audit log
 // spell them.
 const (
-	opDescribeEnvironments        = "DescribeEnvironments"
-	opDescribeEnvironmentHealth   = "DescribeEnvironmentHealth"
-	opDescribeEvents              = "DescribeEvents"
-	opDescribeApplicationVersions = "DescribeApplicationVersions"
-	opUpdateEnvironment           = "UpdateEnvironment"
-	opCreateApplicationVersion    = "CreateApplicationVersion"
-	opAbortEnvironmentUpdate      = "AbortEnvironmentUpdate"
-	opSwapEnvironmentCNAMEs       = "SwapEnvironmentCNAMEs"
+	opDescribeEnvironments          = "DescribeEnvironments"
+	opDescribeEnvironmentHealth     = "DescribeEnvironmentHealth"
+	opDescribeEvents                = "DescribeEvents"
+	opDescribeApplicationVersions   = "DescribeApplicationVersions"
+	opDescribeConfigurationSettings = "DescribeConfigurationSettings"
+	opDescribeInstancesHealth       = "DescribeInstancesHealth"
+	opUpdateEnvironment             = "UpdateEnvironment"
+	opCreateApplicationVersion      = "CreateApplicationVersion"
+	opAbortEnvironmentUpdate        = "AbortEnvironmentUpdate"
+	opSwapEnvironmentCNAMEs         = "SwapEnvironmentCNAMEs"
 )
 
 const (
@@ -50,8 +52,11 @@ const (
 // application for all of its configured environments (standbys included);
 // DescribeEnvironmentHealth for each environment with enhanced health;
 // DescribeEvents, for what came since the last read, only for an
-// environment that is updating or changed since the last poll; and
-// DescribeApplicationVersions only for labels not seen before.
+// environment that is updating or changed since the last poll;
+// DescribeApplicationVersions only for labels not seen before;
+// DescribeConfigurationSettings once per environment and again when it
+// starts an update; DescribeInstancesHealth only while a traffic-splitting
+// deploy runs.
 //
 // Every covered environment comes back, in config order: read, or failed
 // with its own error (key and Error set, nothing else). The error
@@ -95,6 +100,10 @@ type extra struct {
 	wanted bool // events were due: the environment moved
 	asked  bool // events were asked for and answered
 	taken  bool // remembered: the memory has this poll's answers
+	// cfg is the configuration read this poll (nil: not due); inst the
+	// instances' traffic while a traffic-splitting deploy runs.
+	cfg  *deployConfig
+	inst *instanceRead
 }
 
 func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.EnvStatus, map[model.EnvKey]error, error) {
@@ -202,12 +211,14 @@ func (s *Source) readExtras(ctx context.Context, found map[envRef]types.Environm
 		d      types.EnvironmentDescription
 		events bool
 		since  time.Time
+		config bool
+		cfg    *deployConfig // the configuration known before this poll
 	}
 	var jobs []job
 	s.mu.Lock()
 	for ref, d := range found {
 		m := s.mem(ref)
-		j := job{ref: ref, d: d, events: m.changed(d)}
+		j := job{ref: ref, d: d, events: m.changed(d), config: m.configDue(d, s.now()), cfg: m.cfg}
 		if m.eventsRead {
 			j.since = m.lastEvent
 		}
@@ -228,6 +239,14 @@ func (s *Source) readExtras(ctx context.Context, found map[envRef]types.Environm
 			x.health = s.health(ctx, j.d)
 			if x.wanted = j.events; x.wanted {
 				x.events, x.asked = s.events(ctx, j.ref.app, j.d, j.since)
+			}
+			cfg := j.cfg
+			if j.config {
+				x.cfg = s.readConfig(ctx, j.ref.app, j.d)
+				cfg = x.cfg
+			}
+			if j.d.Status == types.EnvironmentStatusUpdating && cfg.trafficSplitting() {
+				x.inst = s.readInstances(ctx, j.d)
 			}
 			return nil
 		})

@@ -256,8 +256,10 @@ func TestBlueGreenPair(t *testing.T) {
 
 // TestCallsPerPoll measures 20 environments in 4 applications, half of
 // them with enhanced health: one DescribeEnvironments per application,
-// one DescribeEnvironmentHealth per enhanced environment, and events and
-// versions only when something changed.
+// one DescribeEnvironmentHealth per enhanced environment, events and
+// versions only when something changed, each environment's configuration
+// once, and again (with its instances' health, every poll) when one starts
+// a traffic-splitting deploy.
 func TestCallsPerPoll(t *testing.T) {
 	w := newWorld(t)
 	var envs []Environment
@@ -273,14 +275,24 @@ func TestCallsPerPoll(t *testing.T) {
 			}
 			w.env(envDesc(app, name, label, "Ready", "Green", hs))
 			w.version(app, label, "", "Processed", t0)
+			w.event(name, t0, "INFO", "Environment update is starting.")
 			w.event(name, t0, "INFO", "Environment update completed successfully.")
+			w.config(name, "Rolling", 0, 0)
 			envs = append(envs, Environment{Key: key(name, "production"), Application: app, Name: name})
 		}
 	}
+	w.config("app2-env2", "TrafficSplitting", 10, 5)
+	w.version("app2", "app2-fffffff", "", "Processed", t0)
 	s := w.source(t, nil, envs...)
-	for poll := 1; poll <= 3; poll++ {
-		if poll == 3 {
-			w.set("app2-env3", map[string]any{"Status": "Updating"})
+	for poll := 1; poll <= 5; poll++ {
+		switch poll {
+		case 3: // a traffic-splitting deploy starts
+			w.set("app2-env2", map[string]any{"Status": "Updating", "VersionLabel": "app2-fffffff", "DateUpdated": t0.Add(time.Minute).Format(time.RFC3339)})
+			w.event("app2-env2", t0.Add(time.Minute), "INFO", "Environment update is starting.", "app2-fffffff")
+			w.instances("app2-env2", t0.Add(time.Minute), instance("i-1", "app2-abc0014", 90, 0, 0.05))
+		case 4: // evaluating
+			w.event("app2-env2", t0.Add(2*time.Minute), "INFO", "Sending 10 percent of incoming client traffic to the new instance(s) for a 5-minute evaluation.", "app2-fffffff")
+			w.instances("app2-env2", t0.Add(2*time.Minute), instance("i-1", "app2-abc0014", 90, 0, 0.05), instance("i-2", "app2-fffffff", 10, 1, 0.09))
 		}
 		sts, err := s.Fetch(context.Background())
 		if err != nil {
@@ -290,15 +302,20 @@ func TestCallsPerPoll(t *testing.T) {
 			if st.Error != "" || st.Version.SHA == "" {
 				t.Fatalf("%v: %q %+v", st.Key(), st.Error, st.Version)
 			}
+			if (st.Canary != nil) != (st.Service == "app2-env2" && poll >= 3) {
+				t.Errorf("poll %d: %v canary %+v", poll, st.Key(), st.Canary)
+			}
 		}
 		ops := w.srv.take()
 		t.Logf("20 environments in 4 applications (12 enhanced), poll %d: %s", poll, formatOps(ops))
 		want := map[string]int{"DescribeEnvironments": 4, "DescribeEnvironmentHealth": 12}
 		switch poll {
 		case 1:
-			want["DescribeEvents"], want["DescribeApplicationVersions"] = 20, 4
+			want["DescribeEvents"], want["DescribeApplicationVersions"], want["DescribeConfigurationSettings"] = 20, 4, 20
 		case 3:
-			want["DescribeEvents"] = 1
+			want["DescribeEvents"], want["DescribeApplicationVersions"], want["DescribeConfigurationSettings"], want["DescribeInstancesHealth"] = 1, 1, 1, 1
+		case 4, 5:
+			want["DescribeEvents"], want["DescribeInstancesHealth"] = 1, 1
 		}
 		if formatOps(ops) != formatOps(want) {
 			t.Errorf("poll %d: %s, want %s", poll, formatOps(ops), formatOps(want))
@@ -308,6 +325,8 @@ func TestCallsPerPoll(t *testing.T) {
 
 func TestSHAFromVersion(t *testing.T) {
 	custom := regexp.MustCompile(`commit:([0-9a-f]+)`)
+	const full = "3f2a1c9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f7"
+	const other = "0123456789abcdef0123456789abcdef01234567"
 	cases := []struct {
 		label, desc string
 		pattern     *regexp.Regexp
@@ -326,6 +345,18 @@ func TestSHAFromVersion(t *testing.T) {
 		{"", "3f2a1c9", nil, ""},
 		{"web_3f2a1c9\x1b[0m", "", nil, "3f2a1c9"},
 		{"\x1b[31m3f2a1c9", "", nil, ""}, // "m3f2a1c9" is no run of hex
+		// A full commit in the description beats a short run in the label,
+		// not a label that is a commit itself.
+		{"shop-3f2a1c9", "Fix the basket (3F2A1C9D0E1F2A3B4C5D6E7F8091A2B3C4D5E6F7)", nil, full},
+		{"web-20250101", "deploy " + full + " of main", nil, full},
+		{"web-20250101", "deploy 3f2a1c9 of main", nil, "20250101"},
+		{"3f2a1c9", "reverts " + other, nil, "3f2a1c9"},
+		{"shop-3f2a1c9", "run " + full + "0", nil, "3f2a1c9"}, // 41 digits: no commit
+		{"shop-3f2a1c9", "short abcdef0 then " + full, nil, full},
+		// With sha_pattern, the pattern finds both.
+		{"v42-abcdef1", "commit:" + full, custom, full},
+		{"commit:abcdef0", "commit:" + full, custom, full},
+		{"commit:abcdef0", "sha " + full, custom, "abcdef0"},
 	}
 	for _, c := range cases {
 		var v *appVersion

@@ -29,6 +29,7 @@ func fuzzAnswers(t testing.TB) map[string]any {
 	blue := envDesc("web", "web-blue", "web-9f8e7d6-b", "Updating", "Yellow", "Warning")
 	green := envDesc("web", "web-green", "web-1a2b3c4-a", "Ready", "Green", "Ok")
 	evs := []any{
+		map[string]any{"EnvironmentName": "web-blue", "EventDate": "2026-05-20T10:03:30Z", "Severity": "INFO", "Message": "Sending 10 percent of incoming client traffic to the new instance(s) for a 5-minute evaluation."},
 		map[string]any{"EnvironmentName": "web-blue", "EventDate": "2026-05-20T10:03:00Z", "Severity": "INFO", "Message": "Batch 1: Completed application deployment.", "VersionLabel": "web-9f8e7d6-b"},
 		map[string]any{"EnvironmentName": "web-blue", "EventDate": "2026-05-20T10:02:00Z", "Severity": "INFO", "Message": "Batch 1: Starting application deployment on instance(s) [i-1, i-2]."},
 		map[string]any{"EnvironmentName": "web-blue", "EventDate": "2026-05-20T10:01:00Z", "Severity": "INFO", "Message": "Environment update is starting.", "RequestId": "r-1"},
@@ -39,11 +40,27 @@ func fuzzAnswers(t testing.TB) map[string]any {
 		"InstancesHealth":{"Ok":2,"Warning":2},"RefreshedAt":"2026-05-20T10:03:10Z"}`), &health); err != nil {
 		t.Fatal(err)
 	}
+	var config, instances any
+	if err := json.Unmarshal([]byte(`{"ConfigurationSettings":[{"EnvironmentName":"web-blue","DeploymentStatus":"deployed","OptionSettings":[
+		{"Namespace":"aws:elasticbeanstalk:command","OptionName":"DeploymentPolicy","Value":"TrafficSplitting"},
+		{"Namespace":"aws:elasticbeanstalk:trafficsplitting","OptionName":"NewVersionPercent","Value":"15"},
+		{"Namespace":"aws:elasticbeanstalk:trafficsplitting","OptionName":"EvaluationTime","Value":"7"}]}]}`), &config); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(`{"RefreshedAt":"2026-05-20T10:03:40Z","InstanceHealthList":[
+		{"InstanceId":"i-1","HealthStatus":"Ok","Deployment":{"VersionLabel":"web-1a2b3c4-a","DeploymentId":4,"Status":"Deployed","DeploymentTime":"2026-05-19T10:00:00Z"},
+		 "ApplicationMetrics":{"Duration":10,"RequestCount":100,"StatusCodes":{"Status2xx":99,"Status5xx":1},"Latency":{"P99":0.05}}},
+		{"InstanceId":"i-2","HealthStatus":"Degraded","Deployment":{"VersionLabel":"web-9f8e7d6-b","DeploymentId":5,"Status":"Deployed","DeploymentTime":"2026-05-20T10:03:30Z"},
+		 "ApplicationMetrics":{"Duration":10,"RequestCount":12,"StatusCodes":{"Status2xx":8,"Status5xx":4},"Latency":{"P99":0.4}}}]}`), &instances); err != nil {
+		t.Fatal(err)
+	}
 	return map[string]any{
-		opDescribeEnvironments:        map[string]any{"Environments": []any{blue, green}},
-		opDescribeEvents:              map[string]any{"Events": evs},
-		opDescribeEnvironmentHealth:   health,
-		opDescribeApplicationVersions: map[string]any{"ApplicationVersions": []any{map[string]any{"ApplicationName": "web", "VersionLabel": "web-9f8e7d6-b", "Description": "commit 9f8e7d6", "Status": "Processed", "DateCreated": "2026-05-20T09:00:00Z", "SourceBundle": map[string]any{"S3Bucket": "b", "S3Key": "k.zip"}}}},
+		opDescribeConfigurationSettings: config,
+		opDescribeInstancesHealth:       instances,
+		opDescribeEnvironments:          map[string]any{"Environments": []any{blue, green}},
+		opDescribeEvents:                map[string]any{"Events": evs},
+		opDescribeEnvironmentHealth:     health,
+		opDescribeApplicationVersions:   map[string]any{"ApplicationVersions": []any{map[string]any{"ApplicationName": "web", "VersionLabel": "web-9f8e7d6-b", "Description": "commit 9f8e7d6", "Status": "Processed", "DateCreated": "2026-05-20T09:00:00Z", "SourceBundle": map[string]any{"S3Bucket": "b", "S3Key": "k.zip"}}}},
 	}
 }
 
@@ -105,6 +122,8 @@ func fuzzOp(f *testing.F, op string) {
 		_, _ = s.History(context.Background(), fuzzEnv.Key)
 		_, _ = s.Switch(context.Background(), fuzzEnv.Key, true)
 		_, _ = s.Abort(context.Background(), fuzzEnv.Key, true)
+		_, _ = s.StepCanary(context.Background(), fuzzEnv.Key, true, true)
+		_, _ = s.StepCanary(context.Background(), fuzzEnv.Key, false, true)
 		_, _ = s.Rollback(context.Background(), fuzzEnv.Key, model.Version{SHA: "9f8e7d6"}, true)
 	})
 }
@@ -115,3 +134,7 @@ func FuzzBeanstalkDescribeEnvironmentHealth(f *testing.F) { fuzzOp(f, opDescribe
 func FuzzBeanstalkDescribeApplicationVersions(f *testing.F) {
 	fuzzOp(f, opDescribeApplicationVersions)
 }
+func FuzzBeanstalkDescribeConfigurationSettings(f *testing.F) {
+	fuzzOp(f, opDescribeConfigurationSettings)
+}
+func FuzzBeanstalkDescribeInstancesHealth(f *testing.F) { fuzzOp(f, opDescribeInstancesHealth) }

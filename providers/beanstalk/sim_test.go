@@ -24,6 +24,7 @@ var (
 func startDemoSim(t *testing.T) (*simtest.Server, *Source) {
 	t.Helper()
 	srv := simtest.Start(t, simT0, sim.Options{Seed: 7})
+	holdToBotocore(t, srv)
 	s, err := New(context.Background(), Options{
 		Region: "us-east-1", EndpointURL: srv.URL, Anonymous: true, Now: srv.Clock.Now,
 		Environments: []Environment{
@@ -271,6 +272,7 @@ func TestSimRollbackAbortSwitch(t *testing.T) {
 // cell's own error, naming those that exist.
 func TestSimMissingEnvironment(t *testing.T) {
 	srv := simtest.Start(t, simT0, sim.Options{Seed: 7})
+	holdToBotocore(t, srv)
 	s, err := New(context.Background(), Options{
 		Region: "us-east-1", EndpointURL: srv.URL, Anonymous: true, Now: srv.Clock.Now,
 		Environments: []Environment{{Key: simStaging, Application: "shop", Name: "shop-nope"}},
@@ -301,6 +303,16 @@ func sameCommit(v model.Version, sha string) bool {
 func TestSimCanaryGoesBad(t *testing.T) {
 	srv, s := startDemoSim(t)
 	first := srv.World.Commits("shop")[len(srv.World.Commits("shop"))-1]
+	_, prod := fetchUntil(t, srv, s, 8*time.Minute, "the first commit's canary evaluating", func(_, prod model.EnvStatus) bool {
+		return prod.Canary != nil && prod.Canary.Stage == "evaluation" && prod.Canary.Canary.Requests > 0
+	})
+	c := prod.Canary
+	if c.Weight != 10 || c.EndsAt.IsZero() || !sameCommit(c.Canary.Version, first.SHA) || c.Canary.Errors5xx != 0 || c.Stable.Requests <= c.Canary.Requests {
+		t.Errorf("the good canary: %+v", c)
+	}
+	if _, err := s.StepCanary(context.Background(), simProd, true, false); !model.IsRefusal(err) || !strings.Contains(err.Error(), "2-minute evaluation ends, at "+c.EndsAt.UTC().Format("15:04:05")) {
+		t.Errorf("promote: %v", err)
+	}
 	fetchUntil(t, srv, s, 8*time.Minute, "steady on the first commit in production", func(_, prod model.EnvStatus) bool {
 		return prod.State == model.StateSteady && sameCommit(prod.Version, first.SHA)
 	})
@@ -309,9 +321,13 @@ func TestSimCanaryGoesBad(t *testing.T) {
 	if canary.SHA == first.SHA {
 		t.Fatal("no second commit yet")
 	}
-	_, prod := fetchUntil(t, srv, s, 8*time.Minute, "red while the canary runs", func(_, prod model.EnvStatus) bool {
+	_, prod = fetchUntil(t, srv, s, 8*time.Minute, "red while the canary runs", func(_, prod model.EnvStatus) bool {
 		return prod.State == model.StateDeploying && prod.Health.Bad()
 	})
+	if c := prod.Canary; c == nil || c.Weight != 10 || c.Stage != "evaluation" || !sameCommit(c.Canary.Version, canary.SHA) ||
+		c.Canary.Errors5xx == 0 || c.Canary.ErrorRate() < 0.2 || c.Stable.Errors5xx != 0 || c.Stable.Requests == 0 || c.Canary.P99 <= c.Stable.P99 {
+		t.Errorf("the bad canary: %+v", prod.Canary)
+	}
 	if d := prod.Deployment; d == nil || !strings.HasPrefix(canary.SHA, d.ToSHA) || d.ToSHA == "" {
 		t.Errorf("deployment %+v, want to the canary %s", prod.Deployment, canary.SHA[:7])
 	}

@@ -120,10 +120,13 @@ func parseBundle(u string) (bucket, key string, ok bool) {
 }
 
 // versionOf is the model's version for a label: the SHA is the label when
-// it is hex (7–40), else found in the label, then the description, with
-// the environment's pattern. The label goes first because the EB CLI
-// puts the short commit there and the commit's subject, which may hold
-// any hex word, in the description. The artifact is the source bundle.
+// it is hex (7–40); else a full 40-digit commit in the description; else
+// found in the label, then the description, with the environment's
+// pattern. A short run in the label beats one in the description because
+// the EB CLI puts the short commit in the label and the commit's subject,
+// which may hold any hex word, in the description; but a full commit in
+// the description (as CI scripts write it) says more than seven digits of
+// the label. The artifact is the source bundle.
 func versionOf(e Environment, label string, v *appVersion) model.Version {
 	out := model.Version{Revision: label}
 	if label == "" {
@@ -136,11 +139,44 @@ func versionOf(e Environment, label string, v *appVersion) model.Version {
 		out.SHA = strings.ToLower(label)
 		return out
 	}
+	if v != nil {
+		if full := fullSHAIn(e.SHAPattern, v.description); full != "" {
+			out.SHA = full
+			return out
+		}
+	}
 	out.SHA = shaIn(e.SHAPattern, label)
 	if out.SHA == "" && v != nil {
 		out.SHA = shaIn(e.SHAPattern, v.description)
 	}
 	return out
+}
+
+// fullSHAIn is the first full commit (40 hex digits) the pattern (nil: the
+// default) finds in text, lower case, or "".
+func fullSHAIn(pattern *regexp.Regexp, text string) string {
+	if pattern == nil {
+		pattern = DefaultSHAPattern
+	}
+	for rest := text; rest != ""; {
+		loc := pattern.FindStringSubmatchIndex(rest)
+		if loc == nil || len(loc) < 4 || loc[1] == 0 {
+			return ""
+		}
+		if loc[2] >= 0 {
+			if run := strings.ToLower(rest[loc[2]:loc[3]]); len(run) == 40 && model.IsHex(run) {
+				return run
+			}
+		}
+		// Go on after the group (the default pattern's separator after a
+		// run may open the next), or after the match when it has none.
+		next := loc[1]
+		if loc[3] > loc[2] && loc[3] >= 0 {
+			next = loc[3]
+		}
+		rest = rest[next:]
+	}
+	return ""
 }
 
 // isHexSHA: 7 to 40 hex digits and nothing else.

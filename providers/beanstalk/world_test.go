@@ -37,13 +37,16 @@ type world struct {
 	health   map[string]any              // DescribeEnvironmentHealth output, by name
 	versions []map[string]any            // ApplicationVersionDescription
 	apps     []string
+	configs  map[string]any       // DescribeConfigurationSettings output, by name
+	inst     map[string]any       // DescribeInstancesHealth output, by name
 	fail     map[string]*apiError // by operation
 	srv      *exampleServer
 	url      string
 }
 
 func newWorld(t *testing.T) *world {
-	w := &world{events: map[string][]map[string]any{}, health: map[string]any{}, fail: map[string]*apiError{}}
+	w := &world{events: map[string][]map[string]any{}, health: map[string]any{}, fail: map[string]*apiError{},
+		configs: map[string]any{}, inst: map[string]any{}}
 	w.srv = &exampleServer{answer: w.answer}
 	hs := httptest.NewServer(w.srv)
 	t.Cleanup(hs.Close)
@@ -118,6 +121,20 @@ func (w *world) answer(op string, form map[string][]string) any {
 			name = w.nameOf(id)
 		}
 		if h, ok := w.health[name]; ok {
+			return h
+		}
+		return &apiError{400, "InvalidRequestException", "enhanced health is not on"}
+	case "DescribeConfigurationSettings":
+		if c, ok := w.configs[first(form, "EnvironmentName")]; ok {
+			return c
+		}
+		return &apiError{400, "InvalidParameterValue", "No Environment found for EnvironmentName = '" + first(form, "EnvironmentName") + "'."}
+	case "DescribeInstancesHealth":
+		name := first(form, "EnvironmentName")
+		if id := first(form, "EnvironmentId"); id != "" {
+			name = w.nameOf(id)
+		}
+		if h, ok := w.inst[name]; ok {
 			return h
 		}
 		return &apiError{400, "InvalidRequestException", "enhanced health is not on"}
@@ -225,6 +242,43 @@ func (w *world) source(t *testing.T, now func() time.Time, envs ...Environment) 
 		t.Fatal(err)
 	}
 	return s
+}
+
+// config sets an environment's deploy configuration: its policy, and the
+// traffic-splitting options when percent is not 0.
+func (w *world) config(env, policy string, percent, evalMinutes int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	opts := []any{
+		map[string]any{"Namespace": "aws:autoscaling:asg", "OptionName": "MinSize", "ResourceName": "AWSEBAutoScalingGroup", "Value": "2"},
+		map[string]any{"Namespace": "aws:elasticbeanstalk:command", "OptionName": "DeploymentPolicy", "Value": policy},
+	}
+	if percent != 0 {
+		opts = append(opts,
+			map[string]any{"Namespace": "aws:elasticbeanstalk:trafficsplitting", "OptionName": "NewVersionPercent", "Value": fmt.Sprint(percent)},
+			map[string]any{"Namespace": "aws:elasticbeanstalk:trafficsplitting", "OptionName": "EvaluationTime", "Value": fmt.Sprint(evalMinutes)})
+	}
+	w.configs[env] = map[string]any{"ConfigurationSettings": []any{map[string]any{
+		"EnvironmentName": env, "DeploymentStatus": "deployed", "OptionSettings": opts}}}
+}
+
+// instance is one SingleInstanceHealth: its version label, requests, 5xx
+// and p99 latency over ten seconds.
+func instance(id, label string, requests, errors5xx int, p99 float64) map[string]any {
+	return map[string]any{"InstanceId": id, "HealthStatus": "Ok", "Color": "Green",
+		"Deployment":         map[string]any{"VersionLabel": label, "DeploymentId": 3, "Status": "Deployed", "DeploymentTime": t0.Format(time.RFC3339)},
+		"ApplicationMetrics": map[string]any{"Duration": 10, "RequestCount": requests, "StatusCodes": map[string]any{"Status2xx": requests - errors5xx, "Status5xx": errors5xx}, "Latency": map[string]any{"P99": p99, "P50": p99 / 5}}}
+}
+
+// instances sets DescribeInstancesHealth's answer for an environment.
+func (w *world) instances(env string, refreshed time.Time, list ...map[string]any) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	items := make([]any, len(list))
+	for i, in := range list {
+		items[i] = in
+	}
+	w.inst[env] = map[string]any{"InstanceHealthList": items, "RefreshedAt": refreshed.Format(time.RFC3339)}
 }
 
 // envDesc is an EnvironmentDescription as the API answers it.

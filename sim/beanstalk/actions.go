@@ -36,7 +36,17 @@ type update struct {
 	from, to  string
 	gen       int // the environment's generation it runs in
 	batches   [][]string
-	done      int // batches completed
+	done      int         // batches completed
+	doneAt    []time.Time // when each completed batch did
+	failed    bool        // the deploy failed; Beanstalk is rolling it back
+	// The deployment the update's instances carry, and the one before
+	// (what the instances go back to when it fails or is aborted).
+	deployID, prevDeployID int
+	prevDeployedAt         time.Time
+	// A traffic-splitting deploy's new instances: launched at canaryAt,
+	// given canaryPercent of the traffic from splitAt (zero before).
+	canaryIDs         []string
+	canaryAt, splitAt time.Time
 }
 
 // Update starts a rolling deploy of label to the environment, as
@@ -92,7 +102,9 @@ func (pt *Part) startUpdate(e *environment, label string) (string, *awsproto.Err
 	now := pt.loop.Now()
 	e.gen++
 	u := &update{requestID: ids.NameUUID("update", e.id, label, isoTime(now), fmt.Sprint(e.gen)),
-		from: e.label, to: label, gen: e.gen, batches: batchesOf(e.instanceIDs)}
+		from: e.label, to: label, gen: e.gen, batches: batchesOf(e.instanceIDs),
+		deployID: e.deployID + 1, prevDeployID: e.deployID, prevDeployedAt: e.deployedAt}
+	e.deployID = u.deployID
 	e.upd, e.label, e.status, e.abortable, e.updated = u, label, StatusUpdating, true, now
 	pt.note(e, now, "INFO", u.requestID, "Environment update is starting.")
 	if e.deployPolicy == PolicyTrafficSplitting {
@@ -132,6 +144,7 @@ func (pt *Part) nextBatch(e *environment, u *update) {
 	}
 	pt.after(e, u, batchTime, func() {
 		u.done++
+		u.doneAt = append(u.doneAt, pt.loop.Now())
 		pt.note(e, pt.loop.Now(), "INFO", u.requestID, fmt.Sprintf("Batch %d: Completed application deployment.", n))
 		pt.nextBatch(e, u)
 	})
@@ -144,8 +157,10 @@ func (pt *Part) nextBatch(e *environment, u *update) {
 func (pt *Part) startCanary(e *environment, u *update) {
 	now := pt.loop.Now()
 	n := max(1, e.instances/2)
+	u.canaryIDs, u.canaryAt = newInstanceIDs(e, u, n), now
 	pt.note(e, now, "INFO", u.requestID, fmt.Sprintf("Starting traffic-splitting deployment: launching %d new instance(s) running %s.", n, u.to))
 	pt.after(e, u, 30*time.Second, func() {
+		u.splitAt = pt.loop.Now()
 		pt.note(e, pt.loop.Now(), "INFO", u.requestID, fmt.Sprintf("Sending %d percent of incoming client traffic to the new instance(s) for a %d-minute evaluation.",
 			canaryPercent, int(canaryEvaluation/time.Minute)))
 		bad := pt.bad[e.app+"\x00"+u.to]
@@ -165,7 +180,7 @@ func (pt *Part) startCanary(e *environment, u *update) {
 				pt.settle(e, u, Succeeded)
 				return
 			}
-			e.abortable = false
+			e.abortable, u.failed = false, true
 			pt.note(e, now, "ERROR", u.requestID, "Traffic-splitting deployment failed: the new instances were not healthy during the evaluation.")
 			pt.note(e, now, "INFO", u.requestID, "Rolling back: all incoming client traffic returns to the instances running "+u.from+".")
 			pt.rollBack(e, u, "; the new instances are terminated.")
@@ -177,7 +192,7 @@ func (pt *Part) startCanary(e *environment, u *update) {
 // Beanstalk stops the update and redeploys the one before.
 func (pt *Part) failUpdate(e *environment, u *update, batch []string) {
 	now := pt.loop.Now()
-	e.abortable = false
+	e.abortable, u.failed = false, true
 	e.color, e.health = ColorRed, HealthSevere
 	e.causes = []string{fmt.Sprintf("Command failed on all of %d instances in batch %d.", len(batch), u.done+1)}
 	pt.note(e, now, "ERROR", u.requestID, fmt.Sprintf("Unsuccessful command execution on instance id(s) '%s'. Aborting the operation.", strings.Join(batch, "', '")))
@@ -197,10 +212,31 @@ func (pt *Part) rollBack(e *environment, u *update, tail string) {
 	})
 }
 
-// settle ends an update: the environment is Ready again.
+// settle ends an update: the environment is Ready again, its instances
+// on the new deployment (a traffic-splitting deploy's new instances
+// replace the old ones) or back on the one before.
 func (pt *Part) settle(e *environment, u *update, o Outcome) {
-	e.status, e.abortable, e.upd, e.updated = StatusReady, false, nil, pt.loop.Now()
+	now := pt.loop.Now()
+	e.status, e.abortable, e.upd, e.updated = StatusReady, false, nil, now
+	switch {
+	case o != Succeeded:
+		e.deployID, e.deployedAt = u.prevDeployID, u.prevDeployedAt
+	case u.canaryIDs != nil:
+		e.instanceIDs, e.launchedAt, e.deployedAt = newInstanceIDs(e, u, e.instances), u.canaryAt, now
+	default:
+		e.deployedAt = now
+	}
 	pt.finish(u.requestID, o)
+}
+
+// newInstanceIDs are the ids of n instances an update launches, the same
+// first ones however many are asked for.
+func newInstanceIDs(e *environment, u *update, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "i-0" + fmt.Sprintf("%016x", ids.Hash(e.id, u.requestID, fmt.Sprint(i)))[:16]
+	}
+	return out
 }
 
 // --- the actions on the wire ---

@@ -3,7 +3,9 @@
 // environments with enhanced health, and the events an environment writes
 // as it changes. It answers the reads a release dashboard makes
 // (DescribeEnvironments, DescribeEnvironmentHealth, DescribeEvents,
-// DescribeApplicationVersions) and the release actions (UpdateEnvironment
+// DescribeApplicationVersions, DescribeConfigurationSettings,
+// DescribeInstancesHealth, DescribeApplications), CreateApplication and
+// CreateEnvironment (as moto has them), and the release actions (UpdateEnvironment
 // as a rolling deploy in batches over simulated time,
 // AbortEnvironmentUpdate, SwapEnvironmentCNAMEs, CreateApplicationVersion);
 // every other action is "not implemented" in the service's own error
@@ -77,14 +79,19 @@ func (pt *Part) WriteFault(rw http.ResponseWriter, _ *http.Request, action strin
 // the loop held and returns what marshals as the action's result element
 // (nil for an action that has none).
 var actions = map[string]func(*Part, form) (any, *awsproto.Error){
-	"DescribeEnvironments":        (*Part).describeEnvironments,
-	"DescribeEnvironmentHealth":   (*Part).describeEnvironmentHealth,
-	"DescribeEvents":              (*Part).describeEvents,
-	"DescribeApplicationVersions": (*Part).describeApplicationVersions,
-	"UpdateEnvironment":           (*Part).updateEnvironment,
-	"AbortEnvironmentUpdate":      (*Part).abortEnvironmentUpdate,
-	"SwapEnvironmentCNAMEs":       (*Part).swapEnvironmentCNAMEs,
-	"CreateApplicationVersion":    (*Part).createApplicationVersion,
+	"DescribeEnvironments":          (*Part).describeEnvironments,
+	"DescribeEnvironmentHealth":     (*Part).describeEnvironmentHealth,
+	"DescribeEvents":                (*Part).describeEvents,
+	"DescribeApplicationVersions":   (*Part).describeApplicationVersions,
+	"DescribeConfigurationSettings": (*Part).describeConfigurationSettings,
+	"DescribeInstancesHealth":       (*Part).describeInstancesHealth,
+	"DescribeApplications":          (*Part).describeApplications,
+	"CreateApplication":             (*Part).createApplication,
+	"CreateEnvironment":             (*Part).createEnvironment,
+	"UpdateEnvironment":             (*Part).updateEnvironment,
+	"AbortEnvironmentUpdate":        (*Part).abortEnvironmentUpdate,
+	"SwapEnvironmentCNAMEs":         (*Part).swapEnvironmentCNAMEs,
+	"CreateApplicationVersion":      (*Part).createApplicationVersion,
 }
 
 // dispatch runs one action; the loop is held.

@@ -44,6 +44,11 @@ func TestBoto3ParsesTheAnswers(t *testing.T) {
 		Update       map[string]any   `json:"update"`
 		Created      map[string]any   `json:"created"`
 		Error        map[string]any   `json:"error"`
+		Config       []map[string]any `json:"config"`
+		Instances    map[string]any   `json:"instances"`
+		CreatedApp   map[string]any   `json:"created_app"`
+		Apps         []map[string]any `json:"apps"`
+		CreatedEnv   map[string]any   `json:"created_env"`
 	}
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatalf("%v\n%s", err, raw)
@@ -78,6 +83,44 @@ func TestBoto3ParsesTheAnswers(t *testing.T) {
 	}
 	if got.Created["VersionLabel"] != "shop-boto3" {
 		t.Errorf("created: %v", got.Created)
+	}
+	if len(got.Config) != 1 || got.Config[0]["EnvironmentName"] != "shop-blue" || got.Config[0]["DeploymentStatus"] != "deployed" {
+		t.Errorf("config: %v", got.Config)
+	} else {
+		opts := map[string]any{}
+		list, _ := got.Config[0]["OptionSettings"].([]any)
+		for _, o := range list {
+			m, _ := o.(map[string]any)
+			opts[fmt.Sprint(m["Namespace"], "/", m["OptionName"])] = m["Value"]
+		}
+		if opts["aws:elasticbeanstalk:command/DeploymentPolicy"] != "TrafficSplitting" || opts["aws:elasticbeanstalk:trafficsplitting/NewVersionPercent"] != "10" ||
+			opts["aws:elasticbeanstalk:trafficsplitting/EvaluationTime"] != "2" {
+			t.Errorf("options: %v", opts)
+		}
+	}
+	ins, _ := got.Instances["InstanceHealthList"].([]any)
+	if len(ins) != 4 || got.Instances["RefreshedAt"] == nil {
+		t.Errorf("instances: %v", got.Instances)
+	}
+	for _, x := range ins {
+		in, _ := x.(map[string]any)
+		dep, _ := in["Deployment"].(map[string]any)
+		am, _ := in["ApplicationMetrics"].(map[string]any)
+		sc, _ := am["StatusCodes"].(map[string]any)
+		lat, _ := am["Latency"].(map[string]any)
+		sys, _ := in["System"].(map[string]any)
+		if in["InstanceId"] == nil || in["HealthStatus"] != "Ok" || dep["VersionLabel"] == nil || dep["DeploymentId"] == nil || dep["DeploymentTime"] == nil ||
+			am["RequestCount"] == nil || sc["Status5xx"] == nil || lat["P99"] == nil || sys["CPUUtilization"] == nil || in["LaunchedAt"] == nil {
+			t.Errorf("instance: %v", in)
+		}
+	}
+	if len(got.Apps) != 1 {
+		t.Errorf("applications: %v", got.Apps)
+	} else if vs, _ := got.Apps[0]["Versions"].([]any); got.Apps[0]["ApplicationName"] != "shop" || len(vs) == 0 || got.Apps[0]["DateCreated"] == nil {
+		t.Errorf("applications: %v", got.Apps)
+	}
+	if got.CreatedApp["ApplicationName"] != "boto3-app" || got.CreatedEnv["Status"] != "Launching" || got.CreatedEnv["EnvironmentName"] != "boto3-env" {
+		t.Errorf("created: %v %v", got.CreatedApp, got.CreatedEnv)
 	}
 	if got.Error["code"] != "InvalidParameterValue" || got.Error["status"] != 400.0 || !strings.Contains(fmt.Sprint(got.Error["message"]), "nope") {
 		t.Errorf("error: %v", got.Error)

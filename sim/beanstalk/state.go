@@ -69,6 +69,11 @@ type environment struct {
 	requestsOffline bool // the standby of a pair serves nothing
 	upd             *update
 	gen             int // bumped by each update and abort: stale steps lapse
+	// deployID numbers the deployments the instances carry (each update
+	// takes the next); deployedAt is when the instances took the current
+	// one, launchedAt when they were launched.
+	deployID               int
+	deployedAt, launchedAt time.Time
 }
 
 type event struct {
@@ -115,12 +120,21 @@ type EnvSpec struct {
 // AddEnvironment launches an environment at s.At, Ready and Green after
 // its launch events, and returns its id.
 func (pt *Part) AddEnvironment(s EnvSpec) string {
+	e := pt.newEnvironment(s)
+	for _, st := range pt.launchSteps(e) {
+		pt.note(e, s.At.Add(st.after), "INFO", ids.NameUUID("launch", e.id), st.msg)
+	}
+	return e.id
+}
+
+// newEnvironment adds an environment, Ready from s.At+launchTime.
+func (pt *Part) newEnvironment(s EnvSpec) *environment {
 	pt.AddApplication(s.App)
 	id := fmt.Sprintf("e-%s", strings.ToLower(ids.NameUUID("beanstalk", s.App, s.Name)[:10]))
 	e := &environment{id: id, name: s.Name, app: s.App, label: s.Label, status: StatusReady,
-		color: ColorGreen, health: HealthOk, instances: max(1, s.Instances), created: s.At, updated: s.At.Add(6 * time.Minute),
+		color: ColorGreen, health: HealthOk, instances: max(1, s.Instances), created: s.At, updated: s.At.Add(launchTime),
 		cname: s.CNAME + "." + pt.region + ".elasticbeanstalk.com", rps: s.RPS, requestsOffline: s.Standby,
-		deployPolicy: s.Policy}
+		deployPolicy: s.Policy, deployID: 1, deployedAt: s.At.Add(launchTime), launchedAt: s.At.Add(3 * time.Minute)}
 	if e.deployPolicy == "" {
 		e.deployPolicy = PolicyRolling
 	}
@@ -131,12 +145,25 @@ func (pt *Part) AddEnvironment(s EnvSpec) string {
 		e.instanceIDs = append(e.instanceIDs, "i-0"+fmt.Sprintf("%016x", ids.Hash(id, fmt.Sprint(i)))[:16])
 	}
 	pt.envs = append(pt.envs, e)
-	rid := ids.NameUUID("launch", id)
-	pt.note(e, s.At, "INFO", rid, "createEnvironment is starting.")
-	pt.note(e, s.At.Add(20*time.Second), "INFO", rid, "Using elasticbeanstalk-"+pt.region+"-"+pt.account+" as Amazon S3 storage bucket for environment data.")
-	pt.note(e, s.At.Add(3*time.Minute), "INFO", rid, fmt.Sprintf("Created EC2 instance(s): [%s].", strings.Join(e.instanceIDs, ", ")))
-	pt.note(e, s.At.Add(6*time.Minute), "INFO", rid, "Successfully launched environment: "+s.Name)
-	return id
+	return e
+}
+
+// launchTime is how long an environment takes to launch.
+const launchTime = 6 * time.Minute
+
+type launchStep struct {
+	after time.Duration
+	msg   string
+}
+
+// launchSteps are the events of e's launch, by their time after it began.
+func (pt *Part) launchSteps(e *environment) []launchStep {
+	return []launchStep{
+		{0, "createEnvironment is starting."},
+		{20 * time.Second, "Using elasticbeanstalk-" + pt.region + "-" + pt.account + " as Amazon S3 storage bucket for environment data."},
+		{3 * time.Minute, fmt.Sprintf("Created EC2 instance(s): [%s].", strings.Join(e.instanceIDs, ", "))},
+		{launchTime, "Successfully launched environment: " + e.name},
+	}
 }
 
 // Deployed records a rolling deploy of label to the environment that
@@ -170,7 +197,8 @@ func (pt *Part) Deployed(env, label string, at time.Time) {
 	}
 	step(5*time.Second, "New application version was deployed to running EC2 instances.")
 	step(2*time.Second, "Environment update completed successfully.")
-	e.updated = t
+	e.updated, e.deployedAt = t, t
+	e.deployID++
 }
 
 // SetHealth sets an environment's colour, enhanced status and causes.

@@ -26,6 +26,15 @@ out["health"] = eb.describe_environment_health(EnvironmentName="shop-staging", A
 out["events"] = eb.describe_events(ApplicationName="shop", EnvironmentName="shop-blue", MaxRecords=5)["Events"]
 since = out["events"][-1]["EventDate"]
 out["events_since"] = eb.describe_events(ApplicationName="shop", EnvironmentName="shop-blue", StartTime=since, MaxRecords=100)["Events"]
+cfg = eb.describe_configuration_settings(ApplicationName="shop", EnvironmentName="shop-blue")
+out["config"] = cfg["ConfigurationSettings"]
+out["instances"] = eb.describe_instances_health(EnvironmentName="shop-blue", AttributeNames=["All"])
+out["apps"] = eb.describe_applications(ApplicationNames=["shop"])["Applications"]
+out["created_app"] = eb.create_application(ApplicationName="boto3-app")["Application"]
+out["created_env"] = eb.create_environment(ApplicationName="boto3-app", EnvironmentName="boto3-env",
+                                           SolutionStackName="64bit Amazon Linux 2023 v4.3.0 running Docker",
+                                           OptionSettings=[{"Namespace": "aws:elasticbeanstalk:command",
+                                                            "OptionName": "DeploymentPolicy", "Value": "TrafficSplitting"}])
 out["versions"] = eb.describe_application_versions(ApplicationName="shop", MaxRecords=3)["ApplicationVersions"]
 staging = [e for e in envs["Environments"] if e["EnvironmentName"] == "shop-staging"][0]
 older = [v for v in out["versions"] if v["VersionLabel"] != staging["VersionLabel"]][0]
