@@ -22,6 +22,7 @@ import (
 	"flightdeck/termsafe"
 	"flightdeck/ui/auditview"
 	"flightdeck/ui/board"
+	"flightdeck/ui/canary"
 	"flightdeck/ui/confirm"
 	"flightdeck/ui/detail"
 	"flightdeck/ui/format"
@@ -69,6 +70,7 @@ const (
 	screenDetail
 	screenPicker
 	screenAudit
+	screenCanary
 )
 
 // clockMsg redraws ages and re-evaluates staleness once a second.
@@ -94,10 +96,14 @@ type Model struct {
 	detail detail.Model
 	picker picker.Model
 	audit  auditview.Model
-	modal  confirm.Model
-	act    acting
-	reqs   int // last request id handed out (history, audit, guard, run)
-	status statusLine
+	// canaryPanel is the canary panel (c); canaryFrom the board or the
+	// detail it was opened from, where esc returns.
+	canaryPanel canary.Model
+	canaryFrom  screen
+	modal       confirm.Model
+	act         acting
+	reqs        int // last request id handed out (history, audit, guard, run)
+	status      statusLine
 	// seenGates holds every gate ID shown so far, so only a gate that
 	// starts waiting while we watch rings the bell. Shared by copies of
 	// the model, like the snapshot.
@@ -181,6 +187,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // refreshKeys does the board, so its help offers only what would act.
 func (m Model) shareKeys() Model {
 	m.detail.SetKeys(m.km)
+	m.canaryPanel.SetKeys(m.km)
 	return m
 }
 
@@ -209,6 +216,8 @@ func (m Model) front(ctx sc.Context) shown {
 		return show(m.picker, ctx, m.full)
 	case m.screen == screenAudit:
 		return show(m.audit, ctx, m.full)
+	case m.screen == screenCanary:
+		return show(m.canaryPanel, ctx, m.full)
 	case m.screen == screenDetail:
 		return show(m.detail, ctx, m.full)
 	}
@@ -274,7 +283,7 @@ func (m Model) staleAfter() time.Duration { return 2 * m.opts.Refresh }
 func (m Model) handleResize(msg tea.WindowSizeMsg) Model {
 	m.width, m.height = msg.Width, msg.Height
 	m.help.Width = msg.Width
-	for _, s := range []sc.Screen{&m.board, &m.detail, &m.picker, &m.audit, &m.modal} {
+	for _, s := range []sc.Screen{&m.board, &m.detail, &m.picker, &m.audit, &m.canaryPanel, &m.modal} {
 		s.SetSize(msg.Width, m.bodyHeight())
 	}
 	return m
@@ -384,6 +393,12 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, m.poll.startAll(m.opts.Context, m.opts.Now)
 	}
 	switch m.screen {
+	case screenCanary:
+		m.canaryPanel, _ = m.canaryPanel.Update(msg, m.ctx())
+		if m.canaryPanel.Decision() == canary.Back {
+			m.screen = m.canaryFrom
+		}
+		return m, nil
 	case screenDetail:
 		if key.Matches(msg, m.km.Back) {
 			m.screen = screenBoard
