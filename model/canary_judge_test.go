@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/json"
 	"math"
 	"strings"
 	"testing"
@@ -278,5 +279,31 @@ func BenchmarkJudge(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		Judge(c, 0, 0)
+	}
+}
+
+// A missing minute must not break `status --json`: encoding/json refuses
+// NaN, so it is written as null and read back as NaN.
+func TestSeriesJSON(t *testing.T) {
+	e := EnvStatus{Service: "api", Environment: "production", Canary: &Canary{
+		Canary: CanarySide{LatencySeries: Series{0.2, math.NaN(), math.Inf(1), 0.25}},
+	}}
+	b, err := json.Marshal(e)
+	if err != nil {
+		t.Fatalf("marshal: %v", err)
+	}
+	if !strings.Contains(string(b), `"latency_series":[0.2,null,null,0.25]`) {
+		t.Errorf("json: %s", b)
+	}
+	var back EnvStatus
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	got := back.Canary.Canary.LatencySeries
+	if len(got) != 4 || got[0] != 0.2 || !math.IsNaN(got[1]) || !math.IsNaN(got[2]) || got[3] != 0.25 {
+		t.Errorf("read back %v", got)
+	}
+	if b, _ := json.Marshal(CanarySide{}); strings.Contains(string(b), "series") {
+		t.Errorf("empty series are left out: %s", b)
 	}
 }
