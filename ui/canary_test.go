@@ -183,3 +183,33 @@ func TestCanaryKeysStayOnThePanel(t *testing.T) {
 		t.Errorf("r on the panel should say why:\n%s", view(h.m))
 	}
 }
+
+// What a provider says of a canary is outside text: a target, a stage, a
+// block or a verdict carrying escapes or bidi overrides reaches the panel
+// only as printable text.
+func TestCanaryTextIsPrintable(t *testing.T) {
+	h, src := newCanaryHarness(t)
+	src.setCanary(false)
+	src.mu.Lock()
+	for i, e := range src.envs {
+		if e.Canary != nil {
+			c := *e.Canary
+			c.Stage, c.Blocked = "BAKE\x1b[2J", "held\x1b]52;c;ZXZpbA==\x07 by ops"
+			c.Canary.Target = "tg-canary\u202eevil"
+			c.Verdict = model.Verdict{Word: "worse\x1b[31m", Why: "the provider says\x1b]8;;https://evil\x1b\\ so"}
+			src.envs[i].Canary = &c
+		}
+	}
+	src.mu.Unlock()
+	h.m = fetchAll(t, h.m)
+	h.press(t, "c")
+	out := h.m.View()
+	for _, bad := range []string{"\x1b[2J", "\x1b]", "\x07", "\u202e", "\x1b[31m"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the panel let %q through:\n%s", bad, out)
+		}
+	}
+	if !strings.Contains(out, "by ops") || !strings.Contains(out, "tg-canary") || !strings.Contains(out, "the provider says") {
+		t.Errorf("the text should still show, made printable:\n%s", out)
+	}
+}
