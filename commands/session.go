@@ -310,7 +310,11 @@ func (s *session) follow(ctx context.Context, a model.Action, timeout time.Durat
 				if l.Err != nil {
 					return &exitError{code: exitFailed, err: l.Err}
 				}
-				if !s.g.json {
+				switch {
+				case s.g.json:
+				case e.Canary != nil:
+					fmt.Fprintf(s.io.out, "%s/%s now sends %d %% to the canary %s\n", a.Service, a.Environment, e.Canary.Weight, e.Canary.Canary.Version.Short())
+				default:
 					fmt.Fprintf(s.io.out, "%s/%s now runs %s (%s)\n", a.Service, a.Environment, e.Version.Short(), strings.ReplaceAll(string(e.State), "_", " "))
 				}
 				return nil

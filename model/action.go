@@ -108,6 +108,11 @@ type Action struct {
 	// Live and Standby are a switch's sides as planned: Standby takes the
 	// production name from Live. From and To are what each runs.
 	Live, Standby string
+	// Weight and NextWeight are a canary step's share of the traffic as
+	// planned and the share it moves to (0 for an abort; 0 for a promote
+	// whose provider names no next weight, a native deployment continued).
+	// From is the stable side's version and To the canary's.
+	Weight, NextWeight int
 }
 
 // Key is the environment the action changes.
@@ -129,6 +134,13 @@ func (a Action) Summary() string {
 		return fmt.Sprintf("%s: %s → %s (what %s runs)", a.Environment, a.From.Short(), a.To.Short(), a.SourceEnv)
 	case ActionSwitch:
 		return fmt.Sprintf("%s: %s (%s) takes over from %s (%s)", a.Environment, a.Standby, a.To.Short(), a.Live, a.From.Short())
+	case ActionCanaryPromote:
+		if a.NextWeight == 0 {
+			return fmt.Sprintf("%s: the canary %s goes on from %d %% (stable %s)", a.Environment, a.To.Short(), a.Weight, a.From.Short())
+		}
+		return fmt.Sprintf("%s: the canary %s from %d %% to %d %% of the traffic (stable %s)", a.Environment, a.To.Short(), a.Weight, a.NextWeight, a.From.Short())
+	case ActionCanaryAbort:
+		return fmt.Sprintf("%s: all traffic back to stable %s, the canary %s out (it had %d %%)", a.Environment, a.From.Short(), a.To.Short(), a.Weight)
 	default:
 		return fmt.Sprintf("%s: %s → %s", a.Environment, a.From.Short(), a.To.Short())
 	}
@@ -202,6 +214,8 @@ func CheckPreconditions(a Action, now EnvStatus) error {
 		return nil
 	case ActionSwitch:
 		return checkSwitch(a, now)
+	case ActionCanaryPromote, ActionCanaryAbort:
+		return checkCanary(a, now)
 	case ActionPromote:
 		if now.Moving() {
 			return Refuse("%s/%s is already deploying (%s); wait for it to finish or abort it first", a.Service, a.Environment, now.Rollout())
@@ -232,6 +246,60 @@ func checkSwitch(a Action, now EnvStatus) error {
 		return Refuse("%s/%s switched meanwhile: %s is live now; look again before acting", a.Service, a.Environment, bg.Live)
 	}
 	return nil
+}
+
+// checkCanary refuses a canary step where there is no canary, where the
+// provider says no step may be taken now, while the service deploys
+// something other than the canary, and when the canary changed since the
+// plan: another canary, or for a promote another weight (a promote planned
+// at 10 % must not skip the step someone else took meanwhile).
+func checkCanary(a Action, now EnvStatus) error {
+	c := now.Canary
+	where := a.Service + "/" + a.Environment
+	switch {
+	case c == nil:
+		return Refuse("%s has no canary in force", where)
+	case c.Blocked != "":
+		return Refuse("%s: the canary cannot move now: %s", where, c.Blocked)
+	case deployingOther(now):
+		return Refuse("%s is deploying %s, not the canary; wait for it to finish or abort it first", where, now.Rollout())
+	case a.To.SHA != "" && !SameCommit(c.Canary.Version.SHA, a.To.SHA):
+		return Refuse("%s: the canary changed from %s to %s while you were looking; look again before acting", where, a.To.Short(), c.Canary.Version.Short())
+	case a.Kind == ActionCanaryPromote && c.Weight != a.Weight:
+		return Refuse("%s: the canary moved from %d %% to %d %% while you were looking; look again before acting", where, a.Weight, c.Weight)
+	case a.Kind == ActionCanaryPromote && c.Weight >= 100:
+		return Refuse("%s: the canary already takes all the traffic", where)
+	}
+	return nil
+}
+
+// deployingOther says whether an environment with a canary is rolling out
+// a version that is not the canary's (a deploy started over it).
+func deployingOther(e EnvStatus) bool {
+	d, c := e.Deployment, e.Canary
+	if !e.Moving() || d == nil || d.ToSHA == "" || c.Canary.Version.SHA == "" {
+		return false
+	}
+	return !SameCommit(d.ToSHA, c.Canary.Version.SHA)
+}
+
+// NextWeight is the weight a promote moves the canary to: the step after
+// the one in force, or the first step above the weight when it is none of
+// them; 100 past the last step; 0 when the canary has no steps (a native
+// deployment continued: the provider knows its increments).
+func (c Canary) NextWeight() int {
+	if len(c.Steps) == 0 {
+		return 0
+	}
+	if c.Step >= 0 && c.Step+1 < len(c.Steps) {
+		return c.Steps[c.Step+1]
+	}
+	for _, w := range c.Steps {
+		if w > c.Weight {
+			return w
+		}
+	}
+	return 100
 }
 
 // checkWorkflow refuses a rerun of a workflow that has not failed, or a

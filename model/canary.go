@@ -53,9 +53,10 @@ type CanarySide struct {
 	P99 float64 `json:"p99"`
 	// Series are per-minute samples, oldest first, for the sparklines and
 	// the latency test; a NaN is a minute with no datapoint.
-	RequestSeries []float64 `json:"request_series,omitempty"`
-	ErrorSeries   []float64 `json:"error_series,omitempty"`
-	LatencySeries []float64 `json:"latency_series,omitempty"`
+	// (Series writes a NaN as null: JSON has no NaN.)
+	RequestSeries Series `json:"request_series,omitempty"`
+	ErrorSeries   Series `json:"error_series,omitempty"`
+	LatencySeries Series `json:"latency_series,omitempty"`
 }
 
 // ErrorRate is the side's share of 5xx answers, 0..1; 0 with no requests.

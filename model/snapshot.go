@@ -116,6 +116,7 @@ func SnapshotOf(envs ...EnvStatus) *Snapshot {
 	s := &Snapshot{Approvals: []Gate{}}
 	at := map[string]int{}
 	for _, e := range envs {
+		JudgeIfUnjudged(&e)
 		i, ok := at[e.Service]
 		if !ok {
 			i = len(s.Services)
@@ -195,6 +196,7 @@ func (s *Snapshot) Merge(r FetchResult) {
 		fresh.FetchedAt = r.At
 		fresh.Stale = false
 		fresh.Unsupported = e.Unsupported
+		JudgeIfUnjudged(&fresh)
 		*e = fresh
 	}
 	if r.Err == nil {

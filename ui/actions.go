@@ -15,6 +15,7 @@ package ui
 
 import (
 	"context"
+	"sort"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"flightdeck/providers"
 	"flightdeck/providers/action"
 	"flightdeck/ui/auditview"
+	"flightdeck/ui/canary"
 	"flightdeck/ui/confirm"
 	"flightdeck/ui/format"
 	"flightdeck/ui/keys"
@@ -102,16 +104,24 @@ func actionKeys(km *keys.KeyMap) []struct {
 	}{
 		{&km.Rollback, model.ActionRollback}, {&km.Promote, model.ActionPromote}, {&km.Abort, model.ActionAbort},
 		{&km.Switch, model.ActionSwitch},
+		{&km.CanaryPromote, model.ActionCanaryPromote}, {&km.CanaryAbort, model.ActionCanaryAbort},
 		{&km.Approve, model.ActionApprove}, {&km.Reject, model.ActionReject},
 		{&km.Rerun, model.ActionRerun}, {&km.Cancel, model.ActionCancel},
 	}
 }
 
-// availability says, per action kind (and for the audit log's key), why
-// its key does not apply to the selection right now ("" when it does).
+// availability says, per action kind (and for the audit log's and the
+// canary panel's keys), why its key does not apply to the selection right
+// now ("" when it does).
 type availability struct {
-	audit string
-	kinds map[model.ActionKind]string
+	audit, canary string
+	kinds         map[model.ActionKind]string
+}
+
+// canaryKind says whether an action steps a canary: those keys act only
+// on the canary panel, where p and x mean the canary's promote and abort.
+func canaryKind(k model.ActionKind) bool {
+	return k == model.ActionCanaryPromote || k == model.ActionCanaryAbort
 }
 
 // refreshKeys recomputes which action keys apply and disables the others,
@@ -127,6 +137,7 @@ func (m Model) refreshKeys() Model {
 	_, noEvents := m.eventsOf()
 	km.Log.SetEnabled(noLog == "")
 	km.Events.SetEnabled(noEvents == "")
+	km.Canary.SetEnabled(m.why.canary == "")
 	m.km = km
 	// The waiting panel offers only the keys that would act.
 	m.board.SetKeys(km)
@@ -141,12 +152,18 @@ func (m Model) availability() availability {
 	if m.opts.AuditPath == "" {
 		av.audit = "no audit log is configured (audit_log in the config, or --audit-log)"
 	}
-	why := m.actionsOff()
-	if why == "" && m.screen != screenBoard && m.screen != screenDetail {
-		why = "go back to the board to act"
-	}
+	off := m.actionsOff()
 	sel := m.selection()
+	av.canary = m.canaryWhy(sel)
 	for _, k := range actionKeys(&m.base) {
+		why := off
+		switch {
+		case why != "":
+		case canaryKind(k.kind) && m.screen != screenCanary:
+			why = "open the canary panel (c) to step a canary"
+		case !canaryKind(k.kind) && m.screen != screenBoard && m.screen != screenDetail:
+			why = "go back to the board to act"
+		}
 		switch ask, w := sel.ask(k.kind); {
 		case why != "":
 			av.kinds[k.kind] = why
@@ -157,6 +174,24 @@ func (m Model) availability() availability {
 		}
 	}
 	return av
+}
+
+// canaryWhy says why c does not open the canary panel now: it opens from
+// the board or the detail, on an environment with a canary. Looking is
+// no action, so read-only mode and an action in flight do not stop it.
+func (m Model) canaryWhy(sel selection) string {
+	switch {
+	case m.screen == screenCanary:
+		return "the canary panel is open"
+	case m.screen != screenBoard && m.screen != screenDetail:
+		return "go back to the board to open a canary"
+	case sel.service == "" || sel.env == "":
+		return "select an environment first"
+	}
+	if e, ok := m.snap.Env(model.EnvKey{Service: sel.service, Environment: sel.env}); !ok || e.Canary == nil {
+		return sel.service + "/" + sel.env + " has no canary in force"
+	}
+	return ""
 }
 
 // actionsOff says why no action may start at all, whatever is selected.
@@ -181,6 +216,10 @@ type selection struct {
 
 func (m Model) selection() selection {
 	var sel selection
+	if m.screen == screenCanary {
+		sel.service, sel.env = m.canaryPanel.Target()
+		return sel
+	}
 	if m.screen == screenDetail {
 		sel.service, sel.env, _ = m.detail.Selection(m.snap)
 		if _, wf, ok := m.detail.Workflow(m.snap); ok {
@@ -235,7 +274,17 @@ func (m Model) handleActionKey(msg tea.KeyMsg) (next Model, cmd tea.Cmd, ok bool
 	if keys.Pressed(msg, m.km.Audit) {
 		return try(m.why.audit, m.openAudit)
 	}
-	for _, k := range actionKeys(&m.km) {
+	if keys.Pressed(msg, m.km.Canary) {
+		return try(m.why.canary, m.openCanary)
+	}
+	// p and x are the canary's on its panel and promote and reject
+	// elsewhere: a key is looked up among the screen's own kinds first,
+	// then among the rest, which only say why they do not apply here.
+	table := actionKeys(&m.km)
+	sort.SliceStable(table, func(i, j int) bool {
+		return canaryKind(table[i].kind) == (m.screen == screenCanary) && canaryKind(table[j].kind) != (m.screen == screenCanary)
+	})
+	for _, k := range table {
 		if !keys.Pressed(msg, *k.b) {
 			continue
 		}
@@ -311,6 +360,15 @@ func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m.startGuard(m.opts.Actions.Propose(model.SnapshotOf(env), ask), note)
 	}
 	return m, cmd
+}
+
+// openCanary opens the canary panel of the selected environment.
+func (m Model) openCanary() (Model, tea.Cmd) {
+	sel := m.selection()
+	m.canaryPanel = canary.New(m.st, m.km, sel.service, sel.env)
+	m.canaryPanel.SetSize(m.width, m.bodyHeight())
+	m.canaryFrom, m.screen = m.screen, screenCanary
+	return m, nil
 }
 
 func (m Model) openAudit() (Model, tea.Cmd) {

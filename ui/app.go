@@ -22,6 +22,7 @@ import (
 	"flightdeck/termsafe"
 	"flightdeck/ui/auditview"
 	"flightdeck/ui/board"
+	"flightdeck/ui/canary"
 	"flightdeck/ui/confirm"
 	"flightdeck/ui/detail"
 	"flightdeck/ui/format"
@@ -71,6 +72,7 @@ const (
 	screenPicker
 	screenAudit
 	screenText // a job's log or an environment's events (textview)
+	screenCanary
 )
 
 // clockMsg redraws ages and re-evaluates staleness once a second.
@@ -97,10 +99,14 @@ type Model struct {
 	picker picker.Model
 	audit  auditview.Model
 	text   textview.Model
-	modal  confirm.Model
-	act    acting
-	reqs   int // last request id handed out (history, audit, guard, run)
-	status statusLine
+	// canaryPanel is the canary panel (c); canaryFrom the board or the
+	// detail it was opened from, where esc returns.
+	canaryPanel canary.Model
+	canaryFrom  screen
+	modal       confirm.Model
+	act         acting
+	reqs        int // last request id handed out (history, audit, guard, run)
+	status      statusLine
 	// seenGates holds every gate ID shown so far, so only a gate that
 	// starts waiting while we watch rings the bell. Shared by copies of
 	// the model, like the snapshot.
@@ -184,6 +190,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // refreshKeys does the board, so its help offers only what would act.
 func (m Model) shareKeys() Model {
 	m.detail.SetKeys(m.km)
+	m.canaryPanel.SetKeys(m.km)
 	return m
 }
 
@@ -214,6 +221,8 @@ func (m Model) front(ctx sc.Context) shown {
 		return show(m.audit, ctx, m.full)
 	case m.screen == screenText:
 		return show(m.text, ctx, m.full)
+	case m.screen == screenCanary:
+		return show(m.canaryPanel, ctx, m.full)
 	case m.screen == screenDetail:
 		return show(m.detail, ctx, m.full)
 	}
@@ -281,7 +290,7 @@ func (m Model) staleAfter() time.Duration { return 2 * m.opts.Refresh }
 func (m Model) handleResize(msg tea.WindowSizeMsg) Model {
 	m.width, m.height = msg.Width, msg.Height
 	m.help.Width = msg.Width
-	for _, s := range []sc.Screen{&m.board, &m.detail, &m.picker, &m.audit, &m.text, &m.modal} {
+	for _, s := range []sc.Screen{&m.board, &m.detail, &m.picker, &m.audit, &m.text, &m.canaryPanel, &m.modal} {
 		s.SetSize(msg.Width, m.bodyHeight())
 	}
 	return m
@@ -393,6 +402,12 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, m.poll.startAll(m.opts.Context, m.opts.Now)
 	}
 	switch m.screen {
+	case screenCanary:
+		m.canaryPanel, _ = m.canaryPanel.Update(msg, m.ctx())
+		if m.canaryPanel.Decision() == canary.Back {
+			m.screen = m.canaryFrom
+		}
+		return m, nil
 	case screenDetail:
 		switch {
 		case key.Matches(msg, m.km.Back):

@@ -135,6 +135,8 @@ func (p *Pipeline) capability(a model.Action) (any, error) {
 		_, ok = prov.(providers.Aborter)
 	case model.ActionSwitch:
 		_, ok = prov.(providers.Switcher)
+	case model.ActionCanaryPromote, model.ActionCanaryAbort:
+		_, ok = prov.(providers.CanaryStepper)
 	}
 	if !ok {
 		return nil, model.Refuse("%s/%s: its provider cannot %s", a.Service, a.Environment, a.Kind)
@@ -271,6 +273,12 @@ func (p *Pipeline) recheck(ctx context.Context, a model.Action) (model.EnvStatus
 		}
 		return live, nil
 	}
+	if a.Kind == model.ActionCanaryPromote || a.Kind == model.ActionCanaryAbort {
+		// A canary moves by nature (weights shift, a bake runs down); what
+		// must not have changed is which canary, and for a promote its
+		// weight: the guard that follows compares both.
+		return live, nil
+	}
 	if err := model.CheckUnmoved(a, live); err != nil {
 		return live, err
 	}
@@ -341,6 +349,8 @@ func execute(ctx context.Context, prov any, a model.Action, dryRun bool) (provid
 		return prov.(providers.Aborter).Abort(ctx, a.Key(), dryRun)
 	case model.ActionSwitch:
 		return prov.(providers.Switcher).Switch(ctx, a.Key(), dryRun)
+	case model.ActionCanaryPromote, model.ActionCanaryAbort:
+		return prov.(providers.CanaryStepper).StepCanary(ctx, a.Key(), a.Kind == model.ActionCanaryPromote, dryRun)
 	}
 	return providers.Receipt{}, fmt.Errorf("unknown action %q", a.Kind)
 }

@@ -28,6 +28,12 @@ func Landed(a model.Action, e model.EnvStatus) Landing {
 	case model.ActionSwitch:
 		// Landed once the standby holds the name; the versions may match.
 		return Landing{Done: e.BlueGreen != nil && e.BlueGreen.Live == a.Standby}
+	case model.ActionCanaryPromote:
+		// Landed once the canary takes more than it did, or is over.
+		c := e.Canary
+		return Landing{Done: c == nil || c.Weight > a.Weight || !model.SameCommit(c.Canary.Version.SHA, a.To.SHA)}
+	case model.ActionCanaryAbort:
+		return Landing{Done: e.Canary == nil || e.Canary.Weight == 0}
 	}
 	if v, ok := model.Superseded(a.From, a.To, e); ok {
 		return Landing{Done: true, Superseded: &v, Err: fmt.Errorf("superseded by %s: another deploy replaced this %s; %s/%s is %s on %s",

@@ -74,6 +74,10 @@ func title(a model.Action) string {
 		return "Abort the deploy in " + where
 	case model.ActionSwitch:
 		return "Switch " + where + " to " + a.Standby
+	case model.ActionCanaryPromote:
+		return "Promote the canary in " + where
+	case model.ActionCanaryAbort:
+		return "Abort the canary in " + where
 	}
 	return "Roll back " + where
 }
@@ -87,6 +91,10 @@ func recheck(a model.Action) string {
 		return "The CI service refuses if the workflow changed meanwhile."
 	case model.ActionPromote:
 		return "flightdeck reads " + a.Environment + " and " + a.SourceEnv + " again first and refuses if either moved."
+	case model.ActionCanaryPromote:
+		return "flightdeck reads " + a.Environment + " again first and refuses if the canary changed or its weight moved."
+	case model.ActionCanaryAbort:
+		return "flightdeck reads " + a.Environment + " again first and refuses if the canary changed."
 	}
 	return "flightdeck reads " + a.Environment + " again first and refuses if it moved."
 }

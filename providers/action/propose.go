@@ -87,6 +87,8 @@ func (p *Pipeline) shape(snap *model.Snapshot, ask Ask) (a model.Action, seen mo
 		a, seen, why = p.shapeAbort(svc, ask)
 	case model.ActionSwitch:
 		a, seen, why = p.shapeSwitch(svc, ask)
+	case model.ActionCanaryPromote, model.ActionCanaryAbort:
+		a, seen, note, why = p.shapeCanary(svc, ask)
 	case model.ActionApprove, model.ActionReject:
 		a, note, why = p.shapeGate(snap, svc, ask)
 	case model.ActionRerun, model.ActionCancel:
@@ -179,6 +181,38 @@ func (p *Pipeline) shapeSwitch(svc *model.ServiceState, ask Ask) (model.Action, 
 		a.From, a.To, a.Live, a.Standby = e.Version, bg.StandbyVersion, bg.Live, bg.Standby
 	}
 	return a, Seen(e), readable(e)
+}
+
+// shapeCanary steps the environment's canary: from the stable side's
+// version to the canary's, at the weight seen. Promoting a canary judged
+// worse asks for the environment's name typed, as a protected
+// environment does, wherever it is: going on against the numbers is
+// never one keystroke.
+func (p *Pipeline) shapeCanary(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string, string) {
+	a, e, why := p.onEnv(svc, ask)
+	if why != "" {
+		return a, model.EnvStatus{}, "", why
+	}
+	if why := readable(e); why != "" {
+		return a, model.EnvStatus{}, "", why
+	}
+	c := e.Canary
+	if c == nil {
+		return a, model.EnvStatus{}, "", e.Service + "/" + e.Environment + " has no canary in force"
+	}
+	a.From, a.To, a.Weight = c.Stable.Version, c.Canary.Version, c.Weight
+	note := "verdict: " + string(c.Verdict.Word)
+	if c.Verdict.Why != "" {
+		note = "verdict: " + c.Verdict.Why
+	}
+	if a.Kind == model.ActionCanaryPromote {
+		a.NextWeight = c.NextWeight()
+		if c.Verdict.Word == model.VerdictWorse {
+			a.Protected = true
+			note += "; the canary is worse: type " + a.Environment + " to promote it anyway"
+		}
+	}
+	return a, Seen(e), note, ""
 }
 
 // shapeGate answers the asked gate, or the service's oldest waiting one;
@@ -288,6 +322,10 @@ func Seen(e *model.EnvStatus) model.EnvStatus {
 	if e.BlueGreen != nil {
 		bg := *e.BlueGreen
 		c.BlueGreen = &bg
+	}
+	if e.Canary != nil {
+		cn := *e.Canary
+		c.Canary = &cn
 	}
 	return c
 }

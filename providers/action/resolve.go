@@ -134,6 +134,8 @@ func judgeEnv(a model.Action, live model.EnvStatus) verdict {
 			return verdict{known: true, text: fmt.Sprintf("the switch did not take: %s is still live in %s", a.Live, a.Environment)}
 		}
 		return verdict{text: fmt.Sprintf("%s cannot tell which side is live", a.Environment)}
+	case model.ActionCanaryPromote, model.ActionCanaryAbort:
+		return judgeCanary(a, live)
 	case model.ActionAbort:
 		d := live.Deployment
 		if live.Moving() && d != nil && model.SameCommit(d.ToSHA, a.To.SHA) && live.State == model.StateDeploying {
@@ -148,6 +150,25 @@ func judgeEnv(a model.Action, live model.EnvStatus) verdict {
 		return verdict{known: true, text: fmt.Sprintf("the %s did not take: %s still %s", noun(a.Kind), a.Environment, now)}
 	}
 	return verdict{text: fmt.Sprintf("%s now %s, neither what it ran nor what was asked: someone else moved it", a.Environment, now)}
+}
+
+// judgeCanary decides from a read after a canary step whether it was
+// taken, by the canary's weight.
+func judgeCanary(a model.Action, live model.EnvStatus) verdict {
+	c := live.Canary
+	switch {
+	case c != nil && a.To.SHA != "" && !model.SameCommit(c.Canary.Version.SHA, a.To.SHA):
+		return verdict{text: fmt.Sprintf("%s now has another canary (%s): someone else moved it", a.Environment, c.Canary.Version.Short())}
+	case a.Kind == model.ActionCanaryAbort && (c == nil || c.Weight == 0):
+		return verdict{known: true, done: true, text: fmt.Sprintf("the canary abort went through: %s sends no traffic to %s", a.Environment, a.To.Short())}
+	case a.Kind == model.ActionCanaryAbort:
+		return verdict{known: true, text: fmt.Sprintf("the canary abort did not take: %s still sends %d %% to %s", a.Environment, c.Weight, a.To.Short())}
+	case c == nil:
+		return verdict{text: fmt.Sprintf("%s has no canary any more: it finished, or was rolled back; check it with: flightdeck status", a.Environment)}
+	case c.Weight > a.Weight:
+		return verdict{known: true, done: true, text: fmt.Sprintf("the canary promotion went through: %s sends %d %% to %s", a.Environment, c.Weight, a.To.Short())}
+	}
+	return verdict{known: true, text: fmt.Sprintf("the canary promotion did not take: %s still sends %d %% to %s", a.Environment, c.Weight, a.To.Short())}
 }
 
 // rereadGate asks whether the gate still waits. A gate that no longer

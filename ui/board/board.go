@@ -65,7 +65,7 @@ func (m Model) ShortHelp() []key.Binding {
 	case m.filter.Value() != "":
 		return []key.Binding{k.Open, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")), k.Filter, k.Refresh, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Open, k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Filter, k.Audit, k.Refresh, k.Help, k.Quit}
+	return []key.Binding{k.Open, k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Filter, k.Audit, k.Refresh, k.Help, k.Quit}
 }
 
 // FullHelp is the ? overlay on the board, in columns. The board is home,
@@ -75,7 +75,7 @@ func (m Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Left, k.Right},
 		{k.Open, k.Back, k.Filter},
-		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Audit},
+		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Audit},
 		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel},
 		{k.Refresh, k.Help, k.Quit},
 	}

@@ -54,7 +54,7 @@ func (m *Model) SetKeys(km keys.KeyMap) { m.km = km }
 // ShortHelp is the footer while the detail is in front.
 func (m Model) ShortHelp() []key.Binding {
 	k := m.km
-	return []key.Binding{k.Left, k.Right, k.Approve, k.Rerun, k.Cancel, k.Promote, k.Rollback, k.Abort, k.Switch, k.Log, k.Events, k.Back, k.Refresh, k.Help, k.Quit}
+	return []key.Binding{k.Left, k.Right, k.Approve, k.Rerun, k.Cancel, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Log, k.Events, k.Back, k.Refresh, k.Help, k.Quit}
 }
 
 // FullHelp is the ? overlay on the detail, in columns: the board's table
@@ -64,7 +64,7 @@ func (m Model) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Left, k.Right},
 		{k.Back},
-		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Audit},
+		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Audit},
 		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel, k.Log, k.Events},
 		{k.Refresh, k.Help, k.Quit},
 	}

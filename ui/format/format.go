@@ -4,6 +4,7 @@
 package format
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -197,4 +198,43 @@ func Byline(subject, author string, w int) string {
 		return Truncate(subject, w)
 	}
 	return Truncate(subject, room) + tail
+}
+
+// sparks are the eight heights of a sparkline cell, lowest first.
+var sparks = []rune("▁▂▃▄▅▆▇█")
+
+// Sparkline draws the last width values of series, one cell each, scaled
+// from the lowest to the highest shown, as sparklines are: the shape of
+// the minutes, the numbers beside it. A minute with no datapoint (NaN) is
+// a space, so a gap in the metrics never reads as a low; a flat series is
+// a flat line, at the bottom when it is zero.
+func Sparkline(series []float64, width int) string {
+	if width <= 0 || len(series) == 0 {
+		return ""
+	}
+	if len(series) > width {
+		series = series[len(series)-width:]
+	}
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, v := range series {
+		if !math.IsNaN(v) {
+			lo, hi = min(lo, v), max(hi, v)
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(series) * 3)
+	for _, v := range series {
+		switch {
+		case math.IsNaN(v):
+			b.WriteByte(' ')
+		case hi == lo && v <= 0:
+			b.WriteRune(sparks[0])
+		case hi == lo:
+			b.WriteRune(sparks[len(sparks)/2-1])
+		default:
+			i := int((v-lo)/(hi-lo)*float64(len(sparks)-1) + 0.5)
+			b.WriteRune(sparks[i])
+		}
+	}
+	return b.String()
 }

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -109,6 +110,30 @@ func TestWidthOfEmoji(t *testing.T) {
 			if got := Width(Fit(c.s, w)); got != w {
 				t.Errorf("Fit(%q, %d) takes %d cells", c.s, w, got)
 			}
+		}
+	}
+}
+
+func TestSparkline(t *testing.T) {
+	nan := math.NaN()
+	for _, c := range []struct {
+		series []float64
+		width  int
+		want   string
+	}{
+		{[]float64{0, 1, 2, 3, 4, 5, 6, 7}, 8, "▁▂▃▄▅▆▇█"},
+		{[]float64{7, nan, 0, 3.5}, 4, "█ ▁▅"},        // a gap is a space, not a low
+		{[]float64{1, 2, 3, 4, 5, 6, 7, 8}, 3, "▁▅█"}, // the last three minutes, scaled among themselves
+		{[]float64{100, 107}, 2, "▁█"},                // lowest to highest shown, not from zero
+		{[]float64{0, 0, 0}, 5, "▁▁▁"},
+		{[]float64{4, 4}, 5, "▄▄"},
+		{[]float64{nan, nan}, 5, "  "},
+		{[]float64{-3, 2}, 2, "▁█"},
+		{nil, 5, ""},
+		{[]float64{1}, 0, ""},
+	} {
+		if got := Sparkline(c.series, c.width); got != c.want {
+			t.Errorf("Sparkline(%v, %d) = %q, want %q", c.series, c.width, got, c.want)
 		}
 	}
 }

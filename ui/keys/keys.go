@@ -20,6 +20,11 @@ type KeyMap struct {
 	Rollback, Promote, Abort, Switch, Audit key.Binding
 	// Gates: approve or reject the selected service's oldest waiting gate.
 	Approve, Reject key.Binding
+	// Canary opens the canary panel of the selected environment; inside
+	// it, CanaryPromote and CanaryAbort step the canary (the same letters
+	// as promote and reject: the panel has no gates or environments to
+	// promote, so they mean the canary there).
+	Canary, CanaryPromote, CanaryAbort key.Binding
 	// Service detail, CI: older and newer pipelines, scroll a wide graph,
 	// rerun the shown workflow from its failed jobs, cancel it.
 	OlderRun, NewerRun, GraphLeft, GraphRight, Rerun, Cancel key.Binding
@@ -31,31 +36,34 @@ type KeyMap struct {
 // Default returns a fresh key map; callers may disable bindings on it.
 func Default() KeyMap {
 	return KeyMap{
-		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
-		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
-		Left:       key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev env")),
-		Right:      key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next env")),
-		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Refresh:    key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh")),
-		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
-		Help:       key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
-		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
-		Rollback:   key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rollback")),
-		Promote:    key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
-		Abort:      key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "abort deploy")),
-		Switch:     key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "switch blue/green")),
-		Audit:      key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "audit log")),
-		Approve:    key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
-		Reject:     key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
-		OlderRun:   key.NewBinding(key.WithKeys("["), key.WithHelp("[/]", "older/newer pipeline")),
-		NewerRun:   key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "newer pipeline")),
-		GraphLeft:  key.NewBinding(key.WithKeys("<"), key.WithHelp("</>", "scroll graph")),
-		GraphRight: key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "scroll graph")),
-		Rerun:      key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "rerun failed")),
-		Cancel:     key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "cancel workflow")),
-		Log:        key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "job log")),
-		Events:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "all events")),
+		Up:            key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up")),
+		Down:          key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
+		Left:          key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev env")),
+		Right:         key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next env")),
+		Open:          key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:          key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Refresh:       key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh")),
+		Filter:        key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Help:          key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),
+		Quit:          key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		Rollback:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rollback")),
+		Promote:       key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote")),
+		Abort:         key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "abort deploy")),
+		Switch:        key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "switch blue/green")),
+		Audit:         key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "audit log")),
+		Approve:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "approve")),
+		Reject:        key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "reject")),
+		Canary:        key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "canary")),
+		CanaryPromote: key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "promote canary")),
+		CanaryAbort:   key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "abort canary")),
+		OlderRun:      key.NewBinding(key.WithKeys("["), key.WithHelp("[/]", "older/newer pipeline")),
+		NewerRun:      key.NewBinding(key.WithKeys("]"), key.WithHelp("]", "newer pipeline")),
+		GraphLeft:     key.NewBinding(key.WithKeys("<"), key.WithHelp("</>", "scroll graph")),
+		GraphRight:    key.NewBinding(key.WithKeys(">"), key.WithHelp(">", "scroll graph")),
+		Rerun:         key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "rerun failed")),
+		Cancel:        key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "cancel workflow")),
+		Log:           key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "job log")),
+		Events:        key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "all events")),
 	}
 }
 
