@@ -196,3 +196,28 @@ func median(xs []float64) float64 {
 	slices.Sort(s)
 	return s[len(s)/2]
 }
+
+// TestJudgeOnSimCanaries is issue 16's measure: the verdict over 100
+// seeded good and 100 seeded bad canaries, each read through the real
+// provider from the sim. Goal: at least 95 % right, and no bad canary
+// with enough data called healthy.
+func TestJudgeOnSimCanaries(t *testing.T) {
+	for _, seed := range []uint64{1, 2, 3} {
+		var right, badPassed int
+		cases := canaryCases(t, seed)
+		for _, c := range cases {
+			v := model.Judge(c.Canary, model.DefaultCanaryMinRequests, model.DefaultCanaryAlpha)
+			switch {
+			case v.Word == c.Want:
+				right++
+			case c.Want == model.VerdictWorse && v.Word == model.VerdictPass:
+				badPassed++
+				t.Errorf("seed %d, %s: a bad canary passed: %s", seed, c.Name, v.Why)
+			}
+		}
+		t.Logf("seed %d: %d of %d verdicts right (%.1f %%), %d bad canaries passed", seed, right, len(cases), 100*float64(right)/float64(len(cases)), badPassed)
+		if right*100 < 95*len(cases) {
+			t.Errorf("seed %d: %d of %d right, want at least 95 %%", seed, right, len(cases))
+		}
+	}
+}
