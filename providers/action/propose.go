@@ -185,9 +185,10 @@ func (p *Pipeline) shapeSwitch(svc *model.ServiceState, ask Ask) (model.Action, 
 
 // shapeCanary steps the environment's canary: from the stable side's
 // version to the canary's, at the weight seen. Promoting a canary judged
-// worse asks for the environment's name typed, as a protected
-// environment does, wherever it is: going on against the numbers is
-// never one keystroke.
+// worse, or one with no data or too little to judge, asks for the
+// environment's name typed, as a protected environment does, wherever it
+// is: going on against the numbers, or without them, is never one
+// keystroke.
 func (p *Pipeline) shapeCanary(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string, string) {
 	a, e, why := p.onEnv(svc, ask)
 	if why != "" {
@@ -207,9 +208,14 @@ func (p *Pipeline) shapeCanary(svc *model.ServiceState, ask Ask) (model.Action, 
 	}
 	if a.Kind == model.ActionCanaryPromote {
 		a.NextWeight = c.NextWeight()
-		if c.Verdict.Word == model.VerdictWorse {
+		switch c.Verdict.Word {
+		case model.VerdictWorse:
 			a.Protected = true
 			note += "; the canary is worse: type " + a.Environment + " to promote it anyway"
+		case model.VerdictNoData, model.VerdictTooFew:
+			// No evidence either way is no evidence it is healthy.
+			a.Protected = true
+			note += "; nothing says the canary is healthy yet: type " + a.Environment + " to promote it anyway"
 		}
 	}
 	return a, Seen(e), note, ""
