@@ -3,6 +3,7 @@ package beanstalk
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -202,12 +203,15 @@ func (r *instanceRead) add(ih types.SingleInstanceHealth) {
 
 // canaryMemory is a traffic-splitting deploy's traffic as read so far.
 type canaryMemory struct {
-	started  time.Time // the update's start: another update starts afresh
-	to       string    // the new version's label
-	last     time.Time // the newest window taken
-	stable   sideSum
-	canary   sideSum
-	newSince time.Time // the new instances' first deployment
+	started time.Time // the update's start: another update starts afresh
+	to      string    // the new version's label
+	last    time.Time // the newest window taken
+	stable  sideSum
+	canary  sideSum
+	// stableMin and canaryMin are the same sums by minute, for the
+	// panel's sparklines and the latency test.
+	stableMin, canaryMin map[time.Time]*sideSum
+	newSince             time.Time // the new instances' first deployment
 	// oldLabel is the label most of the other instances carry, for a
 	// deploy whose start this source did not see.
 	oldLabel string
@@ -232,18 +236,73 @@ func (c *canaryMemory) take(r *instanceRead, u update, to string) {
 	if best != "" {
 		c.oldLabel = best
 	}
+	if c.stableMin == nil {
+		c.stableMin, c.canaryMin = map[time.Time]*sideSum{}, map[time.Time]*sideSum{}
+	}
+	minute := r.refreshed.Truncate(time.Minute)
 	for label, sum := range r.byLabel {
-		side := &c.stable
+		side, byMin := &c.stable, c.stableMin
 		if label == to {
-			side = &c.canary
+			side, byMin = &c.canary, c.canaryMin
 			if at := r.firstDeployed[label]; !at.IsZero() && (c.newSince.IsZero() || at.Before(c.newSince)) {
 				c.newSince = at
 			}
 		}
-		side.requests += sum.requests
-		side.errors5xx += sum.errors5xx
-		side.p99Weighted += sum.p99Weighted
-		side.metrics = side.metrics || sum.metrics
+		side.plus(*sum)
+		if !minute.IsZero() {
+			if byMin[minute] == nil {
+				byMin[minute] = &sideSum{}
+			}
+			byMin[minute].plus(*sum)
+		}
+	}
+}
+
+// plus adds another sum's traffic to s.
+func (s *sideSum) plus(o sideSum) {
+	s.requests += o.requests
+	s.errors5xx += o.errors5xx
+	s.p99Weighted += o.p99Weighted
+	s.metrics = s.metrics || o.metrics
+}
+
+// seriesMinutes bounds the per-minute series to the panel's window.
+const seriesMinutes = 15
+
+// seriesStart is the first minute both sides' series show: the first
+// minute read of either, at most seriesMinutes before the last.
+func seriesStart(last time.Time, sides ...map[time.Time]*sideSum) time.Time {
+	first := last.Truncate(time.Minute)
+	for _, byMin := range sides {
+		for m := range byMin {
+			if m.Before(first) {
+				first = m
+			}
+		}
+	}
+	if floor := last.Truncate(time.Minute).Add(-(seriesMinutes - 1) * time.Minute); first.Before(floor) {
+		first = floor
+	}
+	return first
+}
+
+// series fills a side's per-minute series, oldest first, from first to
+// last; a minute with no read is NaN, not zero traffic.
+func series(side *model.CanarySide, byMin map[time.Time]*sideSum, first, last time.Time) {
+	if len(byMin) == 0 || last.IsZero() {
+		return
+	}
+	for m := first; !m.After(last); m = m.Add(time.Minute) {
+		req, errs, lat := math.NaN(), math.NaN(), math.NaN()
+		if s := byMin[m]; s != nil && s.metrics {
+			req, errs = float64(s.requests), float64(s.errors5xx)
+			if s.requests > 0 {
+				lat = s.p99Weighted / float64(s.requests)
+			}
+		}
+		side.RequestSeries = append(side.RequestSeries, req)
+		side.ErrorSeries = append(side.ErrorSeries, errs)
+		side.LatencySeries = append(side.LatencySeries, lat)
 	}
 }
 
@@ -268,6 +327,9 @@ func (s *Source) canary(e Environment, d types.EnvironmentDescription, m *envMem
 	}
 	c := &model.Canary{Source: string(model.TargetBeanstalk), Steps: []int{m.cfg.percent, 100}, Step: -1,
 		Stable: s.side(e, from, cm.stable), Canary: s.side(e, to, cm.canary)}
+	first := seriesStart(cm.last, cm.stableMin, cm.canaryMin)
+	series(&c.Stable, cm.stableMin, first, cm.last)
+	series(&c.Canary, cm.canaryMin, first, cm.last)
 	start := u.split
 	if start.IsZero() {
 		start = cm.newSince

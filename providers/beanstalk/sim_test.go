@@ -3,6 +3,7 @@ package beanstalk
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -327,6 +328,18 @@ func TestSimCanaryGoesBad(t *testing.T) {
 	if c := prod.Canary; c == nil || c.Weight != 10 || c.Stage != "evaluation" || !sameCommit(c.Canary.Version, canary.SHA) ||
 		c.Canary.Errors5xx == 0 || c.Canary.ErrorRate() < 0.2 || c.Stable.Errors5xx != 0 || c.Stable.Requests == 0 || c.Canary.P99 <= c.Stable.P99 {
 		t.Errorf("the bad canary: %+v", prod.Canary)
+	}
+	if c := prod.Canary; c != nil {
+		// Per-minute series for the panel and the latency test: as long on
+		// both sides, ending with a minute read.
+		k, st := c.Canary, c.Stable
+		if len(k.RequestSeries) == 0 || len(k.RequestSeries) != len(st.RequestSeries) || len(k.LatencySeries) != len(k.RequestSeries) ||
+			math.IsNaN(st.RequestSeries[len(st.RequestSeries)-1]) {
+			t.Errorf("series: canary %v stable %v", k.RequestSeries, st.RequestSeries)
+		}
+		if v := model.Judge(*c, 0, 0); v.Word == model.VerdictPass {
+			t.Errorf("the bad canary was judged %s: %s", v.Word, v.Why)
+		}
 	}
 	if d := prod.Deployment; d == nil || !strings.HasPrefix(canary.SHA, d.ToSHA) || d.ToSHA == "" {
 		t.Errorf("deployment %+v, want to the canary %s", prod.Deployment, canary.SHA[:7])
