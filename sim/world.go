@@ -79,6 +79,7 @@ type World struct {
 
 	catalogue  []*catalogueService // demo services and their environments
 	ebServices []*ebService        // the demo's services on Elastic Beanstalk
+	bgServices []*bgService        // the demo's blue/green services on a listener
 	tempo      tempo
 	prNumber   map[string]int  // each service's last pull request number
 	bad        map[string]bool // commits (by SHA) whose images crash on start
@@ -117,7 +118,8 @@ func New(o Options) *World {
 	w.ci = ci.New(w.loop, deployGlue{w}, team)
 	w.circle = circleci.New(w.loop, w.ci, apiUser)
 	w.github = github.New(w.loop, w.ci, apiUser, team[0]) // the engineering lead reviews production too
-	w.beanstalk, w.elbv2, w.cloudwatch = beanstalk.New(w.loop, w.account, ecs.DefaultRegion), elbv2.New(w.loop), cloudwatch.New(w.loop)
+	w.beanstalk, w.elbv2, w.cloudwatch = beanstalk.New(w.loop, w.account, ecs.DefaultRegion), elbv2.New(w.loop, w.account), cloudwatch.New(w.loop)
+	w.elbv2.SetTargets(elbTargets{w})
 	if o.Scenario == ScenarioDemo {
 		w.loop.Lock()
 		w.seedDemo(now)
