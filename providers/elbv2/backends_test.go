@@ -117,7 +117,7 @@ func runBackend(t *testing.T, b *backend) {
 	// Stickiness on the listener: a switch must keep it.
 	if _, err := b.raw().ModifyListener(ctx, &awselb.ModifyListenerInput{ListenerArn: aws.String(b.listener), DefaultActions: []types.Action{{
 		Type: types.ActionTypeEnumForward, ForwardConfig: &types.ForwardActionConfig{
-			TargetGroups: []types.TargetGroupTuple{{TargetGroupArn: aws.String(b.blue), Weight: aws.Int32(100)}, {TargetGroupArn: aws.String(b.green), Weight: aws.Int32(0)}},
+			TargetGroups:                []types.TargetGroupTuple{{TargetGroupArn: aws.String(b.blue), Weight: aws.Int32(100)}, {TargetGroupArn: aws.String(b.green), Weight: aws.Int32(0)}},
 			TargetGroupStickinessConfig: &types.TargetGroupStickinessConfig{Enabled: aws.Bool(true), DurationSeconds: aws.Int32(120)}}}}}); err != nil {
 		t.Fatal(err)
 	}
