@@ -136,15 +136,15 @@ func runBackend(t *testing.T, b *backend) {
 	// Switch to green and back, on the listener and on the rule.
 	for _, arn := range []string{b.listener, b.rule} {
 		f, _ := c.Read(ctx, arn)
-		got, err := c.SetWeights(ctx, f, map[string]int{b.blue: 0, b.green: 100})
-		if err != nil || got.Weight(b.green) != 100 || got.Weight(b.blue) != 0 {
+		got, rid, err := c.SetWeights(ctx, f, map[string]int{b.blue: 0, b.green: 100})
+		if err != nil || rid == "" || got.Weight(b.green) != 100 || got.Weight(b.blue) != 0 {
 			t.Fatalf("%s: switch %s: %+v, %v", b.name, arn, got.Weights, err)
 		}
 		again, _ := c.Read(ctx, arn)
 		if again.Weight(b.green) != 100 || again.Weight(b.blue) != 0 {
 			t.Fatalf("%s: after the switch %s reads %+v", b.name, arn, again.Weights)
 		}
-		back, err := c.SetWeights(ctx, again, map[string]int{b.blue: 100, b.green: 0})
+		back, _, err := c.SetWeights(ctx, again, map[string]int{b.blue: 100, b.green: 0})
 		if err != nil || back.Weight(b.blue) != 100 {
 			t.Fatalf("%s: switch back %s: %+v, %v", b.name, arn, back.Weights, err)
 		}
@@ -161,7 +161,7 @@ func runBackend(t *testing.T, b *backend) {
 	// A target group the listener does not forward to is refused before
 	// anything is sent.
 	f, _ := c.Read(ctx, b.listener)
-	if _, err := c.SetWeights(ctx, f, map[string]int{strings.Replace(b.green, "checkout-green", "checkout-teal", 1): 100}); err == nil ||
+	if _, _, err := c.SetWeights(ctx, f, map[string]int{strings.Replace(b.green, "checkout-green", "checkout-teal", 1): 100}); err == nil ||
 		!strings.Contains(err.Error(), "does not forward to target group checkout-teal (it forwards to checkout-blue (100), checkout-green (0))") {
 		t.Fatalf("%s: foreign group: %v", b.name, err)
 	}

@@ -20,6 +20,7 @@ import (
 	awselb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
 
 	"flightdeck/model"
 	"flightdeck/providers"
@@ -263,15 +264,16 @@ func (c *Client) TargetHealth(ctx context.Context, tg string) (Health, error) {
 // SetWeights writes f's forward back with new weights (by target group),
 // every other part of the actions as read: ModifyListener for a listener,
 // ModifyRule for a rule. A target group f does not forward to is an
-// error, sent nowhere. It returns the forward as the answer has it.
-func (c *Client) SetWeights(ctx context.Context, f Forward, weights map[string]int) (Forward, error) {
+// error, sent nowhere. It returns the forward as the answer has it, and
+// the request's id (also of a refused request).
+func (c *Client) SetWeights(ctx context.Context, f Forward, weights map[string]int) (got Forward, requestID string, err error) {
 	i := forwardIndex(f.actions)
 	if i < 0 {
-		return f, fmt.Errorf("%s has no forward action to set weights on", f.ARN)
+		return f, "", fmt.Errorf("%s has no forward action to set weights on", f.ARN)
 	}
 	for tg := range weights {
 		if !f.Has(tg) {
-			return f, fmt.Errorf("%s does not forward to target group %s (it forwards to %s)", f.ARN, Name(tg), f.Groups())
+			return f, "", fmt.Errorf("%s does not forward to target group %s (it forwards to %s)", f.ARN, Name(tg), f.Groups())
 		}
 	}
 	actions := slices.Clone(f.actions)
@@ -291,10 +293,10 @@ func (c *Client) SetWeights(ctx context.Context, f Forward, weights map[string]i
 	a.ForwardConfig = &fc
 	a.TargetGroupArn = nil // beside a forward config ELBv2 accepts it only for a single group
 	actions[i] = a
-	var got Forward
-	err := providers.Guard("elbv2", func() error {
+	err = providers.Guard("elbv2", func() error {
 		if IsRule(f.ARN) {
 			out, err := c.api.ModifyRule(ctx, &awselb.ModifyRuleInput{RuleArn: aws.String(f.ARN), Actions: actions})
+			requestID = awsx.RequestID(resultMetadata(out), err)
 			if err != nil {
 				return c.classify(err)
 			}
@@ -306,6 +308,7 @@ func (c *Client) SetWeights(ctx context.Context, f Forward, weights map[string]i
 			return fmt.Errorf("ModifyRule answered no rule")
 		}
 		out, err := c.api.ModifyListener(ctx, &awselb.ModifyListenerInput{ListenerArn: aws.String(f.ARN), DefaultActions: actions})
+		requestID = awsx.RequestID(resultMetadata(out), err)
 		if err != nil {
 			return c.classify(err)
 		}
@@ -316,5 +319,20 @@ func (c *Client) SetWeights(ctx context.Context, f Forward, weights map[string]i
 		}
 		return fmt.Errorf("ModifyListener answered no listener")
 	})
-	return got, err
+	return got, requestID, err
+}
+
+// resultMetadata is an answer's metadata (none for a nil answer).
+func resultMetadata(out any) middleware.Metadata {
+	switch o := out.(type) {
+	case *awselb.ModifyListenerOutput:
+		if o != nil {
+			return o.ResultMetadata
+		}
+	case *awselb.ModifyRuleOutput:
+		if o != nil {
+			return o.ResultMetadata
+		}
+	}
+	return middleware.Metadata{}
 }

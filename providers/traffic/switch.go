@@ -52,11 +52,11 @@ func (s *Source) Switch(ctx context.Context, key model.EnvKey, dryRun bool) (pro
 	}}
 	what := fmt.Sprintf("send all of %s's traffic to %s (%s)", what(p.Listener), bg.StandbyColor, bg.Standby)
 	return providers.Perform(c, dryRun, what, func() (string, string, error) {
-		got, err := s.elb.SetWeights(ctx, fwd, map[string]int{to: 100, from: 0})
+		got, rid, err := s.elb.SetWeights(ctx, fwd, map[string]int{to: 100, from: 0})
 		if err != nil {
-			return "", "", err
+			return rid, "", err
 		}
-		return "", fmt.Sprintf("%s (%s) now takes %s%% of the traffic", bg.StandbyColor, bg.Standby, strconv.Itoa(got.Weight(to))), nil
+		return rid, fmt.Sprintf("%s (%s) now takes %s%% of the traffic", bg.StandbyColor, bg.Standby, strconv.Itoa(got.Weight(to))), nil
 	})
 }
 
