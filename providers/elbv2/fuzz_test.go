@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,9 +20,46 @@ import (
 
 // The fuzzers serve odd XML as one operation's answer through the real
 // SDK client and mapping, in memory. Seeds: the sim's real answers for
-// the demo's listener, rule and target group (captured in process), and
-// hand-made variants with a member missing, empty, of the wrong type,
-// an unknown state, and a hostile name.
+// the demo's listener, rule and target group (captured in testdata, and
+// held equal to what the sim answers now by TestSeedsAreTheSims: the
+// fuzzing workers, instrumented, need not build a world), and hand-made
+// variants with a member missing, empty, of the wrong type, an unknown
+// state, and a hostile name.
+
+var fuzzOps = []string{"DescribeListeners", "DescribeTargetHealth", "DescribeRules", "ModifyListener"}
+
+// seedAnswers are the captured answers by Action, and the ARNs they are of.
+func seedAnswers(tb testing.TB) (answers map[string][]byte, listener, blue string) {
+	answers = map[string][]byte{}
+	for _, op := range fuzzOps {
+		b, err := os.ReadFile("testdata/" + op + ".xml")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		answers[op] = b
+	}
+	arns, err := os.ReadFile("testdata/arns.txt")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	listener, blue, _ = strings.Cut(strings.TrimSpace(string(arns)), "\n")
+	return answers, listener, blue
+}
+
+var requestID = regexp.MustCompile(`<RequestId>[^<]*</RequestId>`)
+
+func TestSeedsAreTheSims(t *testing.T) {
+	seeds, listener, blue := seedAnswers(t)
+	now, l, b := simAnswers(t)
+	if l != listener || b != blue {
+		t.Fatalf("the sim's ARNs moved: %s %s", l, b)
+	}
+	for _, op := range fuzzOps {
+		if got, want := requestID.ReplaceAll(now[op], nil), requestID.ReplaceAll(seeds[op], nil); !bytes.Equal(got, want) {
+			t.Errorf("%s: the sim answers\n%s\nthe seed is\n%s\n(capture again: write simAnswers' bodies to testdata)", op, got, want)
+		}
+	}
+}
 
 // simAnswers are the sim's answers to the calls Read, TargetHealth and
 // SetWeights make, by Action.
@@ -102,7 +141,7 @@ func oddXML(op string, real []byte) [][]byte {
 }
 
 func fuzzOp(f *testing.F, op string, exercise func(c *Client, listener, blue string)) {
-	answers, listener, blue := simAnswers(f)
+	answers, listener, blue := seedAnswers(f)
 	seeds := append([][]byte{answers[op]}, oddXML(op, answers[op])...)
 	for _, s := range seeds {
 		f.Add(s)
