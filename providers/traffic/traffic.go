@@ -28,6 +28,7 @@ import (
 	"flightdeck/providers"
 	"flightdeck/providers/ecs"
 	"flightdeck/providers/elbv2"
+	"flightdeck/providers/internal/awsx"
 )
 
 // Pair is one blue/green environment on a listener.
@@ -99,11 +100,13 @@ func New(ctx context.Context, o Options) (*Source, error) {
 	if now == nil {
 		now = time.Now
 	}
-	name := "aws " + elb.Region() + " listeners"
+	name := awsx.SourceName("listeners", elb.Region(), awsx.Options{Profile: o.Profile, EndpointURL: o.EndpointURL,
+		Anonymous: o.Anonymous, Credentials: o.Credentials})
 	return &Source{o: o, name: name, elb: elb, find: find, now: now, pairs: append([]Pair(nil), o.Pairs...)}, nil
 }
 
-// Name identifies the source ("aws eu-west-1 listeners").
+// Name identifies the source ("listeners eu-west-1", with the profile and
+// endpoint as the other AWS sources name them).
 func (s *Source) Name() string { return s.name }
 
 // Kind is "aws".
