@@ -40,3 +40,15 @@ func TestBlocked(t *testing.T) {
 		}
 	}
 }
+
+// Describe names the call and both sides, as the confirmation shows it.
+func TestDescribe(t *testing.T) {
+	s := &Source{pairs: []Pair{{Key: key, Listener: "arn:aws:elasticloadbalancing:eu-west-1:1:listener-rule/app/lb/1/2/3"}}}
+	got := s.Describe(model.Action{Kind: model.ActionSwitch, Service: "checkout", Environment: "production", Live: "checkout-blue", Standby: "checkout-green"})
+	if got != "ModifyRule: arn:aws:elasticloadbalancing:eu-west-1:1:listener-rule/app/lb/1/2/3 forwards 100% to the standby (checkout-green) and 0% to checkout-blue; stickiness and the rest of the action kept" {
+		t.Fatalf("%q", got)
+	}
+	if got := s.Describe(model.Action{Kind: model.ActionRollback, Service: "checkout", Environment: "production"}); got != "a blue/green pair on a listener cannot rollback here" {
+		t.Fatalf("%q", got)
+	}
+}

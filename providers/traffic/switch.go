@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/providers/elbv2"
@@ -71,7 +69,7 @@ func (s *Source) Describe(a model.Action) string {
 		op = "ModifyRule"
 	}
 	return fmt.Sprintf("%s: %s forwards 100%% to the standby (%s) and 0%% to %s; stickiness and the rest of the action kept",
-		op, aws.ToString(&p.Listener), orUnknown(a.Standby), orUnknown(a.Live))
+		op, p.Listener, orUnknown(a.Standby), orUnknown(a.Live))
 }
 
 func orUnknown(s string) string {
