@@ -21,10 +21,13 @@ func newSwitchCmd(g *globals, io streams) *cobra.Command {
 		Use:   "switch SERVICE ENV",
 		Short: "Hand a blue/green pair's production name to its standby",
 		Long: `switch swaps the two sides of ENV's blue/green pair (an Elastic Beanstalk
-CNAME swap, for an environment configured with a standby): the standby takes
-the production name and the live side stands by, so switching again swaps
-back. It refuses (exit 3) while either side is updating or the standby is not
-ready and healthy, and when the pair switched since it was read.
+CNAME swap, for an environment configured with a standby; or, for ECS with a
+blue_green block, the listener's or rule's forward weights: 100 to the
+standby's target group, 0 to the live one): the standby takes the production
+traffic and the live side stands by, so switching again swaps back. It
+refuses (exit 3) while either side is updating or the standby is not ready
+and healthy (for a listener pair: unhealthy, draining, starting or no
+targets, or running nothing), and when the pair switched since it was read.
 
 It asks for confirmation on a terminal (a protected environment's name must be
 typed); without a terminal it needs --yes.`,

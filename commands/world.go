@@ -19,6 +19,7 @@ import (
 	"flightdeck/providers/circleci"
 	"flightdeck/providers/ecs"
 	"flightdeck/providers/githubactions"
+	"flightdeck/providers/traffic"
 )
 
 // world is what a config turns into: the services to show and the
@@ -47,6 +48,7 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 	repos := map[string]string{}
 	groups := map[awsKey][]ecs.Environment{}
 	ebGroups := map[awsKey][]beanstalk.Environment{}
+	pairs := map[awsKey][]traffic.Pair{}
 	var circle []circleci.Service
 	var gha []githubactions.Service
 	for _, s := range cfg.Services {
@@ -64,6 +66,13 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		for _, e := range s.Environments {
 			es := model.EnvSpec{Name: e.Name, Protected: e.Protected}
 			switch {
+			case e.ECS != nil && e.BlueGreen != nil:
+				// A pair on a listener: its own source, which reads the
+				// colours' services through an ECS source of its own.
+				es.Target = model.TargetECS
+				a := e.EffectiveAWS(cfg.AWS)
+				k := awsKey{a.Region, a.Profile, a.EndpointURL, a.Anonymous}
+				pairs[k] = append(pairs[k], listenerPair(s, e))
 			case e.ECS != nil:
 				es.Target = model.TargetECS
 				a := e.EffectiveAWS(cfg.AWS)
@@ -90,6 +99,16 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		src, err := ecs.New(ctx, ecs.Options{
 			Region: k.region, Profile: k.profile, EndpointURL: k.endpoint, Anonymous: k.anonymous,
 			Environments: groups[k],
+		})
+		if err != nil {
+			return nil, &exitError{code: exitUsage, err: err}
+		}
+		w.reg.AddSource(src)
+	}
+	for _, k := range sortedKeys(pairs) {
+		src, err := traffic.New(ctx, traffic.Options{
+			Region: k.region, Profile: k.profile, EndpointURL: k.endpoint, Anonymous: k.anonymous,
+			Pairs: pairs[k],
 		})
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: err}
@@ -137,6 +156,20 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		w.reg.OnClose(src.SaveCache)
 	}
 	return w, nil
+}
+
+// listenerPair is the traffic provider's view of an ECS environment with
+// a blue_green block.
+func listenerPair(s config.Service, e config.Environment) traffic.Pair {
+	listener := e.BlueGreen.ListenerARN
+	if e.BlueGreen.RuleARN != "" {
+		listener = e.BlueGreen.RuleARN
+	}
+	return traffic.Pair{
+		Key:     model.EnvKey{Service: s.Name, Environment: e.Name},
+		Cluster: e.ECS.Cluster, Service: e.ECS.Service, Container: e.ECS.Container, SHAFromTag: s.TagPattern(),
+		Listener: listener, Blue: e.BlueGreen.BlueTargetGroupARN, Green: e.BlueGreen.GreenTargetGroupARN,
+	}
 }
 
 // sortedKeys are a grouping's AWS keys in a stable order.

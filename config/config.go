@@ -125,9 +125,13 @@ type Beanstalk struct {
 	SHAPattern string `yaml:"sha_pattern,omitempty"`
 }
 
-// BlueGreen is an ALB listener that forwards to one of two target groups.
+// BlueGreen is an ALB listener (or one of its rules) that forwards to one
+// of two target groups, each with an ECS service registered in it.
 type BlueGreen struct {
-	ListenerARN         string `yaml:"listener_arn"`
+	ListenerARN string `yaml:"listener_arn,omitempty"`
+	// RuleARN is a listener rule's ARN, instead of ListenerARN, when the
+	// pair sits behind a rule rather than the listener's default action.
+	RuleARN             string `yaml:"rule_arn,omitempty"`
 	BlueTargetGroupARN  string `yaml:"blue_target_group_arn"`
 	GreenTargetGroupARN string `yaml:"green_target_group_arn"`
 }

@@ -339,6 +339,37 @@ services:
 			},
 		},
 		{
+			name: "blue_green with a rule and a listener, and on Beanstalk",
+			src: `services:
+  - name: api
+    environments:
+      - name: prod
+        ecs: { cluster: prod, service: api }
+        blue_green:
+          listener_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/api/1/2
+          rule_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/api/1/2/3
+          blue_target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/1
+          green_target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/green/1
+      - name: rule
+        ecs: { cluster: prod, service: api }
+        blue_green:
+          rule_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/api/1/2
+          blue_target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/1
+          green_target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/green/1
+      - name: eb
+        beanstalk: { application: api, environment: api-prod }
+        blue_green:
+          rule_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/api/1/2/3
+          blue_target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/blue/1
+          green_target_group_arn: arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/green/1
+`,
+			wants: []want{
+				{"services[0].environments[0].blue_green.rule_arn", 8, 21, `give listener_arn or rule_arn, not both`},
+				{"services[0].environments[1].blue_green.rule_arn", 14, 21, `is not an ELB listener-rule ARN`},
+				{"services[0].environments[2].blue_green", 19, 9, `is for ECS services behind a load balancer`},
+			},
+		},
+		{
 			name: "canary partially filled",
 			src: `services:
   - name: api

@@ -227,7 +227,18 @@ func (c checker) environment(path string, e *Environment) {
 	}
 	if bg := e.BlueGreen; bg != nil {
 		p := joinPath(path, "blue_green")
-		c.arn(p, "listener_arn", bg.ListenerARN, "listener")
+		switch {
+		case bg.ListenerARN != "" && bg.RuleARN != "":
+			rp := joinPath(p, "rule_arn")
+			c.addf(rp, c.valueAt(rp), "give listener_arn or rule_arn, not both")
+		case bg.RuleARN != "":
+			c.arn(p, "rule_arn", bg.RuleARN, "listener-rule")
+		case !c.reported(joinPath(p, "listener_arn")) && !c.reported(joinPath(p, "rule_arn")):
+			c.arn(p, "listener_arn", bg.ListenerARN, "listener")
+		}
+		if e.Beanstalk != nil {
+			c.addf(p, c.at(p), "is for ECS services behind a load balancer; a Beanstalk pair is a CNAME swap (beanstalk.standby)")
+		}
 		c.arn(p, "blue_target_group_arn", bg.BlueTargetGroupARN, "targetgroup")
 		c.arn(p, "green_target_group_arn", bg.GreenTargetGroupARN, "targetgroup")
 		c.distinct(p, "green_target_group_arn", "blue_target_group_arn", bg.GreenTargetGroupARN, bg.BlueTargetGroupARN)

@@ -100,8 +100,10 @@ type EnvStatus struct {
 	// Health is the platform's own verdict on the environment, where it
 	// gives one (Elastic Beanstalk); nil otherwise.
 	Health *Health `json:"health,omitempty"`
-	// BlueGreen describes a blue/green pair swapped by name (an Elastic
-	// Beanstalk CNAME swap): the rest of the status is the live side's.
+	// BlueGreen describes a blue/green pair: swapped by name (an Elastic
+	// Beanstalk CNAME swap) or by a load balancer listener's weights (two
+	// ECS services, one target group each). The rest of the status is the
+	// live side's.
 	BlueGreen *BlueGreen `json:"blue_green,omitempty"`
 	// Canary is the canary in force, with its weights, both sides' traffic
 	// and the verdict; nil when no canary runs.
@@ -165,26 +167,54 @@ func (c InstanceCounts) Total() int {
 }
 
 // BlueGreen is a pair of environments of which one holds the production
-// name (for Elastic Beanstalk, the production CNAME) and the other stands
-// by. A switch swaps them. The environment's status is the live side's;
-// this says which side that is and what the standby looks like, which is
-// what a switch's guard needs.
+// traffic and the other stands by: for Elastic Beanstalk, the side holding
+// the production CNAME; for ECS behind a load balancer, the service whose
+// target group the listener (or rule) forwards to. A switch swaps them.
+// The environment's status is the live side's; this says which side that
+// is and what the standby looks like, which is what a switch's guard
+// needs.
 type BlueGreen struct {
-	// Live is the provider's name of the side holding the production name;
-	// Standby the other's.
+	// Live is the provider's name of the side holding the production
+	// traffic (a Beanstalk environment, an ECS service); Standby the
+	// other's.
 	Live    string `json:"live"`
 	Standby string `json:"standby"`
-	// CNAME is the production name Live holds.
+	// CNAME is the production name Live holds (Beanstalk).
 	CNAME string `json:"cname,omitempty"`
 	// StandbyVersion, StandbyStatus (the provider's own word: Ready,
-	// Updating…) and StandbyHealth describe the standby.
+	// Updating…, or for ECS the state: steady, deploying…) and
+	// StandbyHealth describe the standby.
 	StandbyVersion Version `json:"standby_version"`
 	StandbyStatus  string  `json:"standby_status"`
 	StandbyHealth  *Health `json:"standby_health,omitempty"`
 	// Blocked says why a switch may not go ahead now ("" when it may):
 	// either side updating, or the standby not ready and healthy.
 	Blocked string `json:"blocked,omitempty"`
+
+	// A pair on a listener (added): the listener's or rule's ARN, which
+	// colour ("blue", "green") each side is, the weights the listener
+	// gives them, and their target groups' targets by health.
+	Listener       string        `json:"listener,omitempty"`
+	LiveColor      string        `json:"live_color,omitempty"`
+	StandbyColor   string        `json:"standby_color,omitempty"`
+	LiveWeight     int           `json:"live_weight,omitempty"`
+	StandbyWeight  int           `json:"standby_weight,omitempty"`
+	LiveTargets    *TargetCounts `json:"live_targets,omitempty"`
+	StandbyTargets *TargetCounts `json:"standby_targets,omitempty"`
 }
+
+// TargetCounts are a load balancer target group's targets by health.
+type TargetCounts struct {
+	Healthy   int `json:"healthy"`
+	Unhealthy int `json:"unhealthy"`
+	Draining  int `json:"draining"`
+	Initial   int `json:"initial"`
+	// Other is targets in a state not counted above (unused, unknown).
+	Other int `json:"other,omitempty"`
+}
+
+// Total is every target counted.
+func (c TargetCounts) Total() int { return c.Healthy + c.Unhealthy + c.Draining + c.Initial + c.Other }
 
 // EnvKey names one environment of one service.
 type EnvKey struct {

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"fmt"
 	"regexp"
 	"slices"
@@ -88,9 +89,15 @@ func (w *World) WriteConfig(baseURL string) []byte {
 				}
 				continue
 			}
+			if e.bg != nil {
+				b.WriteString("        blue_green:\n")
+				fmt.Fprintf(&b, "          listener_arn: %s\n", yamlScalar(e.bg.listener))
+				fmt.Fprintf(&b, "          blue_target_group_arn: %s\n", yamlScalar(e.bg.blue))
+				fmt.Fprintf(&b, "          green_target_group_arn: %s\n", yamlScalar(e.bg.green))
+			}
 			b.WriteString("        ecs:\n")
 			fmt.Fprintf(&b, "          cluster: %s\n", yamlScalar(e.cluster))
-			fmt.Fprintf(&b, "          service: %s\n", yamlScalar(s.name))
+			fmt.Fprintf(&b, "          service: %s\n", yamlScalar(cmp.Or(e.service, s.name)))
 			fmt.Fprintf(&b, "          container: %s\n", yamlScalar(e.container))
 		}
 	}
@@ -116,7 +123,12 @@ type configEnv struct {
 	name, cluster, region, container string
 	protected                        bool
 	eb                               *configEB // on Elastic Beanstalk instead of ECS
+	service                          string    // the ECS service when it is not the service's name
+	bg                               *configBG // a blue/green pair on a listener
 }
+
+// configBG is an environment's blue_green block.
+type configBG struct{ listener, blue, green string }
 
 // configEB is an environment's beanstalk block.
 type configEB struct{ app, env, standby string }
@@ -145,6 +157,9 @@ func (w *World) configServices() []configService {
 					eb: &configEB{app: es.app, env: e.env, standby: e.standby}})
 			}
 			out = append(out, s)
+		}
+		for _, bg := range w.bgServices {
+			out = append(out, bg.configService(w.ci.Repo(bg.cs.name).Name))
 		}
 		return out
 	}

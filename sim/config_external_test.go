@@ -45,7 +45,7 @@ func TestWrittenConfigParses(t *testing.T) {
 				t.Errorf("%s ci %+v", s.Name, s.CI)
 			}
 		}
-		if fmt.Sprint(circle, actions) != "[api payments shop] [web worker]" {
+		if fmt.Sprint(circle, actions) != "[api payments shop checkout] [web worker]" {
 			t.Errorf("CircleCI %v, GitHub Actions %v", circle, actions)
 		}
 	}

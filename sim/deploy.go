@@ -111,6 +111,9 @@ func (g deployGlue) Deploy(service, envName, sha string) (string, string, bool) 
 	if es := w.ebService(service); es != nil {
 		return w.deployBeanstalk(es, envName, sha)
 	}
+	if bg := w.bgService(service); bg != nil {
+		return w.deployBlueGreen(bg, envName, sha)
+	}
 	cs := w.catalogueService(service)
 	var env *catalogueEnv
 	if cs != nil {

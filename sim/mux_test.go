@@ -185,6 +185,11 @@ type yamlConfig struct {
 				Environment string `yaml:"environment"`
 				Standby     string `yaml:"standby"`
 			} `yaml:"beanstalk"`
+			BlueGreen *struct {
+				Listener string `yaml:"listener_arn"`
+				Blue     string `yaml:"blue_target_group_arn"`
+				Green    string `yaml:"green_target_group_arn"`
+			} `yaml:"blue_green"`
 		} `yaml:"environments"`
 	} `yaml:"services"`
 }
@@ -214,11 +219,20 @@ func TestWriteConfig(t *testing.T) {
 	if c.GitHub.APIURL != "http://127.0.0.1:4566/" {
 		t.Fatalf("github: %+v", c.GitHub)
 	}
-	if len(c.Services) != len(demoCatalogue())+1 {
+	if len(c.Services) != len(demoCatalogue())+2 {
 		t.Fatalf("%d services", len(c.Services))
 	}
-	// The last is shop, on Elastic Beanstalk.
-	shop := c.Services[len(c.Services)-1]
+	// The last is checkout, blue/green on a listener: production names
+	// the blue colour's service and the listener pair.
+	checkout := c.Services[len(c.Services)-1]
+	listener, blue, green, _ := w.BlueGreen("checkout")
+	if bgProd := checkout.Environments[1]; checkout.Name != "checkout" || len(checkout.Environments) != 2 || checkout.Environments[0].BlueGreen != nil ||
+		bgProd.BlueGreen == nil || bgProd.BlueGreen.Listener != listener || bgProd.BlueGreen.Blue != blue || bgProd.BlueGreen.Green != green ||
+		bgProd.ECS.Cluster != "production" || bgProd.ECS.Service != "checkout-blue" || !strings.Contains(listener, ":listener/app/checkout-prod/") {
+		t.Fatalf("checkout: %+v", checkout)
+	}
+	// Before it, shop, on Elastic Beanstalk.
+	shop := c.Services[len(c.Services)-2]
 	if shop.Name != "shop" || shop.Repo != "acme/shop" || len(shop.Environments) != 2 || shop.CI == nil ||
 		shop.CI.Provider != "circleci" || shop.CI.Project != "gh/acme/shop" {
 		t.Fatalf("shop: %+v", shop)

@@ -185,6 +185,7 @@ func (w *World) seedDemo(t0 time.Time) {
 		})
 	}
 	w.seedBeanstalk(t0)
+	w.seedBlueGreen(t0)
 	w.loop.Advance(t0)
 }
 

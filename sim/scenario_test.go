@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"flightdeck/sim/elbv2"
 )
 
 type demoEnv struct{ service, env, cluster string }
@@ -330,6 +332,46 @@ func TestDemoRunsForHours(t *testing.T) {
 		active, _ := h.ecs.ListTaskDefinitions(h.ctx, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(de.service + "-" + de.env)})
 		if n := len(active.TaskDefinitionArns); n < 3 || n > 6 {
 			t.Errorf("%s-%s: %d ACTIVE revisions after hours", de.service, de.env, n)
+		}
+	}
+}
+
+// TestDemoBlueGreenDeploysTheStandby: checkout's production is a pair on
+// a listener; its pipeline deploys the colour at weight 0 (green at
+// first) and never the live one, and its target group's targets follow
+// the rollout back to all healthy.
+func TestDemoBlueGreenDeploysTheStandby(t *testing.T) {
+	h := newHarness(t, Options{Seed: 11})
+	td := func(name string) string { return aws.ToString(h.service("production", name).TaskDefinition) }
+	blue, green := td("checkout-blue"), td("checkout-green")
+	listener, blueTG, greenTG, ok := h.w.BlueGreen("checkout")
+	if !ok || blue == green || !strings.Contains(blue, "task-definition/checkout-production:") {
+		t.Fatalf("checkout at t0: blue %s, green %s, %v", blue, green, ok)
+	}
+	weights := func() map[string]int {
+		h.w.loop.Lock()
+		defer h.w.loop.Unlock()
+		return h.w.elbv2.Weights(listener)
+	}
+	if w := weights(); w[blueTG] != 100 || w[greenTG] != 0 {
+		t.Fatalf("weights %v", w)
+	}
+	if !h.until(10*time.Minute, func() bool { return td("checkout-green") != green && h.steady("production", "checkout-green") }) {
+		t.Fatalf("the standby was not deployed: green %s", td("checkout-green"))
+	}
+	if td("checkout-blue") != blue {
+		t.Fatalf("the live side was deployed: %s", td("checkout-blue"))
+	}
+	h.advance(elbv2.DrainFor+time.Second, time.Second)
+	h.w.loop.Lock()
+	health := h.w.elbv2.Health(greenTG)
+	h.w.loop.Unlock()
+	if len(health) != 3 {
+		t.Fatalf("green's targets after the rollout: %+v", health)
+	}
+	for _, ts := range health {
+		if ts.State != "healthy" {
+			t.Fatalf("green's targets after the rollout: %+v", health)
 		}
 	}
 }

@@ -4,7 +4,8 @@
 // seeded random source and an injectable clock. It serves the real wire
 // protocols (ECS awsJson1_1, CircleCI API v2 and the GitHub REST subset of
 // GitHub Actions, commits and compares today; Elastic Beanstalk's reads;
-// ELBv2 and CloudWatch routed and stubbed) on one http.Handler, with faults on
+// ELBv2's listeners, weights and target health; CloudWatch routed and
+// stubbed) on one http.Handler, with faults on
 // demand, so the real clients are the judge of every answer; the CircleCI
 // and GitHub traffic can also be held to their OpenAPI specs (package
 // sim/specs, for tests, through SetTrafficCheck).
@@ -69,9 +70,8 @@ type World struct {
 
 	beanstalk *beanstalk.Part // Elastic Beanstalk: the demo's shop service
 
-	// The AWS services still to come, routed and stubbed.
-	elbv2      *elbv2.Part
-	cloudwatch *cloudwatch.Part
+	elbv2      *elbv2.Part      // ELBv2: the demo's checkout listener and its target groups
+	cloudwatch *cloudwatch.Part // still to come, routed and stubbed
 
 	ci     *ci.Part       // the CI: repositories, commits, pipelines and the job engine
 	circle *circleci.Part // CircleCI's API over it
@@ -79,6 +79,7 @@ type World struct {
 
 	catalogue  []*catalogueService // demo services and their environments
 	ebServices []*ebService        // the demo's services on Elastic Beanstalk
+	bgServices []*bgService        // the demo's blue/green services on a listener
 	tempo      tempo
 	prNumber   map[string]int  // each service's last pull request number
 	bad        map[string]bool // commits (by SHA) whose images crash on start
@@ -117,7 +118,8 @@ func New(o Options) *World {
 	w.ci = ci.New(w.loop, deployGlue{w}, team)
 	w.circle = circleci.New(w.loop, w.ci, apiUser)
 	w.github = github.New(w.loop, w.ci, apiUser, team[0]) // the engineering lead reviews production too
-	w.beanstalk, w.elbv2, w.cloudwatch = beanstalk.New(w.loop, w.account, ecs.DefaultRegion), elbv2.New(w.loop), cloudwatch.New(w.loop)
+	w.beanstalk, w.elbv2, w.cloudwatch = beanstalk.New(w.loop, w.account, ecs.DefaultRegion), elbv2.New(w.loop, w.account), cloudwatch.New(w.loop)
+	w.elbv2.SetTargets(elbTargets{w})
 	if o.Scenario == ScenarioDemo {
 		w.loop.Lock()
 		w.seedDemo(now)

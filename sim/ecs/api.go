@@ -312,7 +312,7 @@ func (pt *Part) serviceJSON(s *service, withTags bool) jsonService {
 	run, pend := s.counts()
 	out := jsonService{
 		ServiceArn: s.arn, ServiceName: s.name, ClusterArn: s.cl.arn,
-		LoadBalancers: []any{}, ServiceRegistries: []any{},
+		LoadBalancers: pt.loadBalancersJSON(s), ServiceRegistries: []any{},
 		Status: s.status, DesiredCount: s.desired, RunningCount: run, PendingCount: pend,
 		LaunchType: s.launchType, PlatformVersion: "LATEST", PlatformFamily: "Linux",
 		DeploymentConfiguration: pt.deployConfigJSON(s.cfg),
@@ -717,6 +717,7 @@ func (pt *Part) ecsCreateService(body []byte) (any, *apiError) {
 		return nil, errClient("TaskDefinition is inactive")
 	}
 	s := pt.createService(c, in.ServiceName, td, *in.DesiredCount, cfg, in.Tags)
+	pt.setLoadBalancers(s, parseLoadBalancers(in.LoadBalancers))
 	if in.LaunchType != "" {
 		s.launchType = in.LaunchType
 	}

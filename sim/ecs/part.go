@@ -29,7 +29,8 @@ type Part struct {
 	sds       map[string]*serviceDeployment // by ARN
 	revisions map[string]*serviceRevision   // by ARN
 	badImages map[string]bool
-	threshold int // circuit-breaker failure threshold when the request sets none
+	threshold int                       // circuit-breaker failure threshold when the request sets none
+	lbs       map[string][]LoadBalancer // services' loadBalancers, by service ARN (loadbalancers.go)
 }
 
 // New is an ECS with nothing in it, in account, on the world's loop.
@@ -110,6 +111,8 @@ type ServiceSpec struct {
 	// back on failure, tripping after that many failed tasks.
 	BreakerThreshold int
 	Tags             []Tag
+	// LoadBalancers register its tasks in target groups.
+	LoadBalancers []LoadBalancer
 }
 
 // CreateService creates the service in its cluster (which must exist) and
@@ -124,7 +127,7 @@ func (pt *Part) CreateService(s ServiceSpec) bool {
 	if s.BreakerThreshold > 0 {
 		cfg.breakerEnable, cfg.breakerRollback, cfg.threshold = true, true, s.BreakerThreshold
 	}
-	pt.createService(c, s.Name, td, s.Desired, cfg, s.Tags)
+	pt.setLoadBalancers(pt.createService(c, s.Name, td, s.Desired, cfg, s.Tags), s.LoadBalancers)
 	return true
 }
 

@@ -558,6 +558,9 @@ func (m Model) pairLines(bg *model.BlueGreen, inner int) []string {
 		runs += " · " + word
 	}
 	lines := []string{live, "standby  " + bg.Standby, runs}
+	if bg.LiveColor != "" {
+		lines = listenerLines(m, bg, lines)
+	}
 	if bg.Blocked != "" {
 		for i, l := range wrap("switch blocked: "+bg.Blocked, inner-2) {
 			lead := "  "
@@ -568,6 +571,20 @@ func (m Model) pairLines(bg *model.BlueGreen, inner int) []string {
 		}
 	}
 	return lines
+}
+
+// listenerLines add, for a pair on a load balancer listener, each
+// side's colour and share of the traffic, and its targets' health.
+func listenerLines(m Model, bg *model.BlueGreen, lines []string) []string {
+	lines[0] += m.st.Dim.Render(fmt.Sprintf(" (%s, weight %d)", bg.LiveColor, bg.LiveWeight))
+	lines[1] += m.st.Dim.Render(fmt.Sprintf(" (%s, weight %d)", bg.StandbyColor, bg.StandbyWeight))
+	targets := func(t *model.TargetCounts) string {
+		if t == nil {
+			return "unknown"
+		}
+		return fmt.Sprintf("%d healthy · %d unhealthy · %d draining · %d initial", t.Healthy, t.Unhealthy, t.Draining, t.Initial)
+	}
+	return append(lines, "targets  live "+targets(bg.LiveTargets), "         standby "+targets(bg.StandbyTargets))
 }
 
 func sinceSuffix(now, t time.Time) string {

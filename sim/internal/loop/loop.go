@@ -67,7 +67,7 @@ func (l *Loop) Advance(now time.Time) {
 		if ev.at.After(l.now) {
 			l.now = ev.at
 		}
-		ev.fn()
+		l.With(ev.rng, ev.fn)
 	}
 	if now.After(l.now) {
 		l.now = now
@@ -80,7 +80,18 @@ func (l *Loop) After(d time.Duration, fn func()) { l.At(l.now.Add(d), fn) }
 // At schedules fn at t.
 func (l *Loop) At(t time.Time, fn func()) {
 	l.seq++
-	heap.Push(&l.queue, &event{at: t, seq: l.seq, fn: fn})
+	heap.Push(&l.queue, &event{at: t, seq: l.seq, fn: fn, rng: l.rng})
+}
+
+// With runs fn drawing from r instead of the world's random source, and
+// so does every event fn schedules, and theirs in turn: a part of the
+// scenario added later (the demo's blue/green service) draws from its own
+// source, and the rest of the world stays exactly as it was.
+func (l *Loop) With(r *rand.Rand, fn func()) {
+	prev := l.rng
+	l.rng = r
+	defer func() { l.rng = prev }()
+	fn()
 }
 
 // --- pace and randomness ---
@@ -115,6 +126,7 @@ type event struct {
 	at  time.Time
 	seq uint64
 	fn  func()
+	rng *rand.Rand // the source in force when it was scheduled (With)
 }
 
 type eventQueue []*event

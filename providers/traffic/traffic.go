@@ -1,0 +1,161 @@
+// Package traffic reads and switches blue/green pairs on a load balancer:
+// an environment whose production is two ECS services, blue and green,
+// each registered in its own target group, behind one ALB listener (or
+// listener rule) whose forward weights say which is live. It is a
+// providers.DeploySource for those environments, built from the ECS
+// source (what each colour runs) and package providers/elbv2 (the
+// weights and the targets' health), and a providers.Switcher: a switch
+// moves all the weight to the standby.
+//
+// Which ECS service is which colour is found, not configured: the
+// service in the environment's cluster whose loadBalancers name the
+// colour's target group (ListServices and DescribeServices, once, and
+// again every rediscover or when a colour is not found where it was).
+package traffic
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go/logging"
+
+	"flightdeck/model"
+	"flightdeck/providers"
+	"flightdeck/providers/ecs"
+	"flightdeck/providers/elbv2"
+	"flightdeck/providers/internal/awsx"
+)
+
+// Pair is one blue/green environment on a listener.
+type Pair struct {
+	Key model.EnvKey
+	// Cluster holds both colours' services. Service is the configured
+	// ecs.service (one of the colours), named in messages only.
+	Cluster, Service string
+	Container        string
+	SHAFromTag       *regexp.Regexp
+	// Listener is the listener's ARN, or a listener rule's.
+	Listener    string
+	Blue, Green string // target group ARNs
+}
+
+// Options configure a Source; the AWS fields as for the ECS source.
+type Options struct {
+	Region, Profile, EndpointURL string
+	Anonymous                    bool
+	Credentials                  aws.CredentialsProvider
+	Pairs                        []Pair
+	HTTPClient                   *http.Client
+	Now                          func() time.Time
+	Logger                       logging.Logger
+}
+
+// rediscover is how long a colour's service, once found, is trusted
+// before it is looked for again.
+const rediscover = 10 * time.Minute
+
+// Source reads the pairs of one AWS region, profile and endpoint.
+type Source struct {
+	o     Options
+	name  string
+	elb   *elbv2.Client
+	find  *finder
+	now   func() time.Time
+	pairs []Pair
+
+	mu     sync.Mutex
+	inner  *ecs.Source       // reads the colours' services; rebuilt when they change
+	colour map[string]string // target group ARN → ECS service name
+	found  time.Time
+}
+
+var (
+	_ providers.DeploySource = (*Source)(nil)
+	_ providers.EnvReader    = (*Source)(nil)
+	_ providers.Switcher     = (*Source)(nil)
+	_ providers.Describer    = (*Source)(nil)
+)
+
+// New builds a Source; it fails when no region can be found.
+func New(ctx context.Context, o Options) (*Source, error) {
+	keys := make([]model.EnvKey, len(o.Pairs))
+	for i, p := range o.Pairs {
+		keys[i] = p.Key
+	}
+	elb, err := elbv2.New(ctx, elbv2.Options{Region: o.Region, Profile: o.Profile, EndpointURL: o.EndpointURL, Anonymous: o.Anonymous,
+		Credentials: o.Credentials, HTTPClient: o.HTTPClient, Now: o.Now, Logger: o.Logger, Keys: keys})
+	if err != nil {
+		return nil, err
+	}
+	find, err := newFinder(ctx, o, keys)
+	if err != nil {
+		return nil, err
+	}
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	name := awsx.SourceName("listeners", elb.Region(), awsx.Options{Profile: o.Profile, EndpointURL: o.EndpointURL,
+		Anonymous: o.Anonymous, Credentials: o.Credentials})
+	return &Source{o: o, name: name, elb: elb, find: find, now: now, pairs: append([]Pair(nil), o.Pairs...)}, nil
+}
+
+// Name identifies the source ("listeners eu-west-1", with the profile and
+// endpoint as the other AWS sources name them).
+func (s *Source) Name() string { return s.name }
+
+// Kind is "aws".
+func (s *Source) Kind() string { return "aws" }
+
+// Covers lists the pairs' environments, in config order.
+func (s *Source) Covers() []model.EnvKey {
+	keys := make([]model.EnvKey, len(s.pairs))
+	for i, p := range s.pairs {
+		keys[i] = p.Key
+	}
+	return keys
+}
+
+// Fetch reads every pair: per pair one DescribeListeners (or
+// DescribeRules) and one DescribeTargetHealth per colour; the colours'
+// services through the ECS source (batched DescribeServices per cluster).
+func (s *Source) Fetch(ctx context.Context) ([]model.EnvStatus, error) {
+	sts, _, err := s.read(ctx, s.pairs)
+	return sts, err
+}
+
+// FetchEnv reads one pair live, for the action pipeline's re-check.
+func (s *Source) FetchEnv(ctx context.Context, key model.EnvKey) (model.EnvStatus, error) {
+	p, err := s.pair(key)
+	if err != nil {
+		return model.EnvStatus{Service: key.Service, Environment: key.Environment, Error: err.Error()}, err
+	}
+	sts, errs, err := s.read(ctx, []Pair{p})
+	if errs[0] != nil {
+		return sts[0], errs[0]
+	}
+	if err != nil {
+		return sts[0], err
+	}
+	return sts[0], nil
+}
+
+func (s *Source) pair(key model.EnvKey) (Pair, error) {
+	for _, p := range s.pairs {
+		if p.Key == key {
+			return p, nil
+		}
+	}
+	return Pair{}, fmt.Errorf("%w: %s/%s is not a blue/green pair on a listener", providers.ErrNotFound, key.Service, key.Environment)
+}
+
+// colourKey is the hidden key under which the inner ECS source reads a
+// colour's service.
+func colourKey(k model.EnvKey, colour string) model.EnvKey {
+	return model.EnvKey{Service: k.Service, Environment: k.Environment + "\x00" + colour}
+}
