@@ -20,8 +20,9 @@ func newSimCmd(io streams) *cobra.Command {
 		Use:   "sim",
 		Short: "Serve the simulated world and write a config that points flightdeck at it",
 		Long: `sim serves the simulated release world (the ECS, CircleCI, GitHub, Elastic
-Beanstalk and ELBv2 APIs today, with CloudWatch to follow) until interrupted,
-and writes a flightdeck config for it. In another terminal:
+Beanstalk, ELBv2 and CloudWatch GetMetricData APIs, and the storage host CI
+logs are downloaded from) until interrupted, and writes a flightdeck config for
+it. In another terminal:
 
   flightdeck sim --listen 127.0.0.1:8787 --write-config /tmp/sim.yaml
   CIRCLECI_TOKEN=sim GH_TOKEN=sim flightdeck --config /tmp/sim.yaml
