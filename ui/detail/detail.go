@@ -582,7 +582,18 @@ func listenerLines(m Model, bg *model.BlueGreen, lines []string) []string {
 		if t == nil {
 			return "unknown"
 		}
-		return fmt.Sprintf("%d healthy · %d unhealthy · %d draining · %d initial", t.Healthy, t.Unhealthy, t.Draining, t.Initial)
+		// Healthy always; the others only when there are some, so a
+		// narrow panel keeps what matters.
+		parts := []string{fmt.Sprintf("%d healthy", t.Healthy)}
+		for _, c := range []struct {
+			n    int
+			word string
+		}{{t.Unhealthy, "unhealthy"}, {t.Draining, "draining"}, {t.Initial, "starting"}, {t.Other, "other"}} {
+			if c.n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", c.n, c.word))
+			}
+		}
+		return strings.Join(parts, " · ")
 	}
 	return append(lines, "targets  live "+targets(bg.LiveTargets), "         standby "+targets(bg.StandbyTargets))
 }
