@@ -45,13 +45,14 @@ services:
 		t.Fatal(err)
 	}
 	code, out, stderr := runCmd(t, "--config", path, "status", "--json", "--timeout", "5s")
-	if code != exitFailed {
-		t.Fatalf("exit %d, want 1 for the missing environment\n%s\n%s", code, out, stderr)
+	if code != exitUsage || !strings.Contains(stderr, "the config names what does not exist for web/production") {
+		t.Fatalf("exit %d, want 2 for the missing environment (a config mistake)\n%s\n%s", code, out, stderr)
 	}
 	var got struct {
 		Services []struct {
 			Environments []struct {
 				Name, Target, State, Error, Unsupported string
+				Missing                                 bool
 				Version                                 struct{ SHA, Revision string }
 				Health                                  *struct{ Color string }
 			}
@@ -66,7 +67,7 @@ services:
 		stg.Version.Revision != "web-3f2a1c9-250520" || stg.Health == nil || stg.Health.Color != "Red" {
 		t.Errorf("staging: %+v", stg)
 	}
-	if !strings.Contains(prod.Error, "web-prod not found in application web (it has: web-staging)") {
+	if !strings.Contains(prod.Error, "web-prod not found in application web (it has: web-staging)") || !prod.Missing || stg.Missing {
 		t.Errorf("production: %+v", prod)
 	}
 }

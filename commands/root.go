@@ -34,7 +34,13 @@ const (
 type exitError struct {
 	code int
 	err  error
+	// configMistake: exit 2 because the config names what does not
+	// exist, not because the command line was wrong (no usage hint).
+	configMistake bool
 }
+
+// missingErr is exit 2 for a config that names what does not exist.
+func missingErr(err error) error { return &exitError{code: exitUsage, err: err, configMistake: true} }
 
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
@@ -139,7 +145,10 @@ func execute(ctx context.Context, args []string, io streams) (int, os.Signal) {
 		return code, nil
 	}
 	fmt.Fprintln(io.err, "flightdeck:", strings.TrimRight(err.Error(), "\n"))
-	if code == exitUsage {
+	switch {
+	case ee != nil && ee.configMistake:
+		fmt.Fprintln(io.err, "Fix the config (flightdeck --help says where it is read from).")
+	case code == exitUsage:
 		fmt.Fprintln(io.err, "Run 'flightdeck --help' for usage.")
 	}
 	return code, nil

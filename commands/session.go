@@ -3,6 +3,7 @@ package commands
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -91,7 +92,12 @@ func (s *session) live(ctx context.Context, t target) (model.EnvStatus, error) {
 	defer cancel()
 	e, err := r.FetchEnv(c, t.key)
 	if err != nil {
-		return e, fmt.Errorf("read %s/%s: %w", t.key.Service, t.key.Environment, err)
+		err = fmt.Errorf("read %s/%s: %w", t.key.Service, t.key.Environment, err)
+		if errors.Is(err, providers.ErrNotFound) {
+			// What the config names does not exist: a config mistake.
+			return e, missingErr(err)
+		}
+		return e, err
 	}
 	e.FetchedAt = s.g.now()
 	return e, nil
@@ -106,7 +112,12 @@ func (s *session) history(ctx context.Context, t target) ([]model.Revision, erro
 	defer cancel()
 	revs, err := h.History(c, t.key)
 	if err != nil {
-		return nil, fmt.Errorf("history of %s/%s: %w", t.key.Service, t.key.Environment, err)
+		err = fmt.Errorf("history of %s/%s: %w", t.key.Service, t.key.Environment, err)
+		if errors.Is(err, providers.ErrNotFound) {
+			// What the config names does not exist: a config mistake.
+			return nil, missingErr(err)
+		}
+		return nil, err
 	}
 	return revs, nil
 }

@@ -59,6 +59,9 @@ func runStatus(ctx context.Context, g *globals, io streams, o statusOptions) err
 	} else {
 		printStatus(io.out, snap)
 	}
+	if missing := missingEnvs(snap); len(missing) > 0 {
+		return missingErr(fmt.Errorf("the config names what does not exist for %s; each line says what was found", strings.Join(missing, ", ")))
+	}
 	switch envs, ci := failures(snap); {
 	case envs > 0 && ci > 0:
 		return &exitError{code: exitFailed, err: fmt.Errorf("%d environment(s) and the pipelines of %d service(s) could not be read", envs, ci)}
@@ -116,6 +119,20 @@ func failures(snap *model.Snapshot) (envs, ci int) {
 		}
 	}
 	return envs, ci
+}
+
+// missingEnvs names the environments whose config names something that
+// does not exist (model.EnvStatus.Missing): a config mistake, exit 2.
+func missingEnvs(snap *model.Snapshot) []string {
+	var out []string
+	for _, s := range snap.Services {
+		for _, e := range s.Environments {
+			if e.Missing {
+				out = append(out, s.Name+"/"+e.Environment)
+			}
+		}
+	}
+	return out
 }
 
 // printStatus is the human form of status: one line per environment.

@@ -94,6 +94,10 @@ type EnvStatus struct {
 	FetchedAt time.Time `json:"fetched_at,omitzero"`
 	Stale     bool      `json:"stale"`
 	Error     string    `json:"error"`
+	// Missing says the error is that what the config names (a service,
+	// cluster, application, environment, listener, target group) does not
+	// exist: a config mistake, not an outage; headless commands exit 2.
+	Missing bool `json:"missing,omitempty"`
 	// Unsupported says why no provider reads this environment yet. It is
 	// not an error: nothing failed.
 	Unsupported string `json:"unsupported,omitempty"`

@@ -190,7 +190,7 @@ func (s *Snapshot) Merge(r FetchResult) {
 		}
 		spoken[fresh.Key()] = true
 		if fresh.Error != "" {
-			e.Error = oneLine(fresh.Error)
+			e.Error, e.Missing = oneLine(fresh.Error), fresh.Missing
 			continue
 		}
 		fresh.FetchedAt = r.At

@@ -1,9 +1,11 @@
 package providers
 
 import (
+	"errors"
 	"strings"
 	"unicode/utf8"
 
+	"flightdeck/model"
 	"flightdeck/secret"
 )
 
@@ -22,4 +24,11 @@ func OneLine(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// EnvFailed is the status of an environment that could not be read: its
+// error and nothing else, so nothing on it can be taken for data, and
+// Missing when the error is that what the config names does not exist.
+func EnvFailed(key model.EnvKey, err error) model.EnvStatus {
+	return model.EnvStatus{Service: key.Service, Environment: key.Environment, Error: err.Error(), Missing: errors.Is(err, ErrNotFound)}
 }

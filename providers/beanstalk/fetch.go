@@ -82,7 +82,7 @@ func (s *Source) FetchEnv(ctx context.Context, key model.EnvKey) (model.EnvStatu
 }
 
 func onlyError(key model.EnvKey, err error) model.EnvStatus {
-	return model.EnvStatus{Service: key.Service, Environment: key.Environment, Error: err.Error()}
+	return providers.EnvFailed(key, err)
 }
 
 // described is what DescribeEnvironments said about the environments of

@@ -119,8 +119,8 @@ func checkBackendTable(t *testing.T, s *Source) {
 			if st.Error == "" || !strings.Contains(st.Error, "not found") {
 				t.Errorf("%v: Error %q, want a not-found message", k, st.Error)
 			}
-			if !onlyError(st) {
-				t.Errorf("%v: a failed environment carries more than its error: %+v", k, st)
+			if !onlyError(st) || !st.Missing {
+				t.Errorf("%v: a failed environment carries more than its error, or is not marked missing: %+v", k, st)
 			}
 			continue
 		}

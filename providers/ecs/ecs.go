@@ -351,7 +351,7 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 	fail := func(e Environment, err error) {
 		// A failed environment carries its own error and nothing else, so
 		// nothing on it can be taken for data.
-		out = append(out, model.EnvStatus{Service: e.Key.Service, Environment: e.Key.Environment, Error: err.Error()})
+		out = append(out, providers.EnvFailed(e.Key, err))
 		errs[e.Key] = err
 		fails = append(fails, envFailure{cluster: e.Cluster, err: err})
 	}

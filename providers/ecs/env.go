@@ -23,12 +23,12 @@ import (
 func (s *Source) FetchEnv(ctx context.Context, key model.EnvKey) (model.EnvStatus, error) {
 	e, err := s.env(key)
 	if err != nil {
-		return model.EnvStatus{Service: key.Service, Environment: key.Environment, Error: err.Error()}, err
+		return providers.EnvFailed(key, err), err
 	}
 	sts, errs, _ := s.fetchEnvs(ctx, []Environment{e})
 	if len(sts) != 1 {
 		err := fmt.Errorf("ecs: %s/%s: no answer", key.Service, key.Environment)
-		return model.EnvStatus{Service: key.Service, Environment: key.Environment, Error: err.Error()}, err
+		return providers.EnvFailed(key, err), err
 	}
 	if err := errs[key]; err != nil {
 		return sts[0], uncall(err)

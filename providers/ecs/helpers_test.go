@@ -207,6 +207,8 @@ func key(svc, env string) model.EnvKey { return model.EnvKey{Service: svc, Envir
 
 // onlyError reports whether a status is a failed environment's and nothing
 // else: its key and its error.
+// onlyError: a failed environment carries its error, whether what the
+// config names is missing, and nothing else.
 func onlyError(st model.EnvStatus) bool {
-	return st.Error != "" && reflect.DeepEqual(st, model.EnvStatus{Service: st.Service, Environment: st.Environment, Error: st.Error})
+	return st.Error != "" && reflect.DeepEqual(st, model.EnvStatus{Service: st.Service, Environment: st.Environment, Error: st.Error, Missing: st.Missing})
 }
