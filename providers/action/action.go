@@ -263,6 +263,10 @@ func (p *Pipeline) recheck(ctx context.Context, a model.Action) (model.EnvStatus
 		return live, fmt.Errorf("re-check of %s/%s before acting: %w", a.Service, a.Environment, err)
 	}
 	live.FetchedAt = p.o.Now()
+	if live.ReadOnly != "" {
+		// Said before anything else: nothing here may change.
+		return live, model.Refuse("%s/%s: %s", a.Service, a.Environment, live.ReadOnly)
+	}
 	if a.Kind == model.ActionAbort {
 		// An abort acts on the deploy in flight, which moves by nature;
 		// what must not have changed is which deploy that is.

@@ -115,6 +115,10 @@ func (p *Pipeline) shapeRollback(svc *model.ServiceState, ask Ask) (model.Action
 		return a, model.EnvStatus{}, why
 	}
 	a.From, a.To = e.Version, ask.To
+	if e.ReadOnly != "" {
+		// Said before the picker opens, not after a revision is chosen.
+		return a, model.EnvStatus{}, e.Service + "/" + e.Environment + ": " + e.ReadOnly
+	}
 	if prov, ok := p.o.Providers.Env(e.Key()); ok {
 		if _, ok := prov.(providers.HistoryReader); !ok {
 			return a, model.EnvStatus{}, e.Service + "/" + e.Environment + ": its provider cannot list the revisions to roll back to"

@@ -243,6 +243,10 @@ func assess(svc *types.Service, r reading, lookup lookupFunc, mem *serviceMemory
 
 	var st model.EnvStatus
 	st.Events = events(svc.Events)
+	if controllerOf(svc) != "" {
+		mem.rollback = nil
+		return assessTaskSets(svc, st, versionOf)
+	}
 
 	primary := primaryDeployment(svc.Deployments)
 	svcTD := aws.ToString(svc.TaskDefinition)

@@ -384,6 +384,9 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 		}
 		readOK = true
 		a.Service, a.Environment, a.Target = e.Key.Service, e.Key.Environment, model.TargetECS
+		if ctl := controllerOf(r.svc); ctl != "" {
+			a.Controller, a.ReadOnly = ctl, readOnlyWhy(e.Key.Environment, ctl)
+		}
 		out = append(out, a)
 	}
 	s.mu.Unlock()

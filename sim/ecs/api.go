@@ -32,23 +32,25 @@ var ecsOps map[string]ecsOp
 
 func init() {
 	ecsOps = map[string]ecsOp{
-		"CreateCluster":              (*Part).ecsCreateCluster,
-		"DescribeClusters":           (*Part).ecsDescribeClusters,
-		"ListClusters":               (*Part).ecsListClusters,
-		"CreateService":              (*Part).ecsCreateService,
-		"DescribeServices":           (*Part).ecsDescribeServices,
-		"ListServices":               (*Part).ecsListServices,
-		"UpdateService":              (*Part).ecsUpdateService,
-		"DeleteService":              (*Part).ecsDeleteService,
-		"RegisterTaskDefinition":     (*Part).ecsRegisterTaskDefinition,
-		"DescribeTaskDefinition":     (*Part).ecsDescribeTaskDefinition,
-		"DeregisterTaskDefinition":   (*Part).ecsDeregisterTaskDefinition,
-		"ListTaskDefinitions":        (*Part).ecsListTaskDefinitions,
-		"ListTaskDefinitionFamilies": (*Part).ecsListTaskDefinitionFamilies,
-		"ListServiceDeployments":     (*Part).ecsListServiceDeployments,
-		"DescribeServiceDeployments": (*Part).ecsDescribeServiceDeployments,
-		"StopServiceDeployment":      (*Part).ecsStopServiceDeployment,
-		"DescribeServiceRevisions":   (*Part).ecsDescribeServiceRevisions,
+		"CreateCluster":               (*Part).ecsCreateCluster,
+		"DescribeClusters":            (*Part).ecsDescribeClusters,
+		"ListClusters":                (*Part).ecsListClusters,
+		"CreateService":               (*Part).ecsCreateService,
+		"DescribeServices":            (*Part).ecsDescribeServices,
+		"ListServices":                (*Part).ecsListServices,
+		"UpdateService":               (*Part).ecsUpdateService,
+		"DeleteService":               (*Part).ecsDeleteService,
+		"RegisterTaskDefinition":      (*Part).ecsRegisterTaskDefinition,
+		"DescribeTaskDefinition":      (*Part).ecsDescribeTaskDefinition,
+		"DeregisterTaskDefinition":    (*Part).ecsDeregisterTaskDefinition,
+		"ListTaskDefinitions":         (*Part).ecsListTaskDefinitions,
+		"ListTaskDefinitionFamilies":  (*Part).ecsListTaskDefinitionFamilies,
+		"ListServiceDeployments":      (*Part).ecsListServiceDeployments,
+		"DescribeServiceDeployments":  (*Part).ecsDescribeServiceDeployments,
+		"StopServiceDeployment":       (*Part).ecsStopServiceDeployment,
+		"DescribeServiceRevisions":    (*Part).ecsDescribeServiceRevisions,
+		"CreateTaskSet":               (*Part).ecsCreateTaskSet,
+		"UpdateServicePrimaryTaskSet": (*Part).ecsUpdateServicePrimaryTaskSet,
 	}
 }
 
@@ -186,6 +188,7 @@ type jsonService struct {
 	PlacementStrategy        []any                 `json:"placementStrategy"`
 	SchedulingStrategy       string                `json:"schedulingStrategy"`
 	DeploymentController     jsonController        `json:"deploymentController"`
+	TaskSets                 []jsonTaskSet         `json:"taskSets,omitempty"`
 	Tags                     []Tag                 `json:"tags,omitempty"`
 	CreatedBy                string                `json:"createdBy,omitempty"`
 	EnableECSManagedTags     bool                  `json:"enableECSManagedTags"`
@@ -321,7 +324,7 @@ func (pt *Part) serviceJSON(s *service, withTags bool) jsonService {
 		CreatedAt:               epoch(s.createdAt),
 		PlacementConstraints:    []any{}, PlacementStrategy: []any{},
 		SchedulingStrategy:   "REPLICA",
-		DeploymentController: jsonController{Type: "ECS"},
+		DeploymentController: jsonController{Type: s.controller},
 		CreatedBy:            s.createdBy,
 		PropagateTags:        "NONE",
 	}
@@ -330,6 +333,17 @@ func (pt *Part) serviceJSON(s *service, withTags bool) jsonService {
 	}
 	if p := s.primary(); p != nil {
 		out.TaskDefinition = p.td.arn
+	}
+	if s.taskSetService() {
+		// The service's task definition is its PRIMARY task set's; an
+		// EXTERNAL service with none names none.
+		out.TaskSets = []jsonTaskSet{}
+		for _, ts := range s.taskSets {
+			out.TaskSets = append(out.TaskSets, pt.taskSetJSON(s, ts))
+		}
+		if p := s.primaryTaskSet(); p != nil {
+			out.TaskDefinition = p.td.arn
+		}
 	}
 	seen := map[*serviceRevision]bool{}
 	for _, d := range s.deployments {
@@ -681,8 +695,12 @@ func (pt *Part) ecsCreateService(body []byte) (any, *apiError) {
 	if !validName(in.ServiceName) {
 		return nil, errInvalid("Service name can have up to 255 letters, numbers, hyphens and underscores.")
 	}
-	if in.TaskDefinition == "" {
-		return nil, errInvalid("TaskDefinition must be specified for a service that uses the ECS deployment controller.")
+	controller, e := parseController(in.DeploymentController)
+	if e != nil {
+		return nil, e
+	}
+	if in.TaskDefinition == "" && controller != controllerExternal {
+		return nil, errInvalid("TaskDefinition must be specified for a service that uses the %s deployment controller.", controller)
 	}
 	if in.SchedulingStrategy != "" && in.SchedulingStrategy != "REPLICA" {
 		return nil, errInvalid("The flightdeck sim supports only the REPLICA scheduling strategy.")
@@ -709,14 +727,16 @@ func (pt *Part) ecsCreateService(body []byte) (any, *apiError) {
 	if old := c.services[in.ServiceName]; old != nil && old.status != statusInactive {
 		return nil, errInvalid("Creation of service was not idempotent.")
 	}
-	td := pt.findTaskDef(in.TaskDefinition)
-	if td == nil {
-		return nil, errClient("TaskDefinition not found.")
+	var td *taskDef
+	if in.TaskDefinition != "" {
+		if td = pt.findTaskDef(in.TaskDefinition); td == nil {
+			return nil, errClient("TaskDefinition not found.")
+		}
+		if td.status != statusActive {
+			return nil, errClient("TaskDefinition is inactive")
+		}
 	}
-	if td.status != statusActive {
-		return nil, errClient("TaskDefinition is inactive")
-	}
-	s := pt.createService(c, in.ServiceName, td, *in.DesiredCount, cfg, in.Tags)
+	s := pt.createService(c, in.ServiceName, td, *in.DesiredCount, cfg, in.Tags, controller)
 	if in.LaunchType != "" {
 		s.launchType = in.LaunchType
 	}
@@ -842,6 +862,9 @@ func (pt *Part) ecsUpdateService(body []byte) (any, *apiError) {
 	}
 	if s.status != statusActive {
 		return nil, errServiceNotActive()
+	}
+	if s.taskSetService() {
+		return pt.updateTaskSetService(s, in.TaskDefinition, in.ForceNewDeployment, in.DesiredCount)
 	}
 	var cfg *deployConfig
 	if len(in.DeploymentConfiguration) > 0 {

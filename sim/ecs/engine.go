@@ -118,6 +118,10 @@ type service struct {
 	launchType string
 	cfg        deployConfig
 	tags       []Tag
+	// controller is the deploymentController type: ECS, CODE_DEPLOY or
+	// EXTERNAL. The last two run task sets, not deployments.
+	controller string
+	taskSets   []*taskSet
 
 	deployments []*deployment // [0] is the PRIMARY
 	events      []serviceEvent
@@ -376,7 +380,8 @@ func (s *service) counts() (running, pending int) {
 			pending++
 		}
 	}
-	return running, pending
+	tr, tp := s.taskSetCounts()
+	return running + tr, pending + tp
 }
 
 func (pt *Part) event(s *service, format string, a ...any) {
@@ -388,8 +393,10 @@ func (pt *Part) event(s *service, format string, a ...any) {
 }
 
 // createService adds a service and starts its first deployment; its tasks
-// start one by one at the scenario's pace.
-func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int, cfg deployConfig, tags []Tag) *service {
+// start one by one at the scenario's pace. A CODE_DEPLOY service starts
+// with a PRIMARY task set of td instead, as ECS creates it; an EXTERNAL one
+// with nothing, until its tool creates a task set.
+func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int, cfg deployConfig, tags []Tag, controller string) *service {
 	s := &service{
 		name:       name,
 		arn:        pt.arn(c.region, "service/"+c.name+"/"+name),
@@ -401,12 +408,19 @@ func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int,
 		launchType: "FARGATE",
 		cfg:        cfg,
 		tags:       tags,
+		controller: controller,
 	}
 	if _, existed := c.services[name]; !existed {
 		c.order = append(c.order, name)
 	}
 	c.services[name] = s
-	pt.startDeployment(s, td)
+	switch controller {
+	case controllerCodeDeploy:
+		pt.addTaskSet(s, td, depPrimary, 100, "", "")
+	case controllerExternal:
+	default:
+		pt.startDeployment(s, td)
+	}
 	return s
 }
 
@@ -768,6 +782,13 @@ func (pt *Part) stopServiceDeployment(sd *serviceDeployment, stopType string) *a
 
 // deleteService drains a service to zero and marks it INACTIVE.
 func (pt *Part) deleteService(s *service) {
+	if s.taskSetService() {
+		for _, ts := range slices.Clone(s.taskSets) {
+			pt.dropTaskSet(s, ts)
+		}
+		s.status, s.desired = statusInactive, 0
+		return
+	}
 	s.status = statusDraining
 	s.desired = 0
 	for _, d := range s.deployments {

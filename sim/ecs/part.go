@@ -13,7 +13,9 @@ package ecs
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 
+	"flightdeck/sim/internal/ids"
 	"flightdeck/sim/internal/loop"
 )
 
@@ -124,7 +126,7 @@ func (pt *Part) CreateService(s ServiceSpec) bool {
 	if s.BreakerThreshold > 0 {
 		cfg.breakerEnable, cfg.breakerRollback, cfg.threshold = true, true, s.BreakerThreshold
 	}
-	pt.createService(c, s.Name, td, s.Desired, cfg, s.Tags)
+	pt.createService(c, s.Name, td, s.Desired, cfg, s.Tags, controllerECS)
 	return true
 }
 
@@ -230,4 +232,46 @@ func (pt *Part) retain(f *family, keep int) {
 		}
 	}
 	f.revs = slices.DeleteFunc(f.revs, func(td *taskDef) bool { return gone[td] })
+}
+
+// CodeDeployReplace starts a CodeDeploy blue/green deployment of a
+// CODE_DEPLOY service, as CodeDeploy drives ECS: a replacement task set of
+// taskDef at 100 % scale, ACTIVE beside the PRIMARY original, with the
+// CodeDeploy deployment's ID as its external ID. It returns that ID, or ""
+// when there is no such CODE_DEPLOY service or task definition.
+func (pt *Part) CodeDeployReplace(cluster, name, taskDef string) string {
+	s, td := pt.service(cluster, name), pt.findTaskDef(taskDef)
+	if s == nil || td == nil || s.controller != controllerCodeDeploy || s.status != statusActive {
+		return ""
+	}
+	id := "d-" + strings.ToUpper(ids.Mixed(pt.loop.Rand(), 9))
+	pt.addTaskSet(s, td, depActive, 100, id, "CodeDeploy")
+	return id
+}
+
+// CodeDeployShift reroutes production traffic to the newest task set: it
+// becomes PRIMARY and the original ACTIVE, as CodeDeploy's traffic shift
+// does. False when the service has a single task set.
+func (pt *Part) CodeDeployShift(cluster, name string) bool {
+	s := pt.service(cluster, name)
+	if s == nil || len(s.taskSets) < 2 {
+		return false
+	}
+	newest := s.taskSets[len(s.taskSets)-1]
+	pt.makePrimary(s, newest)
+	return true
+}
+
+// CodeDeployFinish terminates the original task sets: only the PRIMARY is
+// left, as at the end of a CodeDeploy deployment.
+func (pt *Part) CodeDeployFinish(cluster, name string) {
+	s := pt.service(cluster, name)
+	if s == nil {
+		return
+	}
+	for _, ts := range slices.Clone(s.taskSets) {
+		if ts.status != depPrimary {
+			pt.dropTaskSet(s, ts)
+		}
+	}
 }
