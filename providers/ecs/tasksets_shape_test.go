@@ -111,7 +111,9 @@ func TestTaskSetOddShapes(t *testing.T) {
 		{"null task sets", at(opDescribeServices, "services.0.taskSets", []any{nil}),
 			func(st model.EnvStatus) bool { return st.Error == "" && st.State == model.StateSteady }},
 		{"null task definition", at(opDescribeServices, ts+"1.taskDefinition", nil),
-			func(st model.EnvStatus) bool { return st.Error == "" && st.Deployment != nil && st.Deployment.ToSHA == "" }},
+			func(st model.EnvStatus) bool {
+				return st.Error == "" && st.Deployment != nil && st.Deployment.ToSHA == ""
+			}},
 		{"unknown stability", at(opDescribeServices, ts+"0.stabilityStatus", oddanswers.Unknown),
 			func(st model.EnvStatus) bool { return st.Error == "" }},
 		{"null scale and dates", at(opDescribeServices, ts+"1.scale", nil),
