@@ -207,3 +207,60 @@ func fetchProd(t *testing.T, s *Source) model.EnvStatus {
 	}
 	return sts[0]
 }
+
+// moto keeps a service's deployment controller and its task sets
+// (CreateTaskSet, UpdateServicePrimaryTaskSet), so the EXTERNAL reading
+// and the refusals are held to it too.
+func TestMotoExternalController(t *testing.T) {
+	b := startMoto(t)
+	c := b.seedClient(t)
+	createCluster(t, c, "prod")
+	td1 := registerTaskDef(t, c, "api", containerSpec{name: "api", image: "acme/api:" + shaGood1})
+	td2 := registerTaskDef(t, c, "api", containerSpec{name: "api", image: "acme/api:" + shaGood2})
+	createControlled(t, c, "prod", "api", td1, types.DeploymentControllerTypeExternal)
+	s := b.source(t, prodAPI, nil)
+	const why = "production is deployed by an external deployment controller (task sets); flightdeck shows it but does not change it"
+	st := fetchProd(t, s)
+	if st.Error != "" || st.Controller != "EXTERNAL" || st.ReadOnly != why {
+		t.Fatalf("EXTERNAL on moto: %+v", st)
+	}
+	var arns []string
+	for _, td := range []string{td1, td2} {
+		out, err := c.CreateTaskSet(context.Background(), &awsecs.CreateTaskSetInput{
+			Cluster: aws.String("prod"), Service: aws.String("api"), TaskDefinition: aws.String(td),
+		})
+		if err != nil {
+			t.Fatalf("CreateTaskSet: %v", err)
+		}
+		arns = append(arns, aws.ToString(out.TaskSet.TaskSetArn))
+	}
+	if _, err := c.UpdateServicePrimaryTaskSet(context.Background(), &awsecs.UpdateServicePrimaryTaskSetInput{
+		Cluster: aws.String("prod"), Service: aws.String("api"), PrimaryTaskSet: aws.String(arns[0]),
+	}); err != nil {
+		t.Fatalf("UpdateServicePrimaryTaskSet: %v", err)
+	}
+	st = fetchProd(t, s)
+	if st.Error != "" || st.Version.SHA != shaGood1 || st.State != model.StateDeploying || st.Deployment == nil ||
+		st.Deployment.FromSHA != shaGood1 || st.Deployment.ToSHA != shaGood2 || len(st.Rollouts) != 2 {
+		t.Fatalf("two task sets on moto: %s %+v %+v %+v", st.State, st.Version, st.Deployment, st.Rollouts)
+	}
+	for _, err := range []error{
+		func() error {
+			_, err := s.Rollback(context.Background(), key("api", "production"), model.Version{SHA: shaGood2}, false)
+			return err
+		}(),
+		func() error {
+			_, err := s.Promote(context.Background(), key("api", "production"), model.Version{SHA: shaGood3, Artifact: "acme/api:" + shaGood3}, false)
+			return err
+		}(),
+	} {
+		if !model.IsRefusal(err) || !strings.Contains(err.Error(), why) {
+			t.Errorf("on moto: %v, want the refusal", err)
+		}
+	}
+	// Nothing was registered: the family still has its two revisions.
+	list, err := c.ListTaskDefinitions(context.Background(), &awsecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String("api")})
+	if err != nil || len(list.TaskDefinitionArns) != 2 {
+		t.Errorf("task definitions after the refusals: %v %v", list, err)
+	}
+}
