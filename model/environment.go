@@ -114,6 +114,10 @@ type EnvStatus struct {
 	// change it ("production is deployed by CodeDeploy; …"); "" when it
 	// may. The planner refuses every deploy action here with this text.
 	ReadOnly string `json:"read_only,omitempty"`
+	// Gates are the deploy-side gates the environment's deploy waits at
+	// (Gate.DeploySide); the snapshot lists them with the CI gates in
+	// Approvals, so "Waiting for you" and approve/reject see both.
+	Gates []Gate `json:"gates,omitempty"`
 }
 
 // Health is an environment's health as its platform reports it. With

@@ -75,6 +75,9 @@ func LandedGate(a model.Action, snap *model.Snapshot) (l Landing, shows string) 
 			return Landing{}, "still waiting"
 		}
 	}
+	if a.Gate.DeploySide() {
+		return Landing{Done: true}, "the deploy to " + a.Gate.Environment + " no longer waits"
+	}
 	svc, _ := snap.Service(a.Service)
 	wf, found := workflow(svc, wfID)
 	switch {

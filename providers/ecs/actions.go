@@ -459,6 +459,8 @@ func appendRequestID(ids []string, out any, err error) []string {
 		md = o.ResultMetadata
 	case *awsecs.StopServiceDeploymentOutput:
 		md = o.ResultMetadata
+	case *awsecs.ContinueServiceDeploymentOutput:
+		md = o.ResultMetadata
 	default:
 		return ids
 	}

@@ -58,6 +58,9 @@ type serviceMemory struct {
 	// rollback is set while the PRIMARY deployment is a circuit-breaker
 	// rollback, so the state stays rolled_back until a new deployment begins.
 	rollback *rollbackMemo
+	// stage is when the native deployment's stage and weight in force
+	// were first seen (native.go).
+	stage stageMark
 }
 
 type rollbackMemo struct {

@@ -49,6 +49,7 @@ func init() {
 		"DescribeServiceDeployments":  (*Part).ecsDescribeServiceDeployments,
 		"StopServiceDeployment":       (*Part).ecsStopServiceDeployment,
 		"DescribeServiceRevisions":    (*Part).ecsDescribeServiceRevisions,
+		"ContinueServiceDeployment":   (*Part).ecsContinueServiceDeployment,
 		"CreateTaskSet":               (*Part).ecsCreateTaskSet,
 		"UpdateServicePrimaryTaskSet": (*Part).ecsUpdateServicePrimaryTaskSet,
 	}
@@ -154,10 +155,12 @@ type jsonDeployment struct {
 }
 
 type jsonRevisionSummary struct {
-	Arn                string `json:"arn"`
-	RequestedTaskCount int    `json:"requestedTaskCount"`
-	RunningTaskCount   int    `json:"runningTaskCount"`
-	PendingTaskCount   int    `json:"pendingTaskCount"`
+	Arn                string   `json:"arn"`
+	RequestedTaskCount int      `json:"requestedTaskCount"`
+	RunningTaskCount   int      `json:"runningTaskCount"`
+	PendingTaskCount   int      `json:"pendingTaskCount"`
+	ProdWeight         *float64 `json:"requestedProductionTrafficWeight,omitempty"`
+	TestWeight         *float64 `json:"requestedTestTrafficWeight,omitempty"`
 }
 
 type jsonController struct {
@@ -224,6 +227,8 @@ type jsonServiceDeployment struct {
 	DeploymentConfiguration  map[string]any        `json:"deploymentConfiguration,omitempty"`
 	Rollback                 *jsonRollback         `json:"rollback,omitempty"`
 	DeploymentCircuitBreaker *jsonSDBreaker        `json:"deploymentCircuitBreaker,omitempty"`
+	LifecycleStage           string                `json:"lifecycleStage,omitempty"`
+	LifecycleHookDetails     []jsonHookDetail      `json:"lifecycleHookDetails,omitempty"`
 }
 
 type jsonServiceDeploymentBrief struct {
@@ -395,6 +400,7 @@ func (pt *Part) sdJSON(sd *serviceDeployment) jsonServiceDeployment {
 	if rb := sd.rollback; rb != nil {
 		out.Rollback = &jsonRollback{Reason: rb.reason, StartedAt: epoch(rb.at), ServiceRevisionArn: rb.rev.arn}
 	}
+	pt.nativeJSON(sd, &out)
 	return out
 }
 
@@ -473,6 +479,9 @@ func parseDeployConfig(raw json.RawMessage, base deployConfig) (deployConfig, *a
 			if err = json.Unmarshal(v, &n); err == nil {
 				cfg.bakeTime = &n
 			}
+		case "canaryConfiguration", "linearConfiguration", "lifecycleHooks":
+			cfg.raw[k] = v
+			err = cfg.parseNative(k, v)
 		default:
 			cfg.raw[k] = v
 		}
@@ -480,7 +489,7 @@ func parseDeployConfig(raw json.RawMessage, base deployConfig) (deployConfig, *a
 			return cfg, awsproto.NewError(400, "SerializationException", "deploymentConfiguration."+k+": "+err.Error())
 		}
 	}
-	return cfg, nil
+	return cfg, validateNative(cfg)
 }
 
 // defaultDeployConfig is what ECS gives a service created without one: a

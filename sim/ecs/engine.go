@@ -105,6 +105,7 @@ type deployConfig struct {
 	minHealthy      int
 	strategy        string
 	bakeTime        *int
+	native          nativeConfig               // a native strategy's steps and lifecycle hooks
 	raw             map[string]json.RawMessage // members we do not act on, echoed back
 }
 
@@ -181,6 +182,7 @@ type serviceDeployment struct {
 	threshold    int
 	cfg          deployConfig
 	onDone       []func(*serviceDeployment)
+	native       *nativeState // a BLUE_GREEN, CANARY or LINEAR deployment's stage and weights
 }
 
 func (sd *serviceDeployment) terminal() bool {
@@ -501,6 +503,9 @@ func (pt *Part) startDeployment(s *service, td *taskDef) *serviceDeployment {
 		sd.cbStatus = cbMonitoring
 	}
 	d.sd = sd
+	if nativeStrategy(s.cfg.strategy) && len(sources) > 0 {
+		pt.startNative(sd)
+	}
 	if old := s.primary(); old != nil && old.sd != nil && !old.sd.terminal() {
 		pt.finishSD(old.sd, sdStopped, supersededReason)
 		old.sd.stoppedAt = pt.loop.Now()
@@ -525,6 +530,9 @@ func (pt *Part) startRollback(s *service, sd *serviceDeployment, reason, status 
 	sd.status = status
 	sd.updatedAt = pt.loop.Now()
 	sd.rollback = &sdRollback{reason: reason, rev: to, at: pt.loop.Now()}
+	if sd.native != nil {
+		sd.native.resetWeights()
+	}
 	s.settled = false
 	pt.event(s, "rolling back to deployment %s.", to.deploymentID)
 	pt.reconcileSoon(s, pt.loop.Pace(time.Second))
@@ -590,6 +598,10 @@ func (pt *Part) reconcile(s *service) {
 	}
 	if p.rollout == rolloutFailed {
 		return // the breaker stopped it, or a user aborted it: no more launches
+	}
+	if sd := p.sd; sd != nil && sd.native != nil && !p.isRollback && !sd.terminal() {
+		pt.reconcileNative(s, p, sd)
+		return
 	}
 	running, _ := s.counts()
 	if running > s.desired {
