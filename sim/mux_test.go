@@ -214,11 +214,16 @@ func TestWriteConfig(t *testing.T) {
 	if c.GitHub.APIURL != "http://127.0.0.1:4566/" {
 		t.Fatalf("github: %+v", c.GitHub)
 	}
-	if len(c.Services) != len(demoCatalogue())+1 {
+	if len(c.Services) != len(demoCatalogue())+2 {
 		t.Fatalf("%d services", len(c.Services))
 	}
-	// The last is shop, on Elastic Beanstalk.
-	shop := c.Services[len(c.Services)-1]
+	// Then shop, on Elastic Beanstalk; last checkout, a native canary on
+	// ECS without CI.
+	if co := c.Services[len(c.Services)-1]; co.Name != "checkout" || co.Repo != "acme/checkout" || co.CI != nil || len(co.Environments) != 2 ||
+		co.Environments[1].ECS.Cluster != "production" || !co.Environments[1].Protected {
+		t.Fatalf("checkout: %+v", co)
+	}
+	shop := c.Services[len(c.Services)-2]
 	if shop.Name != "shop" || shop.Repo != "acme/shop" || len(shop.Environments) != 2 || shop.CI == nil ||
 		shop.CI.Provider != "circleci" || shop.CI.Project != "gh/acme/shop" {
 		t.Fatalf("shop: %+v", shop)

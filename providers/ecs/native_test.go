@@ -13,6 +13,8 @@ import (
 	"flightdeck/model"
 	"flightdeck/providers"
 	"flightdeck/providers/action"
+	"flightdeck/sim"
+	"flightdeck/sim/simtest"
 )
 
 // nativeConfig is a CANARY service's configuration: 10 % for a 3-minute
@@ -199,4 +201,40 @@ func TestSimNativeLinearAndAbort(t *testing.T) {
 	if st.Version.SHA != shaGood1 {
 		t.Fatalf("aborted: %+v", st.Version)
 	}
+}
+
+// The demo's checkout service: at t0 its production deploy waits at the
+// PAUSE hook before any production traffic moved; staging's canary ran by
+// itself and bakes.
+func TestDemoCheckoutPausedAtT0(t *testing.T) {
+	srv := simtest.Start(t, t0, sim.Options{Seed: 1})
+	srv.Step(30 * time.Second)
+	envs := []Environment{
+		{Key: key("checkout", "staging"), Cluster: "staging", Service: "checkout"},
+		{Key: key("checkout", "production"), Cluster: "production", Service: "checkout"},
+	}
+	s, err := New(context.Background(), Options{Region: testRegion, EndpointURL: srv.URL, Anonymous: true, Environments: envs, Now: srv.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sts, err := s.Fetch(context.Background())
+	if err != nil || len(sts) != 2 {
+		t.Fatalf("Fetch: %v %+v", err, sts)
+	}
+	prod := sts[1]
+	if prod.State != model.StateDeploying || prod.Canary == nil || prod.Canary.Weight != 0 || len(prod.Gates) != 1 {
+		t.Fatalf("production at t0: %s canary %+v gates %+v", prod.State, prod.Canary, prod.Gates)
+	}
+	if left := prod.Gates[0].ExpiresAt.Sub(srv.Clock.Now()); left < 50*time.Minute || left > time.Hour {
+		t.Errorf("the hook expires in %s", left)
+	}
+	if stg := sts[0]; stg.State != model.StateDeploying || stg.Canary == nil || stg.Canary.Stage != "BAKE_TIME" || stg.Canary.Weight != 100 || stg.Canary.EndsAt.IsZero() {
+		t.Errorf("staging at t0: %s %+v", stg.State, stg.Canary)
+	}
+	if prod.Canary.Canary.Version.SHA == "" || prod.Canary.Canary.Version.SHA == prod.Canary.Stable.Version.SHA ||
+		sts[0].Version.SHA != prod.Canary.Canary.Version.SHA {
+		t.Errorf("production's canary should run what staging runs: staging %+v, canary %+v, stable %+v",
+			sts[0].Version, prod.Canary.Canary.Version, prod.Canary.Stable.Version)
+	}
+	t.Logf("staging: %s %+v; production: %s %q %d%%, gate %s", sts[0].State, sts[0].Canary, prod.State, prod.Canary.Stage, prod.Canary.Weight, prod.Gates[0].Gate)
 }

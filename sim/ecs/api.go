@@ -745,7 +745,7 @@ func (pt *Part) ecsCreateService(body []byte) (any, *apiError) {
 			return nil, errClient("TaskDefinition is inactive")
 		}
 	}
-	s := pt.createService(c, in.ServiceName, td, *in.DesiredCount, cfg, in.Tags, controller)
+	s := pt.createService(c, in.ServiceName, td, *in.DesiredCount, cfg, in.Tags, controller, nil)
 	if in.LaunchType != "" {
 		s.launchType = in.LaunchType
 	}

@@ -3,6 +3,7 @@ package ecs
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strconv"
@@ -123,6 +124,7 @@ type service struct {
 	// EXTERNAL. The last two run task sets, not deployments.
 	controller string
 	taskSets   []*taskSet
+	rng        *rand.Rand // its own random source, or nil for the world's
 
 	deployments []*deployment // [0] is the PRIMARY
 	events      []serviceEvent
@@ -388,7 +390,7 @@ func (s *service) counts() (running, pending int) {
 
 func (pt *Part) event(s *service, format string, a ...any) {
 	msg := fmt.Sprintf("(service %s) ", s.name) + fmt.Sprintf(format, a...)
-	s.events = append(s.events, serviceEvent{id: ids.UUID(pt.loop.Rand()), at: pt.loop.Now(), msg: msg})
+	s.events = append(s.events, serviceEvent{id: ids.UUID(pt.rnd(s)), at: pt.loop.Now(), msg: msg})
 	if n := len(s.events); n > 100 {
 		s.events = slices.Delete(s.events, 0, n-100)
 	}
@@ -398,7 +400,7 @@ func (pt *Part) event(s *service, format string, a ...any) {
 // start one by one at the scenario's pace. A CODE_DEPLOY service starts
 // with a PRIMARY task set of td instead, as ECS creates it; an EXTERNAL one
 // with nothing, until its tool creates a task set.
-func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int, cfg deployConfig, tags []Tag, controller string) *service {
+func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int, cfg deployConfig, tags []Tag, controller string, rng *rand.Rand) *service {
 	s := &service{
 		name:       name,
 		arn:        pt.arn(c.region, "service/"+c.name+"/"+name),
@@ -411,6 +413,7 @@ func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int,
 		cfg:        cfg,
 		tags:       tags,
 		controller: controller,
+		rng:        rng,
 	}
 	if _, existed := c.services[name]; !existed {
 		c.order = append(c.order, name)
@@ -426,11 +429,32 @@ func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int,
 	return s
 }
 
-func (pt *Part) newDeploymentID() string { return "ecs-svc/" + ids.Digits(pt.loop.Rand(), 19) }
+func (pt *Part) newDeploymentID(s *service) string { return "ecs-svc/" + ids.Digits(pt.rnd(s), 19) }
+
+// rnd is the random source of what happens to s: its own when the world
+// gave it one (a service added to the demo without disturbing the others),
+// else the world's.
+func (pt *Part) rnd(s *service) *rand.Rand {
+	if s != nil && s.rng != nil {
+		return s.rng
+	}
+	return pt.loop.Rand()
+}
+
+// between is loop.Between drawn from s's random source.
+func (pt *Part) between(s *service, lo, hi time.Duration) time.Duration {
+	if s == nil || s.rng == nil {
+		return pt.loop.Between(lo, hi)
+	}
+	if hi <= lo {
+		return pt.loop.Pace(lo)
+	}
+	return pt.loop.Pace(lo + time.Duration(s.rng.Int64N(int64(hi-lo)+1)))
+}
 
 func (pt *Part) newRevision(s *service, td *taskDef) *serviceRevision {
 	r := &serviceRevision{
-		arn:       pt.arn(s.cl.region, "service-revision/"+s.cl.name+"/"+s.name+"/"+ids.Digits(pt.loop.Rand(), 19)),
+		arn:       pt.arn(s.cl.region, "service-revision/"+s.cl.name+"/"+s.name+"/"+ids.Digits(pt.rnd(s), 19)),
 		svc:       s,
 		td:        td,
 		createdAt: pt.loop.Now(),
@@ -441,7 +465,7 @@ func (pt *Part) newRevision(s *service, td *taskDef) *serviceRevision {
 
 func (pt *Part) newDeployment(s *service, rev *serviceRevision) *deployment {
 	d := &deployment{
-		id:        pt.newDeploymentID(),
+		id:        pt.newDeploymentID(s),
 		status:    depPrimary,
 		td:        rev.td,
 		rev:       rev,
@@ -487,7 +511,7 @@ func (pt *Part) startDeployment(s *service, td *taskDef) *serviceDeployment {
 		threshold = pt.threshold
 	}
 	sd := &serviceDeployment{
-		arn:        pt.arn(s.cl.region, "service-deployment/"+s.cl.name+"/"+s.name+"/"+ids.Mixed(pt.loop.Rand(), 22)),
+		arn:        pt.arn(s.cl.region, "service-deployment/"+s.cl.name+"/"+s.name+"/"+ids.Mixed(pt.rnd(s), 22)),
 		svc:        s,
 		target:     rev,
 		sources:    sources,
@@ -590,7 +614,7 @@ func (pt *Part) reconcile(s *service) {
 	if s.status == statusDraining {
 		if d, ok := pt.anyRunning(s, nil); ok {
 			pt.stopTask(s, d)
-			pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
+			pt.reconcileSoon(s, pt.between(s, 300*time.Millisecond, 800*time.Millisecond))
 			return
 		}
 		s.status = statusInactive
@@ -607,27 +631,27 @@ func (pt *Part) reconcile(s *service) {
 	if running > s.desired {
 		if d, ok := pt.anyRunning(s, p); ok {
 			pt.stopTask(s, d)
-			pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
+			pt.reconcileSoon(s, pt.between(s, 300*time.Millisecond, 800*time.Millisecond))
 			return
 		}
 	}
 	if len(p.running) < p.desired {
-		id := ids.Hex(pt.loop.Rand(), 32)
+		id := ids.Hex(pt.rnd(s), 32)
 		p.pending = id
 		p.updatedAt = pt.loop.Now()
 		s.settled = false
 		pt.event(s, "has started 1 tasks: (task %s).", id)
-		pt.reconcileSoon(s, pt.loop.Between(4*time.Second, 8*time.Second))
+		pt.reconcileSoon(s, pt.between(s, 4*time.Second, 8*time.Second))
 		return
 	}
 	if len(p.running) > p.desired {
 		pt.stopTask(s, p)
-		pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
+		pt.reconcileSoon(s, pt.between(s, 300*time.Millisecond, 800*time.Millisecond))
 		return
 	}
 	if d, ok := pt.anyRunning(s, p); ok {
 		pt.stopTask(s, d)
-		pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
+		pt.reconcileSoon(s, pt.between(s, 300*time.Millisecond, 800*time.Millisecond))
 		return
 	}
 	pt.settle(s, p)
@@ -641,7 +665,7 @@ func (pt *Part) resolveLaunch(s *service, p *deployment) {
 	p.updatedAt = pt.loop.Now()
 	if !pt.failsToStart(p.td) {
 		p.running = append(p.running, id)
-		pt.reconcileSoon(s, pt.loop.Between(500*time.Millisecond, 1500*time.Millisecond))
+		pt.reconcileSoon(s, pt.between(s, 500*time.Millisecond, 1500*time.Millisecond))
 		return
 	}
 	p.failed++

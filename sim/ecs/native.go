@@ -195,7 +195,7 @@ func (pt *Part) runHooks(sd *serviceDeployment, stage string) {
 			}
 		}
 		run := &hookRun{
-			id: ids.UUID(pt.loop.Rand()), targetType: h.TargetType, targetArn: h.HookTargetArn,
+			id: ids.UUID(pt.rnd(sd.svc)), targetType: h.TargetType, targetArn: h.HookTargetArn,
 			timeoutAction: action, stage: stage, status: hookSucceeded,
 			expiresAt: pt.loop.Now().Add(time.Duration(minutes) * time.Minute),
 		}
@@ -309,7 +309,7 @@ func (pt *Part) reconcileNative(s *service, p *deployment, sd *serviceDeployment
 	case stageCleanUp:
 		if d, ok := pt.anyRunning(s, p); ok {
 			pt.stopTask(s, d)
-			pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
+			pt.reconcileSoon(s, pt.between(s, 300*time.Millisecond, 800*time.Millisecond))
 			return
 		}
 		pt.settle(s, p)
@@ -366,12 +366,12 @@ func pct(v, def float64) float64 {
 
 // launch starts one task of p, as the rolling engine does.
 func (pt *Part) launch(s *service, p *deployment) {
-	id := ids.Hex(pt.loop.Rand(), 32)
+	id := ids.Hex(pt.rnd(s), 32)
 	p.pending = id
 	p.updatedAt = pt.loop.Now()
 	s.settled = false
 	pt.event(s, "has started 1 tasks: (task %s).", id)
-	pt.reconcileSoon(s, pt.loop.Between(4*time.Second, 8*time.Second))
+	pt.reconcileSoon(s, pt.between(s, 4*time.Second, 8*time.Second))
 }
 
 // --- wire ---

@@ -12,6 +12,7 @@ package ecs
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -112,6 +113,12 @@ type ServiceSpec struct {
 	// back on failure, tripping after that many failed tasks.
 	BreakerThreshold int
 	Tags             []Tag
+	// DeploymentConfiguration, when set, is applied over that as
+	// CreateService's member would be (a native strategy, its hooks).
+	DeploymentConfiguration json.RawMessage
+	// Rand, when set, is the service's own random source, so that adding
+	// it leaves what the world's source draws for the others as it was.
+	Rand *rand.Rand
 }
 
 // CreateService creates the service in its cluster (which must exist) and
@@ -126,7 +133,13 @@ func (pt *Part) CreateService(s ServiceSpec) bool {
 	if s.BreakerThreshold > 0 {
 		cfg.breakerEnable, cfg.breakerRollback, cfg.threshold = true, true, s.BreakerThreshold
 	}
-	pt.createService(c, s.Name, td, s.Desired, cfg, s.Tags, controllerECS)
+	if len(s.DeploymentConfiguration) > 0 {
+		var e *apiError
+		if cfg, e = parseDeployConfig(s.DeploymentConfiguration, cfg); e != nil {
+			return false
+		}
+	}
+	pt.createService(c, s.Name, td, s.Desired, cfg, s.Tags, controllerECS, s.Rand)
 	return true
 }
 
@@ -234,6 +247,27 @@ func (pt *Part) retain(f *family, keep int) {
 	f.revs = slices.DeleteFunc(f.revs, func(td *taskDef) bool { return gone[td] })
 }
 
+// ContinueHooks continues every PAUSE lifecycle hook waiting in the
+// service's deployment in flight, as a colleague would in the console;
+// false when none waits.
+func (pt *Part) ContinueHooks(cluster, name string) bool {
+	s := pt.service(cluster, name)
+	p := (*deployment)(nil)
+	if s != nil {
+		p = s.primary()
+	}
+	if p == nil || p.sd == nil || p.sd.native == nil {
+		return false
+	}
+	done := false
+	for _, h := range p.sd.native.hooks {
+		if h.status == hookAwaiting && pt.continueHook(p.sd, h.id, actionContinue) == nil {
+			done = true
+		}
+	}
+	return done
+}
+
 // CodeDeployReplace starts a CodeDeploy blue/green deployment of a
 // CODE_DEPLOY service, as CodeDeploy drives ECS: a replacement task set of
 // taskDef at 100 % scale, ACTIVE beside the PRIMARY original, with the
@@ -244,7 +278,7 @@ func (pt *Part) CodeDeployReplace(cluster, name, taskDef string) string {
 	if s == nil || td == nil || s.controller != controllerCodeDeploy || s.status != statusActive {
 		return ""
 	}
-	id := "d-" + strings.ToUpper(ids.Mixed(pt.loop.Rand(), 9))
+	id := "d-" + strings.ToUpper(ids.Mixed(pt.rnd(s), 9))
 	pt.addTaskSet(s, td, depActive, 100, id, "CodeDeploy")
 	return id
 }

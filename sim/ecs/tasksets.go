@@ -76,7 +76,7 @@ func (s *service) findTaskSet(ref string) *taskSet {
 // addTaskSet creates a task set of td at scale percent and starts scaling
 // it. startedBy is who created it ("" for an external tool's own).
 func (pt *Part) addTaskSet(s *service, td *taskDef, status string, scale float64, externalID, startedBy string) *taskSet {
-	id := "ecs-svc/" + ids.Digits(pt.loop.Rand(), 19)
+	id := "ecs-svc/" + ids.Digits(pt.rnd(s), 19)
 	ts := &taskSet{
 		id: id, arn: pt.arn(s.cl.region, "task-set/"+s.cl.name+"/"+s.name+"/"+id),
 		status: status, td: td, scale: scale, externalID: externalID, startedBy: startedBy,
@@ -91,7 +91,7 @@ func (pt *Part) addTaskSet(s *service, td *taskDef, status string, scale float64
 // scaleTaskSetSoon moves a task set one task towards its computed desired
 // count a few seconds from now, and so on until it is steady.
 func (pt *Part) scaleTaskSetSoon(s *service, ts *taskSet) {
-	pt.loop.After(pt.loop.Between(3*time.Second, 6*time.Second), func() { pt.scaleTaskSet(s, ts) })
+	pt.loop.After(pt.between(s, 3*time.Second, 6*time.Second), func() { pt.scaleTaskSet(s, ts) })
 }
 
 func (pt *Part) scaleTaskSet(s *service, ts *taskSet) {
