@@ -103,13 +103,15 @@ func runGate(ctx context.Context, g *globals, io streams, o gateOptions) error {
 	if want != "" {
 		tried.Gate = &model.Gate{Service: o.service, Gate: want}
 	}
-	svc, src, err := gateSourcesOf(s, o.service)
+	svc, src, snap, err := s.gateSources(ctx, o.service)
 	if err != nil {
 		_ = s.p.Failed(tried, err)
 		return err
 	}
 	read := func(ctx context.Context) (*model.Snapshot, error) { return s.readGates(ctx, src, svc) }
-	snap, err := read(ctx)
+	if snap == nil {
+		snap, err = read(ctx)
+	}
 	if err != nil {
 		_ = s.p.Failed(tried, err)
 		return err
@@ -199,18 +201,29 @@ func ciOf(s *session, name string) (*config.Service, providers.CISource, error) 
 	return svc, src, nil
 }
 
-// gateSourcesOf is ciOf, or for a service without CI whose deploy
-// provider answers gates of its own (an ECS PAUSE lifecycle hook), that
-// service with no CI source.
-func gateSourcesOf(s *session, name string) (*config.Service, providers.CISource, error) {
+// gateSources is ciOf; for a service without CI, the service with no CI
+// source when a deploy of it waits at a gate of its deploy provider (an
+// ECS PAUSE lifecycle hook), with the gates read (snap); otherwise ciOf's
+// usage error stands.
+func (s *session) gateSources(ctx context.Context, name string) (*config.Service, providers.CISource, *model.Snapshot, error) {
 	svc, src, err := ciOf(s, name)
 	if err == nil {
-		return svc, src, nil
+		return svc, src, nil, nil
 	}
-	if sv, ok := s.cfg.Service(name); ok && len(s.deployGateEnvs(sv)) > 0 {
-		return sv, nil, nil
+	sv, ok := s.cfg.Service(name)
+	if !ok || len(s.deployGateEnvs(sv)) == 0 {
+		return nil, nil, nil, err
 	}
-	return nil, nil, err
+	snap, rerr := s.readGates(ctx, nil, sv)
+	switch {
+	case rerr != nil:
+		return nil, nil, nil, err
+	case len(snap.Approvals) == 0 && sv.CI == nil:
+		return nil, nil, nil, usageErr("%s has no CI configured (no ci: in %s), and no deploy of it waits for approval", name, s.cfg.Path)
+	case len(snap.Approvals) == 0:
+		return nil, nil, nil, err
+	}
+	return sv, nil, snap, nil
 }
 
 // deployGateEnvs are the service's environments whose provider answers
