@@ -23,7 +23,9 @@ type Landing struct {
 // it asked for, or failed, or was replaced by someone else's deploy.
 func Landed(a model.Action, e model.EnvStatus) Landing {
 	switch a.Kind {
-	case model.ActionAbort:
+	case model.ActionAbort, model.ActionReject:
+		// A reject followed here rolled a deploy back at its gate: done
+		// once nothing moves, like an abort.
 		return Landing{Done: !e.Moving()}
 	case model.ActionSwitch:
 		// Landed once the standby holds the name; the versions may match.

@@ -149,8 +149,9 @@ func TestSimPauseGateThroughPlanner(t *testing.T) {
 				t.Fatalf("approvals: %+v", snap.Approvals)
 			}
 			pl := p.Propose(snap, action.Ask{Kind: kind, Service: "api"})
-			if pl.Why != "" || pl.Action.Environment != "production" || !strings.Contains(pl.Note, "the deploy to production waits") {
-				t.Fatalf("plan: why %q env %q note %q", pl.Why, pl.Action.Environment, pl.Note)
+			if pl.Why != "" || pl.Action.Environment != "production" || !strings.Contains(pl.Note, "the deploy to production waits") ||
+				!strings.Contains(pl.Calls, "ContinueServiceDeployment") {
+				t.Fatalf("plan: why %q env %q note %q calls %q", pl.Why, pl.Action.Environment, pl.Note, pl.Calls)
 			}
 			sb.world.ResetRequests()
 			res, err := p.Run(context.Background(), pl.Action)
