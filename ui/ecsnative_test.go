@@ -56,3 +56,23 @@ func TestGoldenNativeCanary(t *testing.T) {
 	}
 	golden.RequireEqual(t, []byte(board))
 }
+
+// A stage or a hook's words from ECS are outside text: escapes and bidi
+// overrides reach the screen only as printable text.
+func TestNativeTextIsPrintable(t *testing.T) {
+	specs, src := nativeWorld()
+	src.envs[0].Canary.Stage = "BAKE\x1b[2J_TIME\u202e"
+	src.envs[0].Canary.EndsAt = time.Time{}
+	src.envs[1].Gates[0].Subject = "paused\x1b]52;c;ZXZpbA==\x07"
+	src.envs[1].Gates[0].Gate = "pause\x1b[31m-production"
+	m := New(Options{Title: "hostile", Services: specs, Providers: registry([]providers.DeploySource{src}),
+		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 160, Height: 30})
+	m = fetchAll(t, m)
+	out := m.View()
+	for _, bad := range []string{"\x1b[2J", "\x1b]52", "\x07", "\u202e", "\x1b[31m"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the board let %q through:\n%s", bad, out)
+		}
+	}
+}

@@ -239,3 +239,36 @@ func TestDemoCheckoutPausedAtT0(t *testing.T) {
 	}
 	t.Logf("staging: %s %+v; production: %s %q %d%%, gate %s", sts[0].State, sts[0].Canary, prod.State, prod.Canary.Stage, prod.Canary.Weight, prod.Gates[0].Gate)
 }
+
+// Aborted while its PAUSE hook waits: the rollback runs once, the hook
+// stops waiting (no gate left), and its timeout does nothing later.
+func TestSimAbortWhilePaused(t *testing.T) {
+	sb := startSim(t)
+	seedNative(t, sb, nativeConfig(types.DeploymentStrategyCanary))
+	s := sb.source(t, prodAPI, nil)
+	untilCanary(t, sb, s, "the gate", func(st model.EnvStatus) bool { return len(st.Gates) > 0 })
+	if _, err := s.Abort(context.Background(), key("api", "production"), false); err != nil {
+		t.Fatalf("abort: %v", err)
+	}
+	st := untilCanary(t, sb, s, "rolled back", func(st model.EnvStatus) bool { return st.State == model.StateRolledBack })
+	if len(st.Gates) != 0 || st.Version.SHA != shaGood1 {
+		t.Fatalf("after the abort: %+v", st)
+	}
+	sb.step(t, 40*time.Minute) // past the hook's timeout
+	if st := fetchOne(t, s); st.State != model.StateRolledBack || st.Version.SHA != shaGood1 || len(st.Gates) != 0 {
+		t.Fatalf("after the hook's timeout: %s %+v", st.State, st.Version)
+	}
+}
+
+// Unanswered, the hook's timeout action (ROLLBACK) takes the deploy back.
+func TestSimPauseTimesOut(t *testing.T) {
+	sb := startSim(t)
+	seedNative(t, sb, nativeConfig(types.DeploymentStrategyCanary))
+	s := sb.source(t, prodAPI, nil)
+	untilCanary(t, sb, s, "the gate", func(st model.EnvStatus) bool { return len(st.Gates) > 0 })
+	sb.step(t, 31*time.Minute)
+	st := untilCanary(t, sb, s, "rolled back", func(st model.EnvStatus) bool { return st.State == model.StateRolledBack })
+	if st.Version.SHA != shaGood1 || st.Deployment == nil || !strings.Contains(st.Deployment.Reason, "timed out") {
+		t.Fatalf("timed out: %+v %+v", st.Version, st.Deployment)
+	}
+}

@@ -555,7 +555,7 @@ func (pt *Part) startRollback(s *service, sd *serviceDeployment, reason, status 
 	sd.updatedAt = pt.loop.Now()
 	sd.rollback = &sdRollback{reason: reason, rev: to, at: pt.loop.Now()}
 	if sd.native != nil {
-		sd.native.resetWeights()
+		sd.native.rolledBack()
 	}
 	s.settled = false
 	pt.event(s, "rolling back to deployment %s.", to.deploymentID)

@@ -220,7 +220,7 @@ func (n *nativeState) waiting() bool {
 
 // hookTimeout takes a PAUSE hook's timeout action if it still waits.
 func (pt *Part) hookTimeout(sd *serviceDeployment, run *hookRun) {
-	if run.status != hookAwaiting || sd.terminal() {
+	if run.status != hookAwaiting || sd.terminal() || sd.rollback != nil {
 		return
 	}
 	run.status = hookTimedOut
@@ -274,11 +274,20 @@ func (pt *Part) nativeRollback(sd *serviceDeployment, reason string) {
 	if sd.cbStatus == cbMonitoring {
 		sd.cbStatus = cbMonitoringComplete
 	}
+	sd.statusReason = reason
 	pt.startRollback(sd.svc, sd, reason, sdRollbackInProgress)
 }
 
-// nativeWeights resets the weights once a rollback takes the traffic back.
-func (n *nativeState) resetWeights() { n.prodWeight, n.testWeight, n.shifting = 0, 0, false }
+// rolledBack resets the weights once a rollback takes the traffic back;
+// a hook still waiting will not be answered any more.
+func (n *nativeState) rolledBack() {
+	n.prodWeight, n.testWeight, n.shifting = 0, 0, false
+	for _, h := range n.hooks {
+		if h.status == hookAwaiting {
+			h.status = hookFailed
+		}
+	}
+}
 
 // reconcileNative takes one step of a native deployment: tasks while
 // scaling up and cleaning up, weights in the production shift, time in the
