@@ -25,7 +25,7 @@ func (s *Source) Describe(a model.Action) string {
 	case model.ActionApprove:
 		return fmt.Sprintf("ContinueServiceDeployment CONTINUE: the deployment of %s on %s goes on past its PAUSE hook", a.To.Short(), svc)
 	case model.ActionReject:
-		return fmt.Sprintf("ContinueServiceDeployment ROLLBACK: the deployment of %s on %s rolls back to %s", a.To.Short(), svc, a.From.Short())
+		return fmt.Sprintf("ContinueServiceDeployment ROLLBACK: the deployment of %s on %s stops at its PAUSE hook and ECS rolls it back", a.To.Short(), svc)
 	}
 	return fmt.Sprintf("ECS cannot %s", a.Kind)
 }
