@@ -7,15 +7,15 @@ import (
 	"flightdeck/providers/audit"
 )
 
-// The demo's checkout production waits at an ECS PAUSE lifecycle hook:
+// The demo's orders production waits at an ECS PAUSE lifecycle hook:
 // approve continues the deployment and reject rolls it back, both through
-// ContinueServiceDeployment, audited like a CI gate. checkout has no CI.
+// ContinueServiceDeployment, audited like a CI gate. orders has no CI.
 func TestApproveECSPauseHook(t *testing.T) {
 	for _, tc := range []struct{ kind, action string }{{"approve", "CONTINUE"}, {"reject", "ROLLBACK"}} {
 		t.Run(tc.kind, func(t *testing.T) {
 			aw := newActionWorld(t)
 			aw.w.ResetRequests()
-			code, out, stderr := aw.run(tc.kind, "checkout", "--yes", "--json")
+			code, out, stderr := aw.run(tc.kind, "orders", "--yes", "--json")
 			if code != exitOK {
 				t.Fatalf("%s exit %d: %s\n%s", tc.kind, code, stderr, out)
 			}
@@ -31,7 +31,7 @@ func TestApproveECSPauseHook(t *testing.T) {
 				t.Fatalf("audit: %+v", recs)
 			}
 			// Answered: nothing waits any more.
-			code, _, stderr = aw.run(tc.kind, "checkout", "--yes")
+			code, _, stderr = aw.run(tc.kind, "orders", "--yes")
 			if code != exitUsage || !strings.Contains(stderr, "no deploy of it waits for approval") {
 				t.Errorf("second %s: exit %d: %s", tc.kind, code, stderr)
 			}

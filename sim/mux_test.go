@@ -217,11 +217,11 @@ func TestWriteConfig(t *testing.T) {
 	if len(c.Services) != len(demoCatalogue())+2 {
 		t.Fatalf("%d services", len(c.Services))
 	}
-	// Then shop, on Elastic Beanstalk; last checkout, a native canary on
+	// Then shop, on Elastic Beanstalk; last orders, a native canary on
 	// ECS without CI.
-	if co := c.Services[len(c.Services)-1]; co.Name != "checkout" || co.Repo != "acme/checkout" || co.CI != nil || len(co.Environments) != 2 ||
+	if co := c.Services[len(c.Services)-1]; co.Name != "orders" || co.Repo != "acme/orders" || co.CI != nil || len(co.Environments) != 2 ||
 		co.Environments[1].ECS.Cluster != "production" || !co.Environments[1].Protected {
-		t.Fatalf("checkout: %+v", co)
+		t.Fatalf("orders: %+v", co)
 	}
 	shop := c.Services[len(c.Services)-2]
 	if shop.Name != "shop" || shop.Repo != "acme/shop" || len(shop.Environments) != 2 || shop.CI == nil ||

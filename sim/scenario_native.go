@@ -11,7 +11,7 @@ import (
 	"flightdeck/sim/internal/ids"
 )
 
-// The demo's service on an ECS native deployment strategy: checkout, a
+// The demo's service on an ECS native deployment strategy: orders, a
 // CANARY service (10 % of production traffic for a 3-minute canary bake,
 // then all of it, then a 5-minute bake with the old revision still up).
 // Production has a PAUSE lifecycle hook before production traffic moves:
@@ -24,7 +24,7 @@ import (
 // exactly as it was before it came.
 
 const (
-	nvCheckout     = "checkout"
+	nvOrders       = "orders"
 	nvReleases     = 6
 	nvReleaseGap   = 5 * time.Hour
 	nvProdAfter    = 45 * time.Minute // a release reaches production this long after staging
@@ -33,16 +33,16 @@ const (
 	nvLiveEveryMax = 50 * time.Minute
 )
 
-var checkoutSubjects = []string{
+var ordersSubjects = []string{
 	"Split the payment step into its own page",
 	"Retry the tax quote once on a timeout",
 	"Show the saved cards first",
 	"Validate postcodes before the address lookup",
-	"Send the basket ID with every checkout event",
+	"Send the basket ID with every orders event",
 	"Fix the double submit on slow networks",
 }
 
-// nativeDeployConfig is checkout's deploymentConfiguration; pause adds the
+// nativeDeployConfig is orders's deploymentConfiguration; pause adds the
 // PAUSE hook before production traffic shifts.
 func nativeDeployConfig(pause bool) json.RawMessage {
 	cfg := map[string]any{
@@ -61,18 +61,18 @@ func nativeDeployConfig(pause bool) json.RawMessage {
 	return b
 }
 
-// withoutNative leaves checkout out of the demo: only for the test that
+// withoutNative leaves orders out of the demo: only for the test that
 // shows it leaves every other service as it was.
 var withoutNative = false
 
-// seedNative schedules checkout's history from now (the start of the
+// seedNative schedules orders's history from now (the start of the
 // demo's history) to t0, and its live releases; the loop is held.
 func (w *World) seedNative(t0 time.Time) {
 	if withoutNative {
 		return
 	}
 	r := rand.New(rand.NewPCG(uint64(w.seed), 0xc4ec0))
-	cs := &catalogueService{name: nvCheckout, port: 8081, cpu: 512, labelled: true, subjects: checkoutSubjects, envs: []*catalogueEnv{
+	cs := &catalogueService{name: nvOrders, port: 8081, cpu: 512, labelled: true, subjects: ordersSubjects, envs: []*catalogueEnv{
 		{name: "staging", cluster: clusterStaging, region: regionStaging, desired: 2},
 		{name: "production", cluster: clusterProduction, region: regionProduction, desired: 3, protected: true},
 	}}
@@ -117,7 +117,7 @@ func (w *World) seedNative(t0 time.Time) {
 	w.loop.At(t0.Add(pace(nvLiveEvery)), func() { w.nativeLive(cs, r) })
 }
 
-// nativeLive ships checkout's next commit to staging (its canary runs
+// nativeLive ships orders's next commit to staging (its canary runs
 // there by itself), and schedules the one after.
 func (w *World) nativeLive(cs *catalogueService, r *rand.Rand) {
 	w.nativeDeploy(cs, "staging", w.nativeCommit(cs, r).SHA)

@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// checkout draws only from its own random sources: with it or without it,
+// orders draws only from its own random sources: with it or without it,
 // every other service (ECS state, pipelines, commits) is the same.
-func TestCheckoutLeavesTheOthersAlone(t *testing.T) {
+func TestOrdersLeavesTheOthersAlone(t *testing.T) {
 	world := func(without bool) []byte {
 		withoutNative = without
 		defer func() { withoutNative = false }()
@@ -25,7 +25,7 @@ func TestCheckoutLeavesTheOthersAlone(t *testing.T) {
 	}
 	with, without := world(false), world(true)
 	if !bytes.Equal(with, without) {
-		t.Fatal("adding checkout changed the other services")
+		t.Fatal("adding orders changed the other services")
 	}
 	if len(with) < 10000 {
 		t.Fatalf("compared only %d bytes", len(with))

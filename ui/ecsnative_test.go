@@ -17,24 +17,24 @@ import (
 // four minutes of its bake left, production a blue/green deploy paused by
 // a PAUSE lifecycle hook that expires in 29 minutes.
 func nativeWorld() ([]model.ServiceSpec, *fakeSource) {
-	specs := []model.ServiceSpec{{Name: "checkout", Environments: []model.EnvSpec{
+	specs := []model.ServiceSpec{{Name: "orders", Environments: []model.EnvSpec{
 		{Name: "staging", Target: model.TargetECS}, {Name: "production", Target: model.TargetECS, Protected: true}}}}
 	side := func(c byte, rev string) model.CanarySide {
-		return model.CanarySide{Version: model.Version{SHA: sha(c), Revision: rev}, Target: "arn:aws:ecs:us-east-1:1:service-revision/p/checkout/" + rev}
+		return model.CanarySide{Version: model.Version{SHA: sha(c), Revision: rev}, Target: "arn:aws:ecs:us-east-1:1:service-revision/p/orders/" + rev}
 	}
 	deploy := &model.Deployment{FromSHA: sha('a'), ToSHA: sha('b'), Running: 2, Desired: 2, StartedAt: t0.Add(-6 * time.Minute)}
-	staging := model.EnvStatus{Service: "checkout", Environment: "staging", Target: model.TargetECS, State: model.StateDeploying,
-		Version: model.Version{SHA: sha('b'), Revision: "checkout-staging:8"}, Deployment: deploy,
+	staging := model.EnvStatus{Service: "orders", Environment: "staging", Target: model.TargetECS, State: model.StateDeploying,
+		Version: model.Version{SHA: sha('b'), Revision: "orders-staging:8"}, Deployment: deploy,
 		Canary: &model.Canary{Source: "ecs", Weight: 10, Steps: []int{10, 100}, Step: 0, Stage: "PRODUCTION_TRAFFIC_SHIFT",
 			EndsAt: t0.Add(4*time.Minute - 10*time.Second), Stable: side('a', "7"), Canary: side('b', "8")}}
 	prodDeploy := *deploy
-	production := model.EnvStatus{Service: "checkout", Environment: "production", Target: model.TargetECS, State: model.StateDeploying,
-		Version: model.Version{SHA: sha('b'), Revision: "checkout-production:31"}, Deployment: &prodDeploy,
+	production := model.EnvStatus{Service: "orders", Environment: "production", Target: model.TargetECS, State: model.StateDeploying,
+		Version: model.Version{SHA: sha('b'), Revision: "orders-production:31"}, Deployment: &prodDeploy,
 		Canary: &model.Canary{Source: "ecs", Weight: 0, Steps: []int{100}, Step: -1, Stage: "PRODUCTION_TRAFFIC_SHIFT",
 			Stable: side('a', "30"), Canary: side('b', "31")},
 		Gates: []model.Gate{{Provider: "ecs", Gate: "pause-production", ID: "hook-1", SHA: sha('b'),
 			Subject: "ECS blue_green deploy paused at PRODUCTION_TRAFFIC_SHIFT (0% of production)", WaitingSince: t0.Add(-time.Minute),
-			WorkflowID: "arn:aws:ecs:us-east-1:1:service-deployment/p/checkout/Ab12", ExpiresAt: t0.Add(29 * time.Minute)}}}
+			WorkflowID: "arn:aws:ecs:us-east-1:1:service-deployment/p/orders/Ab12", ExpiresAt: t0.Add(29 * time.Minute)}}}
 	src := &fakeSource{name: "aws us-east-1"}
 	src.envs = []model.EnvStatus{staging, production}
 	return specs, src

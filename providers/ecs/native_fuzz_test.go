@@ -17,7 +17,7 @@ import (
 )
 
 // The native-deployment mapping path under odd answers: the demo's
-// checkout production paused at its PAUSE hook, recorded, then one
+// orders production paused at its PAUSE hook, recorded, then one
 // operation's answer replaced.
 
 const (
@@ -25,9 +25,9 @@ const (
 	opDescribeServiceRevisions   = "DescribeServiceRevisions"
 )
 
-var checkoutProd = Environment{Key: model.EnvKey{Service: "checkout", Environment: "production"}, Cluster: "production", Service: "checkout"}
+var ordersProd = Environment{Key: model.EnvKey{Service: "orders", Environment: "production"}, Cluster: "production", Service: "orders"}
 
-// nativeAnswers are the real answers of a poll of checkout/production: a
+// nativeAnswers are the real answers of a poll of orders/production: a
 // fresh map each call, for the caller to change.
 func nativeAnswers() map[string][]byte { return maps.Clone(recordedNative()) }
 
@@ -36,7 +36,7 @@ var recordedNative = sync.OnceValue(func() map[string][]byte {
 	w := sim.New(sim.Options{Seed: 1, Clock: clock})
 	w.Step(clock.Advance(30 * time.Second))
 	rec := &oddanswers.Recorder{Handler: w.Handler()}
-	s := newSource(sdkClient(rec), testRegion, Options{Environments: []Environment{checkoutProd}, Now: clock.Now})
+	s := newSource(sdkClient(rec), testRegion, Options{Environments: []Environment{ordersProd}, Now: clock.Now})
 	_, _ = s.Fetch(context.Background())
 	out := map[string][]byte{}
 	for op, bodies := range rec.Bodies(func(x oddanswers.Exchange) string { return opOf(x.Header) }) {
@@ -45,13 +45,13 @@ var recordedNative = sync.OnceValue(func() map[string][]byte {
 	return out
 })
 
-// readNativeWith polls checkout/production once with answers, and says
+// readNativeWith polls orders/production once with answers, and says
 // whether a panic was recovered.
 func readNativeWith(t *testing.T, answers map[string][]byte) model.EnvStatus {
 	t.Helper()
 	h := &canned{}
 	h.answers.Store(&answers)
-	s := newSource(sdkClient(oddanswers.Transport{Handler: h}), testRegion, Options{Environments: []Environment{checkoutProd}, Now: fakeclock.New(t0).Now})
+	s := newSource(sdkClient(oddanswers.Transport{Handler: h}), testRegion, Options{Environments: []Environment{ordersProd}, Now: fakeclock.New(t0).Now})
 	before := providers.RecoveredPanics()
 	sts, _ := s.Fetch(context.Background())
 	if providers.RecoveredPanics() != before || len(sts) != 1 {

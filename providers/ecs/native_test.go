@@ -204,15 +204,15 @@ func TestSimNativeLinearAndAbort(t *testing.T) {
 	}
 }
 
-// The demo's checkout service: at t0 its production deploy waits at the
+// The demo's orders service: at t0 its production deploy waits at the
 // PAUSE hook before any production traffic moved; staging's canary ran by
 // itself and bakes.
-func TestDemoCheckoutPausedAtT0(t *testing.T) {
+func TestDemoOrdersPausedAtT0(t *testing.T) {
 	srv := simtest.Start(t, t0, sim.Options{Seed: 1})
 	srv.Step(30 * time.Second)
 	envs := []Environment{
-		{Key: key("checkout", "staging"), Cluster: "staging", Service: "checkout"},
-		{Key: key("checkout", "production"), Cluster: "production", Service: "checkout"},
+		{Key: key("orders", "staging"), Cluster: "staging", Service: "orders"},
+		{Key: key("orders", "production"), Cluster: "production", Service: "orders"},
 	}
 	s, err := New(context.Background(), Options{Region: testRegion, EndpointURL: srv.URL, Anonymous: true, Environments: envs, Now: srv.Clock.Now})
 	if err != nil {

@@ -64,7 +64,7 @@ func TestBoto3NativeAndTaskSets(t *testing.T) {
 		t.Errorf("deployment: stage %s weights %v/%v", got.Stage, got.TargetWeight, got.SourceWeight)
 	case len(got.Waiting) != 1 || got.Waiting[0]["type"] != "PAUSE" || got.Waiting[0]["timeout"] != "ROLLBACK":
 		t.Errorf("waiting hooks: %v", got.Waiting)
-	case !strings.Contains(got.TargetTD, ":task-definition/checkout-production:") || !got.Continued || got.SecondContinue != "ConflictException":
+	case !strings.Contains(got.TargetTD, ":task-definition/orders-production:") || !got.Continued || got.SecondContinue != "ConflictException":
 		t.Errorf("revision %s, continued %v, second continue %s", got.TargetTD, got.Continued, got.SecondContinue)
 	}
 	cd, ext := got.Controllers["cd"], got.Controllers["ext"]

@@ -71,11 +71,11 @@ def keep(http_response, model, **_):
 ecs.meta.events.register("after-call.ecs.*", keep)
 
 out = {}
-svc = ecs.describe_services(cluster="production", services=["checkout"])["services"][0]
+svc = ecs.describe_services(cluster="production", services=["orders"])["services"][0]
 out["strategy"] = svc["deploymentConfiguration"]["strategy"]
 out["hooks"] = svc["deploymentConfiguration"].get("lifecycleHooks", [])
 arn = svc["currentServiceDeployment"]
-listed = ecs.list_service_deployments(cluster="production", service="checkout", status=["IN_PROGRESS"])["serviceDeployments"]
+listed = ecs.list_service_deployments(cluster="production", service="orders", status=["IN_PROGRESS"])["serviceDeployments"]
 out["listed"] = [d["serviceDeploymentArn"] for d in listed]
 sd = ecs.describe_service_deployments(serviceDeploymentArns=[arn])["serviceDeployments"][0]
 out["stage"] = sd["lifecycleStage"]
