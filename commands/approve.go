@@ -25,7 +25,8 @@ func newApproveCmd(g *globals, io streams) *cobra.Command {
 		"Approve the gate a service's pipeline waits at, letting it go on",
 		`approve lets SERVICE's pipeline go on past the gate it waits at (a CircleCI
 approval job such as hold-production), so the commit goes on to the
-environment the gate guards.`,
+environment the gate guards. An ECS deploy paused by a PAUSE lifecycle hook
+is a gate too: approve continues it (ContinueServiceDeployment CONTINUE).`,
 		"once the pipeline has moved on past the gate")
 }
 
@@ -34,7 +35,9 @@ func newRejectCmd(g *globals, io streams) *cobra.Command {
 		"Reject the gate a service's pipeline waits at, stopping it there",
 		`reject stops SERVICE's pipeline at the gate it waits at (a CircleCI approval
 job such as hold-production). CircleCI has no "reject": flightdeck cancels
-the gate's workflow, so the commit never reaches the environment it guards.`,
+the gate's workflow, so the commit never reaches the environment it guards.
+An ECS deploy paused by a PAUSE lifecycle hook is rolled back
+(ContinueServiceDeployment ROLLBACK).`,
 		"once the gate's workflow shows canceled")
 }
 
@@ -100,12 +103,15 @@ func runGate(ctx context.Context, g *globals, io streams, o gateOptions) error {
 	if want != "" {
 		tried.Gate = &model.Gate{Service: o.service, Gate: want}
 	}
-	svc, src, err := ciOf(s, o.service)
+	svc, src, snap, err := s.gateSources(ctx, o.service)
 	if err != nil {
 		_ = s.p.Failed(tried, err)
 		return err
 	}
-	snap, err := s.readCI(ctx, src, svc.Name)
+	read := func(ctx context.Context) (*model.Snapshot, error) { return s.readGates(ctx, src, svc) }
+	if snap == nil {
+		snap, err = read(ctx)
+	}
 	if err != nil {
 		_ = s.p.Failed(tried, err)
 		return err
@@ -139,7 +145,7 @@ func runGate(ctx context.Context, g *globals, io streams, o gateOptions) error {
 		return err
 	}
 	if o.act.wait && !g.dryRun {
-		return s.followGate(ctx, src, plan.Action, o.act.timeout)
+		return s.followGate(ctx, read, plan.Action, o.act.timeout)
 	}
 	return nil
 }
@@ -193,6 +199,85 @@ func ciOf(s *session, name string) (*config.Service, providers.CISource, error) 
 		return nil, nil, usageErr("%s's CI (%s) is not read by flightdeck yet", name, svc.CI.Provider)
 	}
 	return svc, src, nil
+}
+
+// gateSources is ciOf; for a service without CI, the service with no CI
+// source when a deploy of it waits at a gate of its deploy provider (an
+// ECS PAUSE lifecycle hook), with the gates read (snap); otherwise ciOf's
+// usage error stands.
+func (s *session) gateSources(ctx context.Context, name string) (*config.Service, providers.CISource, *model.Snapshot, error) {
+	svc, src, err := ciOf(s, name)
+	if err == nil {
+		return svc, src, nil, nil
+	}
+	sv, ok := s.cfg.Service(name)
+	if !ok || len(s.deployGateEnvs(sv)) == 0 {
+		return nil, nil, nil, err
+	}
+	snap, rerr := s.readGates(ctx, nil, sv)
+	switch {
+	case rerr != nil:
+		return nil, nil, nil, err
+	case len(snap.Approvals) == 0 && sv.CI == nil:
+		return nil, nil, nil, usageErr("%s has no CI configured (no ci: in %s), and no deploy of it waits for approval", name, s.cfg.Path)
+	case len(snap.Approvals) == 0:
+		return nil, nil, nil, err
+	}
+	return sv, nil, snap, nil
+}
+
+// deployGateEnvs are the service's environments whose provider answers
+// deploy-side gates.
+func (s *session) deployGateEnvs(svc *config.Service) []target {
+	var out []target
+	for i := range svc.Environments {
+		e := &svc.Environments[i]
+		t := target{svc: svc, env: e, key: model.EnvKey{Service: svc.Name, Environment: e.Name}}
+		if _, ok := providers.EnvAs[providers.GateChecker](s.w.reg, t.key); ok {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// readGates is every gate of the service waiting now: its CI's (when src
+// is set) and its deploys' (a live read of each environment whose
+// provider has gates). A deploy read that fails only leaves its gates
+// out, unless nothing at all could be read.
+func (s *session) readGates(ctx context.Context, src providers.CISource, svc *config.Service) (*model.Snapshot, error) {
+	var snap *model.Snapshot
+	if src != nil {
+		var err error
+		if snap, err = s.readCI(ctx, src, svc.Name); err != nil {
+			return nil, err
+		}
+	} else {
+		snap = model.NewSnapshot([]model.ServiceSpec{s.spec(svc.Name)})
+	}
+	envs := s.deployGateEnvs(svc)
+	var failed []string
+	for _, t := range envs {
+		st, err := s.live(ctx, t)
+		if err != nil {
+			failed = append(failed, err.Error())
+			continue
+		}
+		snap.Merge(model.FetchResult{At: st.FetchedAt, Envs: []model.EnvStatus{st}})
+	}
+	if src == nil && len(failed) == len(envs) && len(failed) > 0 {
+		return nil, &exitError{code: exitFailed, err: fmt.Errorf("could not read the deploys of %s: %s", svc.Name, strings.Join(failed, "; "))}
+	}
+	return snap, nil
+}
+
+// spec is a configured service's shape, or its name alone.
+func (s *session) spec(service string) model.ServiceSpec {
+	for _, sp := range s.w.specs {
+		if sp.Name == service {
+			return sp
+		}
+	}
+	return model.ServiceSpec{Name: service}
 }
 
 // readCI reads the service's pipelines once, as the dashboard does but
@@ -296,12 +381,12 @@ func gateByID(service string, pipelines []model.Pipeline, id string) model.Gate 
 
 // followGate polls the CI source until the planner's judgement says the
 // gate's answer landed (action.LandedGate), or the timeout passes.
-func (s *session) followGate(ctx context.Context, src providers.CISource, a model.Action, timeout time.Duration) error {
+func (s *session) followGate(ctx context.Context, read func(context.Context) (*model.Snapshot, error), a model.Action, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	last := "not read yet"
 	for {
-		snap, err := s.readCI(ctx, src, a.Service)
+		snap, err := read(ctx)
 		if err != nil {
 			last = "unreadable: " + err.Error()
 		} else {

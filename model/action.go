@@ -196,6 +196,9 @@ func CheckPreconditions(a Action, now EnvStatus) error {
 	if now.FetchedAt.IsZero() && now.Error != "" {
 		return Refuse("%s/%s cannot be read (%s); refusing to act on it blind", a.Service, a.Environment, now.Error)
 	}
+	if !a.Kind.CI() && now.ReadOnly != "" {
+		return Refuse("%s/%s: %s", a.Service, a.Environment, now.ReadOnly)
+	}
 	switch a.Kind {
 	case ActionApprove, ActionReject:
 		if a.Gate == nil || a.Gate.ID == "" {

@@ -35,6 +35,11 @@ type Canary struct {
 	Verdict Verdict `json:"verdict"`
 	// Blocked says why a canary step may not be taken now ("" when it may).
 	Blocked string `json:"blocked,omitempty"`
+	// Alarms and CircuitBreaker are the platform's own watch on the deploy
+	// where it keeps one (ECS native: "TRIGGERED: HighErrors",
+	// "MONITORING (1 of 3 tasks failed)"); "" otherwise.
+	Alarms         string `json:"alarms,omitempty"`
+	CircuitBreaker string `json:"circuit_breaker,omitempty"`
 }
 
 // CanarySide is one side of a canary: its version and its traffic over

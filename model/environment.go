@@ -112,6 +112,18 @@ type EnvStatus struct {
 	// Canary is the canary in force, with its weights, both sides' traffic
 	// and the verdict; nil when no canary runs.
 	Canary *Canary `json:"canary,omitempty"`
+	// Controller names who deploys the environment when it is not the
+	// platform's own deployer flightdeck drives: "CODE_DEPLOY" or
+	// "EXTERNAL" for an ECS service; "" otherwise.
+	Controller string `json:"controller,omitempty"`
+	// ReadOnly says why flightdeck shows this environment but may not
+	// change it ("production is deployed by CodeDeploy; …"); "" when it
+	// may. The planner refuses every deploy action here with this text.
+	ReadOnly string `json:"read_only,omitempty"`
+	// Gates are the deploy-side gates the environment's deploy waits at
+	// (Gate.DeploySide); the snapshot lists them with the CI gates in
+	// Approvals, so "Waiting for you" and approve/reject see both.
+	Gates []Gate `json:"gates,omitempty"`
 }
 
 // Health is an environment's health as its platform reports it. With

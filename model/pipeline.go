@@ -130,7 +130,18 @@ type Gate struct {
 	// can disable approve and reject and show the reason. Empty when they
 	// can, or when the provider cannot tell.
 	ApproveBlocked string `json:"approve_blocked,omitempty"`
+	// Environment is set on a deploy-side gate only: a deploy in that
+	// environment waits for a human (an ECS PAUSE lifecycle hook), and its
+	// deploy provider answers it. WorkflowID then names the deployment
+	// and ID the hook. Empty on a CI gate.
+	Environment string `json:"environment,omitempty"`
+	// ExpiresAt is when the gate answers itself (a lifecycle hook's
+	// timeout action); zero when it waits for ever.
+	ExpiresAt time.Time `json:"expires_at,omitzero"`
 }
+
+// DeploySide reports whether a deploy provider, not CI, answers the gate.
+func (g Gate) DeploySide() bool { return g.Environment != "" }
 
 // CIStatus is what a CI source reports about one service in one poll: its
 // recent pipelines, newest first, and the gates in them waiting for a human;

@@ -198,6 +198,7 @@ func (s *Snapshot) Merge(r FetchResult) {
 		fresh.Unsupported = e.Unsupported
 		JudgeIfUnjudged(&fresh)
 		*e = fresh
+		s.mergeDeployGates(fresh)
 	}
 	if r.Err == nil {
 		return
@@ -296,12 +297,33 @@ func (s *Snapshot) MergeCI(r CIFetchResult) {
 	}
 	approvals := make([]Gate, 0, len(s.Approvals))
 	for _, g := range s.Approvals {
-		if _, replaced := fresh[g.Service]; !replaced {
+		if _, replaced := fresh[g.Service]; !replaced || g.DeploySide() {
 			approvals = append(approvals, g)
 		}
 	}
 	for _, gates := range fresh {
 		approvals = append(approvals, gates...)
+	}
+	sortGates(approvals)
+	s.Approvals = approvals
+}
+
+// mergeDeployGates replaces the deploy-side gates of one environment read
+// fine with the ones it waits at now; an environment whose read failed
+// keeps its last ones, as CI gates are kept.
+func (s *Snapshot) mergeDeployGates(e EnvStatus) {
+	approvals := make([]Gate, 0, len(s.Approvals)+len(e.Gates))
+	for _, g := range s.Approvals {
+		if !g.DeploySide() || g.Service != e.Service || g.Environment != e.Environment {
+			approvals = append(approvals, g)
+		}
+	}
+	if len(approvals) == len(s.Approvals) && len(e.Gates) == 0 {
+		return
+	}
+	for _, g := range e.Gates {
+		g.Service, g.Environment = e.Service, e.Environment
+		approvals = append(approvals, g)
 	}
 	sortGates(approvals)
 	s.Approvals = approvals

@@ -161,6 +161,15 @@ func (w *World) configServices() []configService {
 		for _, bg := range w.bgServices {
 			out = append(out, bg.configService(w.ci.Repo(bg.cs.name).Name))
 		}
+		// Last, the native-strategy services: shipped by a deploy script,
+		// no CI.
+		for _, cs := range w.native {
+			s := configService{name: cs.name, repo: w.ci.Repo(cs.name).Name}
+			for _, e := range cs.envs {
+				s.envs = append(s.envs, configEnv{name: e.name, cluster: e.cluster, region: e.region, container: cs.name, protected: e.protected})
+			}
+			out = append(out, s)
+		}
 		return out
 	}
 	index := map[string]int{}

@@ -35,6 +35,8 @@ func TestWrittenConfigParses(t *testing.T) {
 		var circle, actions []string
 		for _, s := range cfg.Services {
 			switch {
+			case s.Name == "orders" && s.CI == nil && s.Repo == "acme/orders":
+				// The native canary, shipped by a deploy script.
 			case s.CI == nil || s.Repo != "acme/"+s.Name || s.CI.Branch != "main":
 				t.Errorf("%s: repo %q, ci %+v", s.Name, s.Repo, s.CI)
 			case s.CI.Provider == config.ProviderCircleCI && s.CI.Project == "gh/acme/"+s.Name:

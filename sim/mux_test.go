@@ -219,20 +219,25 @@ func TestWriteConfig(t *testing.T) {
 	if c.GitHub.APIURL != "http://127.0.0.1:4566/" {
 		t.Fatalf("github: %+v", c.GitHub)
 	}
-	if len(c.Services) != len(demoCatalogue())+2 {
+	if len(c.Services) != len(demoCatalogue())+3 {
 		t.Fatalf("%d services", len(c.Services))
 	}
-	// The last is checkout, blue/green on a listener: production names
+	// The last is orders, a native canary on ECS without CI.
+	if co := c.Services[len(c.Services)-1]; co.Name != "orders" || co.Repo != "acme/orders" || co.CI != nil || len(co.Environments) != 2 ||
+		co.Environments[1].ECS.Cluster != "production" || !co.Environments[1].Protected {
+		t.Fatalf("orders: %+v", co)
+	}
+	// Before it checkout, blue/green on a listener: production names
 	// the blue colour's service and the listener pair.
-	checkout := c.Services[len(c.Services)-1]
+	checkout := c.Services[len(c.Services)-2]
 	listener, blue, green, _ := w.BlueGreen("checkout")
 	if bgProd := checkout.Environments[1]; checkout.Name != "checkout" || len(checkout.Environments) != 2 || checkout.Environments[0].BlueGreen != nil ||
 		bgProd.BlueGreen == nil || bgProd.BlueGreen.Listener != listener || bgProd.BlueGreen.Blue != blue || bgProd.BlueGreen.Green != green ||
 		bgProd.ECS.Cluster != "production" || bgProd.ECS.Service != "checkout-blue" || !strings.Contains(listener, ":listener/app/checkout-prod/") {
 		t.Fatalf("checkout: %+v", checkout)
 	}
-	// Before it, shop, on Elastic Beanstalk.
-	shop := c.Services[len(c.Services)-2]
+	// Before that, shop, on Elastic Beanstalk.
+	shop := c.Services[len(c.Services)-3]
 	if shop.Name != "shop" || shop.Repo != "acme/shop" || len(shop.Environments) != 2 || shop.CI == nil ||
 		shop.CI.Provider != "circleci" || shop.CI.Project != "gh/acme/shop" {
 		t.Fatalf("shop: %+v", shop)

@@ -170,6 +170,7 @@ func (w *World) seedDemo(t0 time.Time) {
 		w.loop.Advance(w.loop.Now().Add(w.loop.Pace(10 * time.Minute)))
 	}
 	w.loop.SetNow(start)
+	w.seedNative(t0)
 	for _, cs := range w.catalogue {
 		w.scheduleCommits(cs, histEnd)
 	}

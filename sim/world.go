@@ -80,6 +80,7 @@ type World struct {
 	catalogue  []*catalogueService // demo services and their environments
 	ebServices []*ebService        // the demo's services on Elastic Beanstalk
 	bgServices []*bgService        // the demo's blue/green services on a listener
+	native     []*catalogueService // the demo's ECS services on a native strategy (scenario_native.go)
 	tempo      tempo
 	prNumber   map[string]int  // each service's last pull request number
 	bad        map[string]bool // commits (by SHA) whose images crash on start

@@ -548,9 +548,14 @@ func (m Model) followCI(a model.Action, msg ranMsg) (Model, tea.Cmd) {
 		m.poll.wake(i, a.Service)
 		cmds = append(cmds, m.poll.start(m.opts.Context, i, m.opts.Now))
 	}
-	if msg.err == nil && a.Kind == model.ActionApprove && a.Environment != "" {
+	deployGate := a.Gate != nil && a.Gate.DeploySide()
+	if msg.err == nil && (a.Kind == model.ActionApprove || deployGate) && a.Environment != "" {
 		if i, ok := m.poll.sourceFor(a.Key()); ok {
 			m.poll.follow(i, follow{action: a, until: m.opts.Now().Add(followFor)})
+			if deployGate {
+				// The deploy provider answered it: read it again now.
+				cmds = append(cmds, m.poll.start(m.opts.Context, i, m.opts.Now))
+			}
 		}
 	}
 	return m, tea.Batch(cmds...)

@@ -118,7 +118,7 @@ func (p *Pipeline) allowed(a model.Action) error {
 
 // capability finds the provider call an action needs, or refuses.
 func (p *Pipeline) capability(a model.Action) (any, error) {
-	if a.Kind.CI() {
+	if a.Kind.CI() && !deployGate(a) {
 		return p.ciCapability(a)
 	}
 	prov, found := p.o.Providers.Env(a.Key())
@@ -137,12 +137,21 @@ func (p *Pipeline) capability(a model.Action) (any, error) {
 		_, ok = prov.(providers.Switcher)
 	case model.ActionCanaryPromote, model.ActionCanaryAbort:
 		_, ok = prov.(providers.CanaryStepper)
+	case model.ActionApprove:
+		_, ok = prov.(providers.Approver) // a deploy-side gate
+	case model.ActionReject:
+		_, ok = prov.(providers.Rejecter)
 	}
 	if !ok {
 		return nil, model.Refuse("%s/%s: its provider cannot %s", a.Service, a.Environment, a.Kind)
 	}
 	return prov, nil
 }
+
+// deployGate reports whether an approve or reject answers a deploy-side
+// gate (an ECS lifecycle hook), which the environment's deploy provider
+// answers and re-reads, not CI.
+func deployGate(a model.Action) bool { return a.Gate != nil && a.Gate.DeploySide() }
 
 func (p *Pipeline) ciCapability(a model.Action) (any, error) {
 	prov, found := p.o.Providers.CI(a.Service)
@@ -265,6 +274,10 @@ func (p *Pipeline) recheck(ctx context.Context, a model.Action) (model.EnvStatus
 		return live, fmt.Errorf("re-check of %s/%s before acting: %w", a.Service, a.Environment, err)
 	}
 	live.FetchedAt = p.o.Now()
+	if live.ReadOnly != "" {
+		// Said before anything else: nothing here may change.
+		return live, model.Refuse("%s/%s: %s", a.Service, a.Environment, live.ReadOnly)
+	}
 	if a.Kind == model.ActionAbort {
 		// An abort acts on the deploy in flight, which moves by nature;
 		// what must not have changed is which deploy that is.
@@ -317,6 +330,9 @@ func (p *Pipeline) recheckCI(ctx context.Context, a model.Action) error {
 		return nil
 	}
 	c, ok := providers.CIAs[providers.GateChecker](p.o.Providers, a.Service)
+	if deployGate(a) {
+		c, ok = providers.EnvAs[providers.GateChecker](p.o.Providers, a.Key())
+	}
 	if !ok {
 		return model.Refuse("%s: the gate %s cannot be re-read before acting; refusing", a.Service, a.Gate.Gate)
 	}

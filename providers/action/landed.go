@@ -23,7 +23,9 @@ type Landing struct {
 // it asked for, or failed, or was replaced by someone else's deploy.
 func Landed(a model.Action, e model.EnvStatus) Landing {
 	switch a.Kind {
-	case model.ActionAbort:
+	case model.ActionAbort, model.ActionReject:
+		// A reject followed here rolled a deploy back at its gate: done
+		// once nothing moves, like an abort.
 		return Landing{Done: !e.Moving()}
 	case model.ActionSwitch:
 		// Landed once the standby holds the name; the versions may match.
@@ -80,6 +82,9 @@ func LandedGate(a model.Action, snap *model.Snapshot) (l Landing, shows string) 
 		if g.ID == a.Gate.ID {
 			return Landing{}, "still waiting"
 		}
+	}
+	if a.Gate.DeploySide() {
+		return Landing{Done: true}, "the deploy to " + a.Gate.Environment + " no longer waits"
 	}
 	svc, _ := snap.Service(a.Service)
 	wf, found := workflow(svc, wfID)

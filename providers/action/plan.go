@@ -38,7 +38,7 @@ type Plan struct {
 func (p *Pipeline) describe(a model.Action) string {
 	var prov any
 	var ok bool
-	if a.Kind.CI() {
+	if a.Kind.CI() && !deployGate(a) {
 		prov, ok = p.o.Providers.CI(a.Service)
 	} else {
 		prov, ok = p.o.Providers.Env(a.Key())

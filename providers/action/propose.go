@@ -2,6 +2,7 @@ package action
 
 import (
 	"fmt"
+	"strings"
 
 	"flightdeck/model"
 	"flightdeck/providers"
@@ -117,6 +118,10 @@ func (p *Pipeline) shapeRollback(svc *model.ServiceState, ask Ask) (model.Action
 		return a, model.EnvStatus{}, why
 	}
 	a.From, a.To = e.Version, ask.To
+	if e.ReadOnly != "" {
+		// Said before the picker opens, not after a revision is chosen.
+		return a, model.EnvStatus{}, e.Service + "/" + e.Environment + ": " + e.ReadOnly
+	}
 	if prov, ok := p.o.Providers.Env(e.Key()); ok {
 		if _, ok := prov.(providers.HistoryReader); !ok {
 			return a, model.EnvStatus{}, e.Service + "/" + e.Environment + ": its provider cannot list the revisions to roll back to"
@@ -240,6 +245,10 @@ func (p *Pipeline) shapeGate(snap *model.Snapshot, svc *model.ServiceState, ask 
 	}
 	a.Gate, a.To = &gate, model.Version{SHA: gate.SHA}
 	a.Environment = model.GateEnvironment(gate.Gate, envs)
+	if gate.DeploySide() {
+		// A deploy waits there: the gate names its environment.
+		a.Environment = gate.Environment
+	}
 	if e, ok := svc.Env(a.Environment); ok {
 		a.Protected = p.protected(e.Key())
 		if !e.FetchedAt.IsZero() {
@@ -255,6 +264,13 @@ func (p *Pipeline) shapeGate(snap *model.Snapshot, svc *model.ServiceState, ask 
 // gateNote says what a gate would let through and where it waits, as the
 // CI provider numbers and names it.
 func gateNote(svc *model.ServiceState, g model.Gate) string {
+	if g.DeploySide() {
+		note := "the deploy to " + g.Environment + " waits (" + g.Provider + " deployment " + lastSegment(g.WorkflowID) + ")"
+		if g.Subject != "" {
+			note = `"` + g.Subject + `": ` + note
+		}
+		return note
+	}
 	where := "in workflow " + g.WorkflowID
 	for _, p := range svc.Pipelines {
 		for _, wf := range p.Workflows {
@@ -352,4 +368,12 @@ func ProtectedIn(specs []model.ServiceSpec) func(model.EnvKey) bool {
 		}
 	}
 	return func(k model.EnvKey) bool { return set[k] }
+}
+
+// lastSegment is the end of an ARN ("…/service-deployment/c/s/Ab12" → "Ab12").
+func lastSegment(s string) string {
+	if i := strings.LastIndexByte(s, '/'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }

@@ -56,7 +56,7 @@ func (s *Source) Rollback(ctx context.Context, key model.EnvKey, to model.Versio
 	if to.SHA == "" && to.Revision == "" {
 		return rc, model.Refuse("nothing to roll back to: no SHA or revision given")
 	}
-	_, cur, err := s.current(ctx, e)
+	cur, err := s.actOn(ctx, e)
 	if err != nil {
 		return rc, err
 	}
@@ -187,7 +187,7 @@ func (s *Source) Promote(ctx context.Context, key model.EnvKey, artifact model.V
 	if artifact.Artifact == "" {
 		return rc, model.Refuse("nothing to promote: the image the source environment runs is unknown")
 	}
-	_, cur, err := s.current(ctx, e)
+	cur, err := s.actOn(ctx, e)
 	if err != nil {
 		return rc, err
 	}
@@ -332,6 +332,9 @@ func (s *Source) Abort(ctx context.Context, key model.EnvKey, dryRun bool) (prov
 	if err != nil {
 		return rc, err
 	}
+	if err := refuseControlled(e, svc); err != nil {
+		return rc, err
+	}
 	arn, err := s.inFlight(ctx, e, svc)
 	if err != nil {
 		return rc, err
@@ -455,6 +458,8 @@ func appendRequestID(ids []string, out any, err error) []string {
 	case *awsecs.RegisterTaskDefinitionOutput:
 		md = o.ResultMetadata
 	case *awsecs.StopServiceDeploymentOutput:
+		md = o.ResultMetadata
+	case *awsecs.ContinueServiceDeploymentOutput:
 		md = o.ResultMetadata
 	default:
 		return ids

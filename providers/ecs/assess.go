@@ -58,6 +58,9 @@ type serviceMemory struct {
 	// rollback is set while the PRIMARY deployment is a circuit-breaker
 	// rollback, so the state stays rolled_back until a new deployment begins.
 	rollback *rollbackMemo
+	// stage is when the native deployment's stage and weight in force
+	// were first seen (native.go).
+	stage stageMark
 }
 
 type rollbackMemo struct {
@@ -243,6 +246,10 @@ func assess(svc *types.Service, r reading, lookup lookupFunc, mem *serviceMemory
 
 	var st model.EnvStatus
 	st.Events = events(svc.Events)
+	if controllerOf(svc) != "" {
+		mem.rollback = nil
+		return assessTaskSets(svc, st, versionOf)
+	}
 
 	primary := primaryDeployment(svc.Deployments)
 	svcTD := aws.ToString(svc.TaskDefinition)

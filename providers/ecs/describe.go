@@ -22,6 +22,10 @@ func (s *Source) Describe(a model.Action) string {
 			a.Environment, a.SourceEnv, versionName(a.To), svc)
 	case model.ActionAbort:
 		return fmt.Sprintf("StopServiceDeployment: stop the deployment of %s in flight on %s; ECS rolls back to %s", a.To.Short(), svc, a.From.Short())
+	case model.ActionApprove:
+		return fmt.Sprintf("ContinueServiceDeployment CONTINUE: the deployment of %s on %s goes on past its PAUSE hook", a.To.Short(), svc)
+	case model.ActionReject:
+		return fmt.Sprintf("ContinueServiceDeployment ROLLBACK: the deployment of %s on %s stops at its PAUSE hook and ECS rolls it back", a.To.Short(), svc)
 	}
 	return fmt.Sprintf("ECS cannot %s", a.Kind)
 }

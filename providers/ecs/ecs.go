@@ -88,6 +88,7 @@ type api interface {
 	RegisterTaskDefinition(context.Context, *awsecs.RegisterTaskDefinitionInput, ...func(*awsecs.Options)) (*awsecs.RegisterTaskDefinitionOutput, error)
 	UpdateService(context.Context, *awsecs.UpdateServiceInput, ...func(*awsecs.Options)) (*awsecs.UpdateServiceOutput, error)
 	StopServiceDeployment(context.Context, *awsecs.StopServiceDeploymentInput, ...func(*awsecs.Options)) (*awsecs.StopServiceDeploymentOutput, error)
+	ContinueServiceDeployment(context.Context, *awsecs.ContinueServiceDeploymentInput, ...func(*awsecs.Options)) (*awsecs.ContinueServiceDeploymentOutput, error)
 }
 
 // Source polls the ECS services of a group of environments. It is safe for
@@ -342,6 +343,7 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 	for i, j := range jobs {
 		fresh[j.ref] = verdicts[i]
 	}
+	natives := s.readNatives(ctx, results)
 
 	// Assess every environment.
 	out := make([]model.EnvStatus, 0, len(envs))
@@ -384,6 +386,25 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 		}
 		readOK = true
 		a.Service, a.Environment, a.Target = e.Key.Service, e.Key.Environment, model.TargetECS
+		if ctl := controllerOf(r.svc); ctl != "" {
+			a.Controller, a.ReadOnly = ctl, readOnlyWhy(e.Key.Environment, ctl)
+		}
+		if nr := natives[ref]; nr != nil && a.State == model.StateDeploying {
+			versionOf := func(ref string) (model.Version, error) {
+				td, err := lookup(ref)
+				if err != nil {
+					return model.Version{Revision: revisionFromRef(ref)}, err
+				}
+				return td.version(e.reading())
+			}
+			_ = providers.Guard("ecs", func() error {
+				a.Canary, a.Gates = nativeStatus(e.Key.Environment, r.svc, nr, versionOf, mem)
+				return nil
+			})
+			for i := range a.Gates {
+				a.Gates[i].Service = e.Key.Service
+			}
+		}
 		out = append(out, a)
 	}
 	s.mu.Unlock()

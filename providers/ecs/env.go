@@ -72,6 +72,24 @@ func (s *Source) current(ctx context.Context, e Environment) (*types.Service, st
 	return svc, cur, nil
 }
 
+// actOn is current for an action: it refuses a service flightdeck does
+// not deploy before asking for its task definition (an EXTERNAL service
+// may name none).
+func (s *Source) actOn(ctx context.Context, e Environment) (string, error) {
+	svc, err := s.service(ctx, e)
+	if err != nil {
+		return "", err
+	}
+	if err := refuseControlled(e, svc); err != nil {
+		return "", err
+	}
+	cur := currentTaskDef(svc)
+	if cur == "" {
+		return "", fmt.Errorf("ecs: %s/%s names no task definition", e.Cluster, e.Service)
+	}
+	return cur, nil
+}
+
 // currentTaskDef is the task definition the service runs or is rolling out
 // now: the service's own (which ECS keeps equal to the PRIMARY deployment's,
 // and which is the only current one on moto), else the PRIMARY's.

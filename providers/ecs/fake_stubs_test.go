@@ -36,3 +36,7 @@ func (noActions) UpdateService(context.Context, *awsecs.UpdateServiceInput, ...f
 func (noActions) StopServiceDeployment(context.Context, *awsecs.StopServiceDeploymentInput, ...func(*awsecs.Options)) (*awsecs.StopServiceDeploymentOutput, error) {
 	return nil, errNotInFake
 }
+
+func (noActions) ContinueServiceDeployment(context.Context, *awsecs.ContinueServiceDeploymentInput, ...func(*awsecs.Options)) (*awsecs.ContinueServiceDeploymentOutput, error) {
+	return nil, errNotInFake
+}

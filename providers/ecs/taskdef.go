@@ -265,6 +265,9 @@ func taskDefRefs(svc *types.Service) []string {
 	for i := range svc.Deployments {
 		add(svc.Deployments[i].TaskDefinition)
 	}
+	for i := range svc.TaskSets {
+		add(svc.TaskSets[i].TaskDefinition)
+	}
 	return refs
 }
 

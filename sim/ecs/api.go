@@ -32,23 +32,26 @@ var ecsOps map[string]ecsOp
 
 func init() {
 	ecsOps = map[string]ecsOp{
-		"CreateCluster":              (*Part).ecsCreateCluster,
-		"DescribeClusters":           (*Part).ecsDescribeClusters,
-		"ListClusters":               (*Part).ecsListClusters,
-		"CreateService":              (*Part).ecsCreateService,
-		"DescribeServices":           (*Part).ecsDescribeServices,
-		"ListServices":               (*Part).ecsListServices,
-		"UpdateService":              (*Part).ecsUpdateService,
-		"DeleteService":              (*Part).ecsDeleteService,
-		"RegisterTaskDefinition":     (*Part).ecsRegisterTaskDefinition,
-		"DescribeTaskDefinition":     (*Part).ecsDescribeTaskDefinition,
-		"DeregisterTaskDefinition":   (*Part).ecsDeregisterTaskDefinition,
-		"ListTaskDefinitions":        (*Part).ecsListTaskDefinitions,
-		"ListTaskDefinitionFamilies": (*Part).ecsListTaskDefinitionFamilies,
-		"ListServiceDeployments":     (*Part).ecsListServiceDeployments,
-		"DescribeServiceDeployments": (*Part).ecsDescribeServiceDeployments,
-		"StopServiceDeployment":      (*Part).ecsStopServiceDeployment,
-		"DescribeServiceRevisions":   (*Part).ecsDescribeServiceRevisions,
+		"CreateCluster":               (*Part).ecsCreateCluster,
+		"DescribeClusters":            (*Part).ecsDescribeClusters,
+		"ListClusters":                (*Part).ecsListClusters,
+		"CreateService":               (*Part).ecsCreateService,
+		"DescribeServices":            (*Part).ecsDescribeServices,
+		"ListServices":                (*Part).ecsListServices,
+		"UpdateService":               (*Part).ecsUpdateService,
+		"DeleteService":               (*Part).ecsDeleteService,
+		"RegisterTaskDefinition":      (*Part).ecsRegisterTaskDefinition,
+		"DescribeTaskDefinition":      (*Part).ecsDescribeTaskDefinition,
+		"DeregisterTaskDefinition":    (*Part).ecsDeregisterTaskDefinition,
+		"ListTaskDefinitions":         (*Part).ecsListTaskDefinitions,
+		"ListTaskDefinitionFamilies":  (*Part).ecsListTaskDefinitionFamilies,
+		"ListServiceDeployments":      (*Part).ecsListServiceDeployments,
+		"DescribeServiceDeployments":  (*Part).ecsDescribeServiceDeployments,
+		"StopServiceDeployment":       (*Part).ecsStopServiceDeployment,
+		"DescribeServiceRevisions":    (*Part).ecsDescribeServiceRevisions,
+		"ContinueServiceDeployment":   (*Part).ecsContinueServiceDeployment,
+		"CreateTaskSet":               (*Part).ecsCreateTaskSet,
+		"UpdateServicePrimaryTaskSet": (*Part).ecsUpdateServicePrimaryTaskSet,
 	}
 }
 
@@ -152,10 +155,12 @@ type jsonDeployment struct {
 }
 
 type jsonRevisionSummary struct {
-	Arn                string `json:"arn"`
-	RequestedTaskCount int    `json:"requestedTaskCount"`
-	RunningTaskCount   int    `json:"runningTaskCount"`
-	PendingTaskCount   int    `json:"pendingTaskCount"`
+	Arn                string   `json:"arn"`
+	RequestedTaskCount int      `json:"requestedTaskCount"`
+	RunningTaskCount   int      `json:"runningTaskCount"`
+	PendingTaskCount   int      `json:"pendingTaskCount"`
+	ProdWeight         *float64 `json:"requestedProductionTrafficWeight,omitempty"`
+	TestWeight         *float64 `json:"requestedTestTrafficWeight,omitempty"`
 }
 
 type jsonController struct {
@@ -186,6 +191,7 @@ type jsonService struct {
 	PlacementStrategy        []any                 `json:"placementStrategy"`
 	SchedulingStrategy       string                `json:"schedulingStrategy"`
 	DeploymentController     jsonController        `json:"deploymentController"`
+	TaskSets                 []jsonTaskSet         `json:"taskSets,omitempty"`
 	Tags                     []Tag                 `json:"tags,omitempty"`
 	CreatedBy                string                `json:"createdBy,omitempty"`
 	EnableECSManagedTags     bool                  `json:"enableECSManagedTags"`
@@ -221,6 +227,8 @@ type jsonServiceDeployment struct {
 	DeploymentConfiguration  map[string]any        `json:"deploymentConfiguration,omitempty"`
 	Rollback                 *jsonRollback         `json:"rollback,omitempty"`
 	DeploymentCircuitBreaker *jsonSDBreaker        `json:"deploymentCircuitBreaker,omitempty"`
+	LifecycleStage           string                `json:"lifecycleStage,omitempty"`
+	LifecycleHookDetails     []jsonHookDetail      `json:"lifecycleHookDetails,omitempty"`
 }
 
 type jsonServiceDeploymentBrief struct {
@@ -321,7 +329,7 @@ func (pt *Part) serviceJSON(s *service, withTags bool) jsonService {
 		CreatedAt:               epoch(s.createdAt),
 		PlacementConstraints:    []any{}, PlacementStrategy: []any{},
 		SchedulingStrategy:   "REPLICA",
-		DeploymentController: jsonController{Type: "ECS"},
+		DeploymentController: jsonController{Type: s.controller},
 		CreatedBy:            s.createdBy,
 		PropagateTags:        "NONE",
 	}
@@ -330,6 +338,17 @@ func (pt *Part) serviceJSON(s *service, withTags bool) jsonService {
 	}
 	if p := s.primary(); p != nil {
 		out.TaskDefinition = p.td.arn
+	}
+	if s.taskSetService() {
+		// The service's task definition is its PRIMARY task set's; an
+		// EXTERNAL service with none names none.
+		out.TaskSets = []jsonTaskSet{}
+		for _, ts := range s.taskSets {
+			out.TaskSets = append(out.TaskSets, pt.taskSetJSON(s, ts))
+		}
+		if p := s.primaryTaskSet(); p != nil {
+			out.TaskDefinition = p.td.arn
+		}
 	}
 	seen := map[*serviceRevision]bool{}
 	for _, d := range s.deployments {
@@ -381,6 +400,7 @@ func (pt *Part) sdJSON(sd *serviceDeployment) jsonServiceDeployment {
 	if rb := sd.rollback; rb != nil {
 		out.Rollback = &jsonRollback{Reason: rb.reason, StartedAt: epoch(rb.at), ServiceRevisionArn: rb.rev.arn}
 	}
+	pt.nativeJSON(sd, &out)
 	return out
 }
 
@@ -459,6 +479,9 @@ func parseDeployConfig(raw json.RawMessage, base deployConfig) (deployConfig, *a
 			if err = json.Unmarshal(v, &n); err == nil {
 				cfg.bakeTime = &n
 			}
+		case "canaryConfiguration", "linearConfiguration", "lifecycleHooks":
+			cfg.raw[k] = v
+			err = cfg.parseNative(k, v)
 		default:
 			cfg.raw[k] = v
 		}
@@ -466,7 +489,7 @@ func parseDeployConfig(raw json.RawMessage, base deployConfig) (deployConfig, *a
 			return cfg, awsproto.NewError(400, "SerializationException", "deploymentConfiguration."+k+": "+err.Error())
 		}
 	}
-	return cfg, nil
+	return cfg, validateNative(cfg)
 }
 
 // defaultDeployConfig is what ECS gives a service created without one: a
@@ -681,8 +704,12 @@ func (pt *Part) ecsCreateService(body []byte) (any, *apiError) {
 	if !validName(in.ServiceName) {
 		return nil, errInvalid("Service name can have up to 255 letters, numbers, hyphens and underscores.")
 	}
-	if in.TaskDefinition == "" {
-		return nil, errInvalid("TaskDefinition must be specified for a service that uses the ECS deployment controller.")
+	controller, e := parseController(in.DeploymentController)
+	if e != nil {
+		return nil, e
+	}
+	if in.TaskDefinition == "" && controller != controllerExternal {
+		return nil, errInvalid("TaskDefinition must be specified for a service that uses the %s deployment controller.", controller)
 	}
 	if in.SchedulingStrategy != "" && in.SchedulingStrategy != "REPLICA" {
 		return nil, errInvalid("The flightdeck sim supports only the REPLICA scheduling strategy.")
@@ -709,14 +736,16 @@ func (pt *Part) ecsCreateService(body []byte) (any, *apiError) {
 	if old := c.services[in.ServiceName]; old != nil && old.status != statusInactive {
 		return nil, errInvalid("Creation of service was not idempotent.")
 	}
-	td := pt.findTaskDef(in.TaskDefinition)
-	if td == nil {
-		return nil, errClient("TaskDefinition not found.")
+	var td *taskDef
+	if in.TaskDefinition != "" {
+		if td = pt.findTaskDef(in.TaskDefinition); td == nil {
+			return nil, errClient("TaskDefinition not found.")
+		}
+		if td.status != statusActive {
+			return nil, errClient("TaskDefinition is inactive")
+		}
 	}
-	if td.status != statusActive {
-		return nil, errClient("TaskDefinition is inactive")
-	}
-	s := pt.createService(c, in.ServiceName, td, *in.DesiredCount, cfg, in.Tags)
+	s := pt.createService(c, in.ServiceName, td, *in.DesiredCount, cfg, in.Tags, controller, nil)
 	pt.setLoadBalancers(s, parseLoadBalancers(in.LoadBalancers))
 	if in.LaunchType != "" {
 		s.launchType = in.LaunchType
@@ -843,6 +872,9 @@ func (pt *Part) ecsUpdateService(body []byte) (any, *apiError) {
 	}
 	if s.status != statusActive {
 		return nil, errServiceNotActive()
+	}
+	if s.taskSetService() {
+		return pt.updateTaskSetService(s, in.TaskDefinition, in.ForceNewDeployment, in.DesiredCount)
 	}
 	var cfg *deployConfig
 	if len(in.DeploymentConfiguration) > 0 {

@@ -3,6 +3,7 @@ package ecs
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strconv"
@@ -105,6 +106,7 @@ type deployConfig struct {
 	minHealthy      int
 	strategy        string
 	bakeTime        *int
+	native          nativeConfig               // a native strategy's steps and lifecycle hooks
 	raw             map[string]json.RawMessage // members we do not act on, echoed back
 }
 
@@ -118,6 +120,11 @@ type service struct {
 	launchType string
 	cfg        deployConfig
 	tags       []Tag
+	// controller is the deploymentController type: ECS, CODE_DEPLOY or
+	// EXTERNAL. The last two run task sets, not deployments.
+	controller string
+	taskSets   []*taskSet
+	rng        *rand.Rand // its own random source, or nil for the world's
 
 	deployments []*deployment // [0] is the PRIMARY
 	events      []serviceEvent
@@ -177,6 +184,7 @@ type serviceDeployment struct {
 	threshold    int
 	cfg          deployConfig
 	onDone       []func(*serviceDeployment)
+	native       *nativeState // a BLUE_GREEN, CANARY or LINEAR deployment's stage and weights
 }
 
 func (sd *serviceDeployment) terminal() bool {
@@ -376,20 +384,23 @@ func (s *service) counts() (running, pending int) {
 			pending++
 		}
 	}
-	return running, pending
+	tr, tp := s.taskSetCounts()
+	return running + tr, pending + tp
 }
 
 func (pt *Part) event(s *service, format string, a ...any) {
 	msg := fmt.Sprintf("(service %s) ", s.name) + fmt.Sprintf(format, a...)
-	s.events = append(s.events, serviceEvent{id: ids.UUID(pt.loop.Rand()), at: pt.loop.Now(), msg: msg})
+	s.events = append(s.events, serviceEvent{id: ids.UUID(pt.rnd(s)), at: pt.loop.Now(), msg: msg})
 	if n := len(s.events); n > 100 {
 		s.events = slices.Delete(s.events, 0, n-100)
 	}
 }
 
 // createService adds a service and starts its first deployment; its tasks
-// start one by one at the scenario's pace.
-func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int, cfg deployConfig, tags []Tag) *service {
+// start one by one at the scenario's pace. A CODE_DEPLOY service starts
+// with a PRIMARY task set of td instead, as ECS creates it; an EXTERNAL one
+// with nothing, until its tool creates a task set.
+func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int, cfg deployConfig, tags []Tag, controller string, rng *rand.Rand) *service {
 	s := &service{
 		name:       name,
 		arn:        pt.arn(c.region, "service/"+c.name+"/"+name),
@@ -401,20 +412,49 @@ func (pt *Part) createService(c *cluster, name string, td *taskDef, desired int,
 		launchType: "FARGATE",
 		cfg:        cfg,
 		tags:       tags,
+		controller: controller,
+		rng:        rng,
 	}
 	if _, existed := c.services[name]; !existed {
 		c.order = append(c.order, name)
 	}
 	c.services[name] = s
-	pt.startDeployment(s, td)
+	switch controller {
+	case controllerCodeDeploy:
+		pt.addTaskSet(s, td, depPrimary, 100, "", "")
+	case controllerExternal:
+	default:
+		pt.startDeployment(s, td)
+	}
 	return s
 }
 
-func (pt *Part) newDeploymentID() string { return "ecs-svc/" + ids.Digits(pt.loop.Rand(), 19) }
+func (pt *Part) newDeploymentID(s *service) string { return "ecs-svc/" + ids.Digits(pt.rnd(s), 19) }
+
+// rnd is the random source of what happens to s: its own when the world
+// gave it one (a service added to the demo without disturbing the others),
+// else the world's.
+func (pt *Part) rnd(s *service) *rand.Rand {
+	if s != nil && s.rng != nil {
+		return s.rng
+	}
+	return pt.loop.Rand()
+}
+
+// between is loop.Between drawn from s's random source.
+func (pt *Part) between(s *service, lo, hi time.Duration) time.Duration {
+	if s == nil || s.rng == nil {
+		return pt.loop.Between(lo, hi)
+	}
+	if hi <= lo {
+		return pt.loop.Pace(lo)
+	}
+	return pt.loop.Pace(lo + time.Duration(s.rng.Int64N(int64(hi-lo)+1)))
+}
 
 func (pt *Part) newRevision(s *service, td *taskDef) *serviceRevision {
 	r := &serviceRevision{
-		arn:       pt.arn(s.cl.region, "service-revision/"+s.cl.name+"/"+s.name+"/"+ids.Digits(pt.loop.Rand(), 19)),
+		arn:       pt.arn(s.cl.region, "service-revision/"+s.cl.name+"/"+s.name+"/"+ids.Digits(pt.rnd(s), 19)),
 		svc:       s,
 		td:        td,
 		createdAt: pt.loop.Now(),
@@ -425,7 +465,7 @@ func (pt *Part) newRevision(s *service, td *taskDef) *serviceRevision {
 
 func (pt *Part) newDeployment(s *service, rev *serviceRevision) *deployment {
 	d := &deployment{
-		id:        pt.newDeploymentID(),
+		id:        pt.newDeploymentID(s),
 		status:    depPrimary,
 		td:        rev.td,
 		rev:       rev,
@@ -471,7 +511,7 @@ func (pt *Part) startDeployment(s *service, td *taskDef) *serviceDeployment {
 		threshold = pt.threshold
 	}
 	sd := &serviceDeployment{
-		arn:        pt.arn(s.cl.region, "service-deployment/"+s.cl.name+"/"+s.name+"/"+ids.Mixed(pt.loop.Rand(), 22)),
+		arn:        pt.arn(s.cl.region, "service-deployment/"+s.cl.name+"/"+s.name+"/"+ids.Mixed(pt.rnd(s), 22)),
 		svc:        s,
 		target:     rev,
 		sources:    sources,
@@ -487,6 +527,9 @@ func (pt *Part) startDeployment(s *service, td *taskDef) *serviceDeployment {
 		sd.cbStatus = cbMonitoring
 	}
 	d.sd = sd
+	if nativeStrategy(s.cfg.strategy) && len(sources) > 0 {
+		pt.startNative(sd)
+	}
 	if old := s.primary(); old != nil && old.sd != nil && !old.sd.terminal() {
 		pt.finishSD(old.sd, sdStopped, supersededReason)
 		old.sd.stoppedAt = pt.loop.Now()
@@ -511,6 +554,9 @@ func (pt *Part) startRollback(s *service, sd *serviceDeployment, reason, status 
 	sd.status = status
 	sd.updatedAt = pt.loop.Now()
 	sd.rollback = &sdRollback{reason: reason, rev: to, at: pt.loop.Now()}
+	if sd.native != nil {
+		sd.native.rolledBack()
+	}
 	s.settled = false
 	pt.event(s, "rolling back to deployment %s.", to.deploymentID)
 	pt.reconcileSoon(s, pt.loop.Pace(time.Second))
@@ -568,7 +614,7 @@ func (pt *Part) reconcile(s *service) {
 	if s.status == statusDraining {
 		if d, ok := pt.anyRunning(s, nil); ok {
 			pt.stopTask(s, d)
-			pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
+			pt.reconcileSoon(s, pt.between(s, 300*time.Millisecond, 800*time.Millisecond))
 			return
 		}
 		s.status = statusInactive
@@ -577,31 +623,35 @@ func (pt *Part) reconcile(s *service) {
 	if p.rollout == rolloutFailed {
 		return // the breaker stopped it, or a user aborted it: no more launches
 	}
+	if sd := p.sd; sd != nil && sd.native != nil && !p.isRollback && !sd.terminal() {
+		pt.reconcileNative(s, p, sd)
+		return
+	}
 	running, _ := s.counts()
 	if running > s.desired {
 		if d, ok := pt.anyRunning(s, p); ok {
 			pt.stopTask(s, d)
-			pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
+			pt.reconcileSoon(s, pt.between(s, 300*time.Millisecond, 800*time.Millisecond))
 			return
 		}
 	}
 	if len(p.running) < p.desired {
-		id := ids.Hex(pt.loop.Rand(), 32)
+		id := ids.Hex(pt.rnd(s), 32)
 		p.pending = id
 		p.updatedAt = pt.loop.Now()
 		s.settled = false
 		pt.event(s, "has started 1 tasks: (task %s).", id)
-		pt.reconcileSoon(s, pt.loop.Between(4*time.Second, 8*time.Second))
+		pt.reconcileSoon(s, pt.between(s, 4*time.Second, 8*time.Second))
 		return
 	}
 	if len(p.running) > p.desired {
 		pt.stopTask(s, p)
-		pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
+		pt.reconcileSoon(s, pt.between(s, 300*time.Millisecond, 800*time.Millisecond))
 		return
 	}
 	if d, ok := pt.anyRunning(s, p); ok {
 		pt.stopTask(s, d)
-		pt.reconcileSoon(s, pt.loop.Between(300*time.Millisecond, 800*time.Millisecond))
+		pt.reconcileSoon(s, pt.between(s, 300*time.Millisecond, 800*time.Millisecond))
 		return
 	}
 	pt.settle(s, p)
@@ -615,7 +665,7 @@ func (pt *Part) resolveLaunch(s *service, p *deployment) {
 	p.updatedAt = pt.loop.Now()
 	if !pt.failsToStart(p.td) {
 		p.running = append(p.running, id)
-		pt.reconcileSoon(s, pt.loop.Between(500*time.Millisecond, 1500*time.Millisecond))
+		pt.reconcileSoon(s, pt.between(s, 500*time.Millisecond, 1500*time.Millisecond))
 		return
 	}
 	p.failed++
@@ -768,6 +818,13 @@ func (pt *Part) stopServiceDeployment(sd *serviceDeployment, stopType string) *a
 
 // deleteService drains a service to zero and marks it INACTIVE.
 func (pt *Part) deleteService(s *service) {
+	if s.taskSetService() {
+		for _, ts := range slices.Clone(s.taskSets) {
+			pt.dropTaskSet(s, ts)
+		}
+		s.status, s.desired = statusInactive, 0
+		return
+	}
 	s.status = statusDraining
 	s.desired = 0
 	for _, d := range s.deployments {

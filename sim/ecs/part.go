@@ -12,8 +12,11 @@ package ecs
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"slices"
+	"strings"
 
+	"flightdeck/sim/internal/ids"
 	"flightdeck/sim/internal/loop"
 )
 
@@ -113,6 +116,12 @@ type ServiceSpec struct {
 	Tags             []Tag
 	// LoadBalancers register its tasks in target groups.
 	LoadBalancers []LoadBalancer
+	// DeploymentConfiguration, when set, is applied over that as
+	// CreateService's member would be (a native strategy, its hooks).
+	DeploymentConfiguration json.RawMessage
+	// Rand, when set, is the service's own random source, so that adding
+	// it leaves what the world's source draws for the others as it was.
+	Rand *rand.Rand
 }
 
 // CreateService creates the service in its cluster (which must exist) and
@@ -127,7 +136,13 @@ func (pt *Part) CreateService(s ServiceSpec) bool {
 	if s.BreakerThreshold > 0 {
 		cfg.breakerEnable, cfg.breakerRollback, cfg.threshold = true, true, s.BreakerThreshold
 	}
-	pt.setLoadBalancers(pt.createService(c, s.Name, td, s.Desired, cfg, s.Tags), s.LoadBalancers)
+	if len(s.DeploymentConfiguration) > 0 {
+		var e *apiError
+		if cfg, e = parseDeployConfig(s.DeploymentConfiguration, cfg); e != nil {
+			return false
+		}
+	}
+	pt.setLoadBalancers(pt.createService(c, s.Name, td, s.Desired, cfg, s.Tags, controllerECS, s.Rand), s.LoadBalancers)
 	return true
 }
 
@@ -233,4 +248,67 @@ func (pt *Part) retain(f *family, keep int) {
 		}
 	}
 	f.revs = slices.DeleteFunc(f.revs, func(td *taskDef) bool { return gone[td] })
+}
+
+// ContinueHooks continues every PAUSE lifecycle hook waiting in the
+// service's deployment in flight, as a colleague would in the console;
+// false when none waits.
+func (pt *Part) ContinueHooks(cluster, name string) bool {
+	s := pt.service(cluster, name)
+	p := (*deployment)(nil)
+	if s != nil {
+		p = s.primary()
+	}
+	if p == nil || p.sd == nil || p.sd.native == nil {
+		return false
+	}
+	done := false
+	for _, h := range p.sd.native.hooks {
+		if h.status == hookAwaiting && pt.continueHook(p.sd, h.id, actionContinue) == nil {
+			done = true
+		}
+	}
+	return done
+}
+
+// CodeDeployReplace starts a CodeDeploy blue/green deployment of a
+// CODE_DEPLOY service, as CodeDeploy drives ECS: a replacement task set of
+// taskDef at 100 % scale, ACTIVE beside the PRIMARY original, with the
+// CodeDeploy deployment's ID as its external ID. It returns that ID, or ""
+// when there is no such CODE_DEPLOY service or task definition.
+func (pt *Part) CodeDeployReplace(cluster, name, taskDef string) string {
+	s, td := pt.service(cluster, name), pt.findTaskDef(taskDef)
+	if s == nil || td == nil || s.controller != controllerCodeDeploy || s.status != statusActive {
+		return ""
+	}
+	id := "d-" + strings.ToUpper(ids.Mixed(pt.rnd(s), 9))
+	pt.addTaskSet(s, td, depActive, 100, id, "CodeDeploy")
+	return id
+}
+
+// CodeDeployShift reroutes production traffic to the newest task set: it
+// becomes PRIMARY and the original ACTIVE, as CodeDeploy's traffic shift
+// does. False when the service has a single task set.
+func (pt *Part) CodeDeployShift(cluster, name string) bool {
+	s := pt.service(cluster, name)
+	if s == nil || len(s.taskSets) < 2 {
+		return false
+	}
+	newest := s.taskSets[len(s.taskSets)-1]
+	pt.makePrimary(s, newest)
+	return true
+}
+
+// CodeDeployFinish terminates the original task sets: only the PRIMARY is
+// left, as at the end of a CodeDeploy deployment.
+func (pt *Part) CodeDeployFinish(cluster, name string) {
+	s := pt.service(cluster, name)
+	if s == nil {
+		return
+	}
+	for _, ts := range slices.Clone(s.taskSets) {
+		if ts.status != depPrimary {
+			pt.dropTaskSet(s, ts)
+		}
+	}
 }

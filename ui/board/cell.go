@@ -42,6 +42,10 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int) string {
 	b.WriteString(head)
 	d := e.Deployment
 	switch {
+	case e.Moving() && e.Canary != nil:
+		// Traffic, not tasks, is what moves in a canary or a native
+		// blue/green: the weight and what ends the stage.
+		b.WriteString(canaryText(e, now, w-used-warnW))
 	case e.Moving() && d != nil && d.Desired > 0:
 		count := strconv.Itoa(d.Running) + "/" + strconv.Itoa(d.Desired)
 		label := ""
@@ -69,6 +73,58 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int) string {
 	}
 	b.WriteString(warn)
 	return format.Fit(b.String(), w)
+}
+
+// canaryText is a canary's short form in at most w cells where it can:
+// "canary 10% · bake 4m", "blue/green 0% · paused", "canary 100% ·
+// cleaning up"; in a narrow cell "b/g 0% · paused", "canary 10% bake 4m".
+func canaryText(e *model.EnvStatus, now time.Time, w int) string {
+	c := e.Canary
+	word, short := "canary", "canary"
+	if len(c.Steps) == 1 && c.Source == "ecs" {
+		word, short = "blue/green", "b/g"
+	}
+	weight := " " + strconv.Itoa(c.Weight) + "%"
+	stage := ""
+	switch {
+	case len(e.Gates) > 0:
+		stage = "paused"
+	case !c.EndsAt.IsZero() && c.EndsAt.After(now):
+		left := c.EndsAt.Sub(now)
+		if left >= time.Minute {
+			left = left.Round(time.Minute)
+		}
+		stage = "bake " + format.Age(left)
+	case c.Stage != "":
+		stage = stageWord(c.Stage)
+	}
+	if stage == "" {
+		return word + weight
+	}
+	tries := []string{word + weight + " · " + stage, short + weight + " · " + stage, short + weight + " " + stage}
+	for _, t := range tries {
+		if format.Width(t) <= w {
+			return t
+		}
+	}
+	return tries[len(tries)-1]
+}
+
+// stageWord is a provider's stage name in the cell's words.
+func stageWord(stage string) string {
+	switch stage {
+	case "SCALE_UP", "PRE_SCALE_UP", "POST_SCALE_UP", "RECONCILE_SERVICE":
+		return "scaling up"
+	case "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT":
+		return "test traffic"
+	case "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT":
+		return "shifting"
+	case "BAKE_TIME":
+		return "bake"
+	case "CLEAN_UP":
+		return "cleaning up"
+	}
+	return strings.ToLower(strings.ReplaceAll(stage, "_", " "))
 }
 
 // healthWord is the platform's word for an environment's health: the

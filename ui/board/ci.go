@@ -130,13 +130,21 @@ func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string,
 		}
 		line := mark + " " + format.Col(g.Service, 12) + format.Col(g.Gate, 20) +
 			format.Col(model.ShortSHA(g.SHA), 9) + format.Col(gateByline(g, commit, subject-2), subject) + format.Col(g.Provider, 10) +
-			"waiting " + format.Since(now, g.WaitingSince) + hint
+			"waiting " + format.Since(now, g.WaitingSince) + expires(g, now) + hint
 		b.WriteString(m.st.Border.Render("│") + " " + format.Fit(line, inner) + " " + m.st.Border.Render("│"))
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.st.Border.Render("└" + strings.Repeat("─", max(0, m.width-2)) + "┘"))
 	b.WriteByte('\n')
 	return b.String()
+}
+
+// expires says when a gate answers itself (a lifecycle hook's timeout).
+func expires(g model.Gate, now time.Time) string {
+	if g.ExpiresAt.IsZero() {
+		return ""
+	}
+	return " · expires in " + format.Age(g.ExpiresAt.Sub(now))
 }
 
 // gateByline is a gate's commit subject, and its author where the host
