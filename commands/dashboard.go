@@ -53,6 +53,8 @@ func uiOptions(ctx context.Context, g *globals, cfg *config.Config, w *world, ti
 		Actions:   pipeline(g, cfg, w),
 		AuditPath: auditPath(g, cfg),
 		Notify:    notifier(g, cfg),
+		Open:      ui.BrowserOpener(),
+		Copy:      ui.TerminalClipboard(),
 	}
 }
 

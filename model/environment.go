@@ -94,6 +94,10 @@ type EnvStatus struct {
 	FetchedAt time.Time `json:"fetched_at,omitzero"`
 	Stale     bool      `json:"stale"`
 	Error     string    `json:"error"`
+	// ConsoleURL is the platform's web page for the environment (the AWS
+	// console's service or environment page, in its region's partition);
+	// "" when the provider has none.
+	ConsoleURL string `json:"console_url,omitempty"`
 	// Missing says the error is that what the config names (a service,
 	// cluster, application, environment, listener, target group) does not
 	// exist: a config mistake, not an outage; headless commands exit 2.

@@ -62,6 +62,8 @@ type Workflow struct {
 	// tell the order they run in (a GitHub workflow file that does not
 	// parse), so the screen can show a list and say why, not a graph.
 	GraphError string `json:"graph_error,omitempty"`
+	// URL is the workflow's page on its CI host's web app ("" unknown).
+	URL string `json:"url,omitempty"`
 }
 
 // Moving reports whether the workflow or any of its jobs will change by

@@ -152,7 +152,7 @@ func (h *actionHarness) drain(t *testing.T, cmd tea.Cmd) {
 		for _, c := range msg {
 			h.drain(t, c)
 		}
-	case picker.LoadedMsg, auditview.LoadedMsg, guardedMsg, ranMsg, fetchedMsg, ciFetchedMsg, comparedMsg, commitMsg, logMsg:
+	case picker.LoadedMsg, auditview.LoadedMsg, guardedMsg, ranMsg, fetchedMsg, ciFetchedMsg, comparedMsg, commitMsg, logMsg, linkMsg:
 		next, cmd := h.m.Update(msg)
 		h.m = next.(Model)
 		h.drain(t, cmd)

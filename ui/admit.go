@@ -38,6 +38,9 @@ func admit(msg tea.Msg) tea.Msg {
 	case comparedMsg:
 		m.cmp, m.err = termsafe.Clean(m.cmp), termsafe.Clean(m.err)
 		return m
+	case linkMsg:
+		m.text, m.err = termsafe.Line(m.text), termsafe.Clean(m.err)
+		return m
 	case logMsg:
 		m.log, m.err = termsafe.Clean(m.log), termsafe.Clean(m.err)
 		return m

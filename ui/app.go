@@ -50,7 +50,12 @@ type Options struct {
 	Providers *providers.Registry
 	// Notify, when set, is called with one line when a new gate starts
 	// waiting (the terminal bell and a desktop notification).
-	Notify   func(text string)
+	Notify func(text string)
+	// Open opens a web page (o), saying whether it did (false: the
+	// address is shown instead, as over SSH); nil shows the address.
+	// Copy puts a SHA on the clipboard (y); nil says it cannot.
+	Open     func(url string) (bool, error)
+	Copy     func(text string) error
 	Refresh  time.Duration // idle poll interval
 	Hot      time.Duration // poll interval while something moves; default 2s
 	ReadOnly bool
@@ -269,6 +274,8 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 		return m.handleAuditLoaded(msg), nil
 	case logMsg:
 		return m.handleLog(msg), nil
+	case linkMsg:
+		return m.handleLink(msg), nil
 	case guardedMsg:
 		return m.handleGuarded(msg)
 	case ranMsg:
@@ -398,8 +405,13 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 	if next, cmd, ok := m.handleActionKey(msg); ok {
 		return next, cmd
 	}
-	if key.Matches(msg, m.km.Refresh) {
+	switch {
+	case key.Matches(msg, m.km.Refresh):
 		return m, m.poll.startAll(m.opts.Context, m.opts.Now)
+	case key.Matches(msg, m.km.OpenLink):
+		return m.openLink()
+	case key.Matches(msg, m.km.Yank):
+		return m.copySHA()
 	}
 	switch m.screen {
 	case screenCanary:

@@ -13,6 +13,7 @@ import (
 
 	"flightdeck/model"
 	"flightdeck/providers"
+	"flightdeck/providers/internal/awsx"
 )
 
 // status is one configured environment as this poll read it: the live
@@ -96,9 +97,10 @@ func (s *Source) assess(e Environment, d types.EnvironmentDescription, extras ma
 	m := s.mem(ref)
 	label := aws.ToString(d.VersionLabel)
 	st := model.EnvStatus{
-		Version: s.versionLocked(e, label),
-		State:   model.StateSteady,
-		Events:  slices.Clone(m.events),
+		Version:    s.versionLocked(e, label),
+		State:      model.StateSteady,
+		Events:     slices.Clone(m.events),
+		ConsoleURL: awsx.ConsoleURL(s.region, "/elasticbeanstalk/home", "/environment/dashboard?environmentId="+aws.ToString(d.EnvironmentId)),
 	}
 	if x := extras[ref]; x != nil {
 		st.Health = x.health

@@ -107,6 +107,7 @@ type api interface {
 // flightdeck environments. It is safe for concurrent use.
 type Source struct {
 	client      api
+	region      string // for console links
 	name        string
 	profile     string
 	envs        []Environment
@@ -165,6 +166,7 @@ func newSource(client api, region string, o Options) *Source {
 	return &Source{
 		client:      client,
 		name:        awsx.SourceName("beanstalk", region, o.aws()),
+		region:      region,
 		profile:     o.Profile,
 		envs:        append([]Environment(nil), o.Environments...),
 		now:         now,

@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -441,4 +442,25 @@ func (c *Client) RerunFailed(ctx context.Context, workflowID string) (newWorkflo
 func (c *Client) Cancel(ctx context.Context, workflowID string) (string, error) {
 	rid, _, _, err := c.send(ctx, call{method: http.MethodPost, path: "/workflow/" + url.PathEscape(workflowID) + "/cancel"})
 	return rid, err
+}
+
+// WorkflowURL is a workflow's page in CircleCI's web app: app.circleci.com
+// for CircleCI cloud, the server's own host for CircleCI server. Web
+// slugs spell the VCS out (gh → github, bb → bitbucket).
+func (c *Client) WorkflowURL(project string, number int64, workflowID string) string {
+	web := strings.TrimSuffix(c.base, "/api/v2")
+	if web == DefaultHost {
+		web = "https://app.circleci.com"
+	}
+	parts := strings.Split(strings.Trim(project, "/"), "/")
+	switch parts[0] {
+	case "gh":
+		parts[0] = "github"
+	case "bb":
+		parts[0] = "bitbucket"
+	}
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return web + "/pipelines/" + strings.Join(parts, "/") + "/" + strconv.FormatInt(number, 10) + "/workflows/" + url.PathEscape(workflowID)
 }

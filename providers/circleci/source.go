@@ -413,6 +413,9 @@ func (s *Source) serviceStatus(i int, work []*pipelineWork, now time.Time) (mode
 			}
 		}
 		mp := toPipeline(pw.p, wfs, jobs, now.Sub(pw.p.CreatedAt) < settledRecheck)
+		for i := range mp.Workflows {
+			mp.Workflows[i].URL = s.client.WorkflowURL(cmp.Or(pw.p.ProjectSlug, svc.Project), int64(pw.p.Number), mp.Workflows[i].ID)
+		}
 		st.Pipelines = append(st.Pipelines, mp)
 		st.Gates = append(st.Gates, gates(svc.Name, mp, current)...)
 	}

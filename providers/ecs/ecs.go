@@ -96,6 +96,7 @@ type api interface {
 type Source struct {
 	client      api
 	name        string
+	region      string // for console links
 	profile     string
 	envs        []Environment
 	now         func() time.Time
@@ -163,6 +164,7 @@ func newSource(client api, region string, o Options) *Source {
 	return &Source{
 		client:      client,
 		name:        awsx.SourceName("aws", region, o.aws()),
+		region:      region,
 		profile:     o.Profile,
 		envs:        append([]Environment(nil), o.Environments...),
 		now:         now,
@@ -386,6 +388,7 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 		}
 		readOK = true
 		a.Service, a.Environment, a.Target = e.Key.Service, e.Key.Environment, model.TargetECS
+		a.ConsoleURL = consoleURL(s.region, e.Cluster, aws.ToString(r.svc.ServiceName))
 		if ctl := controllerOf(r.svc); ctl != "" {
 			a.Controller, a.ReadOnly = ctl, readOnlyWhy(e.Key.Environment, ctl)
 		}
@@ -614,3 +617,11 @@ type multiError struct {
 
 func (e *multiError) Error() string   { return e.msg }
 func (e *multiError) Unwrap() []error { return e.errs }
+
+// consoleURL is the ECS console's page of a service.
+func consoleURL(region, cluster, service string) string {
+	if i := strings.LastIndexByte(cluster, '/'); i >= 0 {
+		cluster = cluster[i+1:] // a cluster ARN: its name
+	}
+	return awsx.ConsoleURL(region, "/ecs/v2/clusters/"+cluster+"/services/"+service+"/health", "")
+}

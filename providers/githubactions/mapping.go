@@ -91,6 +91,7 @@ func toPipeline(r *github.WorkflowRun, jobs []model.Job, graphErr string) model.
 		Jobs:       jobs,
 		CreatedAt:  r.GetRunStartedAt().Time,
 		GraphError: graphErr,
+		URL:        r.GetHTMLURL(),
 	}
 	if wf.CreatedAt.IsZero() {
 		wf.CreatedAt = r.GetCreatedAt().Time

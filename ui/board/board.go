@@ -77,7 +77,7 @@ func (m Model) FullHelp() [][]key.Binding {
 		{k.Open, k.Back, k.Filter},
 		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Audit},
 		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel},
-		{k.Refresh, k.Help, k.Quit},
+		{k.OpenLink, k.Yank, k.Refresh, k.Help, k.Quit},
 	}
 }
 

@@ -66,7 +66,7 @@ func (m Model) FullHelp() [][]key.Binding {
 		{k.Back},
 		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Audit},
 		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel, k.Log, k.Events},
-		{k.Refresh, k.Help, k.Quit},
+		{k.OpenLink, k.Yank, k.Refresh, k.Help, k.Quit},
 	}
 }
 

@@ -31,6 +31,8 @@ type KeyMap struct {
 	// Why it failed: the shown workflow's failed job's log, and the
 	// selected environment's events in full.
 	Log, Events key.Binding
+	// Links out: open the selection's page in the browser, copy its SHA.
+	OpenLink, Yank key.Binding
 }
 
 // Default returns a fresh key map; callers may disable bindings on it.
@@ -64,6 +66,8 @@ func Default() KeyMap {
 		Cancel:        key.NewBinding(key.WithKeys("C"), key.WithHelp("C", "cancel workflow")),
 		Log:           key.NewBinding(key.WithKeys("v"), key.WithHelp("v", "job log")),
 		Events:        key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "all events")),
+		OpenLink:      key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "open in browser")),
+		Yank:          key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "copy SHA")),
 	}
 }
 
