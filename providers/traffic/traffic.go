@@ -85,9 +85,9 @@ type Options struct {
 	// CloudWatch reads the canaries' traffic; nil builds one from the
 	// same region, profile and endpoint when any pair is a canary.
 	CloudWatch *cloudwatch.Client
-	HTTPClient                   *http.Client
-	Now                          func() time.Time
-	Logger                       logging.Logger
+	HTTPClient *http.Client
+	Now        func() time.Time
+	Logger     logging.Logger
 }
 
 // rediscover is how long a colour's service, once found, is trusted
@@ -111,10 +111,10 @@ type Source struct {
 }
 
 var (
-	_ providers.DeploySource = (*Source)(nil)
-	_ providers.EnvReader    = (*Source)(nil)
-	_ providers.Switcher     = (*Source)(nil)
-	_ providers.Describer    = (*Source)(nil)
+	_ providers.DeploySource  = (*Source)(nil)
+	_ providers.EnvReader     = (*Source)(nil)
+	_ providers.Switcher      = (*Source)(nil)
+	_ providers.Describer     = (*Source)(nil)
 	_ providers.CanaryStepper = (*Source)(nil)
 )
 
