@@ -239,8 +239,6 @@ func TestBadDemoCanaryJudgedWorse(t *testing.T) {
 	t.Fatal("the bad canary was never judged worse")
 }
 
-
-
 // A canary whose listener does not forward to the configured groups:
 // the environment says what it found, and no step is tried.
 func TestCanaryBadConfigSaysWhatItFound(t *testing.T) {
