@@ -43,20 +43,25 @@ func (s *Source) canaryTraffic(ctx context.Context, p Pair) ([2]model.CanarySide
 }
 
 // canaryShare is the canary group's share of the forward, in percent, and
-// the other groups the forward sends traffic to (weight > 0), named.
+// the other groups the forward sends traffic to (weight > 0), named. A
+// weight below 0 (no ELBv2 answers one) counts as 0.
 func canaryShare(f elbv2.Forward, p Pair) (weight int, others string) {
-	total := 0
+	var total, canary float64
 	var names []string
 	for _, w := range f.Weights {
-		total += w.Weight
-		if w.TargetGroup != p.Stable && w.TargetGroup != p.Canary && w.Weight > 0 {
+		n := float64(max(w.Weight, 0))
+		total += n
+		switch {
+		case w.TargetGroup == p.Canary:
+			canary += n
+		case w.TargetGroup != p.Stable && n > 0:
 			names = append(names, fmt.Sprintf("%s (%d)", elbv2.Name(w.TargetGroup), w.Weight))
 		}
 	}
 	if total <= 0 {
 		return 0, strings.Join(names, ", ")
 	}
-	return int(math.Round(100 * float64(f.Weight(p.Canary)) / float64(total))), strings.Join(names, ", ")
+	return int(math.Round(100 * canary / total)), strings.Join(names, ", ")
 }
 
 // assembleCanary is a canary environment's status: the serving side's,
