@@ -293,7 +293,7 @@ func TestApproveBadInput(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"approve", "nope", "--yes"}, exitUsage, `no service "nope"; services: api, web, worker, payments, shop, checkout, orders (with CI: api, `},
+		{[]string{"approve", "nope", "--yes"}, exitUsage, `no service "nope"; services: api, web, worker, payments, shop, checkout, orders, search, basket (with CI: api, `},
 		{[]string{"approve", "worker", "--yes"}, exitUsage, "worker has no CI configured (no ci: in " + aw.cfg + ")"},
 		{[]string{"reject", "worker", "--yes"}, exitUsage, "worker has no CI configured"},
 		{[]string{"approve"}, exitUsage, "approve takes 1 to 2 arguments, got 0"},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 
 	"flightdeck/config"
@@ -66,9 +67,10 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		for _, e := range s.Environments {
 			es := model.EnvSpec{Name: e.Name, Protected: e.Protected}
 			switch {
-			case e.ECS != nil && e.BlueGreen != nil:
-				// A pair on a listener: its own source, which reads the
-				// colours' services through an ECS source of its own.
+			case e.ECS != nil && (e.BlueGreen != nil || e.Canary != nil):
+				// A pair or a canary on a listener: its own source, which
+				// reads the sides' services through an ECS source of its
+				// own, and a canary's traffic from CloudWatch.
 				es.Target = model.TargetECS
 				a := e.EffectiveAWS(cfg.AWS)
 				k := awsKey{a.Region, a.Profile, a.EndpointURL, a.Anonymous}
@@ -106,6 +108,8 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		w.reg.AddSource(src)
 	}
 	for _, k := range sortedKeys(pairs) {
+		// A canary's CloudWatch client comes from the same chain, region,
+		// profile and endpoint (traffic.New builds it).
 		src, err := traffic.New(ctx, traffic.Options{
 			Region: k.region, Profile: k.profile, EndpointURL: k.endpoint, Anonymous: k.anonymous,
 			Pairs: pairs[k],
@@ -159,8 +163,15 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 }
 
 // listenerPair is the traffic provider's view of an ECS environment with
-// a blue_green block.
+// a blue_green or a canary block.
 func listenerPair(s config.Service, e config.Environment) traffic.Pair {
+	if cn := e.Canary; cn != nil {
+		return traffic.Pair{
+			Key:     model.EnvKey{Service: s.Name, Environment: e.Name},
+			Cluster: e.ECS.Cluster, Service: e.ECS.Service, Container: e.ECS.Container, SHAFromTag: s.TagPattern(),
+			Listener: cn.ListenerARN, Stable: cn.StableTargetGroupARN, Canary: cn.CanaryTargetGroupARN, Steps: slices.Clone(cn.Steps),
+		}
+	}
 	listener := e.BlueGreen.ListenerARN
 	if e.BlueGreen.RuleARN != "" {
 		listener = e.BlueGreen.RuleARN

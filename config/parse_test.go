@@ -407,6 +407,24 @@ services:
 			},
 		},
 		{
+			name: "canary beside blue_green, and on Beanstalk",
+			src: `services:
+  - name: api
+    environments:
+      - name: prod
+        ecs: { cluster: prod, service: api }
+        blue_green: { listener_arn: "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/api/1/2", blue_target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/b/1", green_target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/g/1" }
+        canary: { listener_arn: "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/api/1/3", stable_target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/s/1", canary_target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/c/1", steps: [10, 100] }
+      - name: eb
+        beanstalk: { application: a, environment: e }
+        canary: { listener_arn: "arn:aws:elasticloadbalancing:us-east-1:1:listener/app/api/1/3", stable_target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/s/1", canary_target_group_arn: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/c/1", steps: [10, 100] }
+`,
+			wants: []want{
+				{"services[0].environments[0].canary", 7, 9, `give blue_green or canary, not both`},
+				{"services[0].environments[1].canary", 10, 9, `is for ECS services behind a load balancer`},
+			},
+		},
+		{
 			name:  "URLs that are not http(s)",
 			src:   "github: { api_url: github.example.com }\ncircleci: { host: ftp://circleci.example.com }\naws: { endpoint_url: localhost:4566 }\nservices:\n  - name: api" + okEnvs,
 			wants: []want{{"github.api_url", 1, 20, `is not an http(s) URL`}, {"circleci.host", 2, 19, `is not an http(s) URL`}, {"aws.endpoint_url", 3, 22, `is not an http(s) URL`}},
@@ -671,7 +689,7 @@ func TestExampleConfigParses(t *testing.T) {
 	if !ok {
 		t.Fatal("api has no production")
 	}
-	if !prod.Protected || prod.Target() != TargetECS || prod.BlueGreen == nil || prod.Canary == nil {
+	if !prod.Protected || prod.Target() != TargetECS || prod.BlueGreen == nil || prod.Canary != nil {
 		t.Errorf("api production = %+v", prod)
 	}
 	if a := prod.EffectiveAWS(cfg.AWS); a.Region != "eu-west-1" || a.Profile != "prod" {

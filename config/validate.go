@@ -250,6 +250,12 @@ func (c checker) environment(path string, e *Environment) {
 		c.arn(p, "canary_target_group_arn", cn.CanaryTargetGroupARN, "targetgroup")
 		c.distinct(p, "canary_target_group_arn", "stable_target_group_arn", cn.CanaryTargetGroupARN, cn.StableTargetGroupARN)
 		c.steps(joinPath(p, "steps"), cn.Steps)
+		switch {
+		case e.Beanstalk != nil:
+			c.addf(p, c.at(p), "is for ECS services behind a load balancer; Beanstalk's traffic-splitting canary is read from the environment itself")
+		case e.BlueGreen != nil:
+			c.addf(p, c.at(p), "give blue_green or canary, not both: one listener cannot be switched and stepped at once")
+		}
 	}
 }
 

@@ -95,6 +95,17 @@ func (w *World) WriteConfig(baseURL string) []byte {
 				fmt.Fprintf(&b, "          blue_target_group_arn: %s\n", yamlScalar(e.bg.blue))
 				fmt.Fprintf(&b, "          green_target_group_arn: %s\n", yamlScalar(e.bg.green))
 			}
+			if c := e.canary; c != nil {
+				b.WriteString("        canary:\n")
+				fmt.Fprintf(&b, "          listener_arn: %s\n", yamlScalar(c.listener))
+				fmt.Fprintf(&b, "          stable_target_group_arn: %s\n", yamlScalar(c.stable))
+				fmt.Fprintf(&b, "          canary_target_group_arn: %s\n", yamlScalar(c.canary))
+				steps := make([]string, len(c.steps))
+				for i, st := range c.steps {
+					steps[i] = strconv.Itoa(st)
+				}
+				fmt.Fprintf(&b, "          steps: [%s]\n", strings.Join(steps, ", "))
+			}
 			b.WriteString("        ecs:\n")
 			fmt.Fprintf(&b, "          cluster: %s\n", yamlScalar(e.cluster))
 			fmt.Fprintf(&b, "          service: %s\n", yamlScalar(cmp.Or(e.service, s.name)))
@@ -125,6 +136,13 @@ type configEnv struct {
 	eb                               *configEB // on Elastic Beanstalk instead of ECS
 	service                          string    // the ECS service when it is not the service's name
 	bg                               *configBG // a blue/green pair on a listener
+	canary                           *configCanary
+}
+
+// configCanary is an environment's canary block.
+type configCanary struct {
+	listener, stable, canary string
+	steps                    []int
 }
 
 // configBG is an environment's blue_green block.
@@ -169,6 +187,9 @@ func (w *World) configServices() []configService {
 				s.envs = append(s.envs, configEnv{name: e.name, cluster: e.cluster, region: e.region, container: cs.name, protected: e.protected})
 			}
 			out = append(out, s)
+		}
+		for _, cn := range w.canaryServices {
+			out = append(out, cn.configService(w.ci.Repo(cn.cs.name).Name))
 		}
 		return out
 	}

@@ -47,8 +47,17 @@ func TestWrittenConfigParses(t *testing.T) {
 				t.Errorf("%s ci %+v", s.Name, s.CI)
 			}
 		}
-		if fmt.Sprint(circle, actions) != "[api payments shop checkout] [web worker]" {
+		if fmt.Sprint(circle, actions) != "[api payments shop checkout search basket] [web worker]" {
 			t.Errorf("CircleCI %v, GitHub Actions %v", circle, actions)
+		}
+		for _, name := range []string{"search", "basket"} {
+			s, _ := cfg.Service(name)
+			prod, _ := s.Environment("production")
+			listener, stable, canary, _ := w.Canary(name)
+			if cn := prod.Canary; cn == nil || cn.ListenerARN != listener || cn.StableTargetGroupARN != stable || cn.CanaryTargetGroupARN != canary ||
+				fmt.Sprint(cn.Steps) != "[10 25 50 100]" || prod.ECS == nil || prod.ECS.Service != name {
+				t.Errorf("%s production: %+v %+v", name, prod.Canary, prod.ECS)
+			}
 		}
 	}
 }

@@ -114,6 +114,9 @@ func (g deployGlue) Deploy(service, envName, sha string) (string, string, bool) 
 	if bg := w.bgService(service); bg != nil {
 		return w.deployBlueGreen(bg, envName, sha)
 	}
+	if cn := w.canaryService(service); cn != nil {
+		return w.deployCanary(cn, envName, sha)
+	}
 	cs := w.catalogueService(service)
 	var env *catalogueEnv
 	if cs != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -190,6 +191,12 @@ type yamlConfig struct {
 				Blue     string `yaml:"blue_target_group_arn"`
 				Green    string `yaml:"green_target_group_arn"`
 			} `yaml:"blue_green"`
+			Canary *struct {
+				Listener string `yaml:"listener_arn"`
+				Stable   string `yaml:"stable_target_group_arn"`
+				Canary   string `yaml:"canary_target_group_arn"`
+				Steps    []int  `yaml:"steps"`
+			} `yaml:"canary"`
 		} `yaml:"environments"`
 	} `yaml:"services"`
 }
@@ -219,9 +226,22 @@ func TestWriteConfig(t *testing.T) {
 	if c.GitHub.APIURL != "http://127.0.0.1:4566/" {
 		t.Fatalf("github: %+v", c.GitHub)
 	}
-	if len(c.Services) != len(demoCatalogue())+3 {
+	if len(c.Services) != len(demoCatalogue())+5 {
 		t.Fatalf("%d services", len(c.Services))
 	}
+	// The last two are the canaries on a listener, search and basket:
+	// production names the stable service and the canary block.
+	for i, name := range []string{"search", "basket"} {
+		s := c.Services[len(c.Services)-2+i]
+		listener, stable, canary, _ := w.Canary(name)
+		prod := s.Environments[1]
+		if s.Name != name || len(s.Environments) != 2 || s.Environments[0].Canary != nil || prod.Canary == nil ||
+			prod.Canary.Listener != listener || prod.Canary.Stable != stable || prod.Canary.Canary != canary ||
+			fmt.Sprint(prod.Canary.Steps) != "[10 25 50 100]" || prod.ECS.Service != name || !prod.Protected {
+			t.Fatalf("%s: %+v", name, s)
+		}
+	}
+	c.Services = c.Services[:len(c.Services)-2]
 	// The last is orders, a native canary on ECS without CI.
 	if co := c.Services[len(c.Services)-1]; co.Name != "orders" || co.Repo != "acme/orders" || co.CI != nil || len(co.Environments) != 2 ||
 		co.Environments[1].ECS.Cluster != "production" || !co.Environments[1].Protected {

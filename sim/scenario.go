@@ -187,6 +187,7 @@ func (w *World) seedDemo(t0 time.Time) {
 	}
 	w.seedBeanstalk(t0)
 	w.seedBlueGreen(t0)
+	w.seedCanaries(t0)
 	w.loop.Advance(t0)
 }
 

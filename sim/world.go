@@ -71,19 +71,20 @@ type World struct {
 	beanstalk *beanstalk.Part // Elastic Beanstalk: the demo's shop service
 
 	elbv2      *elbv2.Part      // ELBv2: the demo's checkout listener and its target groups
-	cloudwatch *cloudwatch.Part // still to come, routed and stubbed
+	cloudwatch *cloudwatch.Part // CloudWatch: the ALB metrics of the demo's canary listeners
 
 	ci     *ci.Part       // the CI: repositories, commits, pipelines and the job engine
 	circle *circleci.Part // CircleCI's API over it
 	github *github.Part   // GitHub's, with the workflow files and the rate limits
 
-	catalogue  []*catalogueService // demo services and their environments
-	ebServices []*ebService        // the demo's services on Elastic Beanstalk
-	bgServices []*bgService        // the demo's blue/green services on a listener
-	native     []*catalogueService // the demo's ECS services on a native strategy (scenario_native.go)
-	tempo      tempo
-	prNumber   map[string]int  // each service's last pull request number
-	bad        map[string]bool // commits (by SHA) whose images crash on start
+	catalogue      []*catalogueService // demo services and their environments
+	ebServices     []*ebService        // the demo's services on Elastic Beanstalk
+	bgServices     []*bgService        // the demo's blue/green services on a listener
+	native         []*catalogueService // the demo's ECS services on a native strategy (scenario_native.go)
+	canaryServices []*canaryService    // the demo's canaries on a listener
+	tempo          tempo
+	prNumber       map[string]int  // each service's last pull request number
+	bad            map[string]bool // commits (by SHA) whose images crash on start
 
 	faults faultState
 	reqs   requestLog

@@ -1,9 +1,11 @@
 package traffic
 
 import (
+	"strings"
 	"testing"
 
 	"flightdeck/model"
+	"flightdeck/providers/elbv2"
 )
 
 // blocked, case by case: every reason a switch to the standby waits, and
@@ -50,5 +52,90 @@ func TestDescribe(t *testing.T) {
 	}
 	if got := s.Describe(model.Action{Kind: model.ActionRollback, Service: "checkout", Environment: "production"}); got != "a blue/green pair on a listener cannot rollback here" {
 		t.Fatalf("%q", got)
+	}
+}
+
+// The canary's share of a forward, whatever the weights look like: ELBv2
+// weights run 0..999, a third group may take traffic, all may be 0.
+func TestCanaryShare(t *testing.T) {
+	p := Pair{Stable: "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/s/1", Canary: "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/c/2"}
+	third := "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/legacy/3"
+	cases := []struct {
+		weights []elbv2.Weight
+		want    int
+		others  string
+	}{
+		{[]elbv2.Weight{{TargetGroup: p.Stable, Weight: 90}, {TargetGroup: p.Canary, Weight: 10}}, 10, ""},
+		{[]elbv2.Weight{{TargetGroup: p.Stable, Weight: 999}, {TargetGroup: p.Canary, Weight: 111}}, 10, ""},
+		{[]elbv2.Weight{{TargetGroup: p.Stable, Weight: 0}, {TargetGroup: p.Canary, Weight: 0}}, 0, ""},
+		{[]elbv2.Weight{{TargetGroup: p.Stable, Weight: 0}, {TargetGroup: p.Canary, Weight: 5}}, 100, ""},
+		{[]elbv2.Weight{{TargetGroup: p.Stable, Weight: 50}, {TargetGroup: p.Canary, Weight: 25}, {TargetGroup: third, Weight: 25}}, 25, "legacy (25)"},
+		{[]elbv2.Weight{{TargetGroup: p.Stable, Weight: 75}, {TargetGroup: p.Canary, Weight: 25}, {TargetGroup: third, Weight: 0}}, 25, ""},
+		{nil, 0, ""},
+	}
+	for _, c := range cases {
+		if w, others := canaryShare(elbv2.Forward{Weights: c.weights}, p); w != c.want || others != c.others {
+			t.Errorf("%v: %d %q, want %d %q", c.weights, w, others, c.want, c.others)
+		}
+	}
+}
+
+// canaryBlocked and the stage, case by case.
+func TestCanaryBlocked(t *testing.T) {
+	p := Pair{Cluster: "production", Listener: "arn:aws:elasticloadbalancing:eu-west-1:1:listener/app/lb/1/2",
+		Stable: "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/search-stable/1", Canary: "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/search-canary/2"}
+	svcs := map[string]string{p.Stable: "search", p.Canary: "search-canary"}
+	old := model.EnvStatus{State: model.StateSteady, Version: model.Version{SHA: "aaaaaaa1"}}
+	next := model.EnvStatus{State: model.StateSteady, Version: model.Version{SHA: "bbbbbbb2"}}
+	moving := next
+	moving.State = model.StateDeploying
+	up := elbv2.Health{Healthy: 3}
+	cases := []struct {
+		name           string
+		svcs           map[string]string
+		weight         int
+		others         string
+		stable, canary model.EnvStatus
+		h              elbv2.Health
+		want, stage    string
+	}{
+		{"ready", svcs, 0, "", old, next, up, "", "not started"},
+		{"running", svcs, 25, "", old, next, up, "", "canary"},
+		{"promoted", svcs, 100, "", old, next, up, "", "promoted"},
+		{"idle", svcs, 0, "", old, old, up, "both sides run aaaaaaa: deploy the new version to search-canary first", "idle"},
+		{"third group", svcs, 10, "legacy (5)", old, next, up, "listener " + p.Listener + " also forwards to legacy (5); flightdeck steps only the stable and canary target groups", "canary"},
+		{"no service", map[string]string{p.Stable: "search"}, 0, "", old, model.EnvStatus{}, up, "the canary side runs nothing: no ECS service in cluster production is registered in target group search-canary", "not started"},
+		{"unreadable", svcs, 0, "", old, model.EnvStatus{Error: "throttled"}, up, "the canary side (search-canary) could not be read: throttled", "not started"},
+		{"no version", svcs, 0, "", old, model.EnvStatus{State: model.StateUnknown}, up, "the canary side (search-canary) runs nothing", "not started"},
+		{"stable moving", svcs, 10, "", moving, next, up, "the stable side (search) is mid-deploy", "canary"},
+		{"canary moving", svcs, 0, "", old, moving, up, "the canary side (search-canary) is mid-deploy", "not started"},
+		{"no healthy targets", svcs, 10, "", old, next, elbv2.Health{Draining: 3}, "the canary side (search-canary) has no healthy targets", "canary"},
+	}
+	for _, c := range cases {
+		if got := canaryBlocked(p, c.svcs, c.weight, c.others, c.stable, c.canary, c.h, nil); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+		if got := canaryStage(c.weight, c.stable.Version, c.canary.Version); got != c.stage {
+			t.Errorf("%s: stage %q, want %q", c.name, got, c.stage)
+		}
+	}
+}
+
+// Describe names the call and the weights a canary step sends.
+func TestDescribeCanary(t *testing.T) {
+	p := Pair{Key: key, Listener: "arn:aws:elasticloadbalancing:eu-west-1:1:listener/app/lb/1/2",
+		Stable: "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/checkout-stable/1", Canary: "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/checkout-canary/2"}
+	s := &Source{pairs: []Pair{p}}
+	a := model.Action{Kind: model.ActionCanaryPromote, Service: "checkout", Environment: "production", Weight: 10, NextWeight: 25}
+	if got := s.Describe(a); got != "ModifyListener: "+p.Listener+" forwards 25% to the canary (checkout-canary) and 75% to the stable side (checkout-stable); stickiness and the rest of the action kept" {
+		t.Fatalf("promote: %q", got)
+	}
+	a.Kind = model.ActionCanaryAbort
+	if got := s.Describe(a); !strings.Contains(got, "forwards 0% to the canary (checkout-canary) and 100% to the stable side") {
+		t.Fatalf("abort: %q", got)
+	}
+	a.Kind = model.ActionSwitch
+	if got := s.Describe(a); got != "a canary on a listener cannot switch here" {
+		t.Fatalf("switch: %q", got)
 	}
 }

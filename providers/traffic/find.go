@@ -92,9 +92,9 @@ func (f *finder) cluster(ctx context.Context, cluster string, out map[string]str
 func innerSource(ctx context.Context, o Options, pairs []Pair, colour map[string]string) (*ecs.Source, error) {
 	var envs []ecs.Environment
 	for _, p := range pairs {
-		for c, tg := range map[string]string{"blue": p.Blue, "green": p.Green} {
-			if svc := colour[tg]; svc != "" {
-				envs = append(envs, ecs.Environment{Key: colourKey(p.Key, c), Cluster: p.Cluster, Service: svc,
+		for _, sd := range p.sides() {
+			if svc := colour[sd.tg]; svc != "" {
+				envs = append(envs, ecs.Environment{Key: colourKey(p.Key, sd.name), Cluster: p.Cluster, Service: svc,
 					Container: p.Container, SHAFromTag: p.SHAFromTag})
 			}
 		}

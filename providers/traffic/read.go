@@ -21,12 +21,16 @@ func timeNow(o Options) time.Time {
 	return time.Now()
 }
 
-// lb is what the load balancer says of one pair.
+// lb is what the load balancer says of one pair (health by side, in the
+// order of Pair.sides), and for a canary what CloudWatch says of its
+// sides' traffic.
 type lb struct {
-	fwd         elbv2.Forward
-	fwdErr      error
-	blue, green elbv2.Health
-	bErr, gErr  error
+	fwd     elbv2.Forward
+	fwdErr  error
+	health  [2]elbv2.Health
+	herr    [2]error
+	traffic [2]model.CanarySide
+	cwErr   error
 }
 
 // read reads the pairs: the colours' services (found first when needed),
@@ -60,8 +64,13 @@ func (s *Source) read(ctx context.Context, pairs []Pair) ([]model.EnvStatus, []e
 	errs := make([]error, len(pairs))
 	var fails []error
 	for i, p := range pairs {
-		out[i], errs[i] = assemble(p, lbs[i], colour, sts)
-		fails = append(fails, lbs[i].fwdErr, lbs[i].bErr, lbs[i].gErr)
+		if p.IsCanary() {
+			out[i], errs[i] = assembleCanary(p, lbs[i], colour, sts)
+		} else {
+			out[i], errs[i] = assemble(p, lbs[i], colour, sts)
+		}
+		// CloudWatch's trouble is the canary's "no data", not the source's.
+		fails = append(fails, lbs[i].fwdErr, lbs[i].herr[0], lbs[i].herr[1])
 		out[i].FetchedAt = timeNow(s.o)
 		if out[i].Error != "" {
 			out[i].FetchedAt = time.Time{}
@@ -97,9 +106,9 @@ func fetchInner(ctx context.Context, inner *ecs.Source) (map[model.EnvKey]model.
 
 func missing(pairs []Pair, colour map[string]string, sts map[model.EnvKey]model.EnvStatus) bool {
 	for _, p := range pairs {
-		for c, tg := range map[string]string{"blue": p.Blue, "green": p.Green} {
-			st, ok := sts[colourKey(p.Key, c)]
-			if colour[tg] == "" || !ok || st.Error != "" && st.Version.SHA == "" && st.Version.Revision == "" {
+		for _, sd := range p.sides() {
+			st, ok := sts[colourKey(p.Key, sd.name)]
+			if colour[sd.tg] == "" || !ok || st.Error != "" && st.Version.SHA == "" && st.Version.Revision == "" {
 				return true
 			}
 		}
@@ -147,13 +156,18 @@ func (s *Source) failAll(pairs []Pair, err error) []model.EnvStatus {
 	return out
 }
 
-// readLB reads the pair's forward and both target groups' health.
+// readLB reads the pair's forward and both target groups' health, and a
+// canary's traffic (one GetMetricData for both sides).
 func (s *Source) readLB(ctx context.Context, p Pair) lb {
 	var r lb
 	var wg sync.WaitGroup
 	wg.Go(func() { r.fwd, r.fwdErr = s.elb.Read(ctx, p.Listener) })
-	wg.Go(func() { r.blue, r.bErr = s.elb.TargetHealth(ctx, p.Blue) })
-	wg.Go(func() { r.green, r.gErr = s.elb.TargetHealth(ctx, p.Green) })
+	for i, sd := range p.sides() {
+		wg.Go(func() { r.health[i], r.herr[i] = s.elb.TargetHealth(ctx, sd.tg) })
+	}
+	if p.IsCanary() {
+		wg.Go(func() { r.traffic, r.cwErr = s.canaryTraffic(ctx, p) })
+	}
 	wg.Wait()
 	return r
 }
@@ -171,18 +185,18 @@ func assemble(p Pair, r lb, colour map[string]string, sts map[model.EnvKey]model
 	case !r.fwd.Has(p.Blue) || !r.fwd.Has(p.Green):
 		return fail(fmt.Errorf("%s forwards to %s, not to both configured target groups (blue %s, green %s)",
 			what(p.Listener), r.fwd.Groups(), elbv2.Name(p.Blue), elbv2.Name(p.Green)))
-	case errors.Is(r.bErr, providers.ErrNotFound):
-		return fail(r.bErr)
-	case errors.Is(r.gErr, providers.ErrNotFound):
-		return fail(r.gErr)
+	case errors.Is(r.herr[0], providers.ErrNotFound):
+		return fail(r.herr[0])
+	case errors.Is(r.herr[1], providers.ErrNotFound):
+		return fail(r.herr[1])
 	}
 	live, standby := "blue", "green"
 	if r.fwd.Weight(p.Green) > r.fwd.Weight(p.Blue) {
 		live, standby = "green", "blue"
 	}
 	tgOf := map[string]string{"blue": p.Blue, "green": p.Green}
-	health := map[string]elbv2.Health{"blue": r.blue, "green": r.green}
-	herr := map[string]error{"blue": r.bErr, "green": r.gErr}
+	health := map[string]elbv2.Health{"blue": r.health[0], "green": r.health[1]}
+	herr := map[string]error{"blue": r.herr[0], "green": r.herr[1]}
 	liveSvc := colour[tgOf[live]]
 	lst, ok := sts[colourKey(p.Key, live)]
 	if liveSvc == "" || !ok {

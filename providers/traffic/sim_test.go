@@ -33,13 +33,16 @@ var key = model.EnvKey{Service: "checkout", Environment: "production"}
 // opCounter counts requests by operation: the awsQuery form's Action
 // (ELBv2), or the X-Amz-Target (ECS).
 type opCounter struct {
-	mu  sync.Mutex
-	ops map[string]int
+	mu     sync.Mutex
+	ops    map[string]int
+	before func(op string) // called before each request is sent, when set
 }
 
 func (c *opCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 	op := r.Header.Get("X-Amz-Target")
-	if op == "" && r.Body != nil {
+	if _, cw, ok := strings.Cut(r.URL.Path, "/operation/"); ok {
+		op = "cloudwatch:" + cw
+	} else if op == "" && r.Body != nil {
 		raw, err := io.ReadAll(r.Body)
 		if err != nil {
 			return nil, err
@@ -55,7 +58,11 @@ func (c *opCounter) RoundTrip(r *http.Request) (*http.Response, error) {
 		c.ops = map[string]int{}
 	}
 	c.ops[op]++
+	hook := c.before
 	c.mu.Unlock()
+	if hook != nil {
+		hook(op)
+	}
 	return http.DefaultTransport.RoundTrip(r)
 }
 

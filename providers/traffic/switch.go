@@ -24,6 +24,9 @@ func (s *Source) Switch(ctx context.Context, key model.EnvKey, dryRun bool) (pro
 		return providers.Receipt{}, err
 	}
 	bg := st.BlueGreen
+	if p.IsCanary() {
+		return providers.Receipt{}, model.Refuse("%s/%s is a canary, not a blue/green pair: step it with canary promote or abort", key.Service, key.Environment)
+	}
 	if bg == nil {
 		return providers.Receipt{}, fmt.Errorf("%s/%s: no blue/green pair read", key.Service, key.Environment)
 	}
@@ -61,6 +64,12 @@ func (s *Source) Switch(ctx context.Context, key model.EnvKey, dryRun bool) (pro
 // Describe says what confirming an action sends, in ELBv2's words.
 func (s *Source) Describe(a model.Action) string {
 	p, err := s.pair(model.EnvKey{Service: a.Service, Environment: a.Environment})
+	if err == nil && p.IsCanary() {
+		if a.Kind == model.ActionCanaryPromote || a.Kind == model.ActionCanaryAbort {
+			return describeCanary(p, a)
+		}
+		return fmt.Sprintf("a canary on a listener cannot %s here", a.Kind)
+	}
 	if err != nil || a.Kind != model.ActionSwitch {
 		return fmt.Sprintf("a blue/green pair on a listener cannot %s here", a.Kind)
 	}

@@ -1,4 +1,7 @@
-// Package traffic reads and switches blue/green pairs on a load balancer:
+// Package traffic reads and moves the traffic of ECS environments behind
+// an ALB listener: blue/green pairs, and canaries stepped by flightdeck.
+//
+// A blue/green pair is
 // an environment whose production is two ECS services, blue and green,
 // each registered in its own target group, behind one ALB listener (or
 // listener rule) whose forward weights say which is live. It is a
@@ -7,7 +10,14 @@
 // weights and the targets' health), and a providers.Switcher: a switch
 // moves all the weight to the standby.
 //
-// Which ECS service is which colour is found, not configured: the
+// A canary (config `canary:`) is the same shape with other names: a
+// stable and a canary target group, each with its ECS service, and
+// configured steps (percent to the canary); it is read with both sides'
+// traffic from CloudWatch (package providers/cloudwatch, one
+// GetMetricData per environment per poll) and stepped through the steps
+// as a providers.CanaryStepper (canary.go).
+//
+// Which ECS service is which side is found, not configured: the
 // service in the environment's cluster whose loadBalancers name the
 // colour's target group (ListServices and DescribeServices, once, and
 // again every rediscover or when a colour is not found where it was).
@@ -18,6 +28,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -26,12 +37,14 @@ import (
 
 	"flightdeck/model"
 	"flightdeck/providers"
+	"flightdeck/providers/cloudwatch"
 	"flightdeck/providers/ecs"
 	"flightdeck/providers/elbv2"
 	"flightdeck/providers/internal/awsx"
 )
 
-// Pair is one blue/green environment on a listener.
+// Pair is one environment on a listener: a blue/green pair, or a canary
+// when Canary is set.
 type Pair struct {
 	Key model.EnvKey
 	// Cluster holds both colours' services. Service is the configured
@@ -41,7 +54,26 @@ type Pair struct {
 	SHAFromTag       *regexp.Regexp
 	// Listener is the listener's ARN, or a listener rule's.
 	Listener    string
-	Blue, Green string // target group ARNs
+	Blue, Green string // target group ARNs of a blue/green pair
+	// A canary's target group ARNs, and its steps (percent of the
+	// traffic to the canary, increasing, the config's `steps`).
+	Stable, Canary string
+	Steps          []int
+}
+
+// IsCanary says whether the pair is a canary rather than blue/green.
+func (p Pair) IsCanary() bool { return p.Canary != "" }
+
+// side is one target group of a pair and the name it goes by.
+type side struct{ name, tg string }
+
+// sides are the pair's two target groups: blue and green, or stable and
+// canary, in that order.
+func (p Pair) sides() [2]side {
+	if p.IsCanary() {
+		return [2]side{{"stable", p.Stable}, {"canary", p.Canary}}
+	}
+	return [2]side{{"blue", p.Blue}, {"green", p.Green}}
 }
 
 // Options configure a Source; the AWS fields as for the ECS source.
@@ -50,9 +82,12 @@ type Options struct {
 	Anonymous                    bool
 	Credentials                  aws.CredentialsProvider
 	Pairs                        []Pair
-	HTTPClient                   *http.Client
-	Now                          func() time.Time
-	Logger                       logging.Logger
+	// CloudWatch reads the canaries' traffic; nil builds one from the
+	// same region, profile and endpoint when any pair is a canary.
+	CloudWatch *cloudwatch.Client
+	HTTPClient *http.Client
+	Now        func() time.Time
+	Logger     logging.Logger
 }
 
 // rediscover is how long a colour's service, once found, is trusted
@@ -64,6 +99,7 @@ type Source struct {
 	o     Options
 	name  string
 	elb   *elbv2.Client
+	cw    *cloudwatch.Client // nil without canaries
 	find  *finder
 	now   func() time.Time
 	pairs []Pair
@@ -75,10 +111,11 @@ type Source struct {
 }
 
 var (
-	_ providers.DeploySource = (*Source)(nil)
-	_ providers.EnvReader    = (*Source)(nil)
-	_ providers.Switcher     = (*Source)(nil)
-	_ providers.Describer    = (*Source)(nil)
+	_ providers.DeploySource  = (*Source)(nil)
+	_ providers.EnvReader     = (*Source)(nil)
+	_ providers.Switcher      = (*Source)(nil)
+	_ providers.Describer     = (*Source)(nil)
+	_ providers.CanaryStepper = (*Source)(nil)
 )
 
 // New builds a Source; it fails when no region can be found.
@@ -96,13 +133,20 @@ func New(ctx context.Context, o Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	cw := o.CloudWatch
+	if cw == nil && slices.ContainsFunc(o.Pairs, Pair.IsCanary) {
+		if cw, err = cloudwatch.New(ctx, cloudwatch.Options{Region: o.Region, Profile: o.Profile, EndpointURL: o.EndpointURL,
+			Anonymous: o.Anonymous, Credentials: o.Credentials, HTTPClient: o.HTTPClient, Logger: o.Logger, Envs: keys}); err != nil {
+			return nil, err
+		}
+	}
 	now := o.Now
 	if now == nil {
 		now = time.Now
 	}
 	name := awsx.SourceName("listeners", elb.Region(), awsx.Options{Profile: o.Profile, EndpointURL: o.EndpointURL,
 		Anonymous: o.Anonymous, Credentials: o.Credentials})
-	return &Source{o: o, name: name, elb: elb, find: find, now: now, pairs: append([]Pair(nil), o.Pairs...)}, nil
+	return &Source{o: o, name: name, elb: elb, cw: cw, find: find, now: now, pairs: append([]Pair(nil), o.Pairs...)}, nil
 }
 
 // Name identifies the source ("listeners eu-west-1", with the profile and
@@ -122,8 +166,9 @@ func (s *Source) Covers() []model.EnvKey {
 }
 
 // Fetch reads every pair: per pair one DescribeListeners (or
-// DescribeRules) and one DescribeTargetHealth per colour; the colours'
-// services through the ECS source (batched DescribeServices per cluster).
+// DescribeRules) and one DescribeTargetHealth per side, and for a canary
+// one GetMetricData; the sides' services through the ECS source (batched
+// DescribeServices per cluster).
 func (s *Source) Fetch(ctx context.Context) ([]model.EnvStatus, error) {
 	sts, _, err := s.read(ctx, s.pairs)
 	return sts, err
@@ -151,11 +196,11 @@ func (s *Source) pair(key model.EnvKey) (Pair, error) {
 			return p, nil
 		}
 	}
-	return Pair{}, fmt.Errorf("%w: %s/%s is not a blue/green pair on a listener", providers.ErrNotFound, key.Service, key.Environment)
+	return Pair{}, fmt.Errorf("%w: %s/%s is not a blue/green pair or a canary on a listener", providers.ErrNotFound, key.Service, key.Environment)
 }
 
 // colourKey is the hidden key under which the inner ECS source reads a
-// colour's service.
+// side's service (a colour, or stable and canary).
 func colourKey(k model.EnvKey, colour string) model.EnvKey {
 	return model.EnvKey{Service: k.Service, Environment: k.Environment + "\x00" + colour}
 }

@@ -436,6 +436,7 @@ func (pt *Part) modifyListener(f form) (any, *awsproto.Error) {
 			return nil, e
 		}
 		l.action = fw
+		pt.noteWeights(l.arn, fw)
 	}
 	return modifyListenerResult{Listeners: []listenerXML{l.xml()}}, nil
 }
@@ -468,8 +469,10 @@ func (pt *Part) modifyRule(f form) (any, *awsproto.Error) {
 		}
 		if dl != nil {
 			dl.action = fw
+			pt.noteWeights(dl.arn, fw)
 		} else {
 			r.action = fw
+			pt.noteWeights(r.arn, fw)
 		}
 	}
 	if dl != nil {

@@ -59,7 +59,8 @@ func TestBoto3ParsesTheAnswers(t *testing.T) {
 		out["sticky"] = fc["TargetGroupStickinessConfig"].(obj)["Enabled"]
 		return out
 	}
-	if len(got.LoadBalancers) != 1 || got.LoadBalancers[0]["LoadBalancerName"] != "checkout-prod" || got.LoadBalancers[0]["State"].(obj)["Code"] != "active" {
+	// checkout's, then the two canaries' (search, basket).
+	if len(got.LoadBalancers) != 3 || got.LoadBalancers[0]["LoadBalancerName"] != "checkout-prod" || got.LoadBalancers[0]["State"].(obj)["Code"] != "active" {
 		t.Errorf("load balancers: %v", got.LoadBalancers)
 	}
 	if len(got.Listeners) != 1 || got.Listeners[0]["Port"] != 443.0 || got.Listeners[0]["ListenerArn"] != listener {

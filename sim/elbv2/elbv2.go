@@ -40,6 +40,10 @@ type Part struct {
 	listeners []*listener
 	tgs       []*targetGroup
 	targets   Targets
+	// history is each listener's and rule's forward weights as they
+	// changed (by ARN; a listener's default rule under the listener's),
+	// so CloudWatch can answer past minutes as they were.
+	history map[string][]weightChange
 }
 
 // New is an ELBv2 with nothing in it, in account, on the world's loop.

@@ -121,6 +121,7 @@ func (pt *Part) AddListener(lbARN string, port int, to []Weight) string {
 	l := &listener{arn: pt.arn(lb.region, "listener/app/"+lb.name+"/"+lastPart(lb.arn)+"/"+lid),
 		lb: lb, port: port, protocol: "HTTP", action: forwardOf(to)}
 	pt.listeners = append(pt.listeners, l)
+	pt.noteWeights(l.arn, l.action)
 	return l.arn
 }
 
@@ -139,6 +140,7 @@ func (pt *Part) AddRule(listenerARN string, priority int, path string, to []Weig
 		i++
 	}
 	l.rules = append(l.rules[:i], append([]*rule{r}, l.rules[i:]...)...)
+	pt.noteWeights(r.arn, r.action)
 	return r.arn
 }
 
@@ -168,6 +170,92 @@ func (pt *Part) Weights(arn string) map[string]int {
 		out[g.tg] += g.weight
 	}
 	return maps.Clone(out)
+}
+
+// SetWeights sets a listener's (or rule's) forward weights by target
+// group, as the team's own tooling would (a group not named keeps its
+// weight); false for an unknown ARN.
+func (pt *Part) SetWeights(arn string, weights map[string]int) bool {
+	var f *forward
+	if l := pt.listener(arn); l != nil {
+		f = &l.action
+	} else if r, _ := pt.rule(arn); r != nil {
+		f = &r.action
+	}
+	if f == nil {
+		return false
+	}
+	fw := *f
+	fw.groups = append([]weighted(nil), f.groups...)
+	for i, g := range fw.groups {
+		if w, ok := weights[g.tg]; ok {
+			fw.groups[i].weight = w
+		}
+	}
+	*f = fw
+	pt.noteWeights(arn, fw)
+	return true
+}
+
+// weightChange is a forward's weights from a moment on.
+type weightChange struct {
+	at      time.Time
+	weights map[string]int
+}
+
+// noteWeights records a forward's weights as of now.
+func (pt *Part) noteWeights(arn string, f forward) {
+	if pt.history == nil {
+		pt.history = map[string][]weightChange{}
+	}
+	w := map[string]int{}
+	for _, g := range f.groups {
+		w[g.tg] += g.weight
+	}
+	pt.history[arn] = append(pt.history[arn], weightChange{at: pt.loop.Now(), weights: w})
+}
+
+// Share is the part of a listener's (or rule's) traffic that went to the
+// target group over [from, to), 0..1: each weighting in force then,
+// weighted by how long it was. The weights a listener was created with
+// count from before it was; an unknown ARN or group gets none.
+func (pt *Part) Share(arn, tg string, from, to time.Time) float64 {
+	h := pt.history[arn]
+	span := to.Sub(from).Seconds()
+	if len(h) == 0 || span <= 0 {
+		return 0
+	}
+	var sum float64
+	for i, c := range h {
+		start, end := c.at, to
+		if i == 0 && from.Before(start) {
+			start = from
+		}
+		if i+1 < len(h) {
+			end = h[i+1].at
+		}
+		if start.Before(from) {
+			start = from
+		}
+		if end.After(to) {
+			end = to
+		}
+		if end.After(start) {
+			sum += end.Sub(start).Seconds() * fraction(c.weights, tg)
+		}
+	}
+	return sum / span
+}
+
+func fraction(weights map[string]int, tg string) float64 {
+	total := 0
+	for _, w := range weights {
+		total += w
+	}
+	if total <= 0 {
+		return 0
+	}
+	return float64(weights[tg]) / float64(total)
 }
 
 func lastPart(arn string) string {
