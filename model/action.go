@@ -262,8 +262,10 @@ func checkCanary(a Action, now EnvStatus) error {
 	switch {
 	case c == nil:
 		return Refuse("%s has no canary in force", where)
-	case c.Blocked != "":
+	case a.Kind == ActionCanaryPromote && c.Blocked != "":
 		return Refuse("%s: the canary cannot move now: %s", where, c.Blocked)
+	case a.Kind == ActionCanaryAbort && c.AbortBlocked != "":
+		return Refuse("%s: the canary cannot be aborted now: %s", where, c.AbortBlocked)
 	case deployingOther(now):
 		return Refuse("%s is deploying %s, not the canary; wait for it to finish or abort it first", where, now.Rollout())
 	case a.To.SHA != "" && !SameCommit(c.Canary.Version.SHA, a.To.SHA):

@@ -33,8 +33,15 @@ type Canary struct {
 	Canary CanarySide `json:"canary"`
 	// Verdict is the judgement of Canary against Stable.
 	Verdict Verdict `json:"verdict"`
-	// Blocked says why a canary step may not be taken now ("" when it may).
-	Blocked string `json:"blocked,omitempty"`
+	// Blocked says why the canary may not be promoted now ("" when it
+	// may); AbortBlocked why it may not be aborted. An abort sends the
+	// traffic back to the stable side, so it is allowed where a promote is
+	// not: a canary with no healthy targets is the case for it.
+	Blocked      string `json:"blocked,omitempty"`
+	AbortBlocked string `json:"abort_blocked,omitempty"`
+	// MetricsError says why its traffic could not be read (the sides are
+	// then no_data, and the verdict says why).
+	MetricsError string `json:"metrics_error,omitempty"`
 	// Alarms and CircuitBreaker are the platform's own watch on the deploy
 	// where it keeps one (ECS native: "TRIGGERED: HighErrors",
 	// "MONITORING (1 of 3 tasks failed)"); "" otherwise.

@@ -227,6 +227,9 @@ func Judge(c Canary, minRequests int64, alpha float64) Verdict {
 // noData says why there is nothing to judge: a side whose metrics were
 // unreadable or empty, or a side that served nothing.
 func noData(c Canary) string {
+	if c.MetricsError != "" {
+		return "no data: the metrics could not be read: " + c.MetricsError
+	}
 	for _, s := range []struct {
 		name string
 		side CanarySide

@@ -63,8 +63,12 @@ func TestProposeCanary(t *testing.T) {
 		{"all the traffic already", with(func(e *model.EnvStatus) { e.Canary.Weight, e.Canary.Step = 100, 3 }), promote, "already takes all the traffic", nil},
 		{"no canary", model.SnapshotOf(s.live), promote, "has no canary in force", nil},
 		{"no canary to abort", model.SnapshotOf(s.live), abort, "has no canary in force", nil},
-		{"blocked by the provider", with(func(e *model.EnvStatus) { e.Canary.Blocked = "the listener forwards to a third group" }), abort,
-			"the canary cannot move now: the listener forwards to a third group", nil},
+		{"promote blocked by the provider", with(func(e *model.EnvStatus) { e.Canary.Blocked = "the canary side has no healthy targets" }), promote,
+			"the canary cannot move now: the canary side has no healthy targets", nil},
+		{"abort where only a promote is blocked: the way out", with(func(e *model.EnvStatus) { e.Canary.Blocked = "the canary side has no healthy targets" }), abort,
+			"", func(a model.Action) bool { return a.NextWeight == 0 }},
+		{"abort blocked by the provider", with(func(e *model.EnvStatus) { e.Canary.AbortBlocked = "the listener forwards to a third group" }), abort,
+			"the canary cannot be aborted now: the listener forwards to a third group", nil},
 		{"mid-deploy of something else", with(func(e *model.EnvStatus) {
 			e.State = model.StateDeploying
 			e.Deployment = &model.Deployment{FromSHA: "1c0ffee1", ToSHA: "5eed5eed", Running: 1, Desired: 4}

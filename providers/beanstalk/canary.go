@@ -338,6 +338,7 @@ func (s *Source) canary(e Environment, d types.EnvironmentDescription, m *envMem
 	case u.failed || u.rollingBack || u.aborted:
 		c.Stage = "rolling back"
 		c.Blocked = fmt.Sprintf("the deploy failed; Beanstalk is sending all traffic back to %s", orNone(from))
+		c.AbortBlocked = c.Blocked
 	case start.IsZero():
 		// The new instances are launching: no traffic is theirs yet.
 		c.Stage = "launching"

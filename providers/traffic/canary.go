@@ -99,6 +99,10 @@ func assembleCanary(p Pair, r lb, svcOf map[string]string, sts map[model.EnvKey]
 	c.Canary.Version, c.Canary.Target = canary.Version, elbv2.Name(p.Canary)
 	c.Stage = canaryStage(weight, stable.Version, canary.Version)
 	c.Blocked = canaryBlocked(p, svcOf, weight, others, stable, canary, r.health[1], r.herr[1])
+	c.AbortBlocked = abortBlocked(p, svcOf, others, stable)
+	if r.cwErr != nil {
+		c.MetricsError = providers.OneLine(r.cwErr.Error(), 300)
+	}
 	st.Canary = c
 	return st, nil
 }
@@ -158,6 +162,27 @@ func canaryBlocked(p Pair, svcOf map[string]string, weight int, others string, s
 	return ""
 }
 
+// abortBlocked says why the traffic may not be sent back to the stable
+// side: the listener forwards to other groups too (new weights would drop
+// them), or the stable side runs nothing or could not be read.
+func abortBlocked(p Pair, svcOf map[string]string, others string, stable model.EnvStatus) string {
+	ss := "the stable side"
+	if svc := svcOf[p.Stable]; svc != "" {
+		ss += " (" + svc + ")"
+	}
+	switch {
+	case others != "":
+		return fmt.Sprintf("%s also forwards to %s; flightdeck steps only the stable and canary target groups", what(p.Listener), others)
+	case svcOf[p.Stable] == "":
+		return fmt.Sprintf("%s runs nothing: no ECS service in cluster %s is registered in target group %s", ss, p.Cluster, elbv2.Name(p.Stable))
+	case stable.Error != "":
+		return fmt.Sprintf("%s could not be read: %s", ss, stable.Error)
+	case !runs(stable):
+		return ss + " runs nothing"
+	}
+	return ""
+}
+
 // StepCanary moves the canary one step: promote to the next configured
 // weight (from 0, the first step: the canary starts), abort to 0. It reads
 // the canary again first and refuses (a *model.Refusal) when a step is
@@ -179,8 +204,10 @@ func (s *Source) StepCanary(ctx context.Context, key model.EnvKey, promote, dryR
 	switch {
 	case c == nil:
 		return providers.Receipt{}, fmt.Errorf("%s/%s: no canary read", key.Service, key.Environment)
-	case c.Blocked != "":
+	case promote && c.Blocked != "":
 		return providers.Receipt{}, model.Refuse("cannot step the canary of %s/%s: %s", key.Service, key.Environment, c.Blocked)
+	case !promote && c.AbortBlocked != "":
+		return providers.Receipt{}, model.Refuse("cannot abort the canary of %s/%s: %s", key.Service, key.Environment, c.AbortBlocked)
 	case promote && c.Weight >= 100:
 		return providers.Receipt{}, model.Refuse("%s/%s: the canary already takes all the traffic", key.Service, key.Environment)
 	case !promote && c.Weight == 0:

@@ -183,14 +183,20 @@ func TestCanaryRefusals(t *testing.T) {
 	}
 	w.srv.Step(time.Second)
 	w.cnt.take()
-	for _, promote := range []bool{true, false} {
-		_, err = s.StepCanary(context.Background(), key, promote, false)
-		if !errors.As(err, &r) || !strings.Contains(r.Reason, "the canary side (search-canary) is mid-deploy") {
-			t.Fatalf("mid-deploy (promote %v): %v", promote, err)
-		}
+	_, err = s.StepCanary(context.Background(), key, true, false)
+	if !errors.As(err, &r) || !strings.Contains(r.Reason, "the canary side (search-canary) is mid-deploy") {
+		t.Fatalf("promote mid-deploy: %v", err)
 	}
 	if ops := w.cnt.take(); strings.Contains(ops, "Modify") {
 		t.Fatalf("a refused step sent %s", ops)
+	}
+	// An abort sends the traffic back to the stable side: the way out of
+	// a canary that is being redeployed is never blocked by it.
+	if _, err = s.StepCanary(context.Background(), key, false, false); err != nil {
+		t.Fatalf("abort mid-deploy of the canary side: %v", err)
+	}
+	if _, c := fetchCanary(t, s); c.Weight != 0 {
+		t.Fatalf("after the abort: %+v", c)
 	}
 }
 

@@ -119,7 +119,10 @@ func (m Model) View(ctx screen.Context) string {
 	m.verdict(c, w, line)
 	if c.Blocked != "" {
 		line("")
-		line(m.st.Warn.Render(theme.GlyphWarn+" the canary cannot move now: ") + c.Blocked)
+		line(m.st.Warn.Render(theme.GlyphWarn+" cannot promote now: ") + c.Blocked)
+	}
+	if c.AbortBlocked != "" && c.AbortBlocked != c.Blocked {
+		line(m.st.Warn.Render(theme.GlyphWarn+" cannot abort now: ") + c.AbortBlocked)
 	}
 	if e.Error != "" {
 		line(m.st.Error.Render(theme.GlyphWarn+" last read failed: ") + e.Error)

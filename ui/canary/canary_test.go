@@ -123,7 +123,7 @@ func TestCanarySays(t *testing.T) {
 		"Good":   {"stable 75 %", "canary 25 %", "[25]", "next 50 %", "✓ pass", "bake · ends in 4m", "p  promote to 50 %", "x  abort"},
 		"Bad":    {"✗ worse", "canary 5xx 4.1 % (n=812) vs stable 0.3 % (n=9 940): worse, p < 0.001", "judged worse: the environment's name must be typed", "4.1 % (33)"},
 		"NoData": {"⚠ no data", "no data: the canary side's metrics have no datapoints", "set by ecs"},
-		"TooFew": {"⏸ not enough data yet", "canary 42 requests, need 100", "cannot move now: the deployment is scaling up", "ends in 9m"},
+		"TooFew": {"⏸ not enough data yet", "canary 42 requests, need 100", "cannot promote now: the deployment is scaling up", "ends in 9m"},
 	} {
 		out := render(name, 200)
 		for _, w := range want {
