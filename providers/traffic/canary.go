@@ -69,14 +69,14 @@ func canaryShare(f elbv2.Forward, p Pair) (weight int, others string) {
 // now; or the environment's error when the listener is not as configured.
 func assembleCanary(p Pair, r lb, svcOf map[string]string, sts map[model.EnvKey]model.EnvStatus) (model.EnvStatus, error) {
 	fail := func(err error) (model.EnvStatus, error) {
-		return model.EnvStatus{Service: p.Key.Service, Environment: p.Key.Environment, Target: model.TargetECS, Error: err.Error()}, err
+		return failed(p.Key, err), err
 	}
 	switch {
 	case r.fwdErr != nil:
 		return fail(r.fwdErr)
 	case !r.fwd.Has(p.Stable) || !r.fwd.Has(p.Canary):
-		return fail(fmt.Errorf("%s forwards to %s, not to both configured target groups (stable %s, canary %s)",
-			what(p.Listener), r.fwd.Groups(), elbv2.Name(p.Stable), elbv2.Name(p.Canary)))
+		return fail(fmt.Errorf("%s forwards to %s, not to both configured target groups (stable %s, canary %s): %w",
+			what(p.Listener), r.fwd.Groups(), elbv2.Name(p.Stable), elbv2.Name(p.Canary), providers.ErrNotFound))
 	case errors.Is(r.herr[0], providers.ErrNotFound):
 		return fail(r.herr[0])
 	case errors.Is(r.herr[1], providers.ErrNotFound):

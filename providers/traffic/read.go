@@ -151,7 +151,7 @@ func (s *Source) colours(ctx context.Context, force bool) (*ecs.Source, map[stri
 func (s *Source) failAll(pairs []Pair, err error) []model.EnvStatus {
 	out := make([]model.EnvStatus, len(pairs))
 	for i, p := range pairs {
-		out[i] = model.EnvStatus{Service: p.Key.Service, Environment: p.Key.Environment, Target: model.TargetECS, Error: err.Error()}
+		out[i] = failed(p.Key, err)
 	}
 	return out
 }
@@ -177,14 +177,14 @@ func (s *Source) readLB(ctx context.Context, p Pair) lb {
 // why a switch may not go ahead; or the environment's error.
 func assemble(p Pair, r lb, colour map[string]string, sts map[model.EnvKey]model.EnvStatus) (model.EnvStatus, error) {
 	fail := func(err error) (model.EnvStatus, error) {
-		return model.EnvStatus{Service: p.Key.Service, Environment: p.Key.Environment, Target: model.TargetECS, Error: err.Error()}, err
+		return failed(p.Key, err), err
 	}
 	switch {
 	case r.fwdErr != nil:
 		return fail(r.fwdErr)
 	case !r.fwd.Has(p.Blue) || !r.fwd.Has(p.Green):
-		return fail(fmt.Errorf("%s forwards to %s, not to both configured target groups (blue %s, green %s)",
-			what(p.Listener), r.fwd.Groups(), elbv2.Name(p.Blue), elbv2.Name(p.Green)))
+		return fail(fmt.Errorf("%s forwards to %s, not to both configured target groups (blue %s, green %s): %w",
+			what(p.Listener), r.fwd.Groups(), elbv2.Name(p.Blue), elbv2.Name(p.Green), providers.ErrNotFound))
 	case errors.Is(r.herr[0], providers.ErrNotFound):
 		return fail(r.herr[0])
 	case errors.Is(r.herr[1], providers.ErrNotFound):
@@ -267,4 +267,11 @@ func blocked(p Pair, bg *model.BlueGreen, live, standby model.EnvStatus, healthE
 		return sb + " has no healthy targets"
 	}
 	return ""
+}
+
+// failed is an ECS environment on a listener that could not be read.
+func failed(key model.EnvKey, err error) model.EnvStatus {
+	st := providers.EnvFailed(key, err)
+	st.Target = model.TargetECS
+	return st
 }

@@ -178,7 +178,7 @@ func (s *Source) Fetch(ctx context.Context) ([]model.EnvStatus, error) {
 func (s *Source) FetchEnv(ctx context.Context, key model.EnvKey) (model.EnvStatus, error) {
 	p, err := s.pair(key)
 	if err != nil {
-		return model.EnvStatus{Service: key.Service, Environment: key.Environment, Error: err.Error()}, err
+		return providers.EnvFailed(key, err), err
 	}
 	sts, errs, err := s.read(ctx, []Pair{p})
 	if errs[0] != nil {
