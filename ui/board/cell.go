@@ -42,9 +42,14 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int) string {
 	b.WriteString(head)
 	d := e.Deployment
 	switch {
-	case e.Moving() && e.Canary != nil:
+	case e.Canary != nil && (e.Moving() || inForce(e.Canary)):
 		// Traffic, not tasks, is what moves in a canary or a native
-		// blue/green: the weight and what ends the stage.
+		// blue/green: the weight and what ends the stage, and a canary
+		// judged worse says so first.
+		if e.Canary.Verdict.Word == model.VerdictWorse {
+			b.WriteString(st.P.Warn.Wrap(theme.GlyphWarn) + " ")
+			used += 2
+		}
 		b.WriteString(canaryText(e, now, w-used-warnW))
 	case e.Moving() && d != nil && d.Desired > 0:
 		count := strconv.Itoa(d.Running) + "/" + strconv.Itoa(d.Desired)
@@ -75,6 +80,13 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int) string {
 	return format.Fit(b.String(), w)
 }
 
+// inForce says a canary steady on its own (one on a listener, which no
+// deploy moves) takes part of the traffic, or waits to start with a new
+// version.
+func inForce(c *model.Canary) bool {
+	return c.Weight > 0 && c.Weight < 100 || c.Stage == "not started"
+}
+
 // canaryText is a canary's short form in at most w cells where it can:
 // "canary 10% · bake 4m", "blue/green 0% · paused", "canary 100% ·
 // cleaning up"; in a narrow cell "b/g 0% · paused", "canary 10% bake 4m".
@@ -95,8 +107,11 @@ func canaryText(e *model.EnvStatus, now time.Time, w int) string {
 			left = left.Round(time.Minute)
 		}
 		stage = "bake " + format.Age(left)
-	case c.Stage != "":
+	case c.Stage != "" && c.Stage != "canary": // the word says it already
 		stage = stageWord(c.Stage)
+	}
+	if c.Verdict.Word == model.VerdictWorse {
+		stage = "worse"
 	}
 	if stage == "" {
 		return word + weight
