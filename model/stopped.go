@@ -53,6 +53,10 @@ func (g StoppedGroup) Summary() string {
 		fmt.Fprintf(&b, "%d tasks: ", g.Count)
 	}
 	reason := g.Reason
+	if g.HealthCheck == "load_balancer" && g.TargetGroup != "" {
+		// The reason quotes the whole ARN; its name is what reads.
+		reason = "Task failed ELB health checks (target group " + targetGroupName(g.TargetGroup) + ")"
+	}
 	if reason == "" {
 		reason = g.StopCode
 	}
@@ -77,4 +81,15 @@ func (g StoppedGroup) Summary() string {
 		}
 	}
 	return b.String()
+}
+
+// targetGroupName is the name in "arn:…:targetgroup/<name>/<id>", or the
+// text as given.
+func targetGroupName(arn string) string {
+	_, rest, ok := strings.Cut(arn, ":targetgroup/")
+	if !ok {
+		return arn
+	}
+	name, _, _ := strings.Cut(rest, "/")
+	return name
 }

@@ -19,6 +19,10 @@ func TestStoppedGroupSummary(t *testing.T) {
 		{StoppedGroup{Count: 1, Reason: "CannotPullContainerError: not found", Containers: []StoppedContainer{{Name: "api", Reason: "CannotPullContainerError: not found"}}},
 			"1 task: CannotPullContainerError: not found — api"},
 		{StoppedGroup{Count: 2, StopCode: "TaskFailedToStart"}, "2 tasks: TaskFailedToStart"},
+		{StoppedGroup{Count: 2, Reason: "Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/api-prod/0123)",
+			HealthCheck: "load_balancer", TargetGroup: "arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/api-prod/0123",
+			Containers: []StoppedContainer{{Name: "api", ExitCode: code(143)}}},
+			"2 tasks: Task failed ELB health checks (target group api-prod) — api exit 143"},
 		{StoppedGroup{Count: 2}, "2 tasks: stopped, no reason given"},
 		{StoppedGroup{Count: 2, Reason: "x", Containers: []StoppedContainer{{Name: "a", ExitCode: code(1)}, {Name: "b", ExitCode: code(2)}}}, "2 tasks: x — a exit 1; b exit 2"},
 	}

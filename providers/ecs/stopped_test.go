@@ -229,7 +229,8 @@ func TestSimStoppedTasksELBHealth(t *testing.T) {
 		t.Fatalf("failed: %+v", st.Deployment)
 	}
 	g := st.Deployment.StoppedTasks[0]
-	if g.HealthCheck != "load_balancer" || g.TargetGroup != tg || g.Count != 3 || !strings.HasPrefix(g.Summary(), "3 tasks: Task failed ELB health checks in (target-group "+tg+") — api exit 143") {
+	if g.HealthCheck != "load_balancer" || g.TargetGroup != tg || g.Count != 3 || g.Summary() != "3 tasks: Task failed ELB health checks (target group api-prod) — api exit 143" ||
+		g.Reason != "Task failed ELB health checks in (target-group "+tg+")" {
 		t.Errorf("health-check failure: %+v %q", g, g.Summary())
 	}
 }
