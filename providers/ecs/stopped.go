@@ -315,11 +315,14 @@ func (s *Source) readStoppedAll(ctx context.Context, results map[svcRef]svcResul
 			mem.stopped = m
 		}
 		r := reads[i]
-		m.note, m.sig = r.note, stoppedSig(j.dep)
+		m.note = r.note
 		if r.retry {
+			// Asked again once a minute has passed, changed or not;
+			// the groups read before stay.
 			m.retryAt = s.now().Add(stoppedRetry)
 			continue
 		}
+		m.sig, m.retryAt = stoppedSig(j.dep), time.Time{}
 		if r.note != "" {
 			continue // refused: asked again only when something changes
 		}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -232,5 +233,61 @@ func TestSimStoppedTasksELBHealth(t *testing.T) {
 	if g.HealthCheck != "load_balancer" || g.TargetGroup != tg || g.Count != 3 || g.Summary() != "3 tasks: Task failed ELB health checks (target group api-prod) — api exit 143" ||
 		g.Reason != "Task failed ELB health checks in (target-group "+tg+")" {
 		t.Errorf("health-check failure: %+v %q", g, g.Summary())
+	}
+}
+
+// failingTasks answers ListTasks with a server error while on is set.
+type failingTasks struct {
+	next http.RoundTripper
+	on   *atomic.Bool
+}
+
+func (f failingTasks) RoundTrip(r *http.Request) (*http.Response, error) {
+	if f.on.Load() && strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".ListTasks") {
+		body := `{"__type":"ServerException","message":"Service unavailable."}`
+		return &http.Response{StatusCode: 500, Status: "500 Internal Server Error", Request: r, ContentLength: int64(len(body)),
+			Header: http.Header{"Content-Type": {"application/x-amz-json-1.1"}}, Body: io.NopCloser(strings.NewReader(body))}, nil
+	}
+	return f.next.RoundTrip(r)
+}
+
+// A read that fails is a note, not the environment's error, and is tried
+// again a minute later even when nothing changed.
+func TestSimStoppedTasksRetry(t *testing.T) {
+	sb := startSim(t)
+	c := sb.seedClient(t)
+	createCluster(t, c, "prod")
+	td := registerTaskDef(t, c, "api", containerSpec{name: "api", image: "acme/api:" + shaGood1})
+	createService(t, c, "prod", "api", td, 2, &types.DeploymentConfiguration{
+		DeploymentCircuitBreaker: &types.DeploymentCircuitBreaker{Enable: true, Rollback: false}})
+	sb.settle(t)
+	on := &atomic.Bool{}
+	on.Store(true)
+	cnt := newCounter()
+	cnt.next = failingTasks{next: cnt.next, on: on}
+	s := sb.source(t, prodAPIWithSidecar, cnt.client())
+	fetchOne(t, s)
+	deployBad(t, c, "bad")
+	seen := pollUntil(t, sb, s, func(st model.EnvStatus) bool { return st.State == model.StateFailed })
+	st := seen[len(seen)-1]
+	if st.Error != "" || st.Deployment == nil || !strings.HasPrefix(st.Deployment.StoppedError, "stopped tasks could not be read: ") {
+		t.Fatalf("while ListTasks fails: error %q deployment %+v", st.Error, st.Deployment)
+	}
+	cnt.take()
+	for range 10 {
+		sb.step(t, 5*time.Second)
+		fetchOne(t, s)
+	}
+	if ops := cnt.take(); ops["ListTasks"] > 1 {
+		t.Errorf("fifty seconds of a failed deploy with a failing read: %s, want at most one retry", formatOps(ops))
+	}
+	on.Store(false)
+	sb.step(t, time.Minute)
+	st = fetchOne(t, s)
+	if st.Deployment == nil || st.Deployment.StoppedError != "" || len(st.Deployment.StoppedTasks) != 1 || st.Deployment.StoppedTasks[0].Count != 3 {
+		t.Fatalf("a minute on, the read works: %+v", st.Deployment)
+	}
+	if ops := cnt.take(); ops["ListTasks"] != 1 || ops["DescribeTasks"] != 1 {
+		t.Errorf("the retry: %s", formatOps(ops))
 	}
 }

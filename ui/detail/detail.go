@@ -622,8 +622,8 @@ func rolloutState(st theme.Styles, s string) string {
 
 // stoppedLines are why a failing deploy's tasks stopped, in at most two
 // lines: the commonest reason over both, or the two commonest one line
-// each; all of them are in the events view (e). Or why they could not be
-// read.
+// each; all of them are in the events view (e). Or, when none was read,
+// why they could not be.
 func (m Model) stoppedLines(d *model.Deployment, inner int) []string {
 	var out []string
 	put := func(text string, n int, style func(...string) string) {
@@ -637,7 +637,7 @@ func (m Model) stoppedLines(d *model.Deployment, inner int) []string {
 		}
 	}
 	switch g := d.StoppedTasks; {
-	case d.StoppedError != "":
+	case len(g) == 0 && d.StoppedError != "":
 		put(d.StoppedError, 2, m.st.Dim.Render)
 	case len(g) == 1:
 		put(g[0].Summary(), 2, m.st.Failed.Render)
