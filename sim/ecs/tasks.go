@@ -81,7 +81,8 @@ func (pt *Part) recordFailed(s *service, p *deployment, id string) string {
 	bad, _ := pt.badContainer(p.td)
 	f := pt.failureOf(s, bad.Image)
 	now := pt.loop.Now()
-	t := &stoppedTask{id: id, tdArn: p.td.arn, startedBy: p.id, created: p.updatedAt, stopping: now, stopped: now,
+	// The launch began a few seconds ago (reconcile's 4–8 s); created then.
+	t := &stoppedTask{id: id, tdArn: p.td.arn, startedBy: p.id, created: now.Add(-4 * time.Second), stopping: now, stopped: now,
 		reason: f.reason, code: f.code}
 	if f.started {
 		t.started = now.Add(-2 * time.Second)
