@@ -60,6 +60,12 @@ type Deployment struct {
 	// 3. Zero when the deploy has no batches or the provider did not say.
 	Batch   int `json:"batch,omitempty"`
 	Batches int `json:"batches,omitempty"`
+	// StoppedTasks are why the tasks of a failing or failed deploy
+	// stopped, grouped, most tasks first (ECS: the deployment's stopped
+	// tasks). StoppedError says why they could not be read, e.g. which
+	// permission is missing; it is not the environment's error.
+	StoppedTasks []StoppedGroup `json:"stopped_tasks,omitempty"`
+	StoppedError string         `json:"stopped_tasks_error,omitempty"`
 }
 
 // RollbackPhase is how far a rollback (circuit breaker or requested) is.

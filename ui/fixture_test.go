@@ -87,13 +87,17 @@ func world() ([]model.ServiceSpec, *fakeSource) {
 		case "payments":
 			pr.State = model.StateRolledBack
 			pr.Version.SHA = sha('5')
-			pr.Deployment = &model.Deployment{FromSHA: sha('6'), ToSHA: sha('5'), Running: 2, Desired: 2, Reason: "ECS deployment circuit breaker: tasks failed to start."}
+			pr.Deployment = &model.Deployment{FromSHA: sha('6'), ToSHA: sha('5'), Running: 2, Desired: 2, Reason: "ECS deployment circuit breaker: tasks failed to start.",
+				StoppedTasks: []model.StoppedGroup{{Count: 3, Reason: "Essential container in task exited", StopCode: "EssentialContainerExited",
+					Containers: []model.StoppedContainer{{Name: "api", ExitCode: exit(137), Reason: "OutOfMemoryError: Container killed due to memory usage"}}}}}
 			pr.Events = []model.Event{{At: t0.Add(-2 * time.Minute), Message: "(service payments) rolling back to deployment ecs-svc/1."}}
 		}
 		src.envs = append(src.envs, st, pr)
 	}
 	return specs, src
 }
+
+func exit(n int) *int { return &n }
 
 var errBoom = errors.New("ecs: describe services in staging: operation error ECS: DescribeServices, ServerException: Service unavailable.")
 

@@ -10,6 +10,7 @@ import (
 
 	"flightdeck/model"
 	"flightdeck/providers"
+	"flightdeck/ui/detail"
 	"flightdeck/ui/format"
 	"flightdeck/ui/textview"
 )
@@ -149,6 +150,7 @@ func (m Model) openEvents() (Model, tea.Cmd) {
 		return m.say(why), nil
 	}
 	var b strings.Builder
+	b.WriteString(detail.StoppedText(e)) // why a failed deploy's tasks stopped, above the events
 	for i, ev := range e.Events {
 		if i > 0 {
 			b.WriteString("\n")

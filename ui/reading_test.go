@@ -105,7 +105,8 @@ func TestEventsView(t *testing.T) {
 	}
 	h.press(t, "e")
 	out := view(h.m)
-	for _, want := range []string{"Events of payments · production", "1 events, newest first", "rolling back to deployment ecs-svc/1."} {
+	for _, want := range []string{"Events of payments · production", "1 events, newest first", "rolling back to deployment ecs-svc/1.",
+		"Stopped tasks of the failed deploy:", "3 tasks: Essential container in task exited — api exit 137"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the events view should show %q:\n%s", want, out)
 		}

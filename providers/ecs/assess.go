@@ -61,6 +61,8 @@ type serviceMemory struct {
 	// stage is when the native deployment's stage and weight in force
 	// were first seen (native.go).
 	stage stageMark
+	// stopped is the failing deployment's stopped tasks (stopped.go).
+	stopped *stoppedMemo
 }
 
 type rollbackMemo struct {

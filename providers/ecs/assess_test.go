@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -317,7 +318,7 @@ func TestStateSequences(t *testing.T) {
 				if st.State != p.state || st.Version.SHA != p.version {
 					t.Errorf("poll %d: state %s version %q, want %s %q", i, st.State, st.Version.SHA, p.state, p.version)
 				}
-				if (st.Deployment == nil) != (p.dep == nil) || st.Deployment != nil && *st.Deployment != *p.dep {
+				if (st.Deployment == nil) != (p.dep == nil) || st.Deployment != nil && !reflect.DeepEqual(*st.Deployment, *p.dep) {
 					t.Errorf("poll %d: deployment %+v, want %+v", i, st.Deployment, p.dep)
 				}
 				if got := f.took("ListServiceDeployments") > 0; got != p.lsdCall {
@@ -667,7 +668,7 @@ func TestRollbackEventNamingAnotherDeployment(t *testing.T) {
 			continue
 		}
 		want := model.Deployment{FromSHA: "aaaaaaa", ToSHA: "ccccccc", Running: 1, Desired: 4, StartedAt: *at(40)}
-		if st.State != model.StateDeploying || st.Deployment == nil || *st.Deployment != want {
+		if st.State != model.StateDeploying || st.Deployment == nil || !reflect.DeepEqual(*st.Deployment, want) {
 			t.Errorf("%q: %s %+v, want an ordinary deploy %+v", c.event, st.State, st.Deployment, want)
 		}
 	}

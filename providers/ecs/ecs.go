@@ -80,6 +80,9 @@ type api interface {
 	DescribeServices(context.Context, *awsecs.DescribeServicesInput, ...func(*awsecs.Options)) (*awsecs.DescribeServicesOutput, error)
 	DescribeTaskDefinition(context.Context, *awsecs.DescribeTaskDefinitionInput, ...func(*awsecs.Options)) (*awsecs.DescribeTaskDefinitionOutput, error)
 	ListServiceDeployments(context.Context, *awsecs.ListServiceDeploymentsInput, ...func(*awsecs.Options)) (*awsecs.ListServiceDeploymentsOutput, error)
+	// A failing deployment's stopped tasks (stopped.go).
+	ListTasks(context.Context, *awsecs.ListTasksInput, ...func(*awsecs.Options)) (*awsecs.ListTasksOutput, error)
+	DescribeTasks(context.Context, *awsecs.DescribeTasksInput, ...func(*awsecs.Options)) (*awsecs.DescribeTasksOutput, error)
 
 	// History and the release actions (history.go, actions.go).
 	ListTaskDefinitions(context.Context, *awsecs.ListTaskDefinitionsInput, ...func(*awsecs.Options)) (*awsecs.ListTaskDefinitionsOutput, error)
@@ -193,7 +196,9 @@ func (s *Source) Covers() []model.EnvKey {
 
 // Fetch polls every environment once: ceil(services/10) DescribeServices per
 // cluster, DescribeTaskDefinition only for task definitions not seen before,
-// and ListServiceDeployments only for services whose deployments changed.
+// ListServiceDeployments only for services whose deployments changed, and
+// ListTasks plus DescribeTasks only for a failing deployment whose failed
+// tasks changed (stopped.go).
 //
 // Every covered environment comes back, in config order: read, or failed
 // with its own error (Service, Environment and Error set, nothing else).
@@ -346,6 +351,7 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 		fresh[j.ref] = verdicts[i]
 	}
 	natives := s.readNatives(ctx, results)
+	s.readStoppedAll(ctx, results)
 
 	// Assess every environment.
 	out := make([]model.EnvStatus, 0, len(envs))
@@ -387,6 +393,7 @@ func (s *Source) fetchEnvs(ctx context.Context, envs []Environment) ([]model.Env
 			continue
 		}
 		readOK = true
+		attachStopped(&a, r.svc, mem)
 		a.Service, a.Environment, a.Target = e.Key.Service, e.Key.Environment, model.TargetECS
 		a.ConsoleURL = consoleURL(s.region, e.Cluster, aws.ToString(r.svc.ServiceName))
 		if ctl := controllerOf(r.svc); ctl != "" {

@@ -40,3 +40,12 @@ func (noActions) StopServiceDeployment(context.Context, *awsecs.StopServiceDeplo
 func (noActions) ContinueServiceDeployment(context.Context, *awsecs.ContinueServiceDeploymentInput, ...func(*awsecs.Options)) (*awsecs.ContinueServiceDeploymentOutput, error) {
 	return nil, errNotInFake
 }
+
+// The fake has no tasks: no stopped task to read.
+func (noActions) ListTasks(context.Context, *awsecs.ListTasksInput, ...func(*awsecs.Options)) (*awsecs.ListTasksOutput, error) {
+	return &awsecs.ListTasksOutput{}, nil
+}
+
+func (noActions) DescribeTasks(context.Context, *awsecs.DescribeTasksInput, ...func(*awsecs.Options)) (*awsecs.DescribeTasksOutput, error) {
+	return nil, errNotInFake
+}

@@ -52,6 +52,8 @@ func init() {
 		"ContinueServiceDeployment":   (*Part).ecsContinueServiceDeployment,
 		"CreateTaskSet":               (*Part).ecsCreateTaskSet,
 		"UpdateServicePrimaryTaskSet": (*Part).ecsUpdateServicePrimaryTaskSet,
+		"ListTasks":                   (*Part).ecsListTasks,
+		"DescribeTasks":               (*Part).ecsDescribeTasks,
 	}
 }
 

@@ -74,3 +74,87 @@ func TestBoto3NativeAndTaskSets(t *testing.T) {
 	}
 	t.Logf("boto3 read: %s", raw)
 }
+
+// TestBoto3StoppedTasks: boto3 lists and describes the stopped tasks of
+// failing builds (a crash, an out-of-memory kill, an image that cannot be
+// pulled), every answer held to botocore's model; an hour later they are
+// gone, as in ECS (testdata/boto3_stopped.py).
+func TestBoto3StoppedTasks(t *testing.T) {
+	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
+		if os.Getenv("FLIGHTDECK_REQUIRE_MOTO") != "" {
+			t.Fatalf("python3 with boto3 is required (FLIGHTDECK_REQUIRE_MOTO is set): %v", err)
+		}
+		t.Skipf("python3 with boto3 not available: %v", err)
+	}
+	srv := simtest.Start(t, time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC), sim.Options{Seed: 1, Scenario: sim.ScenarioEmpty})
+	type container struct {
+		Name     string `json:"name"`
+		ExitCode *int   `json:"exitCode"`
+		Reason   string `json:"reason"`
+	}
+	type task struct {
+		StopCode, StoppedReason, StartedBy, Group, StoppedAt string
+		Containers                                           []container
+	}
+	var got struct {
+		Crash, Oom, Pull []task
+		TwoFilters       string `json:"two_filters"`
+		Running          int
+		Problems         []string
+	}
+	run := func(phase string) {
+		cmd := exec.Command("python3", "testdata/boto3_stopped.py", srv.URL, phase)
+		cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		raw, err := cmd.Output()
+		if err != nil {
+			var stderr string
+			if ee, ok := err.(*exec.ExitError); ok {
+				stderr = string(ee.Stderr)
+			}
+			t.Fatalf("boto3 %s: %v\n%s", phase, err, stderr)
+		}
+		got.Crash, got.Oom, got.Pull = nil, nil, nil
+		if err := json.Unmarshal(raw, &got); err != nil {
+			t.Fatalf("%v\n%s", err, raw)
+		}
+		for _, p := range got.Problems {
+			t.Errorf("%s, against botocore's model: %s", phase, p)
+		}
+		t.Logf("boto3 %s: %s", phase, raw)
+	}
+	run("seed")
+	srv.Step(5 * time.Minute) // the breaker trips after three failures
+	run("read")
+	exit := func(c container) int {
+		if c.ExitCode == nil {
+			return -1
+		}
+		return *c.ExitCode
+	}
+	for name, ts := range map[string][]task{"crash": got.Crash, "oom": got.Oom, "pull": got.Pull} {
+		if len(ts) < 3 {
+			t.Fatalf("%s: %d stopped tasks, want the breaker's three at least", name, len(ts))
+		}
+		for _, tk := range ts {
+			if tk.Group != "service:"+name || !strings.HasPrefix(tk.StartedBy, "ecs-svc/") || tk.StoppedAt == "" || len(tk.Containers) != 2 {
+				t.Errorf("%s: task %+v", name, tk)
+			}
+		}
+	}
+	c, o, p := got.Crash[0], got.Oom[0], got.Pull[0]
+	switch {
+	case c.StopCode != "EssentialContainerExited" || c.StoppedReason != "Essential container in task exited" || exit(c.Containers[0]) != 1:
+		t.Errorf("crash: %+v", c)
+	case o.StopCode != "EssentialContainerExited" || exit(o.Containers[0]) != 137 || !strings.HasPrefix(o.Containers[0].Reason, "OutOfMemoryError"):
+		t.Errorf("oom: %+v", o)
+	case p.StopCode != "TaskFailedToStart" || !strings.HasPrefix(p.StoppedReason, "CannotPullContainerError") || p.Containers[0].ExitCode != nil:
+		t.Errorf("pull: %+v", p)
+	case got.TwoFilters != "InvalidParameterException" || got.Running != 0:
+		t.Errorf("startedBy with serviceName: %s; running tasks of a build that never starts: %d", got.TwoFilters, got.Running)
+	}
+	srv.Step(61 * time.Minute)
+	run("read")
+	if len(got.Crash)+len(got.Oom)+len(got.Pull) != 0 {
+		t.Errorf("an hour on, stopped tasks still listed: %d %d %d", len(got.Crash), len(got.Oom), len(got.Pull))
+	}
+}

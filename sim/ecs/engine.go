@@ -132,6 +132,7 @@ type service struct {
 	lastGood    *serviceRevision     // the last revision that completed a deployment
 	gen         uint64               // reconcile generation; stale ticks are dropped
 	settled     bool                 // steady state already announced
+	stopped     []*stoppedTask       // stopped within the hour, oldest first (tasks.go)
 }
 
 type deployment struct {
@@ -345,16 +346,8 @@ func (pt *Part) deregisterTaskDef(td *taskDef) {
 // failsToStart reports whether tasks of td never reach RUNNING: a bad image
 // picked by the scenario, or an image tagged "bad"/"bad-…".
 func (pt *Part) failsToStart(td *taskDef) bool {
-	for _, c := range td.containers {
-		if pt.badImages[c.Image] {
-			return true
-		}
-		tag := imageTag(c.Image)
-		if tag == "bad" || strings.HasPrefix(tag, "bad-") {
-			return true
-		}
-	}
-	return false
+	_, bad := pt.badContainer(td)
+	return bad
 }
 
 func imageTag(image string) string {
@@ -669,7 +662,7 @@ func (pt *Part) resolveLaunch(s *service, p *deployment) {
 		return
 	}
 	p.failed++
-	pt.event(s, "(task %s) stopped: Essential container in task exited.", id)
+	pt.event(s, "(task %s) stopped: %s.", id, pt.recordFailed(s, p, id))
 	sd := p.sd
 	if sd != nil && sd.cbStatus == cbMonitoring {
 		sd.failures = p.failed
@@ -730,6 +723,7 @@ func (pt *Part) stopTask(s *service, d *deployment) {
 	}
 	d.updatedAt = pt.loop.Now()
 	s.settled = false
+	pt.recordScaledIn(s, d, id)
 	pt.event(s, "has stopped 1 running tasks: (task %s).", id)
 }
 

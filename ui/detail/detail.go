@@ -435,6 +435,9 @@ func (m Model) panel(e *model.EnvStatus, ctx screen.Context, w int, selected boo
 				add(lead + l)
 			}
 		}
+		for _, l := range m.stoppedLines(d, inner) {
+			add(l)
+		}
 	}
 	if len(e.Rollouts) > 0 {
 		add("")
@@ -615,6 +618,64 @@ func rolloutState(st theme.Styles, s string) string {
 		return st.Rolling.Render(theme.GlyphRolling + " in progress")
 	}
 	return strings.ToLower(s)
+}
+
+// stoppedLines are why a failing deploy's tasks stopped, in at most two
+// lines: the commonest reason over both, or the two commonest one line
+// each; all of them are in the events view (e). Or, when none was read,
+// why they could not be.
+func (m Model) stoppedLines(d *model.Deployment, inner int) []string {
+	var out []string
+	put := func(text string, n int, style func(...string) string) {
+		ls := wrap(text, inner-2)
+		if len(ls) > n {
+			ls = ls[:n]
+			ls[n-1] = cutMore(ls[n-1], inner-2)
+		}
+		for _, l := range ls {
+			out = append(out, "  "+style(l))
+		}
+	}
+	switch g := d.StoppedTasks; {
+	case len(g) == 0 && d.StoppedError != "":
+		put(d.StoppedError, 2, m.st.Dim.Render)
+	case len(g) == 1:
+		put(g[0].Summary(), 2, m.st.Failed.Render)
+	case len(g) > 1:
+		put(g[0].Summary(), 1, m.st.Failed.Render)
+		more := g[1].Summary()
+		if len(g) > 2 {
+			more = fmt.Sprintf("%s (+%d more, e)", more, len(g)-2)
+		}
+		put(more, 1, m.st.Failed.Render)
+	}
+	return out
+}
+
+// cutMore marks a line as cut, within w cells.
+func cutMore(l string, w int) string {
+	if format.Width(l) < w {
+		return l + "…"
+	}
+	return ansi.Truncate(l, w-1, "") + "…"
+}
+
+// StoppedText is a deploy's stopped tasks in full, one group a line, with
+// a blank line after, for the events view; "" when there are none.
+func StoppedText(e *model.EnvStatus) string {
+	d := e.Deployment
+	if d == nil || len(d.StoppedTasks) == 0 && d.StoppedError == "" {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("Stopped tasks of the failed deploy:\n")
+	for _, g := range d.StoppedTasks {
+		b.WriteString("  " + g.Summary() + "\n")
+	}
+	if d.StoppedError != "" {
+		b.WriteString("  " + d.StoppedError + "\n")
+	}
+	return b.String() + "\n"
 }
 
 // wrap breaks a long error over lines of at most w cells.
