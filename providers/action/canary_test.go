@@ -54,6 +54,9 @@ func TestProposeCanary(t *testing.T) {
 			func(a model.Action) bool { return a.Protected }},
 		{"promote a canary with no data: typed confirmation", with(func(e *model.EnvStatus) { e.Canary.Verdict.Word = model.VerdictNoData }), promote, "",
 			func(a model.Action) bool { return a.Protected }},
+		{"start a canary (weight 0, no data yet): no typed confirmation", with(func(e *model.EnvStatus) {
+			e.Canary.Verdict.Word, e.Canary.Weight, e.Canary.Step = model.VerdictNoData, 0, -1
+		}), promote, "", func(a model.Action) bool { return !a.Protected && a.NextWeight == 10 }},
 		{"promote a canary with too few requests: typed confirmation", with(func(e *model.EnvStatus) { e.Canary.Verdict.Word = model.VerdictTooFew }), promote, "",
 			func(a model.Action) bool { return a.Protected }},
 		{"abort a worse canary: one key", with(func(e *model.EnvStatus) { e.Canary.Verdict.Word = model.VerdictWorse }), abort, "",

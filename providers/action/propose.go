@@ -218,6 +218,9 @@ func (p *Pipeline) shapeCanary(svc *model.ServiceState, ask Ask) (model.Action, 
 			a.Protected = true
 			note += "; the canary is worse: type " + a.Environment + " to promote it anyway"
 		case model.VerdictNoData, model.VerdictTooFew:
+			if c.Weight == 0 {
+				break // starting a canary: it cannot have traffic yet
+			}
 			// No evidence either way is no evidence it is healthy.
 			a.Protected = true
 			note += "; nothing says the canary is healthy yet: type " + a.Environment + " to promote it anyway"

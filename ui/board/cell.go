@@ -96,6 +96,9 @@ func canaryText(e *model.EnvStatus, now time.Time, w int) string {
 	if len(c.Steps) == 1 && c.Source == "ecs" {
 		word, short = "blue/green", "b/g"
 	}
+	if c.Stage == "not started" && c.Weight == 0 {
+		return "canary ready" // a new version waits for its first step
+	}
 	weight := " " + strconv.Itoa(c.Weight) + "%"
 	stage := ""
 	switch {

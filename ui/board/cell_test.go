@@ -30,7 +30,7 @@ func TestCellShowsACanaryInForce(t *testing.T) {
 	}{
 		{"passing", model.VerdictPass, 10, "canary", "0093080 ✓ canary 10%"},
 		{"worse", model.VerdictWorse, 25, "canary", "0093080 ✓ ⚠ canary 25% · worse"},
-		{"not started", model.VerdictNoData, 0, "not started", "0093080 ✓ canary 0% · not started"},
+		{"not started", model.VerdictNoData, 0, "not started", "0093080 ✓ canary ready"},
 		{"idle", model.VerdictNoData, 0, "idle", "0093080 ✓ 1h"},
 	} {
 		e.Canary.Verdict.Word, e.Canary.Weight, e.Canary.Stage = c.verdict, c.weight, c.stage
