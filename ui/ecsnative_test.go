@@ -76,3 +76,21 @@ func TestNativeTextIsPrintable(t *testing.T) {
 		}
 	}
 }
+
+// The detail puts a canary's two sides side by side, each version with
+// its share of the traffic, and the verdict under them.
+func TestDetailShowsCanarySides(t *testing.T) {
+	specs, src := nativeWorld()
+	m := New(Options{Title: "detail", Services: specs, Providers: registry([]providers.DeploySource{src}),
+		Refresh: 10 * time.Second, Now: func() time.Time { return t0 }, Renderer: asciiRenderer()})
+	m = update(t, m, tea.WindowSizeMsg{Width: 160, Height: 40})
+	m = fetchAll(t, m)
+	m = update(t, m, keyMsg("enter"))
+	out := ansi.Strip(m.View())
+	for _, want := range []string{"canary   bbbbbbb 10 % · stable aaaaaaa 90 %", "ecs PRODUCTION_TRAFFIC_SHIFT · ends in 3m",
+		"verdict  ⚠ no data: the canary side served no requests in the window"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the detail should say %q:\n%s", want, out)
+		}
+	}
+}

@@ -403,6 +403,9 @@ func (m Model) panel(e *model.EnvStatus, ctx screen.Context, w int, selected boo
 		for _, l := range m.pairLines(e.BlueGreen, inner) {
 			add(l)
 		}
+		for _, l := range m.canaryLines(e.Canary, now, inner) {
+			add(l)
+		}
 	}
 	if d := e.Deployment; d != nil {
 		add("")
@@ -544,6 +547,41 @@ func (m Model) healthLines(h *model.Health, inner int) []string {
 
 // pairLines say which side of a blue/green pair holds the production name
 // and what the standby runs, and why a switch would be refused now.
+// canaryLines put the two sides of a canary side by side, each with its
+// version and share of the traffic, then the verdict (c opens the panel
+// with the numbers).
+func (m Model) canaryLines(c *model.Canary, now time.Time, inner int) []string {
+	if c == nil {
+		return nil
+	}
+	stage := c.Stage
+	if !c.EndsAt.IsZero() && c.EndsAt.After(now) {
+		stage += " · ends in " + format.Age(c.EndsAt.Sub(now).Round(time.Second))
+	}
+	lines := []string{
+		"canary   " + m.st.Bold.Render(c.Canary.Version.Short()) + fmt.Sprintf(" %d %%", c.Weight) +
+			" · stable " + m.st.Bold.Render(c.Stable.Version.Short()) + fmt.Sprintf(" %d %%", 100-c.Weight),
+		"         " + m.st.Dim.Render(strings.TrimSpace(c.Source+" "+stage)),
+	}
+	if v := c.Verdict; v.Word != "" {
+		glyph := m.st.OK.Render(theme.GlyphOK)
+		switch v.Word {
+		case model.VerdictWorse:
+			glyph = m.st.Failed.Render(theme.GlyphFailed)
+		case model.VerdictNoData, model.VerdictTooFew:
+			glyph = m.st.Warn.Render(theme.GlyphWarn)
+		}
+		for i, l := range wrap(v.Why, inner-11) {
+			lead := "verdict  " + glyph + " "
+			if i > 0 {
+				lead = "           "
+			}
+			lines = append(lines, lead+l)
+		}
+	}
+	return lines
+}
+
 func (m Model) pairLines(bg *model.BlueGreen, inner int) []string {
 	if bg == nil {
 		return nil
