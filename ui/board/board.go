@@ -191,6 +191,19 @@ func (m Model) layout(snap *model.Snapshot) layout {
 	if l.showCI {
 		l.ci = 32
 	}
+	// On a narrow terminal the environments, which say what runs where,
+	// keep at least minEnv cells: the CI column gives way first (to 12),
+	// then the drift column (hidden below 6).
+	const minEnv = 18
+	short := func() int { return m.width - 2 - l.name - l.ci - l.drift - len(l.cols)*minEnv }
+	if s := short(); s < 0 && l.showCI {
+		l.ci = max(12, l.ci+s)
+	}
+	if s := short(); s < 0 {
+		if l.drift = max(0, l.drift+s); l.drift < 6 {
+			l.drift = 0
+		}
+	}
 	rest := m.width - 2 - l.name - l.ci - l.drift
 	if n := len(l.cols); n > 0 {
 		l.env = max(12, min(30, rest/n))

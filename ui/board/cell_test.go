@@ -9,6 +9,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"flightdeck/model"
+	"flightdeck/ui/keys"
 	"flightdeck/ui/theme"
 )
 
@@ -36,6 +37,24 @@ func TestCellShowsACanaryInForce(t *testing.T) {
 		e.Canary.Verdict.Word, e.Canary.Weight, e.Canary.Stage = c.verdict, c.weight, c.stage
 		if got := strings.TrimRight(cell(st, &e, now, 40), " "); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// At 80 columns the environments keep room to say what runs there: the
+// CI and drift columns give way first; at 200 nothing needs to.
+func TestLayoutGivesEnvironmentsRoom(t *testing.T) {
+	r := lipgloss.NewRenderer(nil)
+	r.SetColorProfile(termenv.Ascii)
+	env := []model.EnvSpec{{Name: "dev"}, {Name: "staging"}, {Name: "production"}}
+	snap := model.NewSnapshot([]model.ServiceSpec{{Name: "payments", Environments: env}})
+	snap.Services[0].Pipelines = []model.Pipeline{{ID: "p"}}
+	for _, c := range []struct{ width, env, ci int }{{80, 18, 12}, {120, 20, 32}, {200, 30, 32}} {
+		m := New(theme.New(r), keys.Default())
+		m.SetSize(c.width, 24)
+		l := m.layout(snap)
+		if l.env != c.env || l.ci != c.ci || 2+l.name+l.ci+3*l.env+l.drift > c.width {
+			t.Errorf("at %d: %+v, want env %d and CI %d within the width", c.width, l, c.env, c.ci)
 		}
 	}
 }
