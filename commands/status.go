@@ -150,16 +150,34 @@ func printStatus(out io.Writer, snap *model.Snapshot) {
 			if !e.Since.IsZero() {
 				since = now.Sub(e.Since).Round(time.Second).String()
 			}
-			note := e.Error
-			if note == "" && e.Deployment != nil && e.Deployment.Reason != "" {
-				note = e.Deployment.Reason
-			}
+			note := statusNote(e)
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, e.Environment, orDash(e.Version.Short()),
 				strings.ReplaceAll(string(e.State), "_", " "), orDash(progress), orDash(since), orDash(e.Version.Revision), note)
 		}
 	}
 	_ = tw.Flush()
 	printCI(out, snap)
+}
+
+// statusNote is the NOTE column: the error, else why a deploy failed,
+// else a blue/green pair's live side or a canary's weight and verdict.
+func statusNote(e model.EnvStatus) string {
+	switch {
+	case e.Error != "":
+		return e.Error
+	case e.Deployment != nil && e.Deployment.Reason != "":
+		return e.Deployment.Reason
+	case e.Canary != nil && (e.Canary.Weight > 0 || e.Canary.Stage == "not started"):
+		c := e.Canary
+		note := fmt.Sprintf("canary %s %d %% vs stable %s", c.Canary.Version.Short(), c.Weight, c.Stable.Version.Short())
+		if c.Verdict.Word != "" {
+			note += ": " + c.Verdict.Why
+		}
+		return note
+	case e.BlueGreen != nil:
+		return "live " + e.BlueGreen.Live + ", standby " + e.BlueGreen.Standby + " runs " + e.BlueGreen.StandbyVersion.Short()
+	}
+	return ""
 }
 
 // printCI adds each service's newest pipeline and the gates waiting.
