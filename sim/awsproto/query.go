@@ -2,9 +2,11 @@ package awsproto
 
 import (
 	"encoding/xml"
-	"flightdeck/sim/internal/faultkind"
+	"fmt"
 	"net/http"
 	"strings"
+
+	"flightdeck/sim/internal/faultkind"
 )
 
 // awsQuery (Elastic Beanstalk 2010-12-01, ELBv2 2015-12-01): form POST with
@@ -60,4 +62,49 @@ func WriteQueryFault(rw http.ResponseWriter, xmlns, action string, kind faultkin
 	case faultkind.Deny:
 		WriteQueryError(rw, xmlns, 403, "Sender", "AccessDenied", "User is not authorized to perform: "+action)
 	}
+}
+
+// WriteQueryErr writes an *Error as an awsQuery service in namespace
+// xmlns answers it: Sender for a 4xx, Receiver for a 5xx.
+func WriteQueryErr(rw http.ResponseWriter, xmlns string, e *Error) {
+	typ := "Sender"
+	if e.Status >= 500 {
+		typ = "Receiver"
+	}
+	WriteQueryError(rw, xmlns, e.Status, typ, e.Code, e.Message)
+}
+
+// WriteQueryResult writes an awsQuery answer:
+// <ActionResponse xmlns>res<ResponseMetadata><RequestId/></ResponseMetadata>
+// </ActionResponse>, where res marshals as the <ActionResult> element
+// (nil: an answer with no result, as SwapEnvironmentCNAMEs has).
+func WriteQueryResult(rw http.ResponseWriter, xmlns, action string, res any) {
+	var inner []byte
+	if res != nil {
+		b, err := xml.Marshal(res)
+		if err != nil {
+			WriteQueryErr(rw, xmlns, NewError(500, "InternalFailure", "the sim could not write its answer: "+err.Error()))
+			return
+		}
+		inner = b
+	}
+	var b strings.Builder
+	b.WriteString(xml.Header)
+	fmt.Fprintf(&b, `<%sResponse xmlns="%s">`, action, xmlns)
+	b.Write(inner)
+	b.WriteString("<ResponseMetadata><RequestId>")
+	_ = xml.EscapeText(&b, []byte(RequestID(rw)))
+	b.WriteString("</RequestId></ResponseMetadata>")
+	fmt.Fprintf(&b, "</%sResponse>", action)
+	rw.Header().Set("Content-Type", "text/xml")
+	rw.WriteHeader(http.StatusOK)
+	_, _ = rw.Write([]byte(b.String()))
+}
+
+// Clip cuts a client's value to 100 bytes for an error message.
+func Clip(s string) string {
+	if len(s) > 100 {
+		return s[:100] + "…"
+	}
+	return s
 }

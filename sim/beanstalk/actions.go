@@ -55,7 +55,7 @@ type update struct {
 func (pt *Part) Update(env, label string) (requestID string, e *awsproto.Error) {
 	en := pt.env(env)
 	if en == nil {
-		return "", errInvalid("No Environment found for EnvironmentName = '" + clip(env) + "'.")
+		return "", errInvalid("No Environment found for EnvironmentName = '" + awsproto.Clip(env) + "'.")
 	}
 	return pt.startUpdate(en, label)
 }
@@ -94,7 +94,7 @@ func invalidState(e *environment, want string) *awsproto.Error {
 
 func (pt *Part) startUpdate(e *environment, label string) (string, *awsproto.Error) {
 	if pt.version(e.app, label) == nil {
-		return "", errInvalid(fmt.Sprintf("No Application Version named '%s' found.", clip(label)))
+		return "", errInvalid(fmt.Sprintf("No Application Version named '%s' found.", awsproto.Clip(label)))
 	}
 	if e.status != StatusReady {
 		return "", invalidState(e, StatusReady)
@@ -349,7 +349,7 @@ func (pt *Part) createApplicationVersion(f form) (any, *awsproto.Error) {
 	case len(label) > 100:
 		return nil, errInvalid("1 validation error detected: Value at 'versionLabel' failed to satisfy constraint: Member must have length less than or equal to 100")
 	case pt.apps[app] == nil && f.str("AutoCreateApplication") != "true":
-		return nil, errInvalid("No Application named '" + clip(app) + "' found.")
+		return nil, errInvalid("No Application named '" + awsproto.Clip(app) + "' found.")
 	case pt.version(app, label) != nil:
 		return nil, errInvalid("Application Version " + label + " already exists.")
 	}

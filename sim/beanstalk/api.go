@@ -95,7 +95,7 @@ func page(f form, n, max int) (from, to int, e *awsproto.Error) {
 	if token := f.str("NextToken"); token != "" {
 		i, err := strconv.Atoi(token)
 		if err != nil || i < 0 || i > n {
-			return 0, 0, errInvalid("Invalid NextToken: " + clip(token))
+			return 0, 0, errInvalid("Invalid NextToken: " + awsproto.Clip(token))
 		}
 		from = i
 	}
@@ -168,12 +168,12 @@ func (pt *Part) findEnv(f form) (*environment, *awsproto.Error) {
 	case id != "":
 		e = pt.envByID(id)
 		if e == nil || e.terminated {
-			return nil, errInvalid("No Environment found for EnvironmentId = '" + clip(id) + "'.")
+			return nil, errInvalid("No Environment found for EnvironmentId = '" + awsproto.Clip(id) + "'.")
 		}
 	case name != "":
 		e = pt.env(name)
 		if e == nil {
-			return nil, errInvalid("No Environment found for EnvironmentName = '" + clip(name) + "'.")
+			return nil, errInvalid("No Environment found for EnvironmentName = '" + awsproto.Clip(name) + "'.")
 		}
 	default:
 		return nil, errMissing("EnvironmentId or EnvironmentName")
@@ -273,7 +273,7 @@ func (pt *Part) describeEvents(f form) (any, *awsproto.Error) {
 	if s := f.str("Severity"); s != "" {
 		floor = slices.Index(severities, s)
 		if floor < 0 {
-			return nil, errInvalid("1 validation error detected: Value '" + clip(s) + "' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [TRACE, DEBUG, INFO, WARN, ERROR, FATAL]")
+			return nil, errInvalid("1 validation error detected: Value '" + awsproto.Clip(s) + "' at 'severity' failed to satisfy constraint: Member must satisfy enum value set: [TRACE, DEBUG, INFO, WARN, ERROR, FATAL]")
 		}
 	}
 	app, label, id, name, rid := f.str("ApplicationName"), f.str("VersionLabel"), f.str("EnvironmentId"), f.str("EnvironmentName"), f.str("RequestId")

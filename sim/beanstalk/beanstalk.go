@@ -16,7 +16,6 @@
 package beanstalk
 
 import (
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -138,7 +137,7 @@ func (f form) intIn(name string, lo, hi, def int) (int, *awsproto.Error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
 		return 0, errInvalid(fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have value between %d and %d",
-			clip(s), lowerFirst(name), lo, hi))
+			awsproto.Clip(s), lowerFirst(name), lo, hi))
 	}
 	return n, nil
 }
@@ -154,7 +153,7 @@ func (f form) timeParam(name string) (time.Time, *awsproto.Error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, errInvalid("Invalid value '" + clip(s) + "' for parameter " + name + ": not an ISO 8601 timestamp")
+	return time.Time{}, errInvalid("Invalid value '" + awsproto.Clip(s) + "' for parameter " + name + ": not an ISO 8601 timestamp")
 }
 
 func errInvalid(msg string) *awsproto.Error {
@@ -169,13 +168,6 @@ func errMalformed(msg string) *awsproto.Error {
 	return awsproto.NewError(http.StatusBadRequest, "MalformedQueryString", msg)
 }
 
-func clip(s string) string {
-	if len(s) > 100 {
-		return s[:100] + "…"
-	}
-	return s
-}
-
 func lowerFirst(s string) string {
 	if s == "" {
 		return s
@@ -183,37 +175,10 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-func writeErr(rw http.ResponseWriter, e *awsproto.Error) {
-	typ := "Sender"
-	if e.Status >= 500 {
-		typ = "Receiver"
-	}
-	awsproto.WriteQueryError(rw, XMLNS, e.Status, typ, e.Code, e.Message)
-}
+func writeErr(rw http.ResponseWriter, e *awsproto.Error) { awsproto.WriteQueryErr(rw, XMLNS, e) }
 
-// writeResult writes <ActionResponse>res<ResponseMetadata><RequestId/>
-// </ResponseMetadata></ActionResponse>; res marshals as <ActionResult>.
 func writeResult(rw http.ResponseWriter, action string, res any) {
-	var inner []byte
-	if res != nil {
-		b, err := xml.Marshal(res)
-		if err != nil {
-			writeErr(rw, awsproto.NewError(500, "InternalFailure", "the sim could not write its answer: "+err.Error()))
-			return
-		}
-		inner = b
-	}
-	var b strings.Builder
-	b.WriteString(xml.Header)
-	fmt.Fprintf(&b, `<%sResponse xmlns="%s">`, action, XMLNS)
-	b.Write(inner)
-	b.WriteString("<ResponseMetadata><RequestId>")
-	xml.EscapeText(&b, []byte(awsproto.RequestID(rw)))
-	b.WriteString("</RequestId></ResponseMetadata>")
-	fmt.Fprintf(&b, "</%sResponse>", action)
-	rw.Header().Set("Content-Type", "text/xml")
-	rw.WriteHeader(http.StatusOK)
-	rw.Write([]byte(b.String()))
+	awsproto.WriteQueryResult(rw, XMLNS, action, res)
 }
 
 // isoTime is a timestamp as awsQuery writes it.

@@ -44,17 +44,17 @@ func (pt *Part) describeConfigurationSettings(f form) (any, *awsproto.Error) {
 	case app == "":
 		return nil, errMissing("ApplicationName")
 	case pt.apps[app] == nil:
-		return nil, errInvalid("No Application named '" + clip(app) + "' found.")
+		return nil, errInvalid("No Application named '" + awsproto.Clip(app) + "' found.")
 	case tmpl != "" && name != "":
 		return nil, awsproto.NewError(400, "InvalidParameterCombination", "You cannot specify both a TemplateName and an EnvironmentName.")
 	case tmpl != "":
-		return nil, errInvalid("No Configuration Template named '" + clip(app) + "/" + clip(tmpl) + "' found.")
+		return nil, errInvalid("No Configuration Template named '" + awsproto.Clip(app) + "/" + awsproto.Clip(tmpl) + "' found.")
 	case name == "":
 		return nil, errMissing("TemplateName or EnvironmentName")
 	}
 	e := pt.env(name)
 	if e == nil || e.app != app {
-		return nil, errInvalid("No Environment found for EnvironmentName = '" + clip(name) + "'.")
+		return nil, errInvalid("No Environment found for EnvironmentName = '" + awsproto.Clip(name) + "'.")
 	}
 	return configResult{ConfigurationSettings: []configXML{{
 		SolutionStackName: solutionStack, PlatformArn: fmt.Sprintf(platformArn, pt.region),

@@ -90,7 +90,7 @@ func (pt *Part) createEnvironment(f form) (any, *awsproto.Error) {
 	case app == "":
 		return nil, errMissing("ApplicationName")
 	case pt.apps[app] == nil:
-		return nil, errInvalid("No Application named '" + clip(app) + "' found.")
+		return nil, errInvalid("No Application named '" + awsproto.Clip(app) + "' found.")
 	case name == "":
 		return nil, errMissing("EnvironmentName")
 	case len(name) < 4 || len(name) > 40:
@@ -98,7 +98,7 @@ func (pt *Part) createEnvironment(f form) (any, *awsproto.Error) {
 	case pt.env(name) != nil:
 		return nil, errInvalid("Environment " + name + " already exists.")
 	case label != "" && pt.version(app, label) == nil:
-		return nil, errInvalid(fmt.Sprintf("No Application Version named '%s' found.", clip(label)))
+		return nil, errInvalid(fmt.Sprintf("No Application Version named '%s' found.", awsproto.Clip(label)))
 	case f.str("SolutionStackName") == "" && f.str("PlatformArn") == "" && f.str("TemplateName") == "":
 		return nil, errInvalid("No Solution Stack named '' found.")
 	}

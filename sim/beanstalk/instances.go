@@ -155,7 +155,7 @@ func (pt *Part) describeInstancesHealth(f form) (any, *awsproto.Error) {
 	want := map[string]bool{}
 	for _, a := range f.list("AttributeNames") {
 		if !slices.Contains(instanceAttributes, a) {
-			return nil, errInvalid("1 validation error detected: Value '[" + clip(a) + "]' at 'attributeNames' failed to satisfy constraint: Member must satisfy enum value set: [HealthStatus, Color, Causes, ApplicationMetrics, RefreshedAt, LaunchedAt, System, Deployment, AvailabilityZone, InstanceType, All]")
+			return nil, errInvalid("1 validation error detected: Value '[" + awsproto.Clip(a) + "]' at 'attributeNames' failed to satisfy constraint: Member must satisfy enum value set: [HealthStatus, Color, Causes, ApplicationMetrics, RefreshedAt, LaunchedAt, System, Deployment, AvailabilityZone, InstanceType, All]")
 		}
 		want[a] = true
 	}

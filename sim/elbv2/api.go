@@ -190,7 +190,7 @@ func page(f form, n, size int) (from, to int, e *awsproto.Error) {
 	if m := f.str("Marker"); m != "" {
 		i, err := strconv.Atoi(m)
 		if err != nil || i < 0 || i > n {
-			return 0, 0, errValidation("Invalid marker: " + clip(m))
+			return 0, 0, errValidation("Invalid marker: " + awsproto.Clip(m))
 		}
 		from = i
 	}
@@ -428,7 +428,7 @@ func (pt *Part) modifyListener(f form) (any, *awsproto.Error) {
 		l.port = n
 	}
 	if p := f.str("Protocol"); p != "" && p != "HTTP" {
-		return nil, errValidation("The flightdeck sim's listeners speak HTTP only, not '" + clip(p) + "'")
+		return nil, errValidation("The flightdeck sim's listeners speak HTTP only, not '" + awsproto.Clip(p) + "'")
 	}
 	if f.members("DefaultActions") > 0 {
 		fw, e := pt.parseActions(f, "DefaultActions")
@@ -490,7 +490,7 @@ func (pt *Part) parseActions(f form, name string) (forward, *awsproto.Error) {
 	}
 	p := name + ".member.1."
 	if t := f.str(p + "Type"); t != "forward" {
-		return forward{}, errValidation("The flightdeck sim supports only forward actions, not '" + clip(t) + "'")
+		return forward{}, errValidation("The flightdeck sim supports only forward actions, not '" + awsproto.Clip(t) + "'")
 	}
 	var fw forward
 	single := f.str(p + "TargetGroupArn")
@@ -502,7 +502,7 @@ func (pt *Part) parseActions(f form, name string) (forward, *awsproto.Error) {
 			return forward{}, e
 		}
 		if slices.ContainsFunc(fw.groups, func(g weighted) bool { return g.tg == arn }) {
-			return forward{}, errValidation("Target group '" + clip(arn) + "' appears more than once in a forward action")
+			return forward{}, errValidation("Target group '" + awsproto.Clip(arn) + "' appears more than once in a forward action")
 		}
 		fw.groups = append(fw.groups, weighted{tg: arn, weight: w})
 	}

@@ -14,7 +14,6 @@
 package elbv2
 
 import (
-	"encoding/xml"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -86,7 +85,7 @@ func (pt *Part) dispatch(action string, f form) (any, *awsproto.Error) {
 		return fn(pt, f)
 	}
 	return nil, awsproto.NewError(http.StatusBadRequest, "InvalidAction",
-		"The action "+clip(action)+" is not implemented by the flightdeck sim (ELBv2).")
+		"The action "+awsproto.Clip(action)+" is not implemented by the flightdeck sim (ELBv2).")
 }
 
 // form is a request's parameters, with awsQuery's list members
@@ -143,7 +142,7 @@ func (f form) intIn(name string, lo, hi, def int) (int, *awsproto.Error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < lo || n > hi {
 		return 0, errValidation(fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: Member must have value between %d and %d",
-			clip(s), lowerFirst(name), lo, hi))
+			awsproto.Clip(s), lowerFirst(name), lo, hi))
 	}
 	return n, nil
 }
@@ -169,13 +168,6 @@ func errLoadBalancerNotFound() *awsproto.Error {
 	return awsproto.NewError(http.StatusBadRequest, "LoadBalancerNotFound", "One or more load balancers not found")
 }
 
-func clip(s string) string {
-	if len(s) > 100 {
-		return s[:100] + "…"
-	}
-	return s
-}
-
 func lowerFirst(s string) string {
 	if s == "" {
 		return s
@@ -183,31 +175,8 @@ func lowerFirst(s string) string {
 	return strings.ToLower(s[:1]) + s[1:]
 }
 
-func writeErr(rw http.ResponseWriter, e *awsproto.Error) {
-	typ := "Sender"
-	if e.Status >= 500 {
-		typ = "Receiver"
-	}
-	awsproto.WriteQueryError(rw, XMLNS, e.Status, typ, e.Code, e.Message)
-}
+func writeErr(rw http.ResponseWriter, e *awsproto.Error) { awsproto.WriteQueryErr(rw, XMLNS, e) }
 
-// writeResult writes <ActionResponse><ActionResult>…</ActionResult>
-// <ResponseMetadata/></ActionResponse>; res marshals as the Result element.
 func writeResult(rw http.ResponseWriter, action string, res any) {
-	inner, err := xml.Marshal(res)
-	if err != nil {
-		writeErr(rw, awsproto.NewError(500, "InternalFailure", "the sim could not write its answer: "+err.Error()))
-		return
-	}
-	var b strings.Builder
-	b.WriteString(xml.Header)
-	fmt.Fprintf(&b, `<%sResponse xmlns="%s">`, action, XMLNS)
-	b.Write(inner)
-	b.WriteString("<ResponseMetadata><RequestId>")
-	xml.EscapeText(&b, []byte(awsproto.RequestID(rw)))
-	b.WriteString("</RequestId></ResponseMetadata>")
-	fmt.Fprintf(&b, "</%sResponse>", action)
-	rw.Header().Set("Content-Type", "text/xml")
-	rw.WriteHeader(http.StatusOK)
-	rw.Write([]byte(b.String()))
+	awsproto.WriteQueryResult(rw, XMLNS, action, res)
 }
