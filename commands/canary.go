@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"flightdeck/model"
-	"flightdeck/providers/action"
 )
 
 // canaryOptions are canary's arguments and flags.
@@ -57,19 +56,5 @@ typed); without a terminal it needs --yes.`,
 // runCanary reads the environment live and steps its canary through the
 // planner.
 func runCanary(ctx context.Context, g *globals, io streams, o canaryOptions) error {
-	s, err := openSession(ctx, g, io)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	t, err := resolve(s.cfg, o.service, o.env)
-	if err != nil {
-		return s.failedBefore(o.kind, o.service, o.env, err)
-	}
-	live, err := s.live(ctx, t)
-	if err != nil {
-		return s.failedBefore(o.kind, o.service, o.env, err)
-	}
-	ask := action.Ask{Kind: o.kind, Service: t.key.Service, Environment: t.key.Environment}
-	return s.act(ctx, s.p.Propose(model.SnapshotOf(live), ask), o.act)
+	return actOnEnv(ctx, g, io, o.kind, o.service, o.env, o.act)
 }

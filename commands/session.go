@@ -358,3 +358,23 @@ func exactArgs(n int) cobra.PositionalArgs {
 		return nil
 	}
 }
+
+// actOnEnv is an action on one environment that needs nothing but what it
+// runs now (switch, a canary step): read it live, plan, confirm, run.
+func actOnEnv(ctx context.Context, g *globals, io streams, kind model.ActionKind, service, env string, o actionFlags) error {
+	s, err := openSession(ctx, g, io)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	t, err := resolve(s.cfg, service, env)
+	if err != nil {
+		return s.failedBefore(kind, service, env, err)
+	}
+	live, err := s.live(ctx, t)
+	if err != nil {
+		return s.failedBefore(kind, service, env, err)
+	}
+	ask := action.Ask{Kind: kind, Service: t.key.Service, Environment: t.key.Environment}
+	return s.act(ctx, s.p.Propose(model.SnapshotOf(live), ask), o)
+}

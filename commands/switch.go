@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"flightdeck/model"
-	"flightdeck/providers/action"
 )
 
 // switchOptions are switch's arguments and flags.
@@ -45,19 +44,5 @@ typed); without a terminal it needs --yes.`,
 
 // runSwitch reads the pair live and switches it through the planner.
 func runSwitch(ctx context.Context, g *globals, io streams, o switchOptions) error {
-	s, err := openSession(ctx, g, io)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	t, err := resolve(s.cfg, o.service, o.env)
-	if err != nil {
-		return s.failedBefore(model.ActionSwitch, o.service, o.env, err)
-	}
-	live, err := s.live(ctx, t)
-	if err != nil {
-		return s.failedBefore(model.ActionSwitch, o.service, o.env, err)
-	}
-	ask := action.Ask{Kind: model.ActionSwitch, Service: t.key.Service, Environment: t.key.Environment}
-	return s.act(ctx, s.p.Propose(model.SnapshotOf(live), ask), o.act)
+	return actOnEnv(ctx, g, io, model.ActionSwitch, o.service, o.env, o.act)
 }
