@@ -55,6 +55,9 @@ func uiOptions(ctx context.Context, g *globals, cfg *config.Config, w *world, ti
 		Notify:    notifier(g, cfg),
 		Open:      ui.BrowserOpener(),
 		Copy:      ui.TerminalClipboard(),
+		// Links on SHAs only where the terminal is known to draw them;
+		// --no-color asks for the plainest output, so no links either.
+		Hyperlinks: !g.noColor && ui.TerminalShowsLinks(os.Getenv),
 	}
 }
 

@@ -38,6 +38,9 @@ const (
 	keepTab
 	// keepSGR keeps well-formed colour sequences (ESC [ params m).
 	keepSGR
+	// keepLinks keeps the hyperlinks flightdeck drew itself (Link): OSC 8
+	// carrying this process's link id, and the sequence that ends a link.
+	keepLinks
 	// spaceWhitespace turns the white-space controls into one space each.
 	spaceWhitespace
 )
@@ -57,7 +60,7 @@ func Block(s string) string { return sanitize(secret.Scrub(s), keepNewline|space
 // defused, and secrets are scrubbed. Outside text reaching a frame was
 // cleaned already (Clean); this pass makes a field that was missed show
 // its escapes instead of obeying them.
-func Frame(s string) string { return sanitize(secret.Scrub(s), keepNewline|keepSGR) }
+func Frame(s string) string { return sanitize(secret.Scrub(s), keepNewline|keepSGR|keepLinks) }
 
 // sanitize rewrites s per m. It returns s itself, without allocating,
 // when there is nothing to change.
@@ -87,6 +90,13 @@ func sanitize(s string, m mode) string {
 		}
 		if c == 0x1b && m&keepSGR != 0 {
 			if n := sgrLen(s[i:]); n > 0 {
+				b.WriteString(s[i : i+n])
+				i += n
+				continue
+			}
+		}
+		if c == 0x1b && m&keepLinks != 0 {
+			if n := linkLen(s[i:]); n > 0 {
 				b.WriteString(s[i : i+n])
 				i += n
 				continue
@@ -141,6 +151,8 @@ func firstUnsafe(s string, m mode) int {
 			i++
 		case c == 0x1b && m&keepSGR != 0 && sgrLen(s[i:]) > 0:
 			i += sgrLen(s[i:])
+		case c == 0x1b && m&keepLinks != 0 && linkLen(s[i:]) > 0:
+			i += linkLen(s[i:])
 		case c < 0x80:
 			return i
 		default:

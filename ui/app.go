@@ -54,14 +54,17 @@ type Options struct {
 	// Open opens a web page (o), saying whether it did (false: the
 	// address is shown instead, as over SSH); nil shows the address.
 	// Copy puts a SHA on the clipboard (y); nil says it cannot.
-	Open     func(url string) (bool, error)
-	Copy     func(text string) error
-	Refresh  time.Duration // idle poll interval
-	Hot      time.Duration // poll interval while something moves; default 2s
-	ReadOnly bool
-	Now      func() time.Time
-	Renderer *lipgloss.Renderer
-	Context  context.Context // cancelled when the program should stop fetching
+	Open func(url string) (bool, error)
+	Copy func(text string) error
+	// Hyperlinks draws SHAs as links to their commits (OSC 8), for a
+	// terminal known to show them (TerminalShowsLinks).
+	Hyperlinks bool
+	Refresh    time.Duration // idle poll interval
+	Hot        time.Duration // poll interval while something moves; default 2s
+	ReadOnly   bool
+	Now        func() time.Time
+	Renderer   *lipgloss.Renderer
+	Context    context.Context // cancelled when the program should stop fetching
 
 	// Actions is the one action pipeline; nil disables every action key.
 	Actions *action.Pipeline
@@ -203,7 +206,18 @@ func (m Model) shareKeys() Model {
 // the repository host's answers.
 func (m Model) ctx() sc.Context {
 	h := m.host()
-	return sc.Context{Snap: m.snap, Now: m.now, Compared: h.compared, Commit: h.commit}
+	ctx := sc.Context{Snap: m.snap, Now: m.now, Compared: h.compared, Commit: h.commit}
+	if m.opts.Hyperlinks && m.opts.Providers != nil {
+		reg := m.opts.Providers
+		ctx.CommitURL = func(service, sha string) string {
+			l, repo := reg.Lineage(service)
+			if cl, ok := l.(providers.CommitLinker); ok && repo != "" {
+				return cl.CommitURL(repo, sha)
+			}
+			return ""
+		}
+	}
+	return ctx
 }
 
 // shown is what the screen in front gives a frame: its body (or, under

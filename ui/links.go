@@ -182,3 +182,34 @@ func TerminalClipboard() func(text string) error {
 		return err
 	}
 }
+
+// TerminalShowsLinks says whether the terminal is known to draw OSC 8
+// hyperlinks, from its environment: FLIGHTDECK_HYPERLINKS=1 or 0 decides;
+// else iTerm2, WezTerm, VS Code, Ghostty, kitty, Windows Terminal, foot
+// and VTE 0.50 and later (GNOME Terminal, Tilix) do. Inside tmux or
+// screen, which pass links on only when told to, it is off unless asked.
+func TerminalShowsLinks(getenv func(string) string) bool {
+	switch getenv("FLIGHTDECK_HYPERLINKS") {
+	case "1", "true", "yes":
+		return true
+	case "0", "false", "no":
+		return false
+	}
+	if getenv("TMUX") != "" || strings.HasPrefix(getenv("TERM"), "screen") {
+		return false
+	}
+	switch getenv("TERM_PROGRAM") {
+	case "iTerm.app", "WezTerm", "vscode", "ghostty":
+		return true
+	}
+	if getenv("KITTY_WINDOW_ID") != "" || getenv("WT_SESSION") != "" {
+		return true
+	}
+	switch getenv("TERM") {
+	case "xterm-kitty", "foot", "foot-extra", "xterm-ghostty", "wezterm":
+		return true
+	}
+	v := 0
+	_, _ = fmt.Sscan(getenv("VTE_VERSION"), &v)
+	return v >= 5000
+}

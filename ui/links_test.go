@@ -7,6 +7,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"flightdeck/model"
 	"flightdeck/providers"
@@ -94,5 +95,54 @@ func BenchmarkLinkKeys(b *testing.B) {
 	}
 	if calls == 0 {
 		b.Fatal("nothing was opened or copied")
+	}
+}
+
+// linkingLineage is fakeLineage that also gives commit pages.
+type linkingLineage struct{ fakeLineage }
+
+func (linkingLineage) CommitURL(repo, sha string) string {
+	return "https://github.com/" + repo + "/commit/" + sha
+}
+
+// Where the terminal shows links, each SHA on the board and the detail
+// links to its commit; elsewhere nothing but the SHA is drawn.
+func TestSHAsLinkToTheirCommits(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		h := newCIHarness(t)
+		h.m.opts.Hyperlinks = on
+		h.m.opts.Providers.SetLineage(linkingLineage{}, everyRepo(h.m, "acme/api"))
+		board := h.m.View()
+		want := "https://github.com/acme/api/commit/" + sha('a')
+		if got := strings.Contains(board, "\x1b]8;") && strings.Contains(board, want); got != on {
+			t.Errorf("links %v: the board has a link to %s: %v\n%q", on, want, got, board)
+		}
+		h.press(t, "enter")
+		if got := strings.Contains(h.m.View(), want); got != on {
+			t.Errorf("links %v: the detail has a link: %v", on, got)
+		}
+		if strings.Contains(ansi.Strip(board), "commit/") {
+			t.Errorf("an address was printed as text:\n%s", ansi.Strip(board))
+		}
+	}
+}
+
+func TestTerminalShowsLinks(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want bool
+	}{
+		{map[string]string{"TERM_PROGRAM": "iTerm.app"}, true},
+		{map[string]string{"TERM": "xterm-kitty"}, true},
+		{map[string]string{"VTE_VERSION": "7600"}, true},
+		{map[string]string{"VTE_VERSION": "4800"}, false},
+		{map[string]string{"TERM": "xterm-256color"}, false},
+		{map[string]string{"TERM_PROGRAM": "iTerm.app", "TMUX": "/tmp/tmux-0/default,1,0"}, false},
+		{map[string]string{"TMUX": "x", "FLIGHTDECK_HYPERLINKS": "1"}, true},
+		{map[string]string{"TERM_PROGRAM": "WezTerm", "FLIGHTDECK_HYPERLINKS": "0"}, false},
+	} {
+		if got := TerminalShowsLinks(func(k string) string { return c.env[k] }); got != c.want {
+			t.Errorf("%v: %v, want %v", c.env, got, c.want)
+		}
 	}
 }

@@ -2,12 +2,14 @@ package githubactions
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"flightdeck/model"
+	"flightdeck/providers"
 )
 
 // Lineage answers about full SHAs never change, so they are kept (within
@@ -128,3 +130,24 @@ func newBounded[K comparable, V any](n int) *bounded[K, V] {
 func (b *bounded[K, V]) get(k K) (V, bool) { return b.c.Get(k) }
 
 func (b *bounded[K, V]) put(k K, v V) { b.c.Add(k, v) }
+
+var _ providers.CommitLinker = (*Source)(nil)
+
+// CommitURL is a commit's page on the website of the API's host:
+// github.com for api.github.com, NAME.ghe.com for api.NAME.ghe.com, and an
+// Enterprise Server's own host for https://HOST/api/v3.
+func (s *Source) CommitURL(repo, sha string) string {
+	owner, name, err := splitRepo(repo)
+	if err != nil || !model.IsHex(sha) {
+		return ""
+	}
+	web := *s.client.base
+	web.Path, web.RawQuery, web.Fragment = "", "", ""
+	switch host := strings.ToLower(web.Hostname()); {
+	case host == "api.github.com":
+		web.Host = "github.com"
+	case strings.HasPrefix(host, "api.") && strings.HasSuffix(host, ".ghe.com"):
+		web.Host = strings.TrimPrefix(web.Host, "api.")
+	}
+	return web.String() + "/" + url.PathEscape(owner) + "/" + url.PathEscape(name) + "/commit/" + sha
+}

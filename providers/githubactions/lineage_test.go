@@ -110,3 +110,22 @@ func TestBoundedForgetsTheLeastRecentlyUsed(t *testing.T) {
 		t.Errorf("the least recently used entry is kept")
 	}
 }
+
+func TestCommitURL(t *testing.T) {
+	sha := "3f2a1c9d0e1b2c3d4e5f60718293a4b5c6d7e8f9"
+	for api, want := range map[string]string{
+		"https://api.github.com/":         "https://github.com/acme/api/commit/" + sha,
+		"https://api.octo.ghe.com/":       "https://octo.ghe.com/acme/api/commit/" + sha,
+		"https://git.example.com/api/v3/": "https://git.example.com/acme/api/commit/" + sha,
+		"http://127.0.0.1:8787/":          "http://127.0.0.1:8787/acme/api/commit/" + sha,
+	} {
+		s := newTestSource(t, Options{}, api, NewToken("t", "GH_TOKEN"), time.Now, nil)
+		if got := s.CommitURL("acme/api", sha); got != want {
+			t.Errorf("%s: %s, want %s", api, got, want)
+		}
+	}
+	s := newTestSource(t, Options{}, "https://api.github.com/", NewToken("t", "GH_TOKEN"), time.Now, nil)
+	if got := s.CommitURL("acme/api", "main; rm"); got != "" {
+		t.Errorf("a ref that is not a SHA got a link: %s", got)
+	}
+}

@@ -237,7 +237,7 @@ func (m Model) View(ctx screen.Context) string {
 	}
 	end := min(len(visible), start+rows)
 	for vi := start; vi < end; vi++ {
-		b.WriteString(m.row(&snap.Services[visible[vi]], l, now, vi == m.cursor, compared))
+		b.WriteString(m.row(&snap.Services[visible[vi]], l, now, vi == m.cursor, compared, ctx.CommitURL))
 		b.WriteByte('\n')
 	}
 	if len(visible) == 0 {
@@ -272,7 +272,7 @@ func (m Model) headerRow(l layout) string {
 	return m.st.P.Header.Wrap(b.String())
 }
 
-func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bool, compared screen.Comparer) string {
+func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bool, compared screen.Comparer, link func(service, sha string) string) string {
 	var b strings.Builder
 	if selected {
 		b.WriteString(m.st.P.Selected.Wrap(theme.GlyphCursor) + " ")
@@ -290,7 +290,7 @@ func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bo
 			b.WriteString(format.Fit("", l.env))
 			continue
 		}
-		txt := cell(m.st, e, now, l.env-1) + " "
+		txt := cell(m.st, e, now, l.env-1, commitURL(link, svc.Name, e.Version.SHA)) + " "
 		if selected && i == m.col {
 			txt = m.st.P.SelectedCell.Wrap(ansi.Strip(txt[:len(txt)-1])) + " "
 		}
@@ -307,4 +307,12 @@ func quote(s string) string {
 		return ""
 	}
 	return `"` + s + `"`
+}
+
+// commitURL is the link for a SHA, or "" without one.
+func commitURL(link func(service, sha string) string, service, sha string) string {
+	if link == nil || sha == "" {
+		return ""
+	}
+	return link(service, sha)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"flightdeck/model"
+	"flightdeck/termsafe"
 	"flightdeck/ui/format"
 	"flightdeck/ui/theme"
 )
@@ -13,7 +14,7 @@ import (
 // cell renders one environment of one service in exactly w cells. Colour is
 // applied only to the glyph and the bar, so the text reads the same without
 // colour and the frame stays cheap to build.
-func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int) string {
+func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int, link string) string {
 	if e.FetchedAt.IsZero() {
 		switch {
 		case e.Error != "":
@@ -24,7 +25,9 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int) string {
 		return format.Fit(st.P.Dim.Wrap(theme.GlyphUnknown+" loading"), w)
 	}
 	glyph, gs := st.StatePaint(e.State)
-	head := e.Version.Short() + " " + gs.Wrap(glyph) + " "
+	// The SHA links to its commit where the terminal shows links (Link
+	// draws nothing extra where link is "").
+	head := termsafe.Link(link, e.Version.Short()) + " " + gs.Wrap(glyph) + " "
 	used := len(e.Version.Short()) + 3
 	warn, warnW := "", 0
 	if e.BlueGreen != nil {

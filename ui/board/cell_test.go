@@ -35,7 +35,7 @@ func TestCellShowsACanaryInForce(t *testing.T) {
 		{"idle", model.VerdictNoData, 0, "idle", "0093080 ✓ 1h"},
 	} {
 		e.Canary.Verdict.Word, e.Canary.Weight, e.Canary.Stage = c.verdict, c.weight, c.stage
-		if got := strings.TrimRight(cell(st, &e, now, 40), " "); got != c.want {
+		if got := strings.TrimRight(cell(st, &e, now, 40, ""), " "); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"flightdeck/model"
+	"flightdeck/termsafe"
 	"flightdeck/ui/format"
 	"flightdeck/ui/graph"
 	"flightdeck/ui/keys"
@@ -388,7 +389,11 @@ func (m Model) panel(e *model.EnvStatus, ctx screen.Context, w int, selected boo
 		}
 	}
 	if !e.FetchedAt.IsZero() {
-		add("version  " + m.st.Bold.Render(e.Version.Short()) + m.st.Dim.Render(sinceSuffix(now, e.Since)))
+		short := m.st.Bold.Render(e.Version.Short())
+		if ctx.CommitURL != nil && e.Version.SHA != "" {
+			short = termsafe.Link(ctx.CommitURL(m.service, e.Version.SHA), short)
+		}
+		add("version  " + short + m.st.Dim.Render(sinceSuffix(now, e.Since)))
 		if subject, author := m.byline(ctx, e.Version.SHA, ""); subject != "" {
 			add("commit   " + subject)
 			if author != "" {

@@ -26,6 +26,9 @@ type Context struct {
 	// false when it has not said); nil when nothing reads a host.
 	Compared Comparer
 	Commit   Commits
+	// CommitURL is a commit's page on the repository host, for a link on
+	// a SHA; nil when the terminal is not known to show links.
+	CommitURL func(service, sha string) string
 }
 
 // Comparer tells what the repository host said comparing a service's
