@@ -31,6 +31,12 @@ const (
 	imgUpdated1  = "acme/updated:" + shaUpdated1
 	imgUpdated2  = "acme/updated:" + shaUpdated2
 	imgPrecedent = "acme/precedence:sha-1234567"
+	// Real-world shapes: a FireLens log router listed first, the
+	// Datadog agent, an app image by digest only with its OCI label.
+	shaDigest   = "4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d"
+	imgFireLens = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable"
+	imgDatadog  = "public.ecr.aws/datadog/agent:latest"
+	imgDigest   = "123456789012.dkr.ecr.us-east-1.amazonaws.com/acme/api@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
 )
 
 // want is what one environment should look like after seeding.
@@ -48,6 +54,7 @@ var backendEnvs = []Environment{
 	{Key: key("sidecar", "staging"), Cluster: "alpha", Service: "sidecar"},
 	{Key: key("sidecar", "proxy"), Cluster: "alpha", Service: "sidecar", Container: "envoy"},
 	{Key: key("updated", "staging"), Cluster: "alpha", Service: "updated"},
+	{Key: key("realworld", "staging"), Cluster: "alpha", Service: "realworld"},
 	{Key: key("ghost", "staging"), Cluster: "alpha", Service: "ghost"},
 	{Key: key("precedence", "production"), Cluster: "beta", Service: "precedence"},
 	{Key: key("lost", "production"), Cluster: "nowhere", Service: "lost"},
@@ -60,6 +67,7 @@ var backendWant = map[model.EnvKey]want{
 	key("sidecar", "staging"):       {sha: shaSidecar, artifact: imgSidecar, revision: "sidecar:1"},
 	key("sidecar", "proxy"):         {sha: "", artifact: imgEnvoy, revision: "sidecar:1"},
 	key("updated", "staging"):       {sha: shaUpdated2, artifact: imgUpdated2, revision: "updated:2"},
+	key("realworld", "staging"):     {sha: shaDigest, artifact: imgDigest, revision: "realworld:1"},
 	key("ghost", "staging"):         {notFound: true},
 	key("precedence", "production"): {sha: shaLabel2, artifact: imgPrecedent, revision: "precedence:1"},
 	key("lost", "production"):       {notFound: true},
@@ -88,6 +96,11 @@ func seedBackend(t *testing.T, b *backend) {
 	createService(t, c, "alpha", "bare", bare, 2, nil)
 	createService(t, c, "alpha", "sidecar", sidecar, 2, nil)
 	createService(t, c, "alpha", "updated", updated1, 2, nil)
+	realworld := registerTaskDef(t, c, "realworld",
+		containerSpec{name: "log_router", image: imgFireLens, essential: aws.Bool(true)},
+		containerSpec{name: "datadog-agent", image: imgDatadog, essential: aws.Bool(true)},
+		containerSpec{name: "api", image: imgDigest, essential: aws.Bool(true), labels: map[string]string{RevisionLabel: shaDigest}})
+	createService(t, c, "alpha", "realworld", realworld, 2, nil)
 	createService(t, c, "beta", "precedence", precedence, 2, nil)
 	b.settle(t)
 	updateService(t, c, &awsecs.UpdateServiceInput{Cluster: aws.String("alpha"), Service: aws.String("updated"), TaskDefinition: aws.String(updated2)})
