@@ -370,10 +370,12 @@ type LineageReader interface {
 	Compare(ctx context.Context, repo, base, head string) (model.Comparison, error)
 }
 
-// CommitLinker gives a commit's page on the repository host's website, for
-// a link on a SHA; "" when it has none.
+// CommitLinker gives a commit's page, and the comparison of two, on the
+// repository host's website, for links on SHAs and on drift; "" when it
+// has none.
 type CommitLinker interface {
 	CommitURL(repo, sha string) string
+	CompareURL(repo, base, head string) string
 }
 
 // Parallel runs fn(0) … fn(n-1) with at most conc calls in flight and

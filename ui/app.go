@@ -209,10 +209,22 @@ func (m Model) ctx() sc.Context {
 	ctx := sc.Context{Snap: m.snap, Now: m.now, Compared: h.compared, Commit: h.commit}
 	if m.opts.Hyperlinks && m.opts.Providers != nil {
 		reg := m.opts.Providers
-		ctx.CommitURL = func(service, sha string) string {
+		linker := func(service string) (providers.CommitLinker, string) {
 			l, repo := reg.Lineage(service)
 			if cl, ok := l.(providers.CommitLinker); ok && repo != "" {
+				return cl, repo
+			}
+			return nil, ""
+		}
+		ctx.CommitURL = func(service, sha string) string {
+			if cl, repo := linker(service); cl != nil {
 				return cl.CommitURL(repo, sha)
+			}
+			return ""
+		}
+		ctx.CompareURL = func(service, base, head string) string {
+			if cl, repo := linker(service); cl != nil {
+				return cl.CompareURL(repo, base, head)
 			}
 			return ""
 		}

@@ -105,6 +105,10 @@ func (linkingLineage) CommitURL(repo, sha string) string {
 	return "https://github.com/" + repo + "/commit/" + sha
 }
 
+func (linkingLineage) CompareURL(repo, base, head string) string {
+	return "https://github.com/" + repo + "/compare/" + base + "..." + head
+}
+
 // Where the terminal shows links, each SHA on the board and the detail
 // links to its commit; elsewhere nothing but the SHA is drawn.
 func TestSHAsLinkToTheirCommits(t *testing.T) {

@@ -137,8 +137,24 @@ var _ providers.CommitLinker = (*Source)(nil)
 // github.com for api.github.com, NAME.ghe.com for api.NAME.ghe.com, and an
 // Enterprise Server's own host for https://HOST/api/v3.
 func (s *Source) CommitURL(repo, sha string) string {
+	if !model.IsHex(sha) {
+		return ""
+	}
+	return s.webRepo(repo, "/commit/"+sha)
+}
+
+// CompareURL is the page comparing base with head (what head adds).
+func (s *Source) CompareURL(repo, base, head string) string {
+	if !model.IsHex(base) || !model.IsHex(head) {
+		return ""
+	}
+	return s.webRepo(repo, "/compare/"+base+"..."+head)
+}
+
+// webRepo is the repository's page on the website, with rest after it.
+func (s *Source) webRepo(repo, rest string) string {
 	owner, name, err := splitRepo(repo)
-	if err != nil || !model.IsHex(sha) {
+	if err != nil {
 		return ""
 	}
 	web := *s.client.base
@@ -149,5 +165,5 @@ func (s *Source) CommitURL(repo, sha string) string {
 	case strings.HasPrefix(host, "api.") && strings.HasSuffix(host, ".ghe.com"):
 		web.Host = strings.TrimPrefix(web.Host, "api.")
 	}
-	return web.String() + "/" + url.PathEscape(owner) + "/" + url.PathEscape(name) + "/commit/" + sha
+	return web.String() + "/" + url.PathEscape(owner) + "/" + url.PathEscape(name) + rest
 }

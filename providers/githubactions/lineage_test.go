@@ -125,6 +125,9 @@ func TestCommitURL(t *testing.T) {
 		}
 	}
 	s := newTestSource(t, Options{}, "https://api.github.com/", NewToken("t", "GH_TOKEN"), time.Now, nil)
+	if got := s.CompareURL("acme/api", sha[:7], sha); got != "https://github.com/acme/api/compare/"+sha[:7]+"..."+sha {
+		t.Errorf("compare: %s", got)
+	}
 	if got := s.CommitURL("acme/api", "main; rm"); got != "" {
 		t.Errorf("a ref that is not a SHA got a link: %s", got)
 	}

@@ -237,7 +237,7 @@ func (m Model) View(ctx screen.Context) string {
 	}
 	end := min(len(visible), start+rows)
 	for vi := start; vi < end; vi++ {
-		b.WriteString(m.row(&snap.Services[visible[vi]], l, now, vi == m.cursor, compared, ctx.CommitURL))
+		b.WriteString(m.row(&snap.Services[visible[vi]], l, now, vi == m.cursor, compared, ctx.CommitURL, ctx.CompareURL))
 		b.WriteByte('\n')
 	}
 	if len(visible) == 0 {
@@ -272,7 +272,7 @@ func (m Model) headerRow(l layout) string {
 	return m.st.P.Header.Wrap(b.String())
 }
 
-func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bool, compared screen.Comparer, link func(service, sha string) string) string {
+func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bool, compared screen.Comparer, link func(service, sha string) string, compare func(service, base, head string) string) string {
 	var b strings.Builder
 	if selected {
 		b.WriteString(m.st.P.Selected.Wrap(theme.GlyphCursor) + " ")
@@ -298,7 +298,7 @@ func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bo
 	}
 	// The layout leaves the drift column whatever width remains, so the row
 	// fits without measuring it again.
-	b.WriteString(format.Truncate(driftLabel(m.st, svc, compared), l.drift))
+	b.WriteString(format.Truncate(driftLabel(m.st, svc, compared, compare), l.drift))
 	return b.String()
 }
 

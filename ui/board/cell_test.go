@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
 	"flightdeck/model"
@@ -56,5 +57,31 @@ func TestLayoutGivesEnvironmentsRoom(t *testing.T) {
 		if l.env != c.env || l.ci != c.ci || 2+l.name+l.ci+3*l.env+l.drift > c.width {
 			t.Errorf("at %d: %+v, want env %d and CI %d within the width", c.width, l, c.env, c.ci)
 		}
+	}
+}
+
+// With links on, the drift words link to the host's comparison of the
+// two environments' commits; with them off, nothing but the words.
+func TestDriftLinksToTheComparison(t *testing.T) {
+	r := lipgloss.NewRenderer(nil)
+	r.SetColorProfile(termenv.Ascii)
+	st := theme.New(r)
+	svc := &model.ServiceState{Name: "api", Environments: []model.EnvStatus{
+		{Environment: "staging", Version: model.Version{SHA: "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"}},
+		{Environment: "production", Version: model.Version{SHA: "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"}}}}
+	compared := func(_, base, head string) (model.Comparison, bool) {
+		return model.Comparison{Base: base, Head: head, Status: model.CompareAhead, AheadBy: 2}, true
+	}
+	var asked string
+	compare := func(service, base, head string) string {
+		asked = service + " " + base[:7] + "..." + head[:7]
+		return "https://github.com/acme/api/compare/" + base + "..." + head
+	}
+	got := driftLabel(st, svc, compared, compare)
+	if asked != "api aaaaaaa...bbbbbbb" || !strings.Contains(got, "\x1b]8;") || !strings.Contains(got, "/compare/aaaaaaa") || ansi.Strip(got) != "↑ 2 commits" {
+		t.Errorf("asked %q, got %q", asked, got)
+	}
+	if got := driftLabel(st, svc, compared, nil); got != "↑ 2 commits" {
+		t.Errorf("without links: %q", got)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"flightdeck/model"
+	"flightdeck/termsafe"
 	"flightdeck/ui/screen"
 	"flightdeck/ui/theme"
 )
@@ -12,7 +13,8 @@ import (
 // furthest-downstream pair that differs, since that is what a release
 // manager promotes next. The host's comparison counts the commits when it
 // has one; else the service's pipelines order them as far as they go.
-func driftLabel(st theme.Styles, svc *model.ServiceState, compared screen.Comparer) string {
+// With compare set (links on), the words link to the host's comparison.
+func driftLabel(st theme.Styles, svc *model.ServiceState, compared screen.Comparer, compare func(service, base, head string) string) string {
 	envs := svc.Environments
 	if len(envs) < 2 {
 		return ""
@@ -31,15 +33,21 @@ func driftLabel(st theme.Styles, svc *model.ServiceState, compared screen.Compar
 		if i < len(envs)-1 {
 			where = " · " + up.Environment
 		}
+		link := func(text string) string {
+			if compare == nil || d.Kind == model.DriftUnknown {
+				return text
+			}
+			return termsafe.Link(compare(svc.Name, down.Version.SHA, up.Version.SHA), text)
+		}
 		switch d.Kind {
 		case model.InSync:
 			continue
 		case model.Ahead:
-			return st.P.Rolling.Wrap("↑") + " " + commits(d.Commits) + where
+			return st.P.Rolling.Wrap("↑") + " " + link(commits(d.Commits)) + where
 		case model.Behind:
-			return st.P.Warn.Wrap("↓") + " behind " + commits(d.Commits) + where
+			return st.P.Warn.Wrap("↓") + " " + link("behind "+commits(d.Commits)) + where
 		case model.Differs:
-			return st.P.Rolling.Wrap("≠") + " differs" + where
+			return st.P.Rolling.Wrap("≠") + " " + link("differs") + where
 		default:
 			allSync = false
 		}

@@ -29,6 +29,8 @@ type Context struct {
 	// CommitURL is a commit's page on the repository host, for a link on
 	// a SHA; nil when the terminal is not known to show links.
 	CommitURL func(service, sha string) string
+	// CompareURL is the host's page comparing two commits; nil as above.
+	CompareURL func(service, base, head string) string
 }
 
 // Comparer tells what the repository host said comparing a service's
