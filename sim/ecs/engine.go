@@ -158,6 +158,7 @@ type serviceRevision struct {
 	td           *taskDef
 	createdAt    time.Time
 	deploymentID string // the deployment that first ran it, named in rollback events
+	alternate    bool   // registers in the alternate target group (resolvedLoadBalancers)
 }
 
 type sdRollback struct {
@@ -452,6 +453,8 @@ func (pt *Part) newRevision(s *service, td *taskDef) *serviceRevision {
 		td:        td,
 		createdAt: pt.loop.Now(),
 	}
+	// A native service's revisions take its two target groups in turn.
+	r.alternate = len(s.deployments) > 0 && s.deployments[0].rev != nil && !s.deployments[0].rev.alternate
 	pt.revisions[r.arn] = r
 	return r
 }

@@ -8,6 +8,68 @@ type LoadBalancer struct {
 	TargetGroupArn string `json:"targetGroupArn"`
 	ContainerName  string `json:"containerName"`
 	ContainerPort  int    `json:"containerPort"`
+	// AdvancedConfiguration is a native blue/green, canary or linear
+	// service's second target group and the rules ECS moves weights on.
+	AdvancedConfiguration *AdvancedConfiguration `json:"advancedConfiguration,omitempty"`
+}
+
+// AdvancedConfiguration is a load balancer's advancedConfiguration.
+type AdvancedConfiguration struct {
+	AlternateTargetGroupArn string `json:"alternateTargetGroupArn"`
+	ProductionListenerRule  string `json:"productionListenerRule,omitempty"`
+	TestListenerRule        string `json:"testListenerRule,omitempty"`
+	RoleArn                 string `json:"roleArn,omitempty"`
+}
+
+// resolvedLoadBalancers is a revision's resolvedConfiguration.loadBalancers:
+// the target group its tasks register in (a native service's revisions
+// take the primary and the alternate group in turn) and the production
+// listener rule; none for a service without an advancedConfiguration.
+func (pt *Part) resolvedLoadBalancers(r *serviceRevision) []map[string]string {
+	var out []map[string]string
+	for _, lb := range pt.lbs[r.svc.arn] {
+		if lb.AdvancedConfiguration == nil {
+			continue
+		}
+		tg := lb.TargetGroupArn
+		if r.alternate {
+			tg = lb.AdvancedConfiguration.AlternateTargetGroupArn
+		}
+		out = append(out, map[string]string{"targetGroupArn": tg, "productionListenerRule": lb.AdvancedConfiguration.ProductionListenerRule})
+	}
+	return out
+}
+
+// ProductionShares is each target group's share (0..1) of the native
+// service's production traffic now: the source revision's and the
+// target's while a deployment shifts, the serving revision's otherwise;
+// nil for a service without an advancedConfiguration.
+func (pt *Part) ProductionShares(cluster, service string) map[string]float64 {
+	c := pt.clusters[cluster]
+	if c == nil || c.services[service] == nil {
+		return nil
+	}
+	s := c.services[service]
+	tgOf := func(r *serviceRevision) string {
+		if r == nil {
+			return ""
+		}
+		if res := pt.resolvedLoadBalancers(r); len(res) > 0 {
+			return res[0]["targetGroupArn"]
+		}
+		return ""
+	}
+	if len(s.deployments) == 0 || tgOf(s.deployments[0].rev) == "" {
+		return nil
+	}
+	primary := s.deployments[0]
+	out := map[string]float64{tgOf(primary.rev): 1}
+	if sd := primary.sd; sd != nil && sd.native != nil && len(sd.sources) > 0 && sd.target == primary.rev {
+		w := sd.native.prodWeight / 100
+		out = map[string]float64{tgOf(sd.sources[0]): 1 - w}
+		out[tgOf(sd.target)] += w
+	}
+	return out
 }
 
 // setLoadBalancers records a service's loadBalancers (CreateService's).
