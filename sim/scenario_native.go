@@ -174,7 +174,7 @@ func (w *World) nativeLoadBalancer(cs *catalogueService, e *catalogueEnv) ecs.Lo
 	rule := w.elbv2.AddRule(listener, 10, "/*", []elbv2.Weight{{TargetGroup: primary, Weight: 100}, {TargetGroup: alt, Weight: 0}})
 	n := nativeLB{cluster: e.cluster, service: cs.name, primary: primary, alt: alt}
 	n.traffic = cloudwatch.WeightedTraffic{Seed: uint64(w.seed) ^ uint64(ids.Hash(name)), PerMinute: nvPerMinute,
-		Weight: func(tg string, _ time.Time) float64 { return w.ecs.ProductionShares(n.cluster, n.service)[tg] }}
+		Weight: func(tg string, m time.Time) float64 { return w.ecs.ProductionSharesAt(n.cluster, n.service, m)[tg] }}
 	w.nativeLBs = append(w.nativeLBs, n)
 	w.cloudwatch.Publish(lb, primary)
 	w.cloudwatch.Publish(lb, alt)
@@ -183,9 +183,9 @@ func (w *World) nativeLoadBalancer(cs *catalogueService, e *catalogueEnv) ecs.Lo
 			RoleArn: "arn:aws:iam::123456789012:role/ecsInfrastructureRoleForLoadBalancers"}}
 }
 
-// nativeTraffic is an orders target group's minute. The shares are the
-// deployment's weights when CloudWatch first reads the minute (it keeps
-// every minute it has read), a good canary: both sides Healthy.
+// nativeTraffic is an orders target group's minute, shared by the
+// deployment's weights at the minute's start; a good canary: both sides
+// Healthy.
 func (w *World) nativeTraffic(tg string, m time.Time) (float64, float64, float64, bool) {
 	for _, n := range w.nativeLBs {
 		if tg == n.primary || tg == n.alt {

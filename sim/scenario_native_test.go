@@ -60,7 +60,13 @@ func TestOrdersTrafficFollowsTheWeights(t *testing.T) {
 	s := shares()
 	h.w.loop.Lock()
 	defer h.w.loop.Unlock()
-	minute := h.clk.Now().Truncate(time.Minute)
+	// The minute the shift began in was not yet split; the next one is.
+	before, minute := h.clk.Now().Truncate(time.Minute), h.clk.Now().Truncate(time.Minute).Add(time.Minute)
+	for tg, share := range s {
+		if _, _, _, ok := h.w.nativeTraffic(tg, before); ok == (share < 0.5) {
+			t.Errorf("before the shift: traffic %v on %s (share now %g)", ok, tg, share)
+		}
+	}
 	var canaryReq, stableReq float64
 	for tg, share := range s {
 		req, _, _, ok := h.w.nativeTraffic(tg, minute)

@@ -535,6 +535,7 @@ func (pt *Part) startDeployment(s *service, td *taskDef) *serviceDeployment {
 	s.sds = append(s.sds, sd)
 	pt.sds[sd.arn] = sd
 	s.settled = false
+	pt.noteShares(s)
 	pt.reconcileSoon(s, pt.loop.Pace(time.Second))
 	return sd
 }
@@ -555,6 +556,7 @@ func (pt *Part) startRollback(s *service, sd *serviceDeployment, reason, status 
 	}
 	s.settled = false
 	pt.event(s, "rolling back to deployment %s.", to.deploymentID)
+	pt.noteShares(s)
 	pt.reconcileSoon(s, pt.loop.Pace(time.Second))
 }
 
@@ -590,6 +592,7 @@ func (pt *Part) reconcileSoon(s *service, d time.Duration) {
 // fail), stop one old task, and so on until the primary alone runs the
 // desired count.
 func (pt *Part) reconcile(s *service) {
+	defer pt.noteShares(s) // a native deployment's weights move here
 	p := s.primary()
 	if p == nil {
 		return

@@ -1,6 +1,10 @@
 package ecs
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"maps"
+	"time"
+)
 
 // LoadBalancer is one of a service's loadBalancers: the target group its
 // tasks are registered in, by container and port (awsvpc tasks by IP).
@@ -38,6 +42,51 @@ func (pt *Part) resolvedLoadBalancers(r *serviceRevision) []map[string]string {
 		out = append(out, map[string]string{"targetGroupArn": tg, "productionListenerRule": lb.AdvancedConfiguration.ProductionListenerRule})
 	}
 	return out
+}
+
+// shareMark is a native service's production shares from a time on.
+type shareMark struct {
+	at     time.Time
+	shares map[string]float64
+}
+
+// sharesKept bounds a service's share log (a deploy makes about four).
+const sharesKept = 200
+
+// noteShares logs the service's production shares when they changed, so
+// that a minute CloudWatch reads late still has the shares of its time.
+func (pt *Part) noteShares(s *service) {
+	now := pt.ProductionShares(s.cl.name, s.name)
+	if now == nil {
+		return
+	}
+	if pt.shareLog == nil {
+		pt.shareLog = map[*service][]shareMark{}
+	}
+	log := pt.shareLog[s]
+	if n := len(log); n > 0 && maps.Equal(log[n-1].shares, now) {
+		return
+	}
+	if len(log) >= sharesKept {
+		log = log[1:]
+	}
+	pt.shareLog[s] = append(log, shareMark{at: pt.loop.Now(), shares: now})
+}
+
+// ProductionSharesAt is ProductionShares as it was at the time (the last
+// change logged by then); nil before the service had a load balancer.
+func (pt *Part) ProductionSharesAt(cluster, service string, at time.Time) map[string]float64 {
+	c := pt.clusters[cluster]
+	if c == nil || c.services[service] == nil {
+		return nil
+	}
+	log := pt.shareLog[c.services[service]]
+	for i := len(log) - 1; i >= 0; i-- {
+		if !log[i].at.After(at) {
+			return log[i].shares
+		}
+	}
+	return nil
 }
 
 // ProductionShares is each target group's share (0..1) of the native
@@ -81,6 +130,7 @@ func (pt *Part) setLoadBalancers(s *service, lbs []LoadBalancer) {
 		pt.lbs = map[string][]LoadBalancer{}
 	}
 	pt.lbs[s.arn] = append([]LoadBalancer(nil), lbs...)
+	pt.noteShares(s)
 }
 
 // parseLoadBalancers reads CreateService's loadBalancers member; what does
