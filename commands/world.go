@@ -18,6 +18,7 @@ import (
 	"flightdeck/providers/audit"
 	"flightdeck/providers/beanstalk"
 	"flightdeck/providers/circleci"
+	"flightdeck/providers/cloudwatch"
 	"flightdeck/providers/ecs"
 	"flightdeck/providers/githubactions"
 	"flightdeck/providers/traffic"
@@ -98,10 +99,22 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		w.specs = append(w.specs, spec)
 	}
 	for _, k := range sortedKeys(groups) {
+		// A native canary's CloudWatch client comes from the same chain,
+		// region, profile and endpoint as the ECS source, as traffic.New's.
+		// ECS's error, when both fail, is the one to show.
+		var sides ecs.SidesReader
+		cw, cwErr := cloudwatch.New(ctx, cloudwatch.Options{Region: k.region, Profile: k.profile, EndpointURL: k.endpoint,
+			Anonymous: k.anonymous, Envs: ecsKeys(groups[k])})
+		if cwErr == nil {
+			sides = cw
+		}
 		src, err := ecs.New(ctx, ecs.Options{
 			Region: k.region, Profile: k.profile, EndpointURL: k.endpoint, Anonymous: k.anonymous,
-			Environments: groups[k],
+			Environments: groups[k], Sides: sides,
 		})
+		if err == nil {
+			err = cwErr
+		}
 		if err != nil {
 			return nil, &exitError{code: exitUsage, err: err}
 		}
@@ -298,4 +311,13 @@ func demoToken() string {
 	b := make([]byte, 12)
 	_, _ = rand.Read(b)
 	return "demo-" + hex.EncodeToString(b)
+}
+
+// ecsKeys are the environments' keys, for the CloudWatch client's messages.
+func ecsKeys(envs []ecs.Environment) []model.EnvKey {
+	keys := make([]model.EnvKey, len(envs))
+	for i, e := range envs {
+		keys[i] = e.Key
+	}
+	return keys
 }

@@ -287,7 +287,7 @@ func (w *World) canaryTraffic(tg string, m time.Time) (float64, float64, float64
 			return cn.traffic.Traffic(tg, m)
 		}
 	}
-	return 0, 0, 0, false
+	return w.nativeTraffic(tg, m)
 }
 
 func (w *World) canaryService(name string) *canaryService {

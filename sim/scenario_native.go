@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"flightdeck/sim/ci"
+	"flightdeck/sim/cloudwatch"
 	"flightdeck/sim/ecs"
+	"flightdeck/sim/elbv2"
 	"flightdeck/sim/internal/ids"
 )
 
@@ -91,6 +93,7 @@ func (w *World) seedNative(t0 time.Time) {
 		for i, e := range cs.envs {
 			w.ecs.CreateService(ecs.ServiceSpec{Cluster: e.cluster, Name: cs.name, TaskDef: w.registerForCommit(cs, e, c.SHA),
 				Desired: e.desired, BreakerThreshold: demoBreakerThreshold, Tags: envTags(cs, e),
+				LoadBalancers:           []ecs.LoadBalancer{w.nativeLoadBalancer(cs, e)},
 				DeploymentConfiguration: nativeDeployConfig(i == 1), Rand: r})
 		}
 	})
@@ -145,4 +148,49 @@ func (w *World) nativeCommit(cs *catalogueService, r *rand.Rand) *ci.Commit {
 		Author:  team[r.IntN(len(team))],
 		Time:    w.loop.Now(),
 	})
+}
+
+// nvPerMinute is the requests a minute orders's load balancer gets.
+const nvPerMinute = 400
+
+// nativeLB is one environment's load balancer in front of orders: ECS
+// moves production traffic between its two target groups by the native
+// deployment's weights, and CloudWatch publishes both groups' metrics.
+type nativeLB struct {
+	cluster, service string
+	primary, alt     string // target group ARNs
+	traffic          cloudwatch.WeightedTraffic
+}
+
+// nativeLoadBalancer builds the environment's load balancer, listener,
+// production rule and two target groups (ELBv2 names its ARNs by hash, so
+// nothing is drawn) and the loadBalancers entry orders is created with.
+func (w *World) nativeLoadBalancer(cs *catalogueService, e *catalogueEnv) ecs.LoadBalancer {
+	name := cs.name + "-" + e.name
+	lb := w.elbv2.AddLoadBalancer(name, e.region)
+	primary := w.elbv2.AddTargetGroup(name+"-blue", e.region, cs.port)
+	alt := w.elbv2.AddTargetGroup(name+"-green", e.region, cs.port)
+	listener := w.elbv2.AddListener(lb, 443, []elbv2.Weight{{TargetGroup: primary, Weight: 100}})
+	rule := w.elbv2.AddRule(listener, 10, "/*", []elbv2.Weight{{TargetGroup: primary, Weight: 100}, {TargetGroup: alt, Weight: 0}})
+	n := nativeLB{cluster: e.cluster, service: cs.name, primary: primary, alt: alt}
+	n.traffic = cloudwatch.WeightedTraffic{Seed: uint64(w.seed) ^ uint64(ids.Hash(name)), PerMinute: nvPerMinute,
+		Weight: func(tg string, m time.Time) float64 { return w.ecs.ProductionSharesAt(n.cluster, n.service, m)[tg] }}
+	w.nativeLBs = append(w.nativeLBs, n)
+	w.cloudwatch.Publish(lb, primary)
+	w.cloudwatch.Publish(lb, alt)
+	return ecs.LoadBalancer{TargetGroupArn: primary, ContainerName: cs.name, ContainerPort: cs.port,
+		AdvancedConfiguration: &ecs.AdvancedConfiguration{AlternateTargetGroupArn: alt, ProductionListenerRule: rule,
+			RoleArn: "arn:aws:iam::123456789012:role/ecsInfrastructureRoleForLoadBalancers"}}
+}
+
+// nativeTraffic is an orders target group's minute, shared by the
+// deployment's weights at the minute's start; a good canary: both sides
+// Healthy.
+func (w *World) nativeTraffic(tg string, m time.Time) (float64, float64, float64, bool) {
+	for _, n := range w.nativeLBs {
+		if tg == n.primary || tg == n.alt {
+			return n.traffic.Traffic(tg, m)
+		}
+	}
+	return 0, 0, 0, false
 }

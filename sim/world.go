@@ -82,6 +82,7 @@ type World struct {
 	bgServices     []*bgService        // the demo's blue/green services on a listener
 	native         []*catalogueService // the demo's ECS services on a native strategy (scenario_native.go)
 	canaryServices []*canaryService    // the demo's canaries on a listener
+	nativeLBs      []nativeLB          // orders's load balancers and traffic (scenario_native.go)
 	tempo          tempo
 	prNumber       map[string]int  // each service's last pull request number
 	bad            map[string]bool // commits (by SHA) whose images crash on start

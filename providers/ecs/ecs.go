@@ -67,6 +67,9 @@ type Options struct {
 	// Logger receives the SDK's own warnings. nil discards them: the SDK
 	// would otherwise write to stderr, under the TUI's screen.
 	Logger logging.Logger
+	// Sides reads a native canary's traffic (nativetraffic.go); nil
+	// leaves native canaries without traffic.
+	Sides SidesReader
 }
 
 // batchSize is DescribeServices' limit of services per call.
@@ -118,6 +121,9 @@ type Source struct {
 	// (service revisions are immutable), for History.
 	revMu   sync.Mutex
 	svcRevs map[string]string
+	revLBs  map[string][]revisionLB // service revision ARN → its resolved load balancers
+
+	sides SidesReader // nil: native canaries carry no traffic
 }
 
 var (
@@ -175,6 +181,8 @@ func newSource(client api, region string, o Options) *Source {
 		taskDefs:    newTaskDefCache(),
 		memory:      make(map[string]*serviceMemory),
 		svcRevs:     make(map[string]string),
+		revLBs:      make(map[string][]revisionLB),
+		sides:       o.Sides,
 	}
 }
 

@@ -346,6 +346,9 @@ func (s *Source) serviceRevisionTaskDefs(ctx context.Context, arns []string) (ma
 			if a, td := aws.ToString(r.ServiceRevisionArn), aws.ToString(r.TaskDefinition); a != "" && td != "" {
 				s.svcRevs[a] = td
 				out[a] = td
+				if lbs := resolvedLBs(r); lbs != nil {
+					s.revLBs[a] = lbs
+				}
 			}
 		}
 		s.revMu.Unlock()

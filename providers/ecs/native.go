@@ -38,9 +38,10 @@ func nativeStrategyOf(svc *types.Service) types.DeploymentStrategy {
 
 // nativeRead is what one poll read of a native deployment in flight.
 type nativeRead struct {
-	sd    *types.ServiceDeployment
-	tdOf  map[string]string // service revision ARN → task definition ARN
-	start time.Time         // when this poll began, for the stage clock
+	sd      *types.ServiceDeployment
+	tdOf    map[string]string // service revision ARN → task definition ARN
+	start   time.Time         // when this poll began, for the stage clock
+	traffic *nativeTraffic    // the sides' traffic; nil when not read
 }
 
 // wantNative: a native strategy, a deploy in flight, and service
@@ -88,7 +89,8 @@ func (s *Source) readNative(ctx context.Context, cluster string, svc *types.Serv
 	if err != nil {
 		tdOf = map[string]string{}
 	}
-	return &nativeRead{sd: sd, tdOf: tdOf, start: s.now()}
+	start := s.now()
+	return &nativeRead{sd: sd, tdOf: tdOf, start: start, traffic: s.readNativeTraffic(ctx, svc, sd, start)}
 }
 
 // latestInFlight is the newest IN_PROGRESS service deployment, for an
@@ -155,6 +157,7 @@ func nativeStatus(env string, svc *types.Service, nr *nativeRead, versionOf func
 	if len(sd.SourceServiceRevisions) > 0 {
 		c.Stable, _ = side(&sd.SourceServiceRevisions[0])
 	}
+	withTraffic(c, nr.traffic)
 	c.Weight = int(math.Round(math.Max(0, math.Min(100, w))))
 	c.Steps = nativeSteps(strategy, cfg)
 	for i, st := range c.Steps {

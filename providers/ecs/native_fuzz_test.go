@@ -49,21 +49,72 @@ var recordedNative = sync.OnceValue(func() map[string][]byte {
 // whether a panic was recovered.
 func readNativeWith(t *testing.T, answers map[string][]byte) model.EnvStatus {
 	t.Helper()
+	st, _ := readNativeSides(t, answers)
+	return st
+}
+
+// sidesAsked records what the ECS mapping asked CloudWatch for (the
+// CloudWatch client itself is tested against the sim in
+// nativetraffic_test.go); it answers quiet sides.
+type sidesAsked struct {
+	mu    sync.Mutex
+	calls [][3]string // load balancer, stable, canary
+}
+
+func (r *sidesAsked) Sides(_ context.Context, lb, stableTG, canaryTG string, _ time.Duration, _ time.Time) (model.CanarySide, model.CanarySide, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, [3]string{lb, stableTG, canaryTG})
+	return model.CanarySide{Requests: 1}, model.CanarySide{Requests: 1}, nil
+}
+
+// readNativeSides is readNativeWith, with what was asked of CloudWatch.
+func readNativeSides(t *testing.T, answers map[string][]byte) (model.EnvStatus, [][3]string) {
+	t.Helper()
 	h := &canned{}
 	h.answers.Store(&answers)
-	s := newSource(sdkClient(oddanswers.Transport{Handler: h}), testRegion, Options{Environments: []Environment{ordersProd}, Now: fakeclock.New(t0).Now})
+	asked := &sidesAsked{}
+	s := newSource(sdkClient(oddanswers.Transport{Handler: h}), testRegion, Options{Environments: []Environment{ordersProd}, Now: fakeclock.New(t0).Now, Sides: asked})
 	before := providers.RecoveredPanics()
 	sts, _ := s.Fetch(context.Background())
 	if providers.RecoveredPanics() != before || len(sts) != 1 {
 		t.Fatalf("a panic was recovered: %+v", sts)
 	}
-	return sts[0]
+	return sts[0], asked.calls
 }
 
 func TestNativeRealAnswers(t *testing.T) {
 	st := readNativeWith(t, nativeAnswers())
 	if st.Canary == nil || len(st.Gates) != 1 || st.Canary.Stage != "PRODUCTION_TRAFFIC_SHIFT" {
 		t.Fatalf("recorded answers read as %+v, gates %+v", st.Canary, st.Gates)
+	}
+	// One read of the sides: behind the production rule, the service's
+	// two groups, one a side (which is which: nativetraffic_test.go).
+	_, asked := readNativeSides(t, nativeAnswers())
+	if len(asked) != 1 || !strings.Contains(asked[0][0], ":listener-rule/app/orders-production/") || asked[0][1] == asked[0][2] ||
+		!strings.Contains(asked[0][1], ":targetgroup/orders-production-") || !strings.Contains(asked[0][2], ":targetgroup/orders-production-") {
+		t.Fatalf("asked CloudWatch for %q", asked)
+	}
+}
+
+// Revisions that do not name two target groups behind one rule cost no
+// CloudWatch call and leave the canary as it was.
+func TestNativeTrafficOddRevisions(t *testing.T) {
+	at := oddanswers.At
+	for name, change := range map[string]oddanswers.Change{
+		"no resolved configuration": at(opDescribeServiceRevisions, "serviceRevisions.0.resolvedConfiguration", nil),
+		"null load balancers":       at(opDescribeServiceRevisions, "serviceRevisions.1.resolvedConfiguration.loadBalancers", []any{nil}),
+		"no target group":           at(opDescribeServiceRevisions, "serviceRevisions.0.resolvedConfiguration.loadBalancers.0.targetGroupArn", ""),
+		"numbers for names":         at(opDescribeServiceRevisions, "serviceRevisions.0.resolvedConfiguration.loadBalancers.0.targetGroupArn", 7.0),
+	} {
+		t.Run(name, func(t *testing.T) {
+			answers := nativeAnswers()
+			oddanswers.Apply(t, answers, change)
+			st, asked := readNativeSides(t, answers)
+			if st.Canary == nil || len(asked) != 0 || st.Canary.Canary.Requests != 0 {
+				t.Errorf("read %+v, asked %q", st.Canary, asked)
+			}
+		})
 	}
 }
 
@@ -137,5 +188,20 @@ func FuzzECSDescribeServiceDeployments(f *testing.F) {
 		answers := nativeAnswers()
 		answers[opDescribeServiceDeployments] = body
 		readNativeWith(t, answers)
+	})
+}
+
+// FuzzECSDescribeServiceRevisions: any answer maps without a panic, and
+// CloudWatch is asked at most once.
+func FuzzECSDescribeServiceRevisions(f *testing.F) {
+	for _, b := range oddanswers.Seeds([][]byte{nativeAnswers()[opDescribeServiceRevisions]}, nil, 100) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		answers := nativeAnswers()
+		answers[opDescribeServiceRevisions] = body
+		if _, asked := readNativeSides(t, answers); len(asked) > 1 {
+			t.Fatalf("asked CloudWatch %d times", len(asked))
+		}
 	})
 }

@@ -1296,12 +1296,16 @@ func (pt *Part) ecsDescribeServiceRevisions(body []byte) (any, *apiError) {
 				"containerName": c.Name, "image": c.Image, "imageDigest": "sha256:" + hex.EncodeToString(sum[:]),
 			})
 		}
-		revs = append(revs, map[string]any{
+		rev := map[string]any{
 			"serviceRevisionArn": r.arn, "serviceArn": r.svc.arn, "clusterArn": r.svc.cl.arn,
 			"taskDefinition": r.td.arn, "launchType": r.svc.launchType, "platformVersion": "1.4.0",
 			"platformFamily": "Linux", "containerImages": images, "guardDutyEnabled": false,
-			"loadBalancers": []any{}, "serviceRegistries": []any{}, "createdAt": epoch(r.createdAt),
-		})
+			"loadBalancers": pt.loadBalancersJSON(r.svc), "serviceRegistries": []any{}, "createdAt": epoch(r.createdAt),
+		}
+		if resolved := pt.resolvedLoadBalancers(r); len(resolved) > 0 {
+			rev["resolvedConfiguration"] = map[string]any{"loadBalancers": resolved}
+		}
+		revs = append(revs, rev)
 	}
 	return map[string]any{"serviceRevisions": revs, "failures": failures}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,12 +51,24 @@ func TestBoto3NativeAndTaskSets(t *testing.T) {
 		Controllers    map[string][]any `json:"controllers"`
 		UpdateCD       string           `json:"update_code_deploy"`
 		Problems       []string         `json:"problems"`
+		Resolved       [][]struct {
+			TargetGroupArn, ProductionListenerRule string
+		} `json:"resolved"`
+		ServiceLB []string `json:"service_lb"`
 	}
 	if err := json.Unmarshal(raw, &got); err != nil {
 		t.Fatalf("%v\n%s", err, raw)
 	}
 	for _, p := range got.Problems {
 		t.Errorf("against botocore's model: %s", p)
+	}
+	// The target and the source revision register in the service's two
+	// target groups, one each, behind its production rule.
+	if r := got.Resolved; len(got.ServiceLB) != 3 || len(r) != 2 || len(r[0]) != 1 || len(r[1]) != 1 ||
+		r[0][0].TargetGroupArn == r[1][0].TargetGroupArn || !slices.Contains(got.ServiceLB[:2], r[0][0].TargetGroupArn) ||
+		!slices.Contains(got.ServiceLB[:2], r[1][0].TargetGroupArn) || r[0][0].ProductionListenerRule != got.ServiceLB[2] ||
+		!strings.Contains(got.ServiceLB[2], ":listener-rule/app/") {
+		t.Errorf("resolved load balancers %+v, service's %v", r, got.ServiceLB)
 	}
 	switch {
 	case got.Strategy != "CANARY" || len(got.Hooks) != 1 || len(got.Listed) != 1:

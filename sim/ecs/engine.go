@@ -158,6 +158,7 @@ type serviceRevision struct {
 	td           *taskDef
 	createdAt    time.Time
 	deploymentID string // the deployment that first ran it, named in rollback events
+	alternate    bool   // registers in the alternate target group (resolvedLoadBalancers)
 }
 
 type sdRollback struct {
@@ -452,6 +453,8 @@ func (pt *Part) newRevision(s *service, td *taskDef) *serviceRevision {
 		td:        td,
 		createdAt: pt.loop.Now(),
 	}
+	// A native service's revisions take its two target groups in turn.
+	r.alternate = len(s.deployments) > 0 && s.deployments[0].rev != nil && !s.deployments[0].rev.alternate
 	pt.revisions[r.arn] = r
 	return r
 }
@@ -532,6 +535,7 @@ func (pt *Part) startDeployment(s *service, td *taskDef) *serviceDeployment {
 	s.sds = append(s.sds, sd)
 	pt.sds[sd.arn] = sd
 	s.settled = false
+	pt.noteShares(s)
 	pt.reconcileSoon(s, pt.loop.Pace(time.Second))
 	return sd
 }
@@ -552,6 +556,7 @@ func (pt *Part) startRollback(s *service, sd *serviceDeployment, reason, status 
 	}
 	s.settled = false
 	pt.event(s, "rolling back to deployment %s.", to.deploymentID)
+	pt.noteShares(s)
 	pt.reconcileSoon(s, pt.loop.Pace(time.Second))
 }
 
@@ -587,6 +592,7 @@ func (pt *Part) reconcileSoon(s *service, d time.Duration) {
 // fail), stop one old task, and so on until the primary alone runs the
 // desired count.
 func (pt *Part) reconcile(s *service) {
+	defer pt.noteShares(s) // a native deployment's weights move here
 	p := s.primary()
 	if p == nil {
 		return

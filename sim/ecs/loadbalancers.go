@@ -1,6 +1,10 @@
 package ecs
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"maps"
+	"time"
+)
 
 // LoadBalancer is one of a service's loadBalancers: the target group its
 // tasks are registered in, by container and port (awsvpc tasks by IP).
@@ -8,6 +12,113 @@ type LoadBalancer struct {
 	TargetGroupArn string `json:"targetGroupArn"`
 	ContainerName  string `json:"containerName"`
 	ContainerPort  int    `json:"containerPort"`
+	// AdvancedConfiguration is a native blue/green, canary or linear
+	// service's second target group and the rules ECS moves weights on.
+	AdvancedConfiguration *AdvancedConfiguration `json:"advancedConfiguration,omitempty"`
+}
+
+// AdvancedConfiguration is a load balancer's advancedConfiguration.
+type AdvancedConfiguration struct {
+	AlternateTargetGroupArn string `json:"alternateTargetGroupArn"`
+	ProductionListenerRule  string `json:"productionListenerRule,omitempty"`
+	TestListenerRule        string `json:"testListenerRule,omitempty"`
+	RoleArn                 string `json:"roleArn,omitempty"`
+}
+
+// resolvedLoadBalancers is a revision's resolvedConfiguration.loadBalancers:
+// the target group its tasks register in (a native service's revisions
+// take the primary and the alternate group in turn) and the production
+// listener rule; none for a service without an advancedConfiguration.
+func (pt *Part) resolvedLoadBalancers(r *serviceRevision) []map[string]string {
+	var out []map[string]string
+	for _, lb := range pt.lbs[r.svc.arn] {
+		if lb.AdvancedConfiguration == nil {
+			continue
+		}
+		tg := lb.TargetGroupArn
+		if r.alternate {
+			tg = lb.AdvancedConfiguration.AlternateTargetGroupArn
+		}
+		out = append(out, map[string]string{"targetGroupArn": tg, "productionListenerRule": lb.AdvancedConfiguration.ProductionListenerRule})
+	}
+	return out
+}
+
+// shareMark is a native service's production shares from a time on.
+type shareMark struct {
+	at     time.Time
+	shares map[string]float64
+}
+
+// sharesKept bounds a service's share log (a deploy makes about four).
+const sharesKept = 200
+
+// noteShares logs the service's production shares when they changed, so
+// that a minute CloudWatch reads late still has the shares of its time.
+func (pt *Part) noteShares(s *service) {
+	now := pt.ProductionShares(s.cl.name, s.name)
+	if now == nil {
+		return
+	}
+	if pt.shareLog == nil {
+		pt.shareLog = map[*service][]shareMark{}
+	}
+	log := pt.shareLog[s]
+	if n := len(log); n > 0 && maps.Equal(log[n-1].shares, now) {
+		return
+	}
+	if len(log) >= sharesKept {
+		log = log[1:]
+	}
+	pt.shareLog[s] = append(log, shareMark{at: pt.loop.Now(), shares: now})
+}
+
+// ProductionSharesAt is ProductionShares as it was at the time (the last
+// change logged by then); nil before the service had a load balancer.
+func (pt *Part) ProductionSharesAt(cluster, service string, at time.Time) map[string]float64 {
+	c := pt.clusters[cluster]
+	if c == nil || c.services[service] == nil {
+		return nil
+	}
+	log := pt.shareLog[c.services[service]]
+	for i := len(log) - 1; i >= 0; i-- {
+		if !log[i].at.After(at) {
+			return log[i].shares
+		}
+	}
+	return nil
+}
+
+// ProductionShares is each target group's share (0..1) of the native
+// service's production traffic now: the source revision's and the
+// target's while a deployment shifts, the serving revision's otherwise;
+// nil for a service without an advancedConfiguration.
+func (pt *Part) ProductionShares(cluster, service string) map[string]float64 {
+	c := pt.clusters[cluster]
+	if c == nil || c.services[service] == nil {
+		return nil
+	}
+	s := c.services[service]
+	tgOf := func(r *serviceRevision) string {
+		if r == nil {
+			return ""
+		}
+		if res := pt.resolvedLoadBalancers(r); len(res) > 0 {
+			return res[0]["targetGroupArn"]
+		}
+		return ""
+	}
+	if len(s.deployments) == 0 || tgOf(s.deployments[0].rev) == "" {
+		return nil
+	}
+	primary := s.deployments[0]
+	out := map[string]float64{tgOf(primary.rev): 1}
+	if sd := primary.sd; sd != nil && sd.native != nil && len(sd.sources) > 0 && sd.target == primary.rev {
+		w := sd.native.prodWeight / 100
+		out = map[string]float64{tgOf(sd.sources[0]): 1 - w}
+		out[tgOf(sd.target)] += w
+	}
+	return out
 }
 
 // setLoadBalancers records a service's loadBalancers (CreateService's).
@@ -19,6 +130,7 @@ func (pt *Part) setLoadBalancers(s *service, lbs []LoadBalancer) {
 		pt.lbs = map[string][]LoadBalancer{}
 	}
 	pt.lbs[s.arn] = append([]LoadBalancer(nil), lbs...)
+	pt.noteShares(s)
 }
 
 // parseLoadBalancers reads CreateService's loadBalancers member; what does

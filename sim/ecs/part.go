@@ -34,6 +34,7 @@ type Part struct {
 	badImages map[string]bool
 	threshold int                       // circuit-breaker failure threshold when the request sets none
 	lbs       map[string][]LoadBalancer // services' loadBalancers, by service ARN (loadbalancers.go)
+	shareLog  map[*service][]shareMark  // native services' production shares over time (loadbalancers.go)
 }
 
 // New is an ECS with nothing in it, in account, on the world's loop.

@@ -24,6 +24,12 @@ waiting = [h for h in sd.get("lifecycleHookDetails", []) if h["status"] == "AWAI
 out["waiting"] = [{"type": h["targetType"], "timeout": h["timeoutAction"], "expires": h["expiresAt"].isoformat()} for h in waiting]
 revs = ecs.describe_service_revisions(serviceRevisionArns=[sd["targetServiceRevision"]["arn"]])["serviceRevisions"]
 out["target_task_definition"] = revs[0]["taskDefinition"]
+# Each revision's resolved load balancer: the target group its tasks
+# register in, behind the service's production listener rule.
+both = ecs.describe_service_revisions(serviceRevisionArns=[sd["targetServiceRevision"]["arn"], sd["sourceServiceRevisions"][0]["arn"]])["serviceRevisions"]
+out["resolved"] = [r.get("resolvedConfiguration", {}).get("loadBalancers", []) for r in both]
+lb = svc["loadBalancers"][0]
+out["service_lb"] = [lb["targetGroupArn"], lb["advancedConfiguration"]["alternateTargetGroupArn"], lb["advancedConfiguration"]["productionListenerRule"]]
 out["continued"] = ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId=waiting[0]["hookId"], action="CONTINUE")["serviceDeploymentArn"] == arn
 try:
     ecs.continue_service_deployment(serviceDeploymentArn=arn, hookId=waiting[0]["hookId"], action="CONTINUE")
