@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,8 +60,13 @@ func TestBoto3ParsesTheAnswers(t *testing.T) {
 		out["sticky"] = fc["TargetGroupStickinessConfig"].(obj)["Enabled"]
 		return out
 	}
-	// checkout's, then the two canaries' (search, basket).
-	if len(got.LoadBalancers) != 3 || got.LoadBalancers[0]["LoadBalancerName"] != "checkout-prod" || got.LoadBalancers[0]["State"].(obj)["Code"] != "active" {
+	// orders' two (its native canary's), checkout's, then the two
+	// listener canaries' (search, basket).
+	names := []string{}
+	for _, lb := range got.LoadBalancers {
+		names = append(names, lb["LoadBalancerName"].(string))
+	}
+	if strings.Join(names, " ") != "orders-staging orders-production checkout-prod search-prod basket-prod" || got.LoadBalancers[2]["State"].(obj)["Code"] != "active" {
 		t.Errorf("load balancers: %v", got.LoadBalancers)
 	}
 	if len(got.Listeners) != 1 || got.Listeners[0]["Port"] != 443.0 || got.Listeners[0]["ListenerArn"] != listener {
