@@ -266,10 +266,12 @@ func checkCanary(a Action, now EnvStatus) error {
 		return Refuse("%s: the canary cannot move now: %s", where, c.Blocked)
 	case a.Kind == ActionCanaryAbort && c.AbortBlocked != "":
 		return Refuse("%s: the canary cannot be aborted now: %s", where, c.AbortBlocked)
-	case deployingOther(now):
+	case a.Kind == ActionCanaryPromote && deployingOther(now):
 		return Refuse("%s is deploying %s, not the canary; wait for it to finish or abort it first", where, now.Rollout())
-	case a.To.SHA != "" && !SameCommit(c.Canary.Version.SHA, a.To.SHA):
+	case a.To != (Version{}) && !SameVersion(c.Canary.Version, a.To):
 		return Refuse("%s: the canary changed from %s to %s while you were looking; look again before acting", where, a.To.Short(), c.Canary.Version.Short())
+	case a.Kind == ActionCanaryPromote && a.Gate != nil && (len(now.Gates) == 0 || now.Gates[0].ID != a.Gate.ID):
+		return Refuse("%s: the hook you saw waiting (%s) was answered meanwhile; look again before acting", where, a.Gate.ID)
 	case a.Kind == ActionCanaryPromote && c.Weight != a.Weight:
 		return Refuse("%s: the canary moved from %d %% to %d %% while you were looking; look again before acting", where, a.Weight, c.Weight)
 	case a.Kind == ActionCanaryPromote && c.Weight >= 100:

@@ -33,9 +33,15 @@ func Landed(a model.Action, e model.EnvStatus) Landing {
 	case model.ActionCanaryPromote:
 		// Landed once the canary takes more than it did, or is over.
 		c := e.Canary
-		return Landing{Done: c == nil || c.Weight > a.Weight || !model.SameCommit(c.Canary.Version.SHA, a.To.SHA)}
+		if c == nil {
+			return Landing{Done: canaryGone(a, e)}
+		}
+		return Landing{Done: c.Weight > a.Weight || !sameCanary(a, c)}
 	case model.ActionCanaryAbort:
-		return Landing{Done: e.Canary == nil || e.Canary.Weight == 0}
+		if e.Canary == nil {
+			return Landing{Done: canaryGone(a, e)}
+		}
+		return Landing{Done: e.Canary.Weight == 0}
 	}
 	if v, ok := model.Superseded(a.From, a.To, e); ok {
 		return Landing{Done: true, Superseded: &v, Err: fmt.Errorf("superseded by %s: another deploy replaced this %s; %s/%s is %s on %s",
@@ -128,4 +134,18 @@ func workflow(svc *model.ServiceState, id string) (model.Workflow, bool) {
 		}
 	}
 	return model.Workflow{}, false
+}
+
+// sameCanary says the canary read is the one the action was planned on.
+func sameCanary(a model.Action, c *model.Canary) bool {
+	return a.To == (model.Version{}) || model.SameVersion(c.Canary.Version, a.To)
+}
+
+// canaryGone says a status without a canary means the canary is over,
+// not that it could not be read this time: a deploy of the canary's
+// version still in flight means the canary is (a native deployment's
+// read is best effort).
+func canaryGone(a model.Action, e model.EnvStatus) bool {
+	d := e.Deployment
+	return !(e.Moving() && d != nil && a.To.SHA != "" && model.SameCommit(d.ToSHA, a.To.SHA))
 }

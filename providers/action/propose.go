@@ -213,6 +213,12 @@ func (p *Pipeline) shapeCanary(svc *model.ServiceState, ask Ask) (model.Action, 
 	}
 	if a.Kind == model.ActionCanaryPromote {
 		a.NextWeight = c.NextWeight()
+		if c.Source == "ecs" && len(e.Gates) > 0 {
+			// A native promote continues the hook that waits: the one
+			// seen is the one confirmed, and the re-check holds it.
+			g := e.Gates[0]
+			a.Gate = &g
+		}
 		switch c.Verdict.Word {
 		case model.VerdictWorse:
 			a.Protected = true

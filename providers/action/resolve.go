@@ -157,8 +157,10 @@ func judgeEnv(a model.Action, live model.EnvStatus) verdict {
 func judgeCanary(a model.Action, live model.EnvStatus) verdict {
 	c := live.Canary
 	switch {
-	case c != nil && a.To.SHA != "" && !model.SameCommit(c.Canary.Version.SHA, a.To.SHA):
+	case c != nil && !sameCanary(a, c):
 		return verdict{text: fmt.Sprintf("%s now has another canary (%s): someone else moved it", a.Environment, c.Canary.Version.Short())}
+	case c == nil && !canaryGone(a, live):
+		return verdict{text: fmt.Sprintf("%s is still deploying %s, but its canary could not be read this time; check it with: flightdeck status", a.Environment, a.To.Short())}
 	case a.Kind == model.ActionCanaryAbort && (c == nil || c.Weight == 0):
 		return verdict{known: true, done: true, text: fmt.Sprintf("the canary abort went through: %s sends no traffic to %s", a.Environment, a.To.Short())}
 	case a.Kind == model.ActionCanaryAbort:

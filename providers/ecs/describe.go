@@ -24,6 +24,14 @@ func (s *Source) Describe(a model.Action) string {
 		return fmt.Sprintf("StopServiceDeployment: stop the deployment of %s in flight on %s; ECS rolls back to %s", a.To.Short(), svc, a.From.Short())
 	case model.ActionApprove:
 		return fmt.Sprintf("ContinueServiceDeployment CONTINUE: the deployment of %s on %s goes on past its PAUSE hook", a.To.Short(), svc)
+	case model.ActionCanaryPromote:
+		hook := "its PAUSE hook"
+		if a.Gate != nil && a.Gate.ID != "" {
+			hook = "its PAUSE hook " + a.Gate.ID
+		}
+		return fmt.Sprintf("ContinueServiceDeployment CONTINUE: the deployment of %s on %s goes on past %s; ECS then moves the weights itself", a.To.Short(), svc, hook)
+	case model.ActionCanaryAbort:
+		return fmt.Sprintf("StopServiceDeployment ROLLBACK: stop the deployment of %s on %s; ECS sends all the traffic back to %s", a.To.Short(), svc, a.From.Short())
 	case model.ActionReject:
 		return fmt.Sprintf("ContinueServiceDeployment ROLLBACK: the deployment of %s on %s stops at its PAUSE hook and ECS rolls it back", a.To.Short(), svc)
 	}

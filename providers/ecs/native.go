@@ -189,6 +189,11 @@ func nativeStatus(env string, svc *types.Service, nr *nativeRead, versionOf func
 			WaitingSince: mem.stage.at, WorkflowID: arn, JobID: aws.ToString(h.HookId), ExpiresAt: aws.ToTime(h.ExpiresAt),
 		})
 	}
+	if len(gates) == 0 {
+		// ECS moves the weights by itself; only a waiting hook can be
+		// continued (an abort is always open: a rollback).
+		c.Blocked = fmt.Sprintf("nothing waits for you at %s: ECS moves the weights itself", c.Stage)
+	}
 	return c, gates
 }
 

@@ -3,6 +3,7 @@ package ecs
 import (
 	"context"
 	"fmt"
+	"maps"
 	"sort"
 	"strings"
 	"time"
@@ -290,7 +291,9 @@ func (s *Source) readStoppedAll(ctx context.Context, results map[svcRef]svcResul
 		dep := failingDeployment(r.svc)
 		var known map[string]stoppedTask
 		if m := mem.stopped; m != nil && m.deployment == aws.ToString(dep.Id) {
-			known = m.tasks
+			// A copy: the read runs without the lock, while another
+			// fetch of this source may write the memo's own map.
+			known = maps.Clone(m.tasks)
 		}
 		jobs = append(jobs, job{ref, r.svc, dep, known})
 	}

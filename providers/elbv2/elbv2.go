@@ -293,6 +293,7 @@ func (c *Client) SetWeights(ctx context.Context, f Forward, weights map[string]i
 	a.ForwardConfig = &fc
 	a.TargetGroupArn = nil // beside a forward config ELBv2 accepts it only for a single group
 	actions[i] = a
+	keepSecrets(actions)
 	err = providers.Guard("elbv2", func() error {
 		if IsRule(f.ARN) {
 			out, err := c.api.ModifyRule(ctx, &awselb.ModifyRuleInput{RuleArn: aws.String(f.ARN), Actions: actions})
@@ -335,4 +336,17 @@ func resultMetadata(out any) middleware.Metadata {
 		}
 	}
 	return middleware.Metadata{}
+}
+
+// keepSecrets lets the actions written back keep their OIDC client secret:
+// the describe calls never return it, and a modify without it (or
+// UseExistingClientSecret) is refused.
+func keepSecrets(actions []types.Action) {
+	for i := range actions {
+		if o := actions[i].AuthenticateOidcConfig; o != nil && aws.ToString(o.ClientSecret) == "" {
+			c := *o
+			c.UseExistingClientSecret = aws.Bool(true)
+			actions[i].AuthenticateOidcConfig = &c
+		}
+	}
 }

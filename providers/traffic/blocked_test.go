@@ -139,3 +139,18 @@ func TestDescribeCanary(t *testing.T) {
 		t.Fatalf("switch: %q", got)
 	}
 }
+
+// A third target group with a share of the traffic is named: a switch or
+// a canary step would leave it its share, so neither may say "all".
+func TestOtherGroups(t *testing.T) {
+	tg := func(n string) string {
+		return "arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/" + n + "/0123456789abcdef"
+	}
+	f := elbv2.Forward{Weights: []elbv2.Weight{{TargetGroup: tg("blue"), Weight: 100}, {TargetGroup: tg("green"), Weight: 0}, {TargetGroup: tg("legacy"), Weight: 50}, {TargetGroup: tg("old"), Weight: 0}}}
+	if got := otherGroups(f, tg("blue"), tg("green")); got != "legacy (50)" {
+		t.Errorf("otherGroups: %q", got)
+	}
+	if got := otherGroups(f, tg("blue"), tg("legacy")); got != "" {
+		t.Errorf("with nothing else forwarded to: %q", got)
+	}
+}

@@ -47,21 +47,30 @@ func (s *Source) canaryTraffic(ctx context.Context, p Pair) ([2]model.CanarySide
 // weight below 0 (no ELBv2 answers one) counts as 0.
 func canaryShare(f elbv2.Forward, p Pair) (weight int, others string) {
 	var total, canary float64
-	var names []string
 	for _, w := range f.Weights {
 		n := float64(max(w.Weight, 0))
 		total += n
-		switch {
-		case w.TargetGroup == p.Canary:
+		if w.TargetGroup == p.Canary {
 			canary += n
-		case w.TargetGroup != p.Stable && n > 0:
+		}
+	}
+	others = otherGroups(f, p.Stable, p.Canary)
+	if total <= 0 {
+		return 0, others
+	}
+	return int(math.Round(100 * canary / total)), others
+}
+
+// otherGroups names the target groups other than a and b that the forward
+// sends traffic to, with their weights ("" when none does).
+func otherGroups(f elbv2.Forward, a, b string) string {
+	var names []string
+	for _, w := range f.Weights {
+		if w.TargetGroup != a && w.TargetGroup != b && w.Weight > 0 {
 			names = append(names, fmt.Sprintf("%s (%d)", elbv2.Name(w.TargetGroup), w.Weight))
 		}
 	}
-	if total <= 0 {
-		return 0, strings.Join(names, ", ")
-	}
-	return int(math.Round(100 * canary / total)), strings.Join(names, ", ")
+	return strings.Join(names, ", ")
 }
 
 // assembleCanary is a canary environment's status: the serving side's,
@@ -85,6 +94,9 @@ func assembleCanary(p Pair, r lb, svcOf map[string]string, sts map[model.EnvKey]
 	stable, ok := sts[colourKey(p.Key, "stable")]
 	if svcOf[p.Stable] == "" || !ok {
 		return fail(fmt.Errorf("no ECS service in cluster %s is registered in the stable target group %s", p.Cluster, elbv2.Name(p.Stable)))
+	}
+	if err := serviceNamed(p, svcOf[p.Stable], svcOf[p.Canary]); err != nil {
+		return fail(err)
 	}
 	canary := sts[colourKey(p.Key, "canary")]
 	weight, others := canaryShare(r.fwd, p)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 	"time"
 
@@ -202,6 +203,9 @@ func assemble(p Pair, r lb, colour map[string]string, sts map[model.EnvKey]model
 	if liveSvc == "" || !ok {
 		return fail(fmt.Errorf("no ECS service in cluster %s is registered in the live (%s) target group %s", p.Cluster, live, elbv2.Name(tgOf[live])))
 	}
+	if err := serviceNamed(p, colour[p.Blue], colour[p.Green]); err != nil {
+		return fail(err)
+	}
 	st := lst
 	st.Service, st.Environment = p.Key.Service, p.Key.Environment
 	sst := sts[colourKey(p.Key, standby)]
@@ -218,6 +222,12 @@ func assemble(p Pair, r lb, colour map[string]string, sts map[model.EnvKey]model
 		bg.StandbyTargets = counts(health[standby])
 	}
 	bg.Blocked = blocked(p, bg, lst, sst, herr[standby])
+	if others := otherGroups(r.fwd, p.Blue, p.Green); others != "" && bg.Blocked == "" {
+		// A switch sets the two colours' weights only: a third group
+		// would keep its share, and "all traffic to the standby" would
+		// not be true.
+		bg.Blocked = fmt.Sprintf("%s also forwards to %s; flightdeck switches only between the blue and green target groups", what(p.Listener), others)
+	}
 	st.BlueGreen = bg
 	return st, nil
 }
@@ -274,4 +284,21 @@ func failed(key model.EnvKey, err error) model.EnvStatus {
 	st := providers.EnvFailed(key, err)
 	st.Target = model.TargetECS
 	return st
+}
+
+// serviceNamed holds the config's ecs.service to what the listener shows:
+// it must be one of the services behind the pair's target groups (a name
+// that is neither is a config mistake, not something to ignore).
+func serviceNamed(p Pair, a, b string) error {
+	if p.Service == "" || p.Service == a || p.Service == b || a == "" && b == "" {
+		return nil
+	}
+	var found []string
+	for _, n := range []string{a, b} {
+		if n != "" {
+			found = append(found, n)
+		}
+	}
+	return fmt.Errorf("ecs.service %s is not behind either target group in cluster %s (found %s): %w",
+		p.Service, p.Cluster, strings.Join(found, ", "), providers.ErrNotFound)
 }
