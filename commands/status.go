@@ -23,11 +23,14 @@ func newStatusCmd(g *globals, io streams) *cobra.Command {
 	var o statusOptions
 	cmd := &cobra.Command{
 		Use:   "status",
-		Short: "Poll everything once and print it (exit 1 if anything could not be read)",
+		Short: "Poll everything once and print it (exit 1 if anything could not be read, 2 if the config names what does not exist)",
 		Long: `status polls every configured environment once and prints what runs where.
 With --json it prints the snapshot in the documented JSON contract (see
-docs/architecture.md). It exits 1 when any environment could not be read,
-after printing everything that could.`,
+docs/architecture.md). After printing everything that could be read, it
+exits 2 when the config names something that does not exist (a cluster,
+service, application, environment, listener or target group: each line
+says what was found instead), else 1 when any environment or pipeline
+could not be read.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runStatus(cmd.Context(), g, io, o) },
 	}

@@ -18,7 +18,7 @@ func newSwitchCmd(g *globals, io streams) *cobra.Command {
 	var o switchOptions
 	cmd := &cobra.Command{
 		Use:   "switch SERVICE ENV",
-		Short: "Hand a blue/green pair's production name to its standby",
+		Short: "Hand a blue/green pair's production traffic to its standby",
 		Long: `switch swaps the two sides of ENV's blue/green pair (an Elastic Beanstalk
 CNAME swap, for an environment configured with a standby; or, for ECS with a
 blue_green block, the listener's or rule's forward weights: 100 to the
