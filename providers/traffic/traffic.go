@@ -184,9 +184,12 @@ func (s *Source) FetchEnv(ctx context.Context, key model.EnvKey) (model.EnvStatu
 	if errs[0] != nil {
 		return sts[0], errs[0]
 	}
-	if err != nil {
+	if err != nil && sts[0].Error != "" {
 		return sts[0], err
 	}
+	// The pair read whole: an error of the source's that is not this
+	// pair's (a throttle on another cluster the inner ECS read covers)
+	// must not fail a re-check of this one.
 	return sts[0], nil
 }
 
