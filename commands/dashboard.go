@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/term"
 	"github.com/muesli/termenv"
 
 	"flightdeck/config"
@@ -61,8 +62,25 @@ func uiOptions(ctx context.Context, g *globals, cfg *config.Config, w *world, ti
 	}
 }
 
+// noTerminal says why the dashboard cannot draw here ("" when it can): it
+// needs stdin and stdout on a terminal that moves the cursor.
+func noTerminal(termName string, stdinTTY, stdoutTTY bool) string {
+	switch {
+	case termName == "dumb":
+		return "this terminal cannot move the cursor (TERM=dumb)"
+	case !stdinTTY:
+		return "stdin is not a terminal"
+	case !stdoutTTY:
+		return "stdout is not a terminal"
+	}
+	return ""
+}
+
 // runTUI opens the dashboard for a config until the user quits.
 func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) error {
+	if why := noTerminal(os.Getenv("TERM"), term.IsTerminal(os.Stdin.Fd()), term.IsTerminal(os.Stdout.Fd())); why != "" {
+		return usageErr("the dashboard needs a terminal and %s; for one look at everything use `flightdeck status` (or `status --json`)", why)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	w, err := buildWorld(ctx, g, cfg)

@@ -247,3 +247,36 @@ func TestStatusJSONShowsRollback(t *testing.T) {
 	}
 	t.Logf("rolled back: %s", seen)
 }
+
+// Without a terminal the dashboard says so and points at status, exit 2,
+// before it reads anything.
+func TestDashboardNeedsATerminal(t *testing.T) {
+	// Stdin a pipe, whatever the terminal `go test` was started from.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	stdin := os.Stdin
+	os.Stdin = r
+	defer func() { os.Stdin = stdin }()
+	code, _, stderr := runCmd(t, "demo")
+	if code != exitUsage || !strings.Contains(stderr, "the dashboard needs a terminal") || !strings.Contains(stderr, "flightdeck status") {
+		t.Errorf("exit %d:\n%s", code, stderr)
+	}
+	for _, c := range []struct {
+		term          string
+		stdin, stdout bool
+		want          string
+	}{
+		{"xterm-256color", true, true, ""},
+		{"dumb", true, true, "TERM=dumb"},
+		{"xterm", false, true, "stdin is not a terminal"},
+		{"xterm", true, false, "stdout is not a terminal"},
+	} {
+		if got := noTerminal(c.term, c.stdin, c.stdout); !strings.Contains(got, c.want) || (c.want == "") != (got == "") {
+			t.Errorf("noTerminal(%q, %v, %v) = %q, want %q", c.term, c.stdin, c.stdout, got, c.want)
+		}
+	}
+}
