@@ -377,6 +377,11 @@ func (m Model) panel(e *model.EnvStatus, ctx screen.Context, w int, selected boo
 	add := func(s string) { lines = append(lines, format.Fit(s, inner)) }
 	glyph, gs := m.st.State(e.State)
 	title := e.Environment + " " + gs.Render(glyph) + " " + strings.ReplaceAll(string(e.State), "_", " ")
+	if selected {
+		// The border's colour marks the selection too, but not without
+		// colour (NO_COLOR): the marker says which panel r, p and X act on.
+		title = "▸ " + title
+	}
 	if e.Stale {
 		title += " " + m.st.Dim.Render("stale, last good "+format.Since(now, e.FetchedAt)+" ago")
 	}
