@@ -1,4 +1,4 @@
-module flightdeck
+module github.com/airside-dev/flightdeck
 
 go 1.26.8
 

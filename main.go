@@ -7,7 +7,7 @@ import (
 	"context"
 	"os"
 
-	"flightdeck/commands"
+	"github.com/airside-dev/flightdeck/commands"
 )
 
 func main() {

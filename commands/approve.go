@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"flightdeck/config"
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/action"
 )
 
 // approve and reject answer a gate a CI pipeline waits at (a CircleCI

@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 // These fail the CI reads of one service (through a proxy in front of the

@@ -4,10 +4,10 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/model"
-	"flightdeck/providers/audit"
-	"flightdeck/sim"
-	"flightdeck/sim/specs"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/specs"
 )
 
 // These run approve and reject of a GitHub environment's pending

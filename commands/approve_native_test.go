@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/providers/audit"
 )
 
 // The demo's orders production waits at an ECS PAUSE lifecycle hook:

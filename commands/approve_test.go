@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers/audit"
-	"flightdeck/sim"
-	"flightdeck/sim/specs"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/specs"
 )
 
 // These run approve and reject against the simulated world's CircleCI

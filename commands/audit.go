@@ -8,10 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"flightdeck/config"
-	"flightdeck/model"
-	"flightdeck/providers/audit"
-	"flightdeck/termsafe"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 func newAuditCmd(g *globals, io streams) *cobra.Command {

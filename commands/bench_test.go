@@ -19,11 +19,11 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
-	"flightdeck/config"
-	"flightdeck/internal/fakeclock"
-	"flightdeck/model"
-	"flightdeck/sim"
-	"flightdeck/ui"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/ui"
 )
 
 // BenchmarkRollbackLatency measures the two numbers issue 3 asks for, with

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // canaryOptions are canary's arguments and flags.

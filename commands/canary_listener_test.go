@@ -9,9 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
-	"flightdeck/config"
-	"flightdeck/model"
-	"flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/audit"
 )
 
 // search's production is a canary on a listener (config canary:): status

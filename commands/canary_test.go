@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/providers/audit"
 )
 
 // canary goes through the planner like every action: a bad step or an

@@ -12,8 +12,8 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/sim"
-	"flightdeck/sim/simtest"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/simtest"
 )
 
 // A CODE_DEPLOY service mid blue/green: rollback, promote and abort are

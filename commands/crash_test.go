@@ -9,7 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"flightdeck/termsafe"
+	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // panicky panics where it is told to: in a command (alone or in a batch),

@@ -10,9 +10,9 @@ import (
 	"github.com/charmbracelet/x/term"
 	"github.com/muesli/termenv"
 
-	"flightdeck/config"
-	"flightdeck/ui"
-	"flightdeck/ui/termprobe"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/ui"
+	"github.com/airside-dev/flightdeck/ui/termprobe"
 )
 
 // notifier rings for new gates unless --no-bell or `bell: false` says not to.

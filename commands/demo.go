@@ -14,8 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"flightdeck/config"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 // simFlags are shared by demo and sim.

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers/audit"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 var (

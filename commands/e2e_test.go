@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/providers/audit"
 )
 
 // End-to-end tests drive the built binary in tmux: keys in, screen out, one
@@ -32,7 +32,7 @@ func buildBinary(t *testing.T) string {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(dir, "flightdeck")
-	out, err := exec.Command("go", "build", "-o", bin, "flightdeck").CombinedOutput()
+	out, err := exec.Command("go", "build", "-o", bin, "github.com/airside-dev/flightdeck").CombinedOutput()
 	if err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}

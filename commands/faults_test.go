@@ -13,13 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/config"
-	"flightdeck/internal/fakeclock"
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/action"
-	"flightdeck/providers/audit"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 // The fault matrix of issue 13: every action, with its one mutating call

@@ -8,8 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"flightdeck/model"
-	"flightdeck/termsafe"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // historyOptions are history's arguments.

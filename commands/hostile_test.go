@@ -21,10 +21,10 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/providers/audit"
-	"flightdeck/secret"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/secret"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 // The hostile-server test (issue 12): a small server in the test stands

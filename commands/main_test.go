@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/config"
-	"flightdeck/internal/fakeclock"
-	"flightdeck/sim"
-	"flightdeck/sim/simtest"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/simtest"
 )
 
 // runCmd runs the command line in-process and returns exit code and output.

@@ -5,8 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"flightdeck/model"
-	"flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/action"
 )
 
 // promoteOptions are promote's arguments and flags.

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"flightdeck/model"
-	"flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/action"
 )
 
 // rollbackOptions are rollback's arguments and flags.

@@ -16,9 +16,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"flightdeck/config"
-	"flightdeck/secret"
-	"flightdeck/termsafe"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/secret"
+	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // Exit codes are a contract (ARCHITECTURE.md): 0 done, 1 an action or

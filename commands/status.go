@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/termsafe"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // statusOptions are status's flags.

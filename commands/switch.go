@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // switchOptions are switch's arguments and flags.

@@ -9,10 +9,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
-	"flightdeck/config"
+	"github.com/airside-dev/flightdeck/config"
 
-	"flightdeck/model"
-	"flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/audit"
 )
 
 // checkout's production is a blue/green pair on a listener (two ECS

@@ -11,17 +11,17 @@ import (
 	"slices"
 	"sort"
 
-	"flightdeck/config"
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/action"
-	"flightdeck/providers/audit"
-	"flightdeck/providers/beanstalk"
-	"flightdeck/providers/circleci"
-	"flightdeck/providers/cloudwatch"
-	"flightdeck/providers/ecs"
-	"flightdeck/providers/githubactions"
-	"flightdeck/providers/traffic"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/providers/beanstalk"
+	"github.com/airside-dev/flightdeck/providers/circleci"
+	"github.com/airside-dev/flightdeck/providers/cloudwatch"
+	"github.com/airside-dev/flightdeck/providers/ecs"
+	"github.com/airside-dev/flightdeck/providers/githubactions"
+	"github.com/airside-dev/flightdeck/providers/traffic"
 )
 
 // world is what a config turns into: the services to show and the

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // ShipNote says, commit by commit, what an action that changes what an

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // compares answers Compare from a table of base...head.

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Definite reports whether a failed mutating call's error proves that the

@@ -9,7 +9,7 @@ import (
 	"net/url"
 	"testing"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 func TestDefinite(t *testing.T) {

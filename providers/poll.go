@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Poll fetches a source once with a timeout and packs the answer as the

@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // DeploySource reads the state of a group of environments in one poll: for

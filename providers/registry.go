@@ -3,7 +3,7 @@ package providers
 import (
 	"errors"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Registry is every provider a run has: the deploy and CI sources, which

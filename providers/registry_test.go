@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 type regSource struct{ keys []model.EnvKey }

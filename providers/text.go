@@ -5,8 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"flightdeck/model"
-	"flightdeck/secret"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/secret"
 )
 
 // OneLine is how a provider keeps a server's words (an error message) for

@@ -14,8 +14,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/sim/circleci"
-	"flightdeck/sim/specs"
+	"github.com/airside-dev/flightdeck/sim/circleci"
+	"github.com/airside-dev/flightdeck/sim/specs"
 )
 
 // --- helpers ---

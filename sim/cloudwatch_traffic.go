@@ -1,6 +1,6 @@
 package sim
 
-import "flightdeck/sim/cloudwatch"
+import "github.com/airside-dev/flightdeck/sim/cloudwatch"
 
 // SetCloudWatchTraffic makes CloudWatch publish the ALB metrics of each
 // target group (ARN → the ARN of the load balancer it is behind), drawn

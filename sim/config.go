@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"flightdeck/sim/ecs"
-	"flightdeck/sim/github"
+	"github.com/airside-dev/flightdeck/sim/ecs"
+	"github.com/airside-dev/flightdeck/sim/github"
 )
 
 // WriteConfig returns a flightdeck YAML config that points every provider

@@ -5,9 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/config"
-	"flightdeck/internal/fakeclock"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 // TestWrittenConfigParses: flightdeck's own config parser (strict, with

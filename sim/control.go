@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"flightdeck/sim/github"
-	"flightdeck/sim/internal/rest"
+	"github.com/airside-dev/flightdeck/sim/github"
+	"github.com/airside-dev/flightdeck/sim/internal/rest"
 )
 
 // The control surface, JSON under /_sim/, for e2e tests and standalone

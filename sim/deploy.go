@@ -6,9 +6,9 @@ import (
 	"strconv"
 	"strings"
 
-	"flightdeck/sim/beanstalk"
-	"flightdeck/sim/ci"
-	"flightdeck/sim/ecs"
+	"github.com/airside-dev/flightdeck/sim/beanstalk"
+	"github.com/airside-dev/flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/ecs"
 )
 
 // The CI part's vocabulary, as the world's callers have always named it

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"flightdeck/sim/internal/faultkind"
+	"github.com/airside-dev/flightdeck/sim/internal/faultkind"
 )
 
 // Fault makes one backend misbehave. Each request rolls every rate on the

@@ -17,10 +17,10 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/encoding/cbor"
 
-	"flightdeck/sim/circleci"
-	"flightdeck/sim/cloudwatch"
-	"flightdeck/sim/github"
-	"flightdeck/sim/specs"
+	"github.com/airside-dev/flightdeck/sim/circleci"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim/github"
+	"github.com/airside-dev/flightdeck/sim/specs"
 )
 
 func (h *harness) listClusters() error {

@@ -15,8 +15,8 @@ import (
 
 	goyaml "github.com/goccy/go-yaml"
 
-	"flightdeck/sim/github"
-	"flightdeck/sim/specs"
+	"github.com/airside-dev/flightdeck/sim/github"
+	"github.com/airside-dev/flightdeck/sim/specs"
 )
 
 // --- helpers ---

@@ -10,17 +10,17 @@ import (
 	"strings"
 	"sync"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/beanstalk"
-	"flightdeck/sim/circleci"
-	"flightdeck/sim/cloudwatch"
-	"flightdeck/sim/ecs"
-	"flightdeck/sim/elbv2"
-	"flightdeck/sim/github"
-	"flightdeck/sim/internal/faultkind"
-	"flightdeck/sim/internal/ids"
-	"flightdeck/sim/internal/rest"
-	"flightdeck/sim/internal/tee"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/beanstalk"
+	"github.com/airside-dev/flightdeck/sim/circleci"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim/ecs"
+	"github.com/airside-dev/flightdeck/sim/elbv2"
+	"github.com/airside-dev/flightdeck/sim/github"
+	"github.com/airside-dev/flightdeck/sim/internal/faultkind"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/internal/rest"
+	"github.com/airside-dev/flightdeck/sim/internal/tee"
 )
 
 // protocol is the wire family a request speaks; it decides the shape of

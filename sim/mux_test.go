@@ -18,11 +18,11 @@ import (
 	"github.com/aws/smithy-go/encoding/cbor"
 	goyaml "github.com/goccy/go-yaml"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/beanstalk"
-	"flightdeck/sim/cloudwatch"
-	"flightdeck/sim/elbv2"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/beanstalk"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim/elbv2"
 )
 
 // TestRoutesAnswerInTheirProtocol: the protocols to come are routed now and

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"time"
 
-	"flightdeck/sim/ci"
-	"flightdeck/sim/ecs"
-	"flightdeck/sim/github"
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/ecs"
+	"github.com/airside-dev/flightdeck/sim/github"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // The demo scenario: four services of a shop (api, web, worker, payments)

@@ -6,10 +6,10 @@ import (
 	"slices"
 	"time"
 
-	"flightdeck/sim/beanstalk"
-	"flightdeck/sim/ci"
-	"flightdeck/sim/ecs"
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/beanstalk"
+	"github.com/airside-dev/flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/ecs"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // The demo's Elastic Beanstalk service: shop, a storefront on one

@@ -5,10 +5,10 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"flightdeck/sim/ci"
-	"flightdeck/sim/ecs"
-	"flightdeck/sim/elbv2"
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/ecs"
+	"github.com/airside-dev/flightdeck/sim/elbv2"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // The demo's blue/green service on a listener: checkout, on ECS, with a

@@ -5,11 +5,11 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"flightdeck/sim/ci"
-	"flightdeck/sim/cloudwatch"
-	"flightdeck/sim/ecs"
-	"flightdeck/sim/elbv2"
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim/ecs"
+	"github.com/airside-dev/flightdeck/sim/elbv2"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // The demo's canaries on a listener: search, whose canaries go well, and

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/sim/elbv2"
+	"github.com/airside-dev/flightdeck/sim/elbv2"
 )
 
 type demoEnv struct{ service, env, cluster string }

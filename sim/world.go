@@ -20,14 +20,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"flightdeck/sim/beanstalk"
-	"flightdeck/sim/ci"
-	"flightdeck/sim/circleci"
-	"flightdeck/sim/cloudwatch"
-	"flightdeck/sim/ecs"
-	"flightdeck/sim/elbv2"
-	"flightdeck/sim/github"
-	"flightdeck/sim/internal/loop"
+	"github.com/airside-dev/flightdeck/sim/beanstalk"
+	"github.com/airside-dev/flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/circleci"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim/ecs"
+	"github.com/airside-dev/flightdeck/sim/elbv2"
+	"github.com/airside-dev/flightdeck/sim/github"
+	"github.com/airside-dev/flightdeck/sim/internal/loop"
 )
 
 // Clock tells the world what time it is. Tests pass a fake one.

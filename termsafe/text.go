@@ -22,7 +22,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"flightdeck/secret"
+	"github.com/airside-dev/flightdeck/secret"
 )
 
 // Placeholder stands for a character that is not shown.

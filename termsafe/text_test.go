@@ -9,7 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"flightdeck/secret"
+	"github.com/airside-dev/flightdeck/secret"
 )
 
 // Attacks are what an outsider can put in a job name, a commit, an event

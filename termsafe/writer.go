@@ -10,7 +10,7 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"flightdeck/secret"
+	"github.com/airside-dev/flightdeck/secret"
 )
 
 // Writer is a headless command's stdout or stderr: every write reaches the

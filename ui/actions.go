@@ -22,16 +22,16 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/action"
-	"flightdeck/ui/auditview"
-	"flightdeck/ui/canary"
-	"flightdeck/ui/confirm"
-	"flightdeck/ui/format"
-	"flightdeck/ui/keys"
-	"flightdeck/ui/picker"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/ui/auditview"
+	"github.com/airside-dev/flightdeck/ui/canary"
+	"github.com/airside-dev/flightdeck/ui/confirm"
+	"github.com/airside-dev/flightdeck/ui/format"
+	"github.com/airside-dev/flightdeck/ui/keys"
+	"github.com/airside-dev/flightdeck/ui/picker"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // followFor is how long a source stays hot after an action when the

@@ -7,9 +7,9 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/action"
 )
 
 // BenchmarkBoardKeyWithActions is a cursor key on a board of n services

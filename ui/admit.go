@@ -3,9 +3,9 @@ package ui
 import (
 	tea "github.com/charmbracelet/bubbletea"
 
-	"flightdeck/termsafe"
-	"flightdeck/ui/auditview"
-	"flightdeck/ui/picker"
+	"github.com/airside-dev/flightdeck/termsafe"
+	"github.com/airside-dev/flightdeck/ui/auditview"
+	"github.com/airside-dev/flightdeck/ui/picker"
 )
 
 // admit is the TUI's edge for outside text: every message that carries

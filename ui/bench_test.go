@@ -12,9 +12,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/ui/internal/workflows"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/ui/internal/workflows"
 )
 
 // bigWorld is 200 services × 4 environments, every cell filled, some rolling.

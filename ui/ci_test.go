@@ -11,10 +11,10 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/action"
-	"flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/providers/audit"
 )
 
 // fakeCI is a CI source with a gate on api's production, and the gate

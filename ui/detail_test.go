@@ -7,8 +7,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"flightdeck/model"
-	"flightdeck/ui/internal/workflows"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/ui/internal/workflows"
 )
 
 // TestDetailGraphShowsAStatusChangeNextFrame: the detail keeps its graph

@@ -9,8 +9,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // nativeWorld is one ECS service: staging a native canary at 10 % with

@@ -10,7 +10,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // runProgram drives the real Bubble Tea program at a fixed size with an

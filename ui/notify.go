@@ -3,7 +3,7 @@ package ui
 import (
 	"os"
 
-	"flightdeck/termsafe"
+	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // TerminalNotifier returns a Notify that rings the terminal bell and posts

@@ -6,9 +6,9 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/action"
 )
 
 // Polling is adaptive: a source is polled hot while something it covers is

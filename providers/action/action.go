@@ -24,9 +24,9 @@ import (
 	"fmt"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/audit"
 )
 
 // Options configure a Pipeline.

@@ -3,7 +3,7 @@ package action
 import (
 	"testing"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 func TestCanaryWithoutASHAIsComparedByImage(t *testing.T) {

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/audit"
 )
 
 // ciStub is a CI provider with every capability.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Landing is what an environment shows of an action sent to it: whether

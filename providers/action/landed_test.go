@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 func TestLanded(t *testing.T) {

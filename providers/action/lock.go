@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // lockWait is how long an action waits for another flightdeck on this

@@ -3,8 +3,8 @@ package action
 import (
 	"fmt"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // Plan is an action as the user is asked to confirm it (Propose makes

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 func (s *stub) Describe(a model.Action) string { return "UpdateService to " + a.To.Revision }

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"strings"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // Ask is what the user asked for, in the terms of what they saw: a kind

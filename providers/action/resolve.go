@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/audit"
 )
 
 // UnknownError is an action whose call may or may not have been acted on:

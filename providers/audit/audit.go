@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"flightdeck/termsafe"
+	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // Results of an attempt.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/secret"
+	"github.com/airside-dev/flightdeck/secret"
 )
 
 func TestAppendAndRead(t *testing.T) {

@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticbeanstalk/types"
 	"github.com/aws/smithy-go/middleware"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/awsx"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/awsx"
 )
 
 // The release actions. Each reads what it needs live, then sends its

@@ -11,9 +11,9 @@ import (
 	eb "github.com/aws/aws-sdk-go-v2/service/elasticbeanstalk"
 	"github.com/aws/aws-sdk-go-v2/service/elasticbeanstalk/types"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/awsx"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/awsx"
 )
 
 // status is one configured environment as this poll read it: the live

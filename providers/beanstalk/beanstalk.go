@@ -20,9 +20,9 @@ import (
 	eb "github.com/aws/aws-sdk-go-v2/service/elasticbeanstalk"
 	"github.com/aws/smithy-go/logging"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/awsx"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/awsx"
 )
 
 // Environment maps one flightdeck environment to an Elastic Beanstalk

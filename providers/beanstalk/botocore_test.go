@@ -16,8 +16,8 @@ import (
 	"sync"
 	"testing"
 
-	"flightdeck/sim"
-	"flightdeck/sim/simtest"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/simtest"
 )
 
 // Every request the Go SDK sends to the sim during these tests is held to

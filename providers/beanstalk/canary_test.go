@@ -10,8 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	eb "github.com/aws/aws-sdk-go-v2/service/elasticbeanstalk"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // TestTrafficSplittingCanary follows a traffic-splitting deploy poll by

@@ -3,7 +3,7 @@ package beanstalk
 import (
 	"fmt"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Describe says what confirming an action sends to Elastic Beanstalk

@@ -7,8 +7,8 @@ import (
 
 	"github.com/aws/smithy-go"
 
-	"flightdeck/providers"
-	"flightdeck/providers/internal/awsx"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/awsx"
 )
 
 // Elastic Beanstalk names few errors: a missing application, environment

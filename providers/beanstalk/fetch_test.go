@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // TestExampleAnswers: botocore's own example answers, as XML through the

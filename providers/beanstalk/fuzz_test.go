@@ -10,9 +10,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	eb "github.com/aws/aws-sdk-go-v2/service/elasticbeanstalk"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/oddanswers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/oddanswers"
 )
 
 // The fuzzers serve odd XML as one operation's answer, the others' real,

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/sim"
-	"flightdeck/sim/simtest"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/simtest"
 )
 
 // The demo world's shop service runs on Elastic Beanstalk: staging, and

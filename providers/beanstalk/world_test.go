@@ -12,8 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"flightdeck/model"
-	"flightdeck/providers/internal/awstest"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/internal/awstest"
 )
 
 // TestMain keeps the tests hermetic (see awstest.Main).

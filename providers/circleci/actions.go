@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"strings"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // CircleCI operation names, as Receipt.Calls and the audit log spell them

@@ -21,7 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // DefaultHost is circleci.com; CircleCI server installations have their own.

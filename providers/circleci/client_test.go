@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/providers"
-	"flightdeck/secret"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/secret"
 )
 
 var ctx = context.Background()

@@ -3,7 +3,7 @@ package circleci
 import (
 	"fmt"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Describe says what confirming an action sends to CircleCI

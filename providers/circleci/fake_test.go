@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
 )
 
 // fakeCI is a small CircleCI in memory: projects with pipelines (newest

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
 )
 
 var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)

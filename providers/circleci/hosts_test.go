@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // recorder is an httptest server that keeps the credential headers of

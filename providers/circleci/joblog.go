@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"strings"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // A job's log. API v2 has no step output; API v1.1's build detail

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Provider is the name pipelines and gates carry in model.Pipeline.Provider

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // These check that a failed read of one project, or of one of its

@@ -3,10 +3,10 @@ package circleci
 import (
 	"testing"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/oddanswers"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/oddanswers"
 )
 
 // Real answers with one odd place: an unknown enum value is read as

@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/sim"
-	"flightdeck/sim/simtest"
-	"flightdeck/sim/specs"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/simtest"
+	"github.com/airside-dev/flightdeck/sim/specs"
 )
 
 // The demo scenario's CircleCI services, as `flightdeck sim` configures them.

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // RecentPipelines is how many of a service's newest pipelines a poll reads

@@ -11,8 +11,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"flightdeck/providers"
-	"flightdeck/secret"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/secret"
 )
 
 // cliConfig is where the official CircleCI CLI keeps its host and token.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 func envOf(kv map[string]string) func(string) string {

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
 )
 
 // The verdict-quality harness: seeded good and bad canaries drawn from

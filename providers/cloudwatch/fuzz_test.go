@@ -12,9 +12,9 @@ import (
 
 	"github.com/aws/smithy-go/encoding/cbor"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
 )
 
 // simAnswer is the sim's real answer to one poll, the fuzzers' seed.

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
-	"flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
 )
 
 // startStandalone serves the sim's CloudWatch part alone (for what the

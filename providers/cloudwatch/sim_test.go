@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/sim"
-	"flightdeck/sim/cloudwatch"
-	"flightdeck/sim/simtest"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim/simtest"
 )
 
 var simT0 = time.Date(2026, 11, 21, 10, 0, 30, 0, time.UTC) // half a minute into 10:00

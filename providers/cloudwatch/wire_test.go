@@ -20,8 +20,8 @@ import (
 
 	"github.com/aws/smithy-go/encoding/cbor"
 
-	"flightdeck/providers"
-	"flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
 )
 
 // botocore's CloudWatch model (testdata/service-2.json.gz, copied from

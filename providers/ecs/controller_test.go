@@ -10,9 +10,9 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/action"
 )
 
 // CODE_DEPLOY and EXTERNAL services, read from the sim as they are, and

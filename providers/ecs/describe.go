@@ -3,7 +3,7 @@ package ecs
 import (
 	"fmt"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Describe says what confirming a rollback, promotion or abort sends to

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // A native canary's confirmation names the calls StepCanary sends.

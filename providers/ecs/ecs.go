@@ -23,9 +23,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/smithy-go/logging"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/awsx"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/awsx"
 )
 
 // Environment maps one flightdeck environment to an ECS service.

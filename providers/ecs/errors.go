@@ -4,8 +4,8 @@ import (
 	"errors"
 	"time"
 
-	"flightdeck/providers"
-	"flightdeck/providers/internal/awsx"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/awsx"
 )
 
 var notFoundCodes = map[string]bool{

@@ -19,11 +19,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/oddanswers"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/oddanswers"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 // The operations whose answers the fuzzers change.

@@ -16,8 +16,8 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/model"
-	"flightdeck/providers/internal/awstest"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/internal/awstest"
 )
 
 // TestMain keeps the tests hermetic (see awstest.Main).

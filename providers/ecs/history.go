@@ -10,7 +10,7 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // historyLimit is how many revisions History lists.

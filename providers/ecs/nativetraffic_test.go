@@ -12,10 +12,10 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/model"
-	"flightdeck/providers/cloudwatch"
-	"flightdeck/sim"
-	simcw "flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim"
+	simcw "github.com/airside-dev/flightdeck/sim/cloudwatch"
 )
 
 // The load balancer in front of prod/api: a production rule and two

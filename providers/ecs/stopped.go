@@ -12,8 +12,8 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // Why a deploy's tasks stopped: for a service whose deployment is failing

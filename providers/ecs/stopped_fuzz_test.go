@@ -11,10 +11,10 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/oddanswers"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/oddanswers"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 const (

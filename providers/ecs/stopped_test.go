@@ -15,7 +15,7 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // prodAPIWithSidecar is prodAPI reading the api container of a task

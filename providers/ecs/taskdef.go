@@ -15,7 +15,7 @@ import (
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/ecs/types"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // RevisionLabel is the OCI label a build stamps with the commit it was built from.

@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/oddanswers"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/oddanswers"
 )
 
 // A CODE_DEPLOY service mid blue/green as ECS answers it (the shape of the

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/providers"
-	"flightdeck/providers/internal/oddanswers"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/oddanswers"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 // The fuzzers serve odd XML as one operation's answer through the real

@@ -10,8 +10,8 @@ import (
 	"strconv"
 	"strings"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // GitHub operation names, as Receipt.Calls and the audit log spell them

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
 )
 
 func TestCacheEvictsLeastRecentlyUsed(t *testing.T) {

@@ -24,7 +24,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // DefaultAPIURL is github.com's API; GitHub Enterprise Server serves it at

@@ -17,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/sim/speccheck"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/sim/speccheck"
 )
 
 // fakeGH is a small GitHub in memory, under /api/v3 as GitHub Enterprise

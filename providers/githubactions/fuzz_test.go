@@ -15,11 +15,11 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/oddanswers"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/oddanswers"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 // The kinds of answer a poll and the lineage reads get, by request path.

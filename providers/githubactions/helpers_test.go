@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/sim/speccheck"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/sim/speccheck"
 )
 
 var ctx = context.Background()

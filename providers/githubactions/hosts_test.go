@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // hit is one request a recording server got.

@@ -10,8 +10,8 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // A job's log: GET …/actions/jobs/{id}/logs answers 302 with a short-lived

@@ -8,8 +8,8 @@ import (
 	"github.com/google/go-github/v60/github"
 	lru "github.com/hashicorp/golang-lru/v2"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // Lineage answers about full SHAs never change, so they are kept (within

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 func (f *fakeGH) addCommit(repo, sha, message, author string, at time.Time) map[string]any {

@@ -11,9 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/internal/fakeclock"
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/internal/fakeclock"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // nullJobsAndSteps is a real jobs answer with a null job first and a null

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // Rate-limit headers GitHub sends on every answer, 304s included.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 func TestBudgetInterval(t *testing.T) {

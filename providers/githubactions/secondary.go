@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // GitHub's secondary limits, as its REST documentation states them: no

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // A minute's points are spent at most up to the budget; what would

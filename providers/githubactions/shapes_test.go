@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/model"
-	"flightdeck/providers/internal/oddanswers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/internal/oddanswers"
 )
 
 // Real answers with one odd place: an unknown enum value is read as

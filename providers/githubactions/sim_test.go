@@ -7,10 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/sim"
-	"flightdeck/sim/simtest"
-	"flightdeck/sim/specs"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/simtest"
+	"github.com/airside-dev/flightdeck/sim/specs"
 )
 
 // The demo's GitHub Actions services, as `flightdeck sim` configures them.

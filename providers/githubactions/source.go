@@ -16,8 +16,8 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"flightdeck/model"
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // RecentRuns is how many of a service's newest runs a poll reads by

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/providers"
-	"flightdeck/secret"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/secret"
 )
 
 // ghTimeout bounds `gh auth token`: it may read the OS keyring, which can

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers"
 )
 
 // transport sits under providers.HostAuth, so it sees every request as

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 func apiJobs(names ...string) []*github.WorkflowJob {

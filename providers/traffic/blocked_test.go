@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/model"
-	"flightdeck/providers/elbv2"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/elbv2"
 )
 
 // blocked, case by case: every reason a switch to the standby waits, and

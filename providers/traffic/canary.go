@@ -9,10 +9,10 @@ import (
 	"strconv"
 	"strings"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/cloudwatch"
-	"flightdeck/providers/elbv2"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/cloudwatch"
+	"github.com/airside-dev/flightdeck/providers/elbv2"
 )
 
 // A canary on a listener, as read:

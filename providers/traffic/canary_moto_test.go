@@ -8,8 +8,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
-	"flightdeck/providers/elbv2"
-	"flightdeck/providers/internal/awstest"
+	"github.com/airside-dev/flightdeck/providers/elbv2"
+	"github.com/airside-dev/flightdeck/providers/internal/awstest"
 )
 
 // motoCanarySeed creates, with boto3, an ALB with a stable and a canary

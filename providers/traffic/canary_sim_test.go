@@ -14,8 +14,8 @@ import (
 	awselb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
-	"flightdeck/model"
-	"flightdeck/sim"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 // canaryWorld is the demo with one of its canary services (search goes

@@ -8,10 +8,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/ecs"
-	"flightdeck/providers/internal/awsx"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/ecs"
+	"github.com/airside-dev/flightdeck/providers/internal/awsx"
 )
 
 // finder finds the ECS service registered in a target group: ECS has no

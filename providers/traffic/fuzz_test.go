@@ -3,8 +3,8 @@ package traffic
 import (
 	"testing"
 
-	"flightdeck/model"
-	"flightdeck/providers/elbv2"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/elbv2"
 )
 
 // FuzzCanaryShare: whatever weights a listener answers with (ELBv2 allows

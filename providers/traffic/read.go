@@ -9,10 +9,10 @@ import (
 	"sync"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/ecs"
-	"flightdeck/providers/elbv2"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/ecs"
+	"github.com/airside-dev/flightdeck/providers/elbv2"
 )
 
 func timeNow(o Options) time.Time {

@@ -17,11 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/internal/awstest"
-	"flightdeck/sim"
-	"flightdeck/sim/simtest"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/internal/awstest"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/simtest"
 )
 
 func TestMain(m *testing.M) { awstest.Main(m) }

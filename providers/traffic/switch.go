@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strconv"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/elbv2"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/elbv2"
 )
 
 // Switch moves all of the pair's traffic to the standby: ModifyListener

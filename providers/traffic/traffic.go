@@ -35,12 +35,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go/logging"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/providers/cloudwatch"
-	"flightdeck/providers/ecs"
-	"flightdeck/providers/elbv2"
-	"flightdeck/providers/internal/awsx"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/providers/cloudwatch"
+	"github.com/airside-dev/flightdeck/providers/ecs"
+	"github.com/airside-dev/flightdeck/providers/elbv2"
+	"github.com/airside-dev/flightdeck/providers/internal/awsx"
 )
 
 // Pair is one environment on a listener: a blue/green pair, or a canary

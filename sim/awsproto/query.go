@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"flightdeck/sim/internal/faultkind"
+	"github.com/airside-dev/flightdeck/sim/internal/faultkind"
 )
 
 // awsQuery (Elastic Beanstalk 2010-12-01, ELBv2 2015-12-01): form POST with

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // How long a rolling deploy takes over one batch of instances, and an

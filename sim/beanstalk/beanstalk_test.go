@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/internal/loop"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/internal/loop"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)

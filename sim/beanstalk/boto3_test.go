@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/sim"
-	"flightdeck/sim/simtest"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/simtest"
 )
 
 // TestBoto3ParsesTheAnswers: boto3 (botocore's Elastic Beanstalk model)

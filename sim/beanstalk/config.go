@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
 )
 
 // DescribeConfigurationSettings: an environment's deployed option

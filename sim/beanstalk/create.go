@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // CreateApplication, CreateEnvironment and DescribeApplications, calls

@@ -5,8 +5,8 @@ import (
 	"slices"
 	"time"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // DescribeInstancesHealth: each instance of an environment with enhanced

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // The platform every simulated environment runs.

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // The job engine. Every unexported method expects the loop held.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // LogStep is one step of a job's log: its name, its lines with the time

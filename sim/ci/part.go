@@ -22,7 +22,7 @@ import (
 	"slices"
 	"time"
 
-	"flightdeck/sim/internal/loop"
+	"github.com/airside-dev/flightdeck/sim/internal/loop"
 )
 
 // Deployer is how a deploy job reaches what it deploys to, as its script

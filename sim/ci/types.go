@@ -5,7 +5,7 @@ import (
 	"slices"
 	"time"
 
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // Person is a commit author, pipeline trigger or approver.

@@ -45,11 +45,11 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/ci"
-	"flightdeck/sim/internal/faultkind"
-	"flightdeck/sim/internal/ids"
-	"flightdeck/sim/internal/loop"
-	"flightdeck/sim/internal/rest"
+	"github.com/airside-dev/flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/internal/faultkind"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/internal/loop"
+	"github.com/airside-dev/flightdeck/sim/internal/rest"
 )
 
 // circlePageSize is how many items a CircleCI list page holds.

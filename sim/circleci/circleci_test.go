@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/ci"
 )
 
 // The world's run states map onto CircleCI's job and workflow enums (the

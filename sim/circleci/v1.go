@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/ci"
-	"flightdeck/sim/internal/rest"
+	"github.com/airside-dev/flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/internal/rest"
 )
 
 // API v1.1, the one CircleCI API that gives a job's step output: the

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
 )
 
 // botocoreResult is a MetricDataResult as botocore parsed it.

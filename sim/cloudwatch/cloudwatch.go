@@ -20,9 +20,9 @@ import (
 	"sync"
 	"time"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/internal/faultkind"
-	"flightdeck/sim/internal/loop"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/internal/faultkind"
+	"github.com/airside-dev/flightdeck/sim/internal/loop"
 )
 
 // PathPrefix routes here; the operation follows it.

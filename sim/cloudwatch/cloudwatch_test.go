@@ -17,7 +17,7 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/encoding/cbor"
 
-	"flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
 )
 
 var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)

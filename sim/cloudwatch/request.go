@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/smithy-go/encoding/cbor"
 
-	"flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
 )
 
 // Limits GetMetricData keeps (the API reference: 500 queries a call,

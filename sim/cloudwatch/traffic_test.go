@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/sim/cloudwatch"
+	"github.com/airside-dev/flightdeck/sim/cloudwatch"
 )
 
 // sums is the traffic of tg over the hour before t0.

@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/internal/faultkind"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/internal/faultkind"
 )
 
 // ECS over awsJson1_1: POST /, X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>,

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // The ECS state: clusters, services, task definition families, service

@@ -16,8 +16,8 @@ import (
 	"slices"
 	"strings"
 
-	"flightdeck/sim/internal/ids"
-	"flightdeck/sim/internal/loop"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/internal/loop"
 )
 
 // Part is the ECS service of one world.

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // Task sets: how services whose deployment controller is CODE_DEPLOY or

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
 )
 
 // The answers' shapes, as botocore's model names their members. Every

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/sim"
-	"flightdeck/sim/simtest"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/simtest"
 )
 
 // TestBoto3ParsesTheAnswers: boto3 (botocore's ELBv2 model) sends every

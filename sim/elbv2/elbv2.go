@@ -19,9 +19,9 @@ import (
 	"strconv"
 	"strings"
 
-	"flightdeck/sim/awsproto"
-	"flightdeck/sim/internal/faultkind"
-	"flightdeck/sim/internal/loop"
+	"github.com/airside-dev/flightdeck/sim/awsproto"
+	"github.com/airside-dev/flightdeck/sim/internal/faultkind"
+	"github.com/airside-dev/flightdeck/sim/internal/loop"
 )
 
 // The request Version that routes here, and the namespace of the answers.

@@ -5,7 +5,7 @@ import (
 	"maps"
 	"time"
 
-	"flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
 )
 
 // DrainFor is how long a target stays "draining" after its task is gone:

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"flightdeck/sim/internal/loop"
+	"github.com/airside-dev/flightdeck/sim/internal/loop"
 )
 
 type fakeTargets map[string][]Task

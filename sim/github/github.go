@@ -61,10 +61,10 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/ci"
-	"flightdeck/sim/internal/ids"
-	"flightdeck/sim/internal/loop"
-	"flightdeck/sim/internal/rest"
+	"github.com/airside-dev/flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/internal/ids"
+	"github.com/airside-dev/flightdeck/sim/internal/loop"
+	"github.com/airside-dev/flightdeck/sim/internal/rest"
 )
 
 // Part is GitHub's REST API over one world's CI part.

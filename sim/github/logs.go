@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/ci"
 )
 
 // Job logs: GET …/actions/jobs/{id}/logs answers 302 with a short-lived

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/sim/internal/faultkind"
-	"flightdeck/sim/internal/rest"
+	"github.com/airside-dev/flightdeck/sim/internal/faultkind"
+	"github.com/airside-dev/flightdeck/sim/internal/rest"
 )
 
 // GitHub's conditional requests and rate limits, as the REST API documents

@@ -11,7 +11,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 
-	"flightdeck/sim/ci"
+	"github.com/airside-dev/flightdeck/sim/ci"
 )
 
 // The GitHub Actions services' workflow files. Each service's repository

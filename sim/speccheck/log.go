@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"sync"
 
-	"flightdeck/sim/internal/tee"
+	"github.com/airside-dev/flightdeck/sim/internal/tee"
 )
 
 // Violation is one way a request or a response broke its spec.

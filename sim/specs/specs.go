@@ -19,7 +19,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"flightdeck/sim/speccheck"
+	"github.com/airside-dev/flightdeck/sim/speccheck"
 )
 
 // The published API descriptions the sim is held to. They are copies kept

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"flightdeck/sim"
-	"flightdeck/sim/specs"
+	"github.com/airside-dev/flightdeck/sim"
+	"github.com/airside-dev/flightdeck/sim/specs"
 )
 
 // recordingTB stands in for a *testing.T to see what Check reports.

@@ -11,11 +11,11 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"flightdeck/providers/audit"
-	"flightdeck/ui/format"
-	"flightdeck/ui/keys"
-	"flightdeck/ui/screen"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/ui/format"
+	"github.com/airside-dev/flightdeck/ui/keys"
+	"github.com/airside-dev/flightdeck/ui/screen"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // LoadedMsg answers one read of the log; ID drops answers to a view that

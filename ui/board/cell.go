@@ -5,10 +5,10 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/termsafe"
-	"flightdeck/ui/format"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/termsafe"
+	"github.com/airside-dev/flightdeck/ui/format"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // cell renders one environment of one service in exactly w cells. Colour is

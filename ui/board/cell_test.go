@@ -9,9 +9,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
-	"flightdeck/model"
-	"flightdeck/ui/keys"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/ui/keys"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // A canary on a listener is steady as ECS sees it; the cell still says it

@@ -3,10 +3,10 @@ package board
 import (
 	"strconv"
 
-	"flightdeck/model"
-	"flightdeck/termsafe"
-	"flightdeck/ui/screen"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/termsafe"
+	"github.com/airside-dev/flightdeck/ui/screen"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // driftLabel summarises how far apart a service's environments are: the

@@ -15,10 +15,10 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
 
-	"flightdeck/model"
-	"flightdeck/ui/keys"
-	"flightdeck/ui/screen"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/ui/keys"
+	"github.com/airside-dev/flightdeck/ui/screen"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)

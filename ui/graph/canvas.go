@@ -6,8 +6,8 @@ import (
 
 	"github.com/mattn/go-runewidth"
 
-	"flightdeck/ui/format"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/ui/format"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // Directions a line leaves a cell in.

@@ -32,9 +32,9 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/ui/format"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/ui/format"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // Options are what the caller knows about the room and the time.

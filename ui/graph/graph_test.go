@@ -13,10 +13,10 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
 
-	"flightdeck/model"
-	"flightdeck/ui/format"
-	"flightdeck/ui/internal/workflows"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/ui/format"
+	"github.com/airside-dev/flightdeck/ui/internal/workflows"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 var t0 = time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)

@@ -4,9 +4,9 @@ import (
 	"strings"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/ui/format"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/ui/format"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // label is the text of one job's box: its name, and below it the status

@@ -4,9 +4,9 @@ import (
 	"slices"
 	"time"
 
-	"flightdeck/model"
-	"flightdeck/ui/format"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/ui/format"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // Plan keeps one workflow's graph between frames, so a frame costs the

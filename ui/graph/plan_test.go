@@ -11,8 +11,8 @@ import (
 
 	"github.com/muesli/termenv"
 
-	"flightdeck/model"
-	"flightdeck/ui/internal/workflows"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/ui/internal/workflows"
 )
 
 // rendered is what Render draws of jobs, the reference a plan's windows

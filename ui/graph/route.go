@@ -3,7 +3,7 @@ package graph
 import (
 	"slices"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // rowPlan puts rows on lines. A row holding a job is four lines (top

@@ -15,12 +15,12 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"flightdeck/model"
-	"flightdeck/providers"
-	"flightdeck/ui/format"
-	"flightdeck/ui/keys"
-	"flightdeck/ui/screen"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
+	"github.com/airside-dev/flightdeck/ui/format"
+	"github.com/airside-dev/flightdeck/ui/keys"
+	"github.com/airside-dev/flightdeck/ui/screen"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // LoadedMsg answers one history request; ID drops answers to a picker that

@@ -14,7 +14,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/help"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Context is what a screen reads and does not own. It is built afresh for

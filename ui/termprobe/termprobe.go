@@ -8,7 +8,7 @@
 // a headless command's output. This package's init tells lipgloss the
 // answer first, so that init asks nothing. It runs before Bubble Tea's
 // because Go initialises packages in import-path order among those whose
-// imports are ready (the spec, "Package initialization"): "flightdeck/…"
+// imports are ready (the spec, "Package initialization"): "github.com/airside-dev/flightdeck/…"
 // sorts before "github.com/charmbracelet/bubbletea", and lipgloss, the
 // only import here, is initialised before either. commands imports this
 // package; TestNoTerminalQueryAtStart (commands/terminal_test.go) fails if the order

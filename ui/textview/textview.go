@@ -12,9 +12,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/ansi"
 
-	"flightdeck/ui/keys"
-	"flightdeck/ui/screen"
-	"flightdeck/ui/theme"
+	"github.com/airside-dev/flightdeck/ui/keys"
+	"github.com/airside-dev/flightdeck/ui/screen"
+	"github.com/airside-dev/flightdeck/ui/theme"
 )
 
 // Decision is what a key asked the root model to do.

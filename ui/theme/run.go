@@ -1,6 +1,6 @@
 package theme
 
-import "flightdeck/model"
+import "github.com/airside-dev/flightdeck/model"
 
 // Glyphs for CI run states that deployments do not have.
 const (

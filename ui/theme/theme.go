@@ -6,7 +6,7 @@ package theme
 import (
 	"github.com/charmbracelet/lipgloss"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Glyphs pair with colour so that meaning survives NO_COLOR and colour

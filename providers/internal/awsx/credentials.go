@@ -5,7 +5,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"flightdeck/secret"
+	"github.com/airside-dev/flightdeck/secret"
 )
 
 // secretCredentials hands the SDK its credentials and tells package secret

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"flightdeck/model"
+	"github.com/airside-dev/flightdeck/model"
 )
 
 // Monorepo is a monorepo's release workflow of 5·services+5 jobs, as of
