@@ -18,7 +18,6 @@ import (
 	"github.com/airside-dev/flightdeck/providers"
 	"github.com/airside-dev/flightdeck/providers/action"
 	"github.com/airside-dev/flightdeck/providers/audit"
-	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // target is one configured environment, resolved from the command line.
@@ -255,7 +254,9 @@ func (s *session) report(a model.Action, res *action.Result, err error) {
 		r.Error = err.Error()
 	}
 	if s.g.json {
-		_ = termsafe.EncodeJSON(s.io.out, r)
+		if err := s.g.emitJSON(s.io.out, r); err != nil {
+			fmt.Fprintln(s.io.err, "flightdeck:", err)
+		}
 		return
 	}
 	out := s.io.out

@@ -13,7 +13,6 @@ import (
 
 	"github.com/airside-dev/flightdeck/model"
 	"github.com/airside-dev/flightdeck/providers"
-	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // statusOptions are status's flags.
@@ -56,7 +55,7 @@ func runStatus(ctx context.Context, g *globals, io streams, o statusOptions) err
 	defer w.close()
 	snap := pollOnce(ctx, w, o.timeout, g.now)
 	if g.json {
-		if err := termsafe.EncodeJSON(io.out, snap); err != nil {
+		if err := g.emitJSON(io.out, snap); err != nil {
 			return err
 		}
 	} else {
