@@ -152,6 +152,10 @@ func (s *session) act(ctx context.Context, plan action.Plan, f actionFlags) erro
 		if note := s.shipNote(ctx, a); note != "" {
 			fmt.Fprintln(s.io.err, note)
 		}
+		if (s.g.dryRun || s.g.yes) && a.Kind == model.ActionPromote && plan.Note != "" {
+			// No prompt shows it: what the planner warns of is said anyway.
+			fmt.Fprintln(s.io.err, plan.Note)
+		}
 	}
 	if !s.g.dryRun && !s.g.yes {
 		if err := confirm(s.io, plan); err != nil {

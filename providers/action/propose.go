@@ -176,7 +176,7 @@ func (p *Pipeline) shapePromote(snap *model.Snapshot, svc *model.ServiceState, a
 		notes = append(notes, reg)
 	}
 	if g := WaitingFor(snap, svc, a); g != nil {
-		notes = append(notes, fmt.Sprintf("the gate %s (%s) still waits to deploy %s to %s: after this promotion it would deploy it again; reject it after (flightdeck %s %s %s, or promote --cancel-gate)",
+		notes = append(notes, fmt.Sprintf("the gate %s (%s) waits to deploy %s to %s too: once this promotion lands, approving it would deploy it again; reject it after (reject on the gate, flightdeck %s %s %s, or promote --cancel-gate)",
 			g.Gate, g.Provider, model.ShortSHA(g.SHA), dstName, model.ActionReject, svc.Name, g.ID))
 	}
 	return a, Seen(dst), strings.Join(notes, "; "), ""
