@@ -438,6 +438,7 @@ func (s *session) followGate(ctx context.Context, read func(context.Context) (*m
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	last := "not read yet"
+	pr := s.progress(actsOn(a))
 	for {
 		snap, err := read(ctx)
 		if err != nil {
@@ -449,6 +450,7 @@ func (s *session) followGate(ctx context.Context, read func(context.Context) (*m
 			}
 			last = shows
 		}
+		pr.show(last)
 		select {
 		case <-ctx.Done():
 			return &exitError{code: exitFailed, err: fmt.Errorf("gave up waiting after %s; %s is %s", timeout, actsOn(a), last)}

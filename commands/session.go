@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -319,8 +320,10 @@ func (s *session) follow(ctx context.Context, a model.Action, timeout time.Durat
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := target{key: a.Key()}
+	pr := s.progress(actsOn(a))
 	for {
 		e, err := s.live(ctx, t)
+		pr.show(envProgress(e, err))
 		if err == nil {
 			if l := action.Landed(a, e); l.Done {
 				if l.Err != nil {
@@ -342,6 +345,66 @@ func (s *session) follow(ctx context.Context, a model.Action, timeout time.Durat
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+// waitProgress is what --wait prints on stderr while it waits: a line
+// each time what it reads changes, and a heartbeat with the time waited
+// when nothing has for heartbeatEvery, so a wait is never silent. Lines
+// go through the stream's termsafe writer (outside text: states, job
+// names). With --json they go to stderr as well: stdout keeps the JSON.
+type waitProgress struct {
+	w      io.Writer
+	what   string
+	now    func() time.Time
+	start  time.Time
+	last   string
+	lastAt time.Time
+}
+
+// heartbeatEvery is how long --wait stays quiet when nothing changes.
+const heartbeatEvery = 10 * time.Second
+
+func (s *session) progress(what string) *waitProgress {
+	now := s.g.now
+	return &waitProgress{w: s.io.err, what: what, now: now, start: now()}
+}
+
+func (p *waitProgress) show(state string) {
+	now := p.now()
+	elapsed := now.Sub(p.start).Round(time.Second)
+	switch {
+	case state != p.last:
+		fmt.Fprintf(p.w, "waiting %s: %s: %s\n", elapsed, p.what, state)
+	case now.Sub(p.lastAt) >= heartbeatEvery:
+		fmt.Fprintf(p.w, "waiting %s: %s: still %s\n", elapsed, p.what, state)
+	default:
+		return
+	}
+	p.last, p.lastAt = state, now
+}
+
+// envProgress is one environment as --wait reports it: state, the
+// deploy's stage (batch, rollback), running/desired, a canary's weight.
+func envProgress(e model.EnvStatus, err error) string {
+	if err != nil {
+		return "unreadable: " + providers.OneLine(err.Error(), 200)
+	}
+	state := strings.ReplaceAll(string(e.State), "_", " ")
+	if d := e.Deployment; d != nil && e.Moving() {
+		state += ", " + e.Rollout()
+		if d.Rollback != "" {
+			state += ", rollback " + strings.ReplaceAll(string(d.Rollback), "_", " ")
+		}
+	} else {
+		state += " on " + orDash(e.Version.Short())
+	}
+	if c := e.Canary; c != nil && (c.Weight > 0 || c.Stage != "") {
+		state += fmt.Sprintf(", canary %s at %d %%", c.Canary.Version.Short(), c.Weight)
+		if c.Stage != "" {
+			state += " (" + c.Stage + ")"
+		}
+	}
+	return state
 }
 
 func describe(e model.EnvStatus, err error) string {
