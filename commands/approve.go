@@ -350,7 +350,14 @@ func pickGate(service string, kind model.ActionKind, waiting []model.Gate, pipel
 		return model.Gate{}, usageErr("%d gates of %s are waiting; name the one to %s by its id:\n%s\nfor example: flightdeck %s %s %s",
 			len(fit), service, kind, listGates(fit), kind, service, fit[0].ID)
 	case strings.Contains(want, "/"):
-		return gateByID(service, pipelines, want), nil
+		if gt, ok := gateByID(service, pipelines, want); ok {
+			return gt, nil
+		}
+		ids := make([]string, len(waiting))
+		for i, gt := range waiting {
+			ids[i] = gt.ID
+		}
+		return model.Gate{}, usageErr("%s has no gate %q among its recent pipelines; waiting: %s", service, want, orNone(ids))
 	}
 	known := want == "" || isEnv || slices.Contains(gateNames(pipelines), want)
 	switch {
@@ -407,16 +414,18 @@ func waited(since time.Time) string {
 }
 
 // gateByID plans a gate the poll did not find waiting, from its id
-// ("<workflow id>/<approval request id>") and, when the workflow is among
-// the pipelines read, its commit and its approval job's name.
-func gateByID(service string, pipelines []model.Pipeline, id string) model.Gate {
+// ("<workflow id>/<approval request id>"), when its workflow is among the
+// pipelines read: its commit and its approval job's name. ok is false
+// for a workflow the pipelines do not hold: an id nobody can check.
+func gateByID(service string, pipelines []model.Pipeline, id string) (gt model.Gate, ok bool) {
 	wfID, _, _ := strings.Cut(id, "/")
-	gt := model.Gate{Service: service, Gate: id, ID: id, WorkflowID: wfID}
+	gt = model.Gate{Service: service, Gate: id, ID: id, WorkflowID: wfID}
 	for _, p := range pipelines {
 		for _, wf := range p.Workflows {
 			if wf.ID != wfID {
 				continue
 			}
+			ok = true
 			gt.Provider, gt.SHA, gt.Subject = p.Provider, p.SHA, p.Subject
 			var approvals []model.Job
 			for _, j := range wf.Jobs {
@@ -429,7 +438,7 @@ func gateByID(service string, pipelines []model.Pipeline, id string) model.Gate 
 			}
 		}
 	}
-	return gt
+	return gt, ok
 }
 
 // followGate polls the CI source until the planner's judgement says the

@@ -32,6 +32,10 @@ func TestApproveByEnvironment(t *testing.T) {
 	if code != exitRefused || !strings.Contains(stderr, "nothing waits to reach staging in orders; waiting: pause-production") {
 		t.Errorf("an environment no gate guards: exit %d: %s", code, stderr)
 	}
+	code, _, stderr = aw.run("approve", "api", "not-a-workflow/nor-a-request", "--yes")
+	if code != exitUsage || !strings.Contains(stderr, `api has no gate "not-a-workflow/nor-a-request" among its recent pipelines; waiting: `+g.ID) {
+		t.Errorf("an unknown gate id: exit %d: %s", code, stderr)
+	}
 	code, _, stderr = aw.run("approve", "orders", "prod", "--yes")
 	if code != exitUsage || !strings.Contains(stderr, `orders has no gate or environment "prod"`) || !strings.Contains(stderr, "environments: staging, production") {
 		t.Errorf("an unknown name: exit %d: %s", code, stderr)

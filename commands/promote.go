@@ -127,7 +127,7 @@ func runPromote(ctx context.Context, g *globals, io streams, o promoteOptions) e
 	case gate == nil:
 		return nil
 	case !o.cancelGate:
-		if !g.json {
+		if !g.json && !g.dryRun {
 			fmt.Fprintf(io.err, "the gate %s still waits to deploy %s to %s; to close it: flightdeck reject %s %s\n",
 				gate.Gate, model.ShortSHA(gate.SHA), to, svc.Name, gate.ID)
 		}
