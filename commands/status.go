@@ -24,9 +24,14 @@ func newStatusCmd(g *globals, io streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Poll everything once and print it (exit 1 if anything could not be read, 2 if the config names what does not exist)",
-		Long: `status polls every configured environment once and prints what runs where.
+		Long: `status polls every configured environment once and prints what runs where,
+and how each environment stands against the next one in promotion order
+(DRIFT: "↑ 3 ahead of production", "= production", "↓ 1 behind production",
+"≠ production" when the order cannot be told; the commits are counted by the
+repository host when the service names a repo, else by its pipelines).
 With --json it prints the snapshot in the documented JSON contract (see
-docs/architecture.md). After printing everything that could be read, it
+docs/json.md; each service's "drift" holds the same); --json FIELDS keeps
+those top-level fields, --jq EXPR filters it. After printing everything that could be read, it
 exits 2 when the config names something that does not exist (a cluster,
 service, application, environment, listener or target group: each line
 says what was found instead), else 1 when any environment or pipeline
