@@ -36,17 +36,25 @@ type jsonOutput struct {
 // jsonAll is what a bare --json sets: every field.
 const jsonAll = "*"
 
-// jsonShapes is the Go type each command prints as JSON (a list's
-// element for a list), from which its fields are read. The action
-// commands all print an actionReport.
+// jsonShapes is the Go type of each record a command prints as JSON (a
+// list's element for a list), from which its fields are read. The action
+// commands all print an actionReport. status's records, for a field list,
+// are its environments (statusRecords).
 var jsonShapes = map[string]any{
-	"status":  model.Snapshot{},
+	"status":  model.EnvStatus{},
 	"history": model.Revision{},
 	"audit":   audit.Record{},
 }
 
-// jsonFieldsOf lists the top-level fields of a command's JSON.
-func jsonFieldsOf(cmd *cobra.Command) []string { return jsonFields(reflect.TypeOf(jsonShape(cmd))) }
+// jsonFieldsOf lists the fields of a command's JSON records.
+func jsonFieldsOf(cmd *cobra.Command) []string {
+	fields := jsonFields(reflect.TypeOf(jsonShape(cmd)))
+	if cmd.Name() == "status" {
+		fields = append(fields, "service")
+		sort.Strings(fields)
+	}
+	return fields
+}
 
 func jsonShape(cmd *cobra.Command) any {
 	if v, ok := jsonShapes[cmd.Name()]; ok {
@@ -90,7 +98,7 @@ func (g *globals) registerJSON(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&g.jsonOut.jq, "jq", "", "filter the JSON through a jq expression (implies --json); strings print bare")
 	prev := cmd.PreRunE
 	cmd.PreRunE = func(c *cobra.Command, args []string) error {
-		if err := g.jsonOut.check(jsonShape(c)); err != nil {
+		if err := g.jsonOut.check(jsonFieldsOf(c)); err != nil {
 			return err
 		}
 		if g.jsonOut.jq != "" {
@@ -103,11 +111,10 @@ func (g *globals) registerJSON(cmd *cobra.Command) {
 	}
 }
 
-// check validates the field list against the shape's fields and parses
+// check validates the field list against the command's fields and parses
 // the jq expression: either wrong is a usage error naming what is valid.
-func (o *jsonOutput) check(shape any) error {
+func (o *jsonOutput) check(valid []string) error {
 	if len(o.fields) > 0 {
-		valid := jsonFields(reflect.TypeOf(shape))
 		var unknown []string
 		for _, f := range o.fields {
 			if !slices.Contains(valid, f) {
@@ -179,7 +186,8 @@ func (g *globals) emitJSON(w io.Writer, v any) error {
 		return err
 	}
 	if o.fields != nil {
-		doc = keepFields(doc, o.fields)
+		recs, names := records(doc)
+		doc = keepFields(recs, append(slices.Clone(o.fields), names...))
 	}
 	if o.query == nil {
 		return termsafe.EncodeJSON(w, doc)
@@ -246,6 +254,31 @@ func numbers(v any) any {
 		return f
 	}
 	return v
+}
+
+// records is what a field list picks from, and the fields kept with any
+// list: the document itself, except status's snapshot, whose records are
+// its environments, each named by "service" and "name" (gh keeps fields
+// of each record of a list, and "--json version,state" asks what runs
+// where; without the names one record could not be told from another).
+func records(doc any) (any, []string) {
+	snap, ok := doc.(map[string]any)
+	services, _ := snap["services"].([]any)
+	if !ok || services == nil {
+		return doc, nil
+	}
+	out := []any{}
+	for _, s := range services {
+		svc, _ := s.(map[string]any)
+		envs, _ := svc["environments"].([]any)
+		for _, e := range envs {
+			if env, ok := e.(map[string]any); ok {
+				env["service"] = svc["name"]
+				out = append(out, env)
+			}
+		}
+	}
+	return out, []string{"service", "name"}
 }
 
 // keepFields keeps only the named top-level fields of an object, or of

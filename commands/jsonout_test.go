@@ -13,18 +13,28 @@ import (
 func TestJSONFieldsAndJQ(t *testing.T) {
 	aw := newActionWorld(t)
 
-	// A field list keeps those top-level fields, as its own word or after =.
-	for _, args := range [][]string{{"status", "--json", "approvals,generated_at"}, {"status", "--json=approvals,generated_at"}} {
+	// status's records are its environments: a field list keeps those
+	// fields of each, with the service and the name that say which it is,
+	// as its own word or after =.
+	for _, args := range [][]string{{"status", "--json", "version,state"}, {"status", "--json=version,state"}} {
 		code, out, stderr := aw.run(args...)
 		if code != exitOK {
 			t.Fatalf("%v: exit %d: %s", args, code, stderr)
 		}
-		var doc map[string]json.RawMessage
-		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		var recs []map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(out), &recs); err != nil || len(recs) < 4 {
 			t.Fatalf("%v: %v\n%s", args, err, out)
 		}
-		if keys := jsonKeys(doc); !slices.Equal(keys, []string{"approvals", "generated_at"}) {
-			t.Errorf("%v kept %v", args, keys)
+		for _, r := range recs {
+			if keys := jsonKeys(r); !slices.Equal(keys, []string{"name", "service", "state", "version"}) {
+				t.Errorf("%v kept %v", args, keys)
+			}
+		}
+		var first struct{ Service, Name string }
+		_ = json.Unmarshal(recs[0]["service"], &first.Service)
+		_ = json.Unmarshal(recs[0]["name"], &first.Name)
+		if first.Service != "api" || first.Name == "" {
+			t.Errorf("%v: the first record is api's first environment: %+v", args, first)
 		}
 	}
 
@@ -48,8 +58,8 @@ func TestJSONFieldsAndJQ(t *testing.T) {
 	}
 
 	// An unknown field is exit 2 naming the valid ones, before anything runs.
-	code, _, stderr = aw.run("status", "--json", "version,state")
-	if code != exitUsage || !strings.Contains(stderr, "unknown JSON field(s) version, state") || !strings.Contains(stderr, "approvals, generated_at, services") {
+	code, _, stderr = aw.run("status", "--json", "version,services")
+	if code != exitUsage || !strings.Contains(stderr, "unknown JSON field(s) services") || !strings.Contains(stderr, "rollouts, service, since, stale, state") {
 		t.Errorf("unknown fields: exit %d, stderr %q", code, stderr)
 	}
 	before := len(aw.auditRecords())
@@ -108,9 +118,19 @@ func TestJSONFieldsCoverTheOutput(t *testing.T) {
 		return jsonFieldsOf(c)
 	}
 	_, out, _ := aw.run("status", "--json")
-	var st map[string]json.RawMessage
+	var st struct {
+		Services []struct {
+			Environments []map[string]json.RawMessage `json:"environments"`
+		} `json:"services"`
+	}
 	_ = json.Unmarshal([]byte(out), &st)
-	check("status", fields("status"), st)
+	envs := 0
+	for _, s := range st.Services {
+		for _, e := range s.Environments {
+			check("status", fields("status"), e)
+			envs++
+		}
+	}
 	_, out, _ = aw.run("history", "api", "production", "--json")
 	var revs []map[string]json.RawMessage
 	_ = json.Unmarshal([]byte(out), &revs)
@@ -124,8 +144,8 @@ func TestJSONFieldsCoverTheOutput(t *testing.T) {
 	_, out, _ = aw.run("audit", "--json")
 	var recs []map[string]json.RawMessage
 	_ = json.Unmarshal([]byte(out), &recs)
-	if len(st) == 0 || len(revs) == 0 || len(rep) == 0 || len(recs) == 0 {
-		t.Fatalf("every command printed JSON: %d %d %d %d", len(st), len(revs), len(rep), len(recs))
+	if envs == 0 || len(revs) == 0 || len(rep) == 0 || len(recs) == 0 {
+		t.Fatalf("every command printed JSON: %d %d %d %d", envs, len(revs), len(rep), len(recs))
 	}
 	for _, r := range recs {
 		check("audit", fields("audit"), r)

@@ -30,8 +30,10 @@ and how each environment stands against the next one in promotion order
 "≠ production" when the order cannot be told; the commits are counted by the
 repository host when the service names a repo, else by its pipelines).
 With --json it prints the snapshot in the documented JSON contract (see
-docs/json.md; each service's "drift" holds the same); --json FIELDS keeps
-those top-level fields, --jq EXPR filters it. After printing everything that could be read, it
+docs/json.md; each service's "drift" holds the same); --json FIELDS prints
+one record an environment with those fields and its service and name
+(--json version,state), --jq EXPR filters the snapshot. After printing
+everything that could be read, it
 exits 2 when the config names something that does not exist (a cluster,
 service, application, environment, listener or target group: each line
 says what was found instead), else 1 when any environment or pipeline
