@@ -283,6 +283,8 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 		return m.handleResize(msg), nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
+	case tea.MouseMsg:
+		return m.handleMouse(msg)
 	case startMsg:
 		return m, m.poll.startAll(m.opts.Context, m.opts.Now)
 	case fetchedMsg:
@@ -541,7 +543,28 @@ func (m Model) footer(front shown) string {
 			}
 		}
 	}
-	return " " + m.help.ShortHelpView(b)
+	// ? and quit are kept at the end whatever the width: a narrow
+	// footer's "…" cuts the keys before them.
+	var keep, rest []key.Binding
+	for _, k := range b {
+		switch k.Help() {
+		case m.km.Help.Help(), m.km.Quit.Help():
+			keep = append(keep, k)
+		default:
+			rest = append(rest, k)
+		}
+	}
+	h := m.help
+	tail := h.ShortHelpView(keep)
+	if tail == "" {
+		return " " + h.ShortHelpView(rest)
+	}
+	h.Width = max(1, m.width-2-ansi.StringWidth(tail)-ansi.StringWidth(h.ShortSeparator))
+	head := h.ShortHelpView(rest)
+	if head == "" {
+		return " " + tail
+	}
+	return " " + head + h.Styles.ShortSeparator.Render(h.ShortSeparator) + tail
 }
 
 // header shows the title, read-only badge, refresh age and the health of

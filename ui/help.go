@@ -42,9 +42,10 @@ func (m Model) helpLines(front shown) []string {
 	}
 	if len(off) > 0 {
 		lines = append(lines, "", m.st.PanelTitle.Render("Not available now"))
+		// The reason first, whole where it fits; then its keys.
 		for _, g := range off {
-			line := m.st.HelpKey.Render(strings.Join(g.keys, ", ")) + m.st.Dim.Render(" — "+g.why)
-			lines = append(lines, format.Truncate(line, max(10, m.width-2)))
+			lines = append(lines, format.Truncate(m.st.Dim.Render(g.why+":"), max(10, m.width-1)))
+			lines = append(lines, format.Truncate("  "+m.st.HelpKey.Render(strings.Join(g.keys, ", ")), max(10, m.width-1)))
 		}
 	}
 	lines = append(lines, "", m.st.PanelTitle.Render("Glyphs"))

@@ -22,7 +22,7 @@ func (m Model) ageStatus(before statusLine) Model {
 	switch {
 	case s.text == "":
 		return m
-	case s.text != before.text || s.tone != before.tone:
+	case s.text != before.text || s.tone != before.tone || s.at.IsZero():
 		m.status.at, m.status.on = m.now, m.screen
 		if m.status.at.IsZero() {
 			m.status.at = m.opts.Now()
