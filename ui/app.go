@@ -535,20 +535,19 @@ func (m Model) footer(front shown) string {
 	if m.full && m.act.phase != phaseConfirming {
 		b = []key.Binding{m.km.Up, m.km.Down, m.km.Help, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc/q", "close"))}
 	}
+	quitHere := m.km.Quit
 	if m.screen != screenBoard || m.full {
 		// q goes back off the board: say what quits there.
-		for i := range b {
-			if b[i].Help() == m.km.Quit.Help() {
-				b[i] = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
-			}
-		}
+		quitHere = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
 	}
 	// ? and quit are kept at the end whatever the width: a narrow
 	// footer's "…" cuts the keys before them.
 	var keep, rest []key.Binding
 	for _, k := range b {
 		switch k.Help() {
-		case m.km.Help.Help(), m.km.Quit.Help():
+		case m.km.Quit.Help():
+			keep = append(keep, quitHere)
+		case m.km.Help.Help():
 			keep = append(keep, k)
 		default:
 			rest = append(rest, k)

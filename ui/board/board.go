@@ -72,9 +72,7 @@ func (m Model) ShortHelp() []key.Binding {
 	if m.gates {
 		return []key.Binding{rehelp(k.Up, "↑↓", "choose gate"), k.Approve, k.Reject, rehelp(k.Focus, "tab/esc", "back to services"), k.Help, k.Quit}
 	}
-	// Help and quit before the rest of the tail, so a narrow footer's
-	// "…" never hides them.
-	return []key.Binding{k.Open, k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Filter, k.Focus, k.Help, k.Quit, k.Audit, k.Refresh}
+	return []key.Binding{k.Open, k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Filter, k.Focus, k.Audit, k.Refresh, k.Help, k.Quit}
 }
 
 // rehelp is b with other help words, enabled as b is.
