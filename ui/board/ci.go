@@ -80,6 +80,10 @@ func jobChain(st theme.Styles, wf model.Workflow, w int) string {
 		parts = parts[1:]
 		lead = st.P.Rolling.Wrap("●") + " … "
 	}
+	if len(parts) == 1 && format.Width(lead+parts[0]) > w {
+		// A narrow column keeps the job in play, not the lead.
+		return parts[0]
+	}
 	return lead + strings.Join(parts, " ")
 }
 
