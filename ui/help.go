@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
 
 	"github.com/airside-dev/flightdeck/ui/format"
 	"github.com/airside-dev/flightdeck/ui/theme"
@@ -18,7 +19,7 @@ import (
 func (m Model) helpLines(front shown) []string {
 	lines := []string{m.st.Title.Render("Keys")}
 	lines = append(lines, "")
-	lines = append(lines, strings.Split(m.help.FullHelpView(front.full), "\n")...)
+	lines = append(lines, m.keyColumns(front.full)...)
 	type group struct {
 		why  string
 		keys []string
@@ -64,6 +65,38 @@ func (m Model) helpLines(front shown) []string {
 		lines = append(lines, strings.Join(row, "   "))
 	}
 	return lines
+}
+
+// keyColumns lays the enabled keys out in columns, as many side by side
+// as the width holds, the rest below: a narrow terminal wraps them rather
+// than cutting them off.
+func (m Model) keyColumns(cols [][]key.Binding) []string {
+	h := m.help
+	h.Width = 0 // measured here, never cut
+	var out []string
+	var group [][]key.Binding
+	flush := func() {
+		if len(group) > 0 {
+			if len(out) > 0 {
+				out = append(out, "")
+			}
+			out = append(out, strings.Split(h.FullHelpView(group), "\n")...)
+		}
+		group = nil
+	}
+	for _, c := range cols {
+		if h.FullHelpView([][]key.Binding{c}) == "" {
+			continue // every key of it disabled: listed below
+		}
+		try := append(append([][]key.Binding(nil), group...), c)
+		if len(group) > 0 && lipgloss.Width(h.FullHelpView(try)) > m.width-1 {
+			flush()
+			try = [][]key.Binding{c}
+		}
+		group = try
+	}
+	flush()
+	return out
 }
 
 // helpView is the overlay scrolled to fit the body's height.

@@ -99,7 +99,15 @@ func TestTabChoosesTheGateToAnswer(t *testing.T) {
 	g2.Gate, g2.ID, g2.WorkflowID, g2.WaitingSince = "hold-staging", "wf-2/req-2", "wf-2", t0.Add(-time.Minute)
 	h.ci.gates = append(h.ci.gates, g2)
 	h.poll(t)
-	h.press(t, "tab", "down")
+	h.press(t, "j", "tab") // web has no gate: the oldest of all
+	if g := h.m.board.ChosenGate(h.m.snap); g == nil || g.ID != "wf-1/req-1" {
+		t.Errorf("tab from a service without gates should start on the oldest gate: %v", g)
+	}
+	h.press(t, "esc", "k", "tab") // api: its oldest gate first
+	if g := h.m.board.ChosenGate(h.m.snap); g == nil || g.ID != "wf-1/req-1" {
+		t.Errorf("tab should start on the selected service's oldest gate: %v", g)
+	}
+	h.press(t, "down")
 	out := view(h.m)
 	if !strings.Contains(out, "▸ api     hold-staging") || !strings.Contains(out, "↑↓ choose") {
 		t.Errorf("the panel should mark the chosen gate:\n%s", out)

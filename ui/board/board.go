@@ -124,10 +124,13 @@ func (m Model) Update(msg tea.KeyMsg, ctx screen.Context) (Model, tea.Cmd) {
 		m.col = min(max(0, len(envColumns(snap))-1), m.col+1)
 	case key.Matches(msg, m.km.Focus):
 		if len(snap.Approvals) > 0 {
-			m.gates = true
+			// Start on the gate a would answer from the table: the
+			// selected service's oldest, else the oldest of all.
+			m.gateID = snap.Approvals[0].ID
 			if g := m.chosen(snap); g != nil {
 				m.gateID = g.ID
 			}
+			m.gates = true
 		}
 	case key.Matches(msg, m.km.Filter):
 		m.filtering = true
