@@ -473,6 +473,9 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, cmd
 	default:
 		if key.Matches(msg, m.km.Open) {
+			if m.board.InGates() {
+				m.board = m.board.LeaveGates(m.snap) // the gate's service
+			}
 			m = m.openDetail()
 			return m, m.readCommits()
 		}

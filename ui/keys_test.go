@@ -112,7 +112,11 @@ func TestTabChoosesTheGateToAnswer(t *testing.T) {
 	if !strings.Contains(out, "▸ api     hold-staging") || !strings.Contains(out, "↑↓ choose") {
 		t.Errorf("the panel should mark the chosen gate:\n%s", out)
 	}
-	h.press(t, "a")
+	h.press(t, "j", "tab", "enter") // from web, enter on a gate opens its service
+	if h.m.screen != screenDetail || h.m.detail.Service() != "api" {
+		t.Errorf("enter on api's gate should open api, got %v %s", h.m.screen, h.m.detail.Service())
+	}
+	h.press(t, "esc", "k", "tab", "down", "a")
 	if out := view(h.m); !strings.Contains(out, "Approve api · hold-staging") {
 		t.Fatalf("a should answer the chosen gate:\n%s", out)
 	}

@@ -70,7 +70,7 @@ func (m Model) ShortHelp() []key.Binding {
 		return []key.Binding{k.Open, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")), k.Filter, k.Refresh, k.Help, k.Quit}
 	}
 	if m.gates {
-		return []key.Binding{rehelp(k.Up, "↑↓", "choose gate"), k.Approve, k.Reject, rehelp(k.Focus, "tab/esc", "back to services"), k.Help, k.Quit}
+		return []key.Binding{rehelp(k.Up, "↑↓", "choose gate"), k.Approve, k.Reject, rehelp(k.Open, "enter", "open its service"), rehelp(k.Focus, "tab/esc", "back to services"), k.Help, k.Quit}
 	}
 	return []key.Binding{k.Open, k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Filter, k.Focus, k.Audit, k.Refresh, k.Help, k.Quit}
 }
@@ -195,6 +195,16 @@ func (m Model) ChosenGate(snap *model.Snapshot) *model.Gate {
 		return nil
 	}
 	return m.chosen(snap)
+}
+
+// LeaveGates takes the keyboard back to the services with the chosen
+// gate's service selected (enter on a gate opens its service).
+func (m Model) LeaveGates(snap *model.Snapshot) Model {
+	if g := m.ChosenGate(snap); g != nil {
+		m = m.selectService(snap, g.Service)
+	}
+	m.gates = false
+	return m
 }
 
 // InGates reports whether the keyboard is in the waiting panel.
