@@ -268,3 +268,14 @@ func TestGoldenSizes(t *testing.T) {
 		})
 	}
 }
+
+// An unknown outcome's line gives way once a poll shows the action landed.
+func TestUnknownOutcomeResolvesWhenItLands(t *testing.T) {
+	h := newActionHarness(t, false)
+	a := model.Action{Kind: model.ActionRollback, Service: "api", Environment: "staging", To: model.Version{SHA: sha('a')}}
+	h.m.status = unknownStatus(a, errBoom)
+	h.m = fetchAll(t, h.m)
+	if out := view(h.m); strings.Contains(out, "Service unavailable") || !strings.Contains(out, "landed: staging runs aaaaaaa") {
+		t.Errorf("the line should say the rollback landed:\n%s", out)
+	}
+}
