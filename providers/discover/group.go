@@ -162,10 +162,11 @@ type split struct {
 	found   bool   // a stage word was found
 	colour  string // blue or green, when the name ends in one
 	standby bool   // the name ends in "standby"
+	canary  bool   // the name ends in "canary"
 }
 
 // splitName reads api-prod, prod-api, api_production, api-staging-blue,
-// shop-prod-standby; a name with no stage word comes back whole (less its
+// shop-prod-standby, basket-prod-canary; a name with no stage word comes back whole (less its
 // colour), with found false.
 func splitName(name string) split {
 	toks, seps := tokens(name)
@@ -179,6 +180,8 @@ qualifiers:
 			sp.colour = last
 		case last == "standby" && !sp.standby:
 			sp.standby = true
+		case last == "canary" && !sp.canary:
+			sp.canary = true
 		default:
 			break qualifiers
 		}
@@ -275,6 +278,7 @@ type entry struct {
 	qual    string // what else the name says, to tell two of one stage apart
 	colour  string
 	standby bool
+	canary  bool
 }
 
 // Group puts the targets into services by their names, each service's
@@ -336,17 +340,20 @@ func place(t Target) entry {
 	case ECS:
 		sp := splitName(t.Service)
 		_, rest, _ := clusterStage(t.Cluster)
-		e.qual = rest
+		e.qual, e.colour, e.canary = rest, sp.colour, sp.canary
 		if sp.found && sp.base != "" {
 			e.svc = sp.base
 			setStage(sp.stage)
 			return e
 		}
-		e.svc = t.Service
 		if st, _, ok := clusterStage(t.Cluster); ok {
+			// checkout-blue in a production cluster is checkout's
+			// production (one colour of it).
+			e.svc = sp.base
 			setStage(st)
 			return e
 		}
+		e.svc, e.colour, e.canary = t.Service, "", false
 		e.env.Name, e.env.Guessed, e.qual = t.Cluster, true, ""
 		return e
 	default:
@@ -408,6 +415,11 @@ func settle(es []entry) []Environment {
 			out = append(out, group[0].env)
 			continue
 		}
+		if pair, ok := ecsPair(group); ok {
+			taken[n] = true
+			out = append(out, pair)
+			continue
+		}
 		if pair, ok := bluegreen(group); ok {
 			taken[n] = true
 			out = append(out, pair)
@@ -459,6 +471,41 @@ func bluegreen(g []entry) (Environment, bool) {
 	env.Standby = standby.env.Target.Environment
 	env.Note = note
 	return env, true
+}
+
+// ecsPair makes one environment of two ECS services of one cluster and
+// stage that are a blue/green pair (checkout-blue, checkout-green) or a
+// service and its canary (basket, basket-canary): the config wants one
+// environment with a blue_green or canary block naming the load
+// balancer's listener and target groups, which discovery does not read.
+// The environment is the blue one (or the stable one), with a note.
+func ecsPair(g []entry) (Environment, bool) {
+	if len(g) != 2 {
+		return Environment{}, false
+	}
+	a, b := g[0], g[1]
+	ta, tb := a.env.Target, b.env.Target
+	if ta.Kind != ECS || tb.Kind != ECS || ta.Cluster != tb.Cluster || ta.Region != tb.Region {
+		return Environment{}, false
+	}
+	switch {
+	case a.colour != "" && b.colour != "" && a.colour != b.colour && !a.canary && !b.canary:
+		if a.colour != "blue" {
+			a, b = b, a
+		}
+		env := a.env
+		env.Note = a.env.Target.Service + " and " + b.env.Target.Service + " look like a blue/green pair: add a blue_green block (the listener and both target groups, docs/config.md) so the live colour is shown and switch works"
+		return env, true
+	case a.canary != b.canary && a.colour == "" && b.colour == "":
+		stable, canary := a, b
+		if a.canary {
+			stable, canary = b, a
+		}
+		env := stable.env
+		env.Note = canary.env.Target.Service + " looks like its canary: add a canary block (the listener, both target groups and the steps, docs/config.md) to follow and step it"
+		return env, true
+	}
+	return Environment{}, false
 }
 
 // distinguish names several environments that read as one stage apart:

@@ -28,6 +28,7 @@ func TestSplitName(t *testing.T) {
 		{"pre-prod-web", "web", "preprod", true, "", false},
 		{"web-preprod", "web", "preprod", true, "", false},
 		{"shop-prod-standby", "shop", "production", true, "", true},
+		{"basket-canary", "basket", "", false, "", false},
 		{"api-staging-blue", "api", "staging", true, "blue", false},
 		{"shop-blue", "shop", "", false, "blue", false},
 		{"checkout-uat", "checkout", "uat", true, "", false},
@@ -153,6 +154,14 @@ func TestGroup(t *testing.T) {
 		{"ecs and beanstalk in one service", []Target{
 			ecsT("staging", "shop"), ebT("shop", "shop-production", "shop.elasticbeanstalk.com"),
 		}, "shop: staging(staging/shop) production(shop/shop-production)!"},
+		{"ecs blue/green colours and a canary in the production cluster", []Target{
+			ecsT("staging", "checkout"), ecsT("production", "checkout-green"), ecsT("production", "checkout-blue"),
+			ecsT("staging", "basket"), ecsT("production", "basket"), ecsT("production", "basket-canary"),
+		}, "basket: staging(staging/basket) production(production/basket)!\n" +
+			"checkout: staging(staging/checkout) production(production/checkout-blue)!"},
+		{"ecs colours in the service name with its stage", []Target{
+			ecsT("shared", "api-prod-blue"), ecsT("shared", "api-prod-green"),
+		}, "api: production(shared/api-prod-blue)!"},
 		{"a service that has a stage's word inside", []Target{
 			ecsT("prod", "product-api"), ecsT("staging", "product-api"),
 		}, "product-api: staging(staging/product-api) production(prod/product-api)!"},

@@ -160,7 +160,7 @@ func renderCI(line func(int, string, ...any), s Service, h Header) {
 		case h.CIFailed[repo] != "":
 			why = h.CIFailed[repo]
 		default:
-			why = "neither .circleci/config.yml nor .github/workflows/ is in " + repo
+			why = "neither .circleci/config.yml nor .github/workflows/ is in " + repo + " (or the token cannot read it)"
 		}
 		if repo == "" {
 			line(4, "# ci: not set: %s (see services[].ci in docs/config.md)", comment(why))
