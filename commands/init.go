@@ -138,6 +138,7 @@ func runInit(ctx context.Context, g *globals, io streams, o initOptions) error {
 	h := discover.Header{Regions: found.Regions, Profile: o.profile, EndpointURL: o.endpointURL, Anonymous: o.anonymous,
 		GitHubAPIURL: o.githubAPIURL, Warnings: found.Warnings, Rejected: rejected,
 		Clusters: found.Clusters, Applications: found.Applications, Now: g.now()}
+	h.ECSServices, h.BeanstalkEnvironments = discover.Count(found.Targets)
 	h.CIUnread, h.CIFailed = detectCI(dctx, o, services)
 
 	out := discover.Render(services, h)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -200,6 +201,11 @@ func (d *discovery) cluster(ctx context.Context, client *awsecs.Client, region, 
 		}
 		arns = append(arns, out.ServiceArns...)
 	}
+	type pending struct {
+		t  Target
+		td string
+	}
+	var found []pending
 	for batch := range slices.Chunk(arns, 10) {
 		out, err := client.DescribeServices(ctx, &awsecs.DescribeServicesInput{Cluster: aws.String(clusterARN), Services: batch})
 		if err != nil {
@@ -210,7 +216,7 @@ func (d *discovery) cluster(ctx context.Context, client *awsecs.Client, region, 
 			// their images (no repository, no container).
 			d.warn("ECS cluster %s: ecs:DescribeServices: %s; %d service(s) are in the config without their repository", name, failure("ecs:DescribeServices", err), len(batch))
 			for _, a := range batch {
-				d.add(Target{Kind: ECS, Region: arnRegion(a, region), Cluster: name, Service: serviceName(a)})
+				found = append(found, pending{t: Target{Kind: ECS, Region: arnRegion(a, region), Cluster: name, Service: serviceName(a)}})
 			}
 			continue
 		}
@@ -222,20 +228,85 @@ func (d *discovery) cluster(ctx context.Context, client *awsecs.Client, region, 
 			if t.Service == "" {
 				t.Service = serviceName(aws.ToString(s.ServiceArn))
 			}
-			if td := aws.ToString(s.TaskDefinition); td != "" {
-				info, err := d.taskDef(ctx, client, td)
-				if err != nil {
-					if ctx.Err() != nil {
-						return ctx.Err()
-					}
-					d.warn("ECS service %s/%s: ecs:DescribeTaskDefinition: %s; its repository is not known", name, t.Service, failure("ecs:DescribeTaskDefinition", err))
-				}
-				info.apply(&t)
-			}
-			d.add(t)
+			found = append(found, pending{t: t, td: aws.ToString(s.TaskDefinition)})
 		}
 	}
+	var tds []string
+	for _, p := range found {
+		if p.td != "" && !slices.Contains(tds, p.td) {
+			tds = append(tds, p.td)
+		}
+	}
+	read := d.taskDefsOf(ctx, client, tds)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	denied := 0
+	for _, p := range found {
+		if p.td != "" {
+			r := read[p.td]
+			if r.err != nil {
+				if refused(r.err) {
+					denied++
+				} else {
+					d.warn("ECS service %s/%s: ecs:DescribeTaskDefinition: %s; its repository is not known", name, p.t.Service, failure("ecs:DescribeTaskDefinition", r.err))
+				}
+			}
+			r.td.apply(&p.t)
+		}
+		d.add(p.t)
+	}
+	if denied > 0 {
+		d.warn("ECS cluster %s: ecs:DescribeTaskDefinition: access denied: grant ecs:DescribeTaskDefinition; %d service(s) are in the config without their repository", name, denied)
+	}
 	return nil
+}
+
+// tdResult is a task definition read, or why not.
+type tdResult struct {
+	td  taskDef
+	err error
+}
+
+// taskDefWorkers bounds the task definitions read at once: a cluster's
+// services are read in parallel, politely.
+const taskDefWorkers = 8
+
+// taskDefsOf reads task definitions, each once per run, several at a time.
+func (d *discovery) taskDefsOf(ctx context.Context, client *awsecs.Client, arns []string) map[string]tdResult {
+	out := make(map[string]tdResult, len(arns))
+	var todo []string
+	for _, a := range arns {
+		if td, ok := d.taskDefs[a]; ok {
+			out[a] = tdResult{td: td}
+		} else {
+			todo = append(todo, a)
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	next := make(chan string)
+	for range min(taskDefWorkers, len(todo)) {
+		wg.Go(func() {
+			for a := range next {
+				td, err := readTaskDef(ctx, client, a)
+				mu.Lock()
+				out[a] = tdResult{td: td, err: err}
+				mu.Unlock()
+			}
+		})
+	}
+	for _, a := range todo {
+		next <- a
+	}
+	close(next)
+	wg.Wait()
+	for a, r := range out {
+		if r.err == nil {
+			d.taskDefs[a] = r.td
+		}
+	}
+	return out
 }
 
 func (d *discovery) add(t Target) {
@@ -265,10 +336,7 @@ const (
 	labelRevision = "org.opencontainers.image.revision"
 )
 
-func (d *discovery) taskDef(ctx context.Context, client *awsecs.Client, arn string) (taskDef, error) {
-	if td, ok := d.taskDefs[arn]; ok {
-		return td, nil
-	}
+func readTaskDef(ctx context.Context, client *awsecs.Client, arn string) (taskDef, error) {
 	out, err := client.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(arn)})
 	if err != nil {
 		return taskDef{}, err
@@ -279,7 +347,6 @@ func (d *discovery) taskDef(ctx context.Context, client *awsecs.Client, arn stri
 			td.containers = append(td.containers, containerOf(c))
 		}
 	}
-	d.taskDefs[arn] = td
 	return td, nil
 }
 

@@ -3,6 +3,7 @@ package discover
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,8 +81,10 @@ func TestDiscoverDemoWorld(t *testing.T) {
 	if len(failed) > 0 {
 		t.Errorf("CI not read: %v", failed)
 	}
-	out := Render(svcs, Header{Regions: found.Regions, EndpointURL: srv.URL, Anonymous: true, GitHubAPIURL: srv.URL + "/",
-		Clusters: found.Clusters, Applications: found.Applications, Now: t0, CIFailed: failed})
+	h := Header{Regions: found.Regions, EndpointURL: srv.URL, Anonymous: true, GitHubAPIURL: srv.URL + "/",
+		Clusters: found.Clusters, Applications: found.Applications, Now: t0, CIFailed: failed}
+	h.ECSServices, h.BeanstalkEnvironments = Count(found.Targets)
+	out := Render(svcs, h)
 	cfg := parseBack(t, out)
 	// The demo's CircleCI services' repositories hold no .circleci/config.yml
 	// (the sim serves only GitHub's workflow files), so their CI stays a hint.
@@ -100,7 +103,7 @@ func TestDiscoverDemoWorld(t *testing.T) {
 	if found.Clusters != 3 || found.Applications != 1 {
 		t.Errorf("counted %d clusters, %d applications; want 3, 1", found.Clusters, found.Applications)
 	}
-	for _, w := range []string{"# ci: not set: neither .circleci/config.yml nor .github/workflows/ is in acme/api", "#   project: gh/acme/api"} {
+	for _, w := range []string{"# Found 20 ECS service(s) in 3 cluster(s) and 3 Elastic Beanstalk environment(s) in 1 application(s),", "# ci: not set: neither .circleci/config.yml nor .github/workflows/ is in acme/api", "#   project: gh/acme/api"} {
 		if !strings.Contains(string(out), w) {
 			t.Errorf("no %q in\n%s", w, out)
 		}
@@ -190,5 +193,46 @@ func TestDiscoverNoCredentials(t *testing.T) {
 	_, err = Discover(context.Background(), Options{Profile: "work", EndpointURL: srv.URL, Getenv: func(k string) string { return env[k] }})
 	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "aws sso login --profile work") {
 		t.Errorf("SSO profile: %v", err)
+	}
+}
+
+// TestDiscoverNoRegion: no region from the flags, the environment or the
+// profile is an error of its own, before any call.
+func TestDiscoverNoRegion(t *testing.T) {
+	srv := simtest.Start(t, t0, sim.Options{Seed: 1, Scenario: sim.ScenarioEmpty})
+	if _, err := Discover(context.Background(), Options{EndpointURL: srv.URL, Anonymous: true}); !errors.Is(err, ErrNoRegion) {
+		t.Errorf("err %v, want ErrNoRegion", err)
+	}
+}
+
+// BenchmarkDiscoverDemo: the demo world (3 clusters, 20 ECS services, 3
+// Beanstalk environments) discovered, grouped and written, over loopback.
+func BenchmarkDiscoverDemo(b *testing.B) {
+	srv := simtest.Start(b, t0, sim.Options{Seed: 1})
+	ctx := context.Background()
+	for b.Loop() {
+		found, err := Discover(ctx, Options{Regions: []string{"us-east-1"}, EndpointURL: srv.URL, Anonymous: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		svcs, _ := Group(found.Targets)
+		if len(Render(svcs, Header{Regions: found.Regions})) == 0 {
+			b.Fatal("nothing written")
+		}
+	}
+}
+
+// BenchmarkGroup: a large account's names (1,200 services) grouped.
+func BenchmarkGroup(b *testing.B) {
+	var ts []Target
+	for i := range 400 {
+		for _, st := range []string{"dev", "staging", "prod"} {
+			ts = append(ts, ecsT(st, fmt.Sprintf("svc%03d", i)))
+		}
+	}
+	for b.Loop() {
+		if s, _ := Group(ts); len(s) != 400 {
+			b.Fatal(len(s))
+		}
 	}
 }

@@ -78,6 +78,18 @@ type Service struct {
 	CI *CI
 }
 
+// Count is how many ECS services and Beanstalk environments ts holds.
+func Count(ts []Target) (ecs, beanstalk int) {
+	for _, t := range ts {
+		if t.Kind == Beanstalk {
+			beanstalk++
+		} else {
+			ecs++
+		}
+	}
+	return ecs, beanstalk
+}
+
 // Rejected is a target left out, and why.
 type Rejected struct {
 	What string // the target's name, quoted as Go's %q would

@@ -23,8 +23,9 @@ type Header struct {
 	CIFailed map[string]string
 	Warnings []string
 	Rejected []Rejected
-	// Clusters, Applications: counts for the preamble.
-	Clusters, Applications int
+	// Counts of what was found, for the preamble.
+	Clusters, Applications             int
+	ECSServices, BeanstalkEnvironments int
 	Now                    time.Time
 }
 
@@ -37,19 +38,7 @@ func Render(services []Service, h Header) []byte {
 		fmt.Fprintf(&b, format, a...)
 		b.WriteByte('\n')
 	}
-	nECS, nEB := 0, 0
-	for _, s := range services {
-		for _, e := range s.Environments {
-			if e.Target.Kind == ECS {
-				nECS++
-			} else {
-				nEB++
-				if e.Standby != "" {
-					nEB++
-				}
-			}
-		}
-	}
+	nECS, nEB := h.ECSServices, h.BeanstalkEnvironments
 	line(0, "# flightdeck config, written by `flightdeck init` on %s.", h.Now.UTC().Format("2006-01-02 15:04 MST"))
 	line(0, "# Found %d ECS service(s) in %d cluster(s) and %d Elastic Beanstalk environment(s) in %d application(s),",
 		nECS, h.Clusters, nEB, h.Applications)
