@@ -26,7 +26,7 @@ type Header struct {
 	// Counts of what was found, for the preamble.
 	Clusters, Applications             int
 	ECSServices, BeanstalkEnvironments int
-	Now                    time.Time
+	Now                                time.Time
 }
 
 // Render writes the services as a commented flightdeck config, which
