@@ -43,6 +43,10 @@ func newInitCmd(g *globals, io streams) *cobra.Command {
     DescribeServices) and their task definitions (DescribeTaskDefinition),
     for the repository the image names in its org.opencontainers.image.source
     label and, when a task has several containers, which is the application;
+    services named NAME-blue and NAME-green, or NAME and NAME-canary, are one
+    environment, with the load balancer listener forwarding to both
+    (DescribeTargetGroups, DescribeListeners, DescribeRules): a blue_green
+    block, or a canary block commented out for you to choose its steps;
   - Elastic Beanstalk: applications and environments (DescribeApplications,
     DescribeEnvironments), blue/green twins told apart by their CNAMEs;
   - each repository's CI through GitHub's contents API, when a GitHub token is
@@ -135,8 +139,13 @@ func runInit(ctx context.Context, g *globals, io streams, o initOptions) error {
 		return fmt.Errorf("init: found no ECS service and no Elastic Beanstalk environment in %s (try --region); nothing was written", strings.Join(found.Regions, ", "))
 	}
 
+	// ECS blue/green pairs and canaries: their listener, from the load
+	// balancer. What cannot be read leaves a note in the file.
+	dopts := discover.Options{Regions: found.Regions, Profile: o.profile, EndpointURL: o.endpointURL, Anonymous: o.anonymous}
+	pairWarnings := discover.ResolvePairs(dctx, dopts, services)
+	printWarnings(io, pairWarnings)
 	h := discover.Header{Regions: found.Regions, Profile: o.profile, EndpointURL: o.endpointURL, Anonymous: o.anonymous,
-		GitHubAPIURL: o.githubAPIURL, Warnings: found.Warnings, Rejected: rejected,
+		GitHubAPIURL: o.githubAPIURL, Warnings: append(found.Warnings, pairWarnings...), Rejected: rejected,
 		Clusters: found.Clusters, Applications: found.Applications, Now: g.now()}
 	h.ECSServices, h.BeanstalkEnvironments = discover.Count(found.Targets)
 	h.CIUnread, h.CIFailed = detectCI(dctx, o, services)

@@ -228,6 +228,11 @@ func (d *discovery) cluster(ctx context.Context, client *awsecs.Client, region, 
 			if t.Service == "" {
 				t.Service = serviceName(aws.ToString(s.ServiceArn))
 			}
+			for _, lb := range s.LoadBalancers {
+				if g := aws.ToString(lb.TargetGroupArn); g != "" && !slices.Contains(t.TargetGroups, g) {
+					t.TargetGroups = append(t.TargetGroups, g)
+				}
+			}
 			found = append(found, pending{t: t, td: aws.ToString(s.TaskDefinition)})
 		}
 	}

@@ -73,6 +73,9 @@ func TestDiscoverDemoWorld(t *testing.T) {
 	if len(rejected) > 0 {
 		t.Errorf("rejected %v", rejected)
 	}
+	if ws := ResolvePairs(ctx, Options{Regions: []string{"us-east-1"}, EndpointURL: srv.URL, Anonymous: true}, svcs); len(ws) > 0 {
+		t.Errorf("pairs: %q", ws)
+	}
 	gh, err := githubactions.NewClient(githubactions.ClientOptions{APIURL: srv.URL + "/", Token: githubactions.NewToken("sim-token-for-init", "test"), NoCache: true})
 	if err != nil {
 		t.Fatal(err)
@@ -97,6 +100,17 @@ func TestDiscoverDemoWorld(t *testing.T) {
 		"shop[]: staging(shop/shop-staging@us-east-1) production(shop/shop-blue+shop-green@us-east-1)!\n" +
 		"web[acme/web,github-actions:deploy.yml]: staging(staging/web@us-east-1) production(production/web@eu-west-1)!\n" +
 		"worker[acme/worker,github-actions:deploy.yml]: staging(staging/worker@us-east-1) production(production/worker@eu-west-1)!"
+	// checkout's pair is the one the demo's own config has.
+	var checkout *config.Environment
+	for _, s := range cfg.Services {
+		if s.Name == "checkout" {
+			checkout = &s.Environments[1]
+		}
+	}
+	if checkout == nil || checkout.BlueGreen == nil || !strings.Contains(checkout.BlueGreen.ListenerARN, ":listener/app/checkout-prod/") ||
+		!strings.Contains(checkout.BlueGreen.BlueTargetGroupARN, ":targetgroup/checkout-blue/") || !strings.Contains(checkout.BlueGreen.GreenTargetGroupARN, ":targetgroup/checkout-green/") {
+		t.Errorf("checkout's production: %+v", checkout)
+	}
 	if got := services(cfg); got != want {
 		t.Errorf("config read back as\n%s\nwant\n%s\n\n%s", got, want, out)
 	}
@@ -119,7 +133,8 @@ func TestDiscoverDemoWorld(t *testing.T) {
 	if n := reqs["ecs:DescribeServices"]; n != 4 {
 		t.Errorf("%d DescribeServices calls, want 4", n)
 	}
-	for _, w := range []string{"checkout-blue and checkout-green look like a blue/green pair", "search-canary looks like its canary"} {
+	for _, w := range []string{"checkout-blue and checkout-green are a blue/green pair behind this listener", "search-canary is its canary behind this listener",
+		`#   listener_arn: "arn:aws:elasticloadbalancing:eu-west-1:`} {
 		if !strings.Contains(string(out), w) {
 			t.Errorf("no %q in\n%s", w, out)
 		}

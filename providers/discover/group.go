@@ -35,6 +35,9 @@ type Target struct {
 	// Containers are all of them, for the comment when it is not.
 	Container  string
 	Containers []string
+	// TargetGroups are the ECS service's load balancers' target group
+	// ARNs (DescribeServices' loadBalancers).
+	TargetGroups []string
 }
 
 // Name is how the target reads in messages: cluster/service or
@@ -59,6 +62,22 @@ type Environment struct {
 	Standby string
 	// Note says what Group could not decide, for a comment.
 	Note string
+	// Pair is an ECS blue/green pair or canary kept as this one
+	// environment (Target is its blue or stable side).
+	Pair *Pair
+}
+
+// Pair is two ECS services of one environment behind one load balancer
+// listener: blue and green, or stable and canary. ResolvePairs finds the
+// listener (or rule) forwarding to both target groups.
+type Pair struct {
+	Canary bool // stable and canary, else blue and green
+	// First is the blue (stable) service, Second the green (canary); the
+	// target groups are theirs, each the first of its service's.
+	First, Second             string
+	FirstGroup, SecondGroup   string
+	// Listener or Rule is the ARN found forwarding to both groups.
+	Listener, Rule string
 }
 
 // Protected reports a production stage: its actions should want the
@@ -329,6 +348,9 @@ func targetBad(t Target) string {
 		{"application name", t.Application}, {"environment name", t.Environment},
 		{"CNAME", t.CNAME}, {"container name", t.Container}, {"repository", t.Repo},
 	}
+	for _, g := range t.TargetGroups {
+		fields = append(fields, struct{ what, v string }{"target group", g})
+	}
 	for _, c := range t.Containers {
 		fields = append(fields, struct{ what, v string }{"container name", c})
 	}
@@ -506,7 +528,8 @@ func ecsPair(g []entry) (Environment, bool) {
 			a, b = b, a
 		}
 		env := a.env
-		env.Note = a.env.Target.Service + " and " + b.env.Target.Service + " look like a blue/green pair: add a blue_green block (the listener and both target groups, docs/config.md) so the live colour is shown and switch works"
+		env.Pair = &Pair{First: a.env.Target.Service, Second: b.env.Target.Service,
+			FirstGroup: firstOf(a.env.Target.TargetGroups), SecondGroup: firstOf(b.env.Target.TargetGroups)}
 		return env, true
 	case a.canary != b.canary && a.colour == "" && b.colour == "":
 		stable, canary := a, b
@@ -514,10 +537,18 @@ func ecsPair(g []entry) (Environment, bool) {
 			stable, canary = b, a
 		}
 		env := stable.env
-		env.Note = canary.env.Target.Service + " looks like its canary: add a canary block (the listener, both target groups and the steps, docs/config.md) to follow and step it"
+		env.Pair = &Pair{Canary: true, First: stable.env.Target.Service, Second: canary.env.Target.Service,
+			FirstGroup: firstOf(stable.env.Target.TargetGroups), SecondGroup: firstOf(canary.env.Target.TargetGroups)}
 		return env, true
 	}
 	return Environment{}, false
+}
+
+func firstOf(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
 }
 
 // distinguish names several environments that read as one stage apart:

@@ -199,6 +199,41 @@ func renderEnv(line func(int, string, ...any), e Environment, region string) {
 	case len(t.Containers) > 1:
 		line(10, "# container: NAME                   # which of %s carries the version?", comment(strings.Join(t.Containers, ", ")))
 	}
+	renderPair(line, e.Pair)
+}
+
+// renderPair writes an ECS pair's block: blue_green when its listener (or
+// rule) was found; a canary's commented out, as its steps are the team's
+// choice; else a note asking for the block.
+func renderPair(line func(int, string, ...any), p *Pair) {
+	if p == nil {
+		return
+	}
+	found := p.Listener != "" || p.Rule != ""
+	switch {
+	case !p.Canary && found:
+		line(8, "# %s and %s are a blue/green pair behind this listener: switch flips it", comment(p.First), comment(p.Second))
+		line(8, "blue_green:")
+		if p.Rule != "" {
+			line(10, "rule_arn: %s", scalar(p.Rule))
+		} else {
+			line(10, "listener_arn: %s", scalar(p.Listener))
+		}
+		line(10, "blue_target_group_arn: %s", scalar(p.FirstGroup))
+		line(10, "green_target_group_arn: %s", scalar(p.SecondGroup))
+	case !p.Canary:
+		line(8, "# %s and %s look like a blue/green pair: add a blue_green block (the listener and both target groups, docs/config.md) so the live colour is shown and switch works", comment(p.First), comment(p.Second))
+	case found && p.Listener != "":
+		line(8, "# %s is its canary behind this listener: to follow and step it, uncomment with your steps", comment(p.Second))
+		line(8, "# (percent of traffic at each promote)")
+		line(8, "# canary:")
+		line(8, "#   listener_arn: %s", scalar(p.Listener))
+		line(8, "#   stable_target_group_arn: %s", scalar(p.FirstGroup))
+		line(8, "#   canary_target_group_arn: %s", scalar(p.SecondGroup))
+		line(8, "#   steps: [10, 25, 50, 100]")
+	default:
+		line(8, "# %s looks like its canary: add a canary block (the listener, both target groups and the steps, docs/config.md) to follow and step it", comment(p.Second))
+	}
 }
 
 // pad puts a comment at column 40 of a line whose value part is n wide.

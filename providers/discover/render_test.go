@@ -123,6 +123,40 @@ func TestRenderCIHints(t *testing.T) {
 	}
 }
 
+func TestRenderPairs(t *testing.T) {
+	const tg = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/"
+	env := func(p *Pair) []Environment {
+		return []Environment{{Name: "production", rank: rankProduction, Target: ecsT("production", p.First), Pair: p}}
+	}
+	services := []Service{
+		{Name: "a", Environments: env(&Pair{First: "a-blue", Second: "a-green", FirstGroup: tg + "a-blue/1", SecondGroup: tg + "a-green/2",
+			Rule: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/lb/3/4/5"})},
+		{Name: "b", Environments: env(&Pair{First: "b-blue", Second: "b-green"})},
+		{Name: "c", Environments: env(&Pair{Canary: true, First: "c", Second: "c-canary", FirstGroup: tg + "c/1", SecondGroup: tg + "c-canary/2",
+			Listener: "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/lb/3/4"})},
+	}
+	out := Render(services, Header{Regions: []string{"eu-west-1"}})
+	cfg := parseBack(t, out)
+	if bg := cfg.Services[0].Environments[0].BlueGreen; bg == nil || bg.RuleARN != services[0].Environments[0].Pair.Rule ||
+		bg.BlueTargetGroupARN != tg+"a-blue/1" || bg.GreenTargetGroupARN != tg+"a-green/2" {
+		t.Errorf("a's blue_green read back as %+v", bg)
+	}
+	if cfg.Services[1].Environments[0].BlueGreen != nil || cfg.Services[2].Environments[0].Canary != nil {
+		t.Errorf("a block written where only a note belongs")
+	}
+	for _, w := range []string{"b-blue and b-green look like a blue/green pair: add a blue_green block",
+		"# c-canary is its canary behind this listener", "#   canary_target_group_arn: \"" + tg + "c-canary/2\"", "#   steps: [10, 25, 50, 100]"} {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("no %q in\n%s", w, out)
+		}
+	}
+	// The commented canary block, uncommented, is a valid canary.
+	un := strings.NewReplacer("        # canary:", "        canary:", "        #   ", "          ").Replace(string(out))
+	if c := parseBack(t, []byte(un)).Services[2].Environments[0].Canary; c == nil || len(c.Steps) != 4 {
+		t.Errorf("uncommented canary: %+v", c)
+	}
+}
+
 func TestScalar(t *testing.T) {
 	for _, s := range []string{"api", "yes", "No", "1", "1.5", "-x", "a b", "a:b", "x#y", `q"`, `\`, "\u00e9", "\x1b", "\u202e", "\U0001F600", "\t", "e1", "0o17", "2024-01-01"} {
 		out := []byte("services:\n  - name: " + scalar(s) + "\n    environments:\n      - name: e\n        ecs: {cluster: c, service: s}\n")
