@@ -74,8 +74,8 @@ type Pair struct {
 	Canary bool // stable and canary, else blue and green
 	// First is the blue (stable) service, Second the green (canary); the
 	// target groups are theirs, each the first of its service's.
-	First, Second             string
-	FirstGroup, SecondGroup   string
+	First, Second           string
+	FirstGroup, SecondGroup string
 	// Listener or Rule is the ARN found forwarding to both groups.
 	Listener, Rule string
 }
