@@ -175,6 +175,33 @@ func TestDiscoverDeniedBeanstalk(t *testing.T) {
 	}
 }
 
+// TestResolvePairsDenied: a load balancer that cannot be read leaves the
+// pair as a note, and says which permission is missing.
+func TestResolvePairsDenied(t *testing.T) {
+	srv := simtest.Start(t, t0, sim.Options{Seed: 1})
+	o := Options{Regions: []string{"us-east-1"}, EndpointURL: srv.URL, Anonymous: true}
+	found, err := Discover(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcs, _ := Group(found.Targets)
+	srv.World.SetFault("elbv2", sim.Fault{DenyRate: 1})
+	ws := ResolvePairs(context.Background(), o, svcs)
+	if len(ws) != 3 {
+		t.Fatalf("warnings %q, want one for each of checkout, basket and search", ws)
+	}
+	for _, w := range ws {
+		if !strings.Contains(w, "elasticloadbalancing:DescribeTargetGroups: access denied: grant elasticloadbalancing:DescribeTargetGroups") {
+			t.Errorf("warning %q", w)
+		}
+	}
+	out := string(Render(svcs, Header{Regions: found.Regions, Warnings: ws}))
+	parseBack(t, []byte(out))
+	if strings.Contains(out, "blue_green:") || !strings.Contains(out, "checkout-blue and checkout-green look like a blue/green pair") {
+		t.Errorf("an unread pair should be a note:\n%s", out)
+	}
+}
+
 // TestDiscoverNoCredentials: before any call, a run with no credentials
 // says what the chain looked at and how to set them.
 func TestDiscoverNoCredentials(t *testing.T) {
