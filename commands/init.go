@@ -123,7 +123,7 @@ func runInit(ctx context.Context, g *globals, io streams, o initOptions) error {
 	var ce *discover.CredentialsError
 	switch {
 	case errors.As(err, &ce):
-		return &exitError{code: exitUsage, err: fmt.Errorf("init: %w\nNothing was written.", err)}
+		return &exitError{code: exitUsage, err: fmt.Errorf("init: %w\nNothing was written: run init again once credentials are set.", err)}
 	case errors.Is(err, discover.ErrNoRegion):
 		return &exitError{code: exitUsage, err: fmt.Errorf("init: %w. Nothing was written.", err)}
 	case err != nil:

@@ -61,7 +61,8 @@ type CredentialsError struct {
 
 func (e *CredentialsError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "no usable AWS credentials: %v\n", e.Err)
+	b.WriteString("no usable AWS credentials, so nothing was read.\n")
+	fmt.Fprintf(&b, "The AWS SDK said: %v\n", e.Err)
 	if len(e.Tried) > 0 {
 		b.WriteString("The AWS SDK's default chain looked at, in order:\n")
 		for _, t := range e.Tried {
