@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,6 +106,11 @@ func runInit(ctx context.Context, g *globals, io streams, o initOptions) error {
 	}
 	if o.force && !g.yes {
 		return usageErr("--force replaces an existing file only with --yes (without --yes, init asks)")
+	}
+	for flag, u := range map[string]string{"--endpoint-url": o.endpointURL, "--github-api-url": o.githubAPIURL} {
+		if u != "" && !httpURL(u) {
+			return usageErr("%s %q is not an http(s) URL", flag, u)
+		}
 	}
 	printOnly := o.print || g.dryRun
 	path, err := initOutput(o.output, g.configPath, os.Getenv)
@@ -237,6 +243,11 @@ func initOutput(output, configFlag string, getenv func(string) string) (string, 
 		return "", errors.New("no place to write the config: HOME is not set; pass --output FILE")
 	}
 	return filepath.Join(home, ".config", "flightdeck", "config.yaml"), nil
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 func fileExists(path string) bool {

@@ -195,6 +195,21 @@ func TestInitNoCredentials(t *testing.T) {
 	}
 }
 
+func TestInitBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"init", "--endpoint-url", "localhost:4566", "--print"},
+		{"init", "--github-api-url", "ftp://x/", "--print"},
+		{"init", "--timeout", "0s", "--print"},
+		{"init", "--force"},
+		{"init", "extra"},
+	} {
+		code, out, stderr := runCmd(t, args...)
+		if code != exitUsage || out != "" {
+			t.Errorf("%v: exit %d, stdout %q: %s", args, code, out, stderr)
+		}
+	}
+}
+
 func TestInitOutputPath(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 	for _, c := range []struct {
