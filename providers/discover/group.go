@@ -359,8 +359,9 @@ func targetBad(t Target) string {
 			return "its " + f.what + " " + why
 		}
 	}
-	if t.Kind == ECS && (t.Cluster == "" || t.Service == "") || t.Kind == Beanstalk && (t.Application == "" || t.Environment == "") {
-		return "it has no name"
+	blank := func(s string) bool { return strings.TrimSpace(s) == "" }
+	if t.Kind == ECS && (blank(t.Cluster) || blank(t.Service)) || t.Kind == Beanstalk && (blank(t.Application) || blank(t.Environment)) {
+		return "it has no name (or a blank one)"
 	}
 	return ""
 }
@@ -368,6 +369,25 @@ func targetBad(t Target) string {
 // place reads a target's names: which service it belongs to, and which
 // of its environments it is.
 func place(t Target) entry {
+	e := placeNames(t)
+	// What is left of a name once its stage and colour are taken may be
+	// blank (a service named "-prod"): then the name is kept whole.
+	if strings.TrimSpace(e.svc) == "" {
+		e.svc = cmp.Or(t.Service, t.Environment)
+		if t.Kind == Beanstalk {
+			e.svc = t.Application
+		}
+	}
+	if strings.TrimSpace(e.env.Name) == "" {
+		e.env.Name, e.env.Guessed = cmp.Or(t.Cluster, t.Environment), true
+		if t.Kind == Beanstalk {
+			e.env.Name = t.Environment
+		}
+	}
+	return e
+}
+
+func placeNames(t Target) entry {
 	e := entry{env: Environment{Target: t}}
 	setStage := func(st stage) { e.env.Name, e.env.rank = st.name, st.rank }
 	switch t.Kind {
