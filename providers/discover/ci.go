@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/airside-dev/flightdeck/providers"
 	"github.com/airside-dev/flightdeck/providers/githubactions"
@@ -30,32 +31,54 @@ const (
 	workflowsDir = ".github/workflows"
 )
 
+// ciWorkers bounds the repositories read at once.
+const ciWorkers = 6
+
 // DetectCI reads each service's repository on its default branch, through
 // GitHub's contents API: .circleci/config.yml is CircleCI,
 // .github/workflows/*.yml GitHub Actions (the workflow named like a
 // deploy or release when there are several). Where both are there, a
-// deploy-like workflow wins, else CircleCI. Each repository is read once.
-// The map says, by repository, why its CI could not be read.
+// deploy-like workflow wins, else CircleCI. Each repository is read once,
+// a few at a time. The map says, by repository, why its CI could not be
+// read.
 func DetectCI(ctx context.Context, gh *githubactions.Client, services []Service) map[string]string {
+	var repos []string
+	for _, s := range services {
+		if s.Repo != "" && !slices.Contains(repos, s.Repo) {
+			repos = append(repos, s.Repo)
+		}
+	}
+	type result struct {
+		ci  *CI
+		err error
+	}
+	results := make([]result, len(repos))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(ciWorkers, len(repos)) {
+		wg.Go(func() {
+			for i := range next {
+				ci, err := detect(ctx, gh, repos[i])
+				results[i] = result{ci, err}
+			}
+		})
+	}
+	for i := range repos {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+
 	failed := map[string]string{}
 	found := map[string]*CI{}
+	for i, r := range results {
+		if r.err != nil {
+			failed[repos[i]] = "reading " + repos[i] + ": " + providers.OneLine(r.err.Error(), 200)
+		}
+		found[repos[i]] = r.ci
+	}
 	for i := range services {
-		repo := services[i].Repo
-		if repo == "" {
-			continue
-		}
-		if _, done := found[repo]; !done && failed[repo] == "" {
-			ci, err := detect(ctx, gh, repo)
-			if err != nil {
-				failed[repo] = "reading " + repo + ": " + providers.OneLine(err.Error(), 200)
-				if ctx.Err() != nil {
-					return failed
-				}
-				continue
-			}
-			found[repo] = ci
-		}
-		if ci := found[repo]; ci != nil {
+		if ci := found[services[i].Repo]; ci != nil {
 			c := *ci
 			services[i].CI = &c
 		}

@@ -278,3 +278,24 @@ func BenchmarkGroup(b *testing.B) {
 		}
 	}
 }
+
+// TestDetectCIRefused: a repository GitHub will not show is said so, by
+// repository, and its ci block stays a hint.
+func TestDetectCIRefused(t *testing.T) {
+	srv := simtest.Start(t, t0, sim.Options{Seed: 1})
+	srv.World.SetFault("github", sim.Fault{DenyRate: 1})
+	gh, err := githubactions.NewClient(githubactions.ClientOptions{APIURL: srv.URL + "/", Token: githubactions.NewToken("sim-token-for-init", "test"), NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svcs := []Service{{Name: "web", Repo: "acme/web", Environments: []Environment{{Name: "staging", rank: 40, Target: ecsT("staging", "web")}}}}
+	failed := DetectCI(context.Background(), gh, svcs)
+	if svcs[0].CI != nil || !strings.HasPrefix(failed["acme/web"], "reading acme/web: ") {
+		t.Fatalf("ci %+v, failed %q", svcs[0].CI, failed)
+	}
+	out := string(Render(svcs, Header{Regions: []string{"us-east-1"}, CIFailed: failed}))
+	parseBack(t, []byte(out))
+	if !strings.Contains(out, "# ci: not set: reading acme/web: ") {
+		t.Errorf("no reason in\n%s", out)
+	}
+}
