@@ -64,8 +64,8 @@ production. production environments are marked protected. Names that do not
 print as themselves (control characters and the like) are left out, and
 said so.
 
-The config is printed, then written to --output (default: the first place
-flightdeck looks, $FLIGHTDECK_CONFIG, else
+The config is printed, then written to --output (default: where flightdeck
+will read it, --config, else $FLIGHTDECK_CONFIG, else
 $XDG_CONFIG_HOME/flightdeck/config.yaml, else ~/.config/flightdeck/config.yaml)
 once you confirm; --yes writes without asking; --print or --dry-run only
 prints. An existing file is never replaced without asking, and with --yes
@@ -92,7 +92,7 @@ exists.`,
 	f.StringVar(&o.endpointURL, "endpoint-url", "", "send AWS calls here (moto, LocalStack, flightdeck sim); written to the config")
 	f.BoolVar(&o.anonymous, "anonymous", false, "unsigned AWS requests, for flightdeck sim only; written to the config")
 	f.StringVar(&o.githubAPIURL, "github-api-url", "", "GitHub API root for the CI lookup (default: GH_HOST's, else api.github.com); written to the config as github.api_url")
-	f.StringVarP(&o.output, "output", "o", "", "file to write (default: $FLIGHTDECK_CONFIG, else $XDG_CONFIG_HOME/flightdeck/config.yaml, else ~/.config/flightdeck/config.yaml)")
+	f.StringVarP(&o.output, "output", "o", "", "file to write (default: --config, else $FLIGHTDECK_CONFIG, else $XDG_CONFIG_HOME/flightdeck/config.yaml, else ~/.config/flightdeck/config.yaml)")
 	f.BoolVar(&o.print, "print", false, "print the config to stdout and write nothing (as --dry-run)")
 	f.BoolVar(&o.force, "force", false, "with --yes, replace an existing file")
 	f.DurationVar(&o.timeout, "timeout", 2*time.Minute, "give up discovering after this long")
