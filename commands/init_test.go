@@ -62,7 +62,8 @@ func TestInitDemoWorldOpensStatus(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("status on init's config: exit %d\n%s\n%s", code, status, stderr)
 	}
-	for _, want := range []string{"api", "production", "shop", "worker"} {
+	// The pairs init found read as pairs: checkout's listener, shop's CNAMEs.
+	for _, want := range []string{"api", "production", "worker", "live checkout-blue, standby checkout-green", "live shop-blue, standby shop-green"} {
 		if !strings.Contains(status, want) {
 			t.Errorf("status lacks %q:\n%s", want, status)
 		}
