@@ -134,7 +134,7 @@ func TestDiscoverDemoWorld(t *testing.T) {
 		t.Errorf("%d DescribeServices calls, want 4", n)
 	}
 	for _, w := range []string{"checkout-blue and checkout-green are a blue/green pair behind this listener", "search-canary is its canary behind this listener",
-		`#   listener_arn: "arn:aws:elasticloadbalancing:eu-west-1:`} {
+		"#   listener_arn: arn:aws:elasticloadbalancing:eu-west-1:"} {
 		if !strings.Contains(string(out), w) {
 			t.Errorf("no %q in\n%s", w, out)
 		}

@@ -1,6 +1,7 @@
 package discover
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +57,27 @@ func FuzzGroupRender(f *testing.F) {
 					t.Fatalf("target %+v read back as %+v / %+v", e.Target, ge.ECS, ge.Beanstalk)
 				}
 			}
+		}
+	})
+}
+
+// FuzzScalar: any name that prints as itself, written by scalar, reads
+// back as itself.
+func FuzzScalar(f *testing.F) {
+	for _, s := range []string{"api", "a:", "a: b", "http://x:80/", "- x", "? x", "!tag", "&a", "*a", "|", ">", "%x", "@x", "`x`", "'x'", `"x"`, "x #y", "yes", "1e3", "0x1F", ".inf", "~", "a\\b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if badText(s) != "" || strings.TrimSpace(s) == "" {
+			return
+		}
+		out := []byte("services:\n  - name: " + scalar(s) + "\n    environments:\n      - name: e\n        ecs: {cluster: c, service: s}\n")
+		cfg, err := config.Parse(out, "x.yaml")
+		if err != nil {
+			t.Fatalf("scalar(%q) = %s: %v", s, scalar(s), err)
+		}
+		if cfg.Services[0].Name != s {
+			t.Fatalf("scalar(%q) = %s reads back as %q", s, scalar(s), cfg.Services[0].Name)
 		}
 	})
 }

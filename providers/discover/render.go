@@ -38,6 +38,9 @@ func Render(services []Service, h Header) []byte {
 		fmt.Fprintf(&b, format, a...)
 		b.WriteByte('\n')
 	}
+	note := func(indent int, text, c string) {
+		b.WriteString(strings.Repeat(" ", indent) + text + pad(indent+utf8.RuneCountInString(text), c) + "\n")
+	}
 	nECS, nEB := h.ECSServices, h.BeanstalkEnvironments
 	line(0, "# flightdeck config, written by `flightdeck init` on %s.", h.Now.UTC().Format("2006-01-02 15:04 MST"))
 	line(0, "# Found %d ECS service(s) in %d cluster(s) and %d Elastic Beanstalk environment(s) in %d application(s),",
@@ -84,7 +87,7 @@ func Render(services []Service, h Header) []byte {
 		line(2, "endpoint_url: %s", scalar(h.EndpointURL))
 	}
 	if h.Anonymous {
-		line(2, "anonymous: true                         # unsigned requests: for `flightdeck sim` only")
+		note(2, "anonymous: true", "unsigned requests: for `flightdeck sim` only")
 	}
 	if h.GitHubAPIURL != "" {
 		b.WriteByte('\n')
@@ -104,38 +107,38 @@ func Render(services []Service, h Header) []byte {
 			line(4, "repo: %s", scalar(s.Repo))
 			line(4, "# its images name several repositories: %s", comment(strings.Join(s.Repos, ", ")))
 		case s.Repo != "":
-			line(4, "repo: %s%s", scalar(s.Repo), pad(len(scalar(s.Repo))+6, "# from the images' org.opencontainers.image.source label"))
+			note(4, "repo: "+scalar(s.Repo), "from the images' org.opencontainers.image.source label")
 		default:
-			line(4, "# repo: OWNER/NAME                     # no image names a GitHub repository (label org.opencontainers.image.source)")
+			note(4, "# repo: OWNER/NAME", "no image names a GitHub repository (label org.opencontainers.image.source)")
 		}
-		renderCI(line, s, h)
-		line(4, "environments:                         # in promotion order")
+		renderCI(line, note, s, h)
+		note(4, "environments:", "in promotion order")
 		for _, e := range s.Environments {
-			renderEnv(line, e, region)
+			renderEnv(line, note, e, region)
 		}
 	}
 	return []byte(b.String())
 }
 
-func renderCI(line func(int, string, ...any), s Service, h Header) {
+func renderCI(line func(int, string, ...any), note func(int, string, string), s Service, h Header) {
 	repo := s.Repo
 	switch {
 	case s.CI != nil && s.CI.Provider == "circleci":
 		line(4, "ci:")
-		line(6, "provider: circleci%s", pad(24, "# "+comment(repo)+" has .circleci/config.yml"))
+		note(6, "provider: circleci", comment(repo)+" has .circleci/config.yml")
 		line(6, "project: %s", scalar(s.CI.Project))
-		line(6, "# branch: main                       # the default; name yours if it is another")
+		note(6, "# branch: main", "the default; name yours if it is another")
 		if s.CI.Also != "" {
 			line(6, "# %s has %s too", comment(repo), comment(s.CI.Also))
 		}
 	case s.CI != nil:
 		line(4, "ci:")
-		line(6, "provider: github-actions%s", pad(30, "# "+comment(repo)+" has .github/workflows/"))
+		note(6, "provider: github-actions", comment(repo)+" has .github/workflows/")
 		line(6, "workflow: %s", scalar(s.CI.Workflow))
 		if len(s.CI.Workflows) > 1 {
 			line(6, "# its workflows: %s", comment(strings.Join(s.CI.Workflows, ", ")))
 		}
-		line(6, "# branch: main                       # the default; name yours if it is another")
+		note(6, "# branch: main", "the default; name yours if it is another")
 		if s.CI.Also != "" {
 			line(6, "# %s has %s too", comment(repo), comment(s.CI.Also))
 		}
@@ -161,11 +164,11 @@ func renderCI(line func(int, string, ...any), s Service, h Header) {
 		line(4, "#   project: gh/%s", comment(repo))
 		line(4, "# ci:")
 		line(4, "#   provider: github-actions")
-		line(4, "#   workflow: deploy.yml                # the file under .github/workflows")
+		note(4, "#   workflow: deploy.yml", "the file under .github/workflows")
 	}
 }
 
-func renderEnv(line func(int, string, ...any), e Environment, region string) {
+func renderEnv(line func(int, string, ...any), note func(int, string, string), e Environment, region string) {
 	line(6, "- name: %s", scalar(e.Name))
 	if e.Guessed {
 		line(8, "# no stage word in its names (such as staging or prod): named after its %s", map[Kind]string{ECS: "cluster", Beanstalk: "Beanstalk environment"}[e.Target.Kind])
@@ -174,7 +177,7 @@ func renderEnv(line func(int, string, ...any), e Environment, region string) {
 		line(8, "# %s", comment(e.Note))
 	}
 	if e.Protected() {
-		line(8, "protected: true                     # actions need its name typed to confirm")
+		note(8, "protected: true", "actions need its name typed to confirm")
 	}
 	if e.Target.Region != "" && e.Target.Region != region {
 		line(8, "aws:")
@@ -186,7 +189,7 @@ func renderEnv(line func(int, string, ...any), e Environment, region string) {
 		line(10, "application: %s", scalar(t.Application))
 		line(10, "environment: %s", scalar(t.Environment))
 		if e.Standby != "" {
-			line(10, "standby: %s%s", scalar(e.Standby), pad(len(scalar(e.Standby))+9, "# its blue/green twin, for a CNAME swap"))
+			note(10, "standby: "+scalar(e.Standby), "its blue/green twin, for a CNAME swap")
 		}
 		return
 	}
@@ -195,9 +198,9 @@ func renderEnv(line func(int, string, ...any), e Environment, region string) {
 	line(10, "service: %s", scalar(t.Service))
 	switch {
 	case t.Container != "":
-		line(10, "container: %s%s", scalar(t.Container), pad(len(scalar(t.Container))+11, fmt.Sprintf("# of %d containers, the application's", len(t.Containers))))
+		note(10, "container: "+scalar(t.Container), fmt.Sprintf("of %d containers, the application's", len(t.Containers)))
 	case len(t.Containers) > 1:
-		line(10, "# container: NAME                   # which of %s carries the version?", comment(strings.Join(t.Containers, ", ")))
+		note(10, "# container: NAME", "which of "+comment(strings.Join(t.Containers, ", "))+" carries the version?")
 	}
 	renderPair(line, e.Pair)
 }
@@ -236,16 +239,20 @@ func renderPair(line func(int, string, ...any), p *Pair) {
 	}
 }
 
-// pad puts a comment at column 40 of a line whose value part is n wide.
-func pad(n int, c string) string {
-	const col = 38
-	if n >= col {
-		return "  " + c
+// pad is the room before a line's comment, which starts at column 44,
+// or two spaces after a longer line.
+func pad(width int, c string) string {
+	const col = 44
+	if width+2 > col {
+		return "  # " + c
 	}
-	return strings.Repeat(" ", col-n) + c
+	return strings.Repeat(" ", col-width) + "# " + c
 }
 
-var plain = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_./-]*$`)
+// plain are the strings YAML reads back as themselves unquoted: a letter,
+// then letters, digits and _ . / - : (a colon never last, and never before
+// a space, which the set leaves out): names, ARNs, URLs.
+var plain = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_./:-]*$`)
 
 // reserved are the plain words YAML reads as something other than a
 // string (1.1's booleans included, which some readers still apply).
@@ -256,7 +263,7 @@ var reserved = map[string]bool{"true": true, "false": true, "yes": true, "no": t
 // is safe, else double-quoted with every character that is not a
 // printable one escaped.
 func scalar(s string) string {
-	if plain.MatchString(s) && !reserved[strings.ToLower(s)] {
+	if plain.MatchString(s) && !strings.HasSuffix(s, ":") && !reserved[strings.ToLower(s)] {
 		return s
 	}
 	var b strings.Builder

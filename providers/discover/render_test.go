@@ -145,7 +145,7 @@ func TestRenderPairs(t *testing.T) {
 		t.Errorf("a block written where only a note belongs")
 	}
 	for _, w := range []string{"b-blue and b-green look like a blue/green pair: add a blue_green block",
-		"# c-canary is its canary behind this listener", "#   canary_target_group_arn: \"" + tg + "c-canary/2\"", "#   steps: [10, 25, 50, 100]"} {
+		"# c-canary is its canary behind this listener", "#   canary_target_group_arn: " + tg + "c-canary/2", "#   steps: [10, 25, 50, 100]"} {
 		if !strings.Contains(string(out), w) {
 			t.Errorf("no %q in\n%s", w, out)
 		}
@@ -158,7 +158,7 @@ func TestRenderPairs(t *testing.T) {
 }
 
 func TestScalar(t *testing.T) {
-	for _, s := range []string{"api", "yes", "No", "1", "1.5", "-x", "a b", "a:b", "x#y", `q"`, `\`, "\u00e9", "\x1b", "\u202e", "\U0001F600", "\t", "e1", "0o17", "2024-01-01"} {
+	for _, s := range []string{"api", "yes", "No", "1", "1.5", "-x", "a b", "a:b", "x#y", `q"`, `\`, "\u00e9", "\x1b", "\u202e", "\U0001F600", "\t", "e1", "0o17", "2024-01-01", "a:", "a::", "http://x:80/y", "arn:aws:ecs:eu-west-1:1:cluster/x", "a:-", "a:#", "a:/"} {
 		out := []byte("services:\n  - name: " + scalar(s) + "\n    environments:\n      - name: e\n        ecs: {cluster: c, service: s}\n")
 		cfg, err := config.Parse(out, "x.yaml")
 		if err != nil {
