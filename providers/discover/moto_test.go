@@ -3,6 +3,7 @@ package discover
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -46,11 +47,14 @@ func TestDiscoverMoto(t *testing.T) {
 		}
 		return aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 	}
+	// A hostile cluster: moto, as a proxy or a compromised endpoint might,
+	// hands back whatever name it was given.
+	must(ecs.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: aws.String("prod\x1b]0;pwned\x07")}))
 	for _, cl := range []string{"staging", "production", "shared"} {
 		must(ecs.CreateCluster(ctx, &awsecs.CreateClusterInput{ClusterName: aws.String(cl)}))
 	}
 	apiTD := register("api", "acme/api", true)
-	for _, cl := range []string{"staging", "production"} {
+	for _, cl := range []string{"staging", "production", "prod\x1b]0;pwned\x07"} {
 		must(ecs.CreateService(ctx, &awsecs.CreateServiceInput{Cluster: aws.String(cl), ServiceName: aws.String("api"), TaskDefinition: aws.String(apiTD), DesiredCount: aws.Int32(1)}))
 	}
 	// 12 services in one cluster: ListServices and DescribeServices in
@@ -78,11 +82,14 @@ func TestDiscoverMoto(t *testing.T) {
 		t.Errorf("warnings: %q", found.Warnings)
 	}
 	svcs, rejected := Group(found.Targets)
-	if len(rejected) > 0 {
-		t.Errorf("rejected %v", rejected)
+	if len(rejected) != 1 || !strings.Contains(rejected[0].What, `\x1b]0;pwned\a`) || !strings.Contains(rejected[0].Why, "U+001B") {
+		t.Errorf("rejected %v, want the hostile cluster's service", rejected)
 	}
 	out := Render(svcs, Header{Regions: found.Regions, EndpointURL: url, Clusters: found.Clusters, Applications: found.Applications, Now: t0,
-		CIUnread: "no GitHub token"})
+		CIUnread: "no GitHub token", Rejected: rejected})
+	if strings.Contains(string(out), "\x1b") || !strings.Contains(string(out), `# Left out, as their names do not print as themselves:`) {
+		t.Errorf("the hostile name is not left out, escaped:\n%s", out)
+	}
 	got := services(parseBack(t, out))
 	want := "api[acme/api]: staging(staging/api#api@eu-west-1) production(production/api#api@eu-west-1)!\n" +
 		"shop[]: staging(shop/shop-staging@eu-west-1) production(shop/shop-prod@eu-west-1)!\n"
@@ -92,7 +99,7 @@ func TestDiscoverMoto(t *testing.T) {
 	if got+"\n" != want {
 		t.Errorf("config read back as\n%s\nwant\n%s\n%s", got, want, out)
 	}
-	if found.Clusters != 3 || found.Applications != 1 {
+	if found.Clusters != 4 || found.Applications != 1 {
 		t.Errorf("counted %d clusters, %d applications", found.Clusters, found.Applications)
 	}
 }
