@@ -103,7 +103,14 @@ func detect(ctx context.Context, gh *githubactions.Client, repo string) (*CI, er
 			workflows = append(workflows, n)
 		}
 	}
-	slices.Sort(workflows)
+	return choose(repo, circle, workflows), nil
+}
+
+// choose is the CI a repository's files say: GitHub Actions when it has
+// workflows and either no CircleCI config or a workflow named like a
+// deploy; else CircleCI when it has its config; else nil.
+func choose(repo string, circle bool, workflows []string) *CI {
+	workflows = slices.Sorted(slices.Values(workflows))
 	best, deployLike := pickWorkflow(workflows)
 	switch {
 	case len(workflows) > 0 && (deployLike || !circle):
@@ -111,15 +118,15 @@ func detect(ctx context.Context, gh *githubactions.Client, repo string) (*CI, er
 		if circle {
 			ci.Also = circleConfig
 		}
-		return ci, nil
+		return ci
 	case circle:
 		ci := &CI{Provider: "circleci", Project: "gh/" + repo}
 		if len(workflows) > 0 {
 			ci.Also = workflowsDir + "/ (" + strings.Join(workflows, ", ") + ")"
 		}
-		return ci, nil
+		return ci
 	}
-	return nil, nil
+	return nil
 }
 
 // pickWorkflow is the workflow that most reads as the one that deploys:
