@@ -133,7 +133,6 @@ func runInit(ctx context.Context, g *globals, io streams, o initOptions) error {
 	case errors.Is(err, discover.ErrNoRegion):
 		return &exitError{code: exitUsage, err: fmt.Errorf("init: %w. Nothing was written.", err)}
 	case err != nil:
-		printWarnings(io, found.Warnings)
 		return fmt.Errorf("init: nothing could be read: %w\nNothing was written.", err)
 	}
 	services, rejected := discover.Group(found.Targets)

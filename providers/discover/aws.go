@@ -148,6 +148,16 @@ func refused(err error) bool {
 		code == "InsufficientPrivilegesException" || awsx.HTTPStatus(err) == http.StatusForbidden
 }
 
+// callError is a call's error, classified, saying which permission to
+// grant when it was refused.
+func callError(where, perm string, err error, profile string) error {
+	c := awsx.Classify(err, profile, time.Now(), nil)
+	if refused(err) {
+		return fmt.Errorf("%s: %s: access denied (grant %s): %w", where, perm, perm, c)
+	}
+	return fmt.Errorf("%s: %s: %w", where, perm, c)
+}
+
 // failure is a call's error for a warning: the permission it wants when
 // it was refused, else the error.
 func failure(perm string, err error) string {
@@ -168,7 +178,7 @@ func (d *discovery) ecs(ctx context.Context, region string) error {
 		out, err := pg.NextPage(ctx)
 		if err != nil {
 			d.warn("ECS in %s: ecs:ListClusters: %s; no ECS service of %s is in the config", region, failure("ecs:ListClusters", err), region)
-			return fmt.Errorf("ECS in %s: ListClusters: %w", region, awsx.Classify(err, d.o.Profile, time.Now(), nil))
+			return callError("ECS in "+region, "ecs:ListClusters", err, d.o.Profile)
 		}
 		clusters = append(clusters, out.ClusterArns...)
 	}
@@ -514,7 +524,7 @@ func (d *discovery) beanstalk(ctx context.Context, region string) error {
 				return ctx.Err()
 			}
 			d.warn("Elastic Beanstalk in %s: elasticbeanstalk:DescribeEnvironments: %s; no Beanstalk environment of %s is in the config", region, failure("elasticbeanstalk:DescribeEnvironments", err), region)
-			return fmt.Errorf("Elastic Beanstalk in %s: DescribeEnvironments: %w", region, awsx.Classify(err, d.o.Profile, time.Now(), nil))
+			return callError("Elastic Beanstalk in "+region, "elasticbeanstalk:DescribeEnvironments", err, d.o.Profile)
 		}
 		for _, e := range out.Environments {
 			switch e.Status {

@@ -170,7 +170,8 @@ func TestDiscoverDeniedBeanstalk(t *testing.T) {
 	srv.World.SetFault(sim.AllServices, sim.Fault{DenyRate: 1})
 	srv.World.SetFault("beanstalk", sim.Fault{DenyRate: 1})
 	if _, err := Discover(context.Background(), Options{Regions: []string{"us-east-1"}, EndpointURL: srv.URL, Anonymous: true}); err == nil ||
-		!errors.Is(err, providers.ErrAuth) {
+		!errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "access denied (grant ecs:ListClusters)") ||
+		!strings.Contains(err.Error(), "access denied (grant elasticbeanstalk:DescribeEnvironments)") {
 		t.Errorf("all refused: err %v, want one wrapping ErrAuth", err)
 	}
 }
