@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	awseb "github.com/aws/aws-sdk-go-v2/service/elasticbeanstalk"
@@ -20,6 +21,11 @@ import (
 	"github.com/airside-dev/flightdeck/providers"
 	"github.com/airside-dev/flightdeck/providers/internal/awsx"
 )
+
+// readAttempts is how often init tries a read: a one-off walk of a large
+// account may meet throttling that the dashboard's quick single retry
+// (awsx) would turn into a gap in the config.
+const readAttempts = 4
 
 // Options say which account and regions to look in.
 type Options struct {
@@ -171,6 +177,7 @@ func (d *discovery) ecs(ctx context.Context, region string) error {
 	client := awsecs.NewFromConfig(d.cfg, func(so *awsecs.Options) {
 		so.Region = region
 		so.HTTPClient = awsx.HTTPClient(d.o.HTTPClient, so.HTTPClient)
+		so.Retryer = retry.AddWithMaxAttempts(so.Retryer, readAttempts)
 	})
 	var clusters []string
 	pg := awsecs.NewListClustersPaginator(client, &awsecs.ListClustersInput{MaxResults: aws.Int32(100)})
@@ -499,6 +506,7 @@ func (d *discovery) beanstalk(ctx context.Context, region string) error {
 	client := awseb.NewFromConfig(d.cfg, func(so *awseb.Options) {
 		so.Region = region
 		so.HTTPClient = awsx.HTTPClient(d.o.HTTPClient, so.HTTPClient)
+		so.Retryer = retry.AddWithMaxAttempts(so.Retryer, readAttempts)
 	})
 	apps, err := client.DescribeApplications(ctx, &awseb.DescribeApplicationsInput{})
 	switch {

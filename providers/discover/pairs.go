@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awselb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
@@ -46,6 +47,7 @@ func ResolvePairs(ctx context.Context, o Options, services []Service) []string {
 						so.Region = region
 					}
 					so.HTTPClient = awsx.HTTPClient(o.HTTPClient, so.HTTPClient)
+					so.Retryer = retry.AddWithMaxAttempts(so.Retryer, readAttempts)
 				})
 				clients[region] = client
 			}
