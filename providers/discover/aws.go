@@ -124,6 +124,9 @@ func Discover(ctx context.Context, o Options) (Found, error) {
 	for _, region := range f.Regions {
 		if err := d.ecs(ctx, region); err != nil {
 			failures = append(failures, err)
+			if d.o.EndpointURL != "" && unreachable(err) {
+				continue // the endpoint does not answer, and Beanstalk's is the same one
+			}
 		}
 		if err := d.beanstalk(ctx, region); err != nil {
 			failures = append(failures, err)
@@ -152,6 +155,12 @@ func refused(err error) bool {
 	code := awsx.ErrorCode(err)
 	return strings.HasPrefix(code, "AccessDenied") || code == "UnauthorizedOperation" || code == "AuthorizationError" ||
 		code == "InsufficientPrivilegesException" || awsx.HTTPStatus(err) == http.StatusForbidden
+}
+
+// unreachable reports an error with no answer at all (no status, no
+// code): the endpoint could not be reached.
+func unreachable(err error) bool {
+	return awsx.HTTPStatus(err) == 0 && awsx.ErrorCode(err) == "" && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // callError is a call's error, classified, saying which permission to
