@@ -206,6 +206,7 @@ order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
 	root.AddCommand(newDemoCmd(g), newSimCmd(io), newStatusCmd(g, io),
 		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newSwitchCmd(g, io), newCanaryCmd(g, io), newAuditCmd(g, io))
 	root.AddCommand(newApproveCmd(g, io), newRejectCmd(g, io))
+	root.AddCommand(newInitCmd(g, io))
 	root.CompletionOptions.HiddenDefaultCmd = true
 	return root
 }
