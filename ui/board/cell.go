@@ -50,8 +50,15 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int, link string
 		// blue/green: the weight and what ends the stage, and a canary
 		// judged worse says so first.
 		if e.Canary.Verdict.Word == model.VerdictWorse {
-			b.WriteString(st.P.Warn.Wrap(theme.GlyphWarn) + " ")
-			used += 2
+			if w-used-warnW-2 >= len(strconv.Itoa(e.Canary.Weight))+1 {
+				b.WriteString(st.P.Warn.Wrap(theme.GlyphWarn) + " ")
+				used += 2
+			} else {
+				// Too narrow for both: ⚠ takes the state glyph's place,
+				// so the weight is never cut ("100%" is not "10…").
+				b.Reset()
+				b.WriteString(termsafe.Link(link, e.Version.Short()) + " " + st.P.Warn.Wrap(theme.GlyphWarn) + " ")
+			}
 		}
 		b.WriteString(canaryText(e, now, w-used-warnW))
 	case e.Moving() && d != nil && d.Desired > 0:

@@ -40,6 +40,15 @@ func TestCellShowsACanaryInForce(t *testing.T) {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
 		}
 	}
+	// In the narrowest cell a worse canary's ⚠ takes the state glyph's
+	// place before its weight is cut ("100%", never "10…").
+	e.State = model.StateDeploying
+	e.Canary.Verdict.Word, e.Canary.Weight, e.Canary.Stage = model.VerdictWorse, 100, "canary"
+	for _, w := range []int{envMin - 1, envMin - 2} {
+		if got := strings.TrimRight(cell(st, &e, now, w, ""), " "); got != "0093080 ⚠ 100%" {
+			t.Errorf("worse at 100%% in %d cells: %q", w, got)
+		}
+	}
 }
 
 // Widths by priority (docs/screens.md): at 80 columns each cell keeps its
