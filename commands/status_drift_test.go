@@ -14,7 +14,7 @@ import (
 // commits between them counted by the repository host.
 func TestStatusDrift(t *testing.T) {
 	aw := newActionWorld(t)
-	code, out, stderr := aw.run("status", "--json", "services")
+	code, out, stderr := aw.run("status", "--json")
 	if code != exitOK {
 		t.Fatalf("status: exit %d: %s", code, stderr)
 	}
