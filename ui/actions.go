@@ -90,6 +90,9 @@ type statusLine struct {
 	// transient lines (a disabled key's reason) clear on the next key;
 	// results stay until the next one replaces them.
 	transient bool
+	// since, when set, is when what the line says happened; its age
+	// follows the text (a team feed line).
+	since time.Time
 }
 
 // actionKeys binds each action key to the kind it asks the planner for.
@@ -599,6 +602,9 @@ func (m Model) statusView() string {
 	s := m.status
 	if s.text == "" {
 		return ""
+	}
+	if !s.since.IsZero() {
+		s.text += " · " + format.Since(m.now, s.since) + " ago"
 	}
 	var line string
 	switch s.tone {
