@@ -182,7 +182,7 @@ order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
   flightdeck demo`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErr("unknown command %q; commands: demo, sim, status, history, rollback, promote, switch, canary, approve, reject, audit", args[0])
+				return usageErr("unknown command %q; commands: demo, sim, serve, status, history, rollback, promote, switch, canary, approve, reject, audit", args[0])
 			}
 			return nil
 		},
@@ -205,7 +205,7 @@ order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
 	pf.BoolVar(&g.dryRun, "dry-run", false, "check everything and print what would be sent, but send nothing")
 	g.bellFlag(root)
 	root.AddCommand(newDemoCmd(g), newSimCmd(io), newStatusCmd(g, io),
-		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newSwitchCmd(g, io), newCanaryCmd(g, io), newAuditCmd(g, io))
+		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newSwitchCmd(g, io), newCanaryCmd(g, io), newAuditCmd(g, io), newServeCmd(g, io))
 	root.AddCommand(newApproveCmd(g, io), newRejectCmd(g, io))
 	root.CompletionOptions.HiddenDefaultCmd = true
 	return root

@@ -1,0 +1,343 @@
+// Package team serves flightdeck to a release team over SSH (`flightdeck
+// serve`): one world polled once for everybody (Shared), and for every
+// SSH session its own dashboard (its own size, selection, screen and
+// colours) over the shared results. Who signs in is decided by their key
+// (team.users in the config); what they may do by their role and each
+// environment's approvers, as one more guard of the one action pipeline;
+// everything done is audited under their name and key, and every session
+// sees a line when someone acts.
+package team
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/ssh"
+	"github.com/charmbracelet/wish"
+	bm "github.com/charmbracelet/wish/bubbletea"
+	"github.com/muesli/termenv"
+	gossh "golang.org/x/crypto/ssh"
+
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/ui"
+)
+
+// Member is one person of the team, as their key named them.
+type Member struct {
+	Name        string
+	Role        string
+	Fingerprint string // SHA256:… of the key they signed in with
+}
+
+// Options configure a Server.
+type Options struct {
+	// HostKey is the server's private key file; created (ed25519) when
+	// missing.
+	HostKey string
+	// Users are who may sign in (config team.users); Approvers narrow who
+	// may act on an environment (config approvers).
+	Users     []config.TeamUser
+	Approvers map[model.EnvKey][]string
+	// UI is every session's dashboard but what is the session's own
+	// (renderer, context, pipeline, polled views); Notify, Open, Copy and
+	// Hyperlinks are left off (they would reach the server's terminal).
+	UI ui.Options
+	// Actions is the pipeline every session acts through, but for who
+	// acts (User, Key, Permit and Observe are set per session).
+	Actions action.Options
+	// Shared is the world's sources behind every session.
+	Shared *Shared
+	// StallAfter drops a session whose client has not taken a frame for
+	// this long (it stopped reading); default 15s.
+	StallAfter time.Duration
+	// Log receives one line per sign-in, refusal and session end.
+	Log *log.Logger
+	Now func() time.Time
+}
+
+// Server is `flightdeck serve`'s SSH server.
+type Server struct {
+	o    Options
+	srv  *ssh.Server
+	keys map[string]Member // by fingerprint
+
+	mu       sync.Mutex
+	sessions map[*session]bool
+	closing  atomic.Bool
+	wg       sync.WaitGroup
+}
+
+// session is one signed-in dashboard.
+type session struct {
+	member Member
+	p      *tea.Program
+	box    *mailbox
+	views  *Views
+	conn   io.Closer
+}
+
+type memberKey struct{}
+
+// New builds the server: checks every key, loads or creates the host key.
+func New(o Options) (*Server, error) {
+	if o.StallAfter <= 0 {
+		o.StallAfter = 15 * time.Second
+	}
+	if o.Log == nil {
+		o.Log = log.New(io.Discard, "", 0)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	s := &Server{o: o, keys: map[string]Member{}, sessions: map[*session]bool{}}
+	for _, u := range o.Users {
+		for _, k := range u.Keys {
+			pk, _, _, _, err := gossh.ParseAuthorizedKey([]byte(k))
+			if err != nil {
+				return nil, fmt.Errorf("team.users %s: a key is not an SSH public key: %w", u.Name, err)
+			}
+			fp := gossh.FingerprintSHA256(pk)
+			s.keys[fp] = Member{Name: u.Name, Role: u.Role, Fingerprint: fp}
+		}
+	}
+	if len(s.keys) == 0 {
+		return nil, errors.New("no team.users with keys in the config: nobody could sign in")
+	}
+	if err := os.MkdirAll(filepath.Dir(o.HostKey), 0o700); err != nil {
+		return nil, fmt.Errorf("host key: %w", err)
+	}
+	srv, err := wish.NewServer(
+		wish.WithHostKeyPath(o.HostKey),
+		wish.WithPublicKeyAuth(s.auth),
+		wish.WithMiddleware(
+			// Ascii is the floor wish compares against: no session's
+			// colours are forced down; each keeps what its terminal says.
+			bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii),
+			s.track,
+		),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("ssh server: %w", err)
+	}
+	s.srv = srv
+	return s, nil
+}
+
+// auth lets in a key listed in team.users, and nobody else: the refusal
+// happens in the handshake, before any session exists.
+func (s *Server) auth(ctx ssh.Context, key ssh.PublicKey) bool {
+	fp := gossh.FingerprintSHA256(key)
+	m, ok := s.keys[fp]
+	if !ok {
+		s.o.Log.Printf("refused %s from %s: key %s is not in team.users", ctx.User(), ctx.RemoteAddr(), fp)
+		return false
+	}
+	ctx.SetValue(memberKey{}, m)
+	return true
+}
+
+// track runs first for every session: it says goodbye when the server is
+// shutting down, and refuses a session without a terminal.
+func (s *Server) track(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		next(sess)
+		if s.closing.Load() {
+			wish.Println(sess, "flightdeck serve is shutting down; your session ends here.")
+		}
+	}
+}
+
+// Serve accepts sessions on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	err := s.srv.Serve(ln)
+	if errors.Is(err, ssh.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Sessions is how many dashboards are open.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+// Shutdown tells every session the server is going, gives them grace to
+// read it, ends them and closes the server.
+func (s *Server) Shutdown(ctx context.Context, grace time.Duration) error {
+	s.closing.Store(true)
+	s.broadcast(nil, ui.TeamLine{Text: "flightdeck serve is shutting down", At: s.o.Now()})
+	select {
+	case <-time.After(grace):
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	for ss := range s.sessions {
+		ss.p.Quit()
+	}
+	s.mu.Unlock()
+	done := make(chan struct{})
+	go func() { s.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+	return s.srv.Close()
+}
+
+// program builds one session's dashboard; nil (no terminal) lets the
+// session through to say so.
+func (s *Server) program(sess ssh.Session) *tea.Program {
+	m, _ := sess.Context().Value(memberKey{}).(Member)
+	if _, _, ok := sess.Pty(); !ok || m.Name == "" || s.closing.Load() {
+		if !s.closing.Load() {
+			wish.Fatalln(sess, "flightdeck serve shows the dashboard on a terminal: connect with ssh -t")
+		}
+		return nil
+	}
+	ctx := sess.Context()
+	ss := &session{member: m, box: newMailbox()}
+	if c, ok := ctx.Value(ssh.ContextKeyConn).(gossh.Conn); ok {
+		ss.conn = c
+	}
+	ss.views = s.o.Shared.Views(ss.box.poke)
+
+	ao := s.o.Actions
+	ao.User, ao.Key = m.Name, m.Fingerprint
+	ao.Permit = s.permit(m)
+	ao.Observe = func(r audit.Record) {
+		if line := feedLine(r); line != "" {
+			s.broadcast(ss, ui.TeamLine{Text: line, At: r.Time})
+		}
+	}
+	uo := s.o.UI
+	uo.Renderer = bm.MakeRenderer(sess)
+	uo.Context = ctx
+	uo.Actions = action.New(ao)
+	uo.PollSources, uo.PollCI = ss.views.Deploy, ss.views.CI
+	uo.Notify, uo.Open, uo.Copy, uo.Hyperlinks = nil, nil, nil, false
+	uo.Title = strings.TrimSpace(uo.Title + " · " + m.Name)
+
+	out := newStallWriter(sess, s.o.StallAfter, func() {
+		s.o.Log.Printf("dropped %s (%s): the client took no output for %s", m.Name, sess.RemoteAddr(), s.o.StallAfter)
+		if ss.conn != nil {
+			_ = ss.conn.Close()
+		}
+	})
+	ss.p = tea.NewProgram(ui.New(uo), tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(),
+		tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithEnvironment(sess.Environ()))
+
+	s.mu.Lock()
+	s.sessions[ss] = true
+	s.mu.Unlock()
+	s.wg.Add(1)
+	s.o.Log.Printf("%s signed in from %s (%s, key %s)", m.Name, sess.RemoteAddr(), m.Role, m.Fingerprint)
+	go ss.box.deliver(ctx, ss.p)
+	go func() {
+		<-ctx.Done()
+		out.stop()
+		ss.views.Close()
+		s.mu.Lock()
+		delete(s.sessions, ss)
+		s.mu.Unlock()
+		s.o.Log.Printf("%s's session ended", m.Name)
+		s.wg.Done()
+	}()
+	return ss.p
+}
+
+// permit is the team's guard for one member, run by the pipeline with
+// every other guard: a viewer acts on nothing; where an environment
+// names its approvers, only they act on it.
+func (s *Server) permit(m Member) func(model.Action) error {
+	return func(a model.Action) error {
+		if m.Role != config.RoleApprover {
+			return model.Refuse("%s is a viewer", m.Name)
+		}
+		if a.Environment == "" {
+			return nil
+		}
+		list := s.o.Approvers[model.EnvKey{Service: a.Service, Environment: a.Environment}]
+		if len(list) > 0 && !slices.Contains(list, m.Name) {
+			return model.Refuse("%s/%s is approved by %s only", a.Service, a.Environment, strings.Join(list, ", "))
+		}
+		return nil
+	}
+}
+
+// broadcast hands a message to every session but from; it never waits on
+// one (each session's mailbox is drained by its own goroutine).
+func (s *Server) broadcast(from *session, msg tea.Msg) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ss := range s.sessions {
+		if ss != from {
+			ss.box.post(msg)
+		}
+	}
+}
+
+// feedLine is what every other session is told of an audit record: the
+// actions that went out (ok, or unknown), not refusals or dry runs.
+func feedLine(r audit.Record) string {
+	if r.Result != audit.ResultOK && r.Result != audit.ResultUnknown {
+		return ""
+	}
+	if r.Resolves != nil {
+		return ""
+	}
+	to := r.To
+	if i := strings.IndexByte(to, ' '); i > 0 {
+		to = to[:i]
+	}
+	if len(to) > 7 {
+		to = to[:7]
+	}
+	env := r.Service + "/" + r.Environment
+	var what string
+	switch model.ActionKind(r.Action) {
+	case model.ActionRollback:
+		what = "rolled " + env + " back to " + to
+	case model.ActionPromote:
+		what = "promoted " + to + " from " + r.SourceEnv + " to " + env
+	case model.ActionAbort:
+		what = "aborted the deploy in " + env
+	case model.ActionSwitch:
+		what = "switched " + env + " to its standby"
+	case model.ActionCanaryPromote:
+		what = "stepped the canary in " + env + " up"
+	case model.ActionCanaryAbort:
+		what = "aborted the canary in " + env
+	case model.ActionApprove:
+		what = "approved " + r.Service + " " + r.Gate
+	case model.ActionReject:
+		what = "rejected " + r.Service + " " + r.Gate
+	case model.ActionRerun:
+		what = "reran " + r.Service + " " + r.Workflow + " from failed"
+	case model.ActionCancel:
+		what = "cancelled " + r.Service + " " + r.Workflow
+	default:
+		what = r.Action + " " + r.Target()
+	}
+	line := r.User + " " + what
+	if r.Result == audit.ResultUnknown {
+		line += " (its answer was lost; being read again)"
+	}
+	return line
+}
