@@ -24,6 +24,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	charmlog "github.com/charmbracelet/log"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
 	bm "github.com/charmbracelet/wish/bubbletea"
@@ -35,6 +36,7 @@ import (
 	"github.com/airside-dev/flightdeck/providers/action"
 	"github.com/airside-dev/flightdeck/providers/audit"
 	"github.com/airside-dev/flightdeck/ui"
+	"github.com/airside-dev/flightdeck/ui/format"
 )
 
 // Member is one person of the team, as their key named them.
@@ -78,6 +80,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[*session]bool
+	// last is the last action that went out on each target, for a
+	// re-check refusal to name who moved it.
+	last map[string]audit.Record
 	closing  atomic.Bool
 	wg       sync.WaitGroup
 }
@@ -104,7 +109,11 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Server{o: o, keys: map[string]Member{}, sessions: map[*session]bool{}}
+	// wish logs a session's end through charmbracelet/log's default
+	// logger, on the process's stderr and around termsafe; what matters is
+	// logged here, through o.Log.
+	charmlog.SetOutput(io.Discard)
+	s := &Server{o: o, keys: map[string]Member{}, sessions: map[*session]bool{}, last: map[string]audit.Record{}}
 	for _, u := range o.Users {
 		for _, k := range u.Keys {
 			pk, _, _, _, err := gossh.ParseAuthorizedKey([]byte(k))
@@ -151,8 +160,8 @@ func (s *Server) auth(ctx ssh.Context, key ssh.PublicKey) bool {
 	return true
 }
 
-// track runs first for every session: it says goodbye when the server is
-// shutting down, and refuses a session without a terminal.
+// track wraps every session: once its dashboard has ended, it says
+// goodbye when the server is shutting down.
 func (s *Server) track(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		next(sess)
@@ -221,8 +230,12 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	ao := s.o.Actions
 	ao.User, ao.Key = m.Name, m.Fingerprint
 	ao.Permit = s.permit(m)
+	ao.Who = s.who
 	ao.Observe = func(r audit.Record) {
 		if line := feedLine(r); line != "" {
+			s.mu.Lock()
+			s.last[r.Service+"/"+r.Environment] = r
+			s.mu.Unlock()
 			s.broadcast(ss, ui.TeamLine{Text: line, At: r.Time})
 		}
 	}
@@ -279,6 +292,17 @@ func (s *Server) permit(m Member) func(model.Action) error {
 		}
 		return nil
 	}
+}
+
+// who names who last acted on a's environment through this server.
+func (s *Server) who(a model.Action) string {
+	s.mu.Lock()
+	r, ok := s.last[a.Service+"/"+a.Environment]
+	s.mu.Unlock()
+	if !ok || a.Environment == "" {
+		return ""
+	}
+	return feedLine(r) + " " + format.Age(s.o.Now().Sub(r.Time)) + " ago"
 }
 
 // broadcast hands a message to every session but from; it never waits on

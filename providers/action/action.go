@@ -59,6 +59,10 @@ type Options struct {
 	// Observe, when set, is handed every audit record after it is
 	// written (the team feed); it must not block.
 	Observe func(audit.Record)
+	// Who, when set, names who last acted on an action's target through
+	// this process ("ana rolled it back to 7d3e2a1 12s ago"); a re-check
+	// that refuses because the target moved says it.
+	Who func(model.Action) string
 	Now     func() time.Time
 	// Timeout bounds the re-check and the execute call.
 	Timeout time.Duration
@@ -208,6 +212,11 @@ func (p *Pipeline) Run(ctx context.Context, a model.Action) (Result, error) {
 	}
 	defer unlock()
 	live, err := p.recheck(ctx, a)
+	if model.IsRefusal(err) && p.o.Who != nil {
+		if who := p.o.Who(a); who != "" {
+			err = model.Refuse("%s (%s)", err.Error(), who)
+		}
+	}
 	if err == nil {
 		err = p.guard(a, live)
 	}
