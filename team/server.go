@@ -82,9 +82,9 @@ type Server struct {
 	sessions map[*session]bool
 	// last is the last action that went out on each target, for a
 	// re-check refusal to name who moved it.
-	last map[string]audit.Record
-	closing  atomic.Bool
-	wg       sync.WaitGroup
+	last    map[string]audit.Record
+	closing atomic.Bool
+	wg      sync.WaitGroup
 }
 
 // session is one signed-in dashboard.
