@@ -27,6 +27,7 @@ const serveGrace = time.Second
 
 func newServeCmd(g *globals, io streams) *cobra.Command {
 	var listen, hostKey string
+	var stall time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Serve the dashboard to the release team over SSH",
@@ -52,16 +53,20 @@ ends the server after telling every session. See docs/team.md.`,
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 			defer stop()
-			return runServe(ctx, g, cfg, io, listen, hostKey)
+			if stall <= 0 {
+				return usageErr("--stall-timeout must be above 0, got %s", stall)
+			}
+			return runServe(ctx, g, cfg, io, listen, hostKey, stall)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:2222", "address to accept SSH connections on")
+	cmd.Flags().DurationVar(&stall, "stall-timeout", 15*time.Second, "drop a session whose client has taken no output for this long (it stopped reading)")
 	cmd.Flags().StringVar(&hostKey, "host-key", "", "the server's SSH host key (default: $XDG_STATE_HOME/flightdeck/ssh_host_ed25519_key, created on first start)")
 	return cmd
 }
 
 // runServe serves until ctx ends (a signal, or a test).
-func runServe(ctx context.Context, g *globals, cfg *config.Config, io streams, listen, hostKey string) error {
+func runServe(ctx context.Context, g *globals, cfg *config.Config, io streams, listen, hostKey string, stall time.Duration) error {
 	w, err := buildWorld(ctx, g, cfg)
 	if err != nil {
 		return err
@@ -91,9 +96,10 @@ func runServe(ctx context.Context, g *globals, cfg *config.Config, io streams, l
 			ReadOnly: cfg.ReadOnly, DryRun: g.dryRun, LockDir: locks, Providers: w.reg,
 			Protected: action.ProtectedIn(w.specs), Audit: audit.Open(auditPath(g, cfg)), Now: g.now,
 		},
-		Shared: shared,
-		Log:    logger,
-		Now:    g.now,
+		Shared:     shared,
+		StallAfter: stall,
+		Log:        logger,
+		Now:        g.now,
 	})
 	if err != nil {
 		return err

@@ -85,7 +85,15 @@ type served struct {
 // stops it when the test ends, checking it ended cleanly. team appends
 // to each production environment's block nothing; extra is appended to
 // the config as it is.
-func startServe(t *testing.T, members map[string]string, extra string) *served {
+func startServe(t *testing.T, members map[string]string, extra string, flags ...string) *served {
+	t.Helper()
+	s, _ := startServeStoppable(t, members, extra, flags...)
+	return s
+}
+
+// startServeStoppable is startServe that also returns its stop (what
+// SIGTERM does: the command's context ends); stop waits for the end.
+func startServeStoppable(t *testing.T, members map[string]string, extra string, flags ...string) (*served, func()) {
 	t.Helper()
 	path, world, _ := simConfig(t)
 	state := t.TempDir()
@@ -109,26 +117,30 @@ func startServe(t *testing.T, members map[string]string, extra string) *served {
 	ctx, cancel := context.WithCancel(context.Background())
 	code := make(chan int, 1)
 	go func() {
-		code <- run(ctx, []string{"--config", path, "serve", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(state, "host_key")},
+		code <- run(ctx, append([]string{"--config", path, "serve", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(state, "host_key")}, flags...),
 			streams{in: strings.NewReader(""), out: &lockedBuffer{}, err: s.log})
 	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case c := <-code:
-			if c != 0 {
-				t.Errorf("serve ended with %d:\n%s", c, s.log)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case c := <-code:
+				if c != 0 {
+					t.Errorf("serve ended with %d:\n%s", c, s.log)
+				}
+			case <-time.After(20 * time.Second):
+				t.Errorf("serve did not end after its context did:\n%s", s.log)
 			}
-		case <-time.After(20 * time.Second):
-			t.Errorf("serve did not end after its context did:\n%s", s.log)
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
 	re := regexp.MustCompile(`listening on (127\.0\.0\.1:(\d+))`)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		if m := re.FindStringSubmatch(s.log.String()); m != nil {
 			s.addr, s.port = m[1], m[2]
-			return s
+			return s, stop
 		}
 		select {
 		case c := <-code:
@@ -137,7 +149,7 @@ func startServe(t *testing.T, members map[string]string, extra string) *served {
 		}
 	}
 	t.Fatalf("serve never said it was listening:\n%s", s.log)
-	return nil
+	return nil, nil
 }
 
 // sshArgs is the Debian ssh client's command line for a member.

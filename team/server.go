@@ -24,6 +24,7 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
 	charmlog "github.com/charmbracelet/log"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
@@ -214,11 +215,17 @@ func (s *Server) Shutdown(ctx context.Context, grace time.Duration) error {
 // session through to say so.
 func (s *Server) program(sess ssh.Session) *tea.Program {
 	m, _ := sess.Context().Value(memberKey{}).(Member)
-	if _, _, ok := sess.Pty(); !ok || m.Name == "" || s.closing.Load() {
+	pty, _, ok := sess.Pty()
+	if !ok || m.Name == "" || s.closing.Load() {
 		if !s.closing.Load() {
 			wish.Fatalln(sess, "flightdeck serve shows the dashboard on a terminal: connect with ssh -t")
 		}
 		return nil
+	}
+	if pty.Window.Width <= 0 || pty.Window.Height <= 0 {
+		// The dashboard draws nothing until it knows a size; say why.
+		wish.Printf(sess, "flightdeck needs at least %d×%d; this terminal says it is %d×%d. Enlarge it or press q.\r\n",
+			ui.MinWidth, ui.MinHeight, pty.Window.Width, pty.Window.Height)
 	}
 	ctx := sess.Context()
 	ss := &session{member: m, box: newMailbox()}
@@ -240,7 +247,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		}
 	}
 	uo := s.o.UI
-	uo.Renderer = bm.MakeRenderer(sess)
+	uo.Renderer = sessionRenderer(sess)
 	uo.Context = ctx
 	uo.Actions = action.New(ao)
 	uo.PollSources, uo.PollCI = ss.views.Deploy, ss.views.CI
@@ -364,4 +371,51 @@ func feedLine(r audit.Record) string {
 		line += " (its answer was lost; being read again)"
 	}
 	return line
+}
+
+// sessionRenderer styles for one session's terminal: its colour profile
+// from the TERM and COLORTERM the client sent (NO_COLOR too), its
+// background from COLORFGBG when sent, else dark. The terminal is not
+// asked (wish's MakeRenderer asks, and a client that never answers would
+// hold the session until its first key).
+func sessionRenderer(sess ssh.Session) *lipgloss.Renderer {
+	pty, _, _ := sess.Pty()
+	env := sessionEnv(append(sess.Environ(), "TERM="+pty.Term))
+	var r *lipgloss.Renderer
+	if pty.Term == "" || pty.Term == "dumb" || env.Getenv("NO_COLOR") != "" {
+		r = lipgloss.NewRenderer(sess, termenv.WithProfile(termenv.Ascii))
+	} else {
+		r = lipgloss.NewRenderer(sess, termenv.WithEnvironment(env), termenv.WithUnsafe(), termenv.WithColorCache(true))
+	}
+	r.SetHasDarkBackground(darkBackground(env.Getenv("COLORFGBG")))
+	return r
+}
+
+// darkBackground reads COLORFGBG ("15;0": foreground;background, the
+// background a colour number where 0–6 and 8 are dark); unknown is dark.
+func darkBackground(colorfgbg string) bool {
+	i := strings.LastIndexByte(colorfgbg, ';')
+	if i < 0 {
+		return true
+	}
+	switch colorfgbg[i+1:] {
+	case "7", "9", "10", "11", "12", "13", "14", "15":
+		return false
+	}
+	return true
+}
+
+// sessionEnv is a session's environment as termenv reads one.
+type sessionEnv []string
+
+func (e sessionEnv) Environ() []string { return e }
+
+func (e sessionEnv) Getenv(k string) string {
+	v := ""
+	for _, kv := range e {
+		if strings.HasPrefix(kv, k+"=") {
+			v = kv[len(k)+1:] // the last one wins, as TERM from the pty does
+		}
+	}
+	return v
 }
