@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airside-dev/flightdeck/providers/audit"
+
 	"github.com/charmbracelet/x/ansi"
 	gossh "golang.org/x/crypto/ssh"
 )
@@ -88,6 +90,9 @@ func (c *sshClient) send(keys string) {
 	if _, err := io.WriteString(c.in, keys); err != nil {
 		c.t.Fatal(err)
 	}
+	// Bytes that arrive together read as one key (Bubble Tea groups
+	// runes), so keys are sent apart, as typed.
+	time.Sleep(150 * time.Millisecond)
 }
 
 // TestServeTinyTerminals: a zero-size and a tiny terminal get the
@@ -169,4 +174,82 @@ func TestServeShutdownTellsEverySession(t *testing.T) {
 			continue
 		}
 	}
+}
+
+// TestServeConcurrentRollbacks: two approvers confirm the same rollback of
+// production at the same moment; the pipeline's per-environment lock
+// holds across their sessions, so one goes out and the other's re-check
+// refuses it, naming who moved production. Every session is told.
+func TestServeConcurrentRollbacks(t *testing.T) {
+	s := startServe(t, map[string]string{"ana": "approver", "bo": "approver", "li": "viewer"}, "")
+	watcher := s.open(t, "li", 120, 40, true)
+	var cs []*sshClient
+	for _, name := range []string{"ana", "bo"} {
+		c := s.open(t, name, 120, 40, true)
+		c.waitFor(name+"'s board", 20*time.Second, func(o string) bool { return strings.Contains(o, "SERVICE") && strings.Contains(o, "✓") })
+		c.send("l")
+		c.send("l")
+		c.waitFor("production selected", 5*time.Second, func(o string) bool { return strings.Contains(o, "▸PRODUCTION") })
+		c.send("r")
+		c.waitFor("the picker", 10*time.Second, func(o string) bool {
+			return strings.Contains(o, "Roll back api · production") && strings.Contains(o, "api-production:")
+		})
+		c.send("\r")
+		c.waitFor("the protected confirmation", 5*time.Second, func(o string) bool { return strings.Contains(o, "Type its name") })
+		c.send("production")
+		c.waitFor("the name to match", 5*time.Second, func(o string) bool { return strings.Contains(o, "matches") })
+		cs = append(cs, c)
+	}
+	var wg sync.WaitGroup
+	for _, c := range cs {
+		wg.Go(func() { _, _ = io.WriteString(c.in, "\r") })
+	}
+	wg.Wait()
+	sent, refused := -1, -1
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && (sent < 0 || refused < 0) {
+		for i, c := range cs {
+			o := c.text()
+			if strings.Contains(o, "rollback sent") {
+				sent = i
+			}
+			if strings.Contains(o, "refused: ") {
+				refused = i
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if sent < 0 || refused < 0 || sent == refused {
+		t.Fatalf("one rollback should go out and the other be refused: sent %d, refused %d\nana: %q\nbo: %q", sent, refused, tail(cs[0].text()), tail(cs[1].text()))
+	}
+	who := []string{"ana", "bo"}[sent]
+	cs[refused].waitFor("the refusal naming who moved production", 5*time.Second, func(o string) bool {
+		return strings.Contains(o, "refused: "+who+" rolled api/production back to")
+	})
+	watcher.waitFor("the line on the viewer's screen", 10*time.Second, func(o string) bool {
+		return strings.Contains(o, who+" rolled api/production back to")
+	})
+	var oks, refusals int
+	recs, _, err := audit.Read(s.auditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if r.Action == "rollback" && r.Result == audit.ResultOK {
+			oks++
+		}
+		if r.Action == "rollback" && r.Result == audit.ResultRefused {
+			refusals++
+		}
+	}
+	if oks != 1 || refusals != 1 {
+		t.Errorf("the audit log should hold one rollback sent and one refused: %+v", recs)
+	}
+}
+
+func tail(s string) string {
+	if len(s) > 1500 {
+		return s[len(s)-1500:]
+	}
+	return s
 }

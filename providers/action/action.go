@@ -60,8 +60,8 @@ type Options struct {
 	// written (the team feed); it must not block.
 	Observe func(audit.Record)
 	// Who, when set, names who last acted on an action's target through
-	// this process ("ana rolled it back to 7d3e2a1 12s ago"); a re-check
-	// that refuses because the target moved says it.
+	// this process ("ana rolled api/production back to 7d3e2a1 12s ago");
+	// a re-check that refuses because the target moved leads with it.
 	Who func(model.Action) string
 	Now     func() time.Time
 	// Timeout bounds the re-check and the execute call.
@@ -214,7 +214,7 @@ func (p *Pipeline) Run(ctx context.Context, a model.Action) (Result, error) {
 	live, err := p.recheck(ctx, a)
 	if model.IsRefusal(err) && p.o.Who != nil {
 		if who := p.o.Who(a); who != "" {
-			err = model.Refuse("%s (%s)", err.Error(), who)
+			err = model.Refuse("%s: %s", who, err.Error())
 		}
 	}
 	if err == nil {
