@@ -63,7 +63,7 @@ type Options struct {
 	// this process ("ana rolled api/production back to 7d3e2a1 12s ago");
 	// a re-check that refuses because the target moved leads with it.
 	Who func(model.Action) string
-	Now     func() time.Time
+	Now func() time.Time
 	// Timeout bounds the re-check and the execute call.
 	Timeout time.Duration
 }
