@@ -264,3 +264,28 @@ func (s *tmuxSession) selectService(service string) {
 		return at == to && strings.Contains(s.capture(), "▸ "+service+" ")
 	})
 }
+
+// TestServeBadConfig: a malformed key in team.users is a config error at
+// its line (exit 2), and so is a config without a team.
+func TestServeBadConfig(t *testing.T) {
+	path, _, _ := simConfig(t)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Count(string(raw), "\n")
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	team := "team:\n  users:\n    - name: ana\n      role: approver\n      keys:\n        - ssh-ed25519 AAAAnot-a-key\n"
+	if err := os.WriteFile(bad, append(raw, team...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCmd(t, "--config", bad, "serve", "--listen", "127.0.0.1:0")
+	want := fmt.Sprintf("%s:%d:", bad, lines+6)
+	if code != exitUsage || !strings.Contains(errOut, want) || !strings.Contains(errOut, "team.users[0].keys[0]") || !strings.Contains(errOut, "is not an SSH public key") {
+		t.Errorf("a malformed key: exit %d, want 2 naming %s; stderr:\n%s", code, want, errOut)
+	}
+	code, _, errOut = runCmd(t, "--config", path, "serve", "--listen", "127.0.0.1:0")
+	if code != exitUsage || !strings.Contains(errOut, "no team block") {
+		t.Errorf("no team: exit %d, want 2; stderr:\n%s", code, errOut)
+	}
+}
