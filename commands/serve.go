@@ -97,6 +97,7 @@ func runServe(ctx context.Context, g *globals, cfg *config.Config, io streams, l
 			Protected: action.ProtectedIn(w.specs), Audit: audit.Open(auditPath(g, cfg)), Now: g.now,
 		},
 		Shared:     shared,
+		Exec:       remoteExec(g, cfg.Path, auditPath(g, cfg)),
 		StallAfter: stall,
 		Log:        logger,
 		Now:        g.now,

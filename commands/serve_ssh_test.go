@@ -127,7 +127,7 @@ func TestServeDropsAStalledClient(t *testing.T) {
 				return
 			case <-time.After(20 * time.Millisecond):
 			}
-			if _, err := stalled.sess.SendRequest("window-change", false, gossh.Marshal(struct{ W, H, PW, PH uint32 }{uint32(200 + i%2), 60, 0, 0})); err != nil {
+			if _, err := stalled.sess.SendRequest("window-change", false, gossh.Marshal(struct{ W, H, PW, PH uint32 }{uint32(300 + i%2), 100, 0, 0})); err != nil {
 				return
 			}
 		}
@@ -141,7 +141,7 @@ func TestServeDropsAStalledClient(t *testing.T) {
 		case <-time.After(500 * time.Millisecond):
 			other.send("?")
 			n++
-			if n > 120 {
+			if n > 240 { // two minutes: -race draws slowly
 				close(stop)
 				t.Fatalf("the stalled client was never dropped:\n%s", s.log)
 			}

@@ -68,6 +68,10 @@ type Options struct {
 	// StallAfter drops a session whose client has not taken a frame for
 	// this long (it stopped reading); default 15s.
 	StallAfter time.Duration
+	// Exec, when set, runs a command a member sent without a terminal
+	// (`flightdeck --remote … status`): as applies the member to an
+	// action pipeline's options; it returns the exit status.
+	Exec func(ctx context.Context, m Member, as func(action.Options) action.Options, args []string, in io.Reader, out, errw io.Writer) int
 	// Log receives one line per sign-in, refusal and session end.
 	Log *log.Logger
 	Now func() time.Time
@@ -216,6 +220,12 @@ func (s *Server) Shutdown(ctx context.Context, grace time.Duration) error {
 func (s *Server) program(sess ssh.Session) *tea.Program {
 	m, _ := sess.Context().Value(memberKey{}).(Member)
 	pty, _, ok := sess.Pty()
+	if !ok && m.Name != "" && len(sess.Command()) > 0 && s.o.Exec != nil && !s.closing.Load() {
+		s.o.Log.Printf("%s runs %q from %s", m.Name, sess.RawCommand(), sess.RemoteAddr())
+		code := s.o.Exec(sess.Context(), m, s.actor(m, nil), sess.Command(), sess, sess, sess.Stderr())
+		_ = sess.Exit(code)
+		return nil
+	}
 	if !ok || m.Name == "" || s.closing.Load() {
 		if !s.closing.Load() {
 			wish.Fatalln(sess, "flightdeck serve shows the dashboard on a terminal: connect with ssh -t")
@@ -234,22 +244,10 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	ss.views = s.o.Shared.Views(ss.box.poke)
 
-	ao := s.o.Actions
-	ao.User, ao.Key = m.Name, m.Fingerprint
-	ao.Permit = s.permit(m)
-	ao.Who = s.who
-	ao.Observe = func(r audit.Record) {
-		if line := feedLine(r); line != "" {
-			s.mu.Lock()
-			s.last[r.Service+"/"+r.Environment] = r
-			s.mu.Unlock()
-			s.broadcast(ss, ui.TeamLine{Text: line, At: r.Time})
-		}
-	}
 	uo := s.o.UI
 	uo.Renderer = sessionRenderer(sess)
 	uo.Context = ctx
-	uo.Actions = action.New(ao)
+	uo.Actions = action.New(s.actor(m, ss)(s.o.Actions))
 	uo.PollSources, uo.PollCI = ss.views.Deploy, ss.views.CI
 	uo.Notify, uo.Open, uo.Copy, uo.Hyperlinks = nil, nil, nil, false
 	uo.Title = strings.TrimSpace(uo.Title + " · " + m.Name)
@@ -280,6 +278,26 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		s.wg.Done()
 	}()
 	return ss.p
+}
+
+// actor makes m the one who acts through a pipeline: their name and key
+// in the audit record, the team's guard, the feed (to every session but
+// from's) and who moved a target.
+func (s *Server) actor(m Member, from *session) func(action.Options) action.Options {
+	return func(ao action.Options) action.Options {
+		ao.User, ao.Key = m.Name, m.Fingerprint
+		ao.Permit = s.permit(m)
+		ao.Who = s.who
+		ao.Observe = func(r audit.Record) {
+			if line := feedLine(r); line != "" {
+				s.mu.Lock()
+				s.last[r.Service+"/"+r.Environment] = r
+				s.mu.Unlock()
+				s.broadcast(from, ui.TeamLine{Text: line, At: r.Time})
+			}
+		}
+		return ao
+	}
 }
 
 // permit is the team's guard for one member, run by the pipeline with

@@ -103,20 +103,22 @@ type Views struct {
 func (s *Shared) Views(poke func(src any, services []string)) *Views {
 	vs := &Views{}
 	for _, sh := range s.deploy {
-		v := sh.attach(poke)
-		vs.closed = append(vs.closed, v)
+		v := &view{sh: sh, poke: poke, seen: map[string]int64{}}
 		dv := &deployView{v}
 		v.self = dv
+		sh.attach(v)
+		vs.closed = append(vs.closed, v)
 		vs.Deploy = append(vs.Deploy, dv)
 	}
 	for _, sh := range s.ci {
-		v := sh.attach(poke)
-		vs.closed = append(vs.closed, v)
+		v := &view{sh: sh, poke: poke, seen: map[string]int64{}}
 		var src providers.CISource = &ciView{v}
 		if sh.up.(ciUpstream).sub != nil {
 			src = &ciSubsetView{&ciView{v}}
 		}
-		v.self = src
+		v.self = src // before attach: run reads it once the view is listed
+		sh.attach(v)
+		vs.closed = append(vs.closed, v)
 		vs.CI = append(vs.CI, src)
 	}
 	return vs
@@ -211,12 +213,10 @@ func newSharedSource(s *Shared, up upstream, units []string) *sharedSource {
 	return &sharedSource{s: s, up: up, units: units, latest: map[string]entry{}, flight: map[string]*call{}, views: map[*view]bool{}}
 }
 
-func (sh *sharedSource) attach(poke func(any, []string)) *view {
-	v := &view{sh: sh, poke: poke, seen: map[string]int64{}}
+func (sh *sharedSource) attach(v *view) {
 	sh.mu.Lock()
 	sh.views[v] = true
 	sh.mu.Unlock()
-	return v
 }
 
 func (sh *sharedSource) detach(v *view) {
