@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,6 +18,7 @@ import (
 	"github.com/airside-dev/flightdeck/model"
 	"github.com/airside-dev/flightdeck/providers/action"
 	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/secret"
 	"github.com/airside-dev/flightdeck/team"
 	"github.com/airside-dev/flightdeck/ui"
 )
@@ -26,7 +28,7 @@ import (
 const serveGrace = time.Second
 
 func newServeCmd(g *globals, io streams) *cobra.Command {
-	var listen, hostKey string
+	var listen, hostKey, webhooks string
 	var stall time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -56,17 +58,31 @@ ends the server after telling every session. See docs/team.md.`,
 			if stall <= 0 {
 				return usageErr("--stall-timeout must be above 0, got %s", stall)
 			}
-			return runServe(ctx, g, cfg, io, listen, hostKey, stall)
+			hooks := team.WebhookOptions{GitHubSecret: os.Getenv("FLIGHTDECK_GITHUB_WEBHOOK_SECRET"), CircleCISecret: os.Getenv("FLIGHTDECK_CIRCLECI_WEBHOOK_SECRET")}
+			if webhooks != "" && hooks.GitHubSecret == "" && hooks.CircleCISecret == "" {
+				return usageErr("--webhooks needs a secret to check signatures against: FLIGHTDECK_GITHUB_WEBHOOK_SECRET and/or FLIGHTDECK_CIRCLECI_WEBHOOK_SECRET")
+			}
+			secret.Register(hooks.GitHubSecret, hooks.CircleCISecret)
+			return runServe(ctx, g, cfg, io, serveFlags{listen: listen, hostKey: hostKey, stall: stall, webhooks: webhooks, hooks: hooks})
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "127.0.0.1:2222", "address to accept SSH connections on")
+	cmd.Flags().StringVar(&webhooks, "webhooks", "", "also accept GitHub and CircleCI webhooks on this address (POST /github, /circleci); a verified event makes that provider's sources poll now")
 	cmd.Flags().DurationVar(&stall, "stall-timeout", 15*time.Second, "drop a session whose client has taken no output for this long (it stopped reading)")
 	cmd.Flags().StringVar(&hostKey, "host-key", "", "the server's SSH host key (default: $XDG_STATE_HOME/flightdeck/ssh_host_ed25519_key, created on first start)")
 	return cmd
 }
 
+// serveFlags are serve's own flags.
+type serveFlags struct {
+	listen, hostKey, webhooks string
+	stall                     time.Duration
+	hooks                     team.WebhookOptions
+}
+
 // runServe serves until ctx ends (a signal, or a test).
-func runServe(ctx context.Context, g *globals, cfg *config.Config, io streams, listen, hostKey string, stall time.Duration) error {
+func runServe(ctx context.Context, g *globals, cfg *config.Config, io streams, f serveFlags) error {
+	listen, hostKey, stall := f.listen, f.hostKey, f.stall
 	w, err := buildWorld(ctx, g, cfg)
 	if err != nil {
 		return err
@@ -108,6 +124,18 @@ func runServe(ctx context.Context, g *globals, cfg *config.Config, io streams, l
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return usageErr("serve: --listen %s: %v", listen, err)
+	}
+	if f.webhooks != "" {
+		hln, err := net.Listen("tcp", f.webhooks)
+		if err != nil {
+			ln.Close()
+			return usageErr("serve: --webhooks %s: %v", f.webhooks, err)
+		}
+		f.hooks.Shared, f.hooks.Log = shared, logger
+		hs := &http.Server{Handler: team.Webhooks(f.hooks), ReadHeaderTimeout: 10 * time.Second, ErrorLog: logger}
+		go func() { _ = hs.Serve(hln) }()
+		defer hs.Close()
+		logger.Printf("webhooks on http://%s (github: %t, circleci: %t)", hln.Addr(), f.hooks.GitHubSecret != "", f.hooks.CircleCISecret != "")
 	}
 	logger.Printf("listening on %s (host key %s; %d team members)", ln.Addr(), hostKey, len(cfg.Team.Users))
 	served := make(chan error, 1)

@@ -63,6 +63,7 @@ func TestServeMeasure(t *testing.T) {
 	// One member acts; the time until the line shows on another's screen.
 	watcher := more[0]
 	first.send("l")
+	first.waitFor("staging selected", 5*time.Second, func(o string) bool { return strings.Contains(o, "▸STAGING") })
 	first.send("l")
 	first.waitFor("production selected", 5*time.Second, func(o string) bool { return strings.Contains(o, "▸PRODUCTION") })
 	first.send("r")

@@ -188,6 +188,7 @@ func TestServeConcurrentRollbacks(t *testing.T) {
 		c := s.open(t, name, 120, 40, true)
 		c.waitFor(name+"'s board", 20*time.Second, func(o string) bool { return strings.Contains(o, "SERVICE") && strings.Contains(o, "✓") })
 		c.send("l")
+		c.waitFor("staging selected", 5*time.Second, func(o string) bool { return strings.Contains(o, "▸STAGING") })
 		c.send("l")
 		c.waitFor("production selected", 5*time.Second, func(o string) bool { return strings.Contains(o, "▸PRODUCTION") })
 		c.send("r")

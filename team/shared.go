@@ -187,6 +187,7 @@ type sharedSource struct {
 	units []string
 
 	mu     sync.Mutex
+	again  bool // poll once more when the fetch in flight lands (PollKind)
 	seq    int64
 	latest map[string]entry
 	flight map[string]*call
@@ -329,6 +330,10 @@ func (sh *sharedSource) run(c *call) {
 		poke = append(poke, v)
 	}
 	close(c.done)
+	if sh.again {
+		sh.again = false
+		sh.startAll()
+	}
 	sh.mu.Unlock()
 	services := c.units
 	if len(services) == 1 && services[0] == "" {
@@ -339,6 +344,51 @@ func (sh *sharedSource) run(c *call) {
 			v.poke(v.self, services)
 		}
 	}
+}
+
+// PollKind makes every source of a kind ("github", "circleci") poll now,
+// for all sessions (a verified webhook): a fetch that starts after this
+// call, whose result every session is given as it lands. A source whose
+// fetch is in flight polls again once it lands (that fetch may have
+// started before the event). It returns how many sources it asked.
+func (s *Shared) PollKind(kind string) int {
+	n := 0
+	for _, group := range [][]*sharedSource{s.deploy, s.ci} {
+		for _, sh := range group {
+			if sh.kind() != kind {
+				continue
+			}
+			n++
+			sh.mu.Lock()
+			if len(sh.flight) > 0 {
+				sh.again = true
+			} else {
+				sh.startAll()
+			}
+			sh.mu.Unlock()
+		}
+	}
+	return n
+}
+
+// startAll starts one upstream fetch of every unit; sh.mu is held and no
+// unit is in flight.
+func (sh *sharedSource) startAll() {
+	c := &call{done: make(chan struct{}), units: sh.units, waiters: map[*view]bool{}}
+	for _, u := range sh.units {
+		sh.flight[u] = c
+	}
+	go sh.run(c)
+}
+
+func (sh *sharedSource) kind() string {
+	switch u := sh.up.(type) {
+	case deployUpstream:
+		return u.src.Kind()
+	case ciUpstream:
+		return u.src.Kind()
+	}
+	return ""
 }
 
 func containsCall(cs []*call, c *call) bool {
