@@ -1,11 +1,20 @@
 package commands
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
 	"os"
+	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/airside-dev/flightdeck/sim"
 )
 
 func sumRequests(m map[string]int) int {
@@ -85,4 +94,73 @@ func TestServeMeasure(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	t.Logf("action to the actor's own result: %s; to the line on another session's screen: %s", sent, seen)
+}
+
+// TestServeMeasureWebhook measures the time from a verified CircleCI
+// webhook to every one of twenty sessions showing what changed (a gate
+// approved behind flightdeck's back). The poller would see it too, within
+// its hot pace (2 s); what the webhook saves is that wait. Run it with
+// FLIGHTDECK_MEASURE=1.
+func TestServeMeasureWebhook(t *testing.T) {
+	if os.Getenv("FLIGHTDECK_MEASURE") != "1" {
+		t.Skip("measurement: FLIGHTDECK_MEASURE=1 to run")
+	}
+	t.Setenv("FLIGHTDECK_CIRCLECI_WEBHOOK_SECRET", "cci-hook-secret-5678")
+	s := startServe(t, map[string]string{"li": "viewer"}, "", "--webhooks", "127.0.0.1:0")
+	base := regexp.MustCompile(`webhooks on (http://\S+) `).FindStringSubmatch(s.log.String())[1]
+	gate := regexp.MustCompile(`payments\s+hold-production`)
+	var cs []*sshClient
+	for range 20 {
+		c := s.open(t, "li", 120, 40, true)
+		cs = append(cs, c)
+	}
+	for _, c := range cs {
+		c.waitFor("the payments gate", 30*time.Second, func(o string) bool { return gate.MatchString(o) })
+	}
+	var pipeline, job string
+	for _, p := range s.world.Pipelines("payments") {
+		for _, w := range p.Workflows {
+			for _, j := range w.Jobs {
+				if j.Name == "hold-production" && j.Status == sim.RunOnHold {
+					pipeline, job = p.ID, j.ID
+				}
+			}
+		}
+	}
+	if job == "" {
+		t.Fatal("no payments gate on hold in the sim")
+	}
+	counts := regexp.MustCompile(`Waiting for you \((\d+)\)`).FindAllStringSubmatch(cs[0].text(), -1)
+	n, _ := strconv.Atoi(counts[len(counts)-1][1])
+	fewer := fmt.Sprintf("Waiting for you (%d)", n-1)
+	for _, c := range cs {
+		c.out.mu.Lock()
+		c.out.b.Reset()
+		c.out.mu.Unlock()
+	}
+	if err := s.world.ApproveJob(pipeline, job, sim.Person{Name: "Sam Ortiz", Login: "sortiz"}); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"type":"job-completed"}`
+	h := hmac.New(sha256.New, []byte("cci-hook-secret-5678"))
+	h.Write([]byte(body))
+	req, _ := http.NewRequest("POST", base+"/circleci", strings.NewReader(body))
+	req.Header.Set("circleci-signature", "v1="+hex.EncodeToString(h.Sum(nil)))
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var last time.Duration
+	for i, c := range cs {
+		for time.Since(start) < 30*time.Second && !strings.Contains(c.text(), fewer) {
+			time.Sleep(2 * time.Millisecond)
+		}
+		if d := time.Since(start); d > last {
+			last = d
+		}
+		_ = i
+	}
+	t.Logf("verified webhook → all 20 sessions redrawn with the change: %s (hot poll pace: 2s)", last)
 }
