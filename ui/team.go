@@ -20,7 +20,8 @@ import (
 // Options.PollSources or PollCI) has a result it has not read: it reads
 // it now, from memory, and takes its next poll from there. Services are
 // the CI services the result covers (nil for a deploy source). A source
-// whose fetch is in flight ignores it: that fetch returns the result.
+// whose fetch is in flight is not read again now: that fetch returns the
+// result, and the services named are due at its next tick.
 type PollNow struct {
 	Source   any
 	Services []string
@@ -48,11 +49,13 @@ func (m Model) handlePollNow(msg PollNow) (Model, tea.Cmd) {
 		if (s.src == nil || any(s.src) != msg.Source) && (s.ci == nil || any(s.ci) != msg.Source) {
 			continue
 		}
-		if s.inFlight {
-			return m, nil
-		}
+		// Woken first: a poll in flight for other services of a CI source
+		// schedules the next tick at once, for these.
 		for _, name := range msg.Services {
 			m.poll.wake(i, name)
+		}
+		if s.inFlight {
+			return m, nil
 		}
 		s.gen++ // the tick pending is replaced by the schedule this read sets
 		return m, m.poll.start(m.opts.Context, i, m.opts.Now)
