@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -287,5 +288,58 @@ func TestServeBadConfig(t *testing.T) {
 	code, _, errOut = runCmd(t, "--config", path, "serve", "--listen", "127.0.0.1:0")
 	if code != exitUsage || !strings.Contains(errOut, "no team block") {
 		t.Errorf("no team: exit %d, want 2; stderr:\n%s", code, errOut)
+	}
+}
+
+// TestServeSIGTERM: the built binary, sent SIGTERM, tells a session on the
+// Debian ssh client that it is shutting down, and exits 0.
+func TestServeSIGTERM(t *testing.T) {
+	requireSSH(t)
+	bin := buildBinary(t)
+	path, _, _ := simConfig(t)
+	dir := t.TempDir()
+	k := newTeamKey(t, dir, "ana")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	team := fmt.Sprintf("team:\n  users:\n    - name: ana\n      role: approver\n      keys: [%q]\n", k.public)
+	if err := os.WriteFile(path, append(raw, team...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	log := &lockedBuffer{}
+	cmd := exec.Command(bin, "--config", path, "serve", "--listen", "127.0.0.1:0", "--host-key", filepath.Join(dir, "host_key"))
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+dir)
+	cmd.Stderr = log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	re := regexp.MustCompile(`listening on 127\.0\.0\.1:(\d+)`)
+	var port string
+	for deadline := time.Now().Add(30 * time.Second); port == "" && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if m := re.FindStringSubmatch(log.String()); m != nil {
+			port = m[1]
+		}
+	}
+	if port == "" {
+		t.Fatalf("serve never listened:\n%s", log)
+	}
+	s := &served{port: port, keys: map[string]teamKey{"ana": k}}
+	ana := startSession(t, 120, 40, nil, append(s.sshArgs("ana"), ";", "sleep", "30")...)
+	ana.waitFor("ana's board", 20*time.Second, contains("SERVICE"))
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	ana.waitFor("the goodbye", 10*time.Second, contains("flightdeck serve is shutting down"))
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v\n%s", err, log)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("serve did not exit after SIGTERM:\n%s", log)
 	}
 }
