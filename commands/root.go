@@ -57,6 +57,7 @@ type globals struct {
 	readOnly   bool
 	auditLog   string
 	json       bool
+	jsonOut    jsonOutput // --json's field list and --jq (jsonout.go)
 	yes        bool
 	dryRun     bool
 	noBell     bool
@@ -78,9 +79,7 @@ type globals struct {
 // those: --json where a command prints a result, --yes where it acts,
 // --no-bell where the dashboard runs. The rest are global (persistent).
 
-func (g *globals) jsonFlag(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&g.json, "json", false, "print JSON instead of text")
-}
+func (g *globals) jsonFlag(cmd *cobra.Command) { g.registerJSON(cmd) }
 
 func (g *globals) yesFlag(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&g.yes, "yes", false, "act without asking (required when stdin is not a terminal)")
@@ -132,7 +131,7 @@ func executeAs(ctx context.Context, args []string, io streams, actor func(action
 	io.out, io.err = out, errw
 	g := &globals{now: time.Now, args: args, actor: actor}
 	root := newRootCmdFor(io, g)
-	root.SetArgs(args)
+	root.SetArgs(joinJSONFields(root, args))
 	root.SetIn(io.in)
 	root.SetOut(io.out)
 	root.SetErr(io.err)

@@ -34,7 +34,7 @@ func TestServeMeasure(t *testing.T) {
 	if os.Getenv("FLIGHTDECK_MEASURE") != "1" {
 		t.Skip("measurement: FLIGHTDECK_MEASURE=1 to run")
 	}
-	const window = 30 * time.Second
+	const window = time.Minute
 	s := startServe(t, map[string]string{"ana": "approver", "li": "viewer"}, "")
 	first := s.open(t, "ana", 120, 40, true)
 	first.waitFor("the board", 20*time.Second, func(o string) bool { return strings.Contains(o, "SERVICE") })

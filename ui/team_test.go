@@ -42,10 +42,10 @@ func TestPollNowReadsTheSourceOnce(t *testing.T) {
 func TestTeamLineShowsWithItsAge(t *testing.T) {
 	m, c := newTestModel(t)
 	m = update(t, m, TeamLine{Text: "ana rolled api/production back to 7d3e2a1\x1b[2J", At: t0})
-	c.now = t0.Add(12 * time.Second)
+	c.now = t0.Add(4 * time.Second)
 	m = update(t, m, clockMsg(c.now))
 	v := view(m)
-	if !strings.Contains(v, "ana rolled api/production back to 7d3e2a1␛[2J · 12s ago") {
+	if !strings.Contains(v, "ana rolled api/production back to 7d3e2a1␛[2J · 4s ago") {
 		t.Errorf("the feed line with its age, escape shown not obeyed:\n%s", v)
 	}
 }
