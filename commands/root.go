@@ -199,10 +199,14 @@ With no command it opens the dashboard for the config found by the lookup
 order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
 ~/.config/flightdeck/config.yaml. Try it without any credentials:
 
-  flightdeck demo`,
+  flightdeck demo
+
+and write a config for your own services, found in your AWS account:
+
+  flightdeck init`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErr("unknown command %q; commands: demo, sim, serve, status, history, rollback, promote, switch, canary, approve, reject, audit", args[0])
+				return usageErr("unknown command %q; commands: %s", args[0], strings.Join(commandNames(cmd), ", "))
 			}
 			return nil
 		},
@@ -234,15 +238,28 @@ order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
 	root.AddCommand(newDemoCmd(g), newSimCmd(io), newStatusCmd(g, io),
 		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newSwitchCmd(g, io), newCanaryCmd(g, io), newAuditCmd(g, io), newServeCmd(g, io))
 	root.AddCommand(newApproveCmd(g, io), newRejectCmd(g, io))
+	root.AddCommand(newInitCmd(g, io))
 	root.CompletionOptions.HiddenDefaultCmd = true
 	return root
+}
+
+// commandNames lists the commands a user may type (not help or the
+// hidden ones), so an unknown command's message names them all.
+func commandNames(root *cobra.Command) []string {
+	var names []string
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() && c.Name() != "help" {
+			names = append(names, c.Name())
+		}
+	}
+	return names
 }
 
 // loadConfig finds and loads the config, applying global flags over it.
 func loadConfig(g *globals) (*config.Config, error) {
 	path, err := config.Locate(g.configPath, os.Getenv)
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%w\nStart with `flightdeck demo`, or copy config.example.yaml there and edit it", err)}
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%w\nStart with `flightdeck demo`, or run `flightdeck init` to find your services and write one", err)}
 	}
 	cfg, err := config.Load(path)
 	if err != nil {
