@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/model"
 	"github.com/airside-dev/flightdeck/providers/audit"
 )
 
@@ -32,6 +34,39 @@ func TestFeedLine(t *testing.T) {
 	} {
 		if got := feedLine(tc.r); got != tc.want {
 			t.Errorf("feedLine(%+v) = %q, want %q", tc.r, got, tc.want)
+		}
+	}
+}
+
+// TestPermit: a viewer acts on nothing; where an environment names its
+// approvers, only they act there; elsewhere every approver does.
+func TestPermit(t *testing.T) {
+	s := &Server{o: Options{Approvers: map[model.EnvKey][]string{{Service: "api", Environment: "production"}: {"ana", "li"}}}}
+	prod := model.Action{Kind: model.ActionRollback, Service: "api", Environment: "production"}
+	staging := model.Action{Kind: model.ActionRollback, Service: "api", Environment: "staging"}
+	rerun := model.Action{Kind: model.ActionRerun, Service: "api"}
+	for _, tc := range []struct {
+		m    Member
+		a    model.Action
+		want string
+	}{
+		{Member{Name: "li", Role: config.RoleViewer}, staging, "li is a viewer"},
+		{Member{Name: "li", Role: config.RoleViewer}, prod, "li is a viewer"},
+		{Member{Name: "bo", Role: config.RoleApprover}, prod, "api/production is approved by ana, li only"},
+		{Member{Name: "bo", Role: config.RoleApprover}, staging, ""},
+		{Member{Name: "bo", Role: config.RoleApprover}, rerun, ""},
+		{Member{Name: "ana", Role: config.RoleApprover}, prod, ""},
+	} {
+		err := s.permit(tc.m)(tc.a)
+		got := ""
+		if err != nil {
+			got = err.Error()
+			if !model.IsRefusal(err) {
+				t.Errorf("%s on %s: %v is not a refusal", tc.m.Name, tc.a.Environment, err)
+			}
+		}
+		if got != tc.want {
+			t.Errorf("%s (%s) on %s/%s: %q, want %q", tc.m.Name, tc.m.Role, tc.a.Service, tc.a.Environment, got, tc.want)
 		}
 	}
 }
