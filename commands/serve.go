@@ -115,6 +115,7 @@ func runServe(ctx context.Context, g *globals, cfg *config.Config, io streams, f
 		Shared:     shared,
 		Exec:       remoteExec(g, cfg.Path, auditPath(g, cfg)),
 		StallAfter: stall,
+		NoColor:    g.noColor,
 		Log:        logger,
 		Now:        g.now,
 	})

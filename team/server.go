@@ -65,6 +65,8 @@ type Options struct {
 	Actions action.Options
 	// Shared is the world's sources behind every session.
 	Shared *Shared
+	// NoColor draws every session without colour (--no-color).
+	NoColor bool
 	// StallAfter drops a session whose client has not taken a frame for
 	// this long (it stopped reading); default 15s.
 	StallAfter time.Duration
@@ -245,7 +247,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	ss.views = s.o.Shared.Views(ss.box.poke)
 
 	uo := s.o.UI
-	uo.Renderer = sessionRenderer(sess)
+	uo.Renderer = sessionRenderer(sess, s.o.NoColor)
 	uo.Context = ctx
 	uo.Actions = action.New(s.actor(m, ss)(s.o.Actions))
 	uo.PollSources, uo.PollCI = ss.views.Deploy, ss.views.CI
@@ -392,15 +394,16 @@ func feedLine(r audit.Record) string {
 }
 
 // sessionRenderer styles for one session's terminal: its colour profile
-// from the TERM and COLORTERM the client sent (NO_COLOR too), its
+// from the TERM and COLORTERM the client sent (NO_COLOR too; none at all
+// under the server's --no-color), its
 // background from COLORFGBG when sent, else dark. The terminal is not
 // asked (wish's MakeRenderer asks, and a client that never answers would
 // hold the session until its first key).
-func sessionRenderer(sess ssh.Session) *lipgloss.Renderer {
+func sessionRenderer(sess ssh.Session, noColor bool) *lipgloss.Renderer {
 	pty, _, _ := sess.Pty()
 	env := sessionEnv(append(sess.Environ(), "TERM="+pty.Term))
 	var r *lipgloss.Renderer
-	if pty.Term == "" || pty.Term == "dumb" || env.Getenv("NO_COLOR") != "" {
+	if noColor || pty.Term == "" || pty.Term == "dumb" || env.Getenv("NO_COLOR") != "" {
 		r = lipgloss.NewRenderer(sess, termenv.WithProfile(termenv.Ascii))
 	} else {
 		r = lipgloss.NewRenderer(sess, termenv.WithEnvironment(env), termenv.WithUnsafe(), termenv.WithColorCache(true))
