@@ -227,7 +227,7 @@ and write a config for your own services, found in your AWS account:
 	pf.BoolVar(&g.readOnly, "read-only", false, "disable every action; the header says READ-ONLY")
 	pf.StringVar(&g.auditLog, "audit-log", "", "append action records here (default: audit_log in the config, else $XDG_STATE_HOME/flightdeck/audit.jsonl)")
 	pf.BoolVar(&g.dryRun, "dry-run", false, "check everything and print what would be sent, but send nothing")
-	pf.StringVar(&g.remote, "remote", "", "run the command on a `flightdeck serve` (ssh://[user@]host[:port]) as your team member; the ssh client is $FLIGHTDECK_SSH_COMMAND, else ssh")
+	pf.StringVar(&g.remote, "remote", "", "run the command on the flightdeck serve at `URL` (ssh://[user@]host[:port]) as your team member; the ssh client is $FLIGHTDECK_SSH_COMMAND, else ssh")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		if g.remote == "" {
 			return nil
