@@ -89,7 +89,10 @@ type Server struct {
 	sessions map[*session]bool
 	// last is the last action that went out on each target, for a
 	// re-check refusal to name who moved it.
-	last    map[string]audit.Record
+	last map[string]audit.Record
+	// feed is the last line of the team feed, for a session that opens
+	// after it.
+	feed    *ui.TeamLine
 	closing atomic.Bool
 	wg      sync.WaitGroup
 }
@@ -265,6 +268,9 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 
 	s.mu.Lock()
 	s.sessions[ss] = true
+	if s.feed != nil {
+		ss.box.post(*s.feed)
+	}
 	s.mu.Unlock()
 	s.wg.Add(1)
 	s.o.Log.Printf("%s signed in from %s (%s, key %s)", m.Name, sess.RemoteAddr(), m.Role, m.Fingerprint)
@@ -292,10 +298,12 @@ func (s *Server) actor(m Member, from *session) func(action.Options) action.Opti
 		ao.Who = s.who
 		ao.Observe = func(r audit.Record) {
 			if line := feedLine(r); line != "" {
+				tl := ui.TeamLine{Text: line, At: r.Time}
 				s.mu.Lock()
 				s.last[r.Service+"/"+r.Environment] = r
+				s.feed = &tl
 				s.mu.Unlock()
-				s.broadcast(from, ui.TeamLine{Text: line, At: r.Time})
+				s.broadcast(from, tl)
 			}
 		}
 		return ao
