@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/airside-dev/flightdeck/config"
+	"github.com/airside-dev/flightdeck/providers/action"
 	"github.com/airside-dev/flightdeck/secret"
 	"github.com/airside-dev/flightdeck/termsafe"
 )
@@ -65,6 +66,13 @@ type globals struct {
 	// simulated is set by demo: its in-process world needs no credentials,
 	// so the CI sources get a placeholder token instead of the user's.
 	simulated bool
+	// remote (--remote ssh://host:port) runs the command on a
+	// `flightdeck serve` instead (remote.go); args is the command line.
+	remote string
+	args   []string
+	// actor, on the server running a remote command, makes the member
+	// the one who acts (name, key, role guard, the team feed).
+	actor func(action.Options) action.Options
 }
 
 // The flags that mean something to some commands only are registered on
@@ -110,12 +118,19 @@ func run(ctx context.Context, args []string, io streams) int {
 
 // execute is run, also saying which signal stopped the command, if one did.
 func execute(ctx context.Context, args []string, io streams) (int, os.Signal) {
+	return executeAs(ctx, args, io, nil)
+}
+
+// executeAs is execute with the actions taken as a team member (a remote
+// command on `flightdeck serve`); nil acts as the OS user.
+func executeAs(ctx context.Context, args []string, io streams, actor func(action.Options) action.Options) (int, os.Signal) {
 	secret.RegisterEnv(os.Getenv)
 	out, errw := termsafe.NewWriter(io.out), termsafe.NewWriter(io.err)
 	defer out.Flush()
 	defer errw.Flush()
 	io.out, io.err = out, errw
-	root := newRootCmd(io)
+	g := &globals{now: time.Now, args: args, actor: actor}
+	root := newRootCmdFor(io, g)
 	root.SetArgs(joinJSONFields(root, args))
 	root.SetIn(io.in)
 	root.SetOut(io.out)
@@ -126,6 +141,9 @@ func execute(ctx context.Context, args []string, io streams) (int, os.Signal) {
 	}
 	if se := (*signalledError)(nil); errors.As(err, &se) {
 		return signalCode(se.sig), se.sig
+	}
+	if re := (*remoteExit)(nil); errors.As(err, &re) {
+		return re.code, nil
 	}
 	code := exitFailed
 	var ee *exitError
@@ -166,7 +184,10 @@ func isCobraUsage(err error) bool {
 }
 
 func newRootCmd(io streams) *cobra.Command {
-	g := &globals{now: time.Now}
+	return newRootCmdFor(io, &globals{now: time.Now})
+}
+
+func newRootCmdFor(io streams, g *globals) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "flightdeck",
 		Short: "A terminal release dashboard for CI pipelines and deploys",
@@ -206,9 +227,16 @@ and write a config for your own services, found in your AWS account:
 	pf.BoolVar(&g.readOnly, "read-only", false, "disable every action; the header says READ-ONLY")
 	pf.StringVar(&g.auditLog, "audit-log", "", "append action records here (default: audit_log in the config, else $XDG_STATE_HOME/flightdeck/audit.jsonl)")
 	pf.BoolVar(&g.dryRun, "dry-run", false, "check everything and print what would be sent, but send nothing")
+	pf.StringVar(&g.remote, "remote", "", "run the command on the flightdeck serve at `URL` (ssh://[user@]host[:port]) as your team member; the ssh client is $FLIGHTDECK_SSH_COMMAND, else ssh")
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		if g.remote == "" {
+			return nil
+		}
+		return &remoteExit{code: runRemote(cmd.Context(), g, io)}
+	}
 	g.bellFlag(root)
 	root.AddCommand(newDemoCmd(g), newSimCmd(io), newStatusCmd(g, io),
-		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newSwitchCmd(g, io), newCanaryCmd(g, io), newAuditCmd(g, io))
+		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newSwitchCmd(g, io), newCanaryCmd(g, io), newAuditCmd(g, io), newServeCmd(g, io))
 	root.AddCommand(newApproveCmd(g, io), newRejectCmd(g, io))
 	root.AddCommand(newInitCmd(g, io))
 	root.CompletionOptions.HiddenDefaultCmd = true

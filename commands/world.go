@@ -284,7 +284,7 @@ func pipeline(g *globals, cfg *config.Config, w *world) *action.Pipeline {
 	if g.simulated {
 		locks = filepath.Join(config.StateDir(os.Getenv), "demo-locks")
 	}
-	return action.New(action.Options{
+	o := action.Options{
 		ReadOnly:  cfg.ReadOnly || g.readOnly,
 		DryRun:    g.dryRun,
 		LockDir:   locks,
@@ -293,7 +293,11 @@ func pipeline(g *globals, cfg *config.Config, w *world) *action.Pipeline {
 		Audit:     audit.Open(auditPath(g, cfg)),
 		User:      audit.DefaultUser(os.Getenv),
 		Now:       g.now,
-	})
+	}
+	if g.actor != nil {
+		o = g.actor(o) // a remote command on `flightdeck serve`: the member acts
+	}
+	return action.New(o)
 }
 
 // auditPath is where the audit log lives for this run.

@@ -18,6 +18,8 @@ type Config struct {
 	CircleCI CircleCI  `yaml:"circleci,omitempty"`
 	AWS      AWS       `yaml:"aws,omitempty"`
 	Services []Service `yaml:"services"`
+	// Team is who may sign in to `flightdeck serve`, and with which role.
+	Team *Team `yaml:"team,omitempty"`
 }
 
 // GitHub points at github.com or a GitHub Enterprise Server.
@@ -96,6 +98,11 @@ type Environment struct {
 	Name string `yaml:"name"`
 	// Protected environments need the environment name typed to confirm an action.
 	Protected bool `yaml:"protected,omitempty"`
+	// Approvers, on `flightdeck serve`, are the team members who may act
+	// on this environment (approve its gates, roll it back, …): it narrows
+	// the team's approvers; empty leaves every approver. Each must be a
+	// team user whose role is approver.
+	Approvers []string `yaml:"approvers,omitempty"`
 	// AWS overrides the global aws block field by field; see EffectiveAWS.
 	AWS       *AWS       `yaml:"aws,omitempty"`
 	ECS       *ECS       `yaml:"ecs,omitempty"`
@@ -210,4 +217,24 @@ func (s *Service) Environment(name string) (*Environment, bool) {
 		}
 	}
 	return nil, false
+}
+
+// Team roles.
+const (
+	RoleViewer   = "viewer"
+	RoleApprover = "approver"
+)
+
+// Team lists the people who may sign in to `flightdeck serve`.
+type Team struct {
+	Users []TeamUser `yaml:"users"`
+}
+
+// TeamUser is one person: their name (in the audit log and the feed),
+// their SSH public keys (authorized_keys lines) and their role.
+type TeamUser struct {
+	Name string   `yaml:"name"`
+	Keys []string `yaml:"keys"`
+	// Role is viewer (reads only) or approver (acts).
+	Role string `yaml:"role"`
 }

@@ -83,6 +83,7 @@ func (c checker) config(cfg *Config) {
 		c.service(path, &cfg.Services[i])
 		c.unique(first, path, "service", cfg.Services[i].Name)
 	}
+	c.team(cfg)
 }
 
 // unique reports a name seen before in the same list; first maps names to

@@ -96,6 +96,9 @@ type statusLine struct {
 	// pending is an action whose outcome is unknown: its line stays until
 	// the snapshot resolves it (resolveStatus).
 	pending *model.Action
+	// since, when set, is when what the line says happened; its age
+	// follows the text (a team feed line).
+	since time.Time
 }
 
 // actionKeys binds each action key to the kind it asks the planner for.
@@ -622,6 +625,9 @@ func (m Model) statusView() string {
 	s := m.status
 	if s.text == "" {
 		return ""
+	}
+	if !s.since.IsZero() {
+		s.text += " · " + format.Since(m.now, s.since) + " ago"
 	}
 	var line string
 	switch s.tone {

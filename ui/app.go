@@ -70,6 +70,12 @@ type Options struct {
 	Actions *action.Pipeline
 	// AuditPath is the audit log the L screen reads; "" disables it.
 	AuditPath string
+
+	// PollSources and PollCI, when set, are polled instead of the
+	// Providers' sources (team mode: this session's views of the shared
+	// sources, ui/team.go); Providers still serve everything else.
+	PollSources []providers.DeploySource
+	PollCI      []providers.CISource
 }
 
 type screen int
@@ -160,6 +166,7 @@ func New(o Options) Model {
 	// Every style comes from our renderer, so --no-color reaches the "…"
 	// of a footer too long for the terminal as well.
 	h.Styles.Ellipsis = st.Dim
+	srcs, ciSrcs := o.pollSources()
 	timing := pollTiming{Idle: o.Refresh, Hot: o.Hot, Timeout: min(15*time.Second, max(o.Refresh, 5*time.Second)), MaxBackoff: max(o.Refresh, time.Minute)}
 	m := Model{
 		opts:      o,
@@ -167,7 +174,7 @@ func New(o Options) Model {
 		base:      km,
 		help:      h,
 		snap:      model.NewSnapshot(o.Services),
-		poll:      newPoller(o.Providers.Sources(), o.Providers.CISources(), timing),
+		poll:      newPoller(srcs, ciSrcs, timing),
 		seenGates: map[string]bool{},
 		cmp:       newAnswers[compareKey, model.Comparison](),
 		commits:   newAnswers[commitKey, model.Commit](),
@@ -318,6 +325,10 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 	case commitMsg:
 		m.commits.answered(msg.key, msg.commit, msg.err)
 		return m, nil
+	case PollNow:
+		return m.handlePollNow(msg)
+	case TeamLine:
+		return m.handleTeamLine(msg), nil
 	}
 	return m, nil
 }

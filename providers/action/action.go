@@ -45,8 +45,25 @@ type Options struct {
 	// Protected says which environments need their name typed to confirm.
 	Protected func(model.EnvKey) bool
 	Audit     *audit.Log
-	User      string
-	Now       func() time.Time
+	// User is who acts, as the audit record names them: the OS user for a
+	// local flightdeck, the team member's name on `flightdeck serve`.
+	User string
+	// Key is the fingerprint of the SSH key the user signed in with
+	// (`flightdeck serve`); "" locally.
+	Key string
+	// Permit, when set, says whether this user may take an action at all
+	// (team roles and an environment's approvers): nil or a
+	// *model.Refusal saying why not ("ana is a viewer"). It is one of the
+	// guards, so the keys it disables show the reason and Run refuses.
+	Permit func(model.Action) error
+	// Observe, when set, is handed every audit record after it is
+	// written (the team feed); it must not block.
+	Observe func(audit.Record)
+	// Who, when set, names who last acted on an action's target through
+	// this process ("ana rolled api/production back to 7d3e2a1 12s ago");
+	// a re-check that refuses because the target moved leads with it.
+	Who func(model.Action) string
+	Now func() time.Time
 	// Timeout bounds the re-check and the execute call.
 	Timeout time.Duration
 }
@@ -111,6 +128,11 @@ func (p *Pipeline) guard(a model.Action, seen model.EnvStatus) error {
 func (p *Pipeline) allowed(a model.Action) error {
 	if p.o.ReadOnly {
 		return model.Refuse("read-only mode: %s is disabled (--read-only or read_only in the config)", a.Kind)
+	}
+	if p.o.Permit != nil {
+		if err := p.o.Permit(a); err != nil {
+			return err
+		}
 	}
 	_, err := p.capability(a)
 	return err
@@ -190,6 +212,11 @@ func (p *Pipeline) Run(ctx context.Context, a model.Action) (Result, error) {
 	}
 	defer unlock()
 	live, err := p.recheck(ctx, a)
+	if model.IsRefusal(err) && p.o.Who != nil {
+		if who := p.o.Who(a); who != "" {
+			err = model.Refuse("%s: %s", who, err.Error())
+		}
+	}
 	if err == nil {
 		err = p.guard(a, live)
 	}
@@ -381,13 +408,19 @@ func (p *Pipeline) append(r audit.Record) error {
 	if p.o.Audit == nil {
 		return nil
 	}
-	return p.o.Audit.Append(r)
+	if err := p.o.Audit.Append(r); err != nil {
+		return err
+	}
+	if p.o.Observe != nil {
+		p.o.Observe(r)
+	}
+	return nil
 }
 
 // entry is the audit record of one attempt.
 func (p *Pipeline) entry(a model.Action, result string, err error, rc providers.Receipt) audit.Record {
 	r := audit.Record{
-		Time: p.o.Now().UTC(), User: p.o.User, Action: string(a.Kind),
+		Time: p.o.Now().UTC(), User: p.o.User, Key: p.o.Key, Action: string(a.Kind),
 		Service: a.Service, Environment: a.Environment, SourceEnv: a.SourceEnv,
 		From: versionText(a.From), To: versionText(a.To),
 		DryRun: p.o.DryRun, Result: result, RequestIDs: rc.RequestIDs, Detail: rc.Detail,

@@ -36,12 +36,15 @@ const (
 // every line is scrubbed of secrets anyway (package secret) as it is
 // written.
 type Record struct {
-	Time        time.Time `json:"time"`
-	User        string    `json:"user"`
-	Action      string    `json:"action"`
-	Service     string    `json:"service"`
-	Environment string    `json:"environment"`
-	SourceEnv   string    `json:"source_env,omitempty"`
+	Time time.Time `json:"time"`
+	User string    `json:"user"`
+	// Key is the fingerprint of the SSH key the user signed in with, on
+	// `flightdeck serve` (SHA256:…); absent for a local flightdeck.
+	Key         string `json:"key,omitempty"`
+	Action      string `json:"action"`
+	Service     string `json:"service"`
+	Environment string `json:"environment"`
+	SourceEnv   string `json:"source_env,omitempty"`
 	// Gate and Workflow name what a CI action answered or acted on.
 	Gate       string   `json:"gate,omitempty"`
 	Workflow   string   `json:"workflow,omitempty"`

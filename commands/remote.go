@@ -1,0 +1,128 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/airside-dev/flightdeck/providers/action"
+	"github.com/airside-dev/flightdeck/team"
+)
+
+// remoteExit ends a command that ran on the server with its exit code.
+type remoteExit struct{ code int }
+
+func (e *remoteExit) Error() string { return fmt.Sprintf("remote command exited %d", e.code) }
+
+// remoteCommands are what `--remote` may run on the server: the headless
+// commands. The dashboard is `ssh -p PORT HOST` itself.
+var remoteCommands = []string{"status", "history", "rollback", "promote", "switch", "canary", "approve", "reject", "audit"}
+
+// runRemote runs this command line on a `flightdeck serve` over the ssh
+// client (so the user's keys, agent, known_hosts and ssh config apply),
+// passing the streams through, and returns the remote exit code.
+func runRemote(ctx context.Context, g *globals, io streams) int {
+	u, err := url.Parse(g.remote)
+	if err != nil || u.Scheme != "ssh" || u.Hostname() == "" || u.Path != "" {
+		fmt.Fprintf(io.err, "flightdeck: --remote %q: want ssh://[user@]host[:port]\n", g.remote)
+		return exitUsage
+	}
+	sshCmd := strings.Fields(os.Getenv("FLIGHTDECK_SSH_COMMAND"))
+	if len(sshCmd) == 0 {
+		sshCmd = []string{"ssh"}
+	}
+	args := append(sshCmd[1:], "-T")
+	if p := u.Port(); p != "" {
+		args = append(args, "-p", p)
+	}
+	host := u.Hostname()
+	if u.User != nil && u.User.Username() != "" {
+		host = u.User.Username() + "@" + host
+	}
+	args = append(args, host, "--")
+	for _, a := range withoutRemote(g.args) {
+		args = append(args, remoteQuote(a))
+	}
+	cmd := exec.CommandContext(ctx, sshCmd[0], args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.in, io.out, io.err
+	err = cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ee) && ee.ExitCode() == 255:
+		fmt.Fprintf(io.err, "flightdeck: could not run the command on %s (ssh exited 255: unreachable, or the key was refused)\n", g.remote)
+		return exitFailed
+	case errors.As(err, &ee) && ee.ExitCode() >= 0:
+		return ee.ExitCode()
+	}
+	fmt.Fprintf(io.err, "flightdeck: --remote: %v\n", err)
+	return exitFailed
+}
+
+// withoutRemote is the command line without --remote and its value.
+func withoutRemote(args []string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--remote":
+			i++
+		case strings.HasPrefix(a, "--remote="):
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// shellQuote quotes one argument for the server's POSIX-style split.
+func remoteQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// remoteRefusal says why a command line sent with --remote may not run on
+// the server ("" when it may): only the headless commands, and never a
+// flag that would choose another config or audit log.
+func remoteRefusal(args []string) string {
+	cmd := ""
+	for _, a := range args {
+		for _, f := range []string{"--config", "--audit-log", "--remote"} {
+			if a == f || strings.HasPrefix(a, f+"=") {
+				return f + " is the server's to choose"
+			}
+		}
+		if cmd == "" && !strings.HasPrefix(a, "-") {
+			cmd = a
+		}
+	}
+	for _, c := range remoteCommands {
+		if cmd == c {
+			return ""
+		}
+	}
+	return fmt.Sprintf("%q cannot run remotely; commands: %s (the dashboard is ssh itself)", cmd, strings.Join(remoteCommands, ", "))
+}
+
+// remoteExec runs a remote command line on the server for a member.
+func remoteExec(g *globals, cfgPath, auditLog string) func(context.Context, team.Member, func(action.Options) action.Options, []string, io.Reader, io.Writer, io.Writer) int {
+	return func(ctx context.Context, m team.Member, as func(action.Options) action.Options, args []string, in io.Reader, out, errw io.Writer) int {
+		if why := remoteRefusal(args); why != "" {
+			fmt.Fprintln(errw, "flightdeck serve: "+why)
+			return exitUsage
+		}
+		full := []string{"--config", cfgPath, "--audit-log", auditLog}
+		if g.readOnly {
+			full = append(full, "--read-only")
+		}
+		if g.dryRun {
+			full = append(full, "--dry-run")
+		}
+		code, _ := executeAs(ctx, append(full, args...), streams{in: in, out: out, err: errw}, as)
+		return code
+	}
+}

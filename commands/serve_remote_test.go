@@ -1,0 +1,139 @@
+package commands
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/airside-dev/flightdeck/providers/audit"
+)
+
+// TestServeRemoteCommands: `flightdeck --remote ssh://…` runs a headless
+// command on the server, through the Debian ssh client, as the member
+// whose key signed in: status --json reads the server's world, a viewer's
+// approve is refused by the team's guard (exit 3) and audited under their
+// name and key, and a command line that would pick another config or run
+// the dashboard is refused (exit 2).
+func TestServeRemoteCommands(t *testing.T) {
+	requireSSH(t)
+	s := startServe(t, map[string]string{"ana": "approver", "li": "viewer"}, "")
+	remote := func(name string, args ...string) (int, string, string) {
+		t.Setenv("FLIGHTDECK_SSH_COMMAND", "ssh -i "+s.keys[name].path+" -o IdentitiesOnly=yes -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR")
+		return runCmd(t, append([]string{"--remote", "ssh://" + name + "@127.0.0.1:" + s.port}, args...)...)
+	}
+	code, out, errOut := remote("li", "status", "--json")
+	var st struct {
+		Services []struct {
+			Name string `json:"name"`
+		} `json:"services"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &st) != nil || len(st.Services) < 4 {
+		t.Fatalf("remote status --json: exit %d\n%s\n%s", code, out, errOut)
+	}
+
+	code, out, errOut = remote("li", "approve", "payments", "--yes")
+	if code != exitRefused || !strings.Contains(out+errOut, "li is a viewer") {
+		t.Errorf("a viewer's remote approve: exit %d, want 3 with the reason\n%s\n%s", code, out, errOut)
+	}
+	recs, _, err := audit.Read(s.auditLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range recs {
+		found = found || (r.User == "li" && r.Key == s.keys["li"].fingerprint && r.Action == "approve" && r.Result == audit.ResultRefused)
+	}
+	if !found {
+		t.Errorf("the refused approve should be audited as li with her key: %+v", recs)
+	}
+
+	for _, args := range [][]string{{"--config", "/etc/passwd", "status"}, {"serve"}, {"status", "--audit-log=/tmp/elsewhere"}} {
+		code, out, errOut = remote("ana", args...)
+		if code != exitUsage || !strings.Contains(errOut, "flightdeck serve: ") {
+			t.Errorf("remote %v: exit %d, want 2 refused by the server\n%s\n%s", args, code, out, errOut)
+		}
+	}
+}
+
+// TestServeWebhooks: a webhook with a bad signature is 401, logged, and
+// polls nothing; a verified CircleCI or GitHub event makes that
+// provider's sources poll at once (counted at the sim; no session is
+// open, so nothing else polls); an event that cannot change a screen
+// (push) polls nothing.
+func TestServeWebhooks(t *testing.T) {
+	t.Setenv("FLIGHTDECK_GITHUB_WEBHOOK_SECRET", "gh-hook-secret-1234")
+	t.Setenv("FLIGHTDECK_CIRCLECI_WEBHOOK_SECRET", "cci-hook-secret-5678")
+	s := startServe(t, map[string]string{"ana": "approver"}, "", "--webhooks", "127.0.0.1:0")
+	m := regexp.MustCompile(`webhooks on (http://\S+) `).FindStringSubmatch(s.log.String())
+	if m == nil {
+		t.Fatalf("no webhook address in the log:\n%s", s.log)
+	}
+	base := m[1]
+	sign := func(secret, body string) string {
+		h := hmac.New(sha256.New, []byte(secret))
+		h.Write([]byte(body))
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	post := func(path string, hdr map[string]string, body string) int {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	count := func(prefix string) int {
+		n := 0
+		for op, c := range s.world.Requests() {
+			if strings.HasPrefix(op, prefix) {
+				n += c
+			}
+		}
+		return n
+	}
+	waitCount := func(prefix string, above int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for count(prefix) <= above {
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s request after a verified webhook:\n%s", prefix, s.log)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	body := `{"type":"workflow-completed"}`
+	cci, gh := count("circleci:"), count("github:")
+	if code := post("/circleci", map[string]string{"circleci-signature": "v1=" + sign("wrong", body)}, body); code != http.StatusUnauthorized {
+		t.Errorf("bad CircleCI signature: %d, want 401", code)
+	}
+	if code := post("/github", map[string]string{"X-GitHub-Event": "workflow_run", "X-Hub-Signature-256": "sha256=" + sign("wrong", body)}, body); code != http.StatusUnauthorized {
+		t.Errorf("bad GitHub signature: %d, want 401", code)
+	}
+	if code := post("/github", map[string]string{"X-GitHub-Event": "push", "X-Hub-Signature-256": "sha256=" + sign("gh-hook-secret-1234", body)}, body); code != http.StatusAccepted {
+		t.Errorf("a push event: %d, want 202", code)
+	}
+	if count("circleci:") != cci || count("github:") != gh || strings.Count(s.log.String(), "bad signature") != 2 {
+		t.Fatalf("bad signatures and a push must poll nothing and be logged:\n%s", s.log)
+	}
+	if code := post("/circleci", map[string]string{"circleci-signature": "v1=" + sign("cci-hook-secret-5678", body)}, body); code != http.StatusAccepted {
+		t.Errorf("verified CircleCI webhook: %d, want 202", code)
+	}
+	waitCount("circleci:", cci)
+	if code := post("/github", map[string]string{"X-GitHub-Event": "workflow_job", "X-Hub-Signature-256": "sha256=" + sign("gh-hook-secret-1234", body)}, body); code != http.StatusAccepted {
+		t.Errorf("verified GitHub webhook: %d, want 202", code)
+	}
+	waitCount("github:", gh)
+	if strings.Contains(s.log.String(), "hook-secret") {
+		t.Errorf("a webhook secret reached the log:\n%s", s.log)
+	}
+}
