@@ -44,6 +44,10 @@ type Service struct {
 	Branch  string // "" reads every branch
 	// Workflow, when set, shows only the workflows of that name.
 	Workflow string
+	// DeployJobs names the job that deploys to an environment, by
+	// environment, where it is not deploy-<environment> (config
+	// ci.deploy_jobs).
+	DeployJobs map[string]string
 }
 
 // Options configure a Source.
@@ -82,6 +86,9 @@ type Source struct {
 	// (a rerun adds a workflow), so the next poll lists them again.
 	dirty map[memKey]bool
 	me    *User
+	// deploys is what DeployHistory learnt of finished pipelines the
+	// poll does not keep (older than the Recent).
+	deploys map[memKey]*deployMemory
 }
 
 var (
@@ -141,6 +148,7 @@ func New(o Options) (*Source, error) {
 		conc:     o.Concurrency,
 		memory:   map[memKey]*pipelineMemory{},
 		dirty:    map[memKey]bool{},
+		deploys:  map[memKey]*deployMemory{},
 	}
 	if s.recent <= 0 {
 		s.recent = RecentPipelines

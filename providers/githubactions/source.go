@@ -49,6 +49,10 @@ type Service struct {
 	// (.github/workflows/deploy.yml) or its numeric id.
 	Workflow string
 	Branch   string // "" reads every branch
+	// DeployJobs names the job that deploys to an environment, by
+	// environment, where it is neither deploy-<environment> nor the job
+	// whose `environment:` is it (config ci.deploy_jobs).
+	DeployJobs map[string]string
 }
 
 // Options configure a Source: its client (API URL, token, cache, clock)
