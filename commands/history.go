@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"fmt"
-	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -28,7 +27,7 @@ pipelines whose deploy job for ENV succeeded. Each row says how a rollback
 to it is done: "point the service at api:41" (rollback --via target) or
 "re-run deploy-production of pipeline #305" (rollback --via ci), and why it
 is unavailable when it is.`,
-		Args:  exactArgs(2),
+		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.service, o.env = args[0], args[1]
 			return runHistory(cmd.Context(), g, io, o)
@@ -54,7 +53,7 @@ func runHistory(ctx context.Context, g *globals, io streams, o historyOptions) (
 		return err
 	}
 	ci, _, cerr := s.ciHistory(ctx, t)
-	revs = mergeHistory(revs, ci)
+	revs = model.MergeHistory(revs, ci)
 	if cerr != nil {
 		// What the target said is still shown; the exit says CI failed.
 		defer func() {
@@ -71,28 +70,6 @@ func runHistory(ctx context.Context, g *globals, io streams, o historyOptions) (
 	}
 	printHistory(io, revs, g.now())
 	return nil
-}
-
-// mergeHistory puts the target's revisions and CI's deploys side by side,
-// newest deploy first; revisions never deployed stay last, in the order
-// the target gave them.
-func mergeHistory(target, ci []model.Revision) []model.Revision {
-	if len(ci) == 0 {
-		return target
-	}
-	out := append(slices.Clone(target), ci...)
-	slices.SortStableFunc(out, func(a, b model.Revision) int {
-		switch {
-		case a.DeployedAt.IsZero() && b.DeployedAt.IsZero():
-			return 0
-		case a.DeployedAt.IsZero():
-			return 1
-		case b.DeployedAt.IsZero():
-			return -1
-		}
-		return b.DeployedAt.Compare(a.DeployedAt)
-	})
-	return out
 }
 
 func printHistory(io streams, revs []model.Revision, now time.Time) {

@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 )
 
@@ -59,4 +60,36 @@ func (r Revision) How() string {
 		name = r.Version.Short()
 	}
 	return "point the service at " + name
+}
+
+// MergeHistory puts a deploy target's revisions and its CI's deploys
+// (Revision.CI set) side by side, newest deploy first; revisions never
+// deployed stay last, in the order the target gave them. The target says
+// what runs now: a CI row is never Current beside a target that names one,
+// so one row is marked running.
+func MergeHistory(target, ci []Revision) []Revision {
+	if len(ci) == 0 {
+		return target
+	}
+	out := make([]Revision, 0, len(target)+len(ci))
+	out = append(out, target...)
+	current := slices.ContainsFunc(target, func(r Revision) bool { return r.Current })
+	for _, r := range ci {
+		if current {
+			r.Current = false
+		}
+		out = append(out, r)
+	}
+	slices.SortStableFunc(out, func(a, b Revision) int {
+		switch {
+		case a.DeployedAt.IsZero() && b.DeployedAt.IsZero():
+			return 0
+		case a.DeployedAt.IsZero():
+			return 1
+		case b.DeployedAt.IsZero():
+			return -1
+		}
+		return b.DeployedAt.Compare(a.DeployedAt)
+	})
+	return out
 }
