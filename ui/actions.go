@@ -314,7 +314,26 @@ func (m Model) openPicker() (Model, tea.Cmd) {
 	m.picker.SetSize(m.width, m.bodyHeight())
 	m.prev, m.screen = m.screen, screenPicker
 	lr, repo := m.lineage(env.Service)
-	return m, picker.Load(m.opts.Context, hr, lr, repo, env.Key(), id, m.poll.timing.Timeout)
+	return m, picker.Load(m.opts.Context, hr, m.deployHistory(env.Service), lr, repo, env.Key(), id, m.poll.timing.Timeout)
+}
+
+// deployHistory is the service's CI provider when it can list the older
+// pipelines that deployed (a rollback through CI), else nil.
+func (m Model) deployHistory(service string) providers.DeployHistoryReader {
+	dh, _ := providers.CIAs[providers.DeployHistoryReader](m.opts.Providers, service)
+	return dh
+}
+
+// rollbackAsk is what a row chosen in the picker asks for: the target's
+// own revision is a rollback of the target; an older pipeline's deploy
+// job is a rollback through CI, re-running that job.
+func rollbackAsk(env model.EnvStatus, rev model.Revision) action.Ask {
+	ask := action.Ask{Kind: model.ActionRollback, Service: env.Service, Environment: env.Environment, To: rev.Version}
+	if rev.CI != nil {
+		d := *rev.CI
+		ask.Kind, ask.To, ask.Deploy = model.ActionRollbackCI, model.Version{SHA: rev.Version.SHA}, &d
+	}
+	return ask
 }
 
 // lineage is the commit reader for a service's repository, or nil.
@@ -346,7 +365,7 @@ func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m, id = m.nextID()
 		m.picker = m.picker.Reloading(id)
 		lr, repo := m.lineage(env.Service)
-		return m, picker.Load(m.opts.Context, hr, lr, repo, env.Key(), id, m.poll.timing.Timeout)
+		return m, picker.Load(m.opts.Context, hr, m.deployHistory(env.Service), lr, repo, env.Key(), id, m.poll.timing.Timeout)
 	case picker.Chosen:
 		if why := m.actionsOff(); why != "" {
 			m.status = statusLine{text: why, tone: toneWarn, transient: true}
@@ -356,8 +375,12 @@ func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		env := m.picker.Env()
 		// Planned against the environment as the picker showed it, so the
 		// re-check refuses if it moved while the user chose.
-		ask := action.Ask{Kind: model.ActionRollback, Service: env.Service, Environment: env.Environment, To: rev.Version}
-		return m.startGuard(m.opts.Actions.Propose(model.SnapshotOf(env), ask), note)
+		if rev.CI != nil {
+			// Rows of two kinds: "revisions back" means nothing here, and
+			// the plan's note says what the re-run waits for.
+			note = ""
+		}
+		return m.startGuard(m.opts.Actions.Propose(model.SnapshotOf(env), rollbackAsk(env, rev)), note)
 	}
 	return m, cmd
 }

@@ -2,7 +2,6 @@ package action
 
 import (
 	"context"
-	"strconv"
 
 	"github.com/airside-dev/flightdeck/model"
 	"github.com/airside-dev/flightdeck/providers"
@@ -38,11 +37,9 @@ func (p *Pipeline) shapeRollbackCI(svc *model.ServiceState, ask Ask) (model.Acti
 		return a, model.EnvStatus{}, "", why
 	}
 	note := ""
-	if a.Deploy != nil {
-		note = "the re-run of " + a.Deploy.Job + " deploys " + a.To.Short() + " as pipeline #" + itoa(a.Deploy.Pipeline) + " did"
-		if a.Deploy.Next != "" {
-			note += "; it " + a.Deploy.Next + " first"
-		}
+	if a.Deploy != nil && a.Deploy.Next != "" {
+		// What happens next, said before the user confirms.
+		note = "the re-run " + a.Deploy.Next + " before it deploys"
 	}
 	return a, Seen(e), note, ""
 }
@@ -66,5 +63,3 @@ func executeRollbackCI(ctx context.Context, prov any, a model.Action, dryRun boo
 	}
 	return prov.(providers.DeployRerunner).RerunDeploy(ctx, a.Service, *a.Deploy, dryRun)
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,12 +1,17 @@
 // Package picker is the rollback picker: the revisions an environment could
 // run, newest first, with who deployed each and when, how long it ran, and
-// whether its artifact can still be deployed. Choosing one hands it back to
-// the root model, which plans the rollback and asks for confirmation.
+// whether its artifact can still be deployed. For a service with a CI
+// provider the older pipelines whose deploy job for the environment
+// succeeded are listed beside the target's own revisions, each row saying
+// how the rollback is done ("point the service at api:41", "re-run
+// deploy-production of pipeline #305"). Choosing one hands it back to the
+// root model, which plans the rollback and asks for confirmation.
 package picker
 
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -35,11 +40,29 @@ type LoadedMsg struct {
 // With lr (nil when the service names no repository or none can be read),
 // each revision's commit subject and author are read too, best effort: a
 // commit that cannot be read leaves its subject blank.
-func Load(ctx context.Context, hr providers.HistoryReader, lr providers.LineageReader, repo string, k model.EnvKey, id int, timeout time.Duration) tea.Cmd {
+// With dh (nil when the service's CI cannot list them), the older
+// pipelines whose deploy job for the environment succeeded are read too,
+// at the same time, and merged in (model.MergeHistory); either read
+// failing fails the load, so a picker never offers half of what it should.
+func Load(ctx context.Context, hr providers.HistoryReader, dh providers.DeployHistoryReader, lr providers.LineageReader, repo string, k model.EnvKey, id int, timeout time.Duration) tea.Cmd {
 	return func() tea.Msg {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		revs, err := hr.History(cctx, k)
+		var revs, ci []model.Revision
+		var err, cerr error
+		providers.Parallel(2, 2, func(i int) {
+			switch {
+			case i == 0 && hr != nil:
+				revs, err = hr.History(cctx, k)
+			case i == 1 && dh != nil:
+				ci, cerr = dh.DeployHistory(cctx, k.Service, k.Environment)
+				if cerr != nil {
+					cerr = fmt.Errorf("pipelines from CI: %w", cerr)
+				}
+			}
+		})
+		err = cmp.Or(err, cerr)
+		revs = model.MergeHistory(revs, ci)
 		if err == nil && lr != nil && repo != "" {
 			subjects(cctx, lr, repo, revs)
 		}
@@ -263,7 +286,7 @@ func (m Model) updateFilter(msg tea.KeyMsg) (Model, Decision, tea.Cmd) {
 // unchoosable says why a revision cannot be rolled back to, or "".
 func (m Model) unchoosable(r model.Revision) string {
 	switch {
-	case r.Current:
+	case r.Current, r.CI != nil && r.Version.SHA != "" && model.SameCommit(r.Version.SHA, m.env.Version.SHA):
 		return r.Version.Short() + " is what " + m.env.Environment + " runs now"
 	case !r.Available:
 		why := r.Why
@@ -289,7 +312,7 @@ func (m Model) visible() []int {
 	f := strings.ToLower(strings.TrimSpace(m.filter.Value()))
 	out := make([]int, 0, len(m.revs))
 	for i, r := range m.revs {
-		if f == "" || strings.Contains(strings.ToLower(strings.Join([]string{r.Version.SHA, r.Version.Revision, r.Subject, r.Author, r.By, r.Why}, " ")), f) {
+		if f == "" || strings.Contains(strings.ToLower(strings.Join([]string{r.Version.SHA, r.Version.Revision, r.Subject, r.Author, r.By, r.Why, r.How()}, " ")), f) {
 			out = append(out, i)
 		}
 	}
@@ -363,7 +386,7 @@ func (m Model) columns() columns {
 func (m Model) table(now time.Time) []string {
 	c := m.columns()
 	head := "   " + format.Col("SHA", c.sha) + format.Col("SUBJECT", c.subject) + format.Col("DEPLOYED", c.deployed) +
-		format.Col("RAN", c.ran) + "ARTIFACT"
+		format.Col("RAN", c.ran) + "ROLLBACK"
 	lines := []string{m.st.Header.Render(head)}
 	vis := m.visible()
 	if len(vis) == 0 {
@@ -406,7 +429,14 @@ func (m Model) row(r model.Revision, c columns, now time.Time, selected bool) st
 	if name == "" {
 		name = format.TruncateLeft(r.Version.Artifact, c.artifact)
 	}
-	artifact := m.st.OK.Render(theme.GlyphOK) + " " + name
+	how := "point the service at " + name
+	if r.CI != nil {
+		how = r.CI.How()
+		if r.CI.Next != "" {
+			how += m.st.Dim.Render(" · " + r.CI.Next)
+		}
+	}
+	artifact := m.st.OK.Render(theme.GlyphOK) + " " + how
 	if !r.Available {
 		why := r.Why
 		if why == "" {
