@@ -38,6 +38,10 @@ import (
 // environment does not show the result sooner.
 const followFor = 2 * time.Minute
 
+// followCIFor is how long an environment stays hot after a rollback
+// through CI: the re-run job queues, may wait at a gate, then deploys.
+const followCIFor = 10 * time.Minute
+
 // guardedMsg answers one Guard call, with what the change ships or
 // reverts when the repository could tell.
 type guardedMsg struct {
@@ -535,14 +539,27 @@ func (m Model) handleRan(msg ranMsg) (Model, tea.Cmd) {
 	default:
 		m.status = statusLine{text: successText(a, msg.result), tone: toneOK}
 	}
+	until := followFor
+	var cmds []tea.Cmd
+	if a.Kind == model.ActionRollbackCI {
+		// The re-run pipeline goes first (its CI source polled now and hot
+		// while it moves, a gate it needs in the waiting panel as usual);
+		// the environment is followed until it runs the commit, for longer:
+		// the pipeline's own deploy starts after its job is scheduled.
+		until = followCIFor
+		if i, ok := m.poll.ciSourceFor(a.Service); ok {
+			m.poll.wake(i, a.Service)
+			cmds = append(cmds, m.poll.start(m.opts.Context, i, m.opts.Now))
+		}
+	}
 	if done && known {
-		m.poll.follow(src, follow{action: a, until: m.opts.Now().Add(followFor)})
+		m.poll.follow(src, follow{action: a, until: m.opts.Now().Add(until)})
 	}
 	// Either way the world may have changed: look now.
-	if !known {
-		return m, nil
+	if known {
+		cmds = append(cmds, m.poll.start(m.opts.Context, src, m.opts.Now))
 	}
-	return m, m.poll.start(m.opts.Context, src, m.opts.Now)
+	return m, tea.Batch(cmds...)
 }
 
 // dryRunText says what a dry run would have sent.

@@ -35,6 +35,7 @@ var (
 // finished pipeline: its workflows and their jobs, which do not change
 // until someone reruns one (a rerun of ours forgets it).
 type deployMemory struct {
+	pipeline  Pipeline
 	updatedAt time.Time
 	workflows []Workflow
 	jobs      map[string][]Job
@@ -179,7 +180,7 @@ func (s *Source) pipelineJobs(ctx context.Context, svc Service, p Pipeline, job 
 	}
 	if done {
 		s.mu.Lock()
-		s.deploys[k] = &deployMemory{updatedAt: p.UpdatedAt, workflows: wfs, jobs: jobs}
+		s.deploys[k] = &deployMemory{pipeline: p, updatedAt: p.UpdatedAt, workflows: wfs, jobs: jobs}
 		s.mu.Unlock()
 	}
 	return wfs, jobs, nil
@@ -213,6 +214,7 @@ func (s *Source) RerunDeploy(ctx context.Context, service string, d model.CIDepl
 	return providers.Perform(c, dryRun, what, func() (string, string, error) {
 		id, rid, err := s.client.RerunJobs(ctx, d.WorkflowID, []string{d.JobID})
 		if err == nil {
+			s.followRerun(svc.Name, d.PipelineID)
 			s.forget(svc.Name, d.PipelineID)
 		}
 		detail := "re-ran " + d.Job + " of pipeline #" + strconv.FormatInt(d.Pipeline, 10)
@@ -221,6 +223,71 @@ func (s *Source) RerunDeploy(ctx context.Context, service string, d model.CIDepl
 		}
 		return rid, detail, err
 	})
+}
+
+// followLimit bounds how long a re-run older pipeline is polled with the
+// newest ones when it does not finish sooner.
+const followLimit = 30 * time.Minute
+
+// followed is an older pipeline a rollback re-ran: the polls read it with
+// the service's newest, so the board shows it move, and a gate it needs
+// waits in the waiting panel as usual, until its workflows finish.
+type followed struct {
+	pipeline Pipeline
+	since    time.Time
+}
+
+// followRerun has the polls read the pipeline a rollback re-ran.
+func (s *Source) followRerun(service, pipelineID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := memKey{service, pipelineID}
+	d := s.deploys[k]
+	if d == nil {
+		return // not listed by DeployHistory: nothing to show it by
+	}
+	s.follows[k] = followed{pipeline: d.pipeline, since: s.now()}
+	s.dirty[k] = true
+}
+
+// withFollowed adds the pipelines a rollback re-ran to a service's list
+// (after the newest, unless among them), and stops following one whose
+// workflows all finished after the rerun, or that was followed too long.
+// Called with s.mu held.
+func (s *Source) withFollowed(service string, list []Pipeline, now time.Time) []Pipeline {
+	var out []Pipeline
+	for k, f := range s.follows {
+		if k.service != service {
+			continue
+		}
+		if m := s.memory[k]; now.Sub(f.since) > followLimit || (m != nil && rerunSettled(m, f.since) && !s.dirty[k]) {
+			delete(s.follows, k)
+			continue
+		}
+		if !slices.ContainsFunc(list, func(p Pipeline) bool { return p.ID == k.pipeline }) {
+			out = append(out, f.pipeline)
+		}
+	}
+	if len(out) == 0 {
+		return list
+	}
+	slices.SortFunc(out, func(a, b Pipeline) int { return int(b.Number - a.Number) })
+	return append(slices.Clone(list), out...)
+}
+
+// rerunSettled says whether a pipeline's workflows, as last listed, hold
+// one created since the rerun and all of them finished.
+func rerunSettled(m *pipelineMemory, since time.Time) bool {
+	fresh := false
+	for _, wf := range m.workflows {
+		if !settled(wf.Status) {
+			return false
+		}
+		if !wf.CreatedAt.Before(since.Add(-time.Minute)) {
+			fresh = true
+		}
+	}
+	return fresh
 }
 
 // forget drops what is remembered of a pipeline our own rerun changed.

@@ -2,6 +2,7 @@ package circleci
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,21 @@ func TestSimRerunDeploy(t *testing.T) {
 		t.Fatalf("rerun: %+v, %v", rc, err)
 	}
 	newID := rc.Detail[strings.LastIndex(rc.Detail, " ")+1:]
+	// The board's poll follows the re-run pipeline, older than the newest
+	// it reads, until its workflows finish.
+	shows := func() *model.Pipeline {
+		for _, st := range simFetch(t, s) {
+			for i, p := range st.Pipelines {
+				if st.Service == "api" && p.ID == old.CI.PipelineID {
+					return &st.Pipelines[i]
+				}
+			}
+		}
+		return nil
+	}
+	if p := shows(); p == nil || !p.Moving() || !slices.ContainsFunc(p.Workflows, func(w model.Workflow) bool { return w.ID == newID }) {
+		t.Fatalf("the poll should show the re-run pipeline #%d moving: %+v", old.CI.Pipeline, p)
+	}
 	var wf *sim.Workflow
 	var p0 sim.Pipeline
 	for range 60 {
@@ -134,6 +150,12 @@ func TestSimRerunDeploy(t *testing.T) {
 		if j.Name == "deploy-production" && !strings.Contains(j.TaskDefinitionArn, "task-definition/api-production:") {
 			t.Errorf("deploy registered %q", j.TaskDefinitionArn)
 		}
+	}
+	if p := shows(); p != nil && p.Moving() {
+		t.Errorf("the re-run pipeline should have finished: %+v", p)
+	}
+	if p := shows(); p != nil {
+		t.Errorf("a finished re-run is no longer followed: %+v", p)
 	}
 	// The history now has the re-run on top, the old commit current.
 	revs, err = s.DeployHistory(ctx, "api", "production")

@@ -89,6 +89,9 @@ type Source struct {
 	// deploys is what DeployHistory learnt of finished pipelines the
 	// poll does not keep (older than the Recent).
 	deploys map[memKey]*deployMemory
+	// follows are the older pipelines a rollback re-ran, read by the
+	// polls with the newest until they finish (see withFollowed).
+	follows map[memKey]followed
 }
 
 var (
@@ -149,6 +152,7 @@ func New(o Options) (*Source, error) {
 		memory:   map[memKey]*pipelineMemory{},
 		dirty:    map[memKey]bool{},
 		deploys:  map[memKey]*deployMemory{},
+		follows:  map[memKey]followed{},
 	}
 	if s.recent <= 0 {
 		s.recent = RecentPipelines
@@ -279,7 +283,7 @@ func (s *Source) fetch(ctx context.Context, sel []int, oneOff bool) ([]model.CIS
 		if listErrs[i] != nil {
 			continue
 		}
-		for _, p := range lists[i] {
+		for _, p := range s.withFollowed(svc.Name, lists[i], now) {
 			k := memKey{svc.Name, p.ID}
 			old := s.memory[k]
 			pw := &pipelineWork{svc: i, p: p, mem: old.clone(), list: needsListing(old, p, now), wasDirty: s.dirty[k]}
