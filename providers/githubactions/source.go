@@ -94,6 +94,9 @@ type Source struct {
 	savedAt time.Time
 
 	lineage lineageCache
+	// deploys is what DeployHistory learnt of finished runs the poll
+	// does not keep.
+	deploys map[memKey]*deployMemory
 }
 
 var (
@@ -176,6 +179,7 @@ func New(o Options) (*Source, error) {
 		conc:     o.Concurrency,
 		reviewer: o.Reviewer,
 		memory:   map[memKey]*runMemory{},
+		deploys:  map[memKey]*deployMemory{},
 		dirty:    map[memKey]bool{},
 		files:    newBounded[fileKey, fileResult](keep),
 		graphs:   newBounded[string, *graph](keep),
