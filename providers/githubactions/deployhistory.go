@@ -233,6 +233,7 @@ func (s *Source) RerunDeploy(ctx context.Context, service string, d model.CIDepl
 			s.markDirty(svc.Name, run)
 			s.mu.Lock()
 			delete(s.deploys, memKey{svc.Name, run})
+			s.follows[memKey{svc.Name, run}] = s.now()
 			s.mu.Unlock()
 		}
 		return rid, "re-ran " + d.Job + " of run #" + strconv.FormatInt(d.Pipeline, 10) + " as its next attempt", err
@@ -248,4 +249,50 @@ func (c *Client) RerunJob(ctx context.Context, repo string, jobID int64) (string
 	return c.do(ctx, fmt.Sprintf("re-run job %d in %s", jobID, repo), func(ctx context.Context) (*github.Response, error) {
 		return c.gh.Actions.RerunJobByID(ctx, owner, name, jobID)
 	})
+}
+
+// followLimit bounds how long a re-run older run is polled with the
+// newest when it does not finish sooner.
+const followLimit = 30 * time.Minute
+
+// withFollowed adds the runs a rollback re-ran to a service's list when
+// they are not among its newest: each is read again (one conditional
+// request), so the board shows it move and a review it waits for is a
+// gate in the waiting panel as usual. A run is followed until it is
+// completed again after the rerun, or for followLimit.
+func (s *Source) withFollowed(ctx context.Context, svc Service, list []*github.WorkflowRun, now time.Time) []*github.WorkflowRun {
+	s.mu.Lock()
+	var ids []int64
+	sinces := map[int64]time.Time{}
+	for k, since := range s.follows {
+		if k.service != svc.Name {
+			continue
+		}
+		if now.Sub(since) > followLimit {
+			delete(s.follows, k)
+			continue
+		}
+		if !slices.ContainsFunc(list, func(r *github.WorkflowRun) bool { return r.GetID() == k.run }) {
+			ids = append(ids, k.run)
+			sinces[k.run] = since
+		}
+	}
+	s.mu.Unlock()
+	if len(ids) == 0 {
+		return list
+	}
+	out := slices.Clone(list)
+	for _, id := range ids {
+		r, err := s.client.Run(ctx, svc.Repo, id)
+		if err != nil || r == nil {
+			continue // shown again once it can be read
+		}
+		if r.GetStatus() == "completed" && r.GetUpdatedAt().Time.After(sinces[id]) {
+			s.mu.Lock()
+			delete(s.follows, memKey{svc.Name, id})
+			s.mu.Unlock()
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -82,7 +82,8 @@ func TestSimRerunDeploy(t *testing.T) {
 	if err != nil || len(revs) < 2 {
 		t.Fatalf("%v %+v", err, revs)
 	}
-	old := revs[1]
+	old := revs[len(revs)-1] // the oldest: not among the newest the poll reads
+	t.Logf("re-running run #%d of %d deploys listed", old.CI.Pipeline, len(revs))
 	sw.World.ResetRequests()
 	rc, err := s.RerunDeploy(ctx, "web", *old.CI, true)
 	if n, _ := sw.ghRequests(); err != nil || n != 0 || len(rc.Calls) != 1 || rc.Calls[0].Operation != "actions/re-run-job-for-workflow-run" || rc.Calls[0].Params["job_id"] != old.CI.JobID {

@@ -97,6 +97,9 @@ type Source struct {
 	// deploys is what DeployHistory learnt of finished runs the poll
 	// does not keep.
 	deploys map[memKey]*deployMemory
+	// follows are the older runs a rollback re-ran, by when: the polls
+	// read them with the newest until they finish (see withFollowed).
+	follows map[memKey]time.Time
 }
 
 var (
@@ -180,6 +183,7 @@ func New(o Options) (*Source, error) {
 		reviewer: o.Reviewer,
 		memory:   map[memKey]*runMemory{},
 		deploys:  map[memKey]*deployMemory{},
+		follows:  map[memKey]time.Time{},
 		dirty:    map[memKey]bool{},
 		files:    newBounded[fileKey, fileResult](keep),
 		graphs:   newBounded[string, *graph](keep),
@@ -353,6 +357,11 @@ func (s *Source) fetch(ctx context.Context, sel []int, now time.Time, oneOff boo
 		})
 		for _, j := range groups[k][1:] {
 			lists[j], listErrs[j] = lists[i], listErrs[i]
+		}
+		for _, j := range groups[k] {
+			if listErrs[j] == nil {
+				lists[j] = s.withFollowed(svcCtx[j], s.services[j], lists[j], now)
+			}
 		}
 	})
 
