@@ -2,6 +2,8 @@ package action
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 
 	"github.com/airside-dev/flightdeck/model"
 	"github.com/airside-dev/flightdeck/providers"
@@ -62,4 +64,21 @@ func executeRollbackCI(ctx context.Context, prov any, a model.Action, dryRun boo
 		return providers.Receipt{}, model.Refuse("%s/%s: no deploy job to re-run", a.Service, a.Environment)
 	}
 	return prov.(providers.DeployRerunner).RerunDeploy(ctx, a.Service, *a.Deploy, dryRun)
+}
+
+// judgeRollbackCI decides from an environment read after a lost answer
+// whether a rollback through CI went through. Only an environment that
+// runs or rolls to the commit tells: the re-run job may still be queued,
+// or waiting at a gate, while the environment runs what it ran, so that
+// proves nothing either way.
+func judgeRollbackCI(a model.Action, live model.EnvStatus, now string) verdict {
+	d := live.Deployment
+	if model.SameVersion(live.Version, a.To) || (live.Moving() && d != nil && model.SameCommit(d.ToSHA, a.To.SHA)) {
+		return verdict{known: true, done: true, text: fmt.Sprintf("the rollback through CI went through: %s %s", a.Environment, now)}
+	}
+	job := "the deploy job"
+	if a.Deploy != nil {
+		job = a.Deploy.Job + " of pipeline #" + strconv.FormatInt(a.Deploy.Pipeline, 10)
+	}
+	return verdict{text: fmt.Sprintf("%s %s, which says nothing yet: look whether %s runs again with: flightdeck status", a.Environment, now, job)}
 }
