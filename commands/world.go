@@ -66,7 +66,7 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		}
 		spec := model.ServiceSpec{Name: s.Name, Repo: s.Repo}
 		for _, e := range s.Environments {
-			es := model.EnvSpec{Name: e.Name, Protected: e.Protected}
+			es := model.EnvSpec{Name: e.Name, Protected: e.Protected, RollbackCI: e.RollbackVia() == config.RollbackCI}
 			switch {
 			case e.ECS != nil && (e.BlueGreen != nil || e.Canary != nil):
 				// A pair or a canary on a listener: its own source, which

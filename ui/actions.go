@@ -314,11 +314,24 @@ func (m Model) openPicker() (Model, tea.Cmd) {
 	env := plan.Seen
 	hr, _ := providers.EnvAs[providers.HistoryReader](m.opts.Providers, env.Key())
 	m, id := m.nextID()
-	m.picker = picker.New(m.st, m.base, env, id)
+	m.picker = picker.New(m.st, m.base, env, id).PreferCI(m.rollsBackThroughCI(env.Key()))
 	m.picker.SetSize(m.width, m.bodyHeight())
 	m.prev, m.screen = m.screen, screenPicker
 	lr, repo := m.lineage(env.Service)
 	return m, picker.Load(m.opts.Context, hr, m.deployHistory(env.Service), lr, repo, env.Key(), id, m.poll.timing.Timeout)
+}
+
+// rollsBackThroughCI says whether the environment's config asks for
+// rollbacks through CI by default (rollback: ci).
+func (m Model) rollsBackThroughCI(k model.EnvKey) bool {
+	for _, s := range m.opts.Services {
+		for _, e := range s.Environments {
+			if s.Name == k.Service && e.Name == k.Environment {
+				return e.RollbackCI
+			}
+		}
+	}
+	return false
 }
 
 // deployHistory is the service's CI provider when it can list the older

@@ -46,9 +46,16 @@ func (d *deployingCI) RerunDeploy(_ context.Context, _ string, dep model.CIDeplo
 	return providers.Receipt{Calls: []providers.Call{{Operation: "rerunWorkflow"}}, RequestIDs: []string{"req-ci"}}, nil
 }
 
-func newDeployingHarness(t *testing.T) (*actionHarness, *deployingCI) {
+func newDeployingHarness(t *testing.T, rollbackCI bool) (*actionHarness, *deployingCI) {
 	t.Helper()
 	specs, fs := world()
+	for i := range specs {
+		for j := range specs[i].Environments {
+			if specs[i].Name == "api" && specs[i].Environments[j].Name == "production" {
+				specs[i].Environments[j].RollbackCI = rollbackCI
+			}
+		}
+	}
 	src := &actingSource{fakeSource: fs}
 	ci := &deployingCI{fakeCI: &fakeCI{}}
 	path := filepath.Join(t.TempDir(), "audit.jsonl")
@@ -67,7 +74,7 @@ func newDeployingHarness(t *testing.T) (*actionHarness, *deployingCI) {
 // revisions, each saying how the rollback is done; choosing one re-runs
 // that job through the planner, after the protected name is typed.
 func TestPickerRollsBackThroughCI(t *testing.T) {
-	h, ci := newDeployingHarness(t)
+	h, ci := newDeployingHarness(t, true)
 	h.press(t, "l", "r") // api · production
 	out := view(h.m)
 	for _, want := range []string{"point the service at api:41", "re-run deploy-production of pipeline #305", "will wait at hold-production",
@@ -76,7 +83,8 @@ func TestPickerRollsBackThroughCI(t *testing.T) {
 			t.Errorf("picker should show %q:\n%s", want, out)
 		}
 	}
-	// The cursor starts on the newest row one can choose: pipeline #306
+	// production rolls back through CI (rollback: ci), so the cursor
+	// starts on the newest pipeline row one can choose: pipeline #306
 	// deployed what runs now, so #305 it is.
 	h.press(t, "enter")
 	out = view(h.m)
@@ -98,5 +106,19 @@ func TestPickerRollsBackThroughCI(t *testing.T) {
 	recs, _, err := audit.Read(h.audit)
 	if err != nil || len(recs) != 1 || recs[0].Action != "rollback_ci" || recs[0].Result != audit.ResultOK {
 		t.Errorf("audit: %+v %v", recs, err)
+	}
+}
+
+// Without rollback: ci the cursor starts on the target's own revision,
+// the pipeline rows beside it; choosing one rolls the target back.
+func TestPickerPrefersTheTargetByDefault(t *testing.T) {
+	h, ci := newDeployingHarness(t, false)
+	h.press(t, "l", "r", "enter")
+	for _, r := range "production" {
+		h.press(t, string(r))
+	}
+	h.press(t, "enter")
+	if len(h.src.rollbacks) != 1 || h.src.rollbacks[0].Revision != "api:41" || len(ci.reruns) != 0 {
+		t.Fatalf("want the target rolled back to api:41 and no re-run: %+v %+v", h.src.rollbacks, ci.reruns)
 	}
 }

@@ -132,6 +132,17 @@ type Model struct {
 	height    int
 	// decided is what the last key decided.
 	decided Decision
+	// preferCI starts the cursor on an older pipeline's deploy job, for
+	// an environment that rolls back through CI by default.
+	preferCI bool
+}
+
+// PreferCI starts the cursor on the newest row one can choose that rolls
+// back through CI (else the newest of either kind); without it, on the
+// target's own revisions first.
+func (m Model) PreferCI(on bool) Model {
+	m.preferCI = on
+	return m
 }
 
 // New opens a picker that waits for its history (see Load).
@@ -299,12 +310,20 @@ func (m Model) unchoosable(r model.Revision) string {
 }
 
 func (m Model) firstChoosable() int {
+	first := -1
 	for i, at := range m.visible() {
-		if m.unchoosable(m.revs[at]) == "" {
+		r := m.revs[at]
+		if m.unchoosable(r) != "" {
+			continue
+		}
+		if (r.CI != nil) == m.preferCI {
 			return i
 		}
+		if first < 0 {
+			first = i
+		}
 	}
-	return 0
+	return max(first, 0)
 }
 
 // visible lists the indices of the revisions that pass the filter.
@@ -374,13 +393,32 @@ type columns struct{ sha, subject, deployed, ran, artifact int }
 
 func (m Model) columns() columns {
 	c := columns{sha: 10, deployed: 24, ran: 11, artifact: 24}
+	// The ROLLBACK column says how in full ("re-run deploy-production of
+	// pipeline #305", "point the service at api:41"): the subject gives
+	// way to it, down to its minimum.
+	room := 24
+	for _, r := range m.revs {
+		room = max(room, min(60, len(howText(r, c))+2))
+	}
 	for _, r := range m.revs {
 		if r.Subject != "" {
-			c.subject = max(10, min(50, m.width-3-c.sha-c.deployed-c.ran-c.artifact))
+			c.subject = max(10, min(50, m.width-3-c.sha-c.deployed-c.ran-room))
 			break
 		}
 	}
 	return c
+}
+
+// howText says how a rollback to r is done, as its row shows it.
+func howText(r model.Revision, c columns) string {
+	if r.CI != nil {
+		return r.CI.How()
+	}
+	name := r.Version.Revision
+	if name == "" {
+		name = format.TruncateLeft(r.Version.Artifact, c.artifact)
+	}
+	return "point the service at " + name
 }
 
 func (m Model) table(now time.Time) []string {
@@ -425,16 +463,9 @@ func (m Model) row(r model.Revision, c columns, now time.Time, selected bool) st
 	case r.RanFor > 0:
 		ran = format.Span(r.RanFor)
 	}
-	name := r.Version.Revision
-	if name == "" {
-		name = format.TruncateLeft(r.Version.Artifact, c.artifact)
-	}
-	how := "point the service at " + name
-	if r.CI != nil {
-		how = r.CI.How()
-		if r.CI.Next != "" {
-			how += m.st.Dim.Render(" · " + r.CI.Next)
-		}
+	how := howText(r, c)
+	if r.CI != nil && r.CI.Next != "" {
+		how += m.st.Dim.Render(" · " + r.CI.Next)
 	}
 	artifact := m.st.OK.Render(theme.GlyphOK) + " " + how
 	if !r.Available {
