@@ -180,3 +180,29 @@ func rerunDeployJob(w *sim.World, workflowID string) *sim.Job {
 	}
 	return out
 }
+
+// On Elastic Beanstalk the re-run deploy job ships the old commit's
+// application version through the same glue: shop's staging comes to
+// run it (or at least rolls to it before the demo ships over it).
+func TestRollbackViaCIBeanstalk(t *testing.T) {
+	aw := newActionWorld(t)
+	to := aw.olderDeploy("shop", "staging")
+	code, out, stderr := aw.run("rollback", "shop", "staging", "--to", to.Version.SHA, "--via", "ci", "--yes")
+	if code != exitOK || !strings.Contains(out, "re-run deploy-staging of pipeline #") {
+		t.Fatalf("rollback exit %d: %s\n%s", code, stderr, out)
+	}
+	seen := false
+	for range 120 {
+		e := aw.env("shop", "staging")
+		d, _ := e["deployment"].(map[string]any)
+		if model.SameCommit(sha(e), to.Version.SHA) || (d != nil && model.SameCommit(d["to_sha"].(string), to.Version.SHA)) {
+			seen = true
+			break
+		}
+		aw.step(5 * time.Second)
+	}
+	if !seen {
+		e := aw.env("shop", "staging")
+		t.Fatalf("shop/staging should roll to %s, runs %s %v", to.Version.Short(), sha(e), e["state"])
+	}
+}
