@@ -1,11 +1,13 @@
 package githubactions
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/airside-dev/flightdeck/model"
+	"github.com/airside-dev/flightdeck/providers"
 	"github.com/airside-dev/flightdeck/sim"
 )
 
@@ -145,4 +147,46 @@ func lastJob(w *sim.World, service, sha, name string) *sim.Job {
 		}
 	}
 	return nil
+}
+
+// Against shapes from the spec: a run past GitHub's 30 days is listed as
+// unavailable, with the reason; re-running it anyway gets GitHub's 403,
+// which comes back as the answer (not authorised, GitHub's words, the
+// request id) after one request, and nothing else is tried.
+func TestDeployHistoryTooOldRefused(t *testing.T) {
+	f, clock := newFake(t)
+	svc := Service{Name: "api", Repo: "acme/api", Workflow: "deploy.yml", Branch: "main"}
+	old := f.addRun("acme/api", strings.Repeat("a", 40), "completed", "success")
+	f.addJob(old, "build", "completed", "success")
+	f.addJob(old, "deploy-production", "completed", "success")
+	clock.Advance(40 * 24 * time.Hour)
+	recent := f.addRun("acme/api", strings.Repeat("b", 40), "completed", "success")
+	f.addJob(recent, "build", "completed", "success")
+	f.addJob(recent, "deploy-production", "completed", "success")
+	f.addJob(recent, "deploy-staging", "completed", "failure")
+	s := f.source(t, Options{}, svc)
+	revs, err := s.DeployHistory(ctx, "api", "production")
+	if err != nil || len(revs) != 2 {
+		t.Fatalf("%v %+v", err, revs)
+	}
+	if !revs[0].Available || revs[0].Version.SHA != strings.Repeat("b", 40) || revs[0].Subject == "" || strings.Contains(revs[0].Subject, "\n") {
+		t.Errorf("the recent run: %+v", revs[0])
+	}
+	if revs[1].Available || !strings.Contains(revs[1].Why, "40 days old") || revs[1].RanFor != 40*24*time.Hour {
+		t.Errorf("the old run: %+v", revs[1])
+	}
+	if st, err := s.DeployHistory(ctx, "api", "staging"); err != nil || len(st) != 0 {
+		t.Errorf("a deploy job that failed is not offered: %+v %v", st, err)
+	}
+	f.resetSeen()
+	_, err = s.RerunDeploy(ctx, "api", *revs[1].CI, false)
+	if !errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "created over a month ago") {
+		t.Fatalf("GitHub's refusal should come back: %v", err)
+	}
+	if reqs := f.requests(); len(reqs) != 1 {
+		t.Errorf("one request, nothing else tried: %+v", reqs)
+	}
+	if _, err := s.RerunDeploy(ctx, "api", *revs[0].CI, false); err != nil {
+		t.Errorf("the recent run's deploy job: %v", err)
+	}
 }
