@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -46,14 +47,18 @@ An ECS deploy paused by a PAUSE lifecycle hook is rolled back
 func newGateCmd(g *globals, io streams, kind model.ActionKind, short, long, waits string) *cobra.Command {
 	o := gateOptions{kind: kind}
 	cmd := &cobra.Command{
-		Use:   string(kind) + " SERVICE [GATE]",
+		Use:   string(kind) + " SERVICE [GATE|ENV]",
 		Short: short,
 		Long: long + `
 
 GATE is the gate's name (hold-production) or its id (as 'flightdeck status
---json' lists it under approvals). Without GATE, the service's only waiting
-gate is meant; when several wait, the command lists them and asks you to
-name one. Exit 3 when nothing is waiting.
+--json' lists it under approvals). ENV is an environment of the service:
+the gate guarding it is meant (hold-production and a GitHub production
+review guard production; a PAUSE hook, the environment whose deploy it
+holds). Without either, the service's only waiting gate is meant; when
+several fit, the command lists them and asks you to name one by its id.
+Exit 3 when nothing is waiting (there); exit 2, naming the gates and
+environments there are, for a name that is neither.
 
 The gate is read again just before the answer is sent: one approved or
 canceled elsewhere meanwhile is refused (exit 3) with what became of it. On
@@ -64,6 +69,7 @@ returns ` + waits + `.
 Examples:
   flightdeck ` + string(kind) + ` api
   flightdeck ` + string(kind) + ` api hold-production --yes --wait
+  flightdeck ` + string(kind) + ` api production
   flightdeck ` + string(kind) + ` api --dry-run --json`,
 		Args: argsBetween(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -117,7 +123,11 @@ func runGate(ctx context.Context, g *globals, io streams, o gateOptions) error {
 		return err
 	}
 	st, _ := snap.Service(svc.Name)
-	gate, err := pickGate(svc.Name, o.kind, snap.Approvals, st.Pipelines, want)
+	envs := make([]string, len(svc.Environments))
+	for i, e := range svc.Environments {
+		envs[i] = e.Name
+	}
+	gate, err := pickGate(svc.Name, o.kind, snap.Approvals, st.Pipelines, envs, want)
 	if model.IsRefusal(err) && st.CIError != "" {
 		// Some of the service's pipelines could not be read: the
 		// gate may wait in one of them.
@@ -305,16 +315,33 @@ func (s *session) readCI(ctx context.Context, src providers.CISource, service st
 }
 
 // pickGate finds the gate to answer among those waiting (oldest first):
-// the one GATE names by name or id, or with no GATE the only one. Several
-// that fit is a usage error listing them; none waiting is a refusal. A
-// gate id that no longer waits is planned anyway, from the pipelines read,
-// so that the pipeline's re-check says what became of it.
-func pickGate(service string, kind model.ActionKind, waiting []model.Gate, pipelines []model.Pipeline, want string) (model.Gate, error) {
+// the one GATE names by name or id; for an environment's name, the gate
+// guarding it (a CI gate by its name, hold-production guarding
+// production; a deploy-side gate by its environment); with no GATE, the
+// only one. Several that fit is a usage error listing them; a known gate
+// or environment with nothing waiting is a refusal; a name that is
+// neither a gate of the service's pipelines nor one of its environments
+// is a usage error naming what exists. A gate id that no longer waits is
+// planned anyway, from the pipelines read, so that the pipeline's
+// re-check says what became of it.
+func pickGate(service string, kind model.ActionKind, waiting []model.Gate, pipelines []model.Pipeline, envs []string, want string) (model.Gate, error) {
 	var fit []model.Gate
 	for _, gt := range waiting {
 		if want == "" || gt.Gate == want || gt.ID == want {
 			fit = append(fit, gt)
 		}
+	}
+	isEnv := slices.Contains(envs, want)
+	if len(fit) == 0 && isEnv {
+		for _, gt := range waiting {
+			if gt.DeploySide() && gt.Environment == want || !gt.DeploySide() && model.GateEnvironment(gt.Gate, envs) == want {
+				fit = append(fit, gt)
+			}
+		}
+	}
+	names := make([]string, len(waiting))
+	for i, gt := range waiting {
+		names[i] = gt.Gate + " (" + model.ShortSHA(gt.SHA) + ")"
 	}
 	switch {
 	case len(fit) == 1:
@@ -323,15 +350,48 @@ func pickGate(service string, kind model.ActionKind, waiting []model.Gate, pipel
 		return model.Gate{}, usageErr("%d gates of %s are waiting; name the one to %s by its id:\n%s\nfor example: flightdeck %s %s %s",
 			len(fit), service, kind, listGates(fit), kind, service, fit[0].ID)
 	case strings.Contains(want, "/"):
-		return gateByID(service, pipelines, want), nil
-	case len(waiting) == 0:
+		if gt, ok := gateByID(service, pipelines, want); ok {
+			return gt, nil
+		}
+		ids := make([]string, len(waiting))
+		for i, gt := range waiting {
+			ids[i] = gt.ID
+		}
+		return model.Gate{}, usageErr("%s has no gate %q among its recent pipelines; waiting: %s", service, want, orNone(ids))
+	}
+	known := want == "" || isEnv || slices.Contains(gateNames(pipelines), want)
+	switch {
+	case known && len(waiting) == 0:
 		return model.Gate{}, model.Refuse("nothing is waiting for approval in %s", service)
+	case isEnv:
+		return model.Gate{}, model.Refuse("nothing waits to reach %s in %s; waiting: %s", want, service, orNone(names))
+	case known:
+		return model.Gate{}, model.Refuse("no gate %q is waiting for approval in %s; waiting: %s", want, service, orNone(names))
 	}
-	names := make([]string, len(waiting))
-	for i, gt := range waiting {
-		names[i] = gt.Gate + " (" + model.ShortSHA(gt.SHA) + ")"
+	return model.Gate{}, usageErr("%s has no gate or environment %q; waiting: %s; gates in its pipelines: %s; environments: %s",
+		service, want, orNone(names), orNone(gateNames(pipelines)), strings.Join(envs, ", "))
+}
+
+// gateNames are the approval jobs of the pipelines read, each once.
+func gateNames(pipelines []model.Pipeline) []string {
+	var out []string
+	for _, p := range pipelines {
+		for _, wf := range p.Workflows {
+			for _, j := range wf.Jobs {
+				if j.Approval && !slices.Contains(out, j.Name) {
+					out = append(out, j.Name)
+				}
+			}
+		}
 	}
-	return model.Gate{}, model.Refuse("no gate %q is waiting for approval in %s; waiting: %s", want, service, strings.Join(names, ", "))
+	return out
+}
+
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 // listGates is the table an ambiguous choice shows: gate, commit, how long
@@ -354,16 +414,18 @@ func waited(since time.Time) string {
 }
 
 // gateByID plans a gate the poll did not find waiting, from its id
-// ("<workflow id>/<approval request id>") and, when the workflow is among
-// the pipelines read, its commit and its approval job's name.
-func gateByID(service string, pipelines []model.Pipeline, id string) model.Gate {
+// ("<workflow id>/<approval request id>"), when its workflow is among the
+// pipelines read: its commit and its approval job's name. ok is false
+// for a workflow the pipelines do not hold: an id nobody can check.
+func gateByID(service string, pipelines []model.Pipeline, id string) (gt model.Gate, ok bool) {
 	wfID, _, _ := strings.Cut(id, "/")
-	gt := model.Gate{Service: service, Gate: id, ID: id, WorkflowID: wfID}
+	gt = model.Gate{Service: service, Gate: id, ID: id, WorkflowID: wfID}
 	for _, p := range pipelines {
 		for _, wf := range p.Workflows {
 			if wf.ID != wfID {
 				continue
 			}
+			ok = true
 			gt.Provider, gt.SHA, gt.Subject = p.Provider, p.SHA, p.Subject
 			var approvals []model.Job
 			for _, j := range wf.Jobs {
@@ -376,7 +438,7 @@ func gateByID(service string, pipelines []model.Pipeline, id string) model.Gate 
 			}
 		}
 	}
-	return gt
+	return gt, ok
 }
 
 // followGate polls the CI source until the planner's judgement says the
@@ -385,6 +447,7 @@ func (s *session) followGate(ctx context.Context, read func(context.Context) (*m
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	last := "not read yet"
+	pr := s.progress(actsOn(a))
 	for {
 		snap, err := read(ctx)
 		if err != nil {
@@ -396,6 +459,7 @@ func (s *session) followGate(ctx context.Context, read func(context.Context) (*m
 			}
 			last = shows
 		}
+		pr.show(last)
 		select {
 		case <-ctx.Done():
 			return &exitError{code: exitFailed, err: fmt.Errorf("gave up waiting after %s; %s is %s", timeout, actsOn(a), last)}

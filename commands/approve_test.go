@@ -298,8 +298,10 @@ func TestApproveBadInput(t *testing.T) {
 		{[]string{"reject", "worker", "--yes"}, exitUsage, "worker has no CI configured"},
 		{[]string{"approve"}, exitUsage, "approve takes 1 to 2 arguments, got 0"},
 		{[]string{"reject", "api", "hold-production", "extra"}, exitUsage, "reject takes 1 to 2 arguments, got 3"},
-		{[]string{"approve", "api", "hold-staging", "--yes"}, exitRefused,
-			`no gate "hold-staging" is waiting for approval in api; waiting: hold-production (` + model.ShortSHA(g.SHA) + ")"},
+		{[]string{"approve", "api", "hold-staging", "--yes"}, exitUsage,
+			`api has no gate or environment "hold-staging"; waiting: hold-production (` + model.ShortSHA(g.SHA) + "); gates in its pipelines: hold-production; environments: dev, staging, production"},
+		{[]string{"approve", "api", "staging", "--yes"}, exitRefused,
+			`nothing waits to reach staging in api; waiting: hold-production (` + model.ShortSHA(g.SHA) + ")"},
 		{[]string{"--read-only", "approve", "api", "--yes"}, exitRefused, "read-only mode: approve is disabled"},
 		{[]string{"--read-only", "reject", "api", "--yes"}, exitRefused, "read-only mode: reject is disabled"},
 	} {
@@ -312,10 +314,11 @@ func TestApproveBadInput(t *testing.T) {
 		t.Errorf("refusals sent %d request(s)", n)
 	}
 	// Every attempt that reached a config is audited, with its reason:
-	// the three bad names, the unknown gate, and the two read-only refusals
+	// the three bad names, the unknown gate, the environment nothing waits
+	// for, and the two read-only refusals
 	// (the argument-count mistakes never got that far).
 	recs := aw.auditRecords()
-	wantResults := []string{audit.ResultFailed, audit.ResultFailed, audit.ResultFailed, audit.ResultRefused, audit.ResultRefused, audit.ResultRefused}
+	wantResults := []string{audit.ResultFailed, audit.ResultFailed, audit.ResultFailed, audit.ResultFailed, audit.ResultRefused, audit.ResultRefused, audit.ResultRefused}
 	if len(recs) != len(wantResults) {
 		t.Fatalf("audit: %+v", recs)
 	}

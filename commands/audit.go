@@ -11,7 +11,6 @@ import (
 	"github.com/airside-dev/flightdeck/config"
 	"github.com/airside-dev/flightdeck/model"
 	"github.com/airside-dev/flightdeck/providers/audit"
-	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 func newAuditCmd(g *globals, io streams) *cobra.Command {
@@ -51,7 +50,7 @@ func runAudit(g *globals, io streams) error {
 		if recs == nil {
 			recs = []audit.Record{}
 		}
-		return termsafe.EncodeJSON(io.out, recs)
+		return g.emitJSON(io.out, recs)
 	}
 	if len(recs) == 0 {
 		fmt.Fprintf(io.out, "no actions recorded in %s\n", path)

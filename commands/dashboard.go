@@ -23,15 +23,43 @@ func notifier(g *globals, cfg *config.Config) func(string) {
 	return ui.TerminalNotifier()
 }
 
+// colour is what the environment and --no-color ask of colour.
+type colour int
+
+const (
+	colourAuto  colour = iota // as the terminal supports
+	colourOff                 // --no-color, NO_COLOR, CLICOLOR=0
+	colourForce               // CLICOLOR_FORCE: colour even where it would not be
+)
+
+// colourChoice follows the conventions of no-color.org and
+// bixense.com/clicolors: --no-color or a non-empty NO_COLOR turns colour
+// off and wins over everything; CLICOLOR_FORCE set and not "0" forces it
+// on, even where stdout is no terminal; CLICOLOR=0 turns it off.
+func colourChoice(getenv func(string) string, noColorFlag bool) colour {
+	switch {
+	case noColorFlag || getenv("NO_COLOR") != "":
+		return colourOff
+	case getenv("CLICOLOR_FORCE") != "" && getenv("CLICOLOR_FORCE") != "0":
+		return colourForce
+	case getenv("CLICOLOR") == "0":
+		return colourOff
+	}
+	return colourAuto
+}
+
 // renderer builds the lipgloss renderer for stdout, colourless on request.
 // The background is asked here, before Bubble Tea owns the terminal, and
 // for at most termprobe.Timeout; without colours nothing is asked.
-func renderer(noColor bool) *lipgloss.Renderer {
+func renderer(c colour) *lipgloss.Renderer {
 	r := lipgloss.NewRenderer(os.Stdout)
-	if noColor {
+	if c == colourOff {
 		r.SetColorProfile(termenv.Ascii)
 		r.SetHasDarkBackground(true)
 		return r
+	}
+	if c == colourForce && r.ColorProfile() == termenv.Ascii {
+		r.SetColorProfile(termenv.ANSI)
 	}
 	dark, _ := termprobe.Dark(os.Stdin, os.Stdout, termprobe.Timeout)
 	r.SetHasDarkBackground(dark)
@@ -42,6 +70,7 @@ func renderer(noColor bool) *lipgloss.Renderer {
 // providers, and the keys acting through the same pipeline as the headless
 // commands (same guards, same audit log).
 func uiOptions(ctx context.Context, g *globals, cfg *config.Config, w *world, title string) ui.Options {
+	col := colourChoice(os.Getenv, g.noColor)
 	return ui.Options{
 		Title:     title,
 		Services:  w.specs,
@@ -49,7 +78,7 @@ func uiOptions(ctx context.Context, g *globals, cfg *config.Config, w *world, ti
 		Refresh:   cfg.Refresh.Duration,
 		ReadOnly:  cfg.ReadOnly,
 		Now:       g.now,
-		Renderer:  renderer(g.noColor),
+		Renderer:  renderer(col),
 		Context:   ctx,
 		Actions:   pipeline(g, cfg, w),
 		AuditPath: auditPath(g, cfg),
@@ -57,8 +86,9 @@ func uiOptions(ctx context.Context, g *globals, cfg *config.Config, w *world, ti
 		Open:      ui.BrowserOpener(),
 		Copy:      ui.TerminalClipboard(),
 		// Links on SHAs only where the terminal is known to draw them;
-		// --no-color asks for the plainest output, so no links either.
-		Hyperlinks: !g.noColor && ui.TerminalShowsLinks(os.Getenv),
+		// --no-color (or NO_COLOR) asks for the plainest output, so no
+		// links either.
+		Hyperlinks: col != colourOff && ui.TerminalShowsLinks(os.Getenv),
 	}
 }
 
@@ -94,7 +124,9 @@ func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) e
 	// leave the terminal raw.
 	c := &crash{}
 	p := tea.NewProgram(guarded{ui.New(uiOptions(ctx, g, cfg, w, title)), c},
-		tea.WithAltScreen(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithoutCatchPanics())
+		// Mouse: the wheel scrolls, a click selects; the terminal's own
+		// selection (to copy text) is shift+drag meanwhile (docs/screens.md).
+		tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithoutCatchPanics())
 	c.kill = p.Kill
 	sigs := catchSignals(p.Kill)
 	_, err = p.Run()

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/airside-dev/flightdeck/model"
-	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // historyOptions are history's arguments.
@@ -66,7 +65,7 @@ func runHistory(ctx context.Context, g *globals, io streams, o historyOptions) (
 		if revs == nil {
 			revs = []model.Revision{}
 		}
-		return termsafe.EncodeJSON(io.out, revs)
+		return g.emitJSON(io.out, revs)
 	}
 	printHistory(io, revs, g.now())
 	return nil

@@ -56,6 +56,7 @@ type globals struct {
 	readOnly   bool
 	auditLog   string
 	json       bool
+	jsonOut    jsonOutput // --json's field list and --jq (jsonout.go)
 	yes        bool
 	dryRun     bool
 	noBell     bool
@@ -70,9 +71,7 @@ type globals struct {
 // those: --json where a command prints a result, --yes where it acts,
 // --no-bell where the dashboard runs. The rest are global (persistent).
 
-func (g *globals) jsonFlag(cmd *cobra.Command) {
-	cmd.Flags().BoolVar(&g.json, "json", false, "print JSON instead of text")
-}
+func (g *globals) jsonFlag(cmd *cobra.Command) { g.registerJSON(cmd) }
 
 func (g *globals) yesFlag(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&g.yes, "yes", false, "act without asking (required when stdin is not a terminal)")
@@ -117,7 +116,7 @@ func execute(ctx context.Context, args []string, io streams) (int, os.Signal) {
 	defer errw.Flush()
 	io.out, io.err = out, errw
 	root := newRootCmd(io)
-	root.SetArgs(args)
+	root.SetArgs(joinJSONFields(root, args))
 	root.SetIn(io.in)
 	root.SetOut(io.out)
 	root.SetErr(io.err)
@@ -179,10 +178,14 @@ With no command it opens the dashboard for the config found by the lookup
 order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
 ~/.config/flightdeck/config.yaml. Try it without any credentials:
 
-  flightdeck demo`,
+  flightdeck demo
+
+and write a config for your own services, found in your AWS account:
+
+  flightdeck init`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErr("unknown command %q; commands: demo, sim, status, history, rollback, promote, switch, canary, approve, reject, audit", args[0])
+				return usageErr("unknown command %q; commands: %s", args[0], strings.Join(commandNames(cmd), ", "))
 			}
 			return nil
 		},
@@ -207,15 +210,28 @@ order: --config, $FLIGHTDECK_CONFIG, $XDG_CONFIG_HOME/flightdeck/config.yaml,
 	root.AddCommand(newDemoCmd(g), newSimCmd(io), newStatusCmd(g, io),
 		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newSwitchCmd(g, io), newCanaryCmd(g, io), newAuditCmd(g, io))
 	root.AddCommand(newApproveCmd(g, io), newRejectCmd(g, io))
+	root.AddCommand(newInitCmd(g, io))
 	root.CompletionOptions.HiddenDefaultCmd = true
 	return root
+}
+
+// commandNames lists the commands a user may type (not help or the
+// hidden ones), so an unknown command's message names them all.
+func commandNames(root *cobra.Command) []string {
+	var names []string
+	for _, c := range root.Commands() {
+		if c.IsAvailableCommand() && c.Name() != "help" {
+			names = append(names, c.Name())
+		}
+	}
+	return names
 }
 
 // loadConfig finds and loads the config, applying global flags over it.
 func loadConfig(g *globals) (*config.Config, error) {
 	path, err := config.Locate(g.configPath, os.Getenv)
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%w\nStart with `flightdeck demo`, or copy config.example.yaml there and edit it", err)}
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("%w\nStart with `flightdeck demo`, or run `flightdeck init` to find your services and write one", err)}
 	}
 	cfg, err := config.Load(path)
 	if err != nil {

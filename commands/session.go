@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -18,7 +19,6 @@ import (
 	"github.com/airside-dev/flightdeck/providers"
 	"github.com/airside-dev/flightdeck/providers/action"
 	"github.com/airside-dev/flightdeck/providers/audit"
-	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // target is one configured environment, resolved from the command line.
@@ -153,6 +153,10 @@ func (s *session) act(ctx context.Context, plan action.Plan, f actionFlags) erro
 		if note := s.shipNote(ctx, a); note != "" {
 			fmt.Fprintln(s.io.err, note)
 		}
+		if (s.g.dryRun || s.g.yes) && a.Kind == model.ActionPromote && plan.Note != "" {
+			// No prompt shows it: what the planner warns of is said anyway.
+			fmt.Fprintln(s.io.err, plan.Note)
+		}
 	}
 	if !s.g.dryRun && !s.g.yes {
 		if err := confirm(s.io, plan); err != nil {
@@ -255,7 +259,9 @@ func (s *session) report(a model.Action, res *action.Result, err error) {
 		r.Error = err.Error()
 	}
 	if s.g.json {
-		_ = termsafe.EncodeJSON(s.io.out, r)
+		if err := s.g.emitJSON(s.io.out, r); err != nil {
+			fmt.Fprintln(s.io.err, "flightdeck:", err)
+		}
 		return
 	}
 	out := s.io.out
@@ -314,8 +320,10 @@ func (s *session) follow(ctx context.Context, a model.Action, timeout time.Durat
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	t := target{key: a.Key()}
+	pr := s.progress(actsOn(a))
 	for {
 		e, err := s.live(ctx, t)
+		pr.show(envProgress(e, err))
 		if err == nil {
 			if l := action.Landed(a, e); l.Done {
 				if l.Err != nil {
@@ -337,6 +345,66 @@ func (s *session) follow(ctx context.Context, a model.Action, timeout time.Durat
 		case <-time.After(2 * time.Second):
 		}
 	}
+}
+
+// waitProgress is what --wait prints on stderr while it waits: a line
+// each time what it reads changes, and a heartbeat with the time waited
+// when nothing has for heartbeatEvery, so a wait is never silent. Lines
+// go through the stream's termsafe writer (outside text: states, job
+// names). With --json they go to stderr as well: stdout keeps the JSON.
+type waitProgress struct {
+	w      io.Writer
+	what   string
+	now    func() time.Time
+	start  time.Time
+	last   string
+	lastAt time.Time
+}
+
+// heartbeatEvery is how long --wait stays quiet when nothing changes.
+const heartbeatEvery = 10 * time.Second
+
+func (s *session) progress(what string) *waitProgress {
+	now := s.g.now
+	return &waitProgress{w: s.io.err, what: what, now: now, start: now()}
+}
+
+func (p *waitProgress) show(state string) {
+	now := p.now()
+	elapsed := now.Sub(p.start).Round(time.Second)
+	switch {
+	case state != p.last:
+		fmt.Fprintf(p.w, "waiting %s: %s: %s\n", elapsed, p.what, state)
+	case now.Sub(p.lastAt) >= heartbeatEvery:
+		fmt.Fprintf(p.w, "waiting %s: %s: still %s\n", elapsed, p.what, state)
+	default:
+		return
+	}
+	p.last, p.lastAt = state, now
+}
+
+// envProgress is one environment as --wait reports it: state, the
+// deploy's stage (batch, rollback), running/desired, a canary's weight.
+func envProgress(e model.EnvStatus, err error) string {
+	if err != nil {
+		return "unreadable: " + providers.OneLine(err.Error(), 200)
+	}
+	state := strings.ReplaceAll(string(e.State), "_", " ")
+	if d := e.Deployment; d != nil && e.Moving() {
+		state += ", " + e.Rollout()
+		if d.Rollback != "" {
+			state += ", rollback " + strings.ReplaceAll(string(d.Rollback), "_", " ")
+		}
+	} else {
+		state += " on " + orDash(e.Version.Short())
+	}
+	if c := e.Canary; c != nil && (c.Weight > 0 || c.Stage != "") {
+		state += fmt.Sprintf(", canary %s at %d %%", c.Canary.Version.Short(), c.Weight)
+		if c.Stage != "" {
+			state += " (" + c.Stage + ")"
+		}
+	}
+	return state
 }
 
 func describe(e model.EnvStatus, err error) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/airside-dev/flightdeck/model"
 	"github.com/airside-dev/flightdeck/providers"
-	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // statusOptions are status's flags.
@@ -24,9 +24,16 @@ func newStatusCmd(g *globals, io streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Poll everything once and print it (exit 1 if anything could not be read, 2 if the config names what does not exist)",
-		Long: `status polls every configured environment once and prints what runs where.
+		Long: `status polls every configured environment once and prints what runs where,
+and how each environment stands against the next one in promotion order
+(DRIFT: "↑ 3 ahead of production", "= production", "↓ 1 behind production",
+"≠ production" when the order cannot be told; the commits are counted by the
+repository host when the service names a repo, else by its pipelines).
 With --json it prints the snapshot in the documented JSON contract (see
-docs/architecture.md). After printing everything that could be read, it
+docs/json.md; each service's "drift" holds the same); --json FIELDS prints
+one record an environment with those fields and its service and name
+(--json version,state), --jq EXPR filters the snapshot. After printing
+everything that could be read, it
 exits 2 when the config names something that does not exist (a cluster,
 service, application, environment, listener or target group: each line
 says what was found instead), else 1 when any environment or pipeline
@@ -55,8 +62,9 @@ func runStatus(ctx context.Context, g *globals, io streams, o statusOptions) err
 	}
 	defer w.close()
 	snap := pollOnce(ctx, w, o.timeout, g.now)
+	fillDrift(ctx, w, snap, o.timeout)
 	if g.json {
-		if err := termsafe.EncodeJSON(io.out, snap); err != nil {
+		if err := g.emitJSON(io.out, snap); err != nil {
 			return err
 		}
 	} else {
@@ -108,6 +116,74 @@ func pollOnce(ctx context.Context, w *world, timeout time.Duration, now func() t
 	return snap
 }
 
+// fillDrift sets each service's drift, as the board's column has it: the
+// repository host compares each neighbouring pair whose commits differ
+// (all at once, within timeout); where it cannot, the service's
+// pipelines order the commits as far as they go.
+func fillDrift(ctx context.Context, w *world, snap *model.Snapshot, timeout time.Duration) {
+	type pair struct{ repo, base, head string }
+	answers := map[pair]model.Comparison{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for _, svc := range snap.Services {
+		lr, repo := w.reg.Lineage(svc.Name)
+		if lr == nil || repo == "" {
+			continue
+		}
+		for i := 1; i < len(svc.Environments); i++ {
+			head, base := svc.Environments[i-1].Version.SHA, svc.Environments[i].Version.SHA
+			if head == "" || base == "" || model.SameCommit(head, base) {
+				continue
+			}
+			k := pair{repo, base, head}
+			wg.Go(func() {
+				if c, err := lr.Compare(cctx, k.repo, k.base, k.head); err == nil {
+					mu.Lock()
+					answers[k] = c
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	for i := range snap.Services {
+		svc := &snap.Services[i]
+		_, repo := w.reg.Lineage(svc.Name)
+		svc.Drift = model.ServiceDrift(svc, func(base, head string) (model.Comparison, bool) {
+			c, ok := answers[pair{repo, base, head}]
+			return c, ok
+		})
+	}
+}
+
+// driftNote is the DRIFT column of an environment's line: how it stands
+// against the next environment in promotion order.
+func driftNote(svc model.ServiceState, env string) string {
+	for _, d := range svc.Drift {
+		if d.Upstream != env {
+			continue
+		}
+		n := "?"
+		if d.Commits >= 0 {
+			n = strconv.Itoa(d.Commits)
+		}
+		switch d.State {
+		case "in_sync":
+			return "= " + d.Downstream
+		case "ahead":
+			return "↑ " + n + " ahead of " + d.Downstream
+		case "behind":
+			return "↓ " + n + " behind " + d.Downstream
+		case "differs":
+			return "≠ " + d.Downstream
+		}
+		return "? " + d.Downstream
+	}
+	return ""
+}
+
 // failures counts what could not be read: environments, and services whose
 // pipelines could not be.
 func failures(snap *model.Snapshot) (envs, ci int) {
@@ -141,7 +217,7 @@ func missingEnvs(snap *model.Snapshot) []string {
 // printStatus is the human form of status: one line per environment.
 func printStatus(out io.Writer, snap *model.Snapshot) {
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SERVICE\tENVIRONMENT\tVERSION\tSTATE\tPROGRESS\tSINCE\tREVISION\tNOTE")
+	fmt.Fprintln(tw, "SERVICE\tENVIRONMENT\tVERSION\tSTATE\tPROGRESS\tSINCE\tREVISION\tDRIFT\tNOTE")
 	now := snap.GeneratedAt
 	for _, s := range snap.Services {
 		for _, e := range s.Environments {
@@ -154,8 +230,8 @@ func printStatus(out io.Writer, snap *model.Snapshot) {
 				since = now.Sub(e.Since).Round(time.Second).String()
 			}
 			note := statusNote(e)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, e.Environment, orDash(e.Version.Short()),
-				strings.ReplaceAll(string(e.State), "_", " "), orDash(progress), orDash(since), orDash(e.Version.Revision), note)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, e.Environment, orDash(e.Version.Short()),
+				strings.ReplaceAll(string(e.State), "_", " "), orDash(progress), orDash(since), orDash(e.Version.Revision), orDash(driftNote(s, e.Environment)), note)
 		}
 	}
 	_ = tw.Flush()

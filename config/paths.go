@@ -49,7 +49,7 @@ func Locate(flagPath string, getenv func(string) string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("config: %w; looked for %s (set --config or $FLIGHTDECK_CONFIG, or start from config.example.yaml)",
+	return "", fmt.Errorf("config: %w; looked for %s (set --config or $FLIGHTDECK_CONFIG, or run `flightdeck init`, or start from config.example.yaml in the source)",
 		ErrNotFound, strings.Join(looked, ", "))
 }
 

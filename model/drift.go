@@ -78,3 +78,57 @@ func DriftFrom(c Comparison) Drift {
 	}
 	return Drift{Kind: Differs, Commits: -1}
 }
+
+// String is the drift's word in JSON: in_sync, ahead, behind, differs,
+// unknown.
+func (k DriftKind) String() string {
+	switch k {
+	case InSync:
+		return "in_sync"
+	case Ahead:
+		return "ahead"
+	case Behind:
+		return "behind"
+	case Differs:
+		return "differs"
+	}
+	return "unknown"
+}
+
+// EnvDrift is the drift between two neighbouring environments of a
+// service, upstream first in promotion order, as status reports it.
+type EnvDrift struct {
+	Upstream   string `json:"upstream"`
+	Downstream string `json:"downstream"`
+	// State is the DriftKind's word: in_sync, ahead (upstream runs newer
+	// commits), behind, differs, unknown.
+	State string `json:"state"`
+	// Commits separate them; -1 when unknown (and 0 in sync).
+	Commits int `json:"commits"`
+}
+
+// ServiceDrift compares each pair of neighbouring environments, as the
+// board's drift column does: by the service's pipelines' lineage, or by
+// the repository host's comparison of the downstream commit (base) with
+// the upstream one (head) when compared has one.
+func ServiceDrift(svc *ServiceState, compared func(base, head string) (Comparison, bool)) []EnvDrift {
+	if len(svc.Environments) < 2 {
+		return nil
+	}
+	lineage := svc.Lineage()
+	out := make([]EnvDrift, 0, len(svc.Environments)-1)
+	for i := 1; i < len(svc.Environments); i++ {
+		up, down := svc.Environments[i-1], svc.Environments[i]
+		d := CompareEnvs(up.Version, down.Version, lineage)
+		if compared != nil && d.Kind != InSync && d.Kind != DriftUnknown {
+			if c, ok := compared(down.Version.SHA, up.Version.SHA); ok {
+				d = DriftFrom(c)
+			}
+		}
+		if d.Kind == InSync {
+			d.Commits = 0
+		}
+		out = append(out, EnvDrift{Upstream: up.Environment, Downstream: down.Environment, State: d.Kind.String(), Commits: d.Commits})
+	}
+	return out
+}

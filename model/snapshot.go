@@ -18,6 +18,9 @@ type ServiceState struct {
 	CIFetchedAt time.Time `json:"ci_fetched_at,omitzero"`
 	CIError     string    `json:"ci_error,omitempty"`
 	CIStale     bool      `json:"ci_stale,omitempty"`
+	// Drift compares each pair of neighbouring environments (ServiceDrift);
+	// status fills it, the board draws its own column.
+	Drift []EnvDrift `json:"drift,omitempty"`
 }
 
 // CIMoving reports whether any of the service's pipelines is still running.

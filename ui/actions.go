@@ -92,8 +92,14 @@ type statusLine struct {
 	text string
 	tone tone
 	// transient lines (a disabled key's reason) clear on the next key;
-	// results stay until the next one replaces them.
+	// others expire (ageStatus in status.go).
 	transient bool
+	// at and on are when and on which screen the line appeared.
+	at time.Time
+	on screen
+	// pending is an action whose outcome is unknown: its line stays until
+	// the snapshot resolves it (resolveStatus).
+	pending *model.Action
 }
 
 // actionKeys binds each action key to the kind it asks the planner for.
@@ -118,8 +124,8 @@ func actionKeys(km *keys.KeyMap) []struct {
 // canary panel's keys), why its key does not apply to the selection right
 // now ("" when it does).
 type availability struct {
-	audit, canary string
-	kinds         map[model.ActionKind]string
+	audit, canary, focus string
+	kinds                map[model.ActionKind]string
 }
 
 // canaryKind says whether an action steps a canary: those keys act only
@@ -142,6 +148,7 @@ func (m Model) refreshKeys() Model {
 	km.Log.SetEnabled(noLog == "")
 	km.Events.SetEnabled(noEvents == "")
 	km.Canary.SetEnabled(m.why.canary == "")
+	km.Focus.SetEnabled(m.why.focus == "")
 	m.km = km
 	// The waiting panel offers only the keys that would act.
 	m.board.SetKeys(km)
@@ -159,6 +166,12 @@ func (m Model) availability() availability {
 	off := m.actionsOff()
 	sel := m.selection()
 	av.canary = m.canaryWhy(sel)
+	switch {
+	case m.screen != screenBoard:
+		av.focus = "the waiting panel is on the board"
+	case len(m.snap.Approvals) == 0:
+		av.focus = "nothing is waiting for you"
+	}
 	for _, k := range actionKeys(&m.base) {
 		why := off
 		switch {
@@ -216,6 +229,9 @@ func (m Model) actionsOff() string {
 type selection struct {
 	service, env, workflow string
 	onDetail               bool
+	// gate is the gate chosen in the board's waiting panel (tab), which
+	// a and x answer; nil: the service's oldest.
+	gate *model.Gate
 }
 
 func (m Model) selection() selection {
@@ -232,6 +248,7 @@ func (m Model) selection() selection {
 		sel.onDetail = true
 	} else {
 		sel.service, sel.env, _ = m.board.Selection(m.snap)
+		sel.gate = m.board.ChosenGate(m.snap)
 	}
 	return sel
 }
@@ -240,6 +257,12 @@ func (m Model) selection() selection {
 // planner does the rest.
 func (sel selection) ask(kind model.ActionKind) (action.Ask, string) {
 	ask := action.Ask{Kind: kind, Service: sel.service}
+	gateKind := kind == model.ActionApprove || kind == model.ActionReject
+	if gateKind && sel.gate != nil {
+		g := *sel.gate
+		ask.Service, ask.Gate = g.Service, &g
+		return ask, ""
+	}
 	if sel.service == "" {
 		return ask, "select a service first"
 	}
@@ -546,7 +569,7 @@ func (m Model) handleRan(msg ranMsg) (Model, tea.Cmd) {
 	done := msg.err == nil
 	switch {
 	case action.IsUnknown(msg.err):
-		m.status = statusLine{text: refusalText(msg.err), tone: toneWarn}
+		m.status = unknownStatus(a, msg.err)
 	case msg.err != nil:
 		m.status = statusLine{text: m.failureText(a, msg), tone: toneFail}
 	default:
@@ -590,7 +613,7 @@ func dryRunText(a model.Action, rc providers.Receipt) string {
 func (m Model) followCI(a model.Action, msg ranMsg) (Model, tea.Cmd) {
 	switch {
 	case action.IsUnknown(msg.err):
-		m.status = statusLine{text: refusalText(msg.err), tone: toneWarn}
+		m.status = unknownStatus(a, msg.err)
 	case msg.err != nil:
 		m.status = statusLine{text: refusalText(msg.err), tone: toneFail}
 	default:

@@ -123,9 +123,12 @@ type Model struct {
 	cmp     answers[compareKey, model.Comparison]
 	commits answers[commitKey, model.Commit]
 	full    bool // full help overlay
-	width   int
-	height  int
-	now     time.Time
+	// helpScroll is the overlay's first line shown (it scrolls where it
+	// is taller than the body).
+	helpScroll int
+	width      int
+	height     int
+	now        time.Time
 }
 
 // New builds the root model.
@@ -190,8 +193,9 @@ func (m Model) tick() tea.Cmd {
 // action keys apply: the selection, the snapshot or an action in flight
 // may all have changed.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	before := m.status
 	next, cmd := m.route(admit(msg))
-	return next.refreshKeys().shareKeys(), cmd
+	return next.ageStatus(before).refreshKeys().shareKeys(), cmd
 }
 
 // shareKeys hands the detail screen the keys that apply now, as
@@ -279,6 +283,8 @@ func (m Model) route(msg tea.Msg) (Model, tea.Cmd) {
 		return m.handleResize(msg), nil
 	case tea.KeyMsg:
 		return m.handleKey(msg)
+	case tea.MouseMsg:
+		return m.handleMouse(msg)
 	case startMsg:
 		return m, m.poll.startAll(m.opts.Context, m.opts.Now)
 	case fetchedMsg:
@@ -343,6 +349,7 @@ func (m Model) handleFetched(msg fetchedMsg) (Model, tea.Cmd) {
 	if by != nil {
 		m.status = statusLine{text: "superseded by " + by.Short() + ": another deploy replaced the one flightdeck sent", tone: toneWarn}
 	}
+	m = m.resolveStatus()
 	moving := covering(m.snap, msg.result.Covers) || following
 	return m, tea.Batch(m.poll.finished(msg.source, msg.result.Err, moving, m.now), m.lineageCmds())
 }
@@ -360,6 +367,7 @@ func (m Model) handleCIFetched(msg ciFetchedMsg) (Model, tea.Cmd) {
 	m.now = m.opts.Now()
 	m.snap.GeneratedAt = m.now
 	m.snap.MarkStale(m.now, m.staleAfter())
+	m = m.resolveStatus()
 	moving := func(service string) bool {
 		s, ok := m.snap.Service(service)
 		return ok && s.CIMoving()
@@ -408,17 +416,21 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m.handlePickerKey(msg)
 	}
 	switch {
-	case key.Matches(msg, m.km.Quit):
-		return m, tea.Quit
 	case key.Matches(msg, m.km.Help):
-		m.full = !m.full
+		m.full, m.helpScroll = !m.full, 0
 		return m, nil
 	case m.full:
-		// The overlay covers the screen: keys must not act on what is hidden.
+		// The overlay covers the screen: keys must not act on what is
+		// hidden. esc or q closes it; the rest scroll it.
 		if key.Matches(msg, m.km.Back) {
 			m.full = false
 		}
+		m.helpScroll = m.scrollOverlay(msg)
 		return m, nil
+	case m.screen == screenBoard && key.Matches(msg, m.km.Quit):
+		// q quits from the board only; elsewhere it goes back (Back),
+		// and ctrl+c quits anywhere (above).
+		return m, tea.Quit
 	}
 	switch m.screen {
 	case screenPicker:
@@ -461,6 +473,9 @@ func (m Model) handleKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		return m, cmd
 	default:
 		if key.Matches(msg, m.km.Open) {
+			if m.board.InGates() {
+				m.board = m.board.LeaveGates(m.snap) // the gate's service
+			}
 			m = m.openDetail()
 			return m, m.readCommits()
 		}
@@ -505,7 +520,7 @@ func (m Model) View() string {
 		// The modal covers the screen: what is behind it cannot be acted on.
 		body = m.opts.Renderer.Place(m.width, bodyH, lipgloss.Center, lipgloss.Center, front.body)
 	case m.full:
-		body = m.st.Title.Render("Keys") + "\n\n" + m.help.FullHelpView(front.full)
+		body = m.helpView(front, bodyH)
 	default:
 		body = front.body
 	}
@@ -521,9 +536,37 @@ func (m Model) View() string {
 func (m Model) footer(front shown) string {
 	b := front.short
 	if m.full && m.act.phase != phaseConfirming {
-		b = []key.Binding{m.km.Help, m.km.Quit}
+		b = []key.Binding{m.km.Up, m.km.Down, m.km.Help, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc/q", "close"))}
 	}
-	return " " + m.help.ShortHelpView(b)
+	quitHere := m.km.Quit
+	if m.screen != screenBoard || m.full {
+		// q goes back off the board: say what quits there.
+		quitHere = key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit"))
+	}
+	// ? and quit are kept at the end whatever the width: a narrow
+	// footer's "…" cuts the keys before them.
+	var keep, rest []key.Binding
+	for _, k := range b {
+		switch k.Help() {
+		case m.km.Quit.Help():
+			keep = append(keep, quitHere)
+		case m.km.Help.Help():
+			keep = append(keep, k)
+		default:
+			rest = append(rest, k)
+		}
+	}
+	h := m.help
+	tail := h.ShortHelpView(keep)
+	if tail == "" {
+		return " " + h.ShortHelpView(rest)
+	}
+	h.Width = max(1, m.width-2-ansi.StringWidth(tail)-ansi.StringWidth(h.ShortSeparator))
+	head := h.ShortHelpView(rest)
+	if head == "" {
+		return " " + tail
+	}
+	return " " + head + h.Styles.ShortSeparator.Render(h.ShortSeparator) + tail
 }
 
 // header shows the title, read-only badge, refresh age and the health of
@@ -594,9 +637,31 @@ func (m Model) refreshAge() string {
 		}
 	}
 	if last.IsZero() {
+		if why, all := m.allFailing(); all {
+			return m.st.Failed.Render(theme.GlyphFailed + " all sources failing: " + why)
+		}
 		return "⟳ loading"
 	}
 	return "⟳ " + format.Since(m.now, last) + " ago"
+}
+
+// allFailing reports whether every source has failed and none has ever
+// answered, with the first one's error (in its own last words, short): the
+// header says so instead of "loading" for ever.
+func (m Model) allFailing() (string, bool) {
+	first := ""
+	for _, s := range m.snap.Sources {
+		if s.Error == "" || !s.LastOK.IsZero() {
+			return "", false
+		}
+		if first == "" {
+			first = board.ShortError(s.Error)
+		}
+	}
+	if first == "" || len(m.snap.Sources) < len(m.poll.sources) {
+		return "", false // some source has not answered yet
+	}
+	return format.Truncate(first, 48), true
 }
 
 // health summarises each provider kind: ok, throttled, or the error of the

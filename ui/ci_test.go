@@ -205,8 +205,9 @@ func TestWaitingPanelNamesTheAuthorWhereThereIsRoom(t *testing.T) {
 	h := newCIHarness(t)
 	h.m.opts.Providers.SetLineage(fakeLineage{}, everyRepo(h.m, "acme/api"))
 	h.poll(t)
-	if out := view(h.m); !strings.Contains(out, `"Add idempotency keys"  `) || strings.Contains(out, "Mei Chen") {
-		t.Errorf("at 120 columns the subject keeps its room and the author waits:\n%s", out)
+	h.m = update(t, h.m, tea.WindowSizeMsg{Width: 80, Height: 24})
+	if out := view(h.m); !strings.Contains(out, `eeeeeee  "Add i`) || strings.Contains(out, "Mei Chen") || !strings.Contains(out, "waiting 4m  [a]pprove") {
+		t.Errorf("at 80 columns the subject keeps what room there is, the wait is kept and the author waits:\n%s", out)
 	}
 	h.m = update(t, h.m, tea.WindowSizeMsg{Width: 160, Height: 30})
 	if out := view(h.m); !strings.Contains(out, `"Add idempotency keys" · Mei Chen`) {

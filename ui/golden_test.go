@@ -26,7 +26,7 @@ func runProgram(t *testing.T, keys ...string) string {
 	for _, k := range keys {
 		tm.Send(keyMsg(k))
 	}
-	tm.Send(keyMsg("q"))
+	tm.Send(keyMsg("ctrl+c"))
 	final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
 	return ansi.Strip(final.View())
 }

@@ -23,7 +23,7 @@ func TestHelpComesFromTheScreenInFront(t *testing.T) {
 	}
 	m = update(t, m, keyMsg("?"))
 	m = update(t, m, keyMsg("enter"))
-	if foot := lastLine(view(m)); !strings.Contains(foot, "prev env") || !strings.Contains(foot, "esc back") {
+	if foot := lastLine(view(m)); !strings.Contains(foot, "prev env") || !strings.Contains(foot, "esc/q back") {
 		t.Errorf("detail footer should offer the detail's keys: %q", foot)
 	}
 	m = update(t, m, keyMsg("?"))

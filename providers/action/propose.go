@@ -2,6 +2,7 @@ package action
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/airside-dev/flightdeck/model"
@@ -18,6 +19,8 @@ type Ask struct {
 	// Environment is where a rollback or an abort acts and where a
 	// promote deploys ("" for a promote: the environment after Source in
 	// promotion order). Gates find theirs from the gate's name.
+	// A promote with no Source ships what the environment before
+	// Environment runs.
 	Environment string
 	// Source is the environment whose version a promote ships.
 	Source string
@@ -31,6 +34,11 @@ type Ask struct {
 	// Deploy is the older pipeline's deploy job a rollback through CI
 	// (model.ActionRollbackCI) re-runs, as the picker or history listed it.
 	Deploy *model.CIDeploy
+	// Force lets a promotion go against the promotion order (backwards,
+	// or skipping an environment): without it the planner refuses one
+	// and says what it would skip. With it the environment's name must
+	// be typed, as for a protected one.
+	Force bool
 }
 
 // Propose plans what the user asked for against the snapshot they saw:
@@ -88,7 +96,7 @@ func (p *Pipeline) shape(snap *model.Snapshot, ask Ask) (a model.Action, seen mo
 	case model.ActionRollbackCI:
 		a, seen, note, why = p.shapeRollbackCI(svc, ask)
 	case model.ActionPromote:
-		a, seen, why = p.shapePromote(svc, ask)
+		a, seen, note, why = p.shapePromote(snap, svc, ask)
 	case model.ActionAbort:
 		a, seen, why = p.shapeAbort(svc, ask)
 	case model.ActionSwitch:
@@ -135,38 +143,161 @@ func (p *Pipeline) shapeRollback(svc *model.ServiceState, ask Ask) (model.Action
 	return a, Seen(e), readable(e)
 }
 
-func (p *Pipeline) shapePromote(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string) {
+func (p *Pipeline) shapePromote(snap *model.Snapshot, svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string, string) {
 	a := model.Action{Kind: ask.Kind, Service: svc.Name, Environment: ask.Environment, SourceEnv: ask.Source}
-	src, why := envOf(svc, ask.Source)
+	order := envNames(svc)
+	srcName, dstName, why := PromoteEnvs(svc.Name, order, ask.Source, ask.Environment)
+	a.SourceEnv, a.Environment = srcName, dstName
 	if why != "" {
-		return a, model.EnvStatus{}, why
+		return a, model.EnvStatus{}, "", why
 	}
-	if a.Environment == "" {
-		next := svc.Environments[len(svc.Environments)-1].Environment
-		for i := range svc.Environments[:len(svc.Environments)-1] {
-			if svc.Environments[i].Environment == src.Environment {
-				next = svc.Environments[i+1].Environment
-			}
-		}
-		if next == src.Environment {
-			return a, model.EnvStatus{}, src.Environment + " is the last environment of " + svc.Name + ": there is nothing to promote to"
-		}
-		a.Environment = next
-	}
-	dst, why := envOf(svc, a.Environment)
+	src, why := envOf(svc, srcName)
 	if why != "" {
-		return a, model.EnvStatus{}, why
+		return a, model.EnvStatus{}, "", why
+	}
+	dst, why := envOf(svc, dstName)
+	if why != "" {
+		return a, model.EnvStatus{}, "", why
 	}
 	a.From, a.To, a.Protected = dst.Version, src.Version, p.protected(dst.Key())
 	for _, e := range []*model.EnvStatus{src, dst} {
 		if why := readable(e); why != "" {
-			return a, model.EnvStatus{}, why
+			return a, model.EnvStatus{}, "", why
 		}
 	}
 	if src.Moving() {
-		return a, model.EnvStatus{}, fmt.Sprintf("%s has not settled (%s); promote once it has", src.Environment, src.Rollout())
+		return a, model.EnvStatus{}, "", fmt.Sprintf("%s has not settled (%s); promote once it has", src.Environment, src.Rollout())
 	}
-	return a, Seen(dst), ""
+	var notes []string
+	if out := OutOfOrder(order, srcName, dstName); out != "" {
+		if !ask.Force {
+			return a, model.EnvStatus{}, "", out + "; pass --force to promote anyway"
+		}
+		// Forced: still never one keystroke.
+		a.Protected = true
+		notes = append(notes, out+": type "+dstName+" to promote anyway")
+	}
+	if reg := CrossRegistry(src.Version.Artifact, dst.Version.Artifact); reg != "" {
+		notes = append(notes, reg)
+	}
+	if g := WaitingFor(snap, svc, a); g != nil {
+		notes = append(notes, fmt.Sprintf("the gate %s (%s) waits to deploy %s to %s too: once this promotion lands, approving it would deploy it again; reject it after (reject on the gate, flightdeck %s %s %s, or promote --cancel-gate)",
+			g.Gate, g.Provider, model.ShortSHA(g.SHA), dstName, model.ActionReject, svc.Name, g.ID))
+	}
+	return a, Seen(dst), strings.Join(notes, "; "), ""
+}
+
+func envNames(svc *model.ServiceState) []string {
+	out := make([]string, len(svc.Environments))
+	for i, e := range svc.Environments {
+		out[i] = e.Environment
+	}
+	return out
+}
+
+// PromoteEnvs completes a promotion's two ends from the environments in
+// promotion order: without a target, the environment after the source;
+// without a source, the one before the target. why says why there is
+// none (the last or first environment, a name the service lacks).
+func PromoteEnvs(service string, order []string, from, to string) (src, dst, why string) {
+	idx := func(name string) int {
+		for i, e := range order {
+			if e == name {
+				return i
+			}
+		}
+		return -1
+	}
+	have := strings.Join(order, ", ")
+	for _, n := range []string{from, to} {
+		if n != "" && idx(n) < 0 {
+			return from, to, fmt.Sprintf("%s has no %s environment; environments: %s", service, n, have)
+		}
+	}
+	switch {
+	case from == "" && to == "":
+		return from, to, "say which environment to promote from (or to)"
+	case to == "":
+		i := idx(from)
+		if i == len(order)-1 {
+			return from, to, from + " is the last environment of " + service + " (" + have + "): there is nothing to promote to"
+		}
+		return from, order[i+1], ""
+	case from == "":
+		i := idx(to)
+		if i == 0 {
+			return from, to, to + " is the first environment of " + service + " (" + have + "): there is nothing to promote from"
+		}
+		return order[i-1], to, ""
+	case from == to:
+		return from, to, "the promotion's source and target are both " + from
+	}
+	return from, to, ""
+}
+
+// OutOfOrder says what a promotion from src to dst does against the
+// promotion order: going backwards, or skipping the environments between
+// them; "" for the next environment.
+func OutOfOrder(order []string, src, dst string) string {
+	i, j := -1, -1
+	for k, e := range order {
+		switch e {
+		case src:
+			i = k
+		case dst:
+			j = k
+		}
+	}
+	if i < 0 || j < 0 || j == i+1 {
+		return ""
+	}
+	if j < i {
+		return fmt.Sprintf("%s → %s goes backwards, against the promotion order (%s)", src, dst, strings.Join(order, " → "))
+	}
+	return fmt.Sprintf("%s → %s skips %s (promotion order: %s)", src, dst, strings.Join(order[i+1:j], ", "), strings.Join(order, " → "))
+}
+
+// WaitingFor is the gate a promotion ships past: one waiting for the
+// commit the promotion deploys, guarding the environment it deploys to.
+// Once the promotion lands the gate still waits, and answering it later
+// would deploy the same commit again.
+func WaitingFor(snap *model.Snapshot, svc *model.ServiceState, a model.Action) *model.Gate {
+	if snap == nil || a.To.SHA == "" {
+		return nil
+	}
+	order := envNames(svc)
+	for i := range snap.Approvals {
+		g := &snap.Approvals[i]
+		if g.Service != svc.Name || g.DeploySide() || !model.SameCommit(g.SHA, a.To.SHA) {
+			continue
+		}
+		if model.GateEnvironment(g.Gate, order) == a.Environment {
+			return g
+		}
+	}
+	return nil
+}
+
+// ecrHost is an ECR registry's host: ACCOUNT.dkr.ecr[-fips].REGION.amazonaws.com[.cn].
+var ecrHost = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/`)
+
+// CrossRegistry names the account and region a promotion's image comes
+// from when they differ from those of the image the target runs now (both
+// ECR): the target then pulls across accounts or regions, which its
+// execution role must be allowed and which costs transfer. "" otherwise.
+func CrossRegistry(srcImage, dstImage string) string {
+	s, d := ecrHost.FindStringSubmatch(srcImage), ecrHost.FindStringSubmatch(dstImage)
+	if s == nil || d == nil || (s[1] == d[1] && s[2] == d[2]) {
+		return ""
+	}
+	var what []string
+	if s[1] != d[1] {
+		what = append(what, "account "+s[1]+" (the target pulls from account "+d[1]+" now)")
+	}
+	if s[2] != d[2] {
+		what = append(what, "region "+s[2]+" (the target pulls from "+d[2]+" now)")
+	}
+	return "the image is in the ECR registry of " + strings.Join(what, " and ") + ": it is not copied, the target pulls it from there"
 }
 
 func (p *Pipeline) shapeAbort(svc *model.ServiceState, ask Ask) (model.Action, model.EnvStatus, string) {

@@ -422,6 +422,35 @@ func (c *Client) File(ctx context.Context, repo, path, ref string) ([]byte, erro
 	return []byte(text), nil
 }
 
+// Dir lists the names of a repository directory's entries at ref ("" is
+// the default branch), through the contents API. A path that is a file,
+// not a directory, is an error; one that is not there wraps
+// providers.ErrNotFound.
+func (c *Client) Dir(ctx context.Context, repo, path, ref string) ([]string, error) {
+	owner, name, err := splitRepo(repo)
+	if err != nil {
+		return nil, err
+	}
+	var fc *github.RepositoryContent
+	var entries []*github.RepositoryContent
+	what := fmt.Sprintf("list %s in %s", path, repo)
+	_, err = c.do(ctx, what, func(ctx context.Context) (resp *github.Response, err error) {
+		fc, entries, resp, err = c.gh.Repositories.GetContents(ctx, owner, name, path, &github.RepositoryContentGetOptions{Ref: ref})
+		return resp, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if fc != nil {
+		return nil, fmt.Errorf("GitHub: %s: a file, not a directory", what)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.GetName())
+	}
+	return names, nil
+}
+
 // errTooLarge is a file the contents API will not send inline (over 1 MB):
 // asking again will not change that.
 var errTooLarge = errors.New("larger than the 1 MB the contents API sends")

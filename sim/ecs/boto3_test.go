@@ -171,3 +171,58 @@ func TestBoto3StoppedTasks(t *testing.T) {
 		t.Errorf("an hour on, stopped tasks still listed: %d %d %d", len(got.Crash), len(got.Oom), len(got.Pull))
 	}
 }
+
+// TestBoto3Discover: what `flightdeck init` reads (ListClusters paged one
+// at a time, ListServices, DescribeServices, DescribeTaskDefinition), read
+// by boto3 on the demo world and held to botocore's model
+// (testdata/boto3_discover.py).
+func TestBoto3Discover(t *testing.T) {
+	if err := exec.Command("python3", "-c", "import boto3").Run(); err != nil {
+		if os.Getenv("FLIGHTDECK_REQUIRE_MOTO") != "" {
+			t.Fatalf("python3 with boto3 is required (FLIGHTDECK_REQUIRE_MOTO is set): %v", err)
+		}
+		t.Skipf("python3 with boto3 not available: %v", err)
+	}
+	srv := simtest.Start(t, time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC), sim.Options{Seed: 1})
+	cmd := exec.Command("python3", "testdata/boto3_discover.py", srv.URL)
+	cmd.Env = append(os.Environ(), "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+	raw, err := cmd.Output()
+	if err != nil {
+		var stderr string
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Fatalf("boto3: %v\n%s", err, stderr)
+	}
+	var got struct {
+		Clusters     []string             `json:"clusters"`
+		ClusterPages int                  `json:"cluster_pages"`
+		Services     map[string][]string  `json:"services"`
+		Labels       map[string][]*string `json:"labels"`
+		BadToken     string               `json:"bad_token"`
+		Problems     []string             `json:"problems"`
+	}
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatalf("%v\n%s", err, raw)
+	}
+	for _, p := range got.Problems {
+		t.Errorf("against botocore's model: %s", p)
+	}
+	if len(got.Clusters) != 3 || got.ClusterPages != 3 {
+		t.Errorf("clusters %v in %d pages, want 3 in 3", got.Clusters, got.ClusterPages)
+	}
+	for _, arn := range got.Clusters {
+		if !strings.HasPrefix(arn, "arn:aws:ecs:") || !strings.Contains(arn, ":cluster/") {
+			t.Errorf("cluster ARN %q", arn)
+		}
+	}
+	if p := got.Services["production"]; len(p) <= 10 || !slices.Contains(p, "api") || !slices.Contains(p, "checkout-blue") {
+		t.Errorf("production's services %v: want more than a batch of 10, api and checkout-blue among them", p)
+	}
+	if l := got.Labels["api"]; len(l) != 1 || l[0] == nil || *l[0] != "https://github.com/acme/api" {
+		t.Errorf("api's image.source labels %v", l)
+	}
+	if got.BadToken != "InvalidParameterException" {
+		t.Errorf("a nextToken not given out: %s", got.BadToken)
+	}
+}

@@ -48,7 +48,7 @@ const (
 )
 
 // KeyMap is the view's bindings.
-type KeyMap struct{ Up, Down, Back, Reload key.Binding }
+type KeyMap struct{ Up, Down, Top, Bottom, PageUp, PageDown, Back, Reload key.Binding }
 
 // Model is the audit log screen.
 type Model struct {
@@ -70,7 +70,7 @@ type Model struct {
 // New opens the view; Load fills it.
 func New(st theme.Styles, km keys.KeyMap, path string, id int) Model {
 	return Model{st: st, id: id, path: path, loading: true, keys: KeyMap{
-		Up: km.Up, Down: km.Down,
+		Up: km.Up, Down: km.Down, Top: km.Top, Bottom: km.Bottom, PageUp: km.PageUp, PageDown: km.PageDown,
 		Back:   key.NewBinding(key.WithKeys(km.Back.Keys()...), key.WithHelp(km.Back.Help().Key, "back")),
 		Reload: key.NewBinding(key.WithKeys(km.Refresh.Keys()...), key.WithHelp(km.Refresh.Help().Key, "reload")),
 	}}
@@ -128,16 +128,26 @@ func (m Model) decide(msg tea.KeyMsg) (Model, Decision) {
 	case key.Matches(msg, m.keys.Up):
 		m.scroll = max(0, m.scroll-1)
 	case key.Matches(msg, m.keys.Down):
-		m.scroll = min(max(0, len(m.recs)-m.rows()), m.scroll+1)
+		m.scroll = min(m.maxScroll(), m.scroll+1)
+	case key.Matches(msg, m.keys.Top):
+		m.scroll = 0
+	case key.Matches(msg, m.keys.Bottom):
+		m.scroll = m.maxScroll()
+	case key.Matches(msg, m.keys.PageUp):
+		m.scroll = max(0, m.scroll-m.rows())
+	case key.Matches(msg, m.keys.PageDown):
+		m.scroll = min(m.maxScroll(), m.scroll+m.rows())
 	}
 	return m, Pending
 }
 
 func (m Model) rows() int { return max(1, m.height-3) }
 
+func (m Model) maxScroll() int { return max(0, len(m.recs)-m.rows()) }
+
 // FullHelp is the ? overlay while the view is in front.
 func (m Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{m.keys.Up, m.keys.Down}, {m.keys.Reload, m.keys.Back}}
+	return [][]key.Binding{{m.keys.Up, m.keys.Down, m.keys.Top, m.keys.Bottom, m.keys.PageUp, m.keys.PageDown}, {m.keys.Reload, m.keys.Back}}
 }
 
 // View draws the log. The context's clock decides how much of each date

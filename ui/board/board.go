@@ -28,8 +28,12 @@ type Model struct {
 	col       int // selected environment column
 	filter    textinput.Model
 	filtering bool
-	width     int
-	height    int
+	// gates: the keyboard is in the "Waiting for you" panel (tab), where
+	// gateID is the chosen gate (a/x answer it).
+	gates  bool
+	gateID string
+	width  int
+	height int
 }
 
 // New builds a board with the given styles and keys.
@@ -65,7 +69,16 @@ func (m Model) ShortHelp() []key.Binding {
 	case m.filter.Value() != "":
 		return []key.Binding{k.Open, key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear filter")), k.Filter, k.Refresh, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Open, k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Filter, k.Audit, k.Refresh, k.Help, k.Quit}
+	if m.gates {
+		return []key.Binding{rehelp(k.Up, "↑↓", "choose gate"), k.Approve, k.Reject, rehelp(k.Open, "enter", "open its service"), rehelp(k.Focus, "tab/esc", "back to services"), k.Help, k.Quit}
+	}
+	return []key.Binding{k.Open, k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Filter, k.Focus, k.Audit, k.Refresh, k.Help, k.Quit}
+}
+
+// rehelp is b with other help words, enabled as b is.
+func rehelp(b key.Binding, k, desc string) key.Binding {
+	b.SetHelp(k, desc)
+	return b
 }
 
 // FullHelp is the ? overlay on the board, in columns. The board is home,
@@ -73,8 +86,8 @@ func (m Model) ShortHelp() []key.Binding {
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.km
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Left, k.Right},
-		{k.Open, k.Back, k.Filter},
+		{k.Up, k.Down, k.Left, k.Right, k.Top, k.Bottom, k.PageUp, k.PageDown},
+		{k.Open, k.Back, k.Filter, k.Focus},
 		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Audit},
 		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel},
 		{k.OpenLink, k.Yank, k.Refresh, k.Help, k.Quit},
@@ -87,24 +100,136 @@ func (m Model) Update(msg tea.KeyMsg, ctx screen.Context) (Model, tea.Cmd) {
 	if m.filtering {
 		return m.updateFilter(msg, snap)
 	}
+	if m.gates {
+		return m.updateGates(msg, snap), nil
+	}
 	visible := m.visible(snap)
+	last := max(0, len(visible)-1)
 	switch {
 	case key.Matches(msg, m.km.Up):
 		m.cursor = max(0, m.cursor-1)
 	case key.Matches(msg, m.km.Down):
-		m.cursor = min(max(0, len(visible)-1), m.cursor+1)
+		m.cursor = min(last, m.cursor+1)
+	case key.Matches(msg, m.km.Top):
+		m.cursor = 0
+	case key.Matches(msg, m.km.Bottom):
+		m.cursor = last
+	case key.Matches(msg, m.km.PageUp):
+		m.cursor = max(0, m.cursor-m.rows(snap))
+	case key.Matches(msg, m.km.PageDown):
+		m.cursor = min(last, m.cursor+m.rows(snap))
 	case key.Matches(msg, m.km.Left):
 		m.col = max(0, m.col-1)
 	case key.Matches(msg, m.km.Right):
 		m.col = min(max(0, len(envColumns(snap))-1), m.col+1)
+	case key.Matches(msg, m.km.Focus):
+		if len(snap.Approvals) > 0 {
+			// Start on the gate a would answer from the table: the
+			// selected service's oldest, else the oldest of all.
+			m.gateID = snap.Approvals[0].ID
+			if g := m.chosen(snap); g != nil {
+				m.gateID = g.ID
+			}
+			m.gates = true
+		}
 	case key.Matches(msg, m.km.Filter):
 		m.filtering = true
 		return m, m.filter.Focus()
 	case key.Matches(msg, m.km.Back) && m.filter.Value() != "":
-		m.filter.SetValue("")
-		m.cursor = 0
+		m = m.clearFilter(snap)
 	}
 	return m, nil
+}
+
+// updateGates moves the choice within the waiting panel; tab or esc
+// returns to the services.
+func (m Model) updateGates(msg tea.KeyMsg, snap *model.Snapshot) Model {
+	n := len(snap.Approvals)
+	if n == 0 {
+		m.gates = false
+		return m
+	}
+	i := m.gateIndex(snap)
+	switch {
+	case key.Matches(msg, m.km.Up):
+		i = max(0, i-1)
+	case key.Matches(msg, m.km.Down):
+		i = min(n-1, i+1)
+	case key.Matches(msg, m.km.Top), key.Matches(msg, m.km.PageUp):
+		i = 0
+	case key.Matches(msg, m.km.Bottom), key.Matches(msg, m.km.PageDown):
+		i = n - 1
+	case key.Matches(msg, m.km.Focus), key.Matches(msg, m.km.Back):
+		m.gates = false
+	}
+	m.gateID = snap.Approvals[i].ID
+	return m
+}
+
+// gateIndex is the chosen gate's place in the panel; a gate answered
+// since leaves the choice on the one that took its place.
+func (m Model) gateIndex(snap *model.Snapshot) int {
+	for i := range snap.Approvals {
+		if snap.Approvals[i].ID == m.gateID {
+			return i
+		}
+	}
+	return 0
+}
+
+// chosen is the gate a and x answer: in the panel, the chosen one; else
+// the selected service's oldest.
+func (m Model) chosen(snap *model.Snapshot) *model.Gate {
+	if m.gates && len(snap.Approvals) > 0 {
+		return &snap.Approvals[min(m.gateIndex(snap), len(snap.Approvals)-1)]
+	}
+	svc, _, _ := m.Selection(snap)
+	return GateFor(snap, svc)
+}
+
+// ChosenGate is the gate chosen in the waiting panel while the keyboard
+// is there (tab), else nil: a and x then answer the selected service's
+// oldest gate.
+func (m Model) ChosenGate(snap *model.Snapshot) *model.Gate {
+	if !m.gates || len(snap.Approvals) == 0 {
+		return nil
+	}
+	return m.chosen(snap)
+}
+
+// LeaveGates takes the keyboard back to the services with the chosen
+// gate's service selected (enter on a gate opens its service).
+func (m Model) LeaveGates(snap *model.Snapshot) Model {
+	if g := m.ChosenGate(snap); g != nil {
+		m = m.selectService(snap, g.Service)
+	}
+	m.gates = false
+	return m
+}
+
+// InGates reports whether the keyboard is in the waiting panel.
+func (m Model) InGates() bool { return m.gates }
+
+// selectService puts the cursor on a service by name among the visible
+// ones, if it is there.
+func (m Model) selectService(snap *model.Snapshot, name string) Model {
+	for vi, i := range m.visible(snap) {
+		if snap.Services[i].Name == name {
+			m.cursor = vi
+		}
+	}
+	return m
+}
+
+// clearFilter empties the filter and keeps the selected service selected.
+func (m Model) clearFilter(snap *model.Snapshot) Model {
+	name, _, ok := m.Selection(snap)
+	m.filter.SetValue("")
+	m.cursor = 0
+	if ok {
+		m = m.selectService(snap, name)
+	}
+	return m
 }
 
 func (m Model) updateFilter(msg tea.KeyMsg, snap *model.Snapshot) (Model, tea.Cmd) {
@@ -116,13 +241,16 @@ func (m Model) updateFilter(msg tea.KeyMsg, snap *model.Snapshot) (Model, tea.Cm
 	case tea.KeyEsc:
 		m.filtering = false
 		m.filter.Blur()
-		m.filter.SetValue("")
-		m.cursor = 0
-		return m, nil
+		return m.clearFilter(snap), nil
 	}
+	name, _, had := m.Selection(snap)
 	var cmd tea.Cmd
 	m.filter, cmd = m.filter.Update(msg)
+	// The same service stays selected while it still matches.
 	m.cursor = min(m.cursor, max(0, len(m.visible(snap))-1))
+	if had {
+		m = m.selectService(snap, name)
+	}
 	return m, cmd
 }
 
@@ -178,8 +306,21 @@ type layout struct {
 	showCI               bool
 }
 
+// Column widths by priority (docs/screens.md). A cell's must-keep is its
+// SHA, state glyph and age or a short state word (envMin); the CI column
+// and the drift column shrink, and then vanish, before any cell goes
+// below it. Room above the minimum goes first to the cells (envRoom: a
+// progress bar, "canary 10%"), then to drift's words, then to CI, then
+// to the cells again up to envMax, and whatever is left to drift.
+const (
+	envMin, envRoom, envMax = 16, 22, 30
+	ciMin, ciMax            = 12, 32
+	driftMin, driftRoom     = 6, 13
+	envFloor                = 12 // below envMin only when nothing else is left to give
+)
+
 func (m Model) layout(snap *model.Snapshot) layout {
-	l := layout{cols: envColumns(snap), name: 8, drift: 16}
+	l := layout{cols: envColumns(snap), name: 8}
 	for i := range snap.Services {
 		l.name = max(l.name, len(snap.Services[i].Name)+2)
 		if len(snap.Services[i].Pipelines) > 0 || snap.Services[i].CIError != "" {
@@ -187,28 +328,39 @@ func (m Model) layout(snap *model.Snapshot) layout {
 		}
 	}
 	l.name = min(l.name, 18)
-	// No service reports CI: the column would hold only dashes.
+	n := len(l.cols)
 	if l.showCI {
-		l.ci = 32
+		l.ci = ciMin
 	}
-	// On a narrow terminal the environments, which say what runs where,
-	// keep at least minEnv cells: the CI column gives way first (to 12),
-	// then the drift column (hidden below 6).
-	const minEnv = 18
-	short := func() int { return m.width - 2 - l.name - l.ci - l.drift - len(l.cols)*minEnv }
-	if s := short(); s < 0 && l.showCI {
-		l.ci = max(12, l.ci+s)
+	l.env, l.drift = envMin, driftMin
+	free := func() int { return m.width - 2 - l.name - l.ci - l.drift - n*l.env }
+	// Too narrow for every minimum: drift goes, then CI, then the cells
+	// shrink (a cell then keeps its SHA and glyph).
+	if free() < 0 {
+		l.drift = 0
 	}
-	if s := short(); s < 0 {
-		if l.drift = max(0, l.drift+s); l.drift < 6 {
-			l.drift = 0
+	if free() < 0 && l.showCI {
+		l.ci, l.showCI = 0, false
+	}
+	if f := free(); f < 0 && n > 0 {
+		l.env = max(envFloor, l.env+f/n-1)
+	}
+	grow := func(cur *int, to, per int) {
+		if f := free(); f > 0 && *cur < to {
+			*cur += min(to-*cur, f/per)
 		}
 	}
-	rest := m.width - 2 - l.name - l.ci - l.drift
-	if n := len(l.cols); n > 0 {
-		l.env = max(12, min(30, rest/n))
+	if n > 0 {
+		grow(&l.env, envRoom, n)
 	}
-	l.drift = max(0, m.width-2-l.name-l.ci-l.env*len(l.cols))
+	grow(&l.drift, driftRoom, 1)
+	if l.showCI {
+		grow(&l.ci, ciMax, 1)
+	}
+	if n > 0 {
+		grow(&l.env, envMax, n)
+	}
+	l.drift = max(0, m.width-2-l.name-l.ci-l.env*n)
 	return l
 }
 
@@ -218,23 +370,15 @@ func (m Model) layout(snap *model.Snapshot) layout {
 func (m Model) View(ctx screen.Context) string {
 	snap, now, compared := ctx.Snap, ctx.Now, ctx.Compared
 	var b strings.Builder
-	selected, _, _ := m.Selection(snap)
-	panel := m.waitingPanel(snap, now, selected, ctx.Commit)
+	panel := m.waitingPanel(snap, now, ctx.Commit)
 	b.WriteString(panel)
 	l := m.layout(snap)
 	b.WriteString(m.headerRow(l))
 	b.WriteByte('\n')
 
 	visible := m.visible(snap)
-	rows := m.height - strings.Count(panel, "\n") - 2
-	if m.filtering || m.filter.Value() != "" {
-		rows--
-	}
-	rows = max(1, rows)
-	start := 0
-	if m.cursor >= rows {
-		start = m.cursor - rows + 1
-	}
+	rows := m.rowsFor(strings.Count(panel, "\n"))
+	start := m.firstRow(rows)
 	end := min(len(visible), start+rows)
 	for vi := start; vi < end; vi++ {
 		b.WriteString(m.row(&snap.Services[visible[vi]], l, now, vi == m.cursor, compared, ctx.CommitURL, ctx.CompareURL))
@@ -254,6 +398,80 @@ func (m Model) View(ctx screen.Context) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
+// rowsFor is how many service rows fit below a waiting panel of
+// panelLines lines, the table's header and the filter line.
+func (m Model) rowsFor(panelLines int) int {
+	rows := m.height - panelLines - 2
+	if m.filtering || m.filter.Value() != "" {
+		rows--
+	}
+	return max(1, rows)
+}
+
+// rows is how many service rows are on screen (a page, for pgup/pgdn).
+func (m Model) rows(snap *model.Snapshot) int {
+	return m.rowsFor(panelLines(snap))
+}
+
+// panelLines is the waiting panel's height: its rows and two borders.
+func panelLines(snap *model.Snapshot) int {
+	if len(snap.Approvals) == 0 {
+		return 0
+	}
+	return len(snap.Approvals) + 2
+}
+
+// firstRow is the first visible service row on screen, so the cursor's
+// row is always in view.
+func (m Model) firstRow(rows int) int {
+	if m.cursor >= rows {
+		return m.cursor - rows + 1
+	}
+	return 0
+}
+
+// At says what a click at (x, y) of the board's body lands on: a gate of
+// the waiting panel (gate ≥ 0) or a service row (service ≥ 0, with col
+// the environment column under x, or -1).
+func (m Model) At(snap *model.Snapshot, x, y int) (gate, service, col int) {
+	gate, service, col = -1, -1, -1
+	pl := panelLines(snap)
+	if y > 0 && y < pl-1 {
+		return y - 1, -1, -1
+	}
+	row := y - pl - 1 // below the panel and the table's header
+	visible := m.visible(snap)
+	rows := m.rowsFor(pl)
+	if row < 0 || row >= rows {
+		return
+	}
+	vi := m.firstRow(rows) + row
+	if vi >= len(visible) {
+		return
+	}
+	l := m.layout(snap)
+	if x0 := 2 + l.name + l.ci; x >= x0 && l.env > 0 && (x-x0)/l.env < len(l.cols) {
+		col = (x - x0) / l.env
+	}
+	return -1, vi, col
+}
+
+// Click selects what At found: a gate (the keyboard goes to the panel)
+// or a service and, under the pointer, its environment.
+func (m Model) Click(snap *model.Snapshot, x, y int) Model {
+	gate, service, col := m.At(snap, x, y)
+	switch {
+	case gate >= 0 && gate < len(snap.Approvals):
+		m.gates, m.gateID = true, snap.Approvals[gate].ID
+	case service >= 0:
+		m.gates, m.cursor = false, service
+		if col >= 0 {
+			m.col = col
+		}
+	}
+	return m
+}
+
 func (m Model) headerRow(l layout) string {
 	var b strings.Builder
 	b.WriteString("  ")
@@ -268,7 +486,9 @@ func (m Model) headerRow(l layout) string {
 		}
 		b.WriteString(format.Fit(label, l.env))
 	}
-	b.WriteString("DRIFT")
+	if l.drift >= 6 {
+		b.WriteString("DRIFT")
+	}
 	return m.st.P.Header.Wrap(b.String())
 }
 
@@ -298,7 +518,7 @@ func (m Model) row(svc *model.ServiceState, l layout, now time.Time, selected bo
 	}
 	// The layout leaves the drift column whatever width remains, so the row
 	// fits without measuring it again.
-	b.WriteString(format.Truncate(driftLabel(m.st, svc, compared, compare), l.drift))
+	b.WriteString(format.Truncate(driftFit(m.st, svc, compared, compare, l.drift), l.drift))
 	return b.String()
 }
 

@@ -58,7 +58,7 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int, link string
 		count := strconv.Itoa(d.Running) + "/" + strconv.Itoa(d.Desired)
 		label := ""
 		if d.Rollback == model.RollbackInProgress {
-			label = "rollback "
+			label = word(w-used-warnW-len(count)-1, "rollback", "rb") + " "
 		}
 		// The words carry the meaning; the bar is drawn only where it fits.
 		b.WriteString(label)
@@ -68,11 +68,11 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int, link string
 		}
 		b.WriteString(count)
 	case e.State == model.StateFailed && d != nil && d.Rollback == model.RollbackFailed:
-		b.WriteString("rollback failed")
+		b.WriteString(word(w-used-warnW, "rollback failed", "rb failed", "rb fail", "rb"))
 	case e.State == model.StateFailed:
-		b.WriteString("failed")
+		b.WriteString(word(w-used-warnW, "failed", "fail"))
 	case e.State == model.StateRolledBack:
-		b.WriteString("rolled back")
+		b.WriteString(word(w-used-warnW, "rolled back", "back", "rb"))
 	case e.Health.Bad():
 		// Red or Severe shows whatever the deploy state says.
 		b.WriteString(st.P.Failed.Wrap(theme.GlyphFailed) + " " + healthWord(e.Health))
@@ -81,6 +81,18 @@ func cell(st theme.Styles, e *model.EnvStatus, now time.Time, w int, link string
 	}
 	b.WriteString(warn)
 	return format.Fit(b.String(), w)
+}
+
+// word is the longest of a state's words (longest first) that fits in w
+// cells, else the shortest: a state is said by a shorter word, never cut
+// ("rolled back" → "back" → "rb", with its ↺ before it).
+func word(w int, words ...string) string {
+	for _, s := range words {
+		if format.Width(s) <= w {
+			return s
+		}
+	}
+	return words[len(words)-1]
 }
 
 // inForce says a canary steady on its own (one on a listener, which no
@@ -100,7 +112,11 @@ func canaryText(e *model.EnvStatus, now time.Time, w int) string {
 		word, short = "blue/green", "b/g"
 	}
 	if c.Stage == "not started" && c.Weight == 0 {
-		return "canary ready" // a new version waits for its first step
+		// a new version waits for its first step
+		if w < len("canary ready") {
+			return "ready"
+		}
+		return "canary ready"
 	}
 	weight := " " + strconv.Itoa(c.Weight) + "%"
 	stage := ""
@@ -120,9 +136,13 @@ func canaryText(e *model.EnvStatus, now time.Time, w int) string {
 		stage = "worse"
 	}
 	if stage == "" {
+		if format.Width(word+weight) > w {
+			return weight[1:]
+		}
 		return word + weight
 	}
-	tries := []string{word + weight + " · " + stage, short + weight + " · " + stage, short + weight + " " + stage}
+	// Narrowest: the weight alone, after the cell's ◐ (docs/screens.md).
+	tries := []string{word + weight + " · " + stage, short + weight + " · " + stage, short + weight + " " + stage, short + weight, weight[1:] + " " + stage, weight[1:]}
 	for _, t := range tries {
 		if format.Width(t) <= w {
 			return t

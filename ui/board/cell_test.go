@@ -42,19 +42,20 @@ func TestCellShowsACanaryInForce(t *testing.T) {
 	}
 }
 
-// At 80 columns the environments keep room to say what runs there: the
-// CI and drift columns give way first; at 200 nothing needs to.
+// Widths by priority (docs/screens.md): at 80 columns each cell keeps its
+// must-keep (envMin) and CI and drift give way; at 120 the cells have room
+// for a bar and a canary's weight before CI grows; at 200 nothing gives.
 func TestLayoutGivesEnvironmentsRoom(t *testing.T) {
 	r := lipgloss.NewRenderer(nil)
 	r.SetColorProfile(termenv.Ascii)
 	env := []model.EnvSpec{{Name: "dev"}, {Name: "staging"}, {Name: "production"}}
 	snap := model.NewSnapshot([]model.ServiceSpec{{Name: "payments", Environments: env}})
 	snap.Services[0].Pipelines = []model.Pipeline{{ID: "p"}}
-	for _, c := range []struct{ width, env, ci int }{{80, 18, 12}, {120, 20, 32}, {200, 30, 32}} {
+	for _, c := range []struct{ width, env, ci int }{{80, envMin, ciMin}, {120, envRoom, 29}, {200, envMax, ciMax}} {
 		m := New(theme.New(r), keys.Default())
 		m.SetSize(c.width, 24)
 		l := m.layout(snap)
-		if l.env != c.env || l.ci != c.ci || 2+l.name+l.ci+3*l.env+l.drift > c.width {
+		if l.env != c.env || l.ci != c.ci || 2+l.name+l.ci+3*l.env+l.drift > c.width || l.drift < driftMin {
 			t.Errorf("at %d: %+v, want env %d and CI %d within the width", c.width, l, c.env, c.ci)
 		}
 	}
@@ -83,5 +84,36 @@ func TestDriftLinksToTheComparison(t *testing.T) {
 	}
 	if got := driftLabel(st, svc, compared, nil); got != "↑ 2 commits" {
 		t.Errorf("without links: %q", got)
+	}
+}
+
+// A state is said by a shorter word where a cell is narrow, never cut: at
+// the narrowest cell, "rolled back" is "back" after its ↺, and a failed
+// rollback "rb failed".
+func TestStateWordsShortenNotCut(t *testing.T) {
+	r := lipgloss.NewRenderer(nil)
+	r.SetColorProfile(termenv.Ascii)
+	st := theme.New(r)
+	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	rb := model.EnvStatus{Version: model.Version{SHA: "fa8e072aa"}, State: model.StateRolledBack, FetchedAt: now, Since: now.Add(-time.Hour)}
+	rbf := rb
+	rbf.State, rbf.Deployment = model.StateFailed, &model.Deployment{Rollback: model.RollbackFailed}
+	for _, c := range []struct {
+		e    model.EnvStatus
+		w    int
+		want string
+	}{
+		{rb, 29, "fa8e072 ↺ rolled back"},
+		{rb, envMin - 1, "fa8e072 ↺ back"},
+		{rb, envFloor, "fa8e072 ↺ rb"},
+		{rbf, 29, "fa8e072 ✗ rollback failed"},
+		{rbf, envRoom - 1, "fa8e072 ✗ rb failed"},
+		{rbf, envMin + 1, "fa8e072 ✗ rb fail"},
+		{rbf, envMin - 1, "fa8e072 ✗ rb"},
+	} {
+		got := strings.TrimRight(cell(st, &c.e, now, c.w, ""), " ")
+		if got != c.want || strings.Contains(got, "…") {
+			t.Errorf("in %d cells: %q, want %q", c.w, got, c.want)
+		}
 	}
 }

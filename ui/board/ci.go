@@ -80,6 +80,10 @@ func jobChain(st theme.Styles, wf model.Workflow, w int) string {
 		parts = parts[1:]
 		lead = st.P.Rolling.Wrap("●") + " … "
 	}
+	if len(parts) == 1 && format.Width(lead+parts[0]) > w {
+		// A narrow column keeps the job in play, not the lead.
+		return parts[0]
+	}
 	return lead + strings.Join(parts, " ")
 }
 
@@ -105,33 +109,69 @@ func jobOrder(jobs []model.Job) []int {
 }
 
 // waitingPanel lists gates waiting for a human, oldest first, marking the
-// one `a` answers: the oldest gate of the selected service. It is absent
-// when nothing waits, so the table gets the room.
-func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, service string, commit screen.Commits) string {
+// one `a` answers: the gate chosen in the panel (tab), else the oldest
+// gate of the selected service. It is absent when nothing waits, so the
+// table gets the room. Columns by priority (docs/screens.md): service,
+// gate, SHA and how long it waits are kept; the subject shrinks first,
+// then the provider goes.
+func (m Model) waitingPanel(snap *model.Snapshot, now time.Time, commit screen.Commits) string {
 	if len(snap.Approvals) == 0 {
 		return ""
 	}
 	inner := max(20, m.width-4)
-	target := GateFor(snap, service)
+	target := m.chosen(snap)
 	var b strings.Builder
 	title := "┌ Waiting for you (" + itoa(len(snap.Approvals)) + ") "
+	if m.gates {
+		title += "· ↑↓ choose, a/x answer, tab back "
+	}
 	b.WriteString(m.st.Border.Render(title + strings.Repeat("─", max(0, m.width-ansi.StringWidth(title)-1)) + "┐"))
 	b.WriteByte('\n')
-	subject := max(12, min(64, inner-2-12-20-9-10-12-22)) // what the other columns leave
-	for _, g := range snap.Approvals {
-		mark := m.st.P.Hold.Wrap(theme.GlyphHold)
-		hint := ""
+	svcW, gateW, tailW := 8, 8, 0
+	tails := make([]string, len(snap.Approvals))
+	for i, g := range snap.Approvals {
+		svcW = max(svcW, format.Width(g.Service)+2)
+		gateW = max(gateW, format.Width(g.Gate)+2)
+		tails[i] = "waiting " + format.Since(now, g.WaitingSince) + expires(g, now)
 		if target != nil && g.ID == target.ID {
-			mark = m.st.P.Selected.Wrap(theme.GlyphCursor)
-			hint = m.st.P.Dim.Wrap(m.answerHint())
 			if g.ApproveBlocked != "" {
-				hint = m.st.P.Dim.Wrap("  you cannot review this")
+				tails[i] += "  you cannot review this"
+			} else {
+				tails[i] += m.answerHint()
 			}
 		}
-		line := mark + " " + format.Col(g.Service, 12) + format.Col(g.Gate, 20) +
-			format.Col(model.ShortSHA(g.SHA), 9) + format.Col(gateByline(g, commit, subject-2), subject) + format.Col(g.Provider, 10) +
-			"waiting " + format.Since(now, g.WaitingSince) + expires(g, now) + hint
-		b.WriteString(m.st.Border.Render("│") + " " + format.Fit(line, inner) + " " + m.st.Border.Render("│"))
+		tailW = max(tailW, format.Width(tails[i]))
+	}
+	svcW, gateW = min(svcW, 14), min(gateW, 22)
+	provW := 10
+	subject := inner - 2 - svcW - gateW - 9 - provW - tailW
+	if subject < 12 {
+		subject += provW
+		provW = 0
+	}
+	if subject < 8 {
+		subject = 0
+	}
+	subject = min(64, subject)
+	for i, g := range snap.Approvals {
+		mark := m.st.P.Hold.Wrap(theme.GlyphHold)
+		chosen := target != nil && g.ID == target.ID
+		if chosen {
+			mark = m.st.P.Selected.Wrap(theme.GlyphCursor)
+		}
+		line := format.Col(g.Service, svcW) + format.Col(g.Gate, gateW) + format.Col(model.ShortSHA(g.SHA), 9)
+		if subject > 0 {
+			line += format.Col(gateByline(g, commit, subject-2), subject)
+		}
+		if provW > 0 {
+			line += format.Col(g.Provider, provW)
+		}
+		line += tails[i]
+		if chosen && m.gates {
+			// In the panel the choice shows without colour too (NO_COLOR).
+			line = m.st.P.Reverse.Wrap(ansi.Strip(line))
+		}
+		b.WriteString(m.st.Border.Render("│") + " " + format.Fit(mark+" "+line, inner) + " " + m.st.Border.Render("│"))
 		b.WriteByte('\n')
 	}
 	b.WriteString(m.st.Border.Render("└" + strings.Repeat("─", max(0, m.width-2)) + "┘"))

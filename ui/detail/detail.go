@@ -63,7 +63,7 @@ func (m Model) ShortHelp() []key.Binding {
 func (m Model) FullHelp() [][]key.Binding {
 	k := m.km
 	return [][]key.Binding{
-		{k.Up, k.Down, k.Left, k.Right},
+		{k.Up, k.Down, k.Left, k.Right, k.Top, k.Bottom, k.PageUp, k.PageDown},
 		{k.Back},
 		{k.Approve, k.Reject, k.Promote, k.Rollback, k.Abort, k.Switch, k.Canary, k.Audit},
 		{k.OlderRun, k.GraphLeft, k.Rerun, k.Cancel, k.Log, k.Events},
@@ -102,6 +102,15 @@ func (m Model) Update(msg tea.KeyMsg, ctx screen.Context) (Model, tea.Cmd) {
 	case key.Matches(msg, m.km.Down):
 		pg := m.page(svc, ctx)
 		m.scroll = pg.clamp(m.scroll+1, m.height)
+	case key.Matches(msg, m.km.Top):
+		m.scroll = 0
+	case key.Matches(msg, m.km.Bottom):
+		// clamp brings it back to the last screenful.
+		m.scroll = m.page(svc, ctx).clamp(1<<30, m.height)
+	case key.Matches(msg, m.km.PageUp):
+		m.scroll = max(0, m.page(svc, ctx).clamp(m.scroll, m.height)-m.height)
+	case key.Matches(msg, m.km.PageDown):
+		m.scroll = m.page(svc, ctx).clamp(m.scroll+m.height, m.height)
 	case key.Matches(msg, m.km.OlderRun):
 		m.run, m.shift = min(m.run+1, max(0, len(svc.Pipelines)-1)), 0
 	case key.Matches(msg, m.km.NewerRun):
@@ -385,7 +394,12 @@ func (m Model) panel(e *model.EnvStatus, ctx screen.Context, w int, selected boo
 	if e.Stale {
 		title += " " + m.st.Dim.Render("stale, last good "+format.Since(now, e.FetchedAt)+" ago")
 	}
-	add(m.st.PanelTitle.Render(title))
+	if selected {
+		// Reverse video too, which NO_COLOR keeps (theme.Reverse).
+		add(m.st.P.Reverse.Wrap(ansi.Strip(title)))
+	} else {
+		add(m.st.PanelTitle.Render(title))
+	}
 	if e.FetchedAt.IsZero() && e.Error == "" {
 		if e.Unsupported != "" {
 			add(m.st.Dim.Render(e.Unsupported))

@@ -13,9 +13,16 @@ import (
 // KeyMap is every binding of the TUI.
 type KeyMap struct {
 	Up, Down, Left, Right key.Binding
-	Open, Back            key.Binding
-	Refresh, Filter       key.Binding
-	Help, Quit            key.Binding
+	// Top, Bottom, PageUp and PageDown jump in any list or scrolled text.
+	Top, Bottom, PageUp, PageDown key.Binding
+	// Focus moves the board's keyboard between the services and the
+	// "Waiting for you" panel, where up and down choose a gate.
+	Focus key.Binding
+	// Back (esc or q) leaves the screen in front; q quits only on the
+	// board, ctrl+c anywhere (Quit).
+	Open, Back      key.Binding
+	Refresh, Filter key.Binding
+	Help, Quit      key.Binding
 	// Release actions on the selected environment, and the audit log.
 	Rollback, Promote, Abort, Switch, Audit key.Binding
 	// Gates: approve or reject the selected service's oldest waiting gate.
@@ -42,8 +49,13 @@ func Default() KeyMap {
 		Down:          key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down")),
 		Left:          key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "prev env")),
 		Right:         key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "next env")),
+		Top:           key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/home", "first")),
+		Bottom:        key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G/end", "last")),
+		PageUp:        key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
+		PageDown:      key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("pgdn", "page down")),
+		Focus:         key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "waiting gates")),
 		Open:          key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
-		Back:          key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Back:          key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("esc/q", "back")),
 		Refresh:       key.NewBinding(key.WithKeys("R"), key.WithHelp("R", "refresh")),
 		Filter:        key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
 		Help:          key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "help")),

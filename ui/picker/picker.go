@@ -100,14 +100,16 @@ const (
 
 // KeyMap is the picker's bindings, built from the app's so that remapping
 // one remaps both.
-type KeyMap struct{ Up, Down, Choose, Filter, Back, Reload key.Binding }
+type KeyMap struct {
+	Up, Down, Top, Bottom, PageUp, PageDown, Choose, Filter, Back, Reload key.Binding
+}
 
 func keyMap(km keys.KeyMap) KeyMap {
 	rebind := func(b key.Binding, desc string) key.Binding {
 		return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
 	}
 	return KeyMap{
-		Up: km.Up, Down: km.Down,
+		Up: km.Up, Down: km.Down, Top: km.Top, Bottom: km.Bottom, PageUp: km.PageUp, PageDown: km.PageDown,
 		Choose: rebind(km.Open, "choose"),
 		Filter: rebind(km.Filter, "filter"),
 		Back:   rebind(km.Back, "back"),
@@ -259,6 +261,14 @@ func (m Model) decide(msg tea.KeyMsg) (Model, Decision, tea.Cmd) {
 		m.cursor = max(0, m.cursor-1)
 	case key.Matches(msg, m.keys.Down):
 		m.cursor = min(max(0, len(vis)-1), m.cursor+1)
+	case key.Matches(msg, m.keys.Top):
+		m.cursor = 0
+	case key.Matches(msg, m.keys.Bottom):
+		m.cursor = max(0, len(vis)-1)
+	case key.Matches(msg, m.keys.PageUp):
+		m.cursor = max(0, m.cursor-m.page())
+	case key.Matches(msg, m.keys.PageDown):
+		m.cursor = min(max(0, len(vis)-1), m.cursor+m.page())
 	case key.Matches(msg, m.keys.Filter):
 		m.filtering = true
 		return m, Pending, m.filter.Focus()
@@ -340,8 +350,11 @@ func (m Model) visible() []int {
 
 // FullHelp is the ? overlay while the picker is in front.
 func (m Model) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{m.keys.Up, m.keys.Down}, {m.keys.Choose, m.keys.Filter, m.keys.Reload, m.keys.Back}}
+	return [][]key.Binding{{m.keys.Up, m.keys.Down, m.keys.Top, m.keys.Bottom, m.keys.PageUp, m.keys.PageDown}, {m.keys.Choose, m.keys.Filter, m.keys.Reload, m.keys.Back}}
 }
+
+// page is how far pgup and pgdn move: the table's rows.
+func (m Model) page() int { return max(1, m.height-3) }
 
 // View draws the picker; the context's clock dates the ages.
 func (m Model) View(ctx screen.Context) string {

@@ -54,10 +54,10 @@ type Model struct {
 func New(st theme.Styles, km keys.KeyMap, id int, title, loading string) Model {
 	return Model{st: st, id: id, title: title, loading: loading, keys: KeyMap{
 		Up: km.Up, Down: km.Down,
-		PageUp:   key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup", "page up")),
-		PageDown: key.NewBinding(key.WithKeys("pgdown", " "), key.WithHelp("pgdn", "page down")),
-		Top:      key.NewBinding(key.WithKeys("home", "g"), key.WithHelp("g", "top")),
-		Bottom:   key.NewBinding(key.WithKeys("end", "G"), key.WithHelp("G", "end")),
+		PageUp:   km.PageUp,
+		PageDown: key.NewBinding(key.WithKeys(append(km.PageDown.Keys(), " ")...), key.WithHelp(km.PageDown.Help().Key, "page down")),
+		Top:      km.Top,
+		Bottom:   km.Bottom,
 		Back:     key.NewBinding(key.WithKeys(km.Back.Keys()...), key.WithHelp(km.Back.Help().Key, "back")),
 	}}
 }

@@ -34,13 +34,20 @@ func (p Paint) Wrap(s string) string {
 // Paints is the hot-path subset of Styles.
 type Paints struct {
 	OK, Failed, Rolling, Warn, Hold, RolledBack, Unknown, Dim, Bar, Selected, SelectedCell, Header Paint
+	// Reverse is reverse video whatever the colour profile: a selection
+	// must show without colour (NO_COLOR, --no-color) too, and reverse
+	// video is not colour.
+	Reverse Paint
 }
+
+// reverse is SGR 7 and its reset, SGR 27, which leaves other attributes be.
+var reverse = Paint{pre: "\x1b[7m", post: "\x1b[27m"}
 
 func newPaints(s Styles) Paints {
 	return Paints{
 		OK: NewPaint(s.OK), Failed: NewPaint(s.Failed), Rolling: NewPaint(s.Rolling), Warn: NewPaint(s.Warn),
 		Hold: NewPaint(s.Hold), RolledBack: NewPaint(s.RolledBack), Unknown: NewPaint(s.Unknown), Dim: NewPaint(s.Dim),
-		Bar: NewPaint(s.Bar), Selected: NewPaint(s.Selected), SelectedCell: NewPaint(s.Selected.Underline(true)),
+		Bar: NewPaint(s.Bar), Selected: NewPaint(s.Selected), SelectedCell: reverse, Reverse: reverse,
 		Header: NewPaint(s.Header),
 	}
 }
