@@ -25,7 +25,8 @@ application versions) and, for a service with a CI provider, the recent
 pipelines whose deploy job for ENV succeeded. Each row says how a rollback
 to it is done: "point the service at api:41" (rollback --via target) or
 "re-run deploy-production of pipeline #305" (rollback --via ci), and why it
-is unavailable when it is.`,
+is unavailable when it is. When CI cannot be read, the target's revisions
+are still printed, and the exit is 1 with CI's error.`,
 		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.service, o.env = args[0], args[1]

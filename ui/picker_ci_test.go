@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -22,9 +23,13 @@ type deployingCI struct {
 	*fakeCI
 	dmu    sync.Mutex
 	reruns []model.CIDeploy
+	fail   error // DeployHistory's answer, when set
 }
 
 func (d *deployingCI) DeployHistory(_ context.Context, service, env string) ([]model.Revision, error) {
+	if d.fail != nil {
+		return nil, d.fail
+	}
 	job := func(n int64, id string) *model.CIDeploy {
 		return &model.CIDeploy{Provider: "circleci", Pipeline: n, PipelineID: "p" + id, WorkflowID: "w" + id, Workflow: "build-test-deploy", JobID: "j" + id, Job: "deploy-" + env}
 	}
@@ -120,5 +125,18 @@ func TestPickerPrefersTheTargetByDefault(t *testing.T) {
 	h.press(t, "enter")
 	if len(h.src.rollbacks) != 1 || h.src.rollbacks[0].Revision != "api:41" || len(ci.reruns) != 0 {
 		t.Fatalf("want the target rolled back to api:41 and no re-run: %+v %+v", h.src.rollbacks, ci.reruns)
+	}
+}
+
+// CI that cannot be read does not keep the target's revisions from the
+// picker: they are offered, and the picker says why no pipeline is.
+func TestPickerShowsTheTargetWhenCIFails(t *testing.T) {
+	h, ci := newDeployingHarness(t, true)
+	ci.fail = fmt.Errorf("CircleCI: pipelines of gh/acme/api: %w", providers.ErrThrottled)
+	h.press(t, "l", "r")
+	out := view(h.m)
+	if !strings.Contains(out, "point the service at api:41") || strings.Contains(out, "re-run deploy-production") ||
+		!strings.Contains(out, "older pipelines could not be read from CI: CircleCI: pipelines of gh/acme/api: throttled") {
+		t.Fatalf("the picker should offer the target and say why not CI:\n%s", out)
 	}
 }

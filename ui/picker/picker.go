@@ -11,7 +11,6 @@ package picker
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -34,6 +33,10 @@ type LoadedMsg struct {
 	ID        int
 	Revisions []model.Revision
 	Err       error
+	// CIErr says why the older pipelines could not be read from CI; the
+	// target's own revisions are shown all the same (a rollback in an
+	// incident must not wait for CI).
+	CIErr error
 }
 
 // Load reads an environment's history in a command.
@@ -42,8 +45,9 @@ type LoadedMsg struct {
 // commit that cannot be read leaves its subject blank.
 // With dh (nil when the service's CI cannot list them), the older
 // pipelines whose deploy job for the environment succeeded are read too,
-// at the same time, and merged in (model.MergeHistory); either read
-// failing fails the load, so a picker never offers half of what it should.
+// at the same time, and merged in (model.MergeHistory); when only that
+// read fails, the target's revisions are shown with the reason beside
+// them.
 func Load(ctx context.Context, hr providers.HistoryReader, dh providers.DeployHistoryReader, lr providers.LineageReader, repo string, k model.EnvKey, id int, timeout time.Duration) tea.Cmd {
 	return func() tea.Msg {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
@@ -56,17 +60,13 @@ func Load(ctx context.Context, hr providers.HistoryReader, dh providers.DeployHi
 				revs, err = hr.History(cctx, k)
 			case i == 1 && dh != nil:
 				ci, cerr = dh.DeployHistory(cctx, k.Service, k.Environment)
-				if cerr != nil {
-					cerr = fmt.Errorf("pipelines from CI: %w", cerr)
-				}
 			}
 		})
-		err = cmp.Or(err, cerr)
 		revs = model.MergeHistory(revs, ci)
 		if err == nil && lr != nil && repo != "" {
 			subjects(cctx, lr, repo, revs)
 		}
-		return LoadedMsg{ID: id, Revisions: revs, Err: err}
+		return LoadedMsg{ID: id, Revisions: revs, Err: err, CIErr: cerr}
 	}
 }
 
@@ -125,6 +125,7 @@ type Model struct {
 	env       model.EnvStatus // as the user saw it when they pressed r
 	loading   bool
 	err       error
+	ciErr     error // the older pipelines could not be read
 	revs      []model.Revision
 	cursor    int // index into visible()
 	filter    textinput.Model
@@ -176,7 +177,7 @@ func (m Model) Reloading(id int) Model {
 
 // Loaded takes the history in. The caller has checked the id.
 func (m Model) Loaded(msg LoadedMsg) Model {
-	m.loading, m.err = false, msg.Err
+	m.loading, m.err, m.ciErr = false, msg.Err, msg.CIErr
 	if msg.Err == nil {
 		m.revs = msg.Revisions
 	}
@@ -378,6 +379,9 @@ func (m Model) View(ctx screen.Context) string {
 		}
 		lines = append(lines, line)
 	}
+	if m.ciErr != nil && !m.loading && m.err == nil {
+		lines = append(lines, m.st.Warn.Render(" "+theme.GlyphWarn+" older pipelines could not be read from CI: "+oneLine(m.ciErr.Error())))
+	}
 	if m.why != "" {
 		lines = append(lines, m.st.Warn.Render(" "+theme.GlyphWarn+" "+m.why))
 	}
@@ -448,6 +452,9 @@ func (m Model) table(now time.Time) []string {
 		rows--
 	}
 	if m.why != "" {
+		rows--
+	}
+	if m.ciErr != nil {
 		rows--
 	}
 	rows = max(1, rows)
