@@ -163,3 +163,24 @@ func TestSimRerunDeploy(t *testing.T) {
 		t.Fatalf("after the rerun: %v %+v", err, revs[0])
 	}
 }
+
+// CircleCI saying no to the rerun (access denied) comes back as its
+// answer after one request; nothing else is sent.
+func TestSimRerunDeployRefused(t *testing.T) {
+	sw := startSimWorld(t)
+	s := sw.source(t, simServices...)
+	revs, err := s.DeployHistory(ctx, "api", "production")
+	if err != nil || len(revs) < 2 {
+		t.Fatalf("%v %+v", err, revs)
+	}
+	sw.World.ResetRequests()
+	sw.World.SetFault(sim.SvcCircleCI, sim.Fault{DenyRate: 1})
+	rc, err := s.RerunDeploy(ctx, "api", *revs[1].CI, false)
+	sw.World.SetFault(sim.SvcCircleCI, sim.Fault{})
+	if !errors.Is(err, providers.ErrAuth) || !strings.Contains(err.Error(), "re-run deploy-production of pipeline #") {
+		t.Fatalf("the refusal should come back: %v", err)
+	}
+	if n, ops := sw.circleRequests(); n != 1 || ops["rerunWorkflow"] != 1 || len(rc.Calls) != 1 {
+		t.Errorf("one rerun request and nothing else: %d %v, %+v", n, ops, rc)
+	}
+}
