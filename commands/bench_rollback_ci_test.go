@@ -101,7 +101,7 @@ func (r *latencyRig) driveToPipelineRow(b *testing.B) string {
 	for _, k := range []string{"l", "l", "r"} {
 		r.send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
 	}
-	r.until(b, "the history", 10*time.Second, func() bool { return r.shows("ROLLBACK") && !r.shows("loading history") })
+	r.until(b, "the history", 10*time.Second, func() bool { return r.shows("ARTIFACT") && !r.shows("loading history") })
 	for range 40 {
 		if pipelineRowRe.MatchString(r.view()) {
 			break

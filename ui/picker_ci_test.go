@@ -83,7 +83,7 @@ func TestPickerRollsBackThroughCI(t *testing.T) {
 	h.press(t, "l", "r") // api · production
 	out := view(h.m)
 	for _, want := range []string{"point the service at api:41", "re-run deploy-production of pipeline #305", "will wait at hold-production",
-		"workflow is 31 days old", "ROLLBACK"} {
+		"workflow is 31 days old", "ARTIFACT"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("picker should show %q:\n%s", want, out)
 		}
@@ -135,7 +135,7 @@ func TestPickerShowsTheTargetWhenCIFails(t *testing.T) {
 	ci.fail = fmt.Errorf("CircleCI: pipelines of gh/acme/api: %w", providers.ErrThrottled)
 	h.press(t, "l", "r")
 	out := view(h.m)
-	if !strings.Contains(out, "point the service at api:41") || strings.Contains(out, "re-run deploy-production") ||
+	if !strings.Contains(out, "✓ api:41") || strings.Contains(out, "re-run deploy-production") ||
 		!strings.Contains(out, "older pipelines could not be read from CI: CircleCI: pipelines of gh/acme/api: throttled") {
 		t.Fatalf("the picker should offer the target and say why not CI:\n%s", out)
 	}

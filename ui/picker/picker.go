@@ -410,12 +410,12 @@ type columns struct{ sha, subject, deployed, ran, artifact int }
 
 func (m Model) columns() columns {
 	c := columns{sha: 10, deployed: 24, ran: 11, artifact: 24}
-	// The ROLLBACK column says how in full ("re-run deploy-production of
+	// The ARTIFACT column says how in full ("re-run deploy-production of
 	// pipeline #305", "point the service at api:41"): the subject gives
 	// way to it, down to its minimum.
 	room := 24
 	for _, r := range m.revs {
-		room = max(room, min(60, len(howText(r, c))+2))
+		room = max(room, min(60, len(m.howText(r, c))+2))
 	}
 	for _, r := range m.revs {
 		if r.Subject != "" {
@@ -426,8 +426,10 @@ func (m Model) columns() columns {
 	return c
 }
 
-// howText says how a rollback to r is done, as its row shows it.
-func howText(r model.Revision, c columns) string {
+// howText is what r's ARTIFACT cell says: the target's revision, or,
+// beside rows from CI, how a rollback to it is done ("point the service
+// at api:41", "re-run deploy-production of pipeline #305").
+func (m Model) howText(r model.Revision, c columns) string {
 	if r.CI != nil {
 		return r.CI.How()
 	}
@@ -435,13 +437,26 @@ func howText(r model.Revision, c columns) string {
 	if name == "" {
 		name = format.TruncateLeft(r.Version.Artifact, c.artifact)
 	}
-	return "point the service at " + name
+	if m.fromCI() {
+		return "point the service at " + name
+	}
+	return name
+}
+
+// fromCI says whether any row comes from CI (the cells then say how).
+func (m Model) fromCI() bool {
+	for _, r := range m.revs {
+		if r.CI != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (m Model) table(now time.Time) []string {
 	c := m.columns()
 	head := "   " + format.Col("SHA", c.sha) + format.Col("SUBJECT", c.subject) + format.Col("DEPLOYED", c.deployed) +
-		format.Col("RAN", c.ran) + "ROLLBACK"
+		format.Col("RAN", c.ran) + "ARTIFACT"
 	lines := []string{m.st.Header.Render(head)}
 	vis := m.visible()
 	if len(vis) == 0 {
@@ -483,7 +498,7 @@ func (m Model) row(r model.Revision, c columns, now time.Time, selected bool) st
 	case r.RanFor > 0:
 		ran = format.Span(r.RanFor)
 	}
-	how := howText(r, c)
+	how := m.howText(r, c)
 	if r.CI != nil && r.CI.Next != "" {
 		how += m.st.Dim.Render(" · " + r.CI.Next)
 	}
