@@ -100,10 +100,11 @@ func (aw *actionWorld) env(service, env string) map[string]any {
 
 func sha(e map[string]any) string { return e["version"].(map[string]any)["sha"].(string) }
 
-// olderRevision picks a deployable revision that is not running.
+// olderRevision picks a deployable revision of the target that is not
+// running (not a CI row: those roll back --via ci).
 func (aw *actionWorld) olderRevision(service, env string) model.Revision {
 	for _, r := range aw.history(service, env) {
-		if r.Available && !r.Current && r.Version.SHA != "" {
+		if r.Available && !r.Current && r.Version.SHA != "" && r.CI == nil {
 			return r
 		}
 	}

@@ -165,7 +165,7 @@ func newRig(tb testing.TB, o rigOptions) *latencyRig {
 
 var versionRe = regexp.MustCompile(`[0-9a-f]{7} [✓◐]`)
 
-var pickedRe = regexp.MustCompile(`▸ ([0-9a-f]{7}) .*✓ api-production:\d+`)
+var pickedRe = regexp.MustCompile(`▸ ([0-9a-f]{7}) .*✓ point the service at api-production:\d+`)
 
 // driveToConfirm opens the picker on api/production, takes the newest
 // older revision and types the environment's name into the confirmation.

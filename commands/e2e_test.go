@@ -308,7 +308,7 @@ func TestE2ERollback(t *testing.T) {
 	s.key("l")
 	s.waitFor("production selected", 5*time.Second, contains("▸PRODUCTION"))
 	s.key("r")
-	chosenRe := regexp.MustCompile(`▸ ([0-9a-f]{7}) .*✓ api-production:\d+`)
+	chosenRe := regexp.MustCompile(`▸ ([0-9a-f]{7}) .*✓ point the service at api-production:\d+`)
 	sc := s.waitFor("the picker with history", 10*time.Second, func(sc string) bool {
 		return strings.Contains(sc, "Roll back api · production") && chosenRe.MatchString(sc)
 	})

@@ -19,7 +19,15 @@ func newHistoryCmd(g *globals, io streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history SERVICE ENV",
 		Short: "List the versions an environment can roll back to, newest first",
-		Args:  exactArgs(2),
+		Long: `history lists the versions SERVICE's ENV can roll back to, newest deploy
+first: the deploy target's own revisions (ECS task definitions, Beanstalk
+application versions) and, for a service with a CI provider, the recent
+pipelines whose deploy job for ENV succeeded. Each row says how a rollback
+to it is done: "point the service at api:41" (rollback --via target) or
+"re-run deploy-production of pipeline #305" (rollback --via ci), and why it
+is unavailable when it is. When CI cannot be read, the target's revisions
+are still printed, and the exit is 1 with CI's error.`,
+		Args: exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.service, o.env = args[0], args[1]
 			return runHistory(cmd.Context(), g, io, o)
@@ -30,7 +38,7 @@ func newHistoryCmd(g *globals, io streams) *cobra.Command {
 }
 
 // runHistory lists the revisions o.env can roll back to.
-func runHistory(ctx context.Context, g *globals, io streams, o historyOptions) error {
+func runHistory(ctx context.Context, g *globals, io streams, o historyOptions) (err error) {
 	s, err := openSession(ctx, g, io)
 	if err != nil {
 		return err
@@ -44,6 +52,16 @@ func runHistory(ctx context.Context, g *globals, io streams, o historyOptions) e
 	if err != nil {
 		return err
 	}
+	ci, _, cerr := s.ciHistory(ctx, t)
+	revs = model.MergeHistory(revs, ci)
+	if cerr != nil {
+		// What the target said is still shown; the exit says CI failed.
+		defer func() {
+			if err == nil {
+				err = cerr
+			}
+		}()
+	}
 	if g.json {
 		if revs == nil {
 			revs = []model.Revision{}
@@ -56,7 +74,7 @@ func runHistory(ctx context.Context, g *globals, io streams, o historyOptions) e
 
 func printHistory(io streams, revs []model.Revision, now time.Time) {
 	tw := tabwriter.NewWriter(io.out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "  SHA\tREVISION\tDEPLOYED\tRAN\tBY\tAVAILABLE")
+	fmt.Fprintln(tw, "  SHA\tREVISION\tDEPLOYED\tRAN\tBY\tROLLBACK\tAVAILABLE")
 	for _, r := range revs {
 		mark := " "
 		if r.Current {
@@ -73,7 +91,15 @@ func printHistory(io streams, revs []model.Revision, now time.Time) {
 		if !r.Available {
 			avail = "✗ " + r.Why
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\n", mark, orDash(r.Version.Short()), r.Version.Revision, deployed, ran, orDash(r.By), avail)
+		rev := r.Version.Revision
+		if r.CI != nil {
+			rev = fmt.Sprintf("pipeline #%d", r.CI.Pipeline)
+		}
+		how := r.How()
+		if r.CI != nil && r.CI.Next != "" {
+			how += " (" + r.CI.Next + ")"
+		}
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\t%s\t%s\n", mark, orDash(r.Version.Short()), orDash(rev), deployed, ran, orDash(r.By), how, avail)
 	}
 	_ = tw.Flush()
 }

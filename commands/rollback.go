@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/airside-dev/flightdeck/config"
 	"github.com/airside-dev/flightdeck/model"
 	"github.com/airside-dev/flightdeck/providers/action"
 )
@@ -14,6 +15,7 @@ import (
 type rollbackOptions struct {
 	service, env string
 	to           string
+	via          string
 	abort        bool
 	act          actionFlags
 }
@@ -21,13 +23,20 @@ type rollbackOptions struct {
 func newRollbackCmd(g *globals, io streams) *cobra.Command {
 	var o rollbackOptions
 	cmd := &cobra.Command{
-		Use:   "rollback SERVICE ENV (--to SHA|REVISION|DIGEST | --abort)",
+		Use:   "rollback SERVICE ENV (--to SHA|REVISION|DIGEST [--via ci|target] | --abort)",
 		Short: "Point an environment at an older version, or abort the deploy in flight",
 		Long: `rollback points SERVICE's ENV at the newest deployable revision that carries
 SHA (see 'flightdeck history SERVICE ENV'), or at the revision named (api-prod:7),
 or at the one whose image has the digest (sha256:…), for images that carry no
 commit. A rollback may supersede a deploy in flight. With --abort it instead
 stops the deploy in flight and rolls back.
+
+With --via ci it rolls back the way the pipeline deploys: it re-runs the
+deploy job for ENV (ci.deploy_jobs in the config, else deploy-ENV, else on
+GitHub Actions the job with environment: ENV) of the newest recent pipeline
+that deployed SHA there, and only that job. --via target points the deploy
+target itself at the older revision. Without --via, the environment's
+rollback: key in the config decides; without that, target.
 
 It asks for confirmation on a terminal (a protected environment's name must be
 typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
@@ -38,6 +47,7 @@ typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.to, "to", "", "what to roll back to: a commit SHA (7 to 40 hex characters), a revision (api-prod:7) or an image digest (sha256:…)")
+	cmd.Flags().StringVar(&o.via, "via", "", "how to roll back: ci (re-run an older pipeline's deploy job) or target (point the deploy target at an older revision); default: the environment's rollback: in the config, else target")
 	cmd.Flags().BoolVar(&o.abort, "abort", false, "stop the deploy in flight and roll back")
 	o.act.register(cmd)
 	g.yesFlag(cmd)
@@ -50,6 +60,12 @@ typed); without a terminal it needs --yes. Exit 3 when a guard refuses.`,
 func runRollback(ctx context.Context, g *globals, io streams, o rollbackOptions) error {
 	if (o.to == "") == !o.abort {
 		return usageErr("give exactly one of --to SHA or --abort")
+	}
+	if o.via != "" && o.via != config.RollbackCI && o.via != config.RollbackTarget {
+		return usageErr("--via %q: give ci (re-run an older pipeline's deploy job) or target (point the deploy target at an older revision)", o.via)
+	}
+	if o.abort && o.via != "" {
+		return usageErr("--via says how to roll back to --to; --abort stops the deploy in flight through its target")
 	}
 	var want revisionRef
 	if o.to != "" {
@@ -78,6 +94,13 @@ func runRollback(ctx context.Context, g *globals, io streams, o rollbackOptions)
 	ask := action.Ask{Kind: kind, Service: t.key.Service, Environment: t.key.Environment}
 	if o.abort {
 		return s.act(ctx, s.p.Propose(model.SnapshotOf(live), ask), o.act)
+	}
+	via, err := rollbackVia(o, t)
+	if err != nil {
+		return err
+	}
+	if via == config.RollbackCI {
+		return runRollbackCI(ctx, s, t, live, want, o.act)
 	}
 	revs, err := s.history(ctx, t)
 	if err != nil {

@@ -60,13 +60,13 @@ func buildWorld(ctx context.Context, g *globals, cfg *config.Config) (*world, er
 		switch {
 		case s.CI == nil:
 		case s.CI.Provider == config.ProviderCircleCI:
-			circle = append(circle, circleci.Service{Name: s.Name, Project: s.CI.Project, Branch: s.CI.Branch, Workflow: s.CI.Workflow})
+			circle = append(circle, circleci.Service{Name: s.Name, Project: s.CI.Project, Branch: s.CI.Branch, Workflow: s.CI.Workflow, DeployJobs: s.CI.DeployJobs})
 		case s.CI.Provider == config.ProviderGitHubActions:
-			gha = append(gha, githubactions.Service{Name: s.Name, Repo: s.Repo, Workflow: s.CI.Workflow, Branch: s.CI.Branch})
+			gha = append(gha, githubactions.Service{Name: s.Name, Repo: s.Repo, Workflow: s.CI.Workflow, Branch: s.CI.Branch, DeployJobs: s.CI.DeployJobs})
 		}
 		spec := model.ServiceSpec{Name: s.Name, Repo: s.Repo}
 		for _, e := range s.Environments {
-			es := model.EnvSpec{Name: e.Name, Protected: e.Protected}
+			es := model.EnvSpec{Name: e.Name, Protected: e.Protected, RollbackCI: e.RollbackVia() == config.RollbackCI}
 			switch {
 			case e.ECS != nil && (e.BlueGreen != nil || e.Canary != nil):
 				// A pair or a canary on a listener: its own source, which

@@ -85,7 +85,22 @@ type CI struct {
 	Workflow string `yaml:"workflow,omitempty"`
 	// Branch whose pipelines are shown; defaults to "main".
 	Branch string `yaml:"branch,omitempty"`
+	// DeployJobs names, per environment, the job that deploys there when
+	// it is not called deploy-<environment> (nor, on GitHub Actions, a
+	// job with `environment: <environment>`): {production: deploy-prod}.
+	// A rollback through CI re-runs that job of an older pipeline.
+	DeployJobs map[string]string `yaml:"deploy_jobs,omitempty"`
 }
+
+// Ways an environment rolls back, as config `rollback:` and
+// `flightdeck rollback --via` name them.
+const (
+	// RollbackTarget points the deploy target at an older revision of its
+	// own (an ECS task definition, a Beanstalk application version).
+	RollbackTarget = "target"
+	// RollbackCI re-runs the deploy job of an older pipeline.
+	RollbackCI = "ci"
+)
 
 // Targets an environment can deploy to, as returned by Environment.Target.
 const (
@@ -103,6 +118,11 @@ type Environment struct {
 	// the team's approvers; empty leaves every approver. Each must be a
 	// team user whose role is approver.
 	Approvers []string `yaml:"approvers,omitempty"`
+	// Rollback is how `flightdeck rollback` rolls this environment back
+	// when --via is not given: "target" (the default) or "ci" (re-run the
+	// deploy job of the pipeline that built the version; needs the
+	// service's ci block).
+	Rollback string `yaml:"rollback,omitempty"`
 	// AWS overrides the global aws block field by field; see EffectiveAWS.
 	AWS       *AWS       `yaml:"aws,omitempty"`
 	ECS       *ECS       `yaml:"ecs,omitempty"`
@@ -197,6 +217,24 @@ func (e Environment) Target() string {
 		return TargetBeanstalk
 	}
 	return ""
+}
+
+// RollbackVia is how the environment rolls back by default: its
+// rollback key, else RollbackTarget.
+func (e Environment) RollbackVia() string {
+	if e.Rollback == "" {
+		return RollbackTarget
+	}
+	return e.Rollback
+}
+
+// DeployJob is the job of the service's pipeline that deploys to env as
+// configured (ci.deploy_jobs), or "" to find it by name.
+func (s *Service) DeployJob(env string) string {
+	if s.CI == nil {
+		return ""
+	}
+	return s.CI.DeployJobs[env]
 }
 
 // Service returns the service with the given name.

@@ -102,6 +102,8 @@ func (d *decoder) decode(path string, n ast.Node, v reflect.Value) {
 		d.mapping(path, n, v)
 	case v.Kind() == reflect.Slice:
 		d.sequence(path, n, v)
+	case v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String:
+		d.dict(path, n, v)
 	case v.Kind() == reflect.String:
 		d.str(path, n, v)
 	case v.Kind() == reflect.Bool:
@@ -164,6 +166,26 @@ func (d *decoder) mapping(path string, n ast.Node, v reflect.Value) {
 		d.keyAt[p] = e.keyAt
 		d.decode(p, e.value, v.Field(f.index))
 	}
+}
+
+// dict fills a map keyed by free words (ci.deploy_jobs: {production:
+// deploy-prod}); each value is decoded at path.key, so a wrong one is
+// reported with its own path and line.
+func (d *decoder) dict(path string, n ast.Node, v reflect.Value) {
+	entries, ok := d.entries(path, n)
+	if !ok {
+		d.wrongType(path, n, "a mapping")
+		return
+	}
+	out := reflect.MakeMapWithSize(v.Type(), len(entries))
+	for _, e := range entries {
+		p := joinPath(path, e.name)
+		d.keyAt[p] = e.keyAt
+		ev := reflect.New(v.Type().Elem()).Elem()
+		d.decode(p, e.value, ev)
+		out.SetMapIndex(reflect.ValueOf(e.name).Convert(v.Type().Key()), ev)
+	}
+	v.Set(out)
 }
 
 func lookupField(fields []field, name string) (field, bool) {

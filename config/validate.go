@@ -2,7 +2,9 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -157,6 +159,55 @@ func (c checker) service(path string, s *Service) {
 		p := fmt.Sprintf("%s.environments[%d]", path, i)
 		c.environment(p, &s.Environments[i])
 		c.unique(first, p, "environment", s.Environments[i].Name)
+		c.rollback(p, s, &s.Environments[i])
+	}
+	if s.CI != nil {
+		c.deployJobs(joinPath(path, "ci.deploy_jobs"), s)
+	}
+}
+
+var rollbackVias = []string{RollbackTarget, RollbackCI}
+
+// rollback checks an environment's rollback: one of the ways, and ci only
+// for a service with a ci block.
+func (c checker) rollback(path string, s *Service, e *Environment) {
+	if e.Rollback == "" {
+		return
+	}
+	p := joinPath(path, "rollback")
+	switch {
+	case !slices.Contains(rollbackVias, e.Rollback):
+		hint := ""
+		if sug := suggest(e.Rollback, rollbackVias); sug != "" {
+			hint = fmt.Sprintf(" (did you mean %q?)", sug)
+		}
+		c.addf(p, c.valueAt(p), "unknown rollback %q%s; allowed: %s", e.Rollback, hint, strings.Join(rollbackVias, ", "))
+	case e.Rollback == RollbackCI && s.CI == nil:
+		c.addf(p, c.valueAt(p), "rollback: ci re-runs a deploy job of the service's pipeline, but the service has no ci block")
+	}
+}
+
+// deployJobs checks ci.deploy_jobs: each key an environment of the
+// service, each value a job name.
+func (c checker) deployJobs(path string, s *Service) {
+	names := make([]string, 0, len(s.Environments))
+	for _, e := range s.Environments {
+		names = append(names, e.Name)
+	}
+	keys := slices.Sorted(maps.Keys(s.CI.DeployJobs))
+	for _, env := range keys {
+		p := joinPath(path, env)
+		if !slices.Contains(names, env) {
+			hint := ""
+			if sug := suggest(env, names); sug != "" {
+				hint = fmt.Sprintf(" (did you mean %q?)", sug)
+			}
+			c.addf(p, c.at(p), "%q is not an environment of %s%s; its environments: %s", env, s.Name, hint, strings.Join(names, ", "))
+			continue
+		}
+		if strings.TrimSpace(s.CI.DeployJobs[env]) == "" && !c.reported(p) {
+			c.addf(p, c.valueAt(p), "names no job: give the name of the job that deploys to %s", env)
+		}
 	}
 }
 

@@ -61,6 +61,10 @@ type Revision struct {
 	Author string `json:"author,omitempty"`
 	// By names who registered or deployed it, when the provider says.
 	By string `json:"by,omitempty"`
+	// CI is set on a revision offered by the CI provider: the deploy job
+	// of an older pipeline that ran here, which a rollback re-runs. Nil on
+	// the deploy target's own revisions.
+	CI *CIDeploy `json:"ci,omitempty"`
 }
 
 // revisionJSON is Revision as JSON: durations in seconds.
@@ -113,6 +117,8 @@ type Action struct {
 	// whose provider names no next weight, a native deployment continued).
 	// From is the stable side's version and To the canary's.
 	Weight, NextWeight int
+	// Deploy is the older pipeline's deploy job a CI rollback re-runs.
+	Deploy *CIDeploy
 }
 
 // Key is the environment the action changes.
@@ -134,6 +140,11 @@ func (a Action) Summary() string {
 		return fmt.Sprintf("%s: %s → %s (what %s runs)", a.Environment, a.From.Short(), a.To.Short(), a.SourceEnv)
 	case ActionSwitch:
 		return fmt.Sprintf("%s: %s (%s) takes over from %s (%s)", a.Environment, a.Standby, a.To.Short(), a.Live, a.From.Short())
+	case ActionRollbackCI:
+		if a.Deploy == nil {
+			return fmt.Sprintf("%s: %s → %s (no deploy job)", a.Environment, a.From.Short(), a.To.Short())
+		}
+		return fmt.Sprintf("%s: %s → %s (%s)", a.Environment, a.From.Short(), a.To.Short(), a.Deploy.How())
 	case ActionCanaryPromote:
 		if a.NextWeight == 0 {
 			return fmt.Sprintf("%s: the canary %s goes on from %d %% (stable %s)", a.Environment, a.To.Short(), a.Weight, a.From.Short())
@@ -219,6 +230,10 @@ func CheckPreconditions(a Action, now EnvStatus) error {
 		return checkSwitch(a, now)
 	case ActionCanaryPromote, ActionCanaryAbort:
 		return checkCanary(a, now)
+	case ActionRollbackCI:
+		if a.Deploy == nil || a.Deploy.JobID == "" || a.Deploy.WorkflowID == "" {
+			return Refuse("%s/%s: no deploy job of an older pipeline to re-run", a.Service, a.Environment)
+		}
 	case ActionPromote:
 		if now.Moving() {
 			return Refuse("%s/%s is already deploying (%s); wait for it to finish or abort it first", a.Service, a.Environment, now.Rollout())

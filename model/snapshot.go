@@ -92,6 +92,10 @@ type EnvSpec struct {
 	Name      string
 	Target    Target
 	Protected bool
+	// RollbackCI says the environment rolls back through CI by default
+	// (config rollback: ci): the picker opens on an older pipeline's
+	// deploy job rather than on the target's own revision.
+	RollbackCI bool
 	// Unsupported, when set, says why no provider reads this environment;
 	// the board shows it on the cell instead of loading forever.
 	Unsupported string

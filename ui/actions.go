@@ -38,6 +38,10 @@ import (
 // environment does not show the result sooner.
 const followFor = 2 * time.Minute
 
+// followCIFor is how long an environment stays hot after a rollback
+// through CI: the re-run job queues, may wait at a gate, then deploys.
+const followCIFor = 10 * time.Minute
+
 // guardedMsg answers one Guard call, with what the change ships or
 // reverts when the repository could tell.
 type guardedMsg struct {
@@ -336,11 +340,43 @@ func (m Model) openPicker() (Model, tea.Cmd) {
 	env := plan.Seen
 	hr, _ := providers.EnvAs[providers.HistoryReader](m.opts.Providers, env.Key())
 	m, id := m.nextID()
-	m.picker = picker.New(m.st, m.base, env, id)
+	m.picker = picker.New(m.st, m.base, env, id).PreferCI(m.rollsBackThroughCI(env.Key()))
 	m.picker.SetSize(m.width, m.bodyHeight())
 	m.prev, m.screen = m.screen, screenPicker
 	lr, repo := m.lineage(env.Service)
-	return m, picker.Load(m.opts.Context, hr, lr, repo, env.Key(), id, m.poll.timing.Timeout)
+	return m, picker.Load(m.opts.Context, hr, m.deployHistory(env.Service), lr, repo, env.Key(), id, m.poll.timing.Timeout)
+}
+
+// rollsBackThroughCI says whether the environment's config asks for
+// rollbacks through CI by default (rollback: ci).
+func (m Model) rollsBackThroughCI(k model.EnvKey) bool {
+	for _, s := range m.opts.Services {
+		for _, e := range s.Environments {
+			if s.Name == k.Service && e.Name == k.Environment {
+				return e.RollbackCI
+			}
+		}
+	}
+	return false
+}
+
+// deployHistory is the service's CI provider when it can list the older
+// pipelines that deployed (a rollback through CI), else nil.
+func (m Model) deployHistory(service string) providers.DeployHistoryReader {
+	dh, _ := providers.CIAs[providers.DeployHistoryReader](m.opts.Providers, service)
+	return dh
+}
+
+// rollbackAsk is what a row chosen in the picker asks for: the target's
+// own revision is a rollback of the target; an older pipeline's deploy
+// job is a rollback through CI, re-running that job.
+func rollbackAsk(env model.EnvStatus, rev model.Revision) action.Ask {
+	ask := action.Ask{Kind: model.ActionRollback, Service: env.Service, Environment: env.Environment, To: rev.Version}
+	if rev.CI != nil {
+		d := *rev.CI
+		ask.Kind, ask.To, ask.Deploy = model.ActionRollbackCI, model.Version{SHA: rev.Version.SHA}, &d
+	}
+	return ask
 }
 
 // lineage is the commit reader for a service's repository, or nil.
@@ -372,7 +408,7 @@ func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		m, id = m.nextID()
 		m.picker = m.picker.Reloading(id)
 		lr, repo := m.lineage(env.Service)
-		return m, picker.Load(m.opts.Context, hr, lr, repo, env.Key(), id, m.poll.timing.Timeout)
+		return m, picker.Load(m.opts.Context, hr, m.deployHistory(env.Service), lr, repo, env.Key(), id, m.poll.timing.Timeout)
 	case picker.Chosen:
 		if why := m.actionsOff(); why != "" {
 			m.status = statusLine{text: why, tone: toneWarn, transient: true}
@@ -382,8 +418,12 @@ func (m Model) handlePickerKey(msg tea.KeyMsg) (Model, tea.Cmd) {
 		env := m.picker.Env()
 		// Planned against the environment as the picker showed it, so the
 		// re-check refuses if it moved while the user chose.
-		ask := action.Ask{Kind: model.ActionRollback, Service: env.Service, Environment: env.Environment, To: rev.Version}
-		return m.startGuard(m.opts.Actions.Propose(model.SnapshotOf(env), ask), note)
+		if rev.CI != nil {
+			// Rows of two kinds: "revisions back" means nothing here, and
+			// the plan's note says what the re-run waits for.
+			note = ""
+		}
+		return m.startGuard(m.opts.Actions.Propose(model.SnapshotOf(env), rollbackAsk(env, rev)), note)
 	}
 	return m, cmd
 }
@@ -538,14 +578,27 @@ func (m Model) handleRan(msg ranMsg) (Model, tea.Cmd) {
 	default:
 		m.status = statusLine{text: successText(a, msg.result), tone: toneOK}
 	}
+	until := followFor
+	var cmds []tea.Cmd
+	if a.Kind == model.ActionRollbackCI {
+		// The re-run pipeline goes first (its CI source polled now and hot
+		// while it moves, a gate it needs in the waiting panel as usual);
+		// the environment is followed until it runs the commit, for longer:
+		// the pipeline's own deploy starts after its job is scheduled.
+		until = followCIFor
+		if i, ok := m.poll.ciSourceFor(a.Service); ok {
+			m.poll.wake(i, a.Service)
+			cmds = append(cmds, m.poll.start(m.opts.Context, i, m.opts.Now))
+		}
+	}
 	if done && known {
-		m.poll.follow(src, follow{action: a, until: m.opts.Now().Add(followFor)})
+		m.poll.follow(src, follow{action: a, until: m.opts.Now().Add(until)})
 	}
 	// Either way the world may have changed: look now.
-	if !known {
-		return m, nil
+	if known {
+		cmds = append(cmds, m.poll.start(m.opts.Context, src, m.opts.Now))
 	}
-	return m, m.poll.start(m.opts.Context, src, m.opts.Now)
+	return m, tea.Batch(cmds...)
 }
 
 // dryRunText says what a dry run would have sent.

@@ -140,6 +140,9 @@ func (p *Pipeline) allowed(a model.Action) error {
 
 // capability finds the provider call an action needs, or refuses.
 func (p *Pipeline) capability(a model.Action) (any, error) {
+	if a.Kind == model.ActionRollbackCI {
+		return p.deployRerunner(a)
+	}
 	if a.Kind.CI() && !deployGate(a) {
 		return p.ciCapability(a)
 	}
@@ -386,6 +389,8 @@ func execute(ctx context.Context, prov any, a model.Action, dryRun bool) (provid
 		return prov.(providers.Canceler).CancelWorkflow(ctx, a.Service, a.Workflow.ID, dryRun)
 	case model.ActionRollback:
 		return prov.(providers.Rollbacker).Rollback(ctx, a.Key(), a.To, dryRun)
+	case model.ActionRollbackCI:
+		return executeRollbackCI(ctx, prov, a, dryRun)
 	case model.ActionPromote:
 		return prov.(providers.Promoter).Promote(ctx, a.Key(), a.To, dryRun)
 	case model.ActionAbort:

@@ -38,7 +38,7 @@ type Plan struct {
 func (p *Pipeline) describe(a model.Action) string {
 	var prov any
 	var ok bool
-	if a.Kind.CI() && !deployGate(a) {
+	if (a.Kind.CI() && !deployGate(a)) || a.Kind == model.ActionRollbackCI {
 		prov, ok = p.o.Providers.CI(a.Service)
 	} else {
 		prov, ok = p.o.Providers.Env(a.Key())
@@ -95,6 +95,8 @@ func recheck(a model.Action) string {
 		return "flightdeck reads " + a.Environment + " again first and refuses if the canary changed or its weight moved."
 	case model.ActionCanaryAbort:
 		return "flightdeck reads " + a.Environment + " again first and refuses if the canary changed."
+	case model.ActionRollbackCI:
+		return "flightdeck reads " + a.Environment + " again first and refuses if it moved; the CI service refuses a job it can no longer re-run."
 	}
 	return "flightdeck reads " + a.Environment + " again first and refuses if it moved."
 }

@@ -31,6 +31,9 @@ type Ask struct {
 	Gate *model.Gate
 	// Workflow is the ID of the workflow to rerun or cancel.
 	Workflow string
+	// Deploy is the older pipeline's deploy job a rollback through CI
+	// (model.ActionRollbackCI) re-runs, as the picker or history listed it.
+	Deploy *model.CIDeploy
 	// Force lets a promotion go against the promotion order (backwards,
 	// or skipping an environment): without it the planner refuses one
 	// and says what it would skip. With it the environment's name must
@@ -68,7 +71,7 @@ func (p *Pipeline) Check(snap *model.Snapshot, ask Ask) string {
 // revision.
 func (p *Pipeline) available(a model.Action, seen model.EnvStatus) string {
 	var err error
-	if a.Kind == model.ActionRollback && a.To == (model.Version{}) {
+	if (a.Kind == model.ActionRollback || a.Kind == model.ActionRollbackCI) && a.To == (model.Version{}) {
 		err = p.allowed(a)
 	} else {
 		err = p.guard(a, seen)
@@ -90,6 +93,8 @@ func (p *Pipeline) shape(snap *model.Snapshot, ask Ask) (a model.Action, seen mo
 	switch ask.Kind {
 	case model.ActionRollback:
 		a, seen, why = p.shapeRollback(svc, ask)
+	case model.ActionRollbackCI:
+		a, seen, note, why = p.shapeRollbackCI(svc, ask)
 	case model.ActionPromote:
 		a, seen, note, why = p.shapePromote(snap, svc, ask)
 	case model.ActionAbort:

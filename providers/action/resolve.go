@@ -136,6 +136,8 @@ func judgeEnv(a model.Action, live model.EnvStatus) verdict {
 		return verdict{text: fmt.Sprintf("%s cannot tell which side is live", a.Environment)}
 	case model.ActionCanaryPromote, model.ActionCanaryAbort:
 		return judgeCanary(a, live)
+	case model.ActionRollbackCI:
+		return judgeRollbackCI(a, live, now)
 	case model.ActionAbort:
 		d := live.Deployment
 		if live.Moving() && d != nil && model.SameCommit(d.ToSHA, a.To.SHA) && live.State == model.StateDeploying {

@@ -16,6 +16,8 @@ func (s *Source) Describe(a model.Action) string {
 		return fmt.Sprintf("cancel the workflow held at %s: CircleCI has no reject", a.Gate.Gate)
 	case a.Kind == model.ActionRerun && a.Workflow != nil:
 		return fmt.Sprintf("rerun workflow %s from its failed jobs", a.Workflow.Name)
+	case a.Kind == model.ActionRollbackCI && a.Deploy != nil:
+		return fmt.Sprintf("rerun job %s of workflow %s (pipeline #%d) alone, sparse tree: it deploys %s again", a.Deploy.Job, a.Deploy.Workflow, a.Deploy.Pipeline, a.To.Short())
 	case a.Kind == model.ActionCancel && a.Workflow != nil:
 		return fmt.Sprintf("cancel workflow %s", a.Workflow.Name)
 	}

@@ -44,6 +44,10 @@ type Service struct {
 	Branch  string // "" reads every branch
 	// Workflow, when set, shows only the workflows of that name.
 	Workflow string
+	// DeployJobs names the job that deploys to an environment, by
+	// environment, where it is not deploy-<environment> (config
+	// ci.deploy_jobs).
+	DeployJobs map[string]string
 }
 
 // Options configure a Source.
@@ -82,6 +86,12 @@ type Source struct {
 	// (a rerun adds a workflow), so the next poll lists them again.
 	dirty map[memKey]bool
 	me    *User
+	// deploys is what DeployHistory learnt of finished pipelines the
+	// poll does not keep (older than the Recent).
+	deploys map[memKey]*deployMemory
+	// follows are the older pipelines a rollback re-ran, read by the
+	// polls with the newest until they finish (see withFollowed).
+	follows map[memKey]followed
 }
 
 var (
@@ -141,6 +151,8 @@ func New(o Options) (*Source, error) {
 		conc:     o.Concurrency,
 		memory:   map[memKey]*pipelineMemory{},
 		dirty:    map[memKey]bool{},
+		deploys:  map[memKey]*deployMemory{},
+		follows:  map[memKey]followed{},
 	}
 	if s.recent <= 0 {
 		s.recent = RecentPipelines
@@ -271,7 +283,7 @@ func (s *Source) fetch(ctx context.Context, sel []int, oneOff bool) ([]model.CIS
 		if listErrs[i] != nil {
 			continue
 		}
-		for _, p := range lists[i] {
+		for _, p := range s.withFollowed(svc.Name, lists[i], now) {
 			k := memKey{svc.Name, p.ID}
 			old := s.memory[k]
 			pw := &pipelineWork{svc: i, p: p, mem: old.clone(), list: needsListing(old, p, now), wasDirty: s.dirty[k]}

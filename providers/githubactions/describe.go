@@ -18,6 +18,12 @@ func (s *Source) Describe(a model.Action) string {
 		return fmt.Sprintf("re-run the failed jobs of run %s", a.Workflow.Name)
 	case a.Kind == model.ActionCancel && a.Workflow != nil:
 		return fmt.Sprintf("cancel run %s", a.Workflow.Name)
+	case a.Kind == model.ActionRollbackCI && a.Deploy != nil:
+		s := fmt.Sprintf("re-run job %s of run #%d (and the jobs that need it) as the run's next attempt: it deploys %s again", a.Deploy.Job, a.Deploy.Pipeline, a.To.Short())
+		if a.Deploy.Next != "" {
+			s += "; it " + a.Deploy.Next + " first"
+		}
+		return s
 	}
 	return fmt.Sprintf("GitHub cannot %s this", a.Kind)
 }

@@ -319,6 +319,8 @@ func (f *fakeGH) route(r *http.Request, body []byte) (op string, status int, out
 		return "list-workflow-runs", status, out
 	case len(rest) >= 3 && rest[0] == "actions" && rest[1] == "runs":
 		return f.runRoute(r, repo, rest[2:], body)
+	case r.Method == http.MethodPost && len(rest) == 4 && rest[0] == "actions" && rest[1] == "jobs" && rest[3] == "rerun":
+		return f.rerunJob(repo, rest[2])
 	case get && len(rest) == 3 && rest[0] == "actions" && rest[1] == "workflows":
 		wf := exampleObject(f.t, "workflow", "")
 		return "get-workflow", http.StatusOK, with(wf, "path", ".github/workflows/deploy.yml")
@@ -400,6 +402,27 @@ func (f *fakeGH) runRoute(r *http.Request, repo string, rest []string, body []by
 		with(run.obj, "status", "completed", "conclusion", "cancelled")
 		f.touch(run)
 		return op, http.StatusAccepted, map[string]any{}
+	}
+	return op, http.StatusNotFound, errBody("Not Found")
+}
+
+// rerunJob re-runs one job as its run's next attempt; a run created more
+// than 30 days ago is refused as GitHub refuses it.
+func (f *fakeGH) rerunJob(repo, id string) (string, int, any) {
+	const op = "rerun-job"
+	for _, run := range f.runs[repo] {
+		for _, j := range run.jobs {
+			if strconv.FormatInt(int64(j["id"].(float64)), 10) != id {
+				continue
+			}
+			created, _ := time.Parse(time.RFC3339, run.obj["created_at"].(string))
+			if f.clock.Now().Sub(created) > 30*24*time.Hour {
+				return op, http.StatusForbidden, errBody("Unable to retry this workflow run because it was created over a month ago.")
+			}
+			with(run.obj, "status", "queued", "conclusion", nil, "run_attempt", run.obj["run_attempt"].(float64)+1)
+			f.touch(run)
+			return op, http.StatusCreated, map[string]any{}
+		}
 	}
 	return op, http.StatusNotFound, errBody("Not Found")
 }

@@ -49,6 +49,10 @@ type Service struct {
 	// (.github/workflows/deploy.yml) or its numeric id.
 	Workflow string
 	Branch   string // "" reads every branch
+	// DeployJobs names the job that deploys to an environment, by
+	// environment, where it is neither deploy-<environment> nor the job
+	// whose `environment:` is it (config ci.deploy_jobs).
+	DeployJobs map[string]string
 }
 
 // Options configure a Source: its client (API URL, token, cache, clock)
@@ -90,6 +94,12 @@ type Source struct {
 	savedAt time.Time
 
 	lineage lineageCache
+	// deploys is what DeployHistory learnt of finished runs the poll
+	// does not keep.
+	deploys map[memKey]*deployMemory
+	// follows are the older runs a rollback re-ran, by when: the polls
+	// read them with the newest until they finish (see withFollowed).
+	follows map[memKey]time.Time
 }
 
 var (
@@ -172,6 +182,8 @@ func New(o Options) (*Source, error) {
 		conc:     o.Concurrency,
 		reviewer: o.Reviewer,
 		memory:   map[memKey]*runMemory{},
+		deploys:  map[memKey]*deployMemory{},
+		follows:  map[memKey]time.Time{},
 		dirty:    map[memKey]bool{},
 		files:    newBounded[fileKey, fileResult](keep),
 		graphs:   newBounded[string, *graph](keep),
@@ -345,6 +357,11 @@ func (s *Source) fetch(ctx context.Context, sel []int, now time.Time, oneOff boo
 		})
 		for _, j := range groups[k][1:] {
 			lists[j], listErrs[j] = lists[i], listErrs[i]
+		}
+		for _, j := range groups[k] {
+			if listErrs[j] == nil {
+				lists[j] = s.withFollowed(svcCtx[j], s.services[j], lists[j], now)
+			}
 		}
 	})
 

@@ -27,7 +27,11 @@
 //     filter=latest lists each job's latest execution: the jobs it did not
 //     run again keep their id and attempt. Reruns of a run not completed →
 //     403 "This workflow is already running"; rerun-failed-jobs with nothing
-//     failed → 403 "This workflow run cannot be retried".
+//     failed → 403 "This workflow run cannot be retried". Re-running one
+//     job (actions/jobs/{id}/rerun) reruns that job and those that need it
+//     as the run's next attempt; the others keep their outcome. A run
+//     created more than 30 days ago cannot be re-run → 403 "Unable to
+//     retry this workflow run because it was created over a month ago.".
 //   - cancel of a completed run → 409 "Cannot cancel a workflow run that is
 //     completed."; otherwise 202 {} and the run's jobs end cancelled.
 //   - reviewing environments the run is not waiting for → 422 "No pending
@@ -131,6 +135,7 @@ var gitHubEndpoints = []ghEndpoint{
 	{http.MethodPost, "actions/runs/*/rerun", "actions/re-run-workflow", docRuns, (*Part).ghRerun},
 	{http.MethodPost, "actions/runs/*/rerun-failed-jobs", "actions/re-run-workflow-failed-jobs", docRuns, (*Part).ghRerunFailed},
 	{http.MethodPost, "actions/runs/*/cancel", "actions/cancel-workflow-run", docRuns, (*Part).ghCancel},
+	{http.MethodPost, "actions/jobs/*/rerun", "actions/re-run-job-for-workflow-run", docRuns, (*Part).ghRerunJob},
 	{http.MethodGet, "commits", "repos/list-commits", docCommits, ghNotSimulated},
 	{http.MethodGet, "commits/**", "repos/get-commit", docCommits, (*Part).ghGetCommit},
 	{http.MethodGet, "compare/**", "repos/compare-commits-with-basehead", docCommits, (*Part).ghCompare},
@@ -1091,10 +1096,61 @@ func (pt *Part) ghRerun(c *ghCall) ghReply { return pt.ghRerunWith(c, false) }
 
 func (pt *Part) ghRerunFailed(c *ghCall) ghReply { return pt.ghRerunWith(c, true) }
 
+// RerunWindow is how long after its creation GitHub lets a run be
+// re-run, in whole or job by job.
+const RerunWindow = 30 * 24 * time.Hour
+
+// tooOld is GitHub's answer to a rerun of a run past RerunWindow.
+func (pt *Part) tooOld(p *ci.Pipeline) (ghReply, bool) {
+	if pt.loop.Now().Sub(p.CreatedAt) > RerunWindow {
+		return ghFail(http.StatusForbidden, "Unable to retry this workflow run because it was created over a month ago."), true
+	}
+	return ghReply{}, false
+}
+
+// ghRerunJob reruns one job of a run, found by its id in any attempt, and
+// what needs it, as the run's next attempt.
+func (pt *Part) ghRerunJob(c *ghCall) ghReply {
+	id, err := strconv.ParseInt(c.args[2], 10, 64)
+	if err != nil {
+		return ghNotFound
+	}
+	p, _, j := c.job(id)
+	if j == nil {
+		return ghNotFound
+	}
+	var req struct {
+		EnableDebugLogging bool `json:"enable_debug_logging"`
+	}
+	if err := readJSONBody(c.r, &req); err != nil {
+		return ghFail(http.StatusBadRequest, "Problems parsing JSON")
+	}
+	if r, old := pt.tooOld(p); old {
+		return r
+	}
+	latest := p.Workflows[len(p.Workflows)-1]
+	again := latest.Job(j.Name)
+	if again == nil {
+		return ghFail(http.StatusForbidden, "This workflow run cannot be retried")
+	}
+	_, err = pt.ci.Rerun(p, latest, ci.RerunOptions{Jobs: []string{again.ID}, By: pt.user})
+	switch err {
+	case nil:
+		return ghReply{status: http.StatusCreated, body: struct{}{}}
+	case ci.ErrWorkflowActive:
+		return ghFail(http.StatusForbidden, "This workflow is already running")
+	default:
+		return ghFail(http.StatusForbidden, "This workflow run cannot be retried")
+	}
+}
+
 func (pt *Part) ghRerunWith(c *ghCall, failed bool) ghReply {
 	p := pt.run(c)
 	if p == nil {
 		return ghNotFound
+	}
+	if r, old := pt.tooOld(p); old {
+		return r
 	}
 	var req struct {
 		EnableDebugLogging bool `json:"enable_debug_logging"`

@@ -1,7 +1,11 @@
 // Package picker is the rollback picker: the revisions an environment could
 // run, newest first, with who deployed each and when, how long it ran, and
-// whether its artifact can still be deployed. Choosing one hands it back to
-// the root model, which plans the rollback and asks for confirmation.
+// whether its artifact can still be deployed. For a service with a CI
+// provider the older pipelines whose deploy job for the environment
+// succeeded are listed beside the target's own revisions, each row saying
+// how the rollback is done ("point the service at api:41", "re-run
+// deploy-production of pipeline #305"). Choosing one hands it back to the
+// root model, which plans the rollback and asks for confirmation.
 package picker
 
 import (
@@ -29,21 +33,40 @@ type LoadedMsg struct {
 	ID        int
 	Revisions []model.Revision
 	Err       error
+	// CIErr says why the older pipelines could not be read from CI; the
+	// target's own revisions are shown all the same (a rollback in an
+	// incident must not wait for CI).
+	CIErr error
 }
 
 // Load reads an environment's history in a command.
 // With lr (nil when the service names no repository or none can be read),
 // each revision's commit subject and author are read too, best effort: a
 // commit that cannot be read leaves its subject blank.
-func Load(ctx context.Context, hr providers.HistoryReader, lr providers.LineageReader, repo string, k model.EnvKey, id int, timeout time.Duration) tea.Cmd {
+// With dh (nil when the service's CI cannot list them), the older
+// pipelines whose deploy job for the environment succeeded are read too,
+// at the same time, and merged in (model.MergeHistory); when only that
+// read fails, the target's revisions are shown with the reason beside
+// them.
+func Load(ctx context.Context, hr providers.HistoryReader, dh providers.DeployHistoryReader, lr providers.LineageReader, repo string, k model.EnvKey, id int, timeout time.Duration) tea.Cmd {
 	return func() tea.Msg {
 		cctx, cancel := context.WithTimeout(ctx, timeout)
 		defer cancel()
-		revs, err := hr.History(cctx, k)
+		var revs, ci []model.Revision
+		var err, cerr error
+		providers.Parallel(2, 2, func(i int) {
+			switch {
+			case i == 0 && hr != nil:
+				revs, err = hr.History(cctx, k)
+			case i == 1 && dh != nil:
+				ci, cerr = dh.DeployHistory(cctx, k.Service, k.Environment)
+			}
+		})
+		revs = model.MergeHistory(revs, ci)
 		if err == nil && lr != nil && repo != "" {
 			subjects(cctx, lr, repo, revs)
 		}
-		return LoadedMsg{ID: id, Revisions: revs, Err: err}
+		return LoadedMsg{ID: id, Revisions: revs, Err: err, CIErr: cerr}
 	}
 }
 
@@ -102,6 +125,7 @@ type Model struct {
 	env       model.EnvStatus // as the user saw it when they pressed r
 	loading   bool
 	err       error
+	ciErr     error // the older pipelines could not be read
 	revs      []model.Revision
 	cursor    int // index into visible()
 	filter    textinput.Model
@@ -111,6 +135,17 @@ type Model struct {
 	height    int
 	// decided is what the last key decided.
 	decided Decision
+	// preferCI starts the cursor on an older pipeline's deploy job, for
+	// an environment that rolls back through CI by default.
+	preferCI bool
+}
+
+// PreferCI starts the cursor on the newest row one can choose that rolls
+// back through CI (else the newest of either kind); without it, on the
+// target's own revisions first.
+func (m Model) PreferCI(on bool) Model {
+	m.preferCI = on
+	return m
 }
 
 // New opens a picker that waits for its history (see Load).
@@ -142,7 +177,7 @@ func (m Model) Reloading(id int) Model {
 
 // Loaded takes the history in. The caller has checked the id.
 func (m Model) Loaded(msg LoadedMsg) Model {
-	m.loading, m.err = false, msg.Err
+	m.loading, m.err, m.ciErr = false, msg.Err, msg.CIErr
 	if msg.Err == nil {
 		m.revs = msg.Revisions
 	}
@@ -273,7 +308,7 @@ func (m Model) updateFilter(msg tea.KeyMsg) (Model, Decision, tea.Cmd) {
 // unchoosable says why a revision cannot be rolled back to, or "".
 func (m Model) unchoosable(r model.Revision) string {
 	switch {
-	case r.Current:
+	case r.Current, r.CI != nil && r.Version.SHA != "" && model.SameCommit(r.Version.SHA, m.env.Version.SHA):
 		return r.Version.Short() + " is what " + m.env.Environment + " runs now"
 	case !r.Available:
 		why := r.Why
@@ -286,12 +321,20 @@ func (m Model) unchoosable(r model.Revision) string {
 }
 
 func (m Model) firstChoosable() int {
+	first := -1
 	for i, at := range m.visible() {
-		if m.unchoosable(m.revs[at]) == "" {
+		r := m.revs[at]
+		if m.unchoosable(r) != "" {
+			continue
+		}
+		if (r.CI != nil) == m.preferCI {
 			return i
 		}
+		if first < 0 {
+			first = i
+		}
 	}
-	return 0
+	return max(first, 0)
 }
 
 // visible lists the indices of the revisions that pass the filter.
@@ -299,7 +342,7 @@ func (m Model) visible() []int {
 	f := strings.ToLower(strings.TrimSpace(m.filter.Value()))
 	out := make([]int, 0, len(m.revs))
 	for i, r := range m.revs {
-		if f == "" || strings.Contains(strings.ToLower(strings.Join([]string{r.Version.SHA, r.Version.Revision, r.Subject, r.Author, r.By, r.Why}, " ")), f) {
+		if f == "" || strings.Contains(strings.ToLower(strings.Join([]string{r.Version.SHA, r.Version.Revision, r.Subject, r.Author, r.By, r.Why, r.How()}, " ")), f) {
 			out = append(out, i)
 		}
 	}
@@ -336,6 +379,9 @@ func (m Model) View(ctx screen.Context) string {
 		}
 		lines = append(lines, line)
 	}
+	if m.ciErr != nil && !m.loading && m.err == nil {
+		lines = append(lines, m.st.Warn.Render(" "+theme.GlyphWarn+" older pipelines could not be read from CI: "+oneLine(m.ciErr.Error())))
+	}
 	if m.why != "" {
 		lines = append(lines, m.st.Warn.Render(" "+theme.GlyphWarn+" "+m.why))
 	}
@@ -364,13 +410,47 @@ type columns struct{ sha, subject, deployed, ran, artifact int }
 
 func (m Model) columns() columns {
 	c := columns{sha: 10, deployed: 24, ran: 11, artifact: 24}
+	// The ARTIFACT column says how in full ("re-run deploy-production of
+	// pipeline #305", "point the service at api:41"): the subject gives
+	// way to it, down to its minimum.
+	room := 24
+	for _, r := range m.revs {
+		room = max(room, min(60, len(m.howText(r, c))+2))
+	}
 	for _, r := range m.revs {
 		if r.Subject != "" {
-			c.subject = max(10, min(50, m.width-3-c.sha-c.deployed-c.ran-c.artifact))
+			c.subject = max(10, min(50, m.width-3-c.sha-c.deployed-c.ran-room))
 			break
 		}
 	}
 	return c
+}
+
+// howText is what r's ARTIFACT cell says: the target's revision, or,
+// beside rows from CI, how a rollback to it is done ("point the service
+// at api:41", "re-run deploy-production of pipeline #305").
+func (m Model) howText(r model.Revision, c columns) string {
+	if r.CI != nil {
+		return r.CI.How()
+	}
+	name := r.Version.Revision
+	if name == "" {
+		name = format.TruncateLeft(r.Version.Artifact, c.artifact)
+	}
+	if m.fromCI() {
+		return "point the service at " + name
+	}
+	return name
+}
+
+// fromCI says whether any row comes from CI (the cells then say how).
+func (m Model) fromCI() bool {
+	for _, r := range m.revs {
+		if r.CI != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (m Model) table(now time.Time) []string {
@@ -387,6 +467,9 @@ func (m Model) table(now time.Time) []string {
 		rows--
 	}
 	if m.why != "" {
+		rows--
+	}
+	if m.ciErr != nil {
 		rows--
 	}
 	rows = max(1, rows)
@@ -415,11 +498,11 @@ func (m Model) row(r model.Revision, c columns, now time.Time, selected bool) st
 	case r.RanFor > 0:
 		ran = format.Span(r.RanFor)
 	}
-	name := r.Version.Revision
-	if name == "" {
-		name = format.TruncateLeft(r.Version.Artifact, c.artifact)
+	how := m.howText(r, c)
+	if r.CI != nil && r.CI.Next != "" {
+		how += m.st.Dim.Render(" · " + r.CI.Next)
 	}
-	artifact := m.st.OK.Render(theme.GlyphOK) + " " + name
+	artifact := m.st.OK.Render(theme.GlyphOK) + " " + how
 	if !r.Available {
 		why := r.Why
 		if why == "" {
