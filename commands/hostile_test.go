@@ -365,8 +365,14 @@ func hostileConfig(raw []byte) []byte {
 
 // unsafe names the first thing in out that must not reach a terminal: a
 // control character (but newline and tab), a format character, an
-// invalid byte, or eight bytes of a secret.
+// invalid byte, or eight bytes of a secret. The frames are drawn without
+// colour, so the one escape of ours they keep is reverse video around a
+// selection (theme.Reverse, drawn whatever the profile so NO_COLOR still
+// shows it): exactly those two sequences are taken out first. Outside
+// text cannot forge them, since every ESC of it is defused before it
+// reaches a frame, and that is what this checks.
 func unsafe(out string) string {
+	out = strings.NewReplacer("\x1b[7m", "", "\x1b[27m", "").Replace(out)
 	for i, r := range out {
 		switch {
 		case r == '\n' || r == '\t':
