@@ -41,7 +41,6 @@ func TestIdentityFromBuildInfo(t *testing.T) {
 		{name: "linker flags win over build info", bi: vcs("ffffffffffffffffffffffffffffffffffffffff", "2020-01-01T00:00:00Z", "true"),
 			ldv: "v2.0.0", ldc: rev, ldd: "2026-12-01T00:00:00Z",
 			want: "v2.0.0 (commit 0123456789ab of 2026-12-01 00:00 UTC, go1.26.8, ", version: "v2.0.0", commit: rev},
-		{name: "linker text is escaped", ldv: "v1\x1b]0;owned\a", want: "v1␛]0;owned␇ (", version: "v1␛]0;owned␇"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -63,6 +62,15 @@ func TestVersionFlagAndCommand(t *testing.T) {
 		if code != exitOK || out != want || stderr != "" {
 			t.Errorf("%v: exit %d, out %q, stderr %q; want exit 0 and %q", args, code, out, stderr, want)
 		}
+	}
+	// A linker flag is outside text: printed, it is shown, not obeyed.
+	saved := version
+	version = "v1\x1b]0;owned\a"
+	_, out, _ := runCmd(t, "--version")
+	_, js, _ := runCmd(t, "version", "--json")
+	version = saved
+	if !strings.HasPrefix(out, "flightdeck v1␛]0;owned␇ (") || strings.ContainsAny(js, "\x1b\a") || !strings.Contains(js, `"v1\u001b]0;owned\u0007"`) {
+		t.Errorf("escape sequences in the version: text %q, JSON %s", out, js)
 	}
 	code, out, _ := runCmd(t, "version", "--json")
 	var doc map[string]any

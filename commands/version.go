@@ -72,11 +72,8 @@ func identity(bi *debug.BuildInfo, ldVersion, ldCommit, ldDate string) buildIden
 	if id.Version == "" {
 		id.Version = "dev"
 	}
-	// Every field may come from outside (a linker flag, a VCS); none
-	// reaches the terminal unescaped.
-	id.Version = termsafe.Line(id.Version)
-	id.Commit = termsafe.Line(id.Commit)
-	id.Date = termsafe.Line(id.Date)
+	// The fields are kept exact: they reach stdout through termsafe's
+	// writer (text) or EncodeJSON, like every other output.
 	return id
 }
 
