@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -295,5 +296,50 @@ func TestManPagesCurrent(t *testing.T) {
 		if !bytes.Contains(root, []byte(want)) {
 			t.Errorf("flightdeck.1 lacks %q", want)
 		}
+	}
+}
+
+// TestE2EDashboardKeepsNamesOnQuit: the dashboard, quit with q, leaves
+// the names it saw for completion.
+func TestE2EDashboardKeepsNamesOnQuit(t *testing.T) {
+	requireTmux(t)
+	bin := buildBinary(t)
+	path, w, clk := simConfig(t)
+	w.Step(clk.Advance(30 * time.Second))
+	cache := t.TempDir()
+	s := startSession(t, 120, 40, []string{"XDG_CACHE_HOME=" + cache, "CIRCLECI_TOKEN=sim", "GH_TOKEN=sim"}, bin, "--config", path)
+	s.waitFor("the first frame with versions", 20*time.Second, func(sc string) bool {
+		return regexp.MustCompile(`[0-9a-f]{7} [✓◐✗↺]`).MatchString(sc)
+	})
+	s.key("q")
+	deadline := time.Now().Add(10 * time.Second)
+	for s.alive() && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if s.alive() {
+		t.Fatalf("the dashboard did not quit on q:\n%s", s.capture())
+	}
+	getenv := func(k string) string {
+		if k == "XDG_CACHE_HOME" {
+			return cache
+		}
+		return os.Getenv(k)
+	}
+	b, err := os.ReadFile(namesPath(path, getenv))
+	if err != nil {
+		t.Fatalf("no names cache after the dashboard quit: %v", err)
+	}
+	var f namesFile
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	var api *namedService
+	for i := range f.Services {
+		if f.Services[i].Name == "api" {
+			api = &f.Services[i]
+		}
+	}
+	if api == nil || !slices.Contains(api.Environments, "production") || len(api.SHAs) == 0 {
+		t.Errorf("names kept: %+v", f.Services)
 	}
 }
