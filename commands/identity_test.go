@@ -39,6 +39,7 @@ func TestIdentityFromBuildInfo(t *testing.T) {
 			want: "dev (commit 0123456789ab of 2026-12-05 10:11 UTC, go1.26.8, ", version: "dev", commit: rev},
 		{name: "a modified checkout", bi: vcs(rev, "2026-12-05T10:11:12+02:00", "true"),
 			want: "dev (commit 0123456789ab-dirty of 2026-12-05 08:11 UTC, go1.26.8, ", version: "dev", commit: rev, modified: true},
+		{name: "goreleaser without git", ldv: "v0.0.1-next", ldc: "none", ldd: "0001-01-01T00:00:00Z", want: "v0.0.1-next (go", version: "v0.0.1-next"},
 		{name: "linker flags win over build info", bi: vcs("ffffffffffffffffffffffffffffffffffffffff", "2020-01-01T00:00:00Z", "true"),
 			ldv: "v2.0.0", ldc: rev, ldd: "2026-12-01T00:00:00Z",
 			want: "v2.0.0 (commit 0123456789ab of 2026-12-01 00:00 UTC, go1.26.8, ", version: "v2.0.0", commit: rev},

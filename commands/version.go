@@ -41,6 +41,14 @@ type buildIdentity struct {
 // identity combines the linker's values (first) with the build info.
 // bi is nil when the binary carries none.
 func identity(bi *debug.BuildInfo, ldVersion, ldCommit, ldDate string) buildIdentity {
+	// GoReleaser fills what it could not read from git with "none" and
+	// the zero time (a snapshot of a clone without a remote): unknown.
+	if ldCommit == "none" {
+		ldCommit = ""
+	}
+	if t, err := time.Parse(time.RFC3339, ldDate); err == nil && t.IsZero() {
+		ldDate = ""
+	}
 	id := buildIdentity{Version: ldVersion, Commit: ldCommit, Date: ldDate,
 		Go: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
 	if bi != nil {
