@@ -74,6 +74,9 @@ func TestVersionFlagAndCommand(t *testing.T) {
 	if !strings.HasPrefix(out, "flightdeck v1␛]0;owned␇ (") || strings.ContainsAny(js, "\x1b\a") || !strings.Contains(js, `"v1\u001b]0;owned\u0007"`) {
 		t.Errorf("escape sequences in the version: text %q, JSON %s", out, js)
 	}
+	if code, out, _ := runCmd(t, "version", "--json", "version,go"); code != exitOK || strings.Contains(out, "platform") || !strings.Contains(out, `"go"`) {
+		t.Errorf("version --json version,go: exit %d, %s", code, out)
+	}
 	code, out, _ := runCmd(t, "version", "--json")
 	var doc map[string]any
 	if code != exitOK || json.Unmarshal([]byte(out), &doc) != nil || doc["version"] != currentIdentity().Version || doc["go"] == "" {

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/airside-dev/flightdeck/termsafe"
 )
 
 // A release build sets these with the linker (goreleaser, .goreleaser.yaml):
@@ -153,11 +151,12 @@ func setVersion(root *cobra.Command, g *globals, io streams) {
 		Long: `version prints the version, the commit it was built from (with -dirty
 when the tree had changes), the commit's date, the Go version and the
 platform: what --version prints. With --json the same as one object
-(version, commit, date, modified, go, platform).`,
+(version, commit, date, modified, go, platform; --json FIELDS and --jq as
+on the other commands).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if g.json {
-				return termsafe.EncodeJSON(io.out, id)
+				return g.emitJSON(io.out, id)
 			}
 			_, err := fmt.Fprintln(io.out, "flightdeck", id.String())
 			return err
@@ -177,3 +176,6 @@ func addIdentity(root *cobra.Command, g *globals, io streams) {
 	_ = root.MarkPersistentFlagFilename("config", "yaml", "yml")
 	registerCompletions(root, g)
 }
+
+// version --json takes a field list as the other commands do (jsonout.go).
+func init() { jsonShapes["version"] = buildIdentity{} }
