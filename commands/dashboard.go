@@ -129,7 +129,7 @@ func runTUI(ctx context.Context, g *globals, cfg *config.Config, title string) e
 		tea.WithAltScreen(), tea.WithMouseCellMotion(), tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithoutCatchPanics())
 	c.kill = p.Kill
 	sigs := catchSignals(p.Kill)
-	_, err = p.Run()
+	_, err = runAndRemember(p, g, cfg.Path) // p.Run(), and the names it saw kept for completion
 	if sig := sigs.release(); sig != nil {
 		return &signalledError{sig}
 	}

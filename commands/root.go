@@ -134,7 +134,7 @@ func executeAs(ctx context.Context, args []string, io streams, actor func(action
 	root.SetArgs(joinJSONFields(root, args))
 	root.SetIn(io.in)
 	root.SetOut(io.out)
-	root.SetErr(io.err)
+	root.SetErr(quietFor(args, io.err))
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK, nil
@@ -239,7 +239,7 @@ and write a config for your own services, found in your AWS account:
 		newHistoryCmd(g, io), newRollbackCmd(g, io), newPromoteCmd(g, io), newSwitchCmd(g, io), newCanaryCmd(g, io), newAuditCmd(g, io), newServeCmd(g, io))
 	root.AddCommand(newApproveCmd(g, io), newRejectCmd(g, io))
 	root.AddCommand(newInitCmd(g, io))
-	root.CompletionOptions.HiddenDefaultCmd = true
+	addIdentity(root, g, io)
 	return root
 }
 

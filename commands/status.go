@@ -63,6 +63,7 @@ func runStatus(ctx context.Context, g *globals, io streams, o statusOptions) err
 	defer w.close()
 	snap := pollOnce(ctx, w, o.timeout, g.now)
 	fillDrift(ctx, w, snap, o.timeout)
+	rememberNames(cfg.Path, snap) // for shell completion (names.go)
 	if g.json {
 		if err := g.emitJSON(io.out, snap); err != nil {
 			return err
