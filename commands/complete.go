@@ -147,7 +147,8 @@ func (c completer) positional(kinds ...string) cobra.CompletionFunc {
 		case "env":
 			return c.environments(args[0], toComplete), noFiles
 		case "gate":
-			return c.gates(args[0], toComplete), noFiles
+			// approve and reject take a gate or the environment it guards
+			return append(c.gates(args[0], toComplete), c.environments(args[0], toComplete)...), noFiles
 		case "canary-step":
 			return offer(toComplete, [][2]string{{"promote", "one step up"}, {"abort", "all traffic back to stable"}}), noFiles
 		}
@@ -200,8 +201,10 @@ func registerCompletions(root *cobra.Command, g *globals) {
 		}
 	}
 	flags := map[string]map[string]cobra.CompletionFunc{
-		"promote":  {"from": c.flagEnv, "to": c.flagEnv},
-		"rollback": {"to": c.flagSHA},
+		"promote": {"from": c.flagEnv, "to": c.flagEnv},
+		"rollback": {"to": c.flagSHA, "via": func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return []cobra.Completion{"ci\tre-run the deploy job of the pipeline that shipped it", "target\tpoint the deploy target at an older revision"}, noFiles
+		}},
 	}
 	for name, fs := range flags {
 		cmd := sub(name)

@@ -53,6 +53,15 @@ func tmuxCmd(args ...string) *exec.Cmd {
 }
 
 func TestMain(m *testing.M) {
+	// No test writes to the real home: the caches (ETags, the names
+	// completion reads) and the state (audit log, locks, host keys) go
+	// here unless a test sets its own.
+	tmp, err := os.MkdirTemp("", "flightdeck-commands-test")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", filepath.Join(tmp, "cache"))
+	os.Setenv("XDG_STATE_HOME", filepath.Join(tmp, "state"))
 	tmux := false
 	if _, err := exec.LookPath("tmux"); err == nil {
 		tmux = tmuxCmd("new-session", "-d", "-s", "keeper", "sleep 86400").Run() == nil
@@ -64,6 +73,7 @@ func TestMain(m *testing.M) {
 	if binPath != "" {
 		_ = os.RemoveAll(filepath.Dir(binPath))
 	}
+	_ = os.RemoveAll(tmp)
 	os.Exit(code)
 }
 
