@@ -223,7 +223,11 @@ func (pt *Part) Services() []ServiceInfo {
 }
 
 // retain keeps the newest keep ACTIVE revisions, deregisters the rest and
-// deletes all but the two newest INACTIVE ones, as a cleanup job would.
+// deletes all but the two newest INACTIVE ones, as a cleanup job would;
+// ECS keeps a deleted revision that a service still runs (it waits in
+// DELETE_IN_PROGRESS until nothing uses it) and still describes it, so
+// one in use is never dropped here (a blue/green standby that stays on an
+// old revision while its twin deploys again and again).
 func (pt *Part) retain(f *family, keep int) {
 	if keep <= 0 {
 		return
@@ -243,12 +247,31 @@ func (pt *Part) retain(f *family, keep int) {
 	for _, td := range slices.Backward(f.revs) {
 		if td.status == statusInactive {
 			inactive++
-			if inactive > 2 {
+			if inactive > 2 && !pt.inUse(td) {
 				gone[td] = true
 			}
 		}
 	}
 	f.revs = slices.DeleteFunc(f.revs, func(td *taskDef) bool { return gone[td] })
+}
+
+// inUse says whether a service's deployment or task set runs td.
+func (pt *Part) inUse(td *taskDef) bool {
+	for _, c := range pt.clusters {
+		for _, s := range c.services {
+			for _, d := range s.deployments {
+				if d.td == td {
+					return true
+				}
+			}
+			for _, ts := range s.taskSets {
+				if ts.td == td {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // ContinueHooks continues every PAUSE lifecycle hook waiting in the
