@@ -233,8 +233,10 @@ type selection struct {
 	service, env, workflow string
 	onDetail               bool
 	// gate is the gate chosen in the board's waiting panel (tab), which
-	// a and x answer; nil: the service's oldest.
-	gate *model.Gate
+	// a and x answer; nil: the service's oldest. gateGone: one was
+	// chosen there and waits no more, so a and x answer nothing.
+	gate     *model.Gate
+	gateGone bool
 }
 
 func (m Model) selection() selection {
@@ -252,6 +254,7 @@ func (m Model) selection() selection {
 	} else {
 		sel.service, sel.env, _ = m.board.Selection(m.snap)
 		sel.gate = m.board.ChosenGate(m.snap)
+		sel.gateGone = m.board.GateGone(m.snap)
 	}
 	return sel
 }
@@ -261,6 +264,9 @@ func (m Model) selection() selection {
 func (sel selection) ask(kind model.ActionKind) (action.Ask, string) {
 	ask := action.Ask{Kind: kind, Service: sel.service}
 	gateKind := kind == model.ActionApprove || kind == model.ActionReject
+	if gateKind && sel.gateGone {
+		return ask, "the gate you chose waits no more (answered since); choose another"
+	}
 	if gateKind && sel.gate != nil {
 		g := *sel.gate
 		ask.Service, ask.Gate = g.Service, &g

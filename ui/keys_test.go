@@ -130,6 +130,35 @@ func TestTabChoosesTheGateToAnswer(t *testing.T) {
 	}
 }
 
+// A gate chosen in the waiting panel and answered elsewhere since (by a
+// colleague, in team mode) leaves a and x answering nothing: never the
+// gate that took its place, which may be another service's.
+func TestChosenGateAnsweredElsewhereAnswersNothing(t *testing.T) {
+	h := newCIHarness(t)
+	g2 := gateE()
+	g2.Gate, g2.ID, g2.WorkflowID, g2.WaitingSince = "hold-staging", "wf-2/req-2", "wf-2", t0.Add(-time.Minute)
+	h.ci.gates = append(h.ci.gates, g2)
+	h.poll(t)
+	h.press(t, "tab", "down") // api's newer gate chosen
+	if g := h.m.board.ChosenGate(h.m.snap); g == nil || g.ID != "wf-2/req-2" {
+		t.Fatalf("chosen: %v", g)
+	}
+	h.ci.gates = h.ci.gates[:1] // answered elsewhere
+	h.poll(t)
+	h.press(t, "a")
+	out := view(h.m)
+	if strings.Contains(out, "Approve api") || !strings.Contains(out, "waits no more") {
+		t.Errorf("a should answer nothing and say why:\n%s", out)
+	}
+	if len(h.ci.approved) != 0 {
+		t.Errorf("nothing should be approved: %v", h.ci.approved)
+	}
+	h.press(t, "up", "a") // choosing again works
+	if out := view(h.m); !strings.Contains(out, "Approve api · hold-production") {
+		t.Errorf("a on the gate chosen again:\n%s", out)
+	}
+}
+
 // ? lists the keys that do nothing now too, each group with why, and the
 // glyphs' legend; it scrolls where it is taller than the screen.
 func TestHelpListsDisabledKeysWithWhy(t *testing.T) {

@@ -149,7 +149,7 @@ func (m Model) updateGates(msg tea.KeyMsg, snap *model.Snapshot) Model {
 		m.gates = false
 		return m
 	}
-	i := m.gateIndex(snap)
+	i := max(0, m.gateIndex(snap)) // a gate answered since: moving starts at the top
 	switch {
 	case key.Matches(msg, m.km.Up):
 		i = max(0, i-1)
@@ -166,22 +166,32 @@ func (m Model) updateGates(msg tea.KeyMsg, snap *model.Snapshot) Model {
 	return m
 }
 
-// gateIndex is the chosen gate's place in the panel; a gate answered
-// since leaves the choice on the one that took its place.
+// gateIndex is the chosen gate's place in the panel, -1 when it is no
+// longer waiting (answered here or by someone else since it was chosen).
 func (m Model) gateIndex(snap *model.Snapshot) int {
 	for i := range snap.Approvals {
 		if snap.Approvals[i].ID == m.gateID {
 			return i
 		}
 	}
-	return 0
+	return -1
 }
 
-// chosen is the gate a and x answer: in the panel, the chosen one; else
-// the selected service's oldest.
+// GateGone says the keyboard is in the waiting panel but the gate chosen
+// there waits no more: a and x then answer nothing, rather than whichever
+// gate took its place (another service's, perhaps).
+func (m Model) GateGone(snap *model.Snapshot) bool {
+	return m.gates && m.gateIndex(snap) < 0
+}
+
+// chosen is the gate a and x answer: in the panel, the chosen one (nil
+// once it waits no more); else the selected service's oldest.
 func (m Model) chosen(snap *model.Snapshot) *model.Gate {
-	if m.gates && len(snap.Approvals) > 0 {
-		return &snap.Approvals[min(m.gateIndex(snap), len(snap.Approvals)-1)]
+	if m.gates {
+		if i := m.gateIndex(snap); i >= 0 {
+			return &snap.Approvals[i]
+		}
+		return nil
 	}
 	svc, _, _ := m.Selection(snap)
 	return GateFor(snap, svc)
