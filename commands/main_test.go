@@ -33,6 +33,9 @@ func simConfig(t testing.TB) (string, *sim.World, *fakeclock.Clock) {
 	t.Setenv("GH_TOKEN", "sim")
 	// GitHub answers are cached for conditional requests; keep them here.
 	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	// Each world its own locks and notes beside them (the same names
+	// recur in every test's world).
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
 	srv := simtest.Start(t, time.Now(), sim.Options{Seed: 7})
 	path := filepath.Join(t.TempDir(), "sim.yaml")
 	if err := os.WriteFile(path, srv.World.WriteConfig(srv.URL), 0o600); err != nil {

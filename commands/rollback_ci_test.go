@@ -129,6 +129,41 @@ func TestRollbackViaCICarriesOut(t *testing.T) {
 	}
 }
 
+// A rollback through CI only queues a job, so production shows nothing
+// for a while: a second one (from another terminal, another member of a
+// serve) is refused until the first reaches the environment, and so is a
+// rollback of the target that the queued job would then overtake.
+func TestRollbackViaCIIsNotSentTwice(t *testing.T) {
+	aw := newActionWorld(t)
+	to := aw.olderDeploy("api", "production")
+	if code, _, stderr := aw.run("rollback", "api", "production", "--to", to.Version.SHA, "--via", "ci", "--yes"); code != exitOK {
+		t.Fatalf("first rollback: exit %d: %s", code, stderr)
+	}
+	code, _, stderr := aw.run("rollback", "api", "production", "--to", to.Version.SHA, "--via", "ci", "--yes")
+	if code != exitRefused || !strings.Contains(stderr, "has not reached it yet") || !strings.Contains(stderr, "deploy-production of pipeline #") {
+		t.Errorf("a second rollback through CI: exit %d: %s", code, stderr)
+	}
+	older := aw.olderRevision("api", "production")
+	code, _, stderr = aw.run("rollback", "api", "production", "--to", older.Version.SHA, "--yes")
+	if code != exitRefused || !strings.Contains(stderr, "acting now would race it") {
+		t.Errorf("a target rollback while one through CI is on its way: exit %d: %s", code, stderr)
+	}
+	recs := aw.auditRecords()
+	if n := len(recs); n != 3 || recs[1].Result != audit.ResultRefused || recs[2].Result != audit.ResultRefused {
+		t.Errorf("one sent and two refusals audited: %+v", recs)
+	}
+	// Once production rolls to the commit, the note is gone.
+	for range 120 {
+		if d, ok := aw.env("api", "production")["deployment"].(map[string]any); ok && model.SameCommit(d["to_sha"].(string), to.Version.SHA) {
+			break
+		}
+		aw.step(5 * time.Second)
+	}
+	if code, _, stderr := aw.run("rollback", "api", "production", "--to", older.Version.SHA, "--dry-run"); strings.Contains(stderr, "has not reached it yet") {
+		t.Errorf("after the re-run deployed, nothing is pending: exit %d: %s", code, stderr)
+	}
+}
+
 func TestRollbackViaCIBadInput(t *testing.T) {
 	aw := newActionWorld(t)
 	to := aw.olderDeploy("api", "production")

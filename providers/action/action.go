@@ -236,6 +236,9 @@ func (p *Pipeline) Run(ctx context.Context, a model.Action) (Result, error) {
 	defer cancel()
 	res.Receipt, err = execute(cctx, prov, a, p.o.DryRun)
 	res.Outcome = outcome(err, p.o.DryRun)
+	if res.Outcome == audit.ResultOK || res.Outcome == audit.ResultUnknown {
+		p.notePending(a)
+	}
 	// The record is written before success is reported; if it cannot be,
 	// the action still happened and the caller must hear both facts.
 	sent := p.entry(a, res.Outcome, err, res.Receipt)
@@ -307,6 +310,9 @@ func (p *Pipeline) recheck(ctx context.Context, a model.Action) (model.EnvStatus
 	if live.ReadOnly != "" {
 		// Said before anything else: nothing here may change.
 		return live, model.Refuse("%s/%s: %s", a.Service, a.Environment, live.ReadOnly)
+	}
+	if err := p.checkPending(a, live); err != nil {
+		return live, err
 	}
 	if a.Kind == model.ActionAbort {
 		// An abort acts on the deploy in flight, which moves by nature;

@@ -26,6 +26,12 @@ func lockTarget(a model.Action) string {
 	return "env\x00" + a.Service + "\x00" + a.Environment
 }
 
+// targetFile is a file of the target's beside its lock, by suffix.
+func (p *Pipeline) targetFile(a model.Action, suffix string) string {
+	sum := sha256.Sum256([]byte(lockTarget(a)))
+	return filepath.Join(p.o.LockDir, hex.EncodeToString(sum[:8])+suffix)
+}
+
 // lock takes the target's lock, shared by every flightdeck process of this
 // user: two rollbacks of one environment run one after the other, and the
 // second's re-check then sees what the first did. A dry run changes
@@ -37,9 +43,7 @@ func (p *Pipeline) lock(ctx context.Context, a model.Action) (func(), error) {
 	if err := os.MkdirAll(p.o.LockDir, 0o700); err != nil {
 		return nil, fmt.Errorf("lock for %s: %w", where(a), err)
 	}
-	sum := sha256.Sum256([]byte(lockTarget(a)))
-	path := filepath.Join(p.o.LockDir, hex.EncodeToString(sum[:8])+".lock")
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(p.targetFile(a, ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("lock for %s: %w", where(a), err)
 	}
