@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/itchyny/gojq"
 	"github.com/spf13/cobra"
@@ -32,6 +34,9 @@ type jsonOutput struct {
 	jq    string
 	query *gojq.Code
 }
+
+// jqTimeout bounds a --jq expression's run (a variable for the test).
+var jqTimeout = 5 * time.Second
 
 // jsonAll is what a bare --json sets: every field.
 const jsonAll = "*"
@@ -192,7 +197,12 @@ func (g *globals) emitJSON(w io.Writer, v any) error {
 	if o.query == nil {
 		return termsafe.EncodeJSON(w, doc)
 	}
-	iter := o.query.Run(doc)
+	// An expression may never end ("def f: f; f", or a range of 1e10):
+	// it gets a bound, so a command (or a member's on `flightdeck serve`)
+	// cannot hold a CPU for ever.
+	ctx, cancel := context.WithTimeout(context.Background(), jqTimeout)
+	defer cancel()
+	iter := o.query.RunWithContext(ctx, doc)
 	for {
 		r, ok := iter.Next()
 		if !ok {
@@ -202,6 +212,9 @@ func (g *globals) emitJSON(w io.Writer, v any) error {
 			var he *gojq.HaltError
 			if errors.As(err, &he) && he.Value() == nil {
 				return nil
+			}
+			if errors.Is(err, context.DeadlineExceeded) {
+				err = fmt.Errorf("the expression ran for over %s and was stopped", jqTimeout)
 			}
 			return &exitError{code: exitFailed, err: fmt.Errorf("--jq: %w", err)}
 		}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // --json FIELDS and --jq, against the simulated world through the real
@@ -96,6 +97,19 @@ func TestJSONFieldsAndJQ(t *testing.T) {
 	}
 	if code, _, stderr := aw.run("audit", "--jq", ".[] | .nope.deeper | keys"); code != exitFailed || !strings.Contains(stderr, "--jq") {
 		t.Errorf("a jq runtime error is exit 1: %d %q", code, stderr)
+	}
+}
+
+// An expression that never ends is stopped, exit 1, saying so.
+func TestJQIsBounded(t *testing.T) {
+	aw := newActionWorld(t)
+	defer func(d time.Duration) { jqTimeout = d }(jqTimeout)
+	jqTimeout = 200 * time.Millisecond
+	for _, expr := range []string{"def f: f; f", "[range(1e10)] | length"} {
+		code, _, stderr := aw.run("status", "--jq", expr)
+		if code != exitFailed || !strings.Contains(stderr, "ran for over 200ms and was stopped") {
+			t.Errorf("%s: exit %d, %q", expr, code, stderr)
+		}
 	}
 }
 
