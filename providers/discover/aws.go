@@ -477,11 +477,15 @@ func RepoFromSource(src string) string {
 		return ""
 	}
 	owner, name := parts[0], strings.TrimSuffix(parts[1], ".git")
-	if !repoPart.MatchString(owner) || !repoPart.MatchString(name) || name == "." || name == ".." {
+	if !repoPart.MatchString(owner) || !repoPart.MatchString(name) || dots(owner) || dots(name) {
 		return ""
 	}
 	return owner + "/" + name
 }
+
+// dots says a repository part is "." or "..", which a path would read as
+// a step, not a name.
+func dots(s string) bool { return s == "." || s == ".." }
 
 // resourceName is what follows prefix in an ARN's resource (the name of
 // arn:aws:ecs:r:a:cluster/NAME); the string itself when it is no ARN.

@@ -255,3 +255,24 @@ func printable(s string) bool {
 type testWriter struct{ t *testing.T }
 
 func (w testWriter) Write(p []byte) (int, error) { w.t.Log(string(p)); return len(p), nil }
+
+// The repository comes from the image's source label only when it is a
+// GitHub owner/name: no other host, no path steps, no odd bytes.
+func TestRepoFromSource(t *testing.T) {
+	for src, want := range map[string]string{
+		"https://github.com/acme/api":         "acme/api",
+		"https://github.com/acme/api.git":     "acme/api",
+		"git@github.com:acme/api.git":         "acme/api",
+		"https://gitlab.com/acme/api":         "",
+		"https://github.com/../x":             "",
+		"https://github.com/./x":              "",
+		"https://github.com/acme/..":          "",
+		"https://github.com/acme":             "",
+		"https://github.com/ac me/api":        "",
+		"https://github.com/acme/api\x1b[31m": "",
+	} {
+		if got := RepoFromSource(src); got != want {
+			t.Errorf("RepoFromSource(%q) = %q, want %q", src, got, want)
+		}
+	}
+}
