@@ -256,7 +256,9 @@ func TestNamesCacheKeepsOnlySafeNames(t *testing.T) {
 	if err := os.WriteFile(p, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := complete(t, "--config", cfg, "approve", "api", ""); !slices.Equal(got, []string{"ok-gate"}) {
+	// approve takes a gate or the environment it guards: the cache's one
+	// safe gate, then the config's environment.
+	if got, _ := complete(t, "--config", cfg, "approve", "api", ""); !slices.Equal(got, []string{"ok-gate", "production"}) {
 		t.Errorf("gates from a hostile cache: %v", got)
 	}
 	if got, _ := complete(t, "--config", cfg, "rollback", "api", "production", "--to", ""); !slices.Equal(got, []string{good}) {
