@@ -96,6 +96,13 @@ func remoteRefusal(args []string) string {
 				return f + " is the server's to choose"
 			}
 		}
+		// A bare --dry-run or --read-only may turn the mode on; a value
+		// (--dry-run=false) could only serve to undo the server's.
+		for _, f := range []string{"--dry-run", "--read-only"} {
+			if strings.HasPrefix(a, f+"=") {
+				return f + " takes no value on a remote line (the server's mode holds; a bare " + f + " turns it on)"
+			}
+		}
 		if cmd == "" && !strings.HasPrefix(a, "-") {
 			cmd = a
 		}
@@ -122,7 +129,23 @@ func remoteExec(g *globals, cfgPath, auditLog string) func(context.Context, team
 		if g.dryRun {
 			full = append(full, "--dry-run")
 		}
-		code, _ := executeAs(ctx, append(full, args...), streams{in: in, out: out, err: errw}, as)
+		// The server's modes are also set in code, after every flag of
+		// the line is read: nothing the member sends can undo them.
+		readOnly, dryRun := g.readOnly, g.dryRun
+		code, _ := executeAs(ctx, append(full, args...), streams{in: in, out: out, err: errw}, serverModes(as, readOnly, dryRun))
 		return code
+	}
+}
+
+// serverModes is as with the server's --read-only and --dry-run ORed into
+// the pipeline's options.
+func serverModes(as func(action.Options) action.Options, readOnly, dryRun bool) func(action.Options) action.Options {
+	return func(o action.Options) action.Options {
+		if as != nil {
+			o = as(o)
+		}
+		o.ReadOnly = o.ReadOnly || readOnly
+		o.DryRun = o.DryRun || dryRun
+		return o
 	}
 }

@@ -5,13 +5,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/airside-dev/flightdeck/providers/action"
 	"github.com/airside-dev/flightdeck/providers/audit"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // TestServeRemoteCommands: `flightdeck --remote ssh://…` runs a headless
@@ -135,5 +139,58 @@ func TestServeWebhooks(t *testing.T) {
 	waitCount("github:", gh)
 	if strings.Contains(s.log.String(), "hook-secret") {
 		t.Errorf("a webhook secret reached the log:\n%s", s.log)
+	}
+}
+
+// TestRemoteRefusalServerModes: a value given to --dry-run or --read-only
+// on a remote line (which, pflag's last value winning, would undo the
+// server's mode) is refused; a bare one, turning the mode on, is not.
+func TestRemoteRefusalServerModes(t *testing.T) {
+	for _, args := range [][]string{
+		{"rollback", "api", "production", "--yes", "--dry-run=false"},
+		{"--read-only=false", "approve", "payments", "--yes"},
+		{"status", "--read-only=0"},
+	} {
+		if why := remoteRefusal(args); !strings.Contains(why, "takes no value on a remote line") {
+			t.Errorf("remoteRefusal(%q) = %q, want a refusal", args, why)
+		}
+	}
+	if why := remoteRefusal([]string{"rollback", "api", "production", "--dry-run"}); why != "" {
+		t.Errorf("a bare --dry-run is the member's to add: %q", why)
+	}
+	// The pipeline of a remote command keeps the server's modes whatever
+	// the line set.
+	o := serverModes(func(o action.Options) action.Options { o.User = "ana"; return o }, true, true)(action.Options{})
+	if !o.ReadOnly || !o.DryRun || o.User != "ana" {
+		t.Errorf("serverModes dropped a mode or the actor: %+v", o)
+	}
+}
+
+// TestServeRemoteKeepsServerModes: on a `serve --dry-run`, a member's
+// rollback with --dry-run=false (sent with x/crypto's client) is refused
+// with exit 2 and nothing goes out.
+func TestServeRemoteKeepsServerModes(t *testing.T) {
+	s := startServe(t, map[string]string{"ana": "approver"}, "", "--dry-run")
+	client, err := s.dial(t, "ana", s.keys["ana"].signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut lockedBuffer
+	sess.Stdout, sess.Stderr = &out, &errOut
+	err = sess.Run("rollback api production --yes --dry-run=false")
+	var ee *gossh.ExitError
+	if !errors.As(err, &ee) || ee.ExitStatus() != exitUsage || !strings.Contains(errOut.String(), "--dry-run takes no value") {
+		t.Fatalf("rollback --dry-run=false on a dry-run server: %v, want exit 2\n%s\n%s", err, out.String(), errOut.String())
+	}
+	recs, _, _ := audit.Read(s.auditLog)
+	for _, r := range recs {
+		if r.Result == audit.ResultOK {
+			t.Errorf("an action went out from a dry-run server: %+v", r)
+		}
 	}
 }
