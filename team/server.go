@@ -36,6 +36,7 @@ import (
 	"github.com/airside-dev/flightdeck/model"
 	"github.com/airside-dev/flightdeck/providers/action"
 	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/termsafe"
 	"github.com/airside-dev/flightdeck/ui"
 	"github.com/airside-dev/flightdeck/ui/format"
 )
@@ -106,8 +107,6 @@ type session struct {
 	conn   io.Closer
 }
 
-type memberKey struct{}
-
 // New builds the server: checks every key, loads or creates the host key.
 func New(o Options) (*Server, error) {
 	if o.StallAfter <= 0 {
@@ -161,12 +160,12 @@ func New(o Options) (*Server, error) {
 // happens in the handshake, before any session exists.
 func (s *Server) auth(ctx ssh.Context, key ssh.PublicKey) bool {
 	fp := gossh.FingerprintSHA256(key)
-	m, ok := s.keys[fp]
-	if !ok {
+	if _, ok := s.keys[fp]; !ok {
 		s.o.Log.Printf("refused %s from %s: key %s is not in team.users", ctx.User(), ctx.RemoteAddr(), fp)
 		return false
 	}
-	ctx.SetValue(memberKey{}, m)
+	// The session reads who it is from its own key (member), not from a
+	// value left here.
 	return true
 }
 
@@ -223,12 +222,10 @@ func (s *Server) Shutdown(ctx context.Context, grace time.Duration) error {
 // program builds one session's dashboard; nil (no terminal) lets the
 // session through to say so.
 func (s *Server) program(sess ssh.Session) *tea.Program {
-	m, _ := sess.Context().Value(memberKey{}).(Member)
+	m := s.member(sess)
 	pty, _, ok := sess.Pty()
 	if !ok && m.Name != "" && len(sess.Command()) > 0 && s.o.Exec != nil && !s.closing.Load() {
-		s.o.Log.Printf("%s runs %q from %s", m.Name, sess.RawCommand(), sess.RemoteAddr())
-		code := s.o.Exec(sess.Context(), m, s.actor(m, nil), sess.Command(), sess, sess, sess.Stderr())
-		_ = sess.Exit(code)
+		_ = sess.Exit(s.exec(sess, m))
 		return nil
 	}
 	if !ok || m.Name == "" || s.closing.Load() {
@@ -243,6 +240,11 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 			ui.MinWidth, ui.MinHeight, pty.Window.Width, pty.Window.Height)
 	}
 	ctx := sess.Context()
+	// An action a member confirmed goes to its end (the pipeline bounds
+	// each call with its own timeout) even when their client goes away
+	// mid-way: a cancelled provider call or re-read would leave its
+	// outcome unknown for everyone.
+	actx := context.WithoutCancel(ctx)
 	ss := &session{member: m, box: newMailbox()}
 	if c, ok := ctx.Value(ssh.ContextKeyConn).(gossh.Conn); ok {
 		ss.conn = c
@@ -251,7 +253,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 
 	uo := s.o.UI
 	uo.Renderer = sessionRenderer(sess, s.o.NoColor)
-	uo.Context = ctx
+	uo.Context = actx
 	uo.Actions = action.New(s.actor(m, ss)(s.o.Actions))
 	uo.PollSources, uo.PollCI = ss.views.Deploy, ss.views.CI
 	uo.Notify, uo.Open, uo.Copy, uo.Hyperlinks = nil, nil, nil, false
@@ -286,6 +288,35 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		s.wg.Done()
 	}()
 	return ss.p
+}
+
+// member is who signed in on sess, looked up from the key the session
+// was authenticated with (the zero Member when none is listed).
+func (s *Server) member(sess ssh.Session) Member {
+	pk := sess.PublicKey()
+	if pk == nil {
+		return Member{}
+	}
+	return s.keys[gossh.FingerprintSHA256(pk)]
+}
+
+// exec runs a command a member sent without a terminal and returns its
+// exit status. It is counted in the server's wait group (Shutdown waits
+// for its audit record), runs on a context a disconnect does not cancel,
+// and a panic in it ends only this command, with exit 1.
+func (s *Server) exec(sess ssh.Session, m Member) (code int) {
+	s.wg.Add(1)
+	defer s.wg.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			msg := termsafe.Line(fmt.Sprint(r))
+			s.o.Log.Printf("%s's command %s panicked: %s", m.Name, termsafe.Line(fmt.Sprintf("%q", sess.RawCommand())), msg)
+			fmt.Fprintln(sess.Stderr(), "flightdeck serve: the command failed inside the server: "+msg)
+			code = 1
+		}
+	}()
+	s.o.Log.Printf("%s runs %s from %s", m.Name, termsafe.Line(fmt.Sprintf("%q", sess.RawCommand())), sess.RemoteAddr())
+	return s.o.Exec(context.WithoutCancel(sess.Context()), m, s.actor(m, nil), sess.Command(), sess, sess, sess.Stderr())
 }
 
 // actor makes m the one who acts through a pipeline: their name and key
