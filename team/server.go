@@ -350,7 +350,7 @@ func (s *Server) permit(m Member) func(model.Action) error {
 			return model.Refuse("%s is a viewer", m.Name)
 		}
 		if a.Environment == "" {
-			return nil
+			return s.permitNoEnv(m, a)
 		}
 		list := s.o.Approvers[model.EnvKey{Service: a.Service, Environment: a.Environment}]
 		if len(list) > 0 && !slices.Contains(list, m.Name) {
@@ -358,6 +358,44 @@ func (s *Server) permit(m Member) func(model.Action) error {
 		}
 		return nil
 	}
+}
+
+// permitNoEnv guards an action tied to no environment (a gate whose
+// environment could not be worked out, a rerun, a cancel): it may reach
+// any of the service's environments, so where any of them names its
+// approvers, only a member who approves every such environment acts.
+func (s *Server) permitNoEnv(m Member, a model.Action) error {
+	var envs []string
+	var allowed []string
+	first := true
+	for k, list := range s.o.Approvers {
+		if k.Service != a.Service || len(list) == 0 {
+			continue
+		}
+		envs = append(envs, k.Environment)
+		if first {
+			allowed = slices.Clone(list)
+			first = false
+			continue
+		}
+		allowed = slices.DeleteFunc(allowed, func(n string) bool { return !slices.Contains(list, n) })
+	}
+	if len(envs) == 0 || slices.Contains(allowed, m.Name) {
+		return nil
+	}
+	slices.Sort(envs)
+	slices.Sort(allowed)
+	what := "this action"
+	switch {
+	case a.Gate != nil:
+		what = "gate " + a.Gate.Gate
+	case a.Workflow != nil && a.Workflow.Name != "":
+		what = "workflow " + a.Workflow.Name
+	}
+	if len(allowed) == 0 {
+		return model.Refuse("%s of %s is tied to no environment; nobody may act: no one approves all of %s", what, a.Service, strings.Join(envs, ", "))
+	}
+	return model.Refuse("%s of %s is tied to no environment; only %s (approvers of %s) may act", what, a.Service, strings.Join(allowed, ", "), strings.Join(envs, ", "))
 }
 
 // who names who last acted on a's environment through this server.
