@@ -140,3 +140,15 @@ func TestExecSurvivesDisconnectAndShutdownWaits(t *testing.T) {
 		t.Error("Shutdown returned while a remote command was still running")
 	}
 }
+
+// TestNewRefusesKeyOptions: a key with authorized_keys options is refused,
+// naming them, rather than accepted with them ignored.
+func TestNewRefusesKeyOptions(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := gossh.NewSignerFromKey(priv)
+	key := `from="10.0.0.1",command="true" ` + string(gossh.MarshalAuthorizedKey(signer.PublicKey()))
+	_, err := New(Options{HostKey: filepath.Join(t.TempDir(), "k"), Users: []config.TeamUser{{Name: "ana", Role: config.RoleApprover, Keys: []string{key}}}})
+	if err == nil || !strings.Contains(err.Error(), "options (from, command)") {
+		t.Fatalf("New with a key carrying options: %v, want a refusal naming them", err)
+	}
+}

@@ -125,9 +125,12 @@ func New(o Options) (*Server, error) {
 	s := &Server{o: o, keys: map[string]Member{}, sessions: map[*session]bool{}, last: map[string]audit.Record{}}
 	for _, u := range o.Users {
 		for _, k := range u.Keys {
-			pk, _, _, _, err := gossh.ParseAuthorizedKey([]byte(k))
+			pk, _, opts, _, err := gossh.ParseAuthorizedKey([]byte(k))
 			if err != nil {
 				return nil, fmt.Errorf("team.users %s: a key is not an SSH public key: %w", u.Name, err)
+			}
+			if len(opts) > 0 {
+				return nil, fmt.Errorf("team.users %s: a key %s", u.Name, config.KeyOptionsProblem(opts))
 			}
 			fp := gossh.FingerprintSHA256(pk)
 			s.keys[fp] = Member{Name: u.Name, Role: u.Role, Fingerprint: fp}
