@@ -194,3 +194,31 @@ func TestServeRemoteKeepsServerModes(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteTarget: --remote's user and host never start with "-" (ssh
+// would read an option such as -oProxyCommand) nor hold other than
+// letters, digits, '.', '_' and '-'; an IPv6 host goes in brackets.
+func TestRemoteTarget(t *testing.T) {
+	for raw, want := range map[string][2]string{
+		"ssh://release.example.com:2222": {"release.example.com", "2222"},
+		"ssh://ana@10.0.0.5":             {"ana@10.0.0.5", ""},
+		"ssh://ana@[::1]:2222":           {"ana@::1", "2222"},
+	} {
+		dest, port, why := remoteTarget(raw)
+		if why != "" || dest != want[0] || port != want[1] {
+			t.Errorf("remoteTarget(%q) = %q %q %q, want %q %q", raw, dest, port, why, want[0], want[1])
+		}
+	}
+	for _, raw := range []string{
+		"ssh://-oProxyCommand=x@host", "ssh://-oProxyCommand=touch%20x", "ssh://ana@-host", "ssh://a%20b@host",
+		"ssh://ana:pw@host", "ssh://ana@host/path", "http://host", "ssh://[not:v6]:22", "ssh://host:0",
+	} {
+		if dest, _, why := remoteTarget(raw); why == "" {
+			t.Errorf("remoteTarget(%q) = %q, want a refusal", raw, dest)
+		}
+	}
+	code, _, errOut := runCmd(t, "--remote", "ssh://-oProxyCommand=x@host", "status")
+	if code != exitUsage || !strings.Contains(errOut, "not start with '-'") {
+		t.Errorf("--remote ssh://-oProxyCommand=x@host: exit %d, want 2\n%s", code, errOut)
+	}
+}
