@@ -222,3 +222,13 @@ func TestRemoteTarget(t *testing.T) {
 		t.Errorf("--remote ssh://-oProxyCommand=x@host: exit %d, want 2\n%s", code, errOut)
 	}
 }
+
+// TestServeWebhookServerTimeouts: the webhook server cuts off a slow or
+// idle client: every read, write and idle timeout is set.
+func TestServeWebhookServerTimeouts(t *testing.T) {
+	hs := webhookServer(http.NotFoundHandler(), nil)
+	if hs.ReadHeaderTimeout <= 0 || hs.ReadTimeout <= 0 || hs.WriteTimeout <= 0 || hs.IdleTimeout <= 0 {
+		t.Errorf("webhook server timeouts: header %s, read %s, write %s, idle %s; want all set",
+			hs.ReadHeaderTimeout, hs.ReadTimeout, hs.WriteTimeout, hs.IdleTimeout)
+	}
+}

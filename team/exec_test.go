@@ -32,7 +32,7 @@ func (b *syncBuf) String() string              { b.mu.Lock(); defer b.mu.Unlock(
 
 // testServer serves exec on 127.0.0.1 to one approver, ana; it returns
 // the server, its address, ana's signer and the server's log.
-func testServer(t *testing.T, exec func(ctx context.Context, m Member, as func(action.Options) action.Options, args []string, in io.Reader, out, errw io.Writer) int) (*Server, string, gossh.Signer, *syncBuf) {
+func testServer(t *testing.T, exec func(ctx context.Context, m Member, as func(action.Options) action.Options, args []string, in io.Reader, out, errw io.Writer) int, tweak ...func(*Options)) (*Server, string, gossh.Signer, *syncBuf) {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
@@ -43,12 +43,16 @@ func testServer(t *testing.T, exec func(ctx context.Context, m Member, as func(a
 		t.Fatal(err)
 	}
 	logs := &syncBuf{}
-	s, err := New(Options{
+	o := Options{
 		HostKey: filepath.Join(t.TempDir(), "host_key"),
 		Users:   []config.TeamUser{{Name: "ana", Role: config.RoleApprover, Keys: []string{string(gossh.MarshalAuthorizedKey(signer.PublicKey()))}}},
 		Exec:    exec,
 		Log:     log.New(logs, "", 0),
-	})
+	}
+	for _, f := range tweak {
+		f(&o)
+	}
+	s, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,5 +154,49 @@ func TestNewRefusesKeyOptions(t *testing.T) {
 	_, err := New(Options{HostKey: filepath.Join(t.TempDir(), "k"), Users: []config.TeamUser{{Name: "ana", Role: config.RoleApprover, Keys: []string{key}}}})
 	if err == nil || !strings.Contains(err.Error(), "options (from, command)") {
 		t.Fatalf("New with a key carrying options: %v, want a refusal naming them", err)
+	}
+}
+
+// TestConnectionLimits: one connection may hold two sessions at once,
+// not a third; a connection that opens no session is closed after the
+// handshake timeout.
+func TestConnectionLimits(t *testing.T) {
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	_, addr, signer, logs := testServer(t, func(ctx context.Context, m Member, as func(action.Options) action.Options, args []string, in io.Reader, out, errw io.Writer) int {
+		<-hold
+		return 0
+	}, func(o *Options) { o.HandshakeTimeout = time.Second })
+	c, err := gossh.Dial("tcp", addr, &gossh.ClientConfig{User: "x", Auth: []gossh.AuthMethod{gossh.PublicKeys(signer)},
+		HostKeyCallback: gossh.InsecureIgnoreHostKey(), Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := 0; i < 2; i++ {
+		if _, err := c.NewSession(); err != nil {
+			t.Fatalf("session %d: %v", i+1, err)
+		}
+	}
+	var oce *gossh.OpenChannelError
+	if _, err := c.NewSession(); !errors.As(err, &oce) || oce.Reason != gossh.ResourceShortage {
+		t.Fatalf("a third session on one connection: %v, want it rejected", err)
+	}
+
+	raw, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	_ = raw.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.Copy(io.Discard, raw); err != nil {
+		t.Fatalf("a connection that never handshakes should be closed by the server, not time out here: %v", err)
+	}
+	if !strings.Contains(logs.String(), "no session within") {
+		t.Errorf("the closed connection is not logged: %q", logs.String())
+	}
+	// The connection with sessions open is still served.
+	if _, _, err := c.SendRequest("keepalive@openssh.com", true, nil); err != nil {
+		t.Errorf("the connection with sessions was closed: %v", err)
 	}
 }

@@ -71,6 +71,13 @@ type Options struct {
 	// StallAfter drops a session whose client has not taken a frame for
 	// this long (it stopped reading); default 15s.
 	StallAfter time.Duration
+	// HandshakeTimeout closes a connection that has opened no session by
+	// then; default 30s. A connection with a session is never timed out
+	// for being idle.
+	HandshakeTimeout time.Duration
+	// MaxSessions is how many session channels one connection may hold
+	// at once; default 2.
+	MaxSessions int
 	// Exec, when set, runs a command a member sent without a terminal
 	// (`flightdeck --remote … status`): as applies the member to an
 	// action pipeline's options; it returns the exit status.
@@ -111,6 +118,12 @@ type session struct {
 func New(o Options) (*Server, error) {
 	if o.StallAfter <= 0 {
 		o.StallAfter = 15 * time.Second
+	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = 30 * time.Second
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = 2
 	}
 	if o.Log == nil {
 		o.Log = log.New(io.Discard, "", 0)
@@ -155,8 +168,62 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ssh server: %w", err)
 	}
+	// A connection that has opened no session within HandshakeTimeout
+	// (a stalled handshake, a refused key left open, an idle signed-in
+	// connection) is closed; one with a session is not timed, since a
+	// dashboard may be watched without a key for hours (a dead client is
+	// dropped by the stall timeout once output stops leaving). One
+	// connection may hold MaxSessions session channels at once.
+	srv.ConnCallback = s.timeHandshake
+	if srv.ChannelHandlers == nil {
+		srv.ChannelHandlers = map[string]ssh.ChannelHandler{}
+		for k, v := range ssh.DefaultChannelHandlers {
+			srv.ChannelHandlers[k] = v
+		}
+	}
+	session := srv.ChannelHandlers["session"]
+	if session == nil {
+		session = ssh.DefaultSessionHandler
+	}
+	srv.ChannelHandlers["session"] = func(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
+		st, _ := ctx.Value(connStateKey{}).(*connState)
+		if st != nil {
+			if st.sessions.Add(1) > int32(s.o.MaxSessions) {
+				st.sessions.Add(-1)
+				_ = ch.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions per connection", s.o.MaxSessions))
+				return
+			}
+			st.opened.Store(true)
+			defer st.sessions.Add(-1)
+		}
+		session(srv, conn, ch, ctx)
+	}
 	s.srv = srv
 	return s, nil
+}
+
+// connState is one connection's sessions, for MaxSessions and the
+// handshake timeout.
+type connState struct {
+	sessions atomic.Int32
+	opened   atomic.Bool
+}
+
+type connStateKey struct{}
+
+// timeHandshake closes conn if it has opened no session within
+// HandshakeTimeout.
+func (s *Server) timeHandshake(ctx ssh.Context, conn net.Conn) net.Conn {
+	st := &connState{}
+	ctx.SetValue(connStateKey{}, st)
+	t := time.AfterFunc(s.o.HandshakeTimeout, func() {
+		if !st.opened.Load() {
+			s.o.Log.Printf("closed the connection from %s: no session within %s", conn.RemoteAddr(), s.o.HandshakeTimeout)
+			_ = conn.Close()
+		}
+	})
+	go func() { <-ctx.Done(); t.Stop() }()
+	return conn
 }
 
 // auth lets in a key listed in team.users, and nobody else: the refusal
