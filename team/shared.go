@@ -188,16 +188,16 @@ type sharedSource struct {
 	up    upstream
 	units []string
 
-	mu     sync.Mutex
-	again  bool // poll once more when the fetch in flight lands (PollKind)
+	mu    sync.Mutex
+	again bool // poll once more when the fetch in flight lands (PollKind)
 	// hookAt is when a webhook last started (or asked for) a fetch;
 	// trailing, that a later event's fetch waits for the gap to pass.
 	hookAt   time.Time
 	trailing bool
-	seq    int64
-	latest map[string]entry
-	flight map[string]*call
-	views  map[*view]bool
+	seq      int64
+	latest   map[string]entry
+	flight   map[string]*call
+	views    map[*view]bool
 }
 
 // call is one upstream fetch in flight.
