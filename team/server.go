@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -28,7 +29,6 @@ import (
 	charmlog "github.com/charmbracelet/log"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
-	bm "github.com/charmbracelet/wish/bubbletea"
 	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
@@ -161,7 +161,7 @@ func New(o Options) (*Server, error) {
 		wish.WithMiddleware(
 			// Ascii is the floor wish compares against: no session's
 			// colours are forced down; each keeps what its terminal says.
-			bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii),
+			s.dashboard,
 			s.track,
 		),
 	)
@@ -335,8 +335,12 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 			_ = ss.conn.Close()
 		}
 	})
-	ss.p = tea.NewProgram(ui.New(uo), tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(),
-		tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithEnvironment(sess.Environ()))
+	// bubbletea's own panic catch prints the panic and its stack on the
+	// server's stdout, raw; the dashboard's panics are caught here
+	// instead (dashboard), logged through termsafe, ending this session
+	// only.
+	ss.p = tea.NewProgram(safeModel{ui.New(uo)}, tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(),
+		tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithEnvironment(sess.Environ()), tea.WithoutCatchPanics())
 
 	s.mu.Lock()
 	s.sessions[ss] = true
@@ -358,6 +362,98 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		s.wg.Done()
 	}()
 	return ss.p
+}
+
+// dashboard runs a session's dashboard (program), or, when it makes
+// none, lets the session through. A panic in the dashboard ends this
+// session only: logged through termsafe, the client told in one line.
+func (s *Server) dashboard(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		p := s.program(sess)
+		if p == nil {
+			next(sess)
+			return
+		}
+		_, windowChanges, _ := sess.Pty()
+		ctx, cancel := context.WithCancel(sess.Context())
+		defer cancel()
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					p.Quit()
+					return
+				case w := <-windowChanges:
+					p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+				}
+			}
+		}()
+		panicked := func() (panicked bool) {
+			defer func() {
+				if r := recover(); r != nil {
+					panicked = true
+					p.Kill()
+					s.o.Log.Printf("%s's dashboard failed and was closed: %s", s.member(sess).Name, termsafe.Line(fmt.Sprint(r)))
+					_, _ = io.WriteString(sess, "\x1b[?1049l\x1b[?25h\r\nflightdeck serve: the dashboard failed; your session ends here (it is in the server's log).\r\n")
+					_ = sess.Exit(1)
+				}
+			}()
+			_, _ = p.Run()
+			return false
+		}()
+		p.Kill()
+		if !panicked {
+			next(sess)
+		}
+	}
+}
+
+// safeModel hands a panic in one of the dashboard's commands (run on
+// their own goroutines, where nothing would catch it once bubbletea's
+// catch is off) to the program's goroutine, where dashboard recovers it.
+type safeModel struct{ m tea.Model }
+
+type cmdPanic struct{ r any }
+
+func (m safeModel) Init() tea.Cmd { return safeCmd(m.m.Init()) }
+
+func (m safeModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if p, ok := msg.(cmdPanic); ok {
+		panic(p.r)
+	}
+	next, cmd := m.m.Update(msg)
+	return safeModel{next}, safeCmd(cmd)
+}
+
+func (m safeModel) View() string { return m.m.View() }
+
+var cmdType = reflect.TypeOf(tea.Cmd(nil))
+
+// safeCmd is cmd, its panic turned into a cmdPanic message; a batch or
+// sequence it returns has each of its commands made safe too.
+func safeCmd(cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() (msg tea.Msg) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = cmdPanic{r}
+			}
+		}()
+		msg = cmd()
+		// tea.Batch and tea.Sequence answer a slice of commands (the
+		// latter of an unexported type): keep its type, wrap each.
+		if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == cmdType {
+			out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			for i := 0; i < v.Len(); i++ {
+				c, _ := v.Index(i).Interface().(tea.Cmd)
+				out.Index(i).Set(reflect.ValueOf(safeCmd(c)))
+			}
+			msg = out.Interface()
+		}
+		return msg
+	}
 }
 
 // member is who signed in on sess, looked up from the key the session
