@@ -169,9 +169,11 @@ func remoteExec(g *globals, cfgPath, auditLog string) func(context.Context, team
 			full = append(full, "--dry-run")
 		}
 		// The server's modes are also set in code, after every flag of
-		// the line is read: nothing the member sends can undo them.
+		// the line is read (in the globals, which loadConfig and the
+		// pipeline read, and in the pipeline's options): nothing the
+		// member sends can undo them.
 		readOnly, dryRun := g.readOnly, g.dryRun
-		code, _ := executeAs(ctx, append(full, args...), streams{in: in, out: out, err: errw}, serverModes(as, readOnly, dryRun))
+		code, _ := executeAs(ctx, append(full, args...), streams{in: in, out: out, err: errw}, serverModes(as, readOnly, dryRun), readOnly, dryRun)
 		return code
 	}
 }

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -230,5 +231,30 @@ func TestServeWebhookServerTimeouts(t *testing.T) {
 	if hs.ReadHeaderTimeout <= 0 || hs.ReadTimeout <= 0 || hs.WriteTimeout <= 0 || hs.IdleTimeout <= 0 {
 		t.Errorf("webhook server timeouts: header %s, read %s, write %s, idle %s; want all set",
 			hs.ReadHeaderTimeout, hs.ReadTimeout, hs.WriteTimeout, hs.IdleTimeout)
+	}
+}
+
+// TestRemoteServerModesHoldPastFlags: the server's --dry-run, set in
+// code for a remote command, holds even where the line says
+// --dry-run=false (were remoteRefusal ever to let one through): the
+// rollback is a dry run, audited as one, and nothing is sent.
+func TestRemoteServerModesHoldPastFlags(t *testing.T) {
+	aw := newActionWorld(t)
+	to := aw.olderRevision("api", "production")
+	aw.w.ResetRequests()
+	var out, errOut strings.Builder
+	code, _ := executeAs(context.Background(),
+		[]string{"--config", aw.cfg, "--audit-log", aw.audit, "rollback", "api", "production", "--to", to.Version.SHA, "--yes", "--dry-run=false", "--json"},
+		streams{in: strings.NewReader(""), out: &out, err: &errOut}, nil, false, true)
+	if code != exitOK || !strings.Contains(out.String(), `"dry-run"`) {
+		t.Fatalf("rollback --dry-run=false under the server's dry-run: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	for op, n := range aw.w.Requests() {
+		if n > 0 && strings.Contains(op, "UpdateService") {
+			t.Errorf("the server's dry-run was undone: %s ×%d", op, n)
+		}
+	}
+	if recs := aw.auditRecords(); len(recs) != 1 || !recs[0].DryRun {
+		t.Errorf("want one dry-run record: %+v", recs)
 	}
 }
