@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/url"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/airside-dev/flightdeck/providers/action"
@@ -27,9 +30,9 @@ var remoteCommands = []string{"status", "history", "rollback", "promote", "switc
 // client (so the user's keys, agent, known_hosts and ssh config apply),
 // passing the streams through, and returns the remote exit code.
 func runRemote(ctx context.Context, g *globals, io streams) int {
-	u, err := url.Parse(g.remote)
-	if err != nil || u.Scheme != "ssh" || u.Hostname() == "" || u.Path != "" {
-		fmt.Fprintf(io.err, "flightdeck: --remote %q: want ssh://[user@]host[:port]\n", g.remote)
+	host, port, why := remoteTarget(g.remote)
+	if why != "" {
+		fmt.Fprintf(io.err, "flightdeck: --remote %q: %s\n", g.remote, why)
 		return exitUsage
 	}
 	sshCmd := strings.Fields(os.Getenv("FLIGHTDECK_SSH_COMMAND"))
@@ -37,12 +40,8 @@ func runRemote(ctx context.Context, g *globals, io streams) int {
 		sshCmd = []string{"ssh"}
 	}
 	args := append(sshCmd[1:], "-T")
-	if p := u.Port(); p != "" {
-		args = append(args, "-p", p)
-	}
-	host := u.Hostname()
-	if u.User != nil && u.User.Username() != "" {
-		host = u.User.Username() + "@" + host
+	if port != "" {
+		args = append(args, "-p", port)
 	}
 	args = append(args, host, "--")
 	for _, a := range withoutRemote(g.args) {
@@ -50,7 +49,7 @@ func runRemote(ctx context.Context, g *globals, io streams) int {
 	}
 	cmd := exec.CommandContext(ctx, sshCmd[0], args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = io.in, io.out, io.err
-	err = cmd.Run()
+	err := cmd.Run()
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
@@ -63,6 +62,46 @@ func runRemote(ctx context.Context, g *globals, io streams) int {
 	}
 	fmt.Fprintf(io.err, "flightdeck: --remote: %v\n", err)
 	return exitFailed
+}
+
+// remoteName is what a --remote user or host name may be: it never starts
+// with "-" (ssh would read the destination as an option, such as
+// -oProxyCommand=…).
+var remoteName = regexp.MustCompile(`^[A-Za-z0-9._][A-Za-z0-9._-]*$`)
+
+// remoteTarget reads ssh://[user@]host[:port] into ssh's destination
+// ([user@]host) and port, or says why it cannot ("" when it can). An IPv6
+// host is written in brackets (ssh://[::1]:2222).
+func remoteTarget(raw string) (dest, port, why string) {
+	const want = "want ssh://[user@]host[:port]"
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "ssh" || u.Hostname() == "" || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+		return "", "", want
+	}
+	host := u.Hostname()
+	if strings.Contains(host, ":") {
+		if net.ParseIP(host) == nil {
+			return "", "", "the host " + strconv.Quote(host) + " is not an IPv6 address; " + want
+		}
+	} else if !remoteName.MatchString(host) {
+		return "", "", "the host " + strconv.Quote(host) + " may hold only letters, digits, '.', '_' and '-', and not start with '-'"
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", "", "the port " + strconv.Quote(p) + " is not a port number"
+		}
+		port = p
+	}
+	if _, hasPw := u.User.Password(); hasPw {
+		return "", "", "no password in the address; ssh signs in with your key"
+	}
+	if name := u.User.Username(); name != "" {
+		if !remoteName.MatchString(name) {
+			return "", "", "the user " + strconv.Quote(name) + " may hold only letters, digits, '.', '_' and '-', and not start with '-'"
+		}
+		host = name + "@" + host
+	}
+	return host, port, ""
 }
 
 // withoutRemote is the command line without --remote and its value.
@@ -96,6 +135,13 @@ func remoteRefusal(args []string) string {
 				return f + " is the server's to choose"
 			}
 		}
+		// A bare --dry-run or --read-only may turn the mode on; a value
+		// (--dry-run=false) could only serve to undo the server's.
+		for _, f := range []string{"--dry-run", "--read-only"} {
+			if strings.HasPrefix(a, f+"=") {
+				return f + " takes no value on a remote line (the server's mode holds; a bare " + f + " turns it on)"
+			}
+		}
 		if cmd == "" && !strings.HasPrefix(a, "-") {
 			cmd = a
 		}
@@ -122,7 +168,25 @@ func remoteExec(g *globals, cfgPath, auditLog string) func(context.Context, team
 		if g.dryRun {
 			full = append(full, "--dry-run")
 		}
-		code, _ := executeAs(ctx, append(full, args...), streams{in: in, out: out, err: errw}, as)
+		// The server's modes are also set in code, after every flag of
+		// the line is read (in the globals, which loadConfig and the
+		// pipeline read, and in the pipeline's options): nothing the
+		// member sends can undo them.
+		readOnly, dryRun := g.readOnly, g.dryRun
+		code, _ := executeAs(ctx, append(full, args...), streams{in: in, out: out, err: errw}, serverModes(as, readOnly, dryRun), readOnly, dryRun)
 		return code
+	}
+}
+
+// serverModes is as with the server's --read-only and --dry-run ORed into
+// the pipeline's options.
+func serverModes(as func(action.Options) action.Options, readOnly, dryRun bool) func(action.Options) action.Options {
+	return func(o action.Options) action.Options {
+		if as != nil {
+			o = as(o)
+		}
+		o.ReadOnly = o.ReadOnly || readOnly
+		o.DryRun = o.DryRun || dryRun
+		return o
 	}
 }

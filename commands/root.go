@@ -73,6 +73,10 @@ type globals struct {
 	// actor, on the server running a remote command, makes the member
 	// the one who acts (name, key, role guard, the team feed).
 	actor func(action.Options) action.Options
+	// serverReadOnly and serverDryRun, on the server running a remote
+	// command, are its --read-only and --dry-run: ORed into readOnly and
+	// dryRun after the flags are read (PersistentPreRunE).
+	serverReadOnly, serverDryRun bool
 }
 
 // The flags that mean something to some commands only are registered on
@@ -118,18 +122,20 @@ func run(ctx context.Context, args []string, io streams) int {
 
 // execute is run, also saying which signal stopped the command, if one did.
 func execute(ctx context.Context, args []string, io streams) (int, os.Signal) {
-	return executeAs(ctx, args, io, nil)
+	return executeAs(ctx, args, io, nil, false, false)
 }
 
 // executeAs is execute with the actions taken as a team member (a remote
 // command on `flightdeck serve`); nil acts as the OS user.
-func executeAs(ctx context.Context, args []string, io streams, actor func(action.Options) action.Options) (int, os.Signal) {
+// readOnly and dryRun are the server's modes, set in code: ORed into the
+// flags once the line is read, so no flag on it can undo them.
+func executeAs(ctx context.Context, args []string, io streams, actor func(action.Options) action.Options, readOnly, dryRun bool) (int, os.Signal) {
 	secret.RegisterEnv(os.Getenv)
 	out, errw := termsafe.NewWriter(io.out), termsafe.NewWriter(io.err)
 	defer out.Flush()
 	defer errw.Flush()
 	io.out, io.err = out, errw
-	g := &globals{now: time.Now, args: args, actor: actor}
+	g := &globals{now: time.Now, args: args, actor: actor, serverReadOnly: readOnly, serverDryRun: dryRun}
 	root := newRootCmdFor(io, g)
 	root.SetArgs(joinJSONFields(root, args))
 	root.SetIn(io.in)
@@ -229,6 +235,8 @@ and write a config for your own services, found in your AWS account:
 	pf.BoolVar(&g.dryRun, "dry-run", false, "check everything and print what would be sent, but send nothing")
 	pf.StringVar(&g.remote, "remote", "", "run the command on the flightdeck serve at `URL` (ssh://[user@]host[:port]) as your team member; the ssh client is $FLIGHTDECK_SSH_COMMAND, else ssh")
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		g.readOnly = g.readOnly || g.serverReadOnly
+		g.dryRun = g.dryRun || g.serverDryRun
 		if g.remote == "" {
 			return nil
 		}

@@ -133,7 +133,7 @@ func runServe(ctx context.Context, g *globals, cfg *config.Config, io streams, f
 			return usageErr("serve: --webhooks %s: %v", f.webhooks, err)
 		}
 		f.hooks.Shared, f.hooks.Log = shared, logger
-		hs := &http.Server{Handler: team.Webhooks(f.hooks), ReadHeaderTimeout: 10 * time.Second, ErrorLog: logger}
+		hs := webhookServer(team.Webhooks(f.hooks), logger)
 		go func() { _ = hs.Serve(hln) }()
 		defer hs.Close()
 		logger.Printf("webhooks on http://%s (github: %t, circleci: %t)", hln.Addr(), f.hooks.GitHubSecret != "", f.hooks.CircleCISecret != "")
@@ -154,4 +154,18 @@ func runServe(ctx context.Context, g *globals, cfg *config.Config, io streams, f
 	}
 	<-served
 	return nil
+}
+
+// webhookServer serves the webhooks with every timeout set: a client
+// that sends its headers or body slowly, or holds an idle connection,
+// is cut off rather than holding a connection open forever.
+func webhookServer(h http.Handler, logger *log.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		ErrorLog:          logger,
+	}
 }

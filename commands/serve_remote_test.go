@@ -1,17 +1,22 @@
 package commands
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/airside-dev/flightdeck/providers/action"
 	"github.com/airside-dev/flightdeck/providers/audit"
+
+	gossh "golang.org/x/crypto/ssh"
 )
 
 // TestServeRemoteCommands: `flightdeck --remote ssh://…` runs a headless
@@ -135,5 +140,121 @@ func TestServeWebhooks(t *testing.T) {
 	waitCount("github:", gh)
 	if strings.Contains(s.log.String(), "hook-secret") {
 		t.Errorf("a webhook secret reached the log:\n%s", s.log)
+	}
+}
+
+// TestRemoteRefusalServerModes: a value given to --dry-run or --read-only
+// on a remote line (which, pflag's last value winning, would undo the
+// server's mode) is refused; a bare one, turning the mode on, is not.
+func TestRemoteRefusalServerModes(t *testing.T) {
+	for _, args := range [][]string{
+		{"rollback", "api", "production", "--yes", "--dry-run=false"},
+		{"--read-only=false", "approve", "payments", "--yes"},
+		{"status", "--read-only=0"},
+	} {
+		if why := remoteRefusal(args); !strings.Contains(why, "takes no value on a remote line") {
+			t.Errorf("remoteRefusal(%q) = %q, want a refusal", args, why)
+		}
+	}
+	if why := remoteRefusal([]string{"rollback", "api", "production", "--dry-run"}); why != "" {
+		t.Errorf("a bare --dry-run is the member's to add: %q", why)
+	}
+	// The pipeline of a remote command keeps the server's modes whatever
+	// the line set.
+	o := serverModes(func(o action.Options) action.Options { o.User = "ana"; return o }, true, true)(action.Options{})
+	if !o.ReadOnly || !o.DryRun || o.User != "ana" {
+		t.Errorf("serverModes dropped a mode or the actor: %+v", o)
+	}
+}
+
+// TestServeRemoteKeepsServerModes: on a `serve --dry-run`, a member's
+// rollback with --dry-run=false (sent with x/crypto's client) is refused
+// with exit 2 and nothing goes out.
+func TestServeRemoteKeepsServerModes(t *testing.T) {
+	s := startServe(t, map[string]string{"ana": "approver"}, "", "--dry-run")
+	client, err := s.dial(t, "ana", s.keys["ana"].signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	sess, err := client.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut lockedBuffer
+	sess.Stdout, sess.Stderr = &out, &errOut
+	err = sess.Run("rollback api production --yes --dry-run=false")
+	var ee *gossh.ExitError
+	if !errors.As(err, &ee) || ee.ExitStatus() != exitUsage || !strings.Contains(errOut.String(), "--dry-run takes no value") {
+		t.Fatalf("rollback --dry-run=false on a dry-run server: %v, want exit 2\n%s\n%s", err, out.String(), errOut.String())
+	}
+	recs, _, _ := audit.Read(s.auditLog)
+	for _, r := range recs {
+		if r.Result == audit.ResultOK {
+			t.Errorf("an action went out from a dry-run server: %+v", r)
+		}
+	}
+}
+
+// TestRemoteTarget: --remote's user and host never start with "-" (ssh
+// would read an option such as -oProxyCommand) nor hold other than
+// letters, digits, '.', '_' and '-'; an IPv6 host goes in brackets.
+func TestRemoteTarget(t *testing.T) {
+	for raw, want := range map[string][2]string{
+		"ssh://release.example.com:2222": {"release.example.com", "2222"},
+		"ssh://ana@10.0.0.5":             {"ana@10.0.0.5", ""},
+		"ssh://ana@[::1]:2222":           {"ana@::1", "2222"},
+	} {
+		dest, port, why := remoteTarget(raw)
+		if why != "" || dest != want[0] || port != want[1] {
+			t.Errorf("remoteTarget(%q) = %q %q %q, want %q %q", raw, dest, port, why, want[0], want[1])
+		}
+	}
+	for _, raw := range []string{
+		"ssh://-oProxyCommand=x@host", "ssh://-oProxyCommand=touch%20x", "ssh://ana@-host", "ssh://a%20b@host",
+		"ssh://ana:pw@host", "ssh://ana@host/path", "http://host", "ssh://[not:v6]:22", "ssh://host:0",
+	} {
+		if dest, _, why := remoteTarget(raw); why == "" {
+			t.Errorf("remoteTarget(%q) = %q, want a refusal", raw, dest)
+		}
+	}
+	code, _, errOut := runCmd(t, "--remote", "ssh://-oProxyCommand=x@host", "status")
+	if code != exitUsage || !strings.Contains(errOut, "not start with '-'") {
+		t.Errorf("--remote ssh://-oProxyCommand=x@host: exit %d, want 2\n%s", code, errOut)
+	}
+}
+
+// TestServeWebhookServerTimeouts: the webhook server cuts off a slow or
+// idle client: every read, write and idle timeout is set.
+func TestServeWebhookServerTimeouts(t *testing.T) {
+	hs := webhookServer(http.NotFoundHandler(), nil)
+	if hs.ReadHeaderTimeout <= 0 || hs.ReadTimeout <= 0 || hs.WriteTimeout <= 0 || hs.IdleTimeout <= 0 {
+		t.Errorf("webhook server timeouts: header %s, read %s, write %s, idle %s; want all set",
+			hs.ReadHeaderTimeout, hs.ReadTimeout, hs.WriteTimeout, hs.IdleTimeout)
+	}
+}
+
+// TestRemoteServerModesHoldPastFlags: the server's --dry-run, set in
+// code for a remote command, holds even where the line says
+// --dry-run=false (were remoteRefusal ever to let one through): the
+// rollback is a dry run, audited as one, and nothing is sent.
+func TestRemoteServerModesHoldPastFlags(t *testing.T) {
+	aw := newActionWorld(t)
+	to := aw.olderRevision("api", "production")
+	aw.w.ResetRequests()
+	var out, errOut strings.Builder
+	code, _ := executeAs(context.Background(),
+		[]string{"--config", aw.cfg, "--audit-log", aw.audit, "rollback", "api", "production", "--to", to.Version.SHA, "--yes", "--dry-run=false", "--json"},
+		streams{in: strings.NewReader(""), out: &out, err: &errOut}, nil, false, true)
+	if code != exitOK || !strings.Contains(out.String(), `"dry-run"`) {
+		t.Fatalf("rollback --dry-run=false under the server's dry-run: exit %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	for op, n := range aw.w.Requests() {
+		if n > 0 && strings.Contains(op, "UpdateService") {
+			t.Errorf("the server's dry-run was undone: %s ×%d", op, n)
+		}
+	}
+	if recs := aw.auditRecords(); len(recs) != 1 || !recs[0].DryRun {
+		t.Errorf("want one dry-run record: %+v", recs)
 	}
 }

@@ -56,9 +56,13 @@ func (c checker) team(cfg *Config) {
 				if c.reported(p) {
 					continue
 				}
-				pk, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(k))
+				pk, _, opts, rest, err := ssh.ParseAuthorizedKey([]byte(k))
 				if err != nil || strings.TrimSpace(string(rest)) != "" {
 					c.addf(p, c.valueAt(p), "is not an SSH public key (write it as in authorized_keys: \"ssh-ed25519 AAAA… comment\")")
+					continue
+				}
+				if len(opts) > 0 {
+					c.addf(p, c.valueAt(p), "%s", KeyOptionsProblem(opts))
 					continue
 				}
 				fp := ssh.FingerprintSHA256(pk)
@@ -86,4 +90,17 @@ func (c checker) team(cfg *Config) {
 			}
 		}
 	}
+}
+
+// KeyOptionsProblem says why a team key written with authorized_keys
+// options (from=, expiry-time=, restrict, command=, …) is refused:
+// flightdeck serve would not honour them, so accepting one would ignore
+// it silently.
+func KeyOptionsProblem(opts []string) string {
+	names := make([]string, len(opts))
+	for i, o := range opts {
+		name, _, _ := strings.Cut(o, "=")
+		names[i] = printable(name)
+	}
+	return fmt.Sprintf("has authorized_keys options (%s) that flightdeck serve does not honour; list the bare key (\"ssh-ed25519 AAAA… comment\") and restrict access another way", strings.Join(names, ", "))
 }

@@ -43,6 +43,7 @@ team:
       keys:
         - ` + anaKey + `
         - ssh-ed25519 AAAAnotakey
+        - 'from="10.0.0.0/8",restrict ` + liKey + `'
     - name: li
       role: viewer
       keys: ["` + anaKey + `"]
@@ -52,10 +53,11 @@ team:
 	checkProblems(t, problems(t, src), []want{
 		{"team.users[0].role", 10, 0, `unknown role "approvr" (did you mean "approver"?)`},
 		{"team.users[0].keys[1]", 13, 0, "is not an SSH public key"},
-		{"team.users[1].keys[0]", 16, 0, "is ana's already"},
-		{"team.users[2].name", 17, 0, `duplicate user name "ana"`},
-		{"team.users[2].role", 17, 0, `missing required key "role"`},
-		{"team.users[2].keys", 18, 0, "no keys"},
+		{"team.users[0].keys[2]", 14, 0, "has authorized_keys options (from, restrict) that flightdeck serve does not honour"},
+		{"team.users[1].keys[0]", 17, 0, "is ana's already"},
+		{"team.users[2].name", 18, 0, `duplicate user name "ana"`},
+		{"team.users[2].role", 18, 0, `missing required key "role"`},
+		{"team.users[2].keys", 19, 0, "no keys"},
 		{"services[0].environments[0].approvers[1]", 5, 0, `approver "li" is a viewer`},
 		{"services[0].environments[0].approvers[2]", 5, 0, `approver "bo" is not in team.users`},
 	})

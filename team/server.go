@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -28,7 +29,6 @@ import (
 	charmlog "github.com/charmbracelet/log"
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish"
-	bm "github.com/charmbracelet/wish/bubbletea"
 	"github.com/muesli/termenv"
 	gossh "golang.org/x/crypto/ssh"
 
@@ -36,6 +36,7 @@ import (
 	"github.com/airside-dev/flightdeck/model"
 	"github.com/airside-dev/flightdeck/providers/action"
 	"github.com/airside-dev/flightdeck/providers/audit"
+	"github.com/airside-dev/flightdeck/termsafe"
 	"github.com/airside-dev/flightdeck/ui"
 	"github.com/airside-dev/flightdeck/ui/format"
 )
@@ -70,6 +71,13 @@ type Options struct {
 	// StallAfter drops a session whose client has not taken a frame for
 	// this long (it stopped reading); default 15s.
 	StallAfter time.Duration
+	// HandshakeTimeout closes a connection that has opened no session by
+	// then; default 30s. A connection with a session is never timed out
+	// for being idle.
+	HandshakeTimeout time.Duration
+	// MaxSessions is how many session channels one connection may hold
+	// at once; default 2.
+	MaxSessions int
 	// Exec, when set, runs a command a member sent without a terminal
 	// (`flightdeck --remote … status`): as applies the member to an
 	// action pipeline's options; it returns the exit status.
@@ -106,12 +114,16 @@ type session struct {
 	conn   io.Closer
 }
 
-type memberKey struct{}
-
 // New builds the server: checks every key, loads or creates the host key.
 func New(o Options) (*Server, error) {
 	if o.StallAfter <= 0 {
 		o.StallAfter = 15 * time.Second
+	}
+	if o.HandshakeTimeout <= 0 {
+		o.HandshakeTimeout = 30 * time.Second
+	}
+	if o.MaxSessions <= 0 {
+		o.MaxSessions = 2
 	}
 	if o.Log == nil {
 		o.Log = log.New(io.Discard, "", 0)
@@ -126,9 +138,12 @@ func New(o Options) (*Server, error) {
 	s := &Server{o: o, keys: map[string]Member{}, sessions: map[*session]bool{}, last: map[string]audit.Record{}}
 	for _, u := range o.Users {
 		for _, k := range u.Keys {
-			pk, _, _, _, err := gossh.ParseAuthorizedKey([]byte(k))
+			pk, _, opts, _, err := gossh.ParseAuthorizedKey([]byte(k))
 			if err != nil {
 				return nil, fmt.Errorf("team.users %s: a key is not an SSH public key: %w", u.Name, err)
+			}
+			if len(opts) > 0 {
+				return nil, fmt.Errorf("team.users %s: a key %s", u.Name, config.KeyOptionsProblem(opts))
 			}
 			fp := gossh.FingerprintSHA256(pk)
 			s.keys[fp] = Member{Name: u.Name, Role: u.Role, Fingerprint: fp}
@@ -146,27 +161,81 @@ func New(o Options) (*Server, error) {
 		wish.WithMiddleware(
 			// Ascii is the floor wish compares against: no session's
 			// colours are forced down; each keeps what its terminal says.
-			bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii),
+			s.dashboard,
 			s.track,
 		),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("ssh server: %w", err)
 	}
+	// A connection that has opened no session within HandshakeTimeout
+	// (a stalled handshake, a refused key left open, an idle signed-in
+	// connection) is closed; one with a session is not timed, since a
+	// dashboard may be watched without a key for hours (a dead client is
+	// dropped by the stall timeout once output stops leaving). One
+	// connection may hold MaxSessions session channels at once.
+	srv.ConnCallback = s.timeHandshake
+	if srv.ChannelHandlers == nil {
+		srv.ChannelHandlers = map[string]ssh.ChannelHandler{}
+		for k, v := range ssh.DefaultChannelHandlers {
+			srv.ChannelHandlers[k] = v
+		}
+	}
+	session := srv.ChannelHandlers["session"]
+	if session == nil {
+		session = ssh.DefaultSessionHandler
+	}
+	srv.ChannelHandlers["session"] = func(srv *ssh.Server, conn *gossh.ServerConn, ch gossh.NewChannel, ctx ssh.Context) {
+		st, _ := ctx.Value(connStateKey{}).(*connState)
+		if st != nil {
+			if st.sessions.Add(1) > int32(s.o.MaxSessions) {
+				st.sessions.Add(-1)
+				_ = ch.Reject(gossh.ResourceShortage, fmt.Sprintf("at most %d sessions per connection", s.o.MaxSessions))
+				return
+			}
+			st.opened.Store(true)
+			defer st.sessions.Add(-1)
+		}
+		session(srv, conn, ch, ctx)
+	}
 	s.srv = srv
 	return s, nil
+}
+
+// connState is one connection's sessions, for MaxSessions and the
+// handshake timeout.
+type connState struct {
+	sessions atomic.Int32
+	opened   atomic.Bool
+}
+
+type connStateKey struct{}
+
+// timeHandshake closes conn if it has opened no session within
+// HandshakeTimeout.
+func (s *Server) timeHandshake(ctx ssh.Context, conn net.Conn) net.Conn {
+	st := &connState{}
+	ctx.SetValue(connStateKey{}, st)
+	t := time.AfterFunc(s.o.HandshakeTimeout, func() {
+		if !st.opened.Load() {
+			s.o.Log.Printf("closed the connection from %s: no session within %s", conn.RemoteAddr(), s.o.HandshakeTimeout)
+			_ = conn.Close()
+		}
+	})
+	go func() { <-ctx.Done(); t.Stop() }()
+	return conn
 }
 
 // auth lets in a key listed in team.users, and nobody else: the refusal
 // happens in the handshake, before any session exists.
 func (s *Server) auth(ctx ssh.Context, key ssh.PublicKey) bool {
 	fp := gossh.FingerprintSHA256(key)
-	m, ok := s.keys[fp]
-	if !ok {
+	if _, ok := s.keys[fp]; !ok {
 		s.o.Log.Printf("refused %s from %s: key %s is not in team.users", ctx.User(), ctx.RemoteAddr(), fp)
 		return false
 	}
-	ctx.SetValue(memberKey{}, m)
+	// The session reads who it is from its own key (member), not from a
+	// value left here.
 	return true
 }
 
@@ -223,12 +292,10 @@ func (s *Server) Shutdown(ctx context.Context, grace time.Duration) error {
 // program builds one session's dashboard; nil (no terminal) lets the
 // session through to say so.
 func (s *Server) program(sess ssh.Session) *tea.Program {
-	m, _ := sess.Context().Value(memberKey{}).(Member)
+	m := s.member(sess)
 	pty, _, ok := sess.Pty()
 	if !ok && m.Name != "" && len(sess.Command()) > 0 && s.o.Exec != nil && !s.closing.Load() {
-		s.o.Log.Printf("%s runs %q from %s", m.Name, sess.RawCommand(), sess.RemoteAddr())
-		code := s.o.Exec(sess.Context(), m, s.actor(m, nil), sess.Command(), sess, sess, sess.Stderr())
-		_ = sess.Exit(code)
+		_ = sess.Exit(s.exec(sess, m))
 		return nil
 	}
 	if !ok || m.Name == "" || s.closing.Load() {
@@ -243,6 +310,11 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 			ui.MinWidth, ui.MinHeight, pty.Window.Width, pty.Window.Height)
 	}
 	ctx := sess.Context()
+	// An action a member confirmed goes to its end (the pipeline bounds
+	// each call with its own timeout) even when their client goes away
+	// mid-way: a cancelled provider call or re-read would leave its
+	// outcome unknown for everyone.
+	actx := context.WithoutCancel(ctx)
 	ss := &session{member: m, box: newMailbox()}
 	if c, ok := ctx.Value(ssh.ContextKeyConn).(gossh.Conn); ok {
 		ss.conn = c
@@ -251,7 +323,7 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 
 	uo := s.o.UI
 	uo.Renderer = sessionRenderer(sess, s.o.NoColor)
-	uo.Context = ctx
+	uo.Context = actx
 	uo.Actions = action.New(s.actor(m, ss)(s.o.Actions))
 	uo.PollSources, uo.PollCI = ss.views.Deploy, ss.views.CI
 	uo.Notify, uo.Open, uo.Copy, uo.Hyperlinks = nil, nil, nil, false
@@ -263,8 +335,12 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 			_ = ss.conn.Close()
 		}
 	})
-	ss.p = tea.NewProgram(ui.New(uo), tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(),
-		tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithEnvironment(sess.Environ()))
+	// bubbletea's own panic catch prints the panic and its stack on the
+	// server's stdout, raw; the dashboard's panics are caught here
+	// instead (dashboard), logged through termsafe, ending this session
+	// only.
+	ss.p = tea.NewProgram(safeModel{ui.New(uo)}, tea.WithInput(sess), tea.WithOutput(out), tea.WithAltScreen(),
+		tea.WithContext(ctx), tea.WithoutSignalHandler(), tea.WithEnvironment(sess.Environ()), tea.WithoutCatchPanics())
 
 	s.mu.Lock()
 	s.sessions[ss] = true
@@ -286,6 +362,127 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		s.wg.Done()
 	}()
 	return ss.p
+}
+
+// dashboard runs a session's dashboard (program), or, when it makes
+// none, lets the session through. A panic in the dashboard ends this
+// session only: logged through termsafe, the client told in one line.
+func (s *Server) dashboard(next ssh.Handler) ssh.Handler {
+	return func(sess ssh.Session) {
+		p := s.program(sess)
+		if p == nil {
+			next(sess)
+			return
+		}
+		_, windowChanges, _ := sess.Pty()
+		ctx, cancel := context.WithCancel(sess.Context())
+		defer cancel()
+		go func() {
+			for {
+				select {
+				case <-ctx.Done():
+					p.Quit()
+					return
+				case w := <-windowChanges:
+					p.Send(tea.WindowSizeMsg{Width: w.Width, Height: w.Height})
+				}
+			}
+		}()
+		panicked := func() (panicked bool) {
+			defer func() {
+				if r := recover(); r != nil {
+					panicked = true
+					p.Kill()
+					s.o.Log.Printf("%s's dashboard failed and was closed: %s", s.member(sess).Name, termsafe.Line(fmt.Sprint(r)))
+					_, _ = io.WriteString(sess, "\x1b[?1049l\x1b[?25h\r\nflightdeck serve: the dashboard failed; your session ends here (it is in the server's log).\r\n")
+					_ = sess.Exit(1)
+				}
+			}()
+			_, _ = p.Run()
+			return false
+		}()
+		p.Kill()
+		if !panicked {
+			next(sess)
+		}
+	}
+}
+
+// safeModel hands a panic in one of the dashboard's commands (run on
+// their own goroutines, where nothing would catch it once bubbletea's
+// catch is off) to the program's goroutine, where dashboard recovers it.
+type safeModel struct{ m tea.Model }
+
+type cmdPanic struct{ r any }
+
+func (m safeModel) Init() tea.Cmd { return safeCmd(m.m.Init()) }
+
+func (m safeModel) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	if p, ok := msg.(cmdPanic); ok {
+		panic(p.r)
+	}
+	next, cmd := m.m.Update(msg)
+	return safeModel{next}, safeCmd(cmd)
+}
+
+func (m safeModel) View() string { return m.m.View() }
+
+var cmdType = reflect.TypeOf(tea.Cmd(nil))
+
+// safeCmd is cmd, its panic turned into a cmdPanic message; a batch or
+// sequence it returns has each of its commands made safe too.
+func safeCmd(cmd tea.Cmd) tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	return func() (msg tea.Msg) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = cmdPanic{r}
+			}
+		}()
+		msg = cmd()
+		// tea.Batch and tea.Sequence answer a slice of commands (the
+		// latter of an unexported type): keep its type, wrap each.
+		if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == cmdType {
+			out := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			for i := 0; i < v.Len(); i++ {
+				c, _ := v.Index(i).Interface().(tea.Cmd)
+				out.Index(i).Set(reflect.ValueOf(safeCmd(c)))
+			}
+			msg = out.Interface()
+		}
+		return msg
+	}
+}
+
+// member is who signed in on sess, looked up from the key the session
+// was authenticated with (the zero Member when none is listed).
+func (s *Server) member(sess ssh.Session) Member {
+	pk := sess.PublicKey()
+	if pk == nil {
+		return Member{}
+	}
+	return s.keys[gossh.FingerprintSHA256(pk)]
+}
+
+// exec runs a command a member sent without a terminal and returns its
+// exit status. It is counted in the server's wait group (Shutdown waits
+// for its audit record), runs on a context a disconnect does not cancel,
+// and a panic in it ends only this command, with exit 1.
+func (s *Server) exec(sess ssh.Session, m Member) (code int) {
+	s.wg.Add(1)
+	defer s.wg.Done()
+	defer func() {
+		if r := recover(); r != nil {
+			msg := termsafe.Line(fmt.Sprint(r))
+			s.o.Log.Printf("%s's command %s panicked: %s", m.Name, termsafe.Line(fmt.Sprintf("%q", sess.RawCommand())), msg)
+			fmt.Fprintln(sess.Stderr(), "flightdeck serve: the command failed inside the server: "+msg)
+			code = 1
+		}
+	}()
+	s.o.Log.Printf("%s runs %s from %s", m.Name, termsafe.Line(fmt.Sprintf("%q", sess.RawCommand())), sess.RemoteAddr())
+	return s.o.Exec(context.WithoutCancel(sess.Context()), m, s.actor(m, nil), sess.Command(), sess, sess, sess.Stderr())
 }
 
 // actor makes m the one who acts through a pipeline: their name and key
@@ -319,7 +516,7 @@ func (s *Server) permit(m Member) func(model.Action) error {
 			return model.Refuse("%s is a viewer", m.Name)
 		}
 		if a.Environment == "" {
-			return nil
+			return s.permitNoEnv(m, a)
 		}
 		list := s.o.Approvers[model.EnvKey{Service: a.Service, Environment: a.Environment}]
 		if len(list) > 0 && !slices.Contains(list, m.Name) {
@@ -327,6 +524,44 @@ func (s *Server) permit(m Member) func(model.Action) error {
 		}
 		return nil
 	}
+}
+
+// permitNoEnv guards an action tied to no environment (a gate whose
+// environment could not be worked out, a rerun, a cancel): it may reach
+// any of the service's environments, so where any of them names its
+// approvers, only a member who approves every such environment acts.
+func (s *Server) permitNoEnv(m Member, a model.Action) error {
+	var envs []string
+	var allowed []string
+	first := true
+	for k, list := range s.o.Approvers {
+		if k.Service != a.Service || len(list) == 0 {
+			continue
+		}
+		envs = append(envs, k.Environment)
+		if first {
+			allowed = slices.Clone(list)
+			first = false
+			continue
+		}
+		allowed = slices.DeleteFunc(allowed, func(n string) bool { return !slices.Contains(list, n) })
+	}
+	if len(envs) == 0 || slices.Contains(allowed, m.Name) {
+		return nil
+	}
+	slices.Sort(envs)
+	slices.Sort(allowed)
+	what := "this action"
+	switch {
+	case a.Gate != nil:
+		what = "gate " + a.Gate.Gate
+	case a.Workflow != nil && a.Workflow.Name != "":
+		what = "workflow " + a.Workflow.Name
+	}
+	if len(allowed) == 0 {
+		return model.Refuse("%s of %s is tied to no environment; nobody may act: no one approves all of %s", what, a.Service, strings.Join(envs, ", "))
+	}
+	return model.Refuse("%s of %s is tied to no environment; only %s (approvers of %s) may act", what, a.Service, strings.Join(allowed, ", "), strings.Join(envs, ", "))
 }
 
 // who names who last acted on a's environment through this server.

@@ -39,9 +39,21 @@ func TestFeedLine(t *testing.T) {
 }
 
 // TestPermit: a viewer acts on nothing; where an environment names its
-// approvers, only they act there; elsewhere every approver does.
+// approvers, only they act there; elsewhere every approver does; an
+// action tied to no environment only by who approves every restricted
+// environment of its service.
 func TestPermit(t *testing.T) {
-	s := &Server{o: Options{Approvers: map[model.EnvKey][]string{{Service: "api", Environment: "production"}: {"ana", "li"}}}}
+	s := &Server{o: Options{Approvers: map[model.EnvKey][]string{
+		{Service: "api", Environment: "production"}:    {"ana", "li"},
+		{Service: "web", Environment: "production"}:    {"ana", "li"},
+		{Service: "web", Environment: "staging"}:       {"ana", "bo"},
+		{Service: "worker", Environment: "production"}: {"ana"},
+		{Service: "worker", Environment: "staging"}:    {"li"},
+	}}}
+	gate := model.Action{Kind: model.ActionApprove, Service: "api", Gate: &model.Gate{Gate: "hold"}}
+	otherGate := model.Action{Kind: model.ActionApprove, Service: "cart", Gate: &model.Gate{Gate: "hold"}}
+	webGate := model.Action{Kind: model.ActionApprove, Service: "web", Gate: &model.Gate{Gate: "hold"}}
+	workerGate := model.Action{Kind: model.ActionApprove, Service: "worker", Gate: &model.Gate{Gate: "hold"}}
 	prod := model.Action{Kind: model.ActionRollback, Service: "api", Environment: "production"}
 	staging := model.Action{Kind: model.ActionRollback, Service: "api", Environment: "staging"}
 	rerun := model.Action{Kind: model.ActionRerun, Service: "api"}
@@ -54,8 +66,14 @@ func TestPermit(t *testing.T) {
 		{Member{Name: "li", Role: config.RoleViewer}, prod, "li is a viewer"},
 		{Member{Name: "bo", Role: config.RoleApprover}, prod, "api/production is approved by ana, li only"},
 		{Member{Name: "bo", Role: config.RoleApprover}, staging, ""},
-		{Member{Name: "bo", Role: config.RoleApprover}, rerun, ""},
+		{Member{Name: "bo", Role: config.RoleApprover}, rerun, "this action of api is tied to no environment; only ana, li (approvers of production) may act"},
+		{Member{Name: "li", Role: config.RoleApprover}, rerun, ""},
+		{Member{Name: "bo", Role: config.RoleApprover}, gate, "gate hold of api is tied to no environment; only ana, li (approvers of production) may act"},
+		{Member{Name: "bo", Role: config.RoleApprover}, otherGate, ""},
 		{Member{Name: "ana", Role: config.RoleApprover}, prod, ""},
+		{Member{Name: "ana", Role: config.RoleApprover}, webGate, ""},
+		{Member{Name: "li", Role: config.RoleApprover}, webGate, "gate hold of web is tied to no environment; only ana (approvers of production, staging) may act"},
+		{Member{Name: "ana", Role: config.RoleApprover}, workerGate, "gate hold of worker is tied to no environment; nobody may act: no one approves all of production, staging"},
 	} {
 		err := s.permit(tc.m)(tc.a)
 		got := ""

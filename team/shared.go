@@ -45,6 +45,8 @@ type Shared struct {
 	ci     []*sharedSource
 
 	upstream atomic.Int64
+	// afterFunc runs f after d (time.AfterFunc; a test's fake clock).
+	afterFunc func(d time.Duration, f func())
 }
 
 // SharedOptions configure the shared layer.
@@ -74,7 +76,7 @@ func NewShared(reg *providers.Registry, o SharedOptions) *Shared {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	s := &Shared{ctx: o.Context, timeout: o.Timeout, minGap: o.MinGap, now: o.Now}
+	s := &Shared{ctx: o.Context, timeout: o.Timeout, minGap: o.MinGap, now: o.Now, afterFunc: afterFunc}
 	for _, src := range reg.Sources() {
 		s.deploy = append(s.deploy, newSharedSource(s, deployUpstream{src}, []string{""}))
 	}
@@ -186,12 +188,16 @@ type sharedSource struct {
 	up    upstream
 	units []string
 
-	mu     sync.Mutex
-	again  bool // poll once more when the fetch in flight lands (PollKind)
-	seq    int64
-	latest map[string]entry
-	flight map[string]*call
-	views  map[*view]bool
+	mu    sync.Mutex
+	again bool // poll once more when the fetch in flight lands (PollKind)
+	// hookAt is when a webhook last started (or asked for) a fetch;
+	// trailing, that a later event's fetch waits for the gap to pass.
+	hookAt   time.Time
+	trailing bool
+	seq      int64
+	latest   map[string]entry
+	flight   map[string]*call
+	views    map[*view]bool
 }
 
 // call is one upstream fetch in flight.
@@ -350,7 +356,9 @@ func (sh *sharedSource) run(c *call) {
 // for all sessions (a verified webhook): a fetch that starts after this
 // call, whose result every session is given as it lands. A source whose
 // fetch is in flight polls again once it lands (that fetch may have
-// started before the event). It returns how many sources it asked.
+// started before the event). A source polls for webhooks at most once
+// per hookGap: an event within it is merged into one poll at its end.
+// It returns how many sources it asked.
 func (s *Shared) PollKind(kind string) int {
 	n := 0
 	for _, group := range [][]*sharedSource{s.deploy, s.ci} {
@@ -359,17 +367,66 @@ func (s *Shared) PollKind(kind string) int {
 				continue
 			}
 			n++
-			sh.mu.Lock()
-			if len(sh.flight) > 0 {
-				sh.again = true
-			} else {
-				sh.startAll()
-			}
-			sh.mu.Unlock()
+			sh.pollHook()
 		}
 	}
 	return n
 }
+
+// minHookGap is the least time between two webhook-started fetches of a
+// source.
+const minHookGap = 2 * time.Second
+
+// hookGap is the least time between two webhook-started fetches of sh:
+// the shared MinGap, the source's rate MinInterval, 2 s.
+func (sh *sharedSource) hookGap() time.Duration {
+	gap := max(sh.s.minGap, minHookGap)
+	if u, ok := sh.up.(ciUpstream); ok {
+		if rr, ok := u.src.(providers.RateReporter); ok {
+			gap = max(gap, rr.MinInterval())
+		}
+	}
+	return gap
+}
+
+// pollHook is one webhook event for sh: a fetch now, or, within hookGap
+// of the last, one trailing fetch when the gap has passed (however many
+// events come meanwhile).
+func (sh *sharedSource) pollHook() {
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if sh.trailing {
+		return
+	}
+	now, gap := sh.s.now(), sh.hookGap()
+	if !sh.hookAt.IsZero() && now.Sub(sh.hookAt) < gap {
+		sh.trailing = true
+		sh.s.afterFunc(sh.hookAt.Add(gap).Sub(now), func() {
+			if sh.s.ctx.Err() != nil {
+				return
+			}
+			sh.mu.Lock()
+			defer sh.mu.Unlock()
+			sh.trailing = false
+			sh.pollNow()
+		})
+		return
+	}
+	sh.pollNow()
+}
+
+// pollNow starts a fetch of every unit, or one more after the fetch in
+// flight; sh.mu is held.
+func (sh *sharedSource) pollNow() {
+	sh.hookAt = sh.s.now()
+	if len(sh.flight) > 0 {
+		sh.again = true
+	} else {
+		sh.startAll()
+	}
+}
+
+func afterFunc(d time.Duration, f func()) { time.AfterFunc(d, f) }
 
 // startAll starts one upstream fetch of every unit; sh.mu is held and no
 // unit is in flight.
@@ -387,6 +444,8 @@ func (sh *sharedSource) kind() string {
 		return u.src.Kind()
 	case ciUpstream:
 		return u.src.Kind()
+	case interface{ Kind() string }:
+		return u.Kind()
 	}
 	return ""
 }

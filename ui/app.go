@@ -98,21 +98,25 @@ type startMsg struct{}
 
 // Model is the root Bubble Tea model.
 type Model struct {
-	opts   Options
-	st     theme.Styles
-	base   keys.KeyMap // every binding enabled
-	km     keys.KeyMap // base with what does not apply disabled (see refreshKeys)
-	why    availability
-	help   help.Model
-	snap   *model.Snapshot
-	poll   poller
-	screen screen
-	prev   screen // where the picker and the audit log return to
-	board  board.Model
-	detail detail.Model
-	picker picker.Model
-	audit  auditview.Model
-	text   textview.Model
+	opts Options
+	// heldTeam is a team feed line that arrived while the status line
+	// held the user's own (a pending outcome, an action in flight, a
+	// result under teamHold old); it is shown once that line goes.
+	heldTeam *TeamLine
+	st       theme.Styles
+	base     keys.KeyMap // every binding enabled
+	km       keys.KeyMap // base with what does not apply disabled (see refreshKeys)
+	why      availability
+	help     help.Model
+	snap     *model.Snapshot
+	poll     poller
+	screen   screen
+	prev     screen // where the picker and the audit log return to
+	board    board.Model
+	detail   detail.Model
+	picker   picker.Model
+	audit    auditview.Model
+	text     textview.Model
 	// canaryPanel is the canary panel (c); canaryFrom the board or the
 	// detail it was opened from, where esc returns.
 	canaryPanel canary.Model
@@ -202,7 +206,7 @@ func (m Model) tick() tea.Cmd {
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	before := m.status
 	next, cmd := m.route(admit(msg))
-	return next.ageStatus(before).refreshKeys().shareKeys(), cmd
+	return next.ageStatus(before).showHeldTeam().refreshKeys().shareKeys(), cmd
 }
 
 // shareKeys hands the detail screen the keys that apply now, as

@@ -63,7 +63,40 @@ func (m Model) handlePollNow(msg PollNow) (Model, tea.Cmd) {
 	return m, nil
 }
 
+// teamHold is how long the user's own status line is kept from a team
+// feed line.
+const teamHold = 5 * time.Second
+
+// handleTeamLine shows the feed line on the status line, unless that
+// holds the user's own: an action in flight or whose outcome is unknown,
+// or a line younger than teamHold. Then the feed line waits (the latest
+// one only) and shows once the user's line has gone (ageStatus).
 func (m Model) handleTeamLine(msg TeamLine) Model {
+	s := m.status
+	now := m.now
+	if now.IsZero() {
+		now = m.opts.Now()
+	}
+	own := s.text != "" && s.since.IsZero()
+	if s.pending != nil || m.act.busy() || (own && (s.at.IsZero() || now.Sub(s.at) < teamHold)) {
+		m.heldTeam = &msg
+		return m
+	}
+	m.heldTeam = nil
 	m.status = statusLine{text: termsafe.Line(msg.Text), tone: toneInfo, since: msg.At}
+	return m
+}
+
+// showHeldTeam puts a held feed line on an empty status line.
+func (m Model) showHeldTeam() Model {
+	if m.status.text != "" || m.heldTeam == nil || m.act.busy() {
+		return m
+	}
+	msg := *m.heldTeam
+	m.heldTeam = nil
+	m.status = statusLine{text: termsafe.Line(msg.Text), tone: toneInfo, since: msg.At, at: m.now, on: m.screen}
+	if m.status.at.IsZero() {
+		m.status.at = m.opts.Now()
+	}
 	return m
 }
