@@ -258,32 +258,11 @@ func fileExists(path string) bool {
 // the same directory, then linked into place (which fails if the file
 // appeared meanwhile) or, when replacing was confirmed, renamed over it.
 func writeConfig(path string, data []byte, replace bool) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(dir, ".flightdeck-init-*.yaml")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
 	if replace {
-		return os.Rename(tmp.Name(), path)
+		return placeFile(path, data, os.Rename)
 	}
-	return os.Link(tmp.Name(), path)
+	return placeFile(path, data, os.Link)
 }

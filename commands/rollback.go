@@ -108,13 +108,7 @@ func runRollback(ctx context.Context, g *globals, io streams, o rollbackOptions)
 	}
 	rev, err := pickRevision(revs, want, t)
 	if err != nil {
-		a := model.Action{Kind: kind, Service: t.key.Service, Environment: t.key.Environment, From: live.Version, To: want.version()}
-		_ = s.p.Failed(a, err)
-		if model.IsRefusal(err) {
-			s.report(a, nil, err)
-			return refused(err)
-		}
-		return err
+		return s.failedAction(model.Action{Kind: kind, Service: t.key.Service, Environment: t.key.Environment, From: live.Version, To: want.version()}, err)
 	}
 	ask.To = rev.Version
 	return s.act(ctx, s.p.Propose(model.SnapshotOf(live), ask), o.act)

@@ -52,13 +52,7 @@ func rollbackVia(o rollbackOptions, t target) (string, error) {
 func runRollbackCI(ctx context.Context, s *session, t target, live model.EnvStatus, want revisionRef, f actionFlags) error {
 	kind := model.ActionRollbackCI
 	failed := func(err error) error {
-		a := model.Action{Kind: kind, Service: t.key.Service, Environment: t.key.Environment, From: live.Version, To: want.version()}
-		_ = s.p.Failed(a, err)
-		if model.IsRefusal(err) {
-			s.report(a, nil, err)
-			return refused(err)
-		}
-		return err
+		return s.failedAction(model.Action{Kind: kind, Service: t.key.Service, Environment: t.key.Environment, From: live.Version, To: want.version()}, err)
 	}
 	if want.sha == "" {
 		return failed(usageErr("--via ci finds the pipeline by its commit: give --to a SHA, not %s", want))

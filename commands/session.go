@@ -82,6 +82,18 @@ func (s *session) failedBefore(kind model.ActionKind, service, env string, err e
 	return err
 }
 
+// failedAction records an attempt on a known action that failed before
+// it could be planned (no such revision, no deploy job) and says so: a
+// refusal is reported as one and exits 3, anything else is returned.
+func (s *session) failedAction(a model.Action, err error) error {
+	_ = s.p.Failed(a, err)
+	if model.IsRefusal(err) {
+		s.report(a, nil, err)
+		return refused(err)
+	}
+	return err
+}
+
 // live reads one environment now, as the plan's starting point.
 func (s *session) live(ctx context.Context, t target) (model.EnvStatus, error) {
 	r, ok := providers.EnvAs[providers.EnvReader](s.w.reg, t.key)

@@ -79,6 +79,14 @@ without the answer); latency ("250ms"), and until or for ("30s") to end it.`,
 // writeFileAtomic writes through a temporary file and a rename, so a reader
 // watching for the file never sees it half written.
 func writeFileAtomic(path string, data []byte) error {
+	return placeFile(path, data, os.Rename)
+}
+
+// placeFile writes data to a temporary file beside path (0644, synced)
+// and puts it in place with place: os.Rename replaces what is there,
+// os.Link fails if a file appeared meanwhile. The temporary file is gone
+// either way.
+func placeFile(path string, data []byte, place func(tmp, path string) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".flightdeck-*")
 	if err != nil {
 		return err
@@ -88,11 +96,16 @@ func writeFileAtomic(path string, data []byte) error {
 		tmp.Close()
 		return err
 	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return place(tmp.Name(), path)
 }
